@@ -1,0 +1,215 @@
+# atelier.backup.*: host-wide settings (DESIGN.md §2.5), manual registrations
+# (§2.2), the package, and the checks on repositories and secrets.
+#
+# The units and /etc/atelier/backup-manifest.json are written by the generated
+# module (generated/<host>.nix), which reads these options.
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
+
+let
+  inherit (lib) mkOption types;
+  atelierTypes = import ../lib/types.nix { inherit lib; };
+  cfg = config.atelier.backup;
+
+  repository = types.submodule (
+    { name, ... }:
+    {
+      options = {
+        repository = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          description = "The restic repository itself (a local path, `rest:http://…`, `s3:…`, `b2:…`). Exactly one of `repository` and `repositoryFile`.";
+          example = "/var/backup/restic";
+        };
+        repositoryFile = mkOption {
+          type = types.nullOr atelierTypes.secretPath;
+          default = null;
+          description = "File whose first line is the repository, for locations that embed credentials. Read at run time; never put in the Nix store.";
+          example = "/run/agenix/restic/repo";
+        };
+        passwordFile = mkOption {
+          type = types.nullOr atelierTypes.secretPath;
+          default = null;
+          description = "File holding the repository password. Read at run time; it must not be in the Nix store (use your secret manager's path).";
+          example = lib.literalExpression "config.age.secrets.restic-password.path";
+        };
+        environmentFile = mkOption {
+          type = types.nullOr atelierTypes.secretPath;
+          default = null;
+          description = "File of `KEY=value` lines exported to restic (cloud credentials such as `B2_ACCOUNT_ID`). Read at run time.";
+          example = "/run/agenix/restic/env";
+        };
+        initialize = mkOption {
+          type = types.bool;
+          default = false;
+          description = "Run `restic init` when the repository `${name}` does not exist yet. Off by default: a missing repository usually means a wrong location or credentials.";
+        };
+      };
+    }
+  );
+
+  scheduleOption =
+    what: default:
+    mkOption {
+      type = types.nullOr types.str;
+      inherit default;
+      description = "systemd `OnCalendar=` of ${what}; null disables it.";
+      example = "Sun *-*-* 04:00:00";
+    };
+
+  secretChecks = lib.concatLists (
+    lib.mapAttrsToList (
+      repoName: repo:
+      map (field: atelierTypes.secretProblem "atelier.backup.repositories.${repoName}.${field}" repo.${field}) [
+        "passwordFile"
+        "repositoryFile"
+        "environmentFile"
+      ]
+    ) cfg.repositories
+  );
+
+  allServiceRepositories = lib.mapAttrsToList (n: s: {
+    option = "atelier.services.${n}.data.repositories";
+    value = s.data.repositories;
+  }) (lib.filterAttrs (_: s: s.enable or false) (config.atelier.services or { }))
+  ++ lib.mapAttrsToList (n: s: {
+    option = "atelier.backup.services.${n}.repositories";
+    value = s.repositories;
+  }) cfg.services;
+
+  unknownRepositoryUses = lib.concatMap (
+    use:
+    map (r: "${use.option} names repository \"${r}\", which is not defined (defined: ${
+      lib.concatStringsSep ", " (lib.attrNames cfg.repositories)
+    }). Add atelier.backup.repositories.${r} or fix the name.") (
+      lib.filter (r: !(cfg.repositories ? ${r})) (if use.value == null then [ ] else use.value)
+    )
+  ) allServiceRepositories;
+in
+{
+  options.atelier.backup = {
+    enable = lib.mkEnableOption "atelier backups of the services' declared data with restic";
+
+    package = mkOption {
+      type = types.package;
+      default = pkgs.atelier or (throw "atelier.backup.package: pkgs has no `atelier`; import atelier's flake module (nixosModules.default sets it) or add overlays.default to nixpkgs.overlays.");
+      defaultText = lib.literalExpression "atelier.packages.\${system}.default";
+      description = "The atelier package; its `atelier-backup` runs the units and is installed system-wide (with restic, SQLite and the PostgreSQL client tools on its PATH).";
+    };
+
+    repositories = mkOption {
+      type = types.attrsOf repository;
+      default = { };
+      description = "restic repositories, by name. Services go to all of them unless they list `repositories`. Secrets are paths of files read at run time.";
+      example = lib.literalExpression ''
+        {
+          default = {
+            repositoryFile = config.age.secrets.restic-repo.path;
+            passwordFile = config.age.secrets.restic-password.path;
+            environmentFile = config.age.secrets.restic-env.path;
+          };
+        }
+      '';
+    };
+
+    schedule = mkOption {
+      type = types.str;
+      default = "02:00";
+      description = "systemd `OnCalendar=` of each service's backup (overridable per service).";
+      example = "*-*-* 03:30:00";
+    };
+
+    randomizedDelay = mkOption {
+      type = types.str;
+      default = "2h";
+      description = "systemd `RandomizedDelaySec=` of the backup timers, to spread the services' backups.";
+      example = "30m";
+    };
+
+    retention = mkOption {
+      type = atelierTypes.retention;
+      default = {
+        last = 3;
+        daily = 7;
+        weekly = 5;
+        monthly = 12;
+      };
+      description = "`restic forget` policy per service (overridable per service); applied by the prune units. Only positive values exist: a negative keep count forgets wrongly in restic before 0.16.";
+    };
+
+    prune.schedule = scheduleOption "`atelier-backup prune` (forget + prune by the retention policy), per repository" "Sun *-*-* 04:00:00";
+
+    check.schedule = scheduleOption "`atelier-backup check` (restic check with a rotating data subset), per repository" "Sun *-*-* 05:30:00";
+
+    drill.schedule = scheduleOption "`atelier-backup drill --all` (restore into scratch, verify, record evidence)" "*-*-01 06:00:00";
+
+    postgres = {
+      host = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        description = "Socket directory or host of the PostgreSQL server; null = libpq's default. `PGHOST` overrides it.";
+        example = "/run/postgresql";
+      };
+      port = mkOption {
+        type = types.nullOr types.port;
+        default = null;
+        description = "Port of the PostgreSQL server; null = libpq's default. `PGPORT` overrides it.";
+      };
+      runAs = mkOption {
+        type = types.str;
+        default = "postgres";
+        description = "OS user `pg_dump`, `pg_restore` and `psql` run as.";
+      };
+    };
+
+    services = mkOption {
+      type = types.attrsOf atelierTypes.manualService;
+      default = { };
+      description = "Manual registrations for services that do not use `lib.mkService`. Their snapshots carry the `service:<name>` tag like every other.";
+      example = lib.literalExpression ''
+        {
+          myservice = {
+            paths = [ "/var/lib/myservice" ];
+            exclude = [ "*.log" "cache/*" ];
+            stopUnits = [ "myservice.service" ];
+          };
+        }
+      '';
+    };
+  };
+
+  config = lib.mkIf cfg.enable {
+    assertions = [
+      {
+        assertion = cfg.repositories != { };
+        message = ''
+          atelier.backup.enable is true but no repository is configured. Add one, for example:
+            atelier.backup.repositories.default = {
+              repository = "/var/backup/restic";              # or repositoryFile = "/run/agenix/restic/repo";
+              passwordFile = "/run/agenix/restic/password";   # a file outside the Nix store
+            };'';
+      }
+    ]
+    ++ lib.mapAttrsToList (n: r: {
+      assertion = (r.repository == null) != (r.repositoryFile == null);
+      message = "atelier.backup.repositories.${n}: set exactly one of `repository` and `repositoryFile`.";
+    }) cfg.repositories
+    ++ lib.mapAttrsToList (n: r: {
+      assertion = r.passwordFile != null;
+      message = "atelier.backup.repositories.${n}.passwordFile is not set: restic needs the repository password. Point it at a file outside the Nix store (e.g. config.age.secrets.restic-password.path).";
+    }) cfg.repositories
+    ++ map (message: {
+      assertion = false;
+      inherit message;
+    }) (lib.filter (m: m != null) secretChecks ++ unknownRepositoryUses);
+
+    environment.systemPackages = [ cfg.package ];
+
+    # atelier-backup's run records, drill evidence and lock (ATELIER_STATE_DIR).
+    systemd.tmpfiles.rules = [ "d /var/lib/atelier 0700 root root - -" ];
+  };
+}

@@ -1,0 +1,30 @@
+//! `atelier-bench`: the runtime benchmark (docs/bench.md) and the SQLite
+//! writer process used by the tests and the benchmark.
+//!
+//! ```text
+//! atelier-bench run [--size-mib 1024] [--services 50] [--snapshots 20]
+//! atelier-bench sqlite-writer DB STOP_FILE [--interval-ms 2] [--ready-after 50]
+//! ```
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("sqlite-writer") => atelier::runtime::writer::main(&args[1..]),
+        Some("run") => atelier::runtime::bench::main(&args[1..]),
+        _ => {
+            eprintln!(
+                "usage: atelier-bench run [--size-mib N] [--services N] [--snapshots N]\n       atelier-bench sqlite-writer DB STOP_FILE [--interval-ms N] [--ready-after N]"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! `atelier-gen`: reads a flake's Nix sources and writes each host's generated
+//! backup module. Thin: parses arguments, calls the library, maps errors to
+//! exit codes (0 ok, 1 errors found or files stale, 2 usage).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use atelier::diagnostic::{render, Diagnostic, OutputFormat};
+use atelier::render::output::{self, Staleness};
+use atelier::render::pipeline::{self, HostOutput, HostSelection};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "atelier-gen",
+    version,
+    about = "Generate NixOS backup modules from a flake's data declarations",
+    long_about = "Generate NixOS backup modules from a flake's data declarations.\n\n\
+atelier-gen reads your flake's .nix sources (no Nix needed), follows each \
+host's modules, finds every service that declares data (mkService data \
+blocks, atelier.backup.services registrations) and writes generated/<host>.nix: \
+the restic units, timers and the manifest atelier-backup reads on the host.",
+    after_help = "Typical use, from the flake's directory:\n  \
+atelier-gen generate            write generated/<host>.nix for every host\n  \
+atelier-gen check               in CI: fail (exit 1, with a diff) when a generated file is stale\n  \
+atelier-gen plan --host web     show what would be backed up on host `web`\n  \
+atelier-gen eval services/x.nix see what atelier-gen's evaluator reads in a file\n\n\
+Then import the generated module next to atelier.nixosModules.default in the host's modules."
+)]
+struct Cli {
+    /// How diagnostics are printed: human (with source excerpts), short
+    /// (`file:line:col: error[code]: message`), json.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
+    format: OutputFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct Target {
+    /// The flake's directory (containing flake.nix).
+    #[arg(default_value = ".")]
+    flake_dir: PathBuf,
+    /// Only this host (a name under nixosConfigurations); repeatable.
+    #[arg(long = "host", value_name = "HOST", conflicts_with = "all_hosts")]
+    hosts: Vec<String>,
+    /// Every host of the flake (the default when no --host is given; a host
+    /// that declares no atelier service or repository and has no generated
+    /// module yet is skipped).
+    #[arg(long)]
+    all_hosts: bool,
+    /// Directory of the generated modules [default: `FLAKE_DIR/generated`].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+impl Target {
+    fn selection(&self) -> HostSelection {
+        if self.hosts.is_empty() {
+            HostSelection::All
+        } else {
+            HostSelection::Only(self.hosts.clone())
+        }
+    }
+
+    fn out_dir(&self) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| {
+            if self.flake_dir == Path::new(".") {
+                PathBuf::from("generated")
+            } else {
+                self.flake_dir.join("generated")
+            }
+        })
+    }
+
+    fn regenerate_command(&self) -> String {
+        let mut cmd = String::from("atelier-gen generate");
+        if self.flake_dir != Path::new(".") {
+            cmd.push(' ');
+            cmd.push_str(&self.flake_dir.display().to_string());
+        }
+        for h in &self.hosts {
+            cmd.push_str(" --host ");
+            cmd.push_str(h);
+        }
+        if let Some(out) = &self.out {
+            cmd.push_str(" --out ");
+            cmd.push_str(&out.display().to_string());
+        }
+        cmd
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write generated/<host>.nix for the selected hosts.
+    ///
+    /// Nothing is written when any declaration has an error. Existing files
+    /// are only replaced when they carry atelier-gen's header.
+    Generate(Target),
+    /// Fail (exit 1) when a generated file is missing or stale; prints a
+    /// unified diff against a fresh render. Writes nothing. Use it in CI.
+    Check(Target),
+    /// Show the plan of one host: what is backed up, where, and when.
+    ///
+    /// With --json, the manifest schema (/etc/atelier/backup-manifest.json);
+    /// values only Nix knows at rebuild time (secret paths from config,
+    /// hooks using pkgs) are null.
+    Plan(PlanArgs),
+    /// Print what the static evaluator sees in a .nix file, as JSON.
+    ///
+    /// Unknown values show as `{"unknown": "<reason>", "at": "<file:line:col>"}`,
+    /// functions as `{"function": "<file:line:col>"}`.
+    Eval(atelier::nix::cli::EvalArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+#[derive(Debug, Args)]
+struct PlanArgs {
+    /// The flake's directory (containing flake.nix).
+    #[arg(default_value = ".")]
+    flake_dir: PathBuf,
+    /// The host (required when the flake has several).
+    #[arg(long, value_name = "HOST")]
+    host: Option<String>,
+    /// Print the manifest JSON instead of a summary.
+    #[arg(long)]
+    json: bool,
+}
+
+fn print_diagnostics(diags: &[Diagnostic], format: OutputFormat) {
+    if diags.is_empty() {
+        return;
+    }
+    let _ = write!(std::io::stderr().lock(), "{}", render(diags, format));
+}
+
+fn run_hosts(target: &Target, format: OutputFormat) -> Result<Vec<HostOutput>, u8> {
+    let hosts = match pipeline::select_hosts(&target.flake_dir, &target.selection()) {
+        Ok(h) => h,
+        Err(d) => {
+            print_diagnostics(&d, format);
+            return Err(1);
+        }
+    };
+    // Our own output is never read back: neither where this run writes it
+    // nor where the flake usually imports it from.
+    let generated: Vec<PathBuf> = hosts
+        .iter()
+        .flat_map(|h| {
+            [
+                pipeline::module_path(&target.out_dir(), h),
+                pipeline::module_path(&target.flake_dir.join("generated"), h),
+            ]
+        })
+        .collect();
+    let outputs: Vec<HostOutput> = hosts
+        .iter()
+        .map(|h| pipeline::process_host(&target.flake_dir, h, &generated))
+        .collect();
+    let all: Vec<Diagnostic> = outputs
+        .iter()
+        .flat_map(|o| o.diagnostics.iter().cloned())
+        .collect();
+    print_diagnostics(&all, format);
+    // Without --host, a host that declares nothing for atelier (no service,
+    // no repository) and has no generated module yet is left alone.
+    let outputs = if target.hosts.is_empty() {
+        outputs
+            .into_iter()
+            .filter(|o| {
+                let unused = o.plan.as_ref().is_some_and(|p| {
+                    p.manifest.services.is_empty() && p.manifest.repositories.is_empty()
+                }) && !pipeline::module_path(&target.out_dir(), &o.host).exists();
+                if unused {
+                    eprintln!(
+                        "atelier-gen: skipped host {}: it declares no atelier services or repositories",
+                        o.host
+                    );
+                }
+                !unused
+            })
+            .collect()
+    } else {
+        outputs
+    };
+    Ok(outputs)
+}
+
+fn generate(target: &Target, format: OutputFormat) -> u8 {
+    let outputs = match run_hosts(target, format) {
+        Ok(o) => o,
+        Err(code) => {
+            eprintln!("atelier-gen: nothing was written");
+            return code;
+        }
+    };
+    let Some(files) = pipeline::files(&target.out_dir(), &outputs) else {
+        let n = outputs.iter().filter(|o| o.has_errors()).count();
+        eprintln!("atelier-gen: {n} host(s) have errors; nothing was written");
+        return 1;
+    };
+    match output::write_all(&files) {
+        Ok(written) => {
+            let mut out = std::io::stdout().lock();
+            for f in &files {
+                let state = if written.contains(&f.path) {
+                    "wrote"
+                } else {
+                    "unchanged"
+                };
+                let _ = writeln!(out, "{state} {}", f.path.display());
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("atelier-gen: {e}");
+            1
+        }
+    }
+}
+
+fn check(target: &Target, format: OutputFormat) -> u8 {
+    let outputs = match run_hosts(target, format) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let Some(files) = pipeline::files(&target.out_dir(), &outputs) else {
+        eprintln!(
+            "atelier-gen: the declarations have errors; fix them, then run `{}`",
+            target.regenerate_command()
+        );
+        return 1;
+    };
+    let mut stale = 0;
+    let mut out = std::io::stdout().lock();
+    for f in &files {
+        match output::compare(f) {
+            Staleness::UpToDate => {
+                let _ = writeln!(out, "up to date {}", f.path.display());
+            }
+            Staleness::Missing => {
+                stale += 1;
+                let _ = writeln!(out, "missing {}", f.path.display());
+            }
+            Staleness::Stale(diff) => {
+                stale += 1;
+                let _ = writeln!(out, "stale {}", f.path.display());
+                let _ = write!(out, "{diff}");
+            }
+        }
+    }
+    if stale > 0 {
+        eprintln!(
+            "atelier-gen: {stale} generated file(s) missing or stale; regenerate with: {}",
+            target.regenerate_command()
+        );
+        return 1;
+    }
+    0
+}
+
+fn plan(args: &PlanArgs, format: OutputFormat) -> u8 {
+    let host = match &args.host {
+        Some(h) => h.clone(),
+        None => match pipeline::select_hosts(&args.flake_dir, &HostSelection::All) {
+            Ok(hosts) if hosts.len() == 1 => hosts[0].clone(),
+            Ok(hosts) => {
+                eprintln!(
+                    "atelier-gen: the flake has several hosts; pick one with --host ({})",
+                    hosts.join(", ")
+                );
+                return 2;
+            }
+            Err(d) => {
+                print_diagnostics(&d, format);
+                return 1;
+            }
+        },
+    };
+    if let Err(d) =
+        pipeline::select_hosts(&args.flake_dir, &HostSelection::Only(vec![host.clone()]))
+    {
+        print_diagnostics(&d, format);
+        return 1;
+    }
+    let generated = vec![pipeline::module_path(
+        &args.flake_dir.join("generated"),
+        &host,
+    )];
+    let o = pipeline::process_host(&args.flake_dir, &host, &generated);
+    print_diagnostics(&o.diagnostics, format);
+    let failed = o.has_errors();
+    let Some(plan) = o.plan.filter(|_| !failed) else {
+        return 1;
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let text = serde_json::to_string_pretty(&plan.to_json_value()).unwrap_or_default();
+        let _ = writeln!(out, "{text}");
+    } else {
+        let _ = write!(out, "{}", atelier::render::summary(&plan));
+    }
+    0
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match &cli.command {
+        Command::Generate(t) => generate(t, cli.format),
+        Command::Check(t) => check(t, cli.format),
+        Command::Plan(p) => plan(p, cli.format),
+        Command::Eval(args) => atelier::nix::cli::run_eval(args, cli.format),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "atelier-gen",
+                &mut std::io::stdout(),
+            );
+            0
+        }
+        Command::Man => {
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("error: writing the man page: {e}");
+                    1
+                }
+            }
+        }
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,95 @@
+//! `atelier-backup backup [SERVICE|--all] [--direct]`: starts the service's
+//! `restic-backups-<name>.service` through `ATELIER_SYSTEMCTL` and follows it
+//! to its end (a oneshot's `start` returns when it has finished), then
+//! reports the run record it wrote. `--direct` runs in this process.
+
+use super::Context;
+use crate::runtime::state::{Outcome, RunRecord};
+use crate::runtime::units::Systemctl;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The service to back up.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub service: Option<String>,
+    /// Every service of the manifest.
+    #[arg(long)]
+    pub all: bool,
+    /// Run in this process instead of through the systemd unit (same as `run`).
+    #[arg(long)]
+    pub direct: bool,
+}
+
+/// The unit that runs `atelier-backup run <name>` (DESIGN.md §4.1).
+pub fn unit_name(service: &str) -> String {
+    format!("restic-backups-{service}.service")
+}
+
+pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
+    let manifest = ctx.manifest()?;
+    let names: Vec<String> = if args.all {
+        manifest.services.keys().cloned().collect()
+    } else {
+        let n = args.service.clone().unwrap_or_default();
+        if !manifest.services.contains_key(&n) {
+            return Err(super::ConfigError(format!(
+                "service `{n}` is not in the manifest (known: {})",
+                manifest
+                    .services
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .into());
+        }
+        vec![n]
+    };
+    let env = ctx.runtime();
+    let systemctl = Systemctl::new(&ctx.systemctl);
+    let mut records = Vec::new();
+    let mut failed = false;
+    for name in &names {
+        if args.direct {
+            let record = crate::runtime::backup::run_service(&manifest, name, &env)?;
+            if !ctx.json {
+                super::run::report(ctx, &record)?;
+            }
+            failed |= record.result != Outcome::Success;
+            records.push(record);
+            continue;
+        }
+        let unit = unit_name(name);
+        let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+        if !ctx.json {
+            eprintln!("{name}: starting {unit} and waiting for it to finish");
+        }
+        let started = systemctl.start(std::slice::from_ref(&unit));
+        let record = RunRecord::last(&ctx.state_dir, name).filter(|r| {
+            chrono::DateTime::parse_from_rfc3339(&r.started).is_ok_and(|t| t >= before)
+        });
+        match (&started, record) {
+            (_, Some(r)) => {
+                if !ctx.json {
+                    super::run::report(ctx, &r)?;
+                }
+                failed |= r.result != Outcome::Success;
+                records.push(r);
+            }
+            (Ok(()), None) => {
+                eprintln!("{name}: {unit} finished (no run record found in {}; is ATELIER_STATE_DIR the unit's?)", ctx.state_dir.display());
+            }
+            (Err(e), None) => {
+                failed = true;
+                eprintln!("error: {name}: {e:#}\n  hint: see `journalctl -u {unit}`");
+            }
+        }
+        if started.is_err() {
+            failed = true;
+        }
+    }
+    if ctx.json {
+        println!("{}", serde_json::to_string_pretty(&records)?);
+    }
+    Ok(u8::from(failed))
+}

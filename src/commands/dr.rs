@@ -1,0 +1,216 @@
+//! `atelier-backup dr [--plan] [--jobs N]`: disaster recovery (DESIGN.md §5.2).
+//! Restores every service from its latest snapshot, services with databases
+//! first (so a database is back before the services that use it start), and
+//! ends with a table of what was restored, verified and failed.
+
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use super::Context;
+use crate::runtime::restore::{self as engine, Env, Mode, Request};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// Print per service the snapshot, its age, size, target paths and database actions; change nothing.
+    #[arg(long)]
+    pub plan: bool,
+    /// Restore up to N services at the same time.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Row {
+    service: String,
+    snapshot: Option<String>,
+    snapshot_time: Option<String>,
+    /// Restore size of the snapshot (`restic stats`), with --plan.
+    size: Option<u64>,
+    restored: bool,
+    verified: bool,
+    failed: bool,
+    error: Option<String>,
+    duration_ms: u128,
+    items: Vec<engine::Item>,
+}
+
+pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
+    let manifest = ctx.manifest()?;
+    if !args.plan {
+        crate::runtime::swap::recover(&ctx.state_dir, None)?;
+    }
+    // Databases first: a service's database is restored before services that use it start.
+    let mut order: Vec<String> = manifest.services.keys().cloned().collect();
+    order.sort_by_key(|n| {
+        let s = &manifest.services[n];
+        (s.postgres.is_empty() && s.dumps.is_empty(), n.clone())
+    });
+    if !args.plan && !ctx.yes {
+        let what: Vec<String> = order
+            .iter()
+            .map(|n| format!("restore `{n}` in place from its latest snapshot"))
+            .collect();
+        if !super::restore::confirm_replace(false, "every service", &what)? {
+            anyhow::bail!("disaster recovery cancelled: nothing was changed");
+        }
+    }
+    let progress = |m: &str| eprintln!("  {m}");
+    let confirm = |_: &[String]| Ok(true);
+    let env = Env {
+        manifest: &manifest,
+        state_dir: &ctx.state_dir,
+        restic: &ctx.restic,
+        systemctl: &ctx.systemctl,
+        progress: &progress,
+        confirm: &confirm,
+    };
+    let rows: Mutex<Vec<Row>> = Mutex::new(Vec::new());
+    let queue: Mutex<std::collections::VecDeque<String>> =
+        Mutex::new(order.iter().cloned().collect());
+    // Workers take services in order; with --jobs 1 that is strictly databases first.
+    std::thread::scope(|scope| {
+        for _ in 0..args
+            .jobs
+            .min(u16::try_from(order.len()).unwrap_or(u16::MAX))
+            .max(1)
+        {
+            scope.spawn(|| loop {
+                let Some(name) = queue.lock().expect("queue").pop_front() else {
+                    break;
+                };
+                let req = Request {
+                    service: name.clone(),
+                    snapshot: None,
+                    from: None,
+                    mode: Mode::InPlace,
+                    dry_run: args.plan,
+                    safety_snapshot: true,
+                    start_all_units: true,
+                    repository: None,
+                };
+                let row = match engine::restore(&env, &req) {
+                    Ok(o) => Row {
+                        size: if args.plan {
+                            crate::runtime::restore_restic::Restic::for_service(
+                                &ctx.restic,
+                                &manifest,
+                                &o.service,
+                                &ctx.state_dir,
+                            )
+                            .ok()
+                            .and_then(|r| r.size(&o.snapshot))
+                        } else {
+                            None
+                        },
+                        service: name,
+                        snapshot: Some(o.snapshot.clone()),
+                        snapshot_time: Some(o.snapshot_time.clone()),
+                        restored: !args.plan,
+                        verified: !args.plan && o.verified,
+                        failed: !args.plan && !o.verified,
+                        error: None,
+                        duration_ms: o.duration_ms,
+                        items: o.items,
+                    },
+                    Err(e) => Row {
+                        service: name,
+                        snapshot: None,
+                        snapshot_time: None,
+                        size: None,
+                        restored: false,
+                        verified: false,
+                        failed: true,
+                        error: Some(format!("{e:#}")),
+                        duration_ms: 0,
+                        items: Vec::new(),
+                    },
+                };
+                rows.lock().expect("rows").push(row);
+            });
+        }
+    });
+    let mut rows = rows.into_inner().expect("rows");
+    rows.sort_by_key(|r| order.iter().position(|n| *n == r.service));
+    let failed = rows.iter().any(|r| r.failed);
+    if ctx.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "plan": args.plan, "services": rows })
+            )
+            .expect("json")
+        );
+    } else {
+        print_table(&rows, args.plan);
+    }
+    Ok(u8::from(failed))
+}
+
+fn age(time: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(time).map_or_else(
+        |_| "?".into(),
+        |t| {
+            let secs = (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
+                .num_seconds()
+                .max(0);
+            humantime::format_duration(std::time::Duration::from_secs(
+                u64::try_from(secs).unwrap_or(0),
+            ))
+            .to_string()
+        },
+    )
+}
+
+fn print_table(rows: &[Row], plan: bool) {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::ASCII_MARKDOWN);
+    if plan {
+        t.set_header(["service", "snapshot", "age", "size", "actions"]);
+        for r in rows {
+            let actions = if let Some(e) = &r.error {
+                format!("cannot restore: {e}")
+            } else {
+                r.items
+                    .iter()
+                    .map(|i| i.action.clone())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            t.add_row([
+                r.service.clone(),
+                r.snapshot
+                    .as_deref()
+                    .map_or_else(|| "-".into(), |s| s.chars().take(8).collect()),
+                r.snapshot_time.as_deref().map_or_else(|| "-".into(), age),
+                r.size.map_or_else(|| "-".into(), super::menu::human_size),
+                actions,
+            ]);
+        }
+        eprintln!("{t}\nplan only: nothing was changed");
+    } else {
+        t.set_header([
+            "service", "snapshot", "restored", "verified", "failed", "duration",
+        ]);
+        for r in rows {
+            let yn = |b: bool| if b { "yes" } else { "no" }.to_owned();
+            t.add_row([
+                r.service.clone(),
+                r.snapshot
+                    .as_deref()
+                    .map_or_else(|| "-".into(), |s| s.chars().take(8).collect()),
+                yn(r.restored),
+                yn(r.verified),
+                r.error.clone().unwrap_or_else(|| yn(r.failed)),
+                format!("{:.1}s", secs(r.duration_ms)),
+            ]);
+        }
+        eprintln!("{t}");
+    }
+}
+
+/// Milliseconds as seconds for display (durations are far below f64's precision limit).
+#[allow(clippy::cast_precision_loss)]
+pub(crate) fn secs(ms: u128) -> f64 {
+    ms as f64 / 1000.0
+}

@@ -1,0 +1,128 @@
+//! `atelier-backup list [SERVICE]`: snapshots of this host's services (id,
+//! time, tags, size), one `restic snapshots --json` per repository.
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use serde::Serialize;
+
+use super::status::{lookup_size, rfc3339, size_index};
+use super::Context;
+use crate::runtime::catalog::Catalog;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// Only this service.
+    pub service: Option<String>,
+    /// Only snapshots in this repository.
+    #[arg(long)]
+    pub repository: Option<String>,
+}
+
+/// One element of `list --json` (DESIGN.md §5).
+#[derive(Debug, Clone, Serialize)]
+pub struct Listed {
+    pub id: String,
+    pub short_id: String,
+    pub time: String,
+    pub tags: Vec<String>,
+    pub hostname: String,
+    pub paths: Vec<String>,
+    pub service: String,
+    pub repository: String,
+    pub size: Option<u64>,
+    pub pre_restore: bool,
+}
+
+pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
+    let manifest = ctx.manifest()?;
+    let names: Vec<String> = match &args.service {
+        Some(n) if !manifest.services.contains_key(n) => {
+            return Err(super::ConfigError(format!(
+                "service `{n}` is not in the manifest (known: {})",
+                manifest
+                    .services
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .into())
+        }
+        Some(n) => vec![n.clone()],
+        None => manifest.services.keys().cloned().collect(),
+    };
+    if let Some(r) = &args.repository {
+        if !manifest.repositories.contains_key(r) {
+            return Err(
+                super::ConfigError(format!("repository `{r}` is not in the manifest")).into(),
+            );
+        }
+    }
+    let catalog = Catalog::load(&ctx.runtime(), &manifest, &names)?;
+    let sizes = size_index(&ctx.state_dir, &names.iter().collect::<Vec<_>>());
+    let mut listed = Vec::new();
+    let mut failed = false;
+    for (repo, snaps) in &catalog.repositories {
+        if args.repository.as_ref().is_some_and(|r| r != repo) {
+            continue;
+        }
+        match snaps {
+            Err(e) => {
+                failed = true;
+                eprintln!("error: {e}");
+            }
+            Ok(snaps) => {
+                for s in snaps {
+                    let Some(service) = s.service() else { continue };
+                    if !names.iter().any(|n| n == service) {
+                        continue;
+                    }
+                    // A service only lists the repositories it uses.
+                    if !manifest.services[service].repositories.contains(repo) {
+                        continue;
+                    }
+                    listed.push(Listed {
+                        id: s.id.clone(),
+                        short_id: s.short_id.clone(),
+                        time: rfc3339(&s.time),
+                        tags: s.tags.clone(),
+                        hostname: s.hostname.clone(),
+                        paths: s.paths.clone(),
+                        service: service.to_owned(),
+                        repository: repo.clone(),
+                        size: lookup_size(&sizes, s),
+                        pre_restore: s.is_pre_restore(),
+                    });
+                }
+            }
+        }
+    }
+    listed.sort_by(|a, b| {
+        (&a.service, &a.time, &a.repository).cmp(&(&b.service, &b.time, &b.repository))
+    });
+    if ctx.json {
+        println!("{}", serde_json::to_string_pretty(&listed)?);
+    } else {
+        let mut table = Table::new();
+        table.load_preset(UTF8_FULL_CONDENSED);
+        table.set_header(["service", "repository", "id", "time", "tags", "size"]);
+        for l in &listed {
+            let tags: Vec<&str> = l
+                .tags
+                .iter()
+                .map(String::as_str)
+                .filter(|t| *t != "atelier" && !t.starts_with("service:"))
+                .collect();
+            table.add_row(vec![
+                l.service.clone(),
+                l.repository.clone(),
+                l.short_id.clone(),
+                l.time.clone(),
+                tags.join(" "),
+                l.size.map_or("—".into(), super::run::human_bytes),
+            ]);
+        }
+        println!("{table}");
+        println!("{} snapshot(s)", listed.len());
+    }
+    Ok(u8::from(failed))
+}

@@ -1,0 +1,72 @@
+//! `atelier-backup run SERVICE`: one backup now, in this process (what the
+//! timer's unit executes).
+
+use super::Context;
+use crate::runtime::state::{Outcome, RunRecord};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The service to back up.
+    pub service: String,
+}
+
+pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
+    let manifest = ctx.manifest()?;
+    let record = crate::runtime::backup::run_service(&manifest, &args.service, &ctx.runtime())?;
+    report(ctx, &record)?;
+    Ok(u8::from(record.result != Outcome::Success))
+}
+
+/// Prints a run record: JSON on stdout with `--json`, a summary on stderr.
+pub fn report(ctx: &Context, record: &RunRecord) -> anyhow::Result<()> {
+    if ctx.json {
+        println!("{}", serde_json::to_string_pretty(record)?);
+    }
+    match record.result {
+        Outcome::Success => {
+            for (repo, r) in &record.repositories {
+                eprintln!(
+                    "{}: snapshot {} saved to `{repo}` ({} files, {} processed, {} added) in {:.1}s",
+                    record.service,
+                    r.snapshot_id.as_deref().unwrap_or("?"),
+                    r.total_files,
+                    human_bytes(r.total_bytes),
+                    human_bytes(r.bytes_added),
+                    record.duration_seconds
+                );
+                if !r.forgotten.is_empty() {
+                    eprintln!(
+                        "{}: retention removed {} old snapshot(s) from `{repo}`",
+                        record.service,
+                        r.forgotten.len()
+                    );
+                }
+            }
+        }
+        Outcome::Failed => {
+            eprintln!(
+                "error: backup of `{}` failed:\n{}",
+                record.service,
+                record.error.as_deref().unwrap_or("unknown error")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `1.5 MiB`.
+#[allow(clippy::cast_precision_loss)]
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}

@@ -1,0 +1,212 @@
+//! Discovery: a flake's sources → what each host declares (`model::HostDecl`).
+//!
+//! `flake` finds the hosts, `graph` walks a host's modules, `defs` collects
+//! their `atelier.*` definitions the way the module system merges them, and
+//! the shapes in [`SHAPES`] — one file each — turn those into declarations.
+//! Adding a shape = one file + one row below + one fixture folder.
+
+pub mod defs;
+pub mod dumps;
+pub mod flake;
+pub mod graph;
+pub mod hooks;
+pub mod host_settings;
+pub mod manual;
+pub mod mkservice;
+pub mod model;
+pub mod overrides;
+pub mod paths;
+pub mod postgres;
+pub mod shape;
+pub mod values;
+
+use std::path::Path;
+
+use crate::diagnostic::Diagnostic;
+use crate::nix::Evaluator;
+
+use model::{HostDecl, HostSettingsDecl, Origin};
+use shape::{Cx, Shape, View};
+use values::Reader;
+
+/// Every declaration shape, in the order they are applied.
+pub static SHAPES: &[&dyn Shape] = &[
+    &mkservice::MkService,
+    &manual::Manual,
+    &paths::Paths,
+    &postgres::Postgres,
+    &dumps::Dumps,
+    &hooks::Hooks,
+    &overrides::Overrides,
+    &host_settings::HostSettings,
+];
+
+/// The keys a data block may have: the union of the shapes' `data_keys`
+/// (a test keeps the two in step; `defs` needs a `'static` list).
+pub const DATA_KEYS: &[&str] = &[
+    "sqlite",
+    "files",
+    "exclude",
+    "postgres",
+    "dumps",
+    "hooks",
+    "check",
+    "stopForBackup",
+    "stopUnits",
+    "schedule",
+    "randomizedDelay",
+    "retention",
+    "tags",
+    "repositories",
+];
+
+/// What discovery found in a flake for one host, and what went wrong.
+pub struct Discovery {
+    pub host: Option<HostDecl>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The names of the flake's hosts (`nixosConfigurations`), sorted.
+pub fn hosts(flake_dir: &Path) -> Result<Vec<String>, Vec<Diagnostic>> {
+    let mut ev = Evaluator::new(flake_dir);
+    let flake = flake::read(&mut ev, flake_dir);
+    if flake.hosts.is_empty() && flake.diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(flake.diagnostics);
+    }
+    let mut names: Vec<String> = flake.hosts.into_iter().map(|h| h.name).collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Discovers everything `host` declares in the flake at `flake_dir`.
+pub fn discover_host(flake_dir: &Path, host: &str, generated: &[std::path::PathBuf]) -> Discovery {
+    let mut ev = Evaluator::new(flake_dir);
+    let flake = flake::read(&mut ev, flake_dir);
+    let mut diagnostics = flake.diagnostics;
+    let Some(entry) = flake.hosts.into_iter().find(|h| h.name == host) else {
+        if !diagnostics.iter().any(Diagnostic::is_error) {
+            diagnostics.push(Diagnostic::error(
+                "unknown-host",
+                format!("the flake has no nixosConfigurations.{host}"),
+                None,
+            ));
+        }
+        return Discovery {
+            host: None,
+            diagnostics,
+        };
+    };
+    let (args, arg_diags) = graph::ModuleArgs::new(&mut ev, entry.special_args.as_ref());
+    diagnostics.extend(arg_diags);
+    let g = graph::walk_modules(&mut ev, &entry.modules, &args, generated);
+    diagnostics.extend(g.diagnostics);
+
+    let mut host_defs = defs::Defs::default();
+    for (config, span) in &g.configs {
+        defs::collect(&mut ev, config, span.clone(), DATA_KEYS, &mut host_defs);
+    }
+    let expanded = mkservice::expand(
+        &mut ev,
+        &g.mk_services,
+        &mut host_defs,
+        DATA_KEYS,
+        &mut diagnostics,
+    );
+
+    let cx = Cx {
+        host,
+        expanded: &expanded,
+    };
+    let mut decl = HostDecl {
+        host: host.to_owned(),
+        settings: HostSettingsDecl::default(),
+        services: Vec::new(),
+    };
+    let mut reader_diags = Vec::new();
+    {
+        let mut r = Reader {
+            ev: &mut ev,
+            defs: &host_defs,
+            diags: &mut reader_diags,
+        };
+        for shape in SHAPES {
+            decl.services.extend(shape.services(&mut r, &cx));
+        }
+        for shape in SHAPES {
+            shape.read_host(&mut r, &mut decl.settings);
+        }
+    }
+    // Each service's data, from the host's definitions (or, for a service
+    // the host does not enable, from what its mkService would define).
+    for svc in &mut decl.services {
+        let view = match svc.origin {
+            Origin::MkService => View {
+                prefix: ["atelier", "services", svc.name.as_str(), "data"]
+                    .map(str::to_owned)
+                    .to_vec(),
+                manual: false,
+            },
+            Origin::Manual => View {
+                prefix: ["atelier", "backup", "services", svc.name.as_str()]
+                    .map(str::to_owned)
+                    .to_vec(),
+                manual: true,
+            },
+        };
+        let disabled_defs;
+        let defs = if svc.enabled {
+            &host_defs
+        } else {
+            let mut d = host_defs.clone();
+            if let Some(e) = expanded.iter().find(|e| e.name == svc.name) {
+                d.extend(e.defs.clone());
+            }
+            disabled_defs = d;
+            &disabled_defs
+        };
+        // A disabled service only gets a warning: its errors do not matter here.
+        let mut ignored = Vec::new();
+        let mut r = Reader {
+            ev: &mut ev,
+            defs,
+            diags: if svc.enabled {
+                &mut reader_diags
+            } else {
+                &mut ignored
+            },
+        };
+        for shape in SHAPES {
+            shape.read_data(&mut r, &view, svc);
+        }
+        if !svc.enabled {
+            svc.unknown_keys.clear();
+        }
+    }
+    // Unknown keys and evaluation errors of enabled code.
+    decl.settings
+        .unknown_keys
+        .extend(host_defs.unknown_keys.iter().cloned());
+    diagnostics.extend(host_defs.diagnostics.iter().cloned());
+    diagnostics.extend(reader_diags);
+    Discovery {
+        host: Some(decl),
+        diagnostics,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_keys_are_the_union_of_the_shapes() {
+        let mut from_shapes: Vec<&str> = SHAPES
+            .iter()
+            .flat_map(|s| s.data_keys().iter().copied())
+            .collect();
+        let mut listed = DATA_KEYS.to_vec();
+        from_shapes.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(from_shapes, listed);
+    }
+}

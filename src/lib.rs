@@ -1,0 +1,14 @@
+//! atelier: backups for NixOS services, declared next to the service.
+//!
+//! The pipeline runs one way (see `docs/architecture.md`):
+//! `nix` (parse + static evaluation) → `discover` (declaration shapes) →
+//! `plan` (the manifest schema, validation) → `render` (the generated module).
+//! `runtime` and `commands` make up `atelier-backup` and depend only on `plan`.
+
+pub mod commands;
+pub mod diagnostic;
+pub mod discover;
+pub mod nix;
+pub mod plan;
+pub mod render;
+pub mod runtime;

@@ -1,0 +1,1422 @@
+//! The lazy static evaluator.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use super::builtins;
+use super::syntax::{
+    self, AttrName, AttrsDef, BinOp, Binding, Expr, ExprKind, ExprRef, Param, PathKind, StrPart,
+};
+use super::value::{
+    Attrs, Closure, Env, PrimOpApp, Scope, ScopeKind, Thunk, ThunkState, Unknown, UnknownOrigin,
+    Value,
+};
+use crate::diagnostic::{Diagnostic, SourceFile, Span};
+
+/// Errors are diagnostics; a parse error can come with several.
+pub type EvalResult<T> = Result<T, Vec<Diagnostic>>;
+
+/// Default limit on nested evaluation (function calls inside function calls,
+/// thunks forcing thunks), like Nix's `max-call-depth`. The stack grows on
+/// demand (stacker), so this is a semantic limit, not a stack-size guess.
+pub const DEFAULT_MAX_DEPTH: usize = 10_000;
+
+/// When less than this much stack is left, evaluation continues on a new
+/// heap-allocated stack segment of [`STACK_SEGMENT`] bytes.
+const RED_ZONE: usize = 256 * 1024;
+const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
+/// Largest string (bytes) or list (elements) one evaluation step may build.
+/// Declarations are small; without a bound, a few lines of doubling
+/// (`s1 = s0 + s0; s2 = s1 + s1; ...`) or `genList f 1e15` exhaust memory
+/// and abort the process instead of reporting an error.
+pub const MAX_VALUE_SIZE: usize = 64 << 20;
+
+/// Longest list one evaluation step may build (each element is a thunk).
+pub const MAX_LIST_LEN: usize = 1 << 22;
+
+/// `value-too-large` when a list of `len` elements exceeds [`MAX_LIST_LEN`].
+pub(crate) fn check_list_len(len: usize, span: &Span) -> EvalResult<()> {
+    if len > MAX_LIST_LEN {
+        return err(
+            "value-too-large",
+            format!("a list of {len} elements would exceed atelier-gen's limit of {MAX_LIST_LEN}"),
+            span,
+        );
+    }
+    Ok(())
+}
+
+/// `value-too-large` when `len` exceeds [`MAX_VALUE_SIZE`].
+pub(crate) fn check_size(len: usize, what: &str, span: &Span) -> EvalResult<()> {
+    if len > MAX_VALUE_SIZE {
+        return err(
+            "value-too-large",
+            format!("{what} of {len} would exceed atelier-gen's limit of {MAX_VALUE_SIZE}"),
+            span,
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn err<T>(code: &'static str, msg: impl Into<String>, span: &Span) -> EvalResult<T> {
+    Err(vec![Diagnostic::error(code, msg, Some(span.clone()))])
+}
+
+pub(crate) fn type_err<T>(expected: &str, got: &Value, span: &Span) -> EvalResult<T> {
+    err(
+        "type-error",
+        format!("value is {} while {expected} was expected", got.type_name()),
+        span,
+    )
+}
+
+/// Evaluates Nix files below a root directory (the flake root). Imports
+/// outside the root are refused.
+pub struct Evaluator {
+    root: PathBuf,
+    /// Parsed files by canonical path.
+    parsed: HashMap<PathBuf, ExprRef>,
+    /// Evaluated (weak head normal form) files by canonical path.
+    imported: HashMap<PathBuf, Value>,
+    /// Files whose top level is being evaluated, for cycle reports.
+    importing: Vec<PathBuf>,
+    base_env: Env,
+    lib: Option<Value>,
+    depth: usize,
+    max_depth: usize,
+    /// Messages of `builtins.trace`, in order.
+    pub traces: Vec<String>,
+}
+
+impl Evaluator {
+    /// An evaluator for files below `root` (usually the flake directory).
+    pub fn new(root: impl AsRef<Path>) -> Self {
+        let root = root.as_ref();
+        let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let base_env = builtins::base_env();
+        Evaluator {
+            root,
+            parsed: HashMap::new(),
+            imported: HashMap::new(),
+            importing: Vec::new(),
+            base_env,
+            lib: None,
+            depth: 0,
+            max_depth: DEFAULT_MAX_DEPTH,
+            traces: Vec::new(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Raise or lower the nesting limit (run on a thread with a larger stack
+    /// before raising it).
+    pub fn set_max_depth(&mut self, depth: usize) {
+        self.max_depth = depth;
+    }
+
+    /// The global scope (`builtins`, `true`, `map`, ...).
+    pub fn base_env(&self) -> Env {
+        self.base_env.clone()
+    }
+
+    // ------------------------------------------------------------ files
+
+    fn display_name(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root)
+            .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
+    }
+
+    /// Reads and parses a file (cached). Reports every parse error.
+    pub fn parse_file(&mut self, path: &Path) -> EvalResult<ExprRef> {
+        let canon = fs::canonicalize(path).map_err(|e| {
+            vec![Diagnostic::error(
+                "file-not-found",
+                format!("cannot read {}: {e}", path.display()),
+                None,
+            )]
+        })?;
+        self.parse_canonical(canon)
+    }
+
+    /// `parse_file` for a path that is already canonical (imports).
+    fn parse_canonical(&mut self, canon: PathBuf) -> EvalResult<ExprRef> {
+        if let Some(e) = self.parsed.get(&canon) {
+            return Ok(e.clone());
+        }
+        let bytes = fs::read(&canon).map_err(|e| {
+            vec![Diagnostic::error(
+                "file-not-found",
+                format!("cannot read {}: {e}", canon.display()),
+                None,
+            )]
+        })?;
+        let name = self.display_name(&canon);
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+                let file = Arc::new(SourceFile {
+                    name,
+                    path: canon.clone(),
+                    text: prefix,
+                });
+                let span = Span {
+                    file,
+                    start: valid,
+                    end: valid,
+                };
+                return Err(vec![Diagnostic::error(
+                    "invalid-utf8",
+                    "file is not valid UTF-8",
+                    Some(span),
+                )
+                .with_note("Nix sources must be UTF-8; re-save the file as UTF-8")]);
+            }
+        };
+        let file = Arc::new(SourceFile {
+            name,
+            path: canon.clone(),
+            text,
+        });
+        let expr = syntax::parse(&file)?;
+        self.parsed.insert(canon, expr.clone());
+        Ok(expr)
+    }
+
+    /// Parses and evaluates an expression given as text, as if it were the
+    /// file `name` in `dir` (relative paths resolve against `dir`).
+    pub fn eval_source(&mut self, name: &str, dir: &Path, text: &str) -> EvalResult<Value> {
+        let file = Arc::new(SourceFile {
+            name: name.to_string(),
+            path: dir.join(name),
+            text: text.to_string(),
+        });
+        let expr = syntax::parse(&file)?;
+        let env = self.base_env.clone();
+        self.eval(&expr, &env)
+    }
+
+    /// Evaluates a file to weak head normal form (like `import`).
+    pub fn eval_file(&mut self, path: &Path) -> EvalResult<Value> {
+        let abs = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().map_or_else(|_| path.to_path_buf(), |d| d.join(path))
+        };
+        self.import_path(&abs, None)
+    }
+
+    pub(crate) fn import_path(&mut self, path: &Path, span: Option<&Span>) -> EvalResult<Value> {
+        let mk_err = |code: &'static str, msg: String| -> Vec<Diagnostic> {
+            vec![Diagnostic::error(code, msg, span.cloned())]
+        };
+        let mut target = path.to_path_buf();
+        if target.is_dir() {
+            target = target.join("default.nix");
+        }
+        let Ok(canon) = fs::canonicalize(&target) else {
+            return Err(mk_err(
+                "import-not-found",
+                format!("cannot import {}: no such file", self.display_name(&target)),
+            ));
+        };
+        if !canon.starts_with(&self.root) {
+            return Err(vec![Diagnostic::error(
+                "import-outside-root",
+                format!(
+                    "import of {} is outside the flake root",
+                    relative_to(&canon, &self.root).display()
+                ),
+                span.cloned(),
+            )
+            .with_note(
+                "atelier-gen only reads files inside the flake; move the file into it",
+            )]);
+        }
+        if let Some(v) = self.imported.get(&canon) {
+            return Ok(v.clone());
+        }
+        if let Some(pos) = self.importing.iter().position(|p| p == &canon) {
+            let chain: Vec<String> = self.importing[pos..]
+                .iter()
+                .chain(std::iter::once(&canon))
+                .map(|p| self.display_name(p))
+                .collect();
+            let msg = if chain.len() <= 2 {
+                format!(
+                    "cyclic import: {} is imported again while it is being evaluated",
+                    chain[0]
+                )
+            } else {
+                format!("cyclic import: {}", chain.join(" → "))
+            };
+            return Err(mk_err("cyclic-import", msg));
+        }
+        let expr = self.parse_canonical(canon.clone())?;
+        self.importing.push(canon.clone());
+        let env = self.base_env.clone();
+        let r = self.eval(&expr, &env);
+        self.importing.pop();
+        let v = r?;
+        self.imported.insert(canon, v.clone());
+        Ok(v)
+    }
+
+    // ------------------------------------------------------------ public helpers
+
+    /// The `lib` value (a subset of nixpkgs' lib) that declarations use.
+    pub fn lib(&mut self) -> EvalResult<Value> {
+        if let Some(l) = &self.lib {
+            return Ok(l.clone());
+        }
+        let f = self.eval_source("<atelier lib>", Path::new("/"), builtins::LIB_NIX)?;
+        let v = self.apply(&f, builtins::lib_internals())?;
+        self.lib = Some(v.clone());
+        Ok(v)
+    }
+
+    /// Forces a thunk to weak head normal form.
+    pub fn force(&mut self, t: &Thunk) -> EvalResult<Value> {
+        let prev = {
+            let mut b = t.0.borrow_mut();
+            let span = match &*b {
+                ThunkState::Done(v) => return Ok(v.clone()),
+                ThunkState::Forcing(span) => {
+                    let msg = "infinite recursion encountered";
+                    return Err(vec![match span {
+                        Some(s) => Diagnostic::error("infinite-recursion", msg, Some(s.clone())),
+                        None => Diagnostic::error("infinite-recursion", msg, None),
+                    }
+                    .with_note(
+                        "a value depends on itself; check `rec` sets and `let` bindings",
+                    )]);
+                }
+                ThunkState::Pending(e, _) => Some(e.span.clone()),
+                ThunkState::Native(_, s) => Some(s.clone()),
+            };
+            std::mem::replace(&mut *b, ThunkState::Forcing(span))
+        };
+        let r = match &prev {
+            ThunkState::Pending(e, env) => self.eval(e, env),
+            ThunkState::Native(f, span) => {
+                if self.depth >= self.max_depth {
+                    Err(too_deep(span, self.max_depth))
+                } else {
+                    self.depth += 1;
+                    let r = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(self));
+                    self.depth -= 1;
+                    r
+                }
+            }
+            _ => unreachable!("forced state is pending or native"),
+        };
+        match r {
+            Ok(v) => {
+                *t.0.borrow_mut() = ThunkState::Done(v.clone());
+                Ok(v)
+            }
+            Err(e) => {
+                // Leave the thunk as it was, so forcing it again re-raises.
+                *t.0.borrow_mut() = prev;
+                Err(e)
+            }
+        }
+    }
+
+    /// Forces a value deeply (lists and attribute sets, recursively).
+    pub fn force_deep(&mut self, v: &Value) -> EvalResult<()> {
+        self.deep_guard(v, 0)
+    }
+
+    fn deep_guard(&mut self, v: &Value, level: usize) -> EvalResult<()> {
+        if level > self.max_depth {
+            return Err(vec![Diagnostic::error(
+                "evaluation-too-deep",
+                "value nested too deeply",
+                None,
+            )]);
+        }
+        match v {
+            Value::List(items) => {
+                for t in items.iter() {
+                    let x = self.force(t)?;
+                    stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+                        self.deep_guard(&x, level + 1)
+                    })?;
+                }
+            }
+            Value::Attrs(a) => {
+                for e in a.entries.values() {
+                    let x = self.force(&e.value)?;
+                    stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+                        self.deep_guard(&x, level + 1)
+                    })?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Follows an attribute path, forcing along the way. A missing attribute
+    /// is `Ok(None)`; selecting into an unknown gives an unknown.
+    pub fn select(&mut self, v: &Value, path: &[&str]) -> EvalResult<Option<Value>> {
+        let mut cur = v.clone();
+        for name in path {
+            match &cur {
+                Value::Attrs(a) => match a.get(name) {
+                    Some(e) => {
+                        let t = e.value.clone();
+                        cur = self.force(&t)?;
+                    }
+                    None => match &a.unknown_keys {
+                        Some(u) => cur = Value::Unknown(select_unknown(u, name, None)),
+                        None => return Ok(None),
+                    },
+                },
+                Value::Unknown(u) => cur = Value::Unknown(select_unknown(u, name, None)),
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(cur))
+    }
+
+    /// The span where `path`'s last attribute was defined, if known.
+    pub fn definition_span(&mut self, v: &Value, path: &[&str]) -> EvalResult<Option<Span>> {
+        let Some((last, init)) = path.split_last() else {
+            return Ok(None);
+        };
+        let Some(parent) = self.select(v, init)? else {
+            return Ok(None);
+        };
+        Ok(parent
+            .as_attrs()
+            .and_then(|a| a.get(last))
+            .and_then(|e| e.span.clone().or_else(|| e.value.span())))
+    }
+
+    /// Applies a function value to an argument.
+    pub fn apply(&mut self, f: &Value, arg: Value) -> EvalResult<Value> {
+        let span = value_span(f).unwrap_or_else(builtin_span);
+        self.apply_thunk(f.clone(), Thunk::value(arg), &span)
+    }
+
+    // ------------------------------------------------------------ evaluation
+
+    pub(crate) fn eval(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Value> {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.eval_inner(e, env))
+    }
+
+    /// A thunk for an expression, avoiding a thunk for plain variables and
+    /// literals.
+    #[allow(clippy::unused_self)]
+    pub(crate) fn thunk_of(&mut self, e: &ExprRef, env: &Env) -> Thunk {
+        match &e.kind {
+            ExprKind::Var(name) => {
+                if let Some(t) = lookup_lexical(name, env) {
+                    return t;
+                }
+                Thunk::pending(e.clone(), env.clone())
+            }
+            ExprKind::Int(i) => Thunk::value(Value::Int(*i)),
+            ExprKind::Float(f) => Thunk::value(Value::Float(*f)),
+            ExprKind::Str(parts) if parts.iter().all(|p| matches!(p, StrPart::Lit(_))) => {
+                let mut s = String::new();
+                for p in parts {
+                    if let StrPart::Lit(l) = p {
+                        s.push_str(l);
+                    }
+                }
+                Thunk::value(Value::string(s))
+            }
+            _ => Thunk::pending(e.clone(), env.clone()),
+        }
+    }
+
+    #[allow(clippy::assigning_clones)]
+    fn lookup(&mut self, name: &str, env: &Env, span: &Span) -> EvalResult<Value> {
+        if let Some(t) = lookup_lexical(name, env) {
+            return self.force(&t);
+        }
+        let mut cur = Some(env.clone());
+        while let Some(scope) = cur.take() {
+            if let ScopeKind::With(ns) = &scope.kind {
+                let ns = ns.clone();
+                match self.force(&ns)? {
+                    Value::Attrs(a) => {
+                        if let Some(e) = a.get(name) {
+                            let t = e.value.clone();
+                            return self.force(&t);
+                        }
+                        if let Some(u) = &a.unknown_keys {
+                            return Ok(Value::Unknown(Unknown::derived(u)));
+                        }
+                    }
+                    Value::Unknown(u) => {
+                        return Ok(Value::Unknown(select_unknown(&u, name, Some(span))))
+                    }
+                    other => return type_err("a set (in `with`)", &other, span),
+                }
+            }
+            cur = scope.parent.clone();
+        }
+        Err(vec![Diagnostic::error(
+            "undefined-variable",
+            format!("undefined variable `{name}`"),
+            Some(span.clone()),
+        )])
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn eval_inner(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Value> {
+        let span = &e.span;
+        match &e.kind {
+            ExprKind::Int(i) => Ok(Value::Int(*i)),
+            ExprKind::Float(f) => Ok(Value::Float(*f)),
+            ExprKind::Str(parts) => self.eval_string(parts, env, span),
+            ExprKind::Path(kind, parts) => self.eval_path(*kind, parts, env, span),
+            ExprKind::SearchPath(name) => Ok(Value::Unknown(Rc::new(Unknown {
+                reason: format!("search path <{name}> depends on NIX_PATH"),
+                span: Some(span.clone()),
+                origin: UnknownOrigin::Root(format!("<{name}>")),
+            }))),
+            ExprKind::Uri(u) => Ok(Value::string(u.as_str())),
+            ExprKind::Var(name) => self.lookup(name, env, span),
+            ExprKind::CurPos => {
+                let (line, col) = span.file.line_col(span.start);
+                Ok(Value::attrs([
+                    ("file".to_string(), Value::string(span.file.name.as_str())),
+                    (
+                        "line".to_string(),
+                        Value::Int(i64::try_from(line).unwrap_or(0)),
+                    ),
+                    (
+                        "column".to_string(),
+                        Value::Int(i64::try_from(col).unwrap_or(0)),
+                    ),
+                ]))
+            }
+            ExprKind::Attrs(def) => self.eval_attrs(def, env, span),
+            ExprKind::List(items) => {
+                let ts = items.iter().map(|i| self.thunk_of(i, env)).collect();
+                Ok(Value::List(Rc::new(ts)))
+            }
+            ExprKind::Let { bindings, body } => {
+                let new_env = Scope::vars(Some(env.clone()), HashMap::new());
+                let mut vars = HashMap::new();
+                for b in &bindings.statics {
+                    let t = match &b.value {
+                        Binding::Expr(x) => Thunk::pending(x.clone(), new_env.clone()),
+                        Binding::Inherit => self.inherit_thunk(&b.name, env, &b.span),
+                    };
+                    vars.insert(b.name.clone(), t);
+                }
+                if let ScopeKind::Vars(cell) = &new_env.kind {
+                    *cell.borrow_mut() = vars;
+                }
+                self.eval(body, &new_env)
+            }
+            ExprKind::With { namespace, body } => {
+                let ns = self.thunk_of(namespace, env);
+                let new_env = Scope::with(env.clone(), ns);
+                self.eval(body, &new_env)
+            }
+            ExprKind::Lambda(l) => Ok(Value::Lambda(Rc::new(Closure {
+                lambda: l.clone(),
+                env: env.clone(),
+            }))),
+            ExprKind::Apply { func, arg } => {
+                let f = self.eval(func, env)?;
+                let a = self.thunk_of(arg, env);
+                self.apply_thunk(f, a, span)
+            }
+            ExprKind::Select {
+                expr,
+                path,
+                default,
+            } => self.eval_select(expr, path, default.as_ref(), env, span),
+            ExprKind::HasAttr { expr, path } => {
+                let mut cur = self.eval(expr, env)?;
+                for name in path {
+                    let name = match self.attr_name(name, env)? {
+                        Ok(n) => n,
+                        Err(u) => return Ok(Value::Unknown(u)),
+                    };
+                    match &cur {
+                        Value::Attrs(a) => match a.get(&name) {
+                            Some(entry) => {
+                                let t = entry.value.clone();
+                                cur = self.force(&t)?;
+                            }
+                            None => {
+                                return Ok(match &a.unknown_keys {
+                                    Some(u) => Value::Unknown(Unknown::derived(u)),
+                                    None => Value::Bool(false),
+                                })
+                            }
+                        },
+                        Value::Unknown(u) => return Ok(Value::Unknown(Unknown::derived(u))),
+                        _ => return Ok(Value::Bool(false)),
+                    }
+                }
+                Ok(Value::Bool(true))
+            }
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => match self.eval(cond, env)? {
+                Value::Bool(true) => self.eval(then, env),
+                Value::Bool(false) => self.eval(otherwise, env),
+                Value::Unknown(u) => Ok(Value::Unknown(Unknown::derived(&u))),
+                other => type_err("a Boolean", &other, &cond.span),
+            },
+            ExprKind::Assert { cond, body } => match self.eval(cond, env)? {
+                Value::Bool(true) | Value::Unknown(_) => self.eval(body, env),
+                Value::Bool(false) => err(
+                    "assertion-failed",
+                    format!("assertion `{}` failed", snippet(&cond.span)),
+                    &cond.span,
+                ),
+                other => type_err("a Boolean", &other, &cond.span),
+            },
+            ExprKind::Not(x) => match self.eval(x, env)? {
+                Value::Bool(b) => Ok(Value::Bool(!b)),
+                Value::Unknown(u) => Ok(Value::Unknown(Unknown::derived(&u))),
+                other => type_err("a Boolean", &other, &x.span),
+            },
+            ExprKind::Neg(x) => {
+                let v = self.eval(x, env)?;
+                arith(BinOp::Sub, &Value::Int(0), &v, span)
+            }
+            ExprKind::BinOp { op, lhs, rhs } => self.eval_binop(*op, lhs, rhs, env, span),
+        }
+    }
+
+    fn inherit_thunk(&mut self, name: &str, outer: &Env, span: &Span) -> Thunk {
+        let var = Rc::new(Expr {
+            kind: ExprKind::Var(name.to_string()),
+            span: span.clone(),
+        });
+        self.thunk_of(&var, outer)
+    }
+
+    fn eval_attrs(&mut self, def: &Rc<AttrsDef>, env: &Env, span: &Span) -> EvalResult<Value> {
+        let inner = if def.rec {
+            Scope::vars(Some(env.clone()), HashMap::new())
+        } else {
+            env.clone()
+        };
+        let mut attrs = Attrs {
+            span: Some(span.clone()),
+            ..Attrs::default()
+        };
+        for b in &def.statics {
+            let t = match &b.value {
+                Binding::Expr(x) => {
+                    if def.rec {
+                        Thunk::pending(x.clone(), inner.clone())
+                    } else {
+                        self.thunk_of(x, &inner)
+                    }
+                }
+                Binding::Inherit => self.inherit_thunk(&b.name, env, &b.span),
+            };
+            attrs.insert(b.name.clone(), t, Some(b.span.clone()));
+        }
+        if def.rec {
+            if let ScopeKind::Vars(cell) = &inner.kind {
+                let mut vars = cell.borrow_mut();
+                for (k, v) in &attrs.entries {
+                    vars.insert(k.clone(), v.value.clone());
+                }
+            }
+        }
+        for d in &def.dynamics {
+            let key = self.eval(&d.key, &inner)?;
+            let name = match key {
+                Value::Null => continue,
+                Value::String(s) => s.to_string(),
+                Value::Unknown(u) => {
+                    if attrs.unknown_keys.is_none() {
+                        attrs.unknown_keys = Some(Unknown::derived(&u));
+                    }
+                    continue;
+                }
+                other => return type_err("a string (attribute name)", &other, &d.key.span),
+            };
+            if attrs.entries.contains_key(&name) {
+                return err(
+                    "duplicate-attribute",
+                    format!("dynamic attribute `{name}` is already defined"),
+                    &d.span,
+                );
+            }
+            let t = match &d.value {
+                Binding::Expr(x) => Thunk::pending(x.clone(), inner.clone()),
+                Binding::Inherit => self.inherit_thunk(&name, env, &d.span),
+            };
+            attrs.insert(name, t, Some(d.span.clone()));
+        }
+        Ok(Value::Attrs(Rc::new(attrs)))
+    }
+
+    /// `Ok(Ok(name))`, or `Ok(Err(unknown))` when a dynamic name is unknown.
+    fn attr_name(&mut self, name: &AttrName, env: &Env) -> EvalResult<Result<String, Rc<Unknown>>> {
+        match name {
+            AttrName::Static(s) => Ok(Ok(s.clone())),
+            AttrName::Dynamic(e) => match self.eval(e, env)? {
+                Value::String(s) => Ok(Ok(s.to_string())),
+                Value::Unknown(u) => Ok(Err(Unknown::derived(&u))),
+                other => type_err("a string (attribute name)", &other, &e.span),
+            },
+        }
+    }
+
+    fn eval_select(
+        &mut self,
+        expr: &ExprRef,
+        path: &[AttrName],
+        default: Option<&ExprRef>,
+        env: &Env,
+        span: &Span,
+    ) -> EvalResult<Value> {
+        let mut cur = self.eval(expr, env)?;
+        for (i, name) in path.iter().enumerate() {
+            let name = match self.attr_name(name, env)? {
+                Ok(n) => n,
+                Err(u) => return Ok(Value::Unknown(u)),
+            };
+            match &cur {
+                Value::Attrs(a) => {
+                    if let Some(entry) = a.get(&name) {
+                        let t = entry.value.clone();
+                        cur = self.force(&t)?;
+                    } else if let Some(u) = &a.unknown_keys {
+                        cur = Value::Unknown(select_unknown(u, &name, Some(span)));
+                    } else if let Some(d) = default {
+                        return self.eval(d, env);
+                    } else {
+                        let shown: Vec<String> = path[..=i]
+                            .iter()
+                            .map(|n| match n {
+                                AttrName::Static(s) => s.clone(),
+                                AttrName::Dynamic(_) => "${...}".into(),
+                            })
+                            .collect();
+                        let mut d = Diagnostic::error(
+                            "missing-attribute",
+                            format!("attribute `{name}` missing (in `.{}`)", shown.join(".")),
+                            Some(span.clone()),
+                        );
+                        if let Some(best) = a
+                            .keys()
+                            .map(|k| (strsim::jaro_winkler(k, &name), k))
+                            .filter(|(s, _)| *s > 0.8)
+                            .max_by(|x, y| x.0.total_cmp(&y.0))
+                        {
+                            d = d.with_note(format!("did you mean `{}`?", best.1));
+                        }
+                        return Err(vec![d]);
+                    }
+                }
+                Value::Unknown(u) => {
+                    cur = Value::Unknown(select_unknown(u, &name, Some(span)));
+                }
+                other => {
+                    if let Some(d) = default {
+                        return self.eval(d, env);
+                    }
+                    return err(
+                        "type-error",
+                        format!(
+                            "cannot select attribute `{name}`: value is {} while a set was expected",
+                            other.type_name()
+                        ),
+                        span,
+                    );
+                }
+            }
+        }
+        Ok(cur)
+    }
+
+    pub(crate) fn apply_thunk(&mut self, f: Value, arg: Thunk, span: &Span) -> EvalResult<Value> {
+        match f {
+            Value::Lambda(c) => self.call_lambda(&c, arg, span),
+            Value::PrimOp(p) => {
+                let mut args = p.args.clone();
+                args.push(arg);
+                if args.len() == p.def.arity {
+                    if self.depth >= self.max_depth {
+                        return Err(too_deep(span, self.max_depth));
+                    }
+                    self.depth += 1;
+                    let r = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+                        (p.def.func)(self, &args, span)
+                    });
+                    self.depth -= 1;
+                    r
+                } else {
+                    Ok(Value::PrimOp(Rc::new(PrimOpApp { def: p.def, args })))
+                }
+            }
+            Value::Attrs(a) if a.get("__functor").is_some() => {
+                let functor = self.force(&a.get("__functor").unwrap().value.clone())?;
+                let partial =
+                    self.apply_thunk(functor, Thunk::value(Value::Attrs(a.clone())), span)?;
+                self.apply_thunk(partial, arg, span)
+            }
+            Value::Unknown(u) => Ok(Value::Unknown(Rc::new(Unknown {
+                reason: u.reason.clone(),
+                span: Some(span.clone()),
+                origin: UnknownOrigin::Apply { func: u, arg },
+            }))),
+            other => err(
+                "type-error",
+                format!(
+                    "attempt to call something which is not a function but {}",
+                    other.type_name()
+                ),
+                span,
+            ),
+        }
+    }
+
+    /// Function calls count towards the depth limit, like Nix's
+    /// `max-call-depth`.
+    fn call_lambda(&mut self, c: &Rc<Closure>, arg: Thunk, span: &Span) -> EvalResult<Value> {
+        if self.depth >= self.max_depth {
+            return Err(too_deep(span, self.max_depth));
+        }
+        self.depth += 1;
+        let r = self.call_lambda_inner(c, arg, span);
+        self.depth -= 1;
+        r
+    }
+
+    fn call_lambda_inner(&mut self, c: &Rc<Closure>, arg: Thunk, span: &Span) -> EvalResult<Value> {
+        let lambda = &c.lambda;
+        match &lambda.param {
+            Param::Ident(name) => {
+                let mut vars = HashMap::new();
+                vars.insert(name.clone(), arg);
+                let env = Scope::vars(Some(c.env.clone()), vars);
+                self.eval(&lambda.body, &env)
+            }
+            Param::Pattern {
+                entries,
+                ellipsis,
+                bind,
+            } => {
+                let argv = self.force(&arg)?;
+                let env = Scope::vars(Some(c.env.clone()), HashMap::new());
+                let mut vars = HashMap::new();
+                match &argv {
+                    Value::Attrs(a) => {
+                        for entry in entries {
+                            let t = match (a.get(&entry.name), &entry.default) {
+                                (Some(v), _) => v.value.clone(),
+                                (None, Some(d)) => Thunk::pending(d.clone(), env.clone()),
+                                (None, None) if a.unknown_keys.is_some() => {
+                                    Thunk::value(Value::Unknown(Unknown::derived(
+                                        a.unknown_keys.as_ref().unwrap(),
+                                    )))
+                                }
+                                (None, None) => {
+                                    return Err(vec![Diagnostic::error(
+                                        "bad-argument",
+                                        format!(
+                                            "function called without required argument `{}`",
+                                            entry.name
+                                        ),
+                                        Some(span.clone()),
+                                    )
+                                    .with_note(format!(
+                                        "the function is defined at {}",
+                                        lambda.span.location()
+                                    ))]);
+                                }
+                            };
+                            vars.insert(entry.name.clone(), t);
+                        }
+                        if !ellipsis {
+                            for k in a.keys() {
+                                if !entries.iter().any(|e| e.name == k) {
+                                    return Err(vec![Diagnostic::error(
+                                        "bad-argument",
+                                        format!("function called with unexpected argument `{k}`"),
+                                        Some(span.clone()),
+                                    )
+                                    .with_note(format!(
+                                        "the function is defined at {}",
+                                        lambda.span.location()
+                                    ))]);
+                                }
+                            }
+                        }
+                    }
+                    Value::Unknown(u) => {
+                        for entry in entries {
+                            vars.insert(
+                                entry.name.clone(),
+                                Thunk::value(Value::Unknown(select_unknown(
+                                    u,
+                                    &entry.name,
+                                    Some(&entry.span),
+                                ))),
+                            );
+                        }
+                    }
+                    other => return type_err("a set (function argument)", other, span),
+                }
+                if let Some(b) = bind {
+                    vars.insert(b.clone(), arg);
+                }
+                if let ScopeKind::Vars(cell) = &env.kind {
+                    *cell.borrow_mut() = vars;
+                }
+                self.eval(&lambda.body, &env)
+            }
+        }
+    }
+
+    fn eval_string(&mut self, parts: &[StrPart], env: &Env, span: &Span) -> EvalResult<Value> {
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                StrPart::Lit(l) => out.push_str(l),
+                StrPart::Interp(x) => {
+                    let v = self.eval(x, env)?;
+                    match self.coerce_to_string(&v, &x.span, false)? {
+                        Ok(s) => {
+                            check_size(out.len().saturating_add(s.len()), "a string", span)?;
+                            out.push_str(&s);
+                        }
+                        Err(u) => return Ok(Value::Unknown(u)),
+                    }
+                }
+            }
+        }
+        Ok(Value::string(out))
+    }
+
+    /// Coerces for interpolation (`for_to_string = false`) or `toString`.
+    /// `Ok(Err(u))` when the result depends on an unknown.
+    pub(crate) fn coerce_to_string(
+        &mut self,
+        v: &Value,
+        span: &Span,
+        for_to_string: bool,
+    ) -> EvalResult<Result<String, Rc<Unknown>>> {
+        Ok(Ok(match v {
+            Value::String(s) => s.to_string(),
+            Value::Path(p) => {
+                if for_to_string {
+                    p.display().to_string()
+                } else {
+                    return Ok(Err(Rc::new(Unknown {
+                        reason: format!(
+                            "the path {} is copied to the Nix store when interpolated",
+                            p.display()
+                        ),
+                        span: Some(span.clone()),
+                        origin: UnknownOrigin::Opaque,
+                    })));
+                }
+            }
+            Value::Unknown(u) => return Ok(Err(Unknown::derived(u))),
+            Value::Attrs(a) => {
+                if let Some(f) = a.get("__toString") {
+                    let f = self.force(&f.value.clone())?;
+                    let r = self.apply_thunk(f, Thunk::value(v.clone()), span)?;
+                    return self.coerce_to_string(&r, span, for_to_string);
+                }
+                if let Some(o) = a.get("outPath") {
+                    let o = self.force(&o.value.clone())?;
+                    return self.coerce_to_string(&o, span, for_to_string);
+                }
+                if let Some(u) = &a.unknown_keys {
+                    return Ok(Err(Unknown::derived(u)));
+                }
+                return err("type-error", "cannot coerce a set to a string", span);
+            }
+            Value::Int(i) if for_to_string => i.to_string(),
+            Value::Float(f) if for_to_string => format!("{f:.6}"),
+            Value::Bool(b) if for_to_string => {
+                if *b {
+                    "1".into()
+                } else {
+                    String::new()
+                }
+            }
+            Value::Null if for_to_string => String::new(),
+            Value::List(items) if for_to_string => {
+                let mut parts = Vec::new();
+                for (i, t) in items.iter().enumerate() {
+                    let x = self.force(t)?;
+                    match self.coerce_to_string(&x, span, true)? {
+                        Ok(s) => {
+                            // Nix omits the separator after an empty list item.
+                            let is_empty_list = matches!(&x, Value::List(l) if l.is_empty());
+                            parts.push((s, is_empty_list, i));
+                        }
+                        Err(u) => return Ok(Err(u)),
+                    }
+                }
+                let mut out = String::new();
+                let n = parts.len();
+                for (s, empty_list, i) in parts {
+                    out.push_str(&s);
+                    if i + 1 < n && !empty_list {
+                        out.push(' ');
+                    }
+                }
+                out
+            }
+            other => {
+                return err(
+                    "type-error",
+                    format!("cannot coerce {} to a string", other.type_name()),
+                    span,
+                )
+            }
+        }))
+    }
+
+    fn eval_path(
+        &mut self,
+        kind: PathKind,
+        parts: &[StrPart],
+        env: &Env,
+        span: &Span,
+    ) -> EvalResult<Value> {
+        let mut text = String::new();
+        for p in parts {
+            match p {
+                StrPart::Lit(l) => text.push_str(l),
+                StrPart::Interp(x) => {
+                    let v = self.eval(x, env)?;
+                    match self.coerce_to_string(&v, &x.span, false)? {
+                        Ok(s) => text.push_str(&s),
+                        Err(u) => return Ok(Value::Unknown(u)),
+                    }
+                }
+            }
+        }
+        let path = match kind {
+            PathKind::Absolute => PathBuf::from(&text),
+            PathKind::Relative => {
+                let dir = span.file.path.parent().unwrap_or(Path::new("/"));
+                dir.join(&text)
+            }
+            PathKind::Home => {
+                return Ok(Value::Unknown(Rc::new(Unknown {
+                    reason: format!("home path {text} depends on the user running Nix"),
+                    span: Some(span.clone()),
+                    origin: UnknownOrigin::Opaque,
+                })))
+            }
+        };
+        Ok(Value::Path(Rc::from(canon_path(&path).as_path())))
+    }
+
+    fn eval_binop(
+        &mut self,
+        op: BinOp,
+        lhs: &ExprRef,
+        rhs: &ExprRef,
+        env: &Env,
+        span: &Span,
+    ) -> EvalResult<Value> {
+        match op {
+            BinOp::And | BinOp::Or | BinOp::Implication => {
+                let l = self.eval(lhs, env)?;
+                let lb = match l {
+                    Value::Bool(b) => b,
+                    Value::Unknown(u) => return Ok(Value::Unknown(Unknown::derived(&u))),
+                    other => return type_err("a Boolean", &other, &lhs.span),
+                };
+                let short = match op {
+                    BinOp::And => (!lb).then_some(false),
+                    BinOp::Or => lb.then_some(true),
+                    _ => (!lb).then_some(true),
+                };
+                if let Some(b) = short {
+                    return Ok(Value::Bool(b));
+                }
+                match self.eval(rhs, env)? {
+                    Value::Bool(b) => Ok(Value::Bool(b)),
+                    Value::Unknown(u) => Ok(Value::Unknown(Unknown::derived(&u))),
+                    other => type_err("a Boolean", &other, &rhs.span),
+                }
+            }
+            _ => {
+                let l = self.eval(lhs, env)?;
+                let r = self.eval(rhs, env)?;
+                self.binop_values(op, &l, &r, span)
+            }
+        }
+    }
+
+    #[allow(clippy::many_single_char_names)]
+    pub(crate) fn binop_values(
+        &mut self,
+        op: BinOp,
+        l: &Value,
+        r: &Value,
+        span: &Span,
+    ) -> EvalResult<Value> {
+        match op {
+            BinOp::Eq | BinOp::NotEq => Ok(match self.equal(l, r)? {
+                Ok(b) => Value::Bool(if op == BinOp::Eq { b } else { !b }),
+                Err(u) => Value::Unknown(u),
+            }),
+            BinOp::Less | BinOp::LessEq | BinOp::More | BinOp::MoreEq => {
+                let (a, b) = if matches!(op, BinOp::Less | BinOp::MoreEq) {
+                    (l, r)
+                } else {
+                    (r, l)
+                };
+                // a < b, possibly negated
+                Ok(match self.less_than(a, b, span)? {
+                    Ok(lt) => Value::Bool(if matches!(op, BinOp::Less | BinOp::More) {
+                        lt
+                    } else {
+                        !lt
+                    }),
+                    Err(u) => Value::Unknown(u),
+                })
+            }
+            BinOp::Concat => match (l, r) {
+                (Value::List(a), Value::List(b)) => {
+                    check_list_len(a.len().saturating_add(b.len()), span)?;
+                    let mut v: Vec<Thunk> = a.iter().cloned().collect();
+                    v.extend(b.iter().cloned());
+                    Ok(Value::List(Rc::new(v)))
+                }
+                (Value::Unknown(u), _) | (_, Value::Unknown(u)) => {
+                    Ok(Value::Unknown(Unknown::derived(u)))
+                }
+                (Value::List(_), other) | (other, _) => type_err("a list", other, span),
+            },
+            BinOp::Update => match (l, r) {
+                (Value::Attrs(a), Value::Attrs(b)) => {
+                    if b.is_empty() && b.unknown_keys.is_none() {
+                        return Ok(l.clone());
+                    }
+                    if a.is_empty() && a.unknown_keys.is_none() {
+                        return Ok(r.clone());
+                    }
+                    let mut out: Attrs = (**a).clone();
+                    for (k, v) in &b.entries {
+                        out.entries.insert(k.clone(), v.clone());
+                    }
+                    out.unknown_keys = a.unknown_keys.clone().or_else(|| b.unknown_keys.clone());
+                    out.span = b.span.clone().or_else(|| a.span.clone());
+                    Ok(Value::Attrs(Rc::new(out)))
+                }
+                (Value::Unknown(u), _) | (_, Value::Unknown(u)) => {
+                    Ok(Value::Unknown(Unknown::derived(u)))
+                }
+                (Value::Attrs(_), other) | (other, _) => type_err("a set", other, span),
+            },
+            BinOp::Add => match (l, r) {
+                (Value::Unknown(u), _) | (_, Value::Unknown(u)) => {
+                    Ok(Value::Unknown(Unknown::derived(u)))
+                }
+                (Value::Path(p), _) => {
+                    let s = match self.coerce_to_string(r, span, false)? {
+                        Ok(s) => s,
+                        Err(u) => return Ok(Value::Unknown(u)),
+                    };
+                    let joined = format!("{}{}", p.display(), s);
+                    Ok(Value::Path(Rc::from(
+                        canon_path(Path::new(&joined)).as_path(),
+                    )))
+                }
+                (Value::String(a), _) => match self.coerce_to_string(r, span, false)? {
+                    Ok(s) => {
+                        check_size(a.len().saturating_add(s.len()), "a string", span)?;
+                        Ok(Value::string(format!("{a}{s}")))
+                    }
+                    Err(u) => Ok(Value::Unknown(u)),
+                },
+                (Value::Attrs(_), Value::String(_) | Value::Path(_)) => {
+                    match self.coerce_to_string(l, span, false)? {
+                        Ok(a) => self.binop_values(op, &Value::string(a), r, span),
+                        Err(u) => Ok(Value::Unknown(u)),
+                    }
+                }
+                _ => arith(op, l, r, span),
+            },
+            _ => match (l, r) {
+                (Value::Unknown(u), _) | (_, Value::Unknown(u)) => {
+                    Ok(Value::Unknown(Unknown::derived(u)))
+                }
+                _ => arith(op, l, r, span),
+            },
+        }
+    }
+
+    /// Deep equality; `Err(unknown)` when it depends on an unknown.
+    pub(crate) fn equal(&mut self, a: &Value, b: &Value) -> EvalResult<Result<bool, Rc<Unknown>>> {
+        Ok(Ok(match (a, b) {
+            (Value::Unknown(u), _) | (_, Value::Unknown(u)) => return Ok(Err(Unknown::derived(u))),
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(x), Value::Bool(y)) => x == y,
+            (Value::Int(x), Value::Int(y)) => x == y,
+            #[allow(clippy::cast_precision_loss, clippy::float_cmp)]
+            (Value::Int(x), Value::Float(y)) => (*x as f64) == *y,
+            #[allow(clippy::cast_precision_loss, clippy::float_cmp)]
+            (Value::Float(x), Value::Int(y)) => *x == (*y as f64),
+            #[allow(clippy::float_cmp)]
+            (Value::Float(x), Value::Float(y)) => x == y,
+            (Value::String(x), Value::String(y)) => x == y,
+            (Value::Path(x), Value::Path(y)) => x == y,
+            (Value::List(x), Value::List(y)) => {
+                if x.len() != y.len() {
+                    return Ok(Ok(false));
+                }
+                for (tx, ty) in x.iter().zip(y.iter()) {
+                    let vx = self.force(tx)?;
+                    let vy = self.force(ty)?;
+                    match self.equal(&vx, &vy)? {
+                        Ok(true) => {}
+                        other => return Ok(other),
+                    }
+                }
+                true
+            }
+            (Value::Attrs(x), Value::Attrs(y)) => {
+                if Rc::ptr_eq(x, y) {
+                    return Ok(Ok(true));
+                }
+                // Derivations compare by output path, as in Nix.
+                if is_derivation(self, x)? && is_derivation(self, y)? {
+                    if let (Some(px), Some(py)) = (x.get("outPath"), y.get("outPath")) {
+                        let vx = self.force(&px.value.clone())?;
+                        let vy = self.force(&py.value.clone())?;
+                        return self.equal(&vx, &vy);
+                    }
+                }
+                if x.len() != y.len() || !x.keys().eq(y.keys()) {
+                    if let Some(u) = x.unknown_keys.as_ref().or(y.unknown_keys.as_ref()) {
+                        return Ok(Err(Unknown::derived(u)));
+                    }
+                    return Ok(Ok(false));
+                }
+                for (ex, ey) in x.entries.values().zip(y.entries.values()) {
+                    let vx = self.force(&ex.value.clone())?;
+                    let vy = self.force(&ey.value.clone())?;
+                    match self.equal(&vx, &vy)? {
+                        Ok(true) => {}
+                        other => return Ok(other),
+                    }
+                }
+                true
+            }
+            _ => false,
+        }))
+    }
+
+    #[allow(clippy::many_single_char_names)]
+    fn less_than(
+        &mut self,
+        a: &Value,
+        b: &Value,
+        span: &Span,
+    ) -> EvalResult<Result<bool, Rc<Unknown>>> {
+        Ok(Ok(match (a, b) {
+            (Value::Unknown(u), _) | (_, Value::Unknown(u)) => return Ok(Err(Unknown::derived(u))),
+            (Value::Int(x), Value::Int(y)) => x < y,
+            #[allow(clippy::cast_precision_loss)]
+            (Value::Int(x), Value::Float(y)) => (*x as f64) < *y,
+            #[allow(clippy::cast_precision_loss)]
+            (Value::Float(x), Value::Int(y)) => *x < (*y as f64),
+            (Value::Float(x), Value::Float(y)) => x < y,
+            (Value::String(x), Value::String(y)) => x.as_bytes() < y.as_bytes(),
+            (Value::Path(x), Value::Path(y)) => x.as_os_str() < y.as_os_str(),
+            (Value::List(x), Value::List(y)) => {
+                for (tx, ty) in x.iter().zip(y.iter()) {
+                    let vx = self.force(tx)?;
+                    let vy = self.force(ty)?;
+                    match self.equal(&vx, &vy)? {
+                        Ok(true) => {}
+                        Err(u) => return Ok(Err(u)),
+                        Ok(false) => return self.less_than(&vx, &vy, span),
+                    }
+                }
+                x.len() < y.len()
+            }
+            _ => {
+                return err(
+                    "type-error",
+                    format!("cannot compare {} with {}", a.type_name(), b.type_name()),
+                    span,
+                )
+            }
+        }))
+    }
+}
+
+fn is_derivation(ev: &mut Evaluator, a: &Attrs) -> EvalResult<bool> {
+    match a.get("type") {
+        Some(t) => {
+            Ok(matches!(ev.force(&t.value.clone())?, Value::String(s) if &*s == "derivation"))
+        }
+        None => Ok(false),
+    }
+}
+
+fn snippet(span: &Span) -> String {
+    let text = span.file.text.get(span.start..span.end).unwrap_or("");
+    let mut s: String = text.chars().take(60).collect();
+    if text.chars().count() > 60 {
+        s.push('…');
+    }
+    s
+}
+
+fn too_deep(span: &Span, limit: usize) -> Vec<Diagnostic> {
+    vec![Diagnostic::error(
+        "evaluation-too-deep",
+        format!("more than {limit} nested function calls"),
+        Some(span.clone()),
+    )
+    .with_note("this is usually unbounded recursion in a function")]
+}
+
+pub(crate) fn builtin_span() -> Span {
+    thread_local! {
+        static FILE: Arc<SourceFile> = Arc::new(SourceFile {
+            name: "<builtin>".into(),
+            path: PathBuf::from("/"),
+            text: String::new(),
+        });
+    }
+    FILE.with(|f| Span {
+        file: f.clone(),
+        start: 0,
+        end: 0,
+    })
+}
+
+fn value_span(v: &Value) -> Option<Span> {
+    match v {
+        Value::Lambda(c) => Some(c.lambda.span.clone()),
+        Value::Attrs(a) => a.span.clone(),
+        Value::Unknown(u) => u.span.clone(),
+        _ => None,
+    }
+}
+
+pub(crate) fn select_unknown(u: &Rc<Unknown>, name: &str, span: Option<&Span>) -> Rc<Unknown> {
+    Rc::new(Unknown {
+        reason: u.reason.clone(),
+        span: span.cloned().or_else(|| u.span.clone()),
+        origin: UnknownOrigin::Select {
+            base: u.clone(),
+            attr: name.to_string(),
+        },
+    })
+}
+
+pub(crate) fn lookup_lexical(name: &str, env: &Env) -> Option<Thunk> {
+    let mut cur = Some(env);
+    while let Some(scope) = cur {
+        if let ScopeKind::Vars(vars) = &scope.kind {
+            if let Some(t) = vars.borrow().get(name) {
+                return Some(t.clone());
+            }
+        }
+        cur = scope.parent.as_ref();
+    }
+    None
+}
+
+#[allow(clippy::cast_precision_loss)]
+pub(crate) fn arith(op: BinOp, l: &Value, r: &Value, span: &Span) -> EvalResult<Value> {
+    match (l, r) {
+        (Value::Int(a), Value::Int(b)) => match op {
+            BinOp::Add => Ok(Value::Int(a.wrapping_add(*b))),
+            BinOp::Sub => Ok(Value::Int(a.wrapping_sub(*b))),
+            BinOp::Mul => Ok(Value::Int(a.wrapping_mul(*b))),
+            BinOp::Div => {
+                if *b == 0 {
+                    err("division-by-zero", "division by zero", span)
+                } else {
+                    Ok(Value::Int(a.wrapping_div(*b)))
+                }
+            }
+            _ => unreachable!("arith called with a non-arithmetic operator"),
+        },
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+            let a = match l {
+                Value::Int(i) => *i as f64,
+                Value::Float(f) => *f,
+                _ => 0.0,
+            };
+            let b = match r {
+                Value::Int(i) => *i as f64,
+                Value::Float(f) => *f,
+                _ => 0.0,
+            };
+            match op {
+                BinOp::Add => Ok(Value::Float(a + b)),
+                BinOp::Sub => Ok(Value::Float(a - b)),
+                BinOp::Mul => Ok(Value::Float(a * b)),
+                BinOp::Div => {
+                    if b == 0.0 {
+                        err("division-by-zero", "division by zero", span)
+                    } else {
+                        Ok(Value::Float(a / b))
+                    }
+                }
+                _ => unreachable!("arith called with a non-arithmetic operator"),
+            }
+        }
+        (Value::Unknown(u), _) | (_, Value::Unknown(u)) => Ok(Value::Unknown(Unknown::derived(u))),
+        (Value::Int(_) | Value::Float(_), other) | (other, _) => type_err("a number", other, span),
+    }
+}
+
+/// `path` relative to `base` (with `..` where needed), for messages.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let p: Vec<Component> = path.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    out
+}
+
+/// Nix's path canonicalisation: absolute, no `.`/`..`, no trailing slash;
+/// symlinks are not resolved.
+pub(crate) fn canon_path(p: &Path) -> PathBuf {
+    let mut out = PathBuf::from("/");
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(n) => out.push(n),
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    out
+}

@@ -1,0 +1,381 @@
+//! Values of the static evaluator: Nix values plus [`Unknown`], and lazy
+//! [`Thunk`]s.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::Path;
+use std::rc::Rc;
+
+use super::eval::{EvalResult, Evaluator};
+use super::syntax::{ExprRef, Lambda};
+use crate::diagnostic::Span;
+
+/// A value in weak head normal form. Children (list items, attribute values)
+/// are [`Thunk`]s and are only evaluated when forced.
+#[derive(Clone)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(Rc<str>),
+    /// An absolute, canonical path.
+    Path(Rc<Path>),
+    Attrs(Rc<Attrs>),
+    List(Rc<Vec<Thunk>>),
+    Lambda(Rc<Closure>),
+    PrimOp(Rc<PrimOpApp>),
+    /// Something that cannot be known statically.
+    Unknown(Rc<Unknown>),
+}
+
+impl Value {
+    pub fn string(s: impl Into<Rc<str>>) -> Self {
+        Value::String(s.into())
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a Boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a float",
+            Value::String(_) => "a string",
+            Value::Path(_) => "a path",
+            Value::Attrs(_) => "a set",
+            Value::List(_) => "a list",
+            Value::Lambda(_) | Value::PrimOp(_) => "a function",
+            Value::Unknown(_) => "an unknown value",
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_attrs(&self) -> Option<&Rc<Attrs>> {
+        match self {
+            Value::Attrs(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&Rc<Vec<Thunk>>> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn as_unknown(&self) -> Option<&Rc<Unknown>> {
+        match self {
+            Value::Unknown(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    pub fn is_function(&self) -> bool {
+        matches!(self, Value::Lambda(_) | Value::PrimOp(_))
+    }
+
+    /// An attribute set built from Rust (e.g. a `cfg` that discovery supplies).
+    pub fn attrs(entries: impl IntoIterator<Item = (String, Value)>) -> Self {
+        Value::Attrs(Rc::new(Attrs::from_values(entries)))
+    }
+
+    /// A partially known set, e.g. a `config` where discovery knows some
+    /// options: a missing attribute is `rest.<name>` (unknown), not an error.
+    pub fn partial_attrs(entries: impl IntoIterator<Item = (String, Value)>, rest: &Value) -> Self {
+        let mut a = Attrs::from_values(entries);
+        if let Value::Unknown(u) = rest {
+            a.unknown_keys = Some(u.clone());
+        }
+        Value::Attrs(Rc::new(a))
+    }
+
+    pub fn list(items: impl IntoIterator<Item = Value>) -> Self {
+        Value::List(Rc::new(items.into_iter().map(Thunk::value).collect()))
+    }
+
+    /// A fresh unknown root such as `pkgs` or `inputs`: selecting from it or
+    /// applying it yields further unknowns that remember the path.
+    pub fn unknown_root(name: &str, reason: impl Into<String>, span: Option<Span>) -> Self {
+        Value::Unknown(Rc::new(Unknown {
+            reason: reason.into(),
+            span,
+            origin: UnknownOrigin::Root(name.to_string()),
+        }))
+    }
+
+    pub fn unknown(reason: impl Into<String>, span: Option<Span>) -> Self {
+        Value::Unknown(Rc::new(Unknown {
+            reason: reason.into(),
+            span,
+            origin: UnknownOrigin::Opaque,
+        }))
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => write!(f, "null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::String(s) => write!(f, "{s:?}"),
+            Value::Path(p) => write!(f, "{}", p.display()),
+            Value::Attrs(a) => write!(f, "{{ {} }}", a.keys().collect::<Vec<_>>().join(" ")),
+            Value::List(l) => write!(f, "[ {} items ]", l.len()),
+            Value::Lambda(_) | Value::PrimOp(_) => write!(f, "<function>"),
+            Value::Unknown(u) => write!(f, "<unknown: {}>", u.reason),
+        }
+    }
+}
+
+/// One attribute: its lazy value and where it was defined.
+#[derive(Clone)]
+pub struct AttrEntry {
+    pub value: Thunk,
+    pub span: Option<Span>,
+}
+
+/// An attribute set. Names are sorted bytewise, like Nix.
+#[derive(Clone, Default)]
+pub struct Attrs {
+    pub entries: BTreeMap<String, AttrEntry>,
+    /// Set when some attribute names could not be computed (a dynamic key
+    /// that is unknown): a missing attribute is then unknown, not an error.
+    pub unknown_keys: Option<Rc<Unknown>>,
+    /// Where the set literal was written, when it was.
+    pub span: Option<Span>,
+}
+
+impl Attrs {
+    pub fn from_values(entries: impl IntoIterator<Item = (String, Value)>) -> Self {
+        Attrs {
+            entries: entries
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        k,
+                        AttrEntry {
+                            value: Thunk::value(v),
+                            span: None,
+                        },
+                    )
+                })
+                .collect(),
+            unknown_keys: None,
+            span: None,
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&AttrEntry> {
+        self.entries.get(name)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn insert(&mut self, name: impl Into<String>, value: Thunk, span: Option<Span>) {
+        self.entries.insert(name.into(), AttrEntry { value, span });
+    }
+}
+
+/// A value that the static evaluator cannot know. It is only an error where a
+/// consumer needs a concrete value.
+#[derive(Clone)]
+pub struct Unknown {
+    /// Why it is unknown, e.g. "`pkgs` is only known when Nix builds the system".
+    pub reason: String,
+    /// Where the unknown expression was written.
+    pub span: Option<Span>,
+    pub origin: UnknownOrigin,
+}
+
+#[derive(Clone)]
+pub enum UnknownOrigin {
+    /// Nothing more is known.
+    Opaque,
+    /// A named root (`pkgs`, `inputs`, `config`).
+    Root(String),
+    /// `base.attr`
+    Select { base: Rc<Unknown>, attr: String },
+    /// `func arg`: the argument stays inspectable, so discovery can look into
+    /// `inputs.atelier.lib.mkService { ... }`.
+    Apply { func: Rc<Unknown>, arg: Thunk },
+    /// Computed from another unknown (interpolation, arithmetic, ...).
+    Derived(Rc<Unknown>),
+}
+
+impl Unknown {
+    /// The attribute path of a root/select chain, e.g. `["inputs", "atelier",
+    /// "lib", "mkService"]`; `None` for other unknowns.
+    pub fn path(&self) -> Option<Vec<String>> {
+        match &self.origin {
+            UnknownOrigin::Root(name) => Some(vec![name.clone()]),
+            UnknownOrigin::Select { base, attr } => {
+                let mut p = base.path()?;
+                p.push(attr.clone());
+                Some(p)
+            }
+            _ => None,
+        }
+    }
+
+    /// For an application of an unknown function: the function and argument.
+    pub fn application(&self) -> Option<(&Rc<Unknown>, &Thunk)> {
+        match &self.origin {
+            UnknownOrigin::Apply { func, arg } => Some((func, arg)),
+            _ => None,
+        }
+    }
+
+    /// `file:line:col` of the span, or `<unknown location>`.
+    pub fn location(&self) -> String {
+        self.span
+            .as_ref()
+            .map_or_else(|| "<unknown location>".to_string(), Span::location)
+    }
+
+    pub(crate) fn derived(this: &Rc<Unknown>) -> Rc<Unknown> {
+        Rc::new(Unknown {
+            reason: this.reason.clone(),
+            span: this.span.clone(),
+            origin: UnknownOrigin::Derived(this.clone()),
+        })
+    }
+}
+
+/// A user-defined function and the scope it closes over.
+pub struct Closure {
+    pub lambda: Rc<Lambda>,
+    pub env: Env,
+}
+
+pub type PrimOpFn = fn(&mut Evaluator, &[Thunk], &Span) -> EvalResult<Value>;
+
+/// A builtin function: one row of the builtins table.
+pub struct PrimOpDef {
+    pub name: &'static str,
+    pub arity: usize,
+    pub func: PrimOpFn,
+}
+
+/// A builtin, possibly partially applied.
+pub struct PrimOpApp {
+    pub def: &'static PrimOpDef,
+    pub args: Vec<Thunk>,
+}
+
+// ---------------------------------------------------------------- thunks
+
+type NativeFn = Rc<dyn Fn(&mut Evaluator) -> EvalResult<Value>>;
+
+pub(crate) enum ThunkState {
+    Pending(ExprRef, Env),
+    Native(NativeFn, Span),
+    Forcing(Option<Span>),
+    Done(Value),
+}
+
+/// A lazily evaluated value, shared: forcing it once caches the result.
+#[derive(Clone)]
+pub struct Thunk(pub(crate) Rc<RefCell<ThunkState>>);
+
+impl Thunk {
+    pub fn value(v: Value) -> Self {
+        Thunk(Rc::new(RefCell::new(ThunkState::Done(v))))
+    }
+
+    pub(crate) fn pending(e: ExprRef, env: Env) -> Self {
+        Thunk(Rc::new(RefCell::new(ThunkState::Pending(e, env))))
+    }
+
+    /// A thunk computed by Rust code when forced.
+    pub fn native(span: Span, f: impl Fn(&mut Evaluator) -> EvalResult<Value> + 'static) -> Self {
+        Thunk(Rc::new(RefCell::new(ThunkState::Native(Rc::new(f), span))))
+    }
+
+    /// The value if already evaluated.
+    pub fn peek(&self) -> Option<Value> {
+        match &*self.0.borrow() {
+            ThunkState::Done(v) => Some(v.clone()),
+            _ => None,
+        }
+    }
+
+    /// Where the expression behind this thunk was written, if known.
+    pub fn span(&self) -> Option<Span> {
+        match &*self.0.borrow() {
+            ThunkState::Pending(e, _) => Some(e.span.clone()),
+            ThunkState::Native(_, s) => Some(s.clone()),
+            ThunkState::Forcing(s) => s.clone(),
+            ThunkState::Done(Value::Unknown(u)) => u.span.clone(),
+            ThunkState::Done(Value::Attrs(a)) => a.span.clone(),
+            ThunkState::Done(Value::Lambda(c)) => Some(c.lambda.span.clone()),
+            ThunkState::Done(_) => None,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- scopes
+
+pub(crate) enum ScopeKind {
+    Vars(RefCell<HashMap<String, Thunk>>),
+    With(Thunk),
+}
+
+/// A lexical scope. `with` scopes are kept in the chain but only consulted
+/// after every lexical binding (with-scoped names never shadow lexical ones).
+pub struct Scope {
+    pub(crate) kind: ScopeKind,
+    pub(crate) parent: Option<Env>,
+}
+
+pub type Env = Rc<Scope>;
+
+impl Scope {
+    pub(crate) fn vars(parent: Option<Env>, vars: HashMap<String, Thunk>) -> Env {
+        Rc::new(Scope {
+            kind: ScopeKind::Vars(RefCell::new(vars)),
+            parent,
+        })
+    }
+
+    pub(crate) fn with(parent: Env, ns: Thunk) -> Env {
+        Rc::new(Scope {
+            kind: ScopeKind::With(ns),
+            parent: Some(parent),
+        })
+    }
+}
+
+impl fmt::Debug for Unknown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<unknown at {}: {}>", self.location(), self.reason)
+    }
+}
+
+impl fmt::Debug for Thunk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.peek() {
+            Some(v) => write!(f, "{v:?}"),
+            None => write!(f, "<thunk>"),
+        }
+    }
+}

@@ -1,0 +1,445 @@
+//! The manifest schema (DESIGN.md §4.4) — the contract between `atelier-gen`,
+//! the NixOS module and `atelier-backup`.
+//!
+//! Fields may be added, never renamed or dropped. Unknown fields are an error
+//! (with the field's path); missing optional fields take their defaults.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// The manifest format version this build reads and writes.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// Default location of the manifest on a host.
+pub const DEFAULT_MANIFEST_PATH: &str = "/etc/atelier/backup-manifest.json";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Manifest {
+    pub version: u32,
+    pub host: String,
+    #[serde(default)]
+    pub generator: Option<String>,
+    #[serde(default)]
+    pub repositories: BTreeMap<String, Repository>,
+    #[serde(default)]
+    pub services: BTreeMap<String, Service>,
+    /// How `atelier-backup` reaches PostgreSQL (socket directory, port, the
+    /// OS user `pg_dump`/`pg_restore`/`psql` run as).
+    #[serde(default)]
+    pub postgres: PostgresConnection,
+}
+
+/// Where a repository lives and how to open it. Secrets are file paths read
+/// at run time, never values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Repository {
+    /// The repository literally (a local path, `rest:http://…`, `s3:…`).
+    #[serde(default)]
+    pub repository: Option<String>,
+    /// A file whose first line is the repository (may hold credentials).
+    #[serde(default)]
+    pub repository_file: Option<String>,
+    #[serde(default)]
+    pub password_file: Option<String>,
+    /// `KEY=value` lines (cloud credentials) exported to restic.
+    #[serde(default)]
+    pub environment_file: Option<String>,
+    /// Run `restic init` when the repository does not exist yet.
+    #[serde(default)]
+    pub initialize: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Service {
+    /// `file:line:col` of the declaration (for messages).
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub data_dir: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+    /// Units stopped for `stopForBackup` and around an in-place restore.
+    #[serde(default)]
+    pub units: Vec<String>,
+    #[serde(default)]
+    pub stop_for_backup: bool,
+    #[serde(default)]
+    pub sqlite: Vec<String>,
+    #[serde(default)]
+    pub postgres: Vec<PostgresDatabase>,
+    #[serde(default)]
+    pub files: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    #[serde(default)]
+    pub dumps: BTreeMap<String, Dump>,
+    #[serde(default)]
+    pub hooks: Hooks,
+    /// Command run against a restored copy; exit 0 = healthy.
+    #[serde(default)]
+    pub check: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default = "default_repositories")]
+    pub repositories: Vec<String>,
+    #[serde(default)]
+    pub schedule: Schedule,
+    #[serde(default)]
+    pub retention: Retention,
+    /// `status` calls the service stale when its newest snapshot is older
+    /// than this (humantime: `26h`, `90m`); default derived from `schedule`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_after: Option<String>,
+}
+
+fn default_repositories() -> Vec<String> {
+    vec!["default".to_owned()]
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PostgresDatabase {
+    pub name: String,
+    #[serde(default)]
+    pub create: PostgresCreate,
+    /// Units stopped while this database is restored (besides the service's).
+    #[serde(default)]
+    pub stop_on_restore: Vec<String>,
+}
+
+/// How a database is recreated on restore.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PostgresCreate {
+    /// Drop and recreate the database before `pg_restore`.
+    #[serde(default = "yes")]
+    pub enable: bool,
+    /// `CREATE DATABASE` options: `OWNER`, `ENCODING`, `LC_COLLATE`,
+    /// `LC_CTYPE`, `LOCALE`, `TEMPLATE`, …
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+}
+
+impl Default for PostgresCreate {
+    fn default() -> Self {
+        Self {
+            enable: true,
+            options: BTreeMap::new(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The generic dump contract: `backupCmd` writes the dump to stdout, it is
+/// stored as `backupName`; `restoreCmd` reads it back on stdin.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Dump {
+    pub backup_cmd: String,
+    pub restore_cmd: String,
+    #[serde(default)]
+    pub user: Option<String>,
+    /// File name of the stored dump (defaults to the dump's attribute name).
+    #[serde(default)]
+    pub backup_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Hooks {
+    #[serde(default)]
+    pub pre_backup: Option<String>,
+    #[serde(default)]
+    pub post_backup: Option<String>,
+    #[serde(default)]
+    pub pre_restore: Option<String>,
+    #[serde(default)]
+    pub post_restore: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Schedule {
+    /// systemd `OnCalendar=` expression.
+    pub on_calendar: String,
+    /// systemd time span for `RandomizedDelaySec=`.
+    #[serde(default)]
+    pub randomized_delay: Option<String>,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Self {
+            on_calendar: "02:00".to_owned(),
+            randomized_delay: Some("2h".to_owned()),
+        }
+    }
+}
+
+/// `restic forget --keep-*` policy. Only positive values are ever passed to
+/// restic (negative values forget wrongly before restic 0.16).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Retention {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hourly: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekly: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yearly: Option<u32>,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            last: Some(3),
+            hourly: None,
+            daily: Some(7),
+            weekly: Some(5),
+            monthly: Some(12),
+            yearly: None,
+        }
+    }
+}
+
+/// How `atelier-backup` connects to PostgreSQL. `PGHOST`/`PGPORT` in the
+/// environment override `host`/`port`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PostgresConnection {
+    /// Socket directory or host name; `None` = libpq's default.
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// OS user the PostgreSQL client tools run as when atelier runs as root.
+    #[serde(default = "postgres_user")]
+    pub run_as: String,
+}
+
+fn postgres_user() -> String {
+    "postgres".to_owned()
+}
+
+impl Default for PostgresConnection {
+    fn default() -> Self {
+        Self {
+            host: None,
+            port: None,
+            run_as: postgres_user(),
+        }
+    }
+}
+
+/// A manifest that could not be read, with the file and the field path.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read manifest {path}: {source}\n  hint: pass --manifest PATH or set ATELIER_MANIFEST; on a host it is written by nixos-rebuild from the generated module")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid manifest {path}: at `{field}`: {message}")]
+    Invalid {
+        path: String,
+        field: String,
+        message: String,
+    },
+}
+
+impl Manifest {
+    /// Parses a manifest, reporting the JSON path of the first bad field.
+    pub fn from_json(text: &str, origin: &str) -> Result<Self, ManifestError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let manifest: Manifest =
+            serde_path_to_error::deserialize(de).map_err(|e| ManifestError::Invalid {
+                path: origin.to_owned(),
+                field: e.path().to_string(),
+                message: e.inner().to_string(),
+            })?;
+        manifest.validate(origin)?;
+        Ok(manifest)
+    }
+
+    pub fn load(path: &Path) -> Result<Self, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_json(&text, &path.display().to_string())
+    }
+
+    /// Cross-field checks serde cannot express.
+    fn validate(&self, origin: &str) -> Result<(), ManifestError> {
+        let invalid = |field: String, message: String| ManifestError::Invalid {
+            path: origin.to_owned(),
+            field,
+            message,
+        };
+        if self.version != MANIFEST_VERSION {
+            return Err(invalid(
+                "version".into(),
+                format!(
+                    "manifest version {} is not supported by this atelier-backup (expects {MANIFEST_VERSION}); rebuild the host with a matching atelier",
+                    self.version
+                ),
+            ));
+        }
+        for (name, repo) in &self.repositories {
+            if repo.repository.is_some() == repo.repository_file.is_some() {
+                return Err(invalid(
+                    format!("repositories.{name}"),
+                    "set exactly one of `repository` and `repositoryFile`".into(),
+                ));
+            }
+        }
+        for (name, service) in &self.services {
+            if let Some(span) = &service.stale_after {
+                if humantime::parse_duration(span).is_err() {
+                    return Err(invalid(
+                        format!("services.{name}.staleAfter"),
+                        format!("`{span}` is not a duration (examples: 26h, 90m, 2days)"),
+                    ));
+                }
+            }
+            // A configuration error (exit 2) before anything runs, not a
+            // failed backup: restic splits `--tag a,b` into two tags.
+            if let Some(t) = service
+                .tags
+                .iter()
+                .find(|t| t.is_empty() || t.contains(','))
+            {
+                return Err(invalid(
+                    format!("services.{name}.tags"),
+                    format!("tag {t:?} is empty or contains a comma, which restic would split; rename the tag"),
+                ));
+            }
+            for repo in &service.repositories {
+                if !self.repositories.contains_key(repo) {
+                    return Err(invalid(
+                        format!("services.{name}.repositories"),
+                        format!(
+                            "repository `{repo}` is not defined (known: {})",
+                            self.repositories
+                                .keys()
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Pretty JSON with a trailing newline; deterministic (sorted maps).
+    pub fn to_json_pretty(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("manifest serializes");
+        s.push('\n');
+        s
+    }
+}
+
+impl Service {
+    /// The `type:<kind>` tags of DESIGN.md §4.3, one per kind present.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let mut kinds = Vec::new();
+        if !self.sqlite.is_empty() {
+            kinds.push("sqlite");
+        }
+        if !self.postgres.is_empty() {
+            kinds.push("postgres");
+        }
+        if !self.files.is_empty() {
+            kinds.push("files");
+        }
+        if !self.dumps.is_empty() {
+            kinds.push("dump");
+        }
+        kinds
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"{
+  "version": 1,
+  "host": "terebithia",
+  "generator": "atelier-gen 0.1.0",
+  "repositories": {
+    "default": { "repository": null, "repositoryFile": "/run/agenix/restic/repo",
+                 "passwordFile": "/run/agenix/restic/password", "environmentFile": "/run/agenix/restic/env" }
+  },
+  "services": {
+    "myapp": {
+      "source": "services/myapp.nix:12:5",
+      "dataDir": "/var/lib/myapp",
+      "user": "myapp",
+      "units": ["myapp.service"],
+      "stopForBackup": false,
+      "sqlite": ["/var/lib/myapp/data/app.db"],
+      "postgres": [{ "name": "myapp", "create": {} }],
+      "files": ["/var/lib/myapp/uploads"],
+      "exclude": ["*.log"],
+      "dumps": { "ldap": { "backupCmd": "...", "restoreCmd": "...", "user": "root" } },
+      "hooks": { "preBackup": null, "postBackup": null, "preRestore": null, "postRestore": null },
+      "check": null,
+      "tags": ["service:myapp"],
+      "repositories": ["default"],
+      "schedule": { "onCalendar": "02:00", "randomizedDelay": "2h" },
+      "retention": { "last": 3, "daily": 7, "weekly": 5, "monthly": 12 }
+    }
+  }
+}"#;
+
+    #[test]
+    fn design_example_parses_and_round_trips() {
+        let m = Manifest::from_json(EXAMPLE, "example.json").unwrap();
+        let svc = &m.services["myapp"];
+        assert_eq!(svc.sqlite, ["/var/lib/myapp/data/app.db"]);
+        assert!(svc.postgres[0].create.enable);
+        assert_eq!(svc.kinds(), ["sqlite", "postgres", "files", "dump"]);
+        let again = Manifest::from_json(&m.to_json_pretty(), "again").unwrap();
+        assert_eq!(m, again);
+    }
+
+    #[test]
+    fn unknown_field_names_its_path() {
+        let bad = EXAMPLE.replace("\"stopForBackup\"", "\"stopForBackupp\"");
+        let err = Manifest::from_json(&bad, "m.json").unwrap_err().to_string();
+        assert!(err.contains("services.myapp"), "{err}");
+        assert!(err.contains("stopForBackupp"), "{err}");
+        assert!(err.contains("m.json"), "{err}");
+    }
+
+    #[test]
+    fn undefined_repository_is_rejected() {
+        let bad = EXAMPLE.replace(
+            "\"repositories\": [\"default\"]",
+            "\"repositories\": [\"b2\"]",
+        );
+        let err = Manifest::from_json(&bad, "m.json").unwrap_err().to_string();
+        assert!(err.contains("services.myapp.repositories"), "{err}");
+        assert!(err.contains("b2"), "{err}");
+    }
+}

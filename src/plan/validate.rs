@@ -1,0 +1,256 @@
+//! Checks on names and paths that do not need the whole plan. The stable
+//! diagnostic codes live here and in `build.rs`; docs/architecture.md lists them.
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::discover::model::{Known, Located, UnknownKey};
+
+/// Unit types `stopUnits` may name.
+const UNIT_SUFFIXES: &[&str] = &[
+    "service",
+    "socket",
+    "timer",
+    "target",
+    "path",
+    "mount",
+    "automount",
+    "swap",
+    "slice",
+    "scope",
+    "device",
+];
+
+/// Whether `name` is a full systemd unit name (`foo.service`, `bar@x.timer`).
+pub fn is_valid_unit_name(name: &str) -> bool {
+    let Some((stem, suffix)) = name.rsplit_once('.') else {
+        return false;
+    };
+    name.len() <= 255
+        && UNIT_SUFFIXES.contains(&suffix)
+        && !stem.is_empty()
+        && stem.matches('@').count() <= 1
+        && !stem.starts_with('@')
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_' | '.' | '\\' | '@'))
+}
+
+/// Whether `name` can be a component of generated unit names
+/// (`restic-backups-<name>`), a restic tag (`service:<name>`) and a file name.
+pub fn is_valid_name_component(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 200
+        && !name.starts_with(['.', '-'])
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// `unknown-key`, with the closest valid key when it is close enough.
+pub fn unknown_key(k: &UnknownKey) -> Diagnostic {
+    let best = k
+        .valid
+        .iter()
+        .map(|v| (strsim::jaro_winkler(&k.key, v), *v))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let mut message = format!("unknown key `{}` in {}", k.key, k.context);
+    if let Some((_, v)) = best {
+        message.push_str("; did you mean `");
+        message.push_str(v);
+        message.push_str("`?");
+    }
+    Diagnostic::error("unknown-key", message, k.span.clone())
+        .with_note(format!("valid keys here: {}", k.valid.join(", ")))
+}
+
+/// A data path: statically known, non-empty, absolute.
+/// Returns the path when it is usable.
+pub fn data_path(
+    service: &str,
+    what: &str,
+    path: &Located<String>,
+    data_dir: Option<&Located<String>>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    match &path.value {
+        Known::Unknown(reason) => {
+            diags.push(
+                Diagnostic::error(
+                    "unresolved-path",
+                    format!("service `{service}`: {what} path is not known statically: {reason}"),
+                    path.span.clone(),
+                )
+                .with_note(
+                    "atelier-gen must know every data path before rebuild time; write the path \
+                     as a string literal, or build it from `cfg.dataDir` / let-bound strings",
+                ),
+            );
+            None
+        }
+        Known::Value(p) if p.is_empty() => {
+            diags.push(Diagnostic::error(
+                "empty-path",
+                format!("service `{service}`: {what} path is empty"),
+                path.span.clone(),
+            ));
+            None
+        }
+        Known::Value(p) if !p.starts_with('/') => {
+            let mut d = Diagnostic::error(
+                "relative-path",
+                format!("service `{service}`: {what} path `{p}` is relative"),
+                path.span.clone(),
+            )
+            .with_note("data paths must be absolute, e.g. \"${cfg.dataDir}/data.db\"");
+            // Say where a relative dataDir the path was built from was set.
+            if let Some(dir) = data_dir {
+                if let Known::Value(dv) = &dir.value {
+                    if !dv.starts_with('/') && p.starts_with(dv.as_str()) {
+                        d = d.with_note(format!(
+                            "it is built from dataDir = \"{dv}\", set at {}",
+                            dir.location()
+                        ));
+                    }
+                }
+            }
+            diags.push(d);
+            None
+        }
+        Known::Value(p) => Some(p.clone()),
+    }
+}
+
+/// A value the plan needs (unit names, schedules, exclude patterns, names).
+pub fn required<T: Clone>(
+    service: &str,
+    what: &str,
+    v: &Located<T>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    match &v.value {
+        Known::Value(x) => Some(x.clone()),
+        Known::Unknown(reason) => {
+            diags.push(
+                Diagnostic::error(
+                    "unresolved-value",
+                    format!("{service}: {what} is not known statically: {reason}"),
+                    v.span.clone(),
+                )
+                .with_note(
+                    "write it as a literal (or from let-bound values) so atelier-gen can plan it",
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// A unit name the plan needs.
+pub fn unit(
+    service: &str,
+    what: &str,
+    v: &Located<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let name = required(&format!("service `{service}`"), what, v, diags)?;
+    if is_valid_unit_name(&name) {
+        Some(name)
+    } else {
+        diags.push(
+            Diagnostic::error(
+                "invalid-unit-name",
+                format!("service `{service}`: `{name}` in {what} is not a valid systemd unit name"),
+                v.span.clone(),
+            )
+            .with_note(format!(
+                "a unit name is <name>.<type> with ASCII letters, digits and `:-_.\\@`, type one of {}",
+                UNIT_SUFFIXES.join(", ")
+            )),
+        );
+        None
+    }
+}
+
+/// Path components, ignoring repeated and trailing slashes and `.`.
+pub fn components(path: &str) -> Vec<&str> {
+    path.split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect()
+}
+
+/// Whether `outer` is `inner` or one of its ancestors.
+pub fn contains(outer: &str, inner: &str) -> bool {
+    let (o, i) = (components(outer), components(inner));
+    o.len() <= i.len() && o.iter().zip(&i).all(|(a, b)| a == b)
+}
+
+/// Escapes restic/Go `filepath.Match` metacharacters so a literal path can be
+/// used as an exclude pattern.
+pub fn glob_escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn location(span: Option<&Span>) -> String {
+    span.map_or_else(|| "<unknown location>".to_owned(), Span::location)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_names() {
+        for ok in [
+            "a.service",
+            "photos-worker.service",
+            "getty@tty1.service",
+            "x.timer",
+            "a\\x2db.mount",
+        ] {
+            assert!(is_valid_unit_name(ok), "{ok}");
+        }
+        for bad in [
+            "a",
+            "a.servic",
+            ".service",
+            "a b.service",
+            "a\".service",
+            "@x.service",
+            "a@b@c.service",
+            "",
+        ] {
+            assert!(!is_valid_unit_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn containment_is_by_component() {
+        assert!(contains("/var/lib/a", "/var/lib/a/b.db"));
+        assert!(contains("/var/lib/a/", "/var/lib/a"));
+        assert!(!contains("/var/lib/a", "/var/lib/ab"));
+        assert!(!contains("/var/lib/a/b", "/var/lib/a"));
+    }
+
+    #[test]
+    fn did_you_mean() {
+        let k = UnknownKey {
+            key: "sqllite".into(),
+            span: None,
+            valid: &["sqlite", "files", "postgres"],
+            context: "data".into(),
+        };
+        assert!(unknown_key(&k).message.contains("did you mean `sqlite`"));
+        let far = UnknownKey {
+            key: "zzz".into(),
+            ..k
+        };
+        assert!(!unknown_key(&far).message.contains("did you mean"));
+    }
+}

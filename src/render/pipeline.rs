@@ -1,0 +1,148 @@
+//! The whole of `atelier-gen generate | check | plan` for a flake, as library
+//! functions the thin binary calls: discover → plan → render, host by host.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Diagnostic;
+use crate::discover;
+use crate::plan::{self, Plan};
+
+use super::output::GeneratedFile;
+
+/// Everything about one host.
+pub struct HostOutput {
+    pub host: String,
+    pub plan: Option<Plan>,
+    /// The generated module (when the plan has no errors).
+    pub module: Option<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl HostOutput {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Which hosts to process.
+#[derive(Debug, Clone)]
+pub enum HostSelection {
+    All,
+    Only(Vec<String>),
+}
+
+/// Discovers, plans and renders one host. Runs the evaluator on a thread
+/// with a large stack (deep but finite Nix code must not overflow).
+pub fn process_host(flake_dir: &Path, host: &str, generated: &[PathBuf]) -> HostOutput {
+    let flake_dir = flake_dir.to_path_buf();
+    let host = host.to_owned();
+    let generated = generated.to_vec();
+    crate::nix::with_large_stack(move || {
+        let found = discover::discover_host(&flake_dir, &host, &generated);
+        let mut diagnostics = found.diagnostics;
+        let Some(decl) = found.host else {
+            return HostOutput {
+                host,
+                plan: None,
+                module: None,
+                diagnostics,
+            };
+        };
+        let outcome = plan::build(&decl);
+        diagnostics.extend(outcome.diagnostics);
+        let discovery_failed = diagnostics.iter().any(Diagnostic::is_error);
+        let plan = outcome.plan.filter(|_| !discovery_failed);
+        let module = match plan.as_ref().map(super::render_host_module) {
+            Some(Ok(m)) => Some(m),
+            Some(Err(e)) => {
+                diagnostics.push(Diagnostic::error(
+                    "render-error",
+                    format!("rendering the generated module failed: {e}"),
+                    None,
+                ));
+                None
+            }
+            None => None,
+        };
+        HostOutput {
+            host,
+            plan,
+            module,
+            diagnostics,
+        }
+    })
+}
+
+/// Resolves the host selection against the flake.
+pub fn select_hosts(flake_dir: &Path, sel: &HostSelection) -> Result<Vec<String>, Vec<Diagnostic>> {
+    let dir = flake_dir.to_path_buf();
+    let all = crate::nix::with_large_stack(move || discover::hosts(&dir))?;
+    // A host name becomes a file name: never a path.
+    if let Some(bad) = all.iter().find(|h| {
+        h.is_empty()
+            || *h == "."
+            || *h == ".."
+            || h.contains(['/', '\\'])
+            || h.chars().any(char::is_control)
+    }) {
+        return Err(vec![Diagnostic::error(
+            "invalid-host-name",
+            format!("host name {bad:?} cannot be the file name of its generated module"),
+            None,
+        )
+        .with_note("rename the nixosConfigurations entry to a plain name")]);
+    }
+    match sel {
+        HostSelection::All => {
+            if all.is_empty() {
+                return Err(vec![Diagnostic::error(
+                    "no-hosts",
+                    format!(
+                        "the flake in {} defines no nixosConfigurations",
+                        flake_dir.display()
+                    ),
+                    None,
+                )]);
+            }
+            Ok(all)
+        }
+        HostSelection::Only(wanted) => {
+            let mut out = Vec::new();
+            for h in wanted {
+                if !all.contains(h) {
+                    return Err(vec![Diagnostic::error(
+                        "unknown-host",
+                        format!("the flake has no nixosConfigurations.{h}"),
+                        None,
+                    )
+                    .with_note(format!("hosts: {}", all.join(", ")))]);
+                }
+                if !out.contains(h) {
+                    out.push(h.clone());
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Where a host's module is written.
+pub fn module_path(out_dir: &Path, host: &str) -> PathBuf {
+    out_dir.join(format!("{host}.nix"))
+}
+
+/// The files of every host, or `None` when any host has errors.
+pub fn files(out_dir: &Path, outputs: &[HostOutput]) -> Option<Vec<GeneratedFile>> {
+    if outputs.iter().any(HostOutput::has_errors) {
+        return None;
+    }
+    outputs
+        .iter()
+        .map(|o| {
+            o.module.as_ref().map(|m| GeneratedFile {
+                path: module_path(out_dir, &o.host),
+                contents: m.clone(),
+            })
+        })
+        .collect()
+}

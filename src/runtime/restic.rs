@@ -1,0 +1,1028 @@
+//! The one place that runs restic.
+//!
+//! Credentials reach restic only through the child's environment
+//! (`RESTIC_REPOSITORY` / `RESTIC_REPOSITORY_FILE`, `RESTIC_PASSWORD_FILE`, and
+//! the `KEY=value` lines of the repository's `environmentFile`), never through
+//! its command line, and this module never prints them. Failures are
+//! classified from restic's stderr (restic 0.14 exits 1 for nearly everything)
+//! and from the exit codes newer versions use (3, 10, 11, 12).
+
+// A ResticError carries restic's redacted stderr on purpose (state records,
+// logs); failures are rare, so its size on the error path does not matter.
+#![allow(clippy::result_large_err)]
+
+use std::ffi::{OsStr, OsString};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::plan::{Manifest, Repository, Retention};
+
+use super::envfile;
+
+/// Variables a caller's environment might carry that would silently change
+/// which repository or password restic uses; they are removed from the child.
+const SCRUBBED_VARS: &[&str] = &[
+    "RESTIC_REPOSITORY",
+    "RESTIC_REPOSITORY_FILE",
+    "RESTIC_PASSWORD",
+    "RESTIC_PASSWORD_FILE",
+    "RESTIC_PASSWORD_COMMAND",
+    "RESTIC_KEY_HINT",
+];
+
+/// `restic version`, e.g. 0.14.0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+impl Version {
+    /// Parses the first line of `restic version` (`restic 0.14.0 compiled with …`).
+    pub fn parse(text: &str) -> Option<Self> {
+        let word = text.split_whitespace().nth(1)?;
+        let mut nums = word
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<u32>().ok());
+        Some(Self {
+            major: nums.next()??,
+            minor: nums.next()??,
+            patch: nums.next().flatten().unwrap_or(0),
+        })
+    }
+
+    pub fn at_least(self, major: u32, minor: u32) -> bool {
+        (self.major, self.minor) >= (major, minor)
+    }
+
+    /// `--retry-lock` exists (0.16+); older versions retry in our loop.
+    pub fn has_retry_lock(self) -> bool {
+        self.at_least(0, 16)
+    }
+
+    /// `backup --stdin-from-command` exists (0.17+).
+    pub fn has_stdin_from_command(self) -> bool {
+        self.at_least(0, 17)
+    }
+
+    /// `backup --json` reports the full snapshot id (0.15+; 0.14 gives 8 chars).
+    pub fn reports_full_snapshot_id(self) -> bool {
+        self.at_least(0, 15)
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// What kind of failure restic reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    WrongPassword,
+    NoRepository,
+    Locked,
+    Network,
+    /// Exit 3: the snapshot was written but some source files were not read.
+    SomeFilesUnreadable,
+    /// The restic program itself could not be started.
+    NotInstalled,
+    /// Bad repository settings in the manifest (missing files, …).
+    Config,
+    Other,
+}
+
+/// A restic failure: what was being done, to which repository, and the
+/// stderr line that explains it, plus what to do.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{action} (repository `{repository}`): {detail}{}\n  hint: {hint}", exit_note(*.exit_code))]
+pub struct ResticError {
+    pub kind: ErrorKind,
+    pub action: String,
+    pub repository: String,
+    pub exit_code: Option<i32>,
+    /// The stderr line that explains the failure (secrets redacted).
+    pub detail: String,
+    pub hint: String,
+    /// All of restic's stderr, secrets redacted (for logs and state records).
+    pub stderr: String,
+}
+
+fn exit_note(code: Option<i32>) -> String {
+    code.map(|c| format!(" (restic exit {c})"))
+        .unwrap_or_default()
+}
+
+/// One snapshot as `restic snapshots --json` prints it (0.14 fields; newer
+/// fields such as `summary` are kept when present).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub id: String,
+    #[serde(default)]
+    pub short_id: String,
+    pub time: chrono::DateTime<chrono::FixedOffset>,
+    #[serde(default)]
+    pub parent: Option<String>,
+    #[serde(default)]
+    pub tree: Option<String>,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub hostname: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub program_version: Option<String>,
+    #[serde(default)]
+    pub summary: Option<serde_json::Value>,
+}
+
+impl Snapshot {
+    /// The service this snapshot belongs to (its `service:<name>` tag).
+    pub fn service(&self) -> Option<&str> {
+        self.tags.iter().find_map(|t| t.strip_prefix("service:"))
+    }
+
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t == tag)
+    }
+
+    /// Safety snapshots taken before a restore are never "latest".
+    pub fn is_pre_restore(&self) -> bool {
+        self.has_tag("pre-restore")
+    }
+
+    /// The staging directory of `service` inside this snapshot (where
+    /// `atelier-snapshot.json` lives), see docs/architecture.md "Snapshot layout".
+    pub fn staging_path(&self, service: &str) -> Option<&str> {
+        let suffix = format!("/staging/{service}");
+        self.paths
+            .iter()
+            .map(String::as_str)
+            .find(|p| p.ends_with(&suffix))
+    }
+
+    /// Total bytes of the snapshot when restic recorded a summary (0.17+).
+    pub fn total_bytes(&self) -> Option<u64> {
+        self.summary
+            .as_ref()?
+            .get("total_bytes_processed")?
+            .as_u64()
+    }
+}
+
+/// restic's `backup --json` summary line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BackupSummary {
+    pub files_new: u64,
+    pub files_changed: u64,
+    pub files_unmodified: u64,
+    pub dirs_new: u64,
+    pub dirs_changed: u64,
+    pub dirs_unmodified: u64,
+    pub data_blobs: i64,
+    pub tree_blobs: i64,
+    pub data_added: u64,
+    pub total_files_processed: u64,
+    pub total_bytes_processed: u64,
+    pub total_duration: f64,
+    /// Short (8 chars) on restic 0.14, full from 0.15.
+    pub snapshot_id: String,
+}
+
+/// restic's `backup --json` status line (only printed with progress on).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BackupStatus {
+    pub percent_done: f64,
+    pub total_files: u64,
+    pub files_done: u64,
+    pub total_bytes: u64,
+    pub bytes_done: u64,
+}
+
+/// What to back up.
+#[derive(Debug, Clone, Default)]
+pub struct BackupRequest {
+    /// Passed through `--files-from-raw` (NUL-separated: no glob or `#`
+    /// interpretation, and a newline inside a path stays part of it).
+    pub paths: Vec<PathBuf>,
+    /// `--exclude` patterns.
+    pub excludes: Vec<String>,
+    pub tags: Vec<String>,
+    pub host: String,
+}
+
+/// One group of `forget --json` output.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ForgetGroup {
+    pub tags: Option<Vec<String>>,
+    pub host: String,
+    pub keep: Option<Vec<Snapshot>>,
+    pub remove: Option<Vec<Snapshot>>,
+}
+
+/// restic, bound to one repository of the manifest.
+#[derive(Debug)]
+pub struct Restic {
+    program: String,
+    name: String,
+    repo: Repository,
+    env: Vec<(String, String)>,
+    cache_dir: Option<PathBuf>,
+    progress: bool,
+    version: OnceLock<Version>,
+}
+
+impl Restic {
+    /// Binds restic to repository `name` of the manifest. Reads the
+    /// environment file now, so a missing one fails before any work is done.
+    pub fn for_repository(
+        program: &str,
+        manifest: &Manifest,
+        name: &str,
+    ) -> Result<Self, ResticError> {
+        let Some(repo) = manifest.repositories.get(name) else {
+            return Err(config_error(
+                name,
+                "open repository",
+                format!(
+                    "repository `{name}` is not defined in the manifest (known: {})",
+                    manifest
+                        .repositories
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "use one of the repository names under `atelier.backup.repositories`",
+            ));
+        };
+        Self::new(program, name, repo)
+    }
+
+    pub fn new(program: &str, name: &str, repo: &Repository) -> Result<Self, ResticError> {
+        let env = match &repo.environment_file {
+            Some(path) => envfile::read(Path::new(path)).map_err(|e| {
+                config_error(
+                    name,
+                    "read the repository's environment file",
+                    e,
+                    "check `environmentFile` of the repository (KEY=value lines)",
+                )
+            })?,
+            None => Vec::new(),
+        };
+        if repo.repository.is_none() && repo.repository_file.is_none() {
+            return Err(config_error(
+                name,
+                "open repository",
+                "neither `repository` nor `repositoryFile` is set".into(),
+                "set one of them in `atelier.backup.repositories`",
+            ));
+        }
+        Ok(Self {
+            program: program.to_owned(),
+            name: name.to_owned(),
+            repo: repo.clone(),
+            env,
+            cache_dir: None,
+            progress: false,
+            version: OnceLock::new(),
+        })
+    }
+
+    /// Keeps restic's cache under atelier's state directory (systemd units
+    /// may run without a usable `$HOME`).
+    #[must_use]
+    pub fn with_cache_dir(mut self, dir: PathBuf) -> Self {
+        self.cache_dir = Some(dir);
+        self
+    }
+
+    /// Asks restic for status lines (`RESTIC_PROGRESS_FPS`) to draw progress bars.
+    #[must_use]
+    pub fn with_progress(mut self, on: bool) -> Self {
+        self.progress = on;
+        self
+    }
+
+    /// The repository's name in the manifest.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn repository(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// A kind label for evidence: `local`, `rest`, `s3`, `sftp`, `b2`, … or
+    /// `file` when only a repository file is known (its content may be secret).
+    pub fn repository_type(&self) -> String {
+        match &self.repo.repository {
+            Some(r) => repository_type(r),
+            None => match &self.repo.repository_file {
+                Some(f) => std::fs::read_to_string(f)
+                    .ok()
+                    .and_then(|s| s.lines().next().map(repository_type))
+                    .unwrap_or_else(|| "unknown".into()),
+                None => "unknown".into(),
+            },
+        }
+    }
+
+    /// A `restic` command with this repository's credentials in its
+    /// environment and nothing secret in its arguments.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.program);
+        for var in SCRUBBED_VARS {
+            cmd.env_remove(var);
+        }
+        // The environment file first, so the manifest's own settings win.
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        if let Some(r) = &self.repo.repository {
+            cmd.env("RESTIC_REPOSITORY", r);
+            cmd.env_remove("RESTIC_REPOSITORY_FILE");
+        } else if let Some(f) = &self.repo.repository_file {
+            cmd.env("RESTIC_REPOSITORY_FILE", f);
+            cmd.env_remove("RESTIC_REPOSITORY");
+        }
+        if let Some(p) = &self.repo.password_file {
+            cmd.env("RESTIC_PASSWORD_FILE", p);
+        }
+        if let Some(dir) = &self.cache_dir {
+            if std::env::var_os("RESTIC_CACHE_DIR").is_none() {
+                cmd.env("RESTIC_CACHE_DIR", dir);
+            }
+        }
+        if self.progress {
+            cmd.env("RESTIC_PROGRESS_FPS", "4");
+        } else {
+            cmd.env_remove("RESTIC_PROGRESS_FPS");
+        }
+        cmd.stdin(Stdio::null());
+        cmd
+    }
+
+    /// `restic version`, asked once.
+    pub fn version(&self) -> Result<Version, ResticError> {
+        if let Some(v) = self.version.get() {
+            return Ok(*v);
+        }
+        let out = Command::new(&self.program)
+            .arg("version")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| self.spawn_error("ask restic for its version", &e))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let v = Version::parse(&text).ok_or_else(|| {
+            self.error(
+                ErrorKind::Other,
+                "ask restic for its version",
+                out.status.code(),
+                &String::from_utf8_lossy(&out.stderr),
+                Some(format!(
+                    "unexpected `restic version` output: {}",
+                    text.trim()
+                )),
+            )
+        })?;
+        let _ = self.version.set(v);
+        Ok(v)
+    }
+
+    /// Runs restic with `args`, capturing its output; a non-zero exit becomes
+    /// a classified [`ResticError`] describing `action`.
+    pub fn run<I, S>(&self, action: &str, args: I) -> Result<std::process::Output, ResticError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        let mut attempt = 0;
+        loop {
+            let mut cmd = self.command();
+            cmd.args(&args);
+            let out = cmd.output().map_err(|e| self.spawn_error(action, &e))?;
+            if out.status.success() {
+                return Ok(out);
+            }
+            let err = self.error(
+                ErrorKind::Other,
+                action,
+                out.status.code(),
+                &String::from_utf8_lossy(&out.stderr),
+                None,
+            );
+            // Another host's (or a crashed) restic may hold the repository
+            // lock briefly; restic < 0.16 has no --retry-lock, so retry here.
+            if err.kind == ErrorKind::Locked && attempt < lock_retries() {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_secs(2 * u64::from(attempt)));
+                continue;
+            }
+            return Err(err);
+        }
+    }
+
+    /// Does the repository exist and open with the password? `Ok(false)`
+    /// when restic says there is no repository.
+    pub fn exists(&self) -> Result<bool, ResticError> {
+        match self.run("open the repository", ["cat", "config"]) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind == ErrorKind::NoRepository => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `restic init`.
+    pub fn init(&self) -> Result<(), ResticError> {
+        self.run("initialize the repository", ["init"]).map(|_| ())
+    }
+
+    /// Makes sure the repository exists: initializes it when the manifest
+    /// allows (`initialize = true`), otherwise explains how.
+    pub fn ensure_initialized(&self) -> Result<(), ResticError> {
+        if self.exists()? {
+            return Ok(());
+        }
+        if self.repo.initialize {
+            return self.init();
+        }
+        Err(self.error(
+            ErrorKind::NoRepository,
+            "open the repository",
+            None,
+            "",
+            Some("the repository does not exist".into()),
+        ))
+    }
+
+    /// `restic snapshots --json`, filtered by tags (all must match) and host.
+    pub fn snapshots(
+        &self,
+        tags: &[String],
+        host: Option<&str>,
+    ) -> Result<Vec<Snapshot>, ResticError> {
+        let mut args: Vec<String> = vec!["snapshots".into(), "--json".into()];
+        if !tags.is_empty() {
+            args.push("--tag".into());
+            args.push(tags.join(","));
+        }
+        if let Some(h) = host {
+            args.push("--host".into());
+            args.push(h.into());
+        }
+        let out = self.run("list snapshots", &args)?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let trimmed = text.trim();
+        if trimmed.is_empty() || trimmed == "null" {
+            return Ok(Vec::new());
+        }
+        serde_json::from_str(trimmed).map_err(|e| {
+            self.error(
+                ErrorKind::Other,
+                "list snapshots",
+                None,
+                "",
+                Some(format!("cannot parse `restic snapshots --json`: {e}")),
+            )
+        })
+    }
+
+    /// `restic backup --json`. Status lines go to `on_status` (when progress
+    /// was asked for). Exit 3 ("some files could not be read") is an error
+    /// of kind [`ErrorKind::SomeFilesUnreadable`] whose snapshot id, if any,
+    /// is returned in the summary of the error path through `partial`.
+    pub fn backup(
+        &self,
+        req: &BackupRequest,
+        on_status: &mut dyn FnMut(&BackupStatus),
+    ) -> Result<BackupSummary, BackupFailure> {
+        let action = "back up";
+        let mut list = tempfile::NamedTempFile::new().map_err(|e| {
+            BackupFailure::plain(self.error(
+                ErrorKind::Other,
+                action,
+                None,
+                "",
+                Some(format!("cannot write the file list: {e}")),
+            ))
+        })?;
+        {
+            use std::io::Write;
+            use std::os::unix::ffi::OsStrExt;
+            let f = list.as_file_mut();
+            for p in &req.paths {
+                f.write_all(p.as_os_str().as_bytes())
+                    .and_then(|()| f.write_all(b"\0"))
+                    .map_err(|e| {
+                        BackupFailure::plain(self.error(
+                            ErrorKind::Other,
+                            action,
+                            None,
+                            "",
+                            Some(format!("cannot write the file list: {e}")),
+                        ))
+                    })?;
+            }
+        }
+        let mut cmd = self.command();
+        // --quiet: without it, restic 0.14 prints JSON status lines at 60 per
+        // second even when nobody watches; RESTIC_PROGRESS_FPS (set by
+        // `with_progress`) brings them back when a bar is drawn.
+        cmd.arg("backup").arg("--json").arg("--quiet");
+        cmd.arg("--files-from-raw").arg(list.path());
+        cmd.arg("--host").arg(&req.host);
+        for t in &req.tags {
+            cmd.arg("--tag").arg(t);
+        }
+        for e in &req.excludes {
+            cmd.arg("--exclude").arg(e);
+        }
+        if let Ok(v) = self.version() {
+            if v.has_retry_lock() {
+                cmd.arg("--retry-lock").arg("5m");
+            }
+        }
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| BackupFailure::plain(self.spawn_error(action, &e)))?;
+        let mut stderr_pipe = child.stderr.take().expect("stderr piped");
+        let stderr_thread = std::thread::spawn(move || {
+            let mut s = Vec::new();
+            let _ = stderr_pipe.read_to_end(&mut s);
+            s
+        });
+        let mut summary = None;
+        let mut item_errors = Vec::new();
+        let stdout = child.stdout.take().expect("stdout piped");
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            match v.get("message_type").and_then(|m| m.as_str()) {
+                Some("status") => {
+                    if let Ok(s) = serde_json::from_value::<BackupStatus>(v) {
+                        on_status(&s);
+                    }
+                }
+                Some("summary") => {
+                    summary = serde_json::from_value::<BackupSummary>(v).ok();
+                }
+                Some("error") => {
+                    let item = v.get("item").and_then(|i| i.as_str()).unwrap_or("?");
+                    item_errors.push(item.to_owned());
+                }
+                _ => {}
+            }
+        }
+        let status = child.wait().map_err(|e| {
+            BackupFailure::plain(self.error(
+                ErrorKind::Other,
+                action,
+                None,
+                "",
+                Some(format!("waiting for restic failed: {e}")),
+            ))
+        })?;
+        let stderr =
+            String::from_utf8_lossy(&stderr_thread.join().unwrap_or_default()).into_owned();
+        let _ = list.close();
+        if status.success() {
+            return summary.ok_or_else(|| {
+                BackupFailure::plain(self.error(
+                    ErrorKind::Other,
+                    action,
+                    status.code(),
+                    &stderr,
+                    Some("restic printed no JSON summary".into()),
+                ))
+            });
+        }
+        let mut err = self.error(ErrorKind::Other, action, status.code(), &stderr, None);
+        if status.code() == Some(3) {
+            err.kind = ErrorKind::SomeFilesUnreadable;
+            let first = stderr
+                .lines()
+                .find(|l| l.to_ascii_lowercase().contains("error"))
+                .map(str::to_owned)
+                .or_else(|| item_errors.first().map(|i| format!("cannot read {i}")))
+                .unwrap_or_else(|| "some source files could not be read".into());
+            err.detail = self.redact(&first);
+            err.hint = "the snapshot is incomplete and was removed; make every path readable by root (or exclude it) and run the backup again".into();
+        }
+        Err(BackupFailure {
+            error: err,
+            partial: summary,
+        })
+    }
+
+    /// `restic forget` of the snapshots matching `tags` and `host`, grouped
+    /// by host only (the tag filter already selects one service), keeping
+    /// what `policy` says. Zero or unset `keep` values are not passed; a
+    /// policy without any positive value forgets nothing and runs nothing.
+    pub fn forget_policy(
+        &self,
+        tags: &[String],
+        host: &str,
+        policy: &Retention,
+        prune: bool,
+    ) -> Result<Vec<ForgetGroup>, ResticError> {
+        let keep = keep_args(policy);
+        if keep.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args: Vec<String> = vec![
+            "forget".into(),
+            "--json".into(),
+            "--group-by".into(),
+            "host".into(),
+            "--host".into(),
+            host.into(),
+        ];
+        if !tags.is_empty() {
+            args.push("--tag".into());
+            args.push(tags.join(","));
+        }
+        args.extend(keep);
+        let out = self.run("apply the retention policy", &args)?;
+        let mut groups: Vec<ForgetGroup> = Vec::new();
+        if prune {
+            self.prune()?;
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        for line in text.lines() {
+            let line = line.trim();
+            if line.starts_with('[') {
+                if let Ok(g) = serde_json::from_str::<Vec<ForgetGroup>>(line) {
+                    groups.extend(g);
+                }
+            }
+        }
+        Ok(groups)
+    }
+
+    /// `restic forget ID…` (removes exactly these snapshots).
+    pub fn forget_ids(&self, ids: &[String]) -> Result<(), ResticError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut args = vec!["forget".to_owned()];
+        args.extend(ids.iter().cloned());
+        self.run("forget snapshots", &args).map(|_| ())
+    }
+
+    /// `restic prune`.
+    pub fn prune(&self) -> Result<String, ResticError> {
+        let out = self.run("prune unreferenced data", ["prune"])?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// `restic check [--read-data-subset n/N]`.
+    pub fn check(&self, subset: Option<(u32, u32)>) -> Result<String, ResticError> {
+        let mut args = vec!["check".to_owned()];
+        if let Some((n, total)) = subset {
+            args.push(format!("--read-data-subset={n}/{total}"));
+        }
+        let out = self.run("check the repository", &args)?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// `restic dump SNAPSHOT PATH` into memory (small files such as the
+    /// self-description).
+    pub fn dump(&self, snapshot: &str, path: &str) -> Result<Vec<u8>, ResticError> {
+        let out = self.run(
+            &format!("read {path} from snapshot {snapshot}"),
+            ["dump", snapshot, path],
+        )?;
+        Ok(out.stdout)
+    }
+
+    /// `restic restore SNAPSHOT --target DIR [--include P…]`.
+    pub fn restore(
+        &self,
+        snapshot: &str,
+        target: &Path,
+        includes: &[String],
+    ) -> Result<(), ResticError> {
+        let mut args: Vec<OsString> = vec![
+            "restore".into(),
+            snapshot.into(),
+            "--target".into(),
+            target.as_os_str().to_owned(),
+        ];
+        for i in includes {
+            args.push("--include".into());
+            args.push(i.into());
+        }
+        self.run(&format!("restore snapshot {snapshot}"), &args)
+            .map(|_| ())
+    }
+
+    /// Replaces every secret this driver knows (environment file values,
+    /// the literal repository's URL password) with `<redacted>`.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for (_, v) in &self.env {
+            if v.len() >= 4 {
+                out = out.replace(v.as_str(), "<redacted>");
+            }
+        }
+        if let Some(r) = &self.repo.repository {
+            if let Some(pw) = url_password(r) {
+                out = out.replace(pw, "<redacted>");
+            }
+        }
+        out
+    }
+
+    fn spawn_error(&self, action: &str, e: &std::io::Error) -> ResticError {
+        let (kind, hint) = if e.kind() == std::io::ErrorKind::NotFound {
+            (
+                ErrorKind::NotInstalled,
+                "install restic or set ATELIER_RESTIC to its path".to_owned(),
+            )
+        } else {
+            (ErrorKind::Other, "check ATELIER_RESTIC".to_owned())
+        };
+        ResticError {
+            kind,
+            action: action.to_owned(),
+            repository: self.name.clone(),
+            exit_code: None,
+            detail: format!("cannot run `{}`: {e}", self.program),
+            hint,
+            stderr: String::new(),
+        }
+    }
+
+    /// Builds a classified error from restic's stderr. `detail` overrides
+    /// the explaining line.
+    fn error(
+        &self,
+        fallback: ErrorKind,
+        action: &str,
+        exit_code: Option<i32>,
+        stderr: &str,
+        detail: Option<String>,
+    ) -> ResticError {
+        let stderr = self.redact(stderr);
+        let (mut kind, line) = classify(exit_code, &stderr);
+        if kind == ErrorKind::Other {
+            kind = fallback;
+        }
+        let detail = detail.unwrap_or_else(|| {
+            line.unwrap_or_else(|| match exit_code {
+                Some(c) => format!("restic failed with exit code {c} and no message"),
+                None => "restic was killed by a signal".into(),
+            })
+        });
+        ResticError {
+            kind,
+            action: action.to_owned(),
+            repository: self.name.clone(),
+            exit_code,
+            detail: self.redact(&detail),
+            hint: self.hint(kind),
+            stderr,
+        }
+    }
+
+    fn hint(&self, kind: ErrorKind) -> String {
+        let n = &self.name;
+        match kind {
+            ErrorKind::WrongPassword => format!(
+                "the password in `passwordFile` ({}) does not open repository `{n}`; check that the secret is the repository's password",
+                self.repo.password_file.as_deref().unwrap_or("unset")
+            ),
+            ErrorKind::NoRepository => format!(
+                "repository `{n}` does not exist or is not reachable at that location; create it with `atelier-backup restic --repository {n} -- init` or set `initialize = true` for it"
+            ),
+            ErrorKind::Locked => format!(
+                "another restic process holds a lock on `{n}`; wait for it, or if none is running remove stale locks with `atelier-backup restic --repository {n} -- unlock`"
+            ),
+            ErrorKind::Network => format!(
+                "the server of repository `{n}` is not reachable; check the network, the URL and the credentials in `environmentFile`"
+            ),
+            ErrorKind::SomeFilesUnreadable => "make every path readable (or exclude it) and run the backup again".into(),
+            ErrorKind::NotInstalled => "install restic or set ATELIER_RESTIC to its path".into(),
+            ErrorKind::Config => "fix the repository settings in the manifest".into(),
+            ErrorKind::Other => format!(
+                "run `atelier-backup restic --repository {n} -- snapshots` to see restic's full output"
+            ),
+        }
+    }
+}
+
+/// A failed `backup`: the error, and the summary restic printed if it wrote
+/// a (partial) snapshot anyway (exit 3).
+#[derive(Debug)]
+pub struct BackupFailure {
+    pub error: ResticError,
+    pub partial: Option<BackupSummary>,
+}
+
+impl BackupFailure {
+    fn plain(error: ResticError) -> Self {
+        Self {
+            error,
+            partial: None,
+        }
+    }
+}
+
+fn config_error(repo: &str, action: &str, detail: String, hint: &str) -> ResticError {
+    ResticError {
+        kind: ErrorKind::Config,
+        action: action.to_owned(),
+        repository: repo.to_owned(),
+        exit_code: None,
+        detail,
+        hint: hint.to_owned(),
+        stderr: String::new(),
+    }
+}
+
+fn lock_retries() -> u32 {
+    std::env::var("ATELIER_RESTIC_LOCK_RETRIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+}
+
+/// `--keep-*` arguments for the positive values of a policy.
+pub fn keep_args(policy: &Retention) -> Vec<String> {
+    let mut out = Vec::new();
+    for (flag, value) in [
+        ("--keep-last", policy.last),
+        ("--keep-hourly", policy.hourly),
+        ("--keep-daily", policy.daily),
+        ("--keep-weekly", policy.weekly),
+        ("--keep-monthly", policy.monthly),
+        ("--keep-yearly", policy.yearly),
+    ] {
+        if let Some(v) = value.filter(|v| *v > 0) {
+            out.push(flag.to_owned());
+            out.push(v.to_string());
+        }
+    }
+    out
+}
+
+/// Classifies restic's stderr and exit code; returns the kind and the line
+/// that explains it.
+pub fn classify(exit_code: Option<i32>, stderr: &str) -> (ErrorKind, Option<String>) {
+    const PATTERNS: &[(&str, ErrorKind)] = &[
+        ("wrong password or no key found", ErrorKind::WrongPassword),
+        (
+            "is there a repository at the following location",
+            ErrorKind::NoRepository,
+        ),
+        ("repository does not exist", ErrorKind::NoRepository),
+        ("unable to open config file", ErrorKind::NoRepository),
+        ("repository is already locked", ErrorKind::Locked),
+        ("unable to create lock", ErrorKind::Locked),
+        ("connection refused", ErrorKind::Network),
+        ("no such host", ErrorKind::Network),
+        ("network is unreachable", ErrorKind::Network),
+        ("i/o timeout", ErrorKind::Network),
+        ("connection reset", ErrorKind::Network),
+        ("tls handshake", ErrorKind::Network),
+        ("dial tcp", ErrorKind::Network),
+        ("temporary failure in name resolution", ErrorKind::Network),
+    ];
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    for (pat, kind) in PATTERNS {
+        if let Some(line) = lines.iter().find(|l| l.to_ascii_lowercase().contains(pat)) {
+            return (*kind, Some(explaining_line(&lines, line)));
+        }
+    }
+    let kind = match exit_code {
+        Some(3) => ErrorKind::SomeFilesUnreadable,
+        Some(10) => ErrorKind::NoRepository,
+        Some(11) => ErrorKind::Locked,
+        Some(12) => ErrorKind::WrongPassword,
+        _ => ErrorKind::Other,
+    };
+    let line = lines
+        .iter()
+        .rev()
+        .find(|l| l.starts_with("Fatal:"))
+        .or_else(|| {
+            lines
+                .iter()
+                .rev()
+                .find(|l| l.to_ascii_lowercase().contains("error"))
+        })
+        .or_else(|| lines.last())
+        .map(|l| (*l).to_owned());
+    (kind, line)
+}
+
+/// The `Fatal:` line is usually the one that explains; fall back to the
+/// line that matched.
+fn explaining_line(lines: &[&str], matched: &str) -> String {
+    if matched.starts_with("Fatal:") {
+        return matched.to_owned();
+    }
+    lines
+        .iter()
+        .find(|l| l.starts_with("Fatal:"))
+        .map_or_else(|| matched.to_owned(), |f| format!("{f} ({matched})"))
+}
+
+fn repository_type(r: &str) -> String {
+    let r = r.trim();
+    match r.split_once(':') {
+        Some((scheme, _)) if !scheme.contains('/') && scheme.len() > 1 => scheme.to_owned(),
+        _ => "local".to_owned(),
+    }
+}
+
+/// The password part of `scheme://user:password@host/…`, if any.
+fn url_password(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    let userinfo = authority.rsplit_once('@')?.0;
+    let pw = userinfo.split_once(':')?.1;
+    (!pw.is_empty()).then_some(pw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_parses() {
+        let v = Version::parse("restic 0.14.0 compiled with go1.19.8 on linux/amd64\n").unwrap();
+        assert_eq!(v.to_string(), "0.14.0");
+        assert!(!v.has_retry_lock());
+        let v = Version::parse("restic 0.17.1 compiled with go1.23").unwrap();
+        assert!(v.has_stdin_from_command());
+    }
+
+    #[test]
+    fn classifies_restic_014_messages() {
+        let (k, l) = classify(
+            Some(1),
+            "Fatal: unable to open config file: Stat: stat /x/config: no such file or directory\nIs there a repository at the following location?\n/x\n",
+        );
+        assert_eq!(k, ErrorKind::NoRepository);
+        assert!(l.unwrap().starts_with("Fatal: unable to open config file"));
+        let (k, _) = classify(Some(1), "Fatal: wrong password or no key found\n");
+        assert_eq!(k, ErrorKind::WrongPassword);
+        let (k, _) = classify(
+            Some(1),
+            "unable to create lock in backend: repository is already locked by PID 1\n",
+        );
+        assert_eq!(k, ErrorKind::Locked);
+        let (k, _) = classify(Some(1), "Fatal: create repository at rest:http://127.0.0.1:1/ failed: Post \"http://127.0.0.1:1/?create=true\": dial tcp 127.0.0.1:1: connect: connection refused\n");
+        assert_eq!(k, ErrorKind::Network);
+        assert_eq!(classify(Some(12), "").0, ErrorKind::WrongPassword);
+    }
+
+    #[test]
+    fn keep_args_skip_zero() {
+        let p = Retention {
+            last: Some(2),
+            hourly: Some(0),
+            daily: None,
+            weekly: Some(1),
+            monthly: None,
+            yearly: None,
+        };
+        assert_eq!(keep_args(&p), ["--keep-last", "2", "--keep-weekly", "1"]);
+    }
+
+    #[test]
+    fn url_password_found() {
+        assert_eq!(
+            url_password("rest:https://u:s3cret@h:8000/x"),
+            Some("s3cret")
+        );
+        assert_eq!(url_password("/srv/repo"), None);
+        assert_eq!(repository_type("rest:http://127.0.0.1:8000/"), "rest");
+        assert_eq!(repository_type("/srv/repo"), "local");
+    }
+}

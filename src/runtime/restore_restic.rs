@@ -1,0 +1,189 @@
+//! The restic calls the restore side needs (snapshots, ls, dump, restore,
+//! stats, the safety snapshot), as a thin adapter over the one restic driver
+//! `runtime::restic::Restic` (credentials only in the child's environment,
+//! classified errors with hints).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::Deserialize;
+
+use crate::plan::Manifest;
+
+/// One repository of the manifest, ready to run restic against.
+#[derive(Debug)]
+pub struct Restic {
+    pub name: String,
+    inner: super::restic::Restic,
+}
+
+/// A snapshot as the restore side uses it (time kept as restic printed it).
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub id: String,
+    pub short_id: String,
+    pub time: String,
+    pub tags: Vec<String>,
+    pub hostname: String,
+    pub paths: Vec<String>,
+}
+
+impl Snapshot {
+    pub fn time(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        chrono::DateTime::parse_from_rfc3339(&self.time)
+            .ok()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    }
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t == tag)
+    }
+    pub fn service(&self) -> Option<&str> {
+        self.tags.iter().find_map(|t| t.strip_prefix("service:"))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Node {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub path: String,
+    #[serde(default)]
+    pub size: Option<u64>,
+}
+
+impl Restic {
+    pub fn new(
+        program: &str,
+        manifest: &Manifest,
+        name: &str,
+        state_dir: &Path,
+    ) -> anyhow::Result<Self> {
+        let inner = super::restic::Restic::for_repository(program, manifest, name)?
+            .with_cache_dir(state_dir.join("cache"));
+        Ok(Self {
+            name: name.to_owned(),
+            inner,
+        })
+    }
+
+    /// The first repository a service goes to.
+    pub fn for_service(
+        program: &str,
+        manifest: &Manifest,
+        service: &str,
+        state_dir: &Path,
+    ) -> anyhow::Result<Self> {
+        let svc = manifest
+            .services
+            .get(service)
+            .with_context(|| format!("service `{service}` is not in the manifest"))?;
+        let repo = svc
+            .repositories
+            .first()
+            .with_context(|| format!("service `{service}` has no repository"))?;
+        Self::new(program, manifest, repo, state_dir)
+    }
+
+    /// Runs restic, returns stdout; a failure carries restic's explaining line and a hint.
+    pub fn output(&self, args: &[&str], what: &str) -> anyhow::Result<Vec<u8>> {
+        Ok(self.inner.run(what, args)?.stdout)
+    }
+
+    /// Snapshots carrying every tag in `tags`, oldest first.
+    pub fn snapshots(&self, tags: &[&str]) -> anyhow::Result<Vec<Snapshot>> {
+        let tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
+        let mut snaps: Vec<Snapshot> = self
+            .inner
+            .snapshots(&tags, None)?
+            .into_iter()
+            .map(|s| Snapshot {
+                id: s.id,
+                short_id: s.short_id,
+                time: s.time.to_rfc3339(),
+                tags: s.tags,
+                hostname: s.hostname,
+                paths: s.paths,
+            })
+            .collect();
+        snaps.sort_by_key(Snapshot::time);
+        Ok(snaps)
+    }
+
+    pub fn ls(&self, id: &str) -> anyhow::Result<Vec<Node>> {
+        let out = self.output(&["ls", "--json", id], "list snapshot contents")?;
+        Ok(out
+            .split(|b| *b == b'\n')
+            .filter_map(|line| serde_json::from_slice::<Node>(line).ok())
+            .filter(|n| !n.path.is_empty())
+            .collect())
+    }
+
+    pub fn dump(&self, id: &str, path: &str) -> anyhow::Result<Vec<u8>> {
+        Ok(self.inner.dump(id, path)?)
+    }
+
+    /// Restores the given snapshot paths below `target` (at `target/<path>`).
+    pub fn restore(&self, id: &str, target: &Path, includes: &[String]) -> anyhow::Result<()> {
+        Ok(self.inner.restore(id, target, includes)?)
+    }
+
+    /// `restic stats` restore size of a snapshot, if restic reports it.
+    pub fn size(&self, id: &str) -> Option<u64> {
+        let out = self
+            .output(&["stats", "--json", id], "snapshot size")
+            .ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&out).ok()?;
+        v.get("total_size").and_then(serde_json::Value::as_u64)
+    }
+
+    /// Backs up `paths` with `tags`; returns the snapshot id restic printed.
+    pub fn backup(
+        &self,
+        paths: &[PathBuf],
+        excludes: &[String],
+        tags: &[String],
+        host: &str,
+    ) -> anyhow::Result<String> {
+        let req = super::restic::BackupRequest {
+            paths: paths.to_vec(),
+            excludes: excludes.to_vec(),
+            tags: tags.to_vec(),
+            host: host.to_owned(),
+        };
+        match self.inner.backup(&req, &mut |_| {}) {
+            Ok(summary) => Ok(summary.snapshot_id),
+            Err(failure) => Err(failure.error.into()),
+        }
+    }
+
+    /// `local`, `rest`, `s3`, … — the repository type, never its location.
+    pub fn kind(&self) -> String {
+        self.inner.repository_type()
+    }
+}
+
+/// `KEY=value` lines of an environment file; `#` comments and blank lines
+/// skipped, optional quotes (the support bundle redacts every value).
+pub fn parse_env(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        if let Some((k, v)) = line.split_once('=') {
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|x| x.strip_suffix('"'))
+                .or_else(|| v.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')))
+                .unwrap_or(v);
+            out.push((k.trim().to_owned(), v.to_owned()));
+        }
+    }
+    out
+}

@@ -1,0 +1,177 @@
+//! Reading (and, for safety snapshots, writing) the self-description that
+//! every snapshot carries: `<state>/staging/<service>/atelier-snapshot.json`
+//! next to the staged database copies and dumps (docs/architecture.md,
+//! "Snapshot layout"). Entries name files relative to that directory.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+
+pub const DESCRIPTION_FILE: &str = "atelier-snapshot.json";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Description {
+    pub service: String,
+    pub host: String,
+    pub files: Vec<String>,
+    pub sqlite: Vec<SqliteCopy>,
+    pub postgres: Vec<PgDump>,
+    pub dumps: Vec<DumpFile>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SqliteCopy {
+    /// The live path the copy was taken from.
+    pub path: String,
+    /// The copy, relative to the staging directory.
+    pub file: String,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub mode: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PgDump {
+    pub name: String,
+    pub file: String,
+    pub format: String,
+    pub server_version: Option<String>,
+    pub create_options: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DumpFile {
+    pub name: String,
+    pub file: String,
+}
+
+/// A description found in a snapshot, with the staging directory it lives in.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub dir: String,
+    pub description: Description,
+}
+
+impl Located {
+    /// Absolute path inside the snapshot of a staging-relative entry.
+    pub fn path_of(&self, rel: &str) -> String {
+        if rel.starts_with('/') {
+            rel.to_owned()
+        } else {
+            format!("{}/{rel}", self.dir.trim_end_matches('/'))
+        }
+    }
+}
+
+/// Finds and reads the description of `service` in snapshot `snap`.
+pub fn locate(
+    restic: &super::restore_restic::Restic,
+    snap: &super::restore_restic::Snapshot,
+    service: &str,
+) -> anyhow::Result<Option<Located>> {
+    let suffix = format!("/staging/{service}");
+    let mut candidates: Vec<String> = snap
+        .paths
+        .iter()
+        .filter(|p| p.ends_with(&suffix))
+        .cloned()
+        .collect();
+    if candidates.is_empty() {
+        // Older or foreign layout: search the tree.
+        candidates = restic
+            .ls(&snap.id)?
+            .into_iter()
+            .filter(|n| n.name == DESCRIPTION_FILE)
+            .filter_map(|n| {
+                Path::new(&n.path)
+                    .parent()
+                    .map(|p| p.to_string_lossy().into_owned())
+            })
+            .collect();
+    }
+    for dir in candidates {
+        let file = format!("{}/{DESCRIPTION_FILE}", dir.trim_end_matches('/'));
+        if let Ok(bytes) = restic.dump(&snap.id, &file) {
+            let full = parse_lenient(&bytes).with_context(|| {
+                format!(
+                    "snapshot {}: {file} is not a readable self-description",
+                    snap.short_id
+                )
+            })?;
+            return Ok(Some(Located {
+                dir,
+                description: from_describe(&full),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+pub fn staging_dir(state_dir: &Path, service: &str) -> PathBuf {
+    state_dir.join("staging").join(service)
+}
+
+/// The restore's view of `runtime::describe::Description` (the format `run` writes).
+pub fn from_describe(d: &super::describe::Description) -> Description {
+    let mode = |m: &str| u32::from_str_radix(m, 8).ok();
+    Description {
+        service: d.service.clone(),
+        host: d.host.clone(),
+        files: d.files.iter().map(|o| o.path.clone()).collect(),
+        sqlite: d
+            .sqlite
+            .iter()
+            .map(|c| SqliteCopy {
+                path: c.path.clone(),
+                file: c.staged.clone(),
+                uid: c.owner.as_ref().map(|o| o.uid),
+                gid: c.owner.as_ref().map(|o| o.gid),
+                mode: c.owner.as_ref().and_then(|o| mode(&o.mode)),
+            })
+            .collect(),
+        postgres: d
+            .postgres
+            .iter()
+            .flat_map(|p| {
+                p.databases.iter().map(|db| PgDump {
+                    name: db.name.clone(),
+                    file: db.staged.clone(),
+                    format: db.format.clone(),
+                    server_version: Some(p.server_version.clone()),
+                    create_options: db.create_options.clone(),
+                })
+            })
+            .collect(),
+        dumps: d
+            .dumps
+            .iter()
+            .map(|x| DumpFile {
+                name: x.name.clone(),
+                file: x.staged.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Parses a description, treating `null` like a missing field (some writers
+/// emit `null` for empty lists).
+fn parse_lenient(bytes: &[u8]) -> anyhow::Result<super::describe::Description> {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(o) => {
+                o.retain(|_, x| !x.is_null());
+                o.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut v: serde_json::Value = serde_json::from_slice(bytes)?;
+    strip(&mut v);
+    Ok(serde_json::from_value(v)?)
+}

@@ -1,0 +1,14 @@
+{ atelier, config, pkgs, lib, ... }:
+{
+  imports = [
+    ./services/missing.nix
+  ];
+
+  atelier.backup = {
+    enable = true;
+    repositories.default = {
+      repository = "/srv/restic";
+      passwordFile = "/run/keys/restic";
+    };
+  };
+}

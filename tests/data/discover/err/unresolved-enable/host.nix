@@ -1,0 +1,21 @@
+{ atelier, config, pkgs, lib, ... }:
+{
+  imports = [
+    (atelier.lib.mkService {
+      name = "app";
+      extraConfig = cfg: {
+        atelier.services.app.data = {
+          files = [ "${cfg.dataDir}/files" ];
+        };
+      };
+    })
+  ];
+  atelier.services.app.enable = config.services.nginx.enable;
+  atelier.backup = {
+    enable = true;
+    repositories.default = {
+      repository = "/srv/restic";
+      passwordFile = "/run/keys/restic";
+    };
+  };
+}

@@ -1,0 +1,5 @@
+{ lib, ... }:
+{
+  atelier.services.shop.enable = true;
+  atelier.services.shop.mediaDir = "uploads";
+}

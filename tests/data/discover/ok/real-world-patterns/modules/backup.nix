@@ -1,0 +1,10 @@
+{ config, ... }:
+{
+  atelier.backup = {
+    enable = true;
+    repositories.default = {
+      repository = "/srv/restic";
+      passwordFile = config.sops.secrets.restic.path;
+    };
+  };
+}

@@ -1,0 +1,6 @@
+{ inputs, lib, hostName, ... }:
+with lib;
+{
+  imports = [ ./shop.nix ];
+  networking.hostName = hostName;
+}

@@ -1,0 +1,53 @@
+# Our `lib` against nixpkgs' lib (ATELIER_NIXPKGS_LIB).
+{ lib }:
+with lib;
+{
+  optional-true = optional true "x";
+  optional-false = optional false "x";
+  optionals = optionals true [ 1 2 ] ++ optionals false [ 3 ];
+  optional-string = [ (optionalString true "yes") (optionalString false "no") ];
+  optional-attrs = optionalAttrs true { a = 1; } // optionalAttrs false { b = 2; };
+  mk-if = mkIf true { a = 1; };
+  mk-merge = mkMerge [ { a = 1; } (mkIf false { b = 2; }) ];
+  mk-default = mkDefault "d";
+  mk-force = mkForce "f";
+  mk-override = mkOverride 900 "o";
+  mk-before-after = [ (mkBefore "b") (mkAfter "a") ];
+  attr-by-path = [ (attrByPath [ "a" "b" ] "dflt" { a.b = 1; }) (attrByPath [ "a" "x" ] "dflt" { a.b = 1; }) ];
+  recursive-update = recursiveUpdate { a.b = 1; a.c = 2; d = 3; } { a.b = 10; e = 5; };
+  recursive-update-non-set = recursiveUpdate { a = { b = 1; }; } { a = 2; };
+  gen-attrs = genAttrs [ "x" "y" ] (n: "v-${n}");
+  map-attrs-to-list = mapAttrsToList (n: v: "${n}:${toString v}") { b = 2; a = 1; };
+  filter-attrs = filterAttrs (n: v: v > 1) { a = 1; b = 2; c = 3; };
+  concat-map-strings-sep = concatMapStringsSep "," (x: "<${x}>") [ "a" "b" ];
+  concat-strings = concatStrings [ "a" "b" ];
+  escape-shell-arg-safe = escapeShellArg "simple/path-1.0";
+  escape-shell-arg-space = escapeShellArg "with space";
+  escape-shell-arg-quote = escapeShellArg "it's";
+  escape-shell-arg-empty = escapeShellArg "";
+  escape-shell-args = escapeShellArgs [ "a" "b c" ];
+  id-const = [ (id 1) (const 2 3) ];
+  flatten = flatten [ 1 [ 2 [ 3 [ ] ] ] 4 ];
+  unique = unique [ 1 2 1 3 2 ];
+  has-prefix = [ (hasPrefix "/var" "/var/lib") (hasPrefix "x" "abc") ];
+  has-suffix = [ (hasSuffix ".db" "app.db") (hasSuffix ".db" "db") ];
+  remove-prefix = [ (removePrefix "/var/" "/var/lib") (removePrefix "x" "abc") ];
+  remove-suffix = [ (removeSuffix ".db" "app.db") (removeSuffix "x" "abc") ];
+  strings-namespace = strings.optionalString true "s";
+  lists-namespace = lists.optional true 1;
+  attrsets-namespace = attrsets.genAttrs [ "k" ] (n: n);
+  name-value-pair = nameValuePair "n" "v";
+  foldr = foldr (x: acc: [ x ] ++ acc) [ ] [ 1 2 3 ];
+  foldl = foldl (acc: x: acc ++ [ x ]) [ ] [ 1 2 3 ];
+  last-init = [ (last [ 1 2 3 ]) (init [ 1 2 3 ]) ];
+  take-drop = [ (take 2 [ 1 2 3 ]) (drop 2 [ 1 2 3 ]) ];
+  range = range 2 5;
+  make-bin-path-strings = makeBinPath [ "/opt/a" "/opt/b" ];
+  mk-enable-option-description = (mkEnableOption "the thing").description;
+  set-attr-by-path = setAttrByPath [ "a" "b" ] 1;
+  mapattrs-prime = mapAttrs' (n: v: nameValuePair "${n}2" v) { a = 1; };
+  bool-to-string = [ (boolToString true) (boolToString false) ];
+  concat-lines = concatLines [ "a" "b" ];
+  to-lower-upper = [ (toLower "MiXed 1") (toUpper "MiXed 1") ];
+  list-files-recursive = map (p: baseNameOf (toString p)) (filesystem.listFilesRecursive ../imports/sub);
+}

@@ -1,0 +1,1 @@
+{ fromDir = "dir/default.nix"; }

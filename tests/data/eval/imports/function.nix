@@ -1,0 +1,2 @@
+{ name, dataDir ? "/var/lib/${name}" }:
+{ inherit name dataDir; }

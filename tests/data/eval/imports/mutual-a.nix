@@ -1,0 +1,1 @@
+{ x = 1; y = (import ./mutual-b.nix).z; }

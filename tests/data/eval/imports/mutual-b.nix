@@ -1,0 +1,1 @@
+{ z = (import ./mutual-a.nix).x + 10; }

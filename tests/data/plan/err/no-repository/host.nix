@@ -1,0 +1,5 @@
+{ ... }:
+{
+  atelier.backup.enable = true;
+  atelier.backup.services.app.paths = [ "/srv/app" ];
+}

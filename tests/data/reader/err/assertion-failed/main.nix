@@ -1,0 +1,3 @@
+let port = 80; in
+assert port > 1024;
+"unprivileged"

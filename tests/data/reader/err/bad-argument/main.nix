@@ -1,0 +1,2 @@
+let f = { name, dataDir }: dataDir; in
+f { name = "x"; }

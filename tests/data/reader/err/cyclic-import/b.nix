@@ -1,0 +1,1 @@
+{ b = import ./main.nix; }

@@ -1,0 +1,1 @@
+{ secret = import ../outside.nix; }.secret

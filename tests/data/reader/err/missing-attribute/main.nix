@@ -1,0 +1,4 @@
+let
+  cfg = { dataDir = "/var/lib/app"; };
+in
+"${cfg.dataDri}/db"

@@ -1,0 +1,4 @@
+let
+  count = n: 1 + count (n + 1);
+in
+count 0

@@ -1,0 +1,1 @@
+{ timeZone = "UTC"; backupSchedule = "02:00"; }

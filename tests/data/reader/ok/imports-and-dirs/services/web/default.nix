@@ -1,0 +1,2 @@
+let common = import ../../common.nix; in
+{ name = "web"; schedule = common.backupSchedule; dir = baseNameOf (toString ./.); }

@@ -1,0 +1,2 @@
+# my own hand-written module for box, not from atelier-gen
+{ ... }: { }

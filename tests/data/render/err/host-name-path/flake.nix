@@ -1,0 +1,1 @@
+{ inputs.nixpkgs.url = "x"; outputs = { nixpkgs, ... }: { nixosConfigurations."../escape" = nixpkgs.lib.nixosSystem { modules = [ ]; }; }; }

@@ -1,0 +1,1 @@
+{ atelier.services.kv.enable = true; }

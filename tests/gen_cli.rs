@@ -1,0 +1,294 @@
+//! CLI contract of atelier-gen: stdout, stderr and exit codes of generate,
+//! check and plan on a copy of examples/homelab.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn gen() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_atelier-gen"))
+}
+
+/// A copy of examples/homelab without its generated modules.
+fn homelab_copy() -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/homelab");
+    let dst = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(&src) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(&src).unwrap();
+        if rel.starts_with("generated") {
+            continue;
+        }
+        let target = dst.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+    dst
+}
+
+fn generated(dir: &Path, host: &str) -> PathBuf {
+    dir.join("generated").join(format!("{host}.nix"))
+}
+
+#[test]
+fn help_explains_the_commands() {
+    gen()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("generate"))
+        .stdout(predicate::str::contains("check"))
+        .stdout(predicate::str::contains("plan"))
+        .stdout(predicate::str::contains("eval"))
+        .stdout(predicate::str::contains("Typical use"));
+    gen()
+        .args(["generate", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--host"))
+        .stdout(predicate::str::contains("--all-hosts"))
+        .stdout(predicate::str::contains("--out"));
+}
+
+#[test]
+fn generate_then_check() {
+    let dir = homelab_copy();
+    let d = dir.path();
+    gen()
+        .arg("check")
+        .arg(d)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("missing"))
+        .stderr(predicate::str::contains(
+            "regenerate with: atelier-gen generate",
+        ));
+    gen()
+        .arg("generate")
+        .arg(d)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("wrote"))
+        .stdout(predicate::str::contains("atlas.nix"))
+        .stdout(predicate::str::contains("juniper.nix"))
+        .stderr(predicate::str::contains("warning[sqlite-in-files]"));
+    let first = std::fs::read(generated(d, "atlas")).unwrap();
+    gen()
+        .arg("generate")
+        .arg(d)
+        .arg("--all-hosts")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("unchanged"));
+    assert_eq!(first, std::fs::read(generated(d, "atlas")).unwrap());
+    gen()
+        .arg("check")
+        .arg(d)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("up to date"));
+
+    // A change in the sources makes the committed module stale.
+    let mail = d.join("services/mail.nix");
+    let text = std::fs::read_to_string(&mail)
+        .unwrap()
+        .replace("\"hourly\"", "\"*:0/30\"");
+    std::fs::write(&mail, text).unwrap();
+    gen()
+        .arg("check")
+        .arg(d)
+        .arg("--host")
+        .arg("atlas")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("stale"))
+        .stdout(predicate::str::contains(
+            "-        OnCalendar = \"hourly\";",
+        ))
+        .stdout(predicate::str::contains(
+            "+        OnCalendar = \"*:0/30\";",
+        ))
+        .stderr(predicate::str::contains("atelier-gen generate"));
+    // check writes nothing.
+    assert_eq!(first, std::fs::read(generated(d, "atlas")).unwrap());
+}
+
+#[test]
+fn generate_with_out_and_one_host() {
+    let dir = homelab_copy();
+    let out = tempfile::tempdir().unwrap();
+    gen()
+        .arg("generate")
+        .arg(dir.path())
+        .args(["--host", "juniper", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    assert!(out.path().join("juniper.nix").is_file());
+    assert!(!out.path().join("atlas.nix").exists());
+}
+
+#[test]
+fn plan_json_has_the_manifest_schema() {
+    let dir = homelab_copy();
+    let assert = gen()
+        .arg("plan")
+        .arg(dir.path())
+        .args(["--host", "atlas", "--json"])
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["host"], "atlas");
+    assert_eq!(v["repositories"]["local"]["repository"], "/srv/restic");
+    assert_eq!(v["services"]["mail"]["schedule"]["onCalendar"], "hourly");
+    assert_eq!(
+        v["services"]["wiki"]["postgres"][0]["create"]["options"]["OWNER"],
+        "wiki"
+    );
+    // A hook that uses pkgs is only known at rebuild time: null in the plan.
+    assert!(v["services"]["wiki"]["hooks"]["postRestore"].is_null());
+    assert!(v["services"]["directory"]["dumps"]["ldap"]["backupCmd"].is_null());
+    assert_eq!(
+        v["services"]["directory"]["dumps"]["ldap"]["backupName"],
+        "directory.ldif"
+    );
+}
+
+#[test]
+fn plan_needs_a_host_when_there_are_several() {
+    let dir = homelab_copy();
+    gen()
+        .arg("plan")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--host"))
+        .stderr(predicate::str::contains("atlas, juniper"));
+    gen()
+        .arg("plan")
+        .arg(dir.path())
+        .args(["--host", "nope"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nixosConfigurations.nope"))
+        .stderr(predicate::str::contains("hosts: atlas, juniper"));
+    gen()
+        .arg("plan")
+        .arg(dir.path())
+        .args(["--host", "juniper"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("forge: sqlite+files"));
+}
+
+#[test]
+fn diagnostics_formats() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/plan/err/relative-path");
+    gen()
+        .arg("plan")
+        .arg(&case)
+        .args(["--format", "short"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::starts_with(
+            "host.nix:8:11: error[relative-path]: service `app`: sqlite path `data/app.db` is relative",
+        ));
+    let assert = gen()
+        .arg("check")
+        .arg(&case)
+        .args(["--format", "json"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let json_part = &stderr[..=stderr.rfind(']').unwrap()];
+    let v: serde_json::Value = serde_json::from_str(json_part).unwrap();
+    assert_eq!(v[0]["code"], "relative-path");
+    assert_eq!(v[0]["location"], "host.nix:8:11");
+    gen()
+        .arg("plan")
+        .arg(&case)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--> host.nix:8:11"))
+        .stderr(predicate::str::contains("sqlite = \"data/app.db\";"));
+}
+
+#[test]
+fn missing_flake_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    gen()
+        .arg("generate")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("flake.nix does not exist"));
+}
+
+#[test]
+fn hosts_without_atelier_are_skipped_unless_asked_for() {
+    let dir = homelab_copy();
+    let d = dir.path();
+    let flake = std::fs::read_to_string(d.join("flake.nix")).unwrap().replace(
+        "      nixosConfigurations.juniper",
+        "      nixosConfigurations.desktop = nixpkgs.lib.nixosSystem { modules = [ ./desktop.nix ]; };\n\n      nixosConfigurations.juniper",
+    );
+    std::fs::write(d.join("flake.nix"), flake).unwrap();
+    std::fs::write(
+        d.join("desktop.nix"),
+        "{ ... }: { services.xserver.enable = true; }\n",
+    )
+    .unwrap();
+    gen()
+        .arg("generate")
+        .arg(d)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("skipped host desktop"));
+    assert!(!generated(d, "desktop").exists());
+    assert!(generated(d, "atlas").exists());
+    gen().arg("check").arg(d).assert().success();
+    gen()
+        .arg("generate")
+        .arg(d)
+        .args(["--host", "desktop"])
+        .assert()
+        .success();
+    assert!(generated(d, "desktop").exists());
+}
+
+#[test]
+fn completions_and_man_page() {
+    // bash completion names every subcommand, including the plan flags
+    gen()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("complete -F _atelier__gen")
+                .and(predicate::str::contains("generate"))
+                .and(predicate::str::contains("check"))
+                .and(predicate::str::contains("--json")),
+        );
+    gen()
+        .args(["completions", "zsh"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("#compdef atelier-gen"));
+    gen()
+        .args(["completions", "tcsh"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("invalid value 'tcsh'"));
+    // roff with the name section and the subcommands
+    gen().arg("man").assert().success().stdout(
+        predicate::str::contains(".TH atelier-gen")
+            .and(predicate::str::contains("atelier\\-gen\\-generate"))
+            .and(predicate::str::contains("atelier\\-gen\\-plan")),
+    );
+}

@@ -1,0 +1,385 @@
+//! The evaluator's public API, as discovery uses it.
+
+use atelier::diagnostic::Diagnostic;
+use atelier::nix::{Evaluator, Value};
+use proptest::prelude::*;
+
+fn tmp_flake(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+fn eval_text(text: &str) -> (Evaluator, Result<Value, Vec<Diagnostic>>, tempfile::TempDir) {
+    let dir = tmp_flake(&[("main.nix", text)]);
+    let mut ev = Evaluator::new(dir.path());
+    let v = ev.eval_file(&dir.path().join("main.nix"));
+    (ev, v, dir)
+}
+
+fn module_args(ev: &mut Evaluator) -> Value {
+    let lib = ev.lib().unwrap();
+    Value::attrs([
+        ("lib".to_string(), lib),
+        (
+            "pkgs".to_string(),
+            Value::unknown_root("pkgs", "pkgs is unknown", None),
+        ),
+        (
+            "config".to_string(),
+            Value::unknown_root("config", "config is unknown", None),
+        ),
+    ])
+}
+
+fn string_at(ev: &mut Evaluator, v: &Value, path: &[&str]) -> String {
+    ev.select(v, path)
+        .unwrap()
+        .unwrap_or_else(|| panic!("{path:?} missing"))
+        .as_str()
+        .unwrap_or_else(|| panic!("{path:?} is not a string"))
+        .to_string()
+}
+
+/// The default depth limit holds on a 2 MiB thread (the stack grows on
+/// demand), so unbounded recursion is an error and never a stack overflow.
+#[test]
+fn unbounded_recursion_is_an_error_on_a_small_stack() {
+    let h = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(|| {
+            let (_ev, v, _d) = eval_text("let f = n: { x = f (n + 1); }.x; in f 0");
+            let diags = v.unwrap_err();
+            assert_eq!(diags[0].code, "evaluation-too-deep", "{}", diags[0].message);
+        })
+        .unwrap();
+    h.join().unwrap();
+}
+
+#[test]
+fn module_function_applied_with_discovery_args() {
+    let (mut ev, v, _d) = eval_text(
+        "{ config, lib, pkgs, ... }:\n{\n  atelier.services.app.data = {\n    sqlite = \"/var/lib/app/db.sqlite\";\n    hook = \"${pkgs.sqlite}/bin/sqlite3\";\n  };\n  users = config.users;\n}\n",
+    );
+    let module = v.unwrap();
+    assert!(module.is_function());
+    let args = module_args(&mut ev);
+    let cfg = ev.apply(&module, args).unwrap();
+    assert_eq!(
+        string_at(
+            &mut ev,
+            &cfg,
+            &["atelier", "services", "app", "data", "sqlite"]
+        ),
+        "/var/lib/app/db.sqlite"
+    );
+    // Where the data block is defined, for "services/myapp.nix:12:5".
+    let span = ev
+        .definition_span(&cfg, &["atelier", "services", "app", "data", "sqlite"])
+        .unwrap()
+        .unwrap();
+    assert_eq!(span.location(), "main.nix:4:5");
+    // Interpolating an unknown gives an unknown carrying the first span.
+    let hook = ev
+        .select(&cfg, &["atelier", "services", "app", "data", "hook"])
+        .unwrap()
+        .unwrap();
+    let u = hook.as_unknown().expect("hook is unknown");
+    assert_eq!(u.location(), "main.nix:5:15");
+    assert_eq!(u.reason, "pkgs is unknown");
+    // Selecting into an unknown keeps the path.
+    let users = ev.select(&cfg, &["users"]).unwrap().unwrap();
+    assert_eq!(
+        users.as_unknown().unwrap().path().unwrap(),
+        vec!["config".to_string(), "users".to_string()]
+    );
+}
+
+#[test]
+fn mkservice_from_an_input_keeps_its_argument_inspectable() {
+    let (mut ev, v, _d) = eval_text(
+        "{ inputs, ... }:\ninputs.atelier.lib.mkService {\n  name = \"wiki\";\n  extraConfig = cfg: { atelier.services.wiki.data.sqlite = \"${cfg.dataDir}/wiki.db\"; };\n}\n",
+    );
+    let f = v.unwrap();
+    let args = Value::attrs([(
+        "inputs".to_string(),
+        Value::unknown_root("inputs", "flake inputs are not read", None),
+    )]);
+    let call = ev.apply(&f, args).unwrap();
+    let u = call.as_unknown().expect("an unknown application");
+    let (func, arg) = u.application().expect("records the application");
+    assert_eq!(
+        func.path().unwrap().join("."),
+        "inputs.atelier.lib.mkService"
+    );
+    assert_eq!(u.location(), "main.nix:2:1");
+    let arg = ev.force(arg).unwrap();
+    assert_eq!(string_at(&mut ev, &arg, &["name"]), "wiki");
+    // Discovery builds `cfg` and calls extraConfig with it.
+    let extra = ev.select(&arg, &["extraConfig"]).unwrap().unwrap();
+    let cfg = Value::attrs([("dataDir".to_string(), Value::string("/var/lib/wiki"))]);
+    let data = ev.apply(&extra, cfg).unwrap();
+    assert_eq!(
+        string_at(
+            &mut ev,
+            &data,
+            &["atelier", "services", "wiki", "data", "sqlite"]
+        ),
+        "/var/lib/wiki/wiki.db"
+    );
+}
+
+#[test]
+fn mk_if_and_friends_are_tagged_sets() {
+    let (mut ev, v, _d) = eval_text(
+        "{ lib, ... }: with lib; { a = mkIf true 1; b = mkMerge [ 1 ]; c = mkDefault 2; d = mkForce 3; }",
+    );
+    let f = v.unwrap();
+    let args = module_args(&mut ev);
+    let m = ev.apply(&f, args).unwrap();
+    assert_eq!(string_at(&mut ev, &m, &["a", "_type"]), "if");
+    assert_eq!(string_at(&mut ev, &m, &["b", "_type"]), "merge");
+    assert_eq!(string_at(&mut ev, &m, &["c", "_type"]), "override");
+    assert!(matches!(
+        ev.select(&m, &["c", "priority"]).unwrap(),
+        Some(Value::Int(1000))
+    ));
+    assert!(matches!(
+        ev.select(&m, &["d", "priority"]).unwrap(),
+        Some(Value::Int(50))
+    ));
+}
+
+#[test]
+fn nixos_system_records_its_modules_through_a_flake() {
+    let dir = tmp_flake(&[
+        (
+            "flake.nix",
+            "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs, ... }: {\n    nixosConfigurations.web = nixpkgs.lib.nixosSystem {\n      modules = [ ./hosts/web ];\n    };\n  };\n}\n",
+        ),
+        ("hosts/web/default.nix", "{ ... }: { networking.hostName = \"web\"; }"),
+    ]);
+    let mut ev = Evaluator::new(dir.path());
+    let flake = ev.eval_file(&dir.path().join("flake.nix")).unwrap();
+    let outputs = ev.select(&flake, &["outputs"]).unwrap().unwrap();
+    let lib = ev.lib().unwrap();
+    let inputs = Value::attrs([
+        (
+            "self".to_string(),
+            Value::unknown_root("self", "self", None),
+        ),
+        (
+            "nixpkgs".to_string(),
+            Value::attrs([("lib".to_string(), lib)]),
+        ),
+    ]);
+    let out = ev.apply(&outputs, inputs).unwrap();
+    let sys = ev
+        .select(&out, &["nixosConfigurations", "web"])
+        .unwrap()
+        .unwrap();
+    assert_eq!(string_at(&mut ev, &sys, &["_type"]), "nixosSystem");
+    let modules = ev.select(&sys, &["modules"]).unwrap().unwrap();
+    let first = ev.force(&modules.as_list().unwrap()[0]).unwrap();
+    let Value::Path(p) = first else {
+        panic!("a path module")
+    };
+    assert!(p.ends_with("hosts/web"));
+    let module = ev.eval_file(&p).unwrap();
+    let cfg = ev.apply(&module, Value::attrs([])).unwrap();
+    assert_eq!(string_at(&mut ev, &cfg, &["networking", "hostName"]), "web");
+}
+
+#[test]
+fn with_an_unknown_namespace_gives_unknowns_and_lexical_names_win() {
+    let (mut ev, v, _d) = eval_text("{ pkgs }: let git = \"lexical\"; in with pkgs; [ git hello ]");
+    let f = v.unwrap();
+    let l = ev
+        .apply(
+            &f,
+            Value::attrs([(
+                "pkgs".to_string(),
+                Value::unknown_root("pkgs", "pkgs", None),
+            )]),
+        )
+        .unwrap();
+    let items = l.as_list().unwrap().clone();
+    assert_eq!(ev.force(&items[0]).unwrap().as_str(), Some("lexical"));
+    let hello = ev.force(&items[1]).unwrap();
+    assert_eq!(
+        hello.as_unknown().unwrap().path().unwrap().join("."),
+        "pkgs.hello"
+    );
+}
+
+#[test]
+fn unused_unknowns_and_errors_never_fail() {
+    let (mut ev, v, _d) =
+        eval_text("{ used = \"ok\"; unused = builtins.throw \"no\"; alsoUnused = <nixpkgs>; }");
+    let v = v.unwrap();
+    assert_eq!(string_at(&mut ev, &v, &["used"]), "ok");
+}
+
+#[test]
+fn every_parse_error_is_reported() {
+    let (_ev, v, _d) = eval_text("{\n  a = ;\n  b = [ 1;\n  c = 3\n}\n");
+    let diags = v.unwrap_err();
+    assert!(diags.len() >= 2, "{diags:?}");
+    assert!(diags.iter().all(|d| d.code == "parse-error"));
+    let locs: Vec<String> = diags
+        .iter()
+        .map(|d| d.span.as_ref().unwrap().location())
+        .collect();
+    assert_eq!(locs[0], "main.nix:2:7");
+    assert!(
+        locs.iter().any(|l| l.starts_with("main.nix:3:")),
+        "{locs:?}"
+    );
+}
+
+#[test]
+fn eval_source_and_builtins_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ev = Evaluator::new(dir.path());
+    let v = ev
+        .eval_source(
+            "inline.nix",
+            dir.path(),
+            "builtins.concatStringsSep \"-\" [ \"a\" \"b\" ]",
+        )
+        .unwrap();
+    assert_eq!(v.as_str(), Some("a-b"));
+    assert!(atelier::nix::BUILTINS.iter().any(|b| b.name == "toString"));
+}
+
+const TOKENS: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    ";",
+    "=",
+    ":",
+    "@",
+    ",",
+    ".",
+    "...",
+    "?",
+    "or",
+    "rec",
+    "let",
+    "in",
+    "with",
+    "inherit",
+    "if",
+    "then",
+    "else",
+    "assert",
+    "x",
+    "y",
+    "f",
+    "1",
+    "2.5",
+    "\"s\"",
+    "\"${x}\"",
+    "''a ${y} ''",
+    "./p.nix",
+    "+",
+    "-",
+    "*",
+    "/",
+    "++",
+    "//",
+    "==",
+    "!=",
+    "<",
+    ">",
+    "&&",
+    "||",
+    "->",
+    "!",
+    "null",
+    "true",
+    "import",
+    "builtins.map",
+    "toString",
+    "throw \"t\"",
+    "''$",
+    "'''",
+    "\\",
+    "$",
+    "#c\n",
+    "/*",
+    "*/",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+    /// No input makes the reader or the evaluator panic.
+    #[test]
+    fn no_panics_on_arbitrary_token_soup(idx in proptest::collection::vec(0..TOKENS.len(), 0..40)) {
+        let text: String = idx.iter().map(|i| TOKENS[*i]).collect::<Vec<_>>().join(" ");
+        let dir = tmp_flake(&[("main.nix", &text), ("p.nix", "{ x = 1; }")]);
+        let mut ev = Evaluator::new(dir.path());
+        if let Ok(v) = ev.eval_file(&dir.path().join("main.nix")) {
+            let _ = ev.force_deep(&v);
+        }
+    }
+
+    #[test]
+    fn no_panics_on_arbitrary_text(text in "\\PC{0,80}") {
+        let dir = tmp_flake(&[("main.nix", &text)]);
+        let mut ev = Evaluator::new(dir.path());
+        if let Ok(v) = ev.eval_file(&dir.path().join("main.nix")) {
+            let _ = ev.force_deep(&v);
+        }
+    }
+}
+
+#[test]
+fn unsupported_builtins_are_unknown_with_their_location() {
+    let (mut ev, v, _d) = eval_text("{ h = builtins.hashString \"sha256\" \"x\"; ok = 1; }");
+    let v = v.unwrap();
+    let h = ev.select(&v, &["h"]).unwrap().unwrap();
+    let u = h.as_unknown().expect("unknown");
+    assert_eq!(u.location(), "main.nix:1:7");
+    let (func, _) = u.application().expect("an application");
+    let func = func.application().map_or(func, |(f, _)| f);
+    assert_eq!(func.path().unwrap().join("."), "builtins.hashString");
+}
+
+#[test]
+fn partially_known_config() {
+    let (mut ev, v, _d) = eval_text(
+        "{ config, ... }: {\n  dir = config.atelier.services.app.dataDir;\n  port = config.services.app.port;\n  enabled = config.atelier.services.app.enable;\n}",
+    );
+    let f = v.unwrap();
+    let app = Value::attrs([
+        ("dataDir".to_string(), Value::string("/srv/app")),
+        ("enable".to_string(), Value::Bool(true)),
+    ]);
+    let services = Value::attrs([("app".to_string(), app)]);
+    let atelier = Value::attrs([("services".to_string(), services)]);
+    let config = Value::partial_attrs(
+        [("atelier".to_string(), atelier)],
+        &Value::unknown_root("config", "only the atelier options are known", None),
+    );
+    let m = ev
+        .apply(&f, Value::attrs([("config".to_string(), config)]))
+        .unwrap();
+    assert_eq!(string_at(&mut ev, &m, &["dir"]), "/srv/app");
+    assert!(matches!(
+        ev.select(&m, &["enabled"]).unwrap(),
+        Some(Value::Bool(true))
+    ));
+    let port = ev.select(&m, &["port"]).unwrap().unwrap();
+    let u = port.as_unknown().expect("unknown port");
+    assert_eq!(u.path().unwrap().join("."), "config.services.app.port");
+    assert_eq!(u.location(), "main.nix:3:10");
+}
