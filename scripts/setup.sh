@@ -10,6 +10,8 @@ command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v nix-instantiate >/dev/null 2>&1 || need+=(nix-bin)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+# The fuzz run of scripts/test.sh builds libFuzzer (C++) through libfuzzer-sys.
+command -v c++ >/dev/null 2>&1 || need+=(g++)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

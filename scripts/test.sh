@@ -12,3 +12,10 @@ find . -name '*.nix' -not -path './target/*' -not -path './.git/*' \
   -not -path './tests/data/*/err/*' -not -path './fuzz/*' -print0 |
   xargs -0 -r -n1 nix-instantiate --parse >/dev/null
 cargo test --locked --all-targets "$@"
+# A short coverage-guided fuzz run of the reader (docs/hardening.md): about
+# 7 minutes to build the instrumented target from scratch on 2 shared cores,
+# then 60 s of fuzzing on a fresh corpus; any crash, hang or OOM fails.
+# ATELIER_FUZZ_SECONDS=N changes the duration, 0 skips it.
+if [ "${ATELIER_FUZZ_SECONDS:-60}" != 0 ]; then
+  ./scripts/fuzz.sh "${ATELIER_FUZZ_SECONDS:-60}"
+fi

@@ -317,3 +317,201 @@ fn sigkill_during_run_then_the_next_run_recovers() {
         "units stopped by the killed run were not started again:\n{err}"
     );
 }
+
+/// A tmpfs mounted on a directory for the test's lifetime; unmounted on drop
+/// (also when the test panics).
+struct Tmpfs {
+    dir: PathBuf,
+}
+
+impl Tmpfs {
+    /// `Err(reason)` when mounting is not possible here (not root, no
+    /// permission in this container): the caller skips visibly.
+    fn mount(dir: &Path, size: &str) -> Result<Self, String> {
+        if !common::is_root() {
+            return Err("not root".into());
+        }
+        std::fs::create_dir_all(dir).unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700")])
+            .arg("tmpfs")
+            .arg(dir)
+            .output()
+            .map_err(|e| format!("cannot run mount: {e}"))?;
+        if out.status.success() {
+            Ok(Self {
+                dir: dir.to_owned(),
+            })
+        } else {
+            Err(format!(
+                "mount -t tmpfs failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    }
+
+    fn remount(&self, size: &str) {
+        common::sh(
+            std::process::Command::new("mount")
+                .args(["-o", &format!("remount,size={size}")])
+                .arg(&self.dir),
+        );
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let ok = std::process::Command::new("umount")
+            .arg(&self.dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(&self.dir)
+                .status();
+        }
+    }
+}
+
+/// Rows of table `t` and the result of `PRAGMA integrity_check`.
+fn db_state(db: &Path) -> (Vec<(i64, Vec<u8>)>, String) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let ok: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    let mut st = c.prepare("SELECT id, v FROM t ORDER BY id").unwrap();
+    let rows = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    (rows, ok)
+}
+
+#[test]
+fn disk_full_in_staging() {
+    let mut w = World::new();
+    let repo = w.add_local_repo("default");
+    let d = w.data_dir("app");
+    std::fs::write(d.join("a.txt"), "alpha").unwrap();
+    let before_files = hashes(&d);
+    // A 4 MiB database (incompressible rows, WAL mode with uncheckpointed
+    // pages) that cannot fit into a 2 MiB staging filesystem.
+    let db = w.path().join("app.db");
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB);",
+        )
+        .unwrap();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 0..1024 {
+            let blob: Vec<u8> = (0..4096)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x.to_le_bytes()[0]
+                })
+                .collect();
+            c.execute("INSERT INTO t VALUES (?1, ?2)", rusqlite::params![i, blob])
+                .unwrap();
+        }
+    }
+    let (rows_before, ok) = db_state(&db);
+    assert_eq!(ok, "ok");
+    assert_eq!(rows_before.len(), 1024);
+
+    w.systemctl.define("app.service", "exec sleep 1000\n");
+    w.systemctl.start("app.service");
+    let mut svc = common::files_service(&[&d], &["default"]);
+    svc.sqlite = vec![db.display().to_string()];
+    svc.units = vec!["app.service".into()];
+    w.add_service("app", svc);
+
+    // The staging directory is `ATELIER_STATE_DIR/staging/<service>`; its
+    // parent is where an operator would mount a dedicated filesystem.
+    let staging_root = w.state_dir().join("staging");
+    let tmpfs = match Tmpfs::mount(&staging_root, "2m") {
+        Ok(t) => t,
+        Err(why) => {
+            eprintln!("SKIP: disk_full_in_staging: cannot mount a tmpfs ({why})");
+            return;
+        }
+    };
+    let staging = staging_root.join("app");
+
+    // Online copy, then with the units stopped for the copy.
+    for stop_for_backup in [false, true] {
+        w.manifest.services.get_mut("app").unwrap().stop_for_backup = stop_for_backup;
+        let calls_before = w.systemctl.calls().len();
+        let (code, out, err) = w.run(&["--json", "run", "app"]);
+        let ctx = format!("stopForBackup={stop_for_backup}\nstderr:\n{err}");
+        assert_eq!(code, 1, "{ctx}");
+        let lower = err.to_lowercase();
+        assert!(lower.contains("no space left"), "{ctx}");
+        assert!(err.contains(&staging.display().to_string()), "{ctx}");
+        assert!(
+            lower.contains("free space") && lower.contains("atelier_state_dir"),
+            "the error says what to do: {ctx}"
+        );
+        let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(out["result"], "failed", "{ctx}");
+        let rec = last_record(&w, "app");
+        assert_eq!(rec["result"], "failed", "{ctx}");
+        let msg = rec["error"].as_str().unwrap();
+        assert!(
+            msg.contains("no space left") && msg.contains(&staging.display().to_string()),
+            "{msg}"
+        );
+        assert!(
+            rec["repositories"]["default"]["snapshotId"].is_null(),
+            "{rec}"
+        );
+        assert_eq!(repo.snapshots().len(), 0, "a snapshot was created: {ctx}");
+        assert!(!staging.exists(), "staging left behind: {ctx}");
+        assert_eq!(
+            std::fs::read_dir(&staging_root).unwrap().count(),
+            0,
+            "the staging filesystem is not empty: {ctx}"
+        );
+        assert_eq!(db_state(&db), (rows_before.clone(), "ok".into()), "{ctx}");
+        assert_eq!(hashes(&d), before_files, "{ctx}");
+        assert!(w.systemctl.is_running("app.service"), "{ctx}");
+        let calls: Vec<String> = w.systemctl.calls()[calls_before..].to_vec();
+        let stops = calls.iter().filter(|c| c.starts_with("stop ")).count();
+        let starts = calls.iter().filter(|c| c.starts_with("start ")).count();
+        if stop_for_backup {
+            assert_eq!((stops, starts), (1, 1), "{calls:?}");
+        } else {
+            assert_eq!((stops, starts), (0, 0), "{calls:?}");
+        }
+        assert!(
+            !w.state_dir().join("runs/app/stopped-units.json").exists(),
+            "{ctx}"
+        );
+    }
+
+    // With room, the next run succeeds and the snapshot holds every row.
+    tmpfs.remount("64m");
+    let (code, _o, err) = w.run(&["run", "app"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(last_record(&w, "app")["result"], "success");
+    let snaps = repo.snapshots_tagged("service:app");
+    assert_eq!(snaps.len(), 1);
+    assert!(!staging.exists());
+    assert!(w.systemctl.is_running("app.service"));
+    let copy = w.path().join("from-snapshot.db");
+    let staged = staging.join("sqlite/0-app.db");
+    std::fs::write(
+        &copy,
+        repo.dump(
+            snaps[0]["id"].as_str().unwrap(),
+            &staged.display().to_string(),
+        ),
+    )
+    .unwrap();
+    assert_eq!(db_state(&copy), (rows_before, "ok".into()));
+    drop(tmpfs);
+}

@@ -500,3 +500,140 @@ fn sqlite_exclusively_locked_fails_clearly_then_next_run_succeeds() {
     w.run_ok(&["run", "app"]);
     assert_eq!(repo.snapshots_tagged("service:app").len(), 1);
 }
+
+/// Unit names with metacharacters in a hand-written manifest (atelier-gen
+/// would have refused them with `invalid-unit-name`): every command refuses
+/// the manifest when it loads it, naming the field, before anything reaches
+/// `systemctl` — the fake systemctl records no call at all and no canary
+/// appears. Names read back from state (the stopped-units marker) are
+/// filtered too, and a service name that cannot form its unit name is
+/// refused by `backup` (the unit path) but still backed up by `run`.
+#[test]
+fn unit_names_with_metacharacters_never_reach_systemctl() {
+    use atelier::plan::PostgresDatabase;
+    let mut w = World::new();
+    let repo = w.add_local_repo("default");
+    let canary = w.path().join("CANARY");
+    let c = canary.display();
+    let d = w.data_dir("app");
+    std::fs::write(d.join("f"), "x").unwrap();
+    w.systemctl.define("app.service", "exec sleep 1000\n");
+    w.systemctl.start("app.service");
+    let calls_before = w.systemctl.calls();
+    let hostile = [
+        "app worker.service".to_owned(),
+        format!("app.service; touch {c}"),
+        format!("x;touch {c};.service"),
+        format!("$(touch {c}).service"),
+        format!("`touch {c}`.service"),
+        format!("app\ntouch {c}\n.service"),
+        "app'q\".service".to_owned(),
+        "--now.service".to_owned(),
+        "touch CANARY2 #.service".to_owned(),
+    ];
+    let commands: [&[&str]; 6] = [
+        &["run", "app"],
+        &["backup", "app"],
+        &["restore", "app", "latest", "--in-place", "--yes"],
+        &["dr", "--yes"],
+        &["drill", "app"],
+        &["status"],
+    ];
+    for unit in &hostile {
+        for (field, in_pg) in [
+            ("services.app.units[1]", false),
+            ("services.app.postgres[0].stopOnRestore[0]", true),
+        ] {
+            let mut svc = common::files_service(&[&d], &["default"]);
+            svc.stop_for_backup = true;
+            if in_pg {
+                svc.units = vec!["app.service".into()];
+                svc.postgres = vec![PostgresDatabase {
+                    name: "appdb".into(),
+                    stop_on_restore: vec![unit.clone()],
+                    ..PostgresDatabase::default()
+                }];
+            } else {
+                svc.units = vec!["app.service".into(), unit.clone()];
+            }
+            w.add_service("app", svc);
+            for args in commands {
+                let out = w.cmd().current_dir(w.path()).args(args).output().unwrap();
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert_eq!(out.status.code(), Some(2), "{args:?} {unit:?}: {err}");
+                assert!(
+                    err.contains(field) && err.contains("not a valid systemd unit name"),
+                    "{args:?} {unit:?}: the error names the field: {err}"
+                );
+            }
+        }
+    }
+    assert_eq!(w.systemctl.calls(), calls_before, "systemctl was called");
+    assert!(!canary.exists() && !w.path().join("CANARY2").exists());
+    assert!(w.systemctl.is_running("app.service"));
+    assert_eq!(repo.snapshots().len(), 0);
+
+    // A valid manifest, but the stopped-units marker of a "killed run" holds
+    // a hostile name: the run ignores it, says so, and still works.
+    let mut svc = common::files_service(&[&d], &["default"]);
+    svc.units = vec!["app.service".into()];
+    svc.stop_for_backup = true;
+    w.add_service("app", svc);
+    let marker = w.state_dir().join("runs/app/stopped-units.json");
+    std::fs::create_dir_all(marker.parent().unwrap()).unwrap();
+    std::fs::write(
+        &marker,
+        serde_json::to_vec(&[format!("$(touch {c}).service"), "app.service".into()]).unwrap(),
+    )
+    .unwrap();
+    let out = w
+        .cmd()
+        .current_dir(w.path())
+        .args(["run", "app"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("not valid unit names"), "{err}");
+    assert!(!marker.exists());
+    let calls = w.systemctl.calls();
+    assert!(
+        calls.iter().all(|l| !l.contains("touch")),
+        "a hostile name reached systemctl: {calls:?}"
+    );
+    assert!(!canary.exists());
+    assert!(w.systemctl.is_running("app.service"));
+    assert_eq!(repo.snapshots_tagged("service:app").len(), 1);
+
+    // `backup` starts restic-backups-<name>.service: a service name that
+    // cannot form a unit name is refused before systemctl; `run` (what the
+    // unit would execute) works with the same name.
+    let name = "we ird;$(touch CANARY3)`touch CANARY4`";
+    w.manifest.services.clear();
+    w.add_service(name, common::files_service(&[&d], &["default"]));
+    let calls_before = w.systemctl.calls();
+    let out = w
+        .cmd()
+        .current_dir(w.path())
+        .args(["backup", name])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot form the unit name"), "{err}");
+    assert_eq!(w.systemctl.calls(), calls_before);
+    let out = w
+        .cmd()
+        .current_dir(w.path())
+        .args(["backup", "--direct", name])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in ["CANARY2", "CANARY3", "CANARY4"] {
+        assert!(!w.path().join(f).exists(), "{f}");
+    }
+}

@@ -60,6 +60,12 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
             continue;
         }
         let unit = unit_name(name);
+        if !crate::plan::validate::is_valid_unit_name(&unit) {
+            return Err(super::ConfigError(format!(
+                "service `{name}`: its name cannot form the unit name {unit:?}, so no timer unit runs it; back it up with `atelier-backup run {name}` (or `backup --direct`), or rename the service"
+            ))
+            .into());
+        }
         let before = chrono::Utc::now() - chrono::Duration::seconds(1);
         if !ctx.json {
             eprintln!("{name}: starting {unit} and waiting for it to finish");

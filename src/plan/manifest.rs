@@ -311,6 +311,41 @@ impl Manifest {
             }
         }
         for (name, service) in &self.services {
+            // The name is a directory under the state dir (runs/, staging/):
+            // it must stay one path component.
+            if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+                return Err(invalid(
+                    format!("services.{name}"),
+                    format!("service name {name:?} cannot be a directory name under the state directory; rename the service (atelier-gen allows ASCII letters, digits, `-`, `_` and `.`)"),
+                ));
+            }
+            // Unit names reach `systemctl`: the same rule as atelier-gen's
+            // `invalid-unit-name`, so a hand-written manifest cannot smuggle
+            // in what a declaration could not.
+            let unit_fields = service
+                .units
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (format!("services.{name}.units[{i}]"), u))
+                .chain(service.postgres.iter().enumerate().flat_map(|(i, db)| {
+                    db.stop_on_restore.iter().enumerate().map(move |(j, u)| {
+                        (
+                            format!("services.{name}.postgres[{i}].stopOnRestore[{j}]"),
+                            u,
+                        )
+                    })
+                }));
+            for (field, unit) in unit_fields {
+                if !crate::plan::validate::is_valid_unit_name(unit) {
+                    return Err(invalid(
+                        field,
+                        format!(
+                            "{unit:?} is not a valid systemd unit name; {}",
+                            crate::plan::validate::unit_name_rule()
+                        ),
+                    ));
+                }
+            }
             if let Some(span) = &service.stale_after {
                 if humantime::parse_duration(span).is_err() {
                     return Err(invalid(
@@ -430,6 +465,56 @@ mod tests {
         assert!(err.contains("services.myapp"), "{err}");
         assert!(err.contains("stopForBackupp"), "{err}");
         assert!(err.contains("m.json"), "{err}");
+    }
+
+    #[test]
+    fn unit_names_follow_the_generator_rule() {
+        for (bad, field) in [
+            ("\"units\": [\"myapp.service\"]", "services.myapp.units[1]"),
+            (
+                "\"create\": {} }",
+                "services.myapp.postgres[0].stopOnRestore[0]",
+            ),
+        ] {
+            for unit in [
+                "a b.service",
+                "x;touch /tmp/c.service",
+                "$(touch c).service",
+                "`touch c`.service",
+                "a\nb.service",
+                "a'\"q.service",
+                "--now.service",
+            ] {
+                let u = serde_json::to_string(unit).unwrap();
+                let text = if field.ends_with("units[1]") {
+                    EXAMPLE.replace(bad, &format!("\"units\": [\"myapp.service\", {u}]"))
+                } else {
+                    EXAMPLE.replace(
+                        bad,
+                        &format!("\"create\": {{}}, \"stopOnRestore\": [{u}] }}"),
+                    )
+                };
+                let err = Manifest::from_json(&text, "m.json")
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains(field), "{err}");
+                assert!(err.contains("not a valid systemd unit name"), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn service_names_stay_one_path_component() {
+        for name in ["..", "a/b", "../../etc", ""] {
+            let text = EXAMPLE.replace(
+                "\"myapp\": {",
+                &format!("{}: {{", serde_json::to_string(name).unwrap()),
+            );
+            let err = Manifest::from_json(&text, "m.json")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("cannot be a directory name"), "{name}: {err}");
+        }
     }
 
     #[test]

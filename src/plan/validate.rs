@@ -20,6 +20,10 @@ const UNIT_SUFFIXES: &[&str] = &[
 ];
 
 /// Whether `name` is a full systemd unit name (`foo.service`, `bar@x.timer`).
+/// The one rule for unit names: `atelier-gen` applies it to declarations,
+/// `atelier-backup` to the manifest it loads and again before any name
+/// reaches `systemctl`. A leading `-` is refused too: `systemctl` would
+/// take the name for an option.
 pub fn is_valid_unit_name(name: &str) -> bool {
     let Some((stem, suffix)) = name.rsplit_once('.') else {
         return false;
@@ -28,10 +32,19 @@ pub fn is_valid_unit_name(name: &str) -> bool {
         && UNIT_SUFFIXES.contains(&suffix)
         && !stem.is_empty()
         && stem.matches('@').count() <= 1
-        && !stem.starts_with('@')
+        && !stem.starts_with(['@', '-'])
         && stem
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_' | '.' | '\\' | '@'))
+}
+
+/// What a valid unit name looks like (the note of `invalid-unit-name`, and
+/// of the manifest error for the same rule).
+pub fn unit_name_rule() -> String {
+    format!(
+        "a unit name is <name>.<type> with ASCII letters, digits and `:-_.\\@` (not starting with `-` or `@`), type one of {}",
+        UNIT_SUFFIXES.join(", ")
+    )
 }
 
 /// Whether `name` can be a component of generated unit names
@@ -162,10 +175,7 @@ pub fn unit(
                 format!("service `{service}`: `{name}` in {what} is not a valid systemd unit name"),
                 v.span.clone(),
             )
-            .with_note(format!(
-                "a unit name is <name>.<type> with ASCII letters, digits and `:-_.\\@`, type one of {}",
-                UNIT_SUFFIXES.join(", ")
-            )),
+            .with_note(unit_name_rule()),
         );
         None
     }
@@ -224,6 +234,13 @@ mod tests {
             "a\".service",
             "@x.service",
             "a@b@c.service",
+            "-.mount",
+            "--help.service",
+            "a;b.service",
+            "$(x).service",
+            "`x`.service",
+            "a\nb.service",
+            "a'.service",
             "",
         ] {
             assert!(!is_valid_unit_name(bad), "{bad}");

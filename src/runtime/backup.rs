@@ -221,7 +221,8 @@ fn perform(
         );
     }
     interrupt::check()?;
-    stage_sqlite(name, service, &staging, &mut desc)?;
+    stage_sqlite(name, service, &staging, &mut desc)
+        .map_err(|e| staging.explain(e, &service.sqlite))?;
     interrupt::check()?;
     // With databases, the units are needed stopped only for their copies;
     // a service with only files stays stopped through the restic backup.
@@ -232,12 +233,15 @@ fn perform(
                 .with_context(|| format!("service `{name}`: starting its units again"))?;
         }
     }
-    stage_postgres(manifest, name, service, &staging, &mut desc)?;
+    stage_postgres(manifest, name, service, &staging, &mut desc)
+        .map_err(|e| staging.explain(e, &service.sqlite))?;
     interrupt::check()?;
-    stage_dumps(name, service, &staging, &mut desc)?;
+    stage_dumps(name, service, &staging, &mut desc)
+        .map_err(|e| staging.explain(e, &service.sqlite))?;
     interrupt::check()?;
     std::fs::write(staging.path().join(describe::FILE_NAME), desc.to_json())
-        .context("writing the snapshot self-description")?;
+        .context("writing the snapshot self-description")
+        .map_err(|e| staging.explain(e, &service.sqlite))?;
 
     let mut paths: Vec<PathBuf> = service.files.iter().map(PathBuf::from).collect();
     paths.push(staging.path().to_path_buf());
@@ -328,6 +332,17 @@ fn restart_left_stopped(state_dir: &Path, name: &str, systemctl: &Systemctl) -> 
         return Ok(());
     };
     let units: Vec<String> = serde_json::from_slice(&bytes).unwrap_or_default();
+    // Written by an earlier run from the (validated) manifest; anything else
+    // in it did not come from atelier and never reaches systemctl.
+    let (units, foreign): (Vec<String>, Vec<String>) = units
+        .into_iter()
+        .partition(|u| crate::plan::validate::is_valid_unit_name(u));
+    if !foreign.is_empty() {
+        eprintln!(
+            "atelier-backup: ignoring {foreign:?} in {}: not valid unit names",
+            path.display()
+        );
+    }
     let mut down = Vec::new();
     for u in units {
         if !systemctl.is_active(&u)? {

@@ -99,6 +99,7 @@ pub fn systemctl(program: &str, verb: &str, units: &[String]) -> anyhow::Result<
     if units.is_empty() {
         return Ok(());
     }
+    super::units::check_names(units)?;
     let out = Command::new(program)
         .arg(verb)
         .args(units)
@@ -117,6 +118,9 @@ pub fn systemctl(program: &str, verb: &str, units: &[String]) -> anyhow::Result<
 
 /// `systemctl is-active UNIT` exits 0.
 pub fn is_active(program: &str, unit: &str) -> bool {
+    if super::units::check_names(std::slice::from_ref(&unit.to_owned())).is_err() {
+        return false;
+    }
     Command::new(program)
         .args(["is-active", unit])
         .stdin(Stdio::null())
@@ -692,14 +696,16 @@ pub fn capture(
     let staging = super::staging::Staging::create(&private_root, name)?;
     let created = chrono::Utc::now().to_rfc3339();
     let mut desc = super::backup::new_description(env.manifest, name, &live, &staging, &created);
-    super::backup::stage_sqlite(name, &live, &staging, &mut desc).context("safety snapshot")?;
+    let explain = |e: anyhow::Error| staging.explain(e, &live.sqlite).context("safety snapshot");
+    super::backup::stage_sqlite(name, &live, &staging, &mut desc).map_err(explain)?;
     super::backup::stage_postgres(env.manifest, name, &live, &staging, &mut desc)
-        .context("safety snapshot")?;
-    super::backup::stage_dumps(name, &live, &staging, &mut desc).context("safety snapshot")?;
+        .map_err(explain)?;
+    super::backup::stage_dumps(name, &live, &staging, &mut desc).map_err(explain)?;
     std::fs::write(
         staging.path().join(snapshot_desc::DESCRIPTION_FILE),
         desc.to_json(),
-    )?;
+    )
+    .map_err(|e| explain(e.into()))?;
     paths.push(staging.path().to_path_buf());
     let mut tags = vec!["atelier".to_owned(), format!("service:{name}")];
     tags.extend(extra_tags.iter().map(|t| (*t).to_owned()));

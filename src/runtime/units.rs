@@ -20,6 +20,7 @@ impl Systemctl {
     }
 
     fn call(&self, verb: &str, units: &[String]) -> anyhow::Result<std::process::Output> {
+        check_names(units)?;
         Command::new(&self.program)
             .arg(verb)
             .args(units)
@@ -84,6 +85,24 @@ impl Systemctl {
         self.stop(&guard.units)?;
         Ok(guard)
     }
+}
+
+/// Refuses anything that is not a unit name before it reaches `systemctl`.
+/// The manifest is checked when it is loaded (same rule as atelier-gen);
+/// this also covers names read back from state files (a restore journal,
+/// the stopped-units marker). Each name is passed as one argv element, never
+/// through a shell.
+pub fn check_names(units: &[String]) -> anyhow::Result<()> {
+    if let Some(bad) = units
+        .iter()
+        .find(|u| !crate::plan::validate::is_valid_unit_name(u))
+    {
+        anyhow::bail!(
+            "refusing to pass {bad:?} to systemctl: not a valid systemd unit name; {}",
+            crate::plan::validate::unit_name_rule()
+        );
+    }
+    Ok(())
 }
 
 /// Units stopped by [`Systemctl::stop_active`]; started again on drop.
