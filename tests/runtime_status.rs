@@ -90,6 +90,78 @@ fn status_reports_stale_and_failed_and_json_parses() {
     assert_eq!(code, 2, "{err}");
 }
 
+/// A snapshot of `path` for `service` taken `hours` ago (restic `--time`,
+/// local time).
+fn snapshot_hours_ago(repo: &common::Repo, path: &Path, service: &str, hours: i64) {
+    let t = chrono::Local::now() - chrono::Duration::hours(hours);
+    sh(repo
+        .restic()
+        .args([
+            "backup",
+            "--host",
+            "testhost",
+            "--time",
+            &t.format("%Y-%m-%d %H:%M:%S").to_string(),
+            "--tag",
+            &format!("atelier,service:{service},type:files"),
+        ])
+        .arg(path));
+}
+
+#[test]
+fn stale_after_from_the_manifest_overrides_the_schedule() {
+    let mut w = World::new();
+    let repo = w.add_local_repo("default");
+    let d = w.data_dir("d");
+    // Daily at 02:00 with 2h randomized delay: stale after 27h by the
+    // schedule; a 2-hour-old snapshot is fine, unless staleAfter says 1h.
+    w.add_service("daily", files_service(&[&d], &["default"]));
+    let mut strict = files_service(&[&d], &["default"]);
+    strict.stale_after = Some("1h".into());
+    w.add_service("strict", strict);
+    // Hourly without delay: stale after 2h by the schedule; a 3-hour-old
+    // snapshot is stale, unless staleAfter allows 4h.
+    let hourly_schedule = atelier::plan::Schedule {
+        on_calendar: "hourly".into(),
+        randomized_delay: None,
+    };
+    let mut hourly = files_service(&[&d], &["default"]);
+    hourly.schedule = hourly_schedule.clone();
+    w.add_service("hourly", hourly);
+    let mut lenient = files_service(&[&d], &["default"]);
+    lenient.schedule = hourly_schedule;
+    lenient.stale_after = Some("4h".into());
+    w.add_service("lenient", lenient);
+    snapshot_hours_ago(&repo, &d, "daily", 2);
+    snapshot_hours_ago(&repo, &d, "strict", 2);
+    snapshot_hours_ago(&repo, &d, "hourly", 3);
+    snapshot_hours_ago(&repo, &d, "lenient", 3);
+
+    let (code, out, err) = w.run(&["--json", "status"]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["daily"]["stale"], false, "{v:#}");
+    assert_eq!(v["daily"]["staleAfterSeconds"], 27 * 3600);
+    assert_eq!(v["strict"]["stale"], true, "{v:#}");
+    assert_eq!(v["strict"]["staleAfterSeconds"], 3600);
+    assert_eq!(v["hourly"]["stale"], true, "{v:#}");
+    assert_eq!(v["hourly"]["staleAfterSeconds"], 2 * 3600);
+    assert_eq!(v["lenient"]["stale"], false, "{v:#}");
+    assert_eq!(v["lenient"]["staleAfterSeconds"], 4 * 3600);
+    let (code, _, _) = w.run(&["status", "lenient"]);
+    assert_eq!(code, 0);
+    let (code, out, _) = w.run(&["status", "strict"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("stale"), "{out}");
+
+    // A staleAfter that is not a duration is a configuration error naming
+    // the field.
+    w.manifest.services.get_mut("strict").unwrap().stale_after = Some("soon".into());
+    let (code, _, err) = w.run(&["status"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("services.strict.staleAfter"), "{err}");
+}
+
 #[test]
 fn one_snapshots_call_per_repository_and_list_json() {
     let mut w = World::new();
@@ -342,6 +414,88 @@ fn backup_starts_the_unit_and_follows_it() {
     let (code, _, err) = w.run(&["backup", "--all"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("do not exist"), "{err}");
+}
+
+#[test]
+fn backup_streams_the_units_journal_while_it_runs() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut w = World::new();
+    let repo = w.add_local_repo("default");
+    let d = w.data_dir("a");
+    w.add_service("a", files_service(&[&d], &["default"]));
+    // The journal stand-in: a real process that follows a file, as
+    // `journalctl --follow` follows the journal; it records its arguments.
+    let journal = w.path().join("journal.log");
+    std::fs::write(&journal, "").unwrap();
+    let journal_args = w.path().join("journalctl.args");
+    let journalctl = w.path().join("journalctl");
+    std::fs::write(
+        &journalctl,
+        format!(
+            "#!/bin/sh\necho \"$@\" > '{}'\nexec tail -n +1 -F '{}'\n",
+            journal_args.display(),
+            journal.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&journalctl, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // The unit logs a line, then waits until `atelier-backup backup` has
+    // shown it (its stderr goes to a file): only live following lets the
+    // unit go on. Without it the unit gives up and fails.
+    let stderr_file = w.path().join("backup.stderr");
+    w.systemctl.define_oneshot(
+        "restic-backups-a.service",
+        &format!(
+            "echo 'hello from the unit' >> '{journal}'\n\
+             for i in $(seq 1 600); do grep -q 'hello from the unit' '{err}' && break; sleep 0.05; done\n\
+             grep -q 'hello from the unit' '{err}' || {{ echo 'not followed' >&2; exit 1; }}\n\
+             {bin} run a 2>> '{journal}'\n",
+            journal = journal.display(),
+            err = stderr_file.display(),
+            bin = env!("CARGO_BIN_EXE_atelier-backup"),
+        ),
+    );
+    let status = w
+        .cmd()
+        .env("ATELIER_JOURNALCTL", &journalctl)
+        .args(["backup", "a"])
+        .stderr(std::fs::File::create(&stderr_file).unwrap())
+        .status()
+        .unwrap();
+    let err = std::fs::read_to_string(&stderr_file).unwrap();
+    assert!(status.success(), "{err}");
+    assert!(
+        err.contains("restic-backups-a | hello from the unit"),
+        "the unit's journal is streamed while it runs: {err}"
+    );
+    let args = std::fs::read_to_string(&journal_args).unwrap();
+    assert!(
+        args.contains("--follow") && args.contains("--unit=restic-backups-a.service"),
+        "{args}"
+    );
+    assert_eq!(repo.snapshots().len(), 1);
+    // Following can be turned off.
+    std::fs::remove_file(&journal_args).unwrap();
+    w.systemctl.define_oneshot(
+        "restic-backups-a.service",
+        &format!("exec {} run a", env!("CARGO_BIN_EXE_atelier-backup")),
+    );
+    let (code, _, err) = {
+        let out = w
+            .cmd()
+            .env("ATELIER_JOURNALCTL", "")
+            .args(["backup", "a"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!journal_args.exists());
+    assert_eq!(repo.snapshots().len(), 2);
 }
 
 #[test]

@@ -19,7 +19,8 @@ use atelier::commands::{self, Context};
 (/etc/atelier/backup-manifest.json) and drives restic, SQLite, pg_dump and systemctl.\n\n\
 Without a command on a terminal it opens an interactive menu.",
     after_help = "Environment: ATELIER_MANIFEST, ATELIER_STATE_DIR (default /var/lib/atelier), \
-ATELIER_SYSTEMCTL (default systemctl), ATELIER_RESTIC (default restic).\n\
+ATELIER_SYSTEMCTL (default systemctl), ATELIER_RESTIC (default restic), \
+ATELIER_JOURNALCTL (default journalctl; `backup` follows the unit's journal with it, empty = off).\n\
 Exit codes: 0 ok, 1 failed or stale, 2 usage or configuration error."
 )]
 struct Cli {

@@ -1,7 +1,13 @@
 //! `atelier-backup backup [SERVICE|--all] [--direct]`: starts the service's
 //! `restic-backups-<name>.service` through `ATELIER_SYSTEMCTL` and follows it
-//! to its end (a oneshot's `start` returns when it has finished), then
-//! reports the run record it wrote. `--direct` runs in this process.
+//! to its end (a oneshot's `start` returns when it has finished), streaming
+//! the unit's journal to stderr meanwhile (`journalctl --follow --unit`,
+//! program `ATELIER_JOURNALCTL`, empty to turn it off), then reports the run
+//! record it wrote. `--direct` runs in this process.
+
+use std::io::BufRead as _;
+use std::os::unix::process::CommandExt as _;
+use std::process::{Child, Command, Stdio};
 
 use super::Context;
 use crate::runtime::state::{Outcome, RunRecord};
@@ -70,7 +76,11 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         if !ctx.json {
             eprintln!("{name}: starting {unit} and waiting for it to finish");
         }
+        let journal = Journal::follow(&unit, before);
         let started = systemctl.start(std::slice::from_ref(&unit));
+        if let Some(j) = journal {
+            j.stop();
+        }
         let record = RunRecord::last(&ctx.state_dir, name).filter(|r| {
             chrono::DateTime::parse_from_rfc3339(&r.started).is_ok_and(|t| t >= before)
         });
@@ -98,4 +108,57 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         println!("{}", serde_json::to_string_pretty(&records)?);
     }
     Ok(u8::from(failed))
+}
+
+/// The unit's journal, followed while it runs; its lines go to stderr.
+struct Journal {
+    child: Child,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl Journal {
+    /// `journalctl --follow --unit UNIT --since @T --output cat` with T just
+    /// before the start (so no line of this run is missed), or `None` when
+    /// following is off or the program cannot be started.
+    fn follow(unit: &str, since: chrono::DateTime<chrono::Utc>) -> Option<Self> {
+        let program = std::env::var("ATELIER_JOURNALCTL").unwrap_or_else(|_| "journalctl".into());
+        if program.is_empty() {
+            return None;
+        }
+        let mut child = Command::new(&program)
+            .arg("--follow")
+            .arg(format!("--unit={unit}"))
+            .arg(format!("--since=@{}", since.timestamp()))
+            .arg("--output=cat")
+            .arg("--quiet")
+            .arg("--no-pager")
+            // Its own process group, so that stopping it stops whatever it
+            // started and the pipe closes.
+            .process_group(0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let stdout = child.stdout.take()?;
+        let prefix = unit.trim_end_matches(".service").to_owned();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                eprintln!("{prefix} | {line}");
+            }
+        });
+        Some(Self { child, reader })
+    }
+
+    /// Stops following once the unit has finished: a moment for the
+    /// journal's last lines, then the follower is terminated.
+    fn stop(mut self) {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        #[allow(clippy::cast_possible_wrap)]
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::killpg(pid, nix::sys::signal::Signal::SIGTERM);
+        let _ = self.child.wait();
+        let _ = self.reader.join();
+    }
 }

@@ -40,6 +40,7 @@ impl Env {
     pub fn restic(&self, manifest: &Manifest, repo: &str) -> anyhow::Result<Restic> {
         Ok(Restic::for_repository(&self.restic, manifest, repo)?
             .with_cache_dir(self.state_dir.join("cache"))
+            .with_version_cache(self.state_dir.join("restic-version.json"))
             .with_progress(self.progress))
     }
 
@@ -381,16 +382,25 @@ fn backup_to(
         Ok(l) => l,
         Err(e) => return Err((result, e)),
     };
+    let bar = progress::Bar::new(env.progress, &format!("{name} → {repo}"));
+    let mut outcome = restic.backup(request, &mut |s| bar.update(s));
+    // `initialize = true`: the backup's own failure tells that the
+    // repository does not exist yet (no separate restic process, with its
+    // own key derivation, to ask first); then init and back up again.
     if restic.repository().initialize {
-        if let Err(e) = restic.ensure_initialized() {
-            return Err((
-                result,
-                anyhow::Error::new(e).context(format!("service `{name}`")),
-            ));
+        if let Err(f) = &outcome {
+            if f.error.kind == ErrorKind::NoRepository {
+                if let Err(e) = restic.init() {
+                    bar.finish();
+                    return Err((
+                        result,
+                        anyhow::Error::new(e).context(format!("service `{name}`")),
+                    ));
+                }
+                outcome = restic.backup(request, &mut |s| bar.update(s));
+            }
         }
     }
-    let bar = progress::Bar::new(env.progress, &format!("{name} → {repo}"));
-    let outcome = restic.backup(request, &mut |s| bar.update(s));
     bar.finish();
     let summary = match outcome {
         Ok(s) => s,
@@ -421,29 +431,70 @@ fn backup_to(
     result.files_new = summary.files_new;
     result.files_changed = summary.files_changed;
     result.total_files = summary.total_files_processed;
-    match restic.forget_policy(
-        &[format!("service:{name}")],
-        host,
-        &service.retention,
-        false,
-    ) {
-        Ok(groups) => {
-            result.forgotten = groups
-                .iter()
-                .flat_map(|g| g.remove.iter().flatten().map(|s| s.short_id.clone()))
-                .collect();
-        }
-        Err(e) => {
-            return Err((
-                result,
-                anyhow::Error::new(e).context(format!(
-                    "service `{name}`: the snapshot was saved but the retention policy failed on `{repo}`"
-                )),
-            ));
-        }
+    if let Err(e) = apply_retention(env, name, service, restic, request, host, &mut result) {
+        return Err((
+            result,
+            anyhow::Error::new(e).context(format!(
+                "service `{name}`: the snapshot was saved but the retention policy failed on `{repo}`"
+            )),
+        ));
     }
     result.result = Some(Outcome::Success);
     Ok(result)
+}
+
+/// Retention after a backup: `forget` scoped to the service's own snapshots
+/// (tag `service:<name>`, the manifest's host), left out when it provably
+/// cannot remove anything (see [`super::retention`]).
+fn apply_retention(
+    env: &Env,
+    name: &str,
+    service: &Service,
+    restic: &Restic,
+    request: &BackupRequest,
+    host: &str,
+    result: &mut RepositoryResult,
+) -> Result<(), super::restic::ResticError> {
+    if super::restic::keep_args(&service.retention).is_empty() {
+        result.retention = Some("no retention policy: nothing is forgotten".into());
+        return Ok(());
+    }
+    let filter = super::retention::Filter::service(host, name);
+    let mut tracker = super::retention::Tracker::open(&env.state_dir, restic);
+    if let Some(id) = &result.snapshot_id {
+        tracker.record_created(id, &request.host, &request.tags);
+    }
+    let outcome = match tracker.can_skip_forget(&filter, &service.retention) {
+        Ok(note) => {
+            result.retention = Some(note);
+            Ok(())
+        }
+        Err(reason) => {
+            match restic.forget_policy_parsed(
+                std::slice::from_ref(&filter.tag),
+                host,
+                &service.retention,
+                false,
+            ) {
+                Ok((groups, complete)) => {
+                    if complete {
+                        tracker.learn_forget(&filter, &groups);
+                    }
+                    result.forgotten = groups
+                        .iter()
+                        .flat_map(|g| g.remove.iter().flatten().map(|s| s.short_id.clone()))
+                        .collect();
+                    result.retention = Some(format!("forget ran: {reason}"));
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        }
+    };
+    if let Err(e) = tracker.save() {
+        eprintln!("atelier-backup: cannot save the retention record of `{name}`: {e:#}");
+    }
+    outcome
 }
 
 /// The self-description of a snapshot of `service` staged in `staging`

@@ -3,7 +3,8 @@
 //! machine, so only the ratios mean anything:
 //!
 //! 1. `atelier-backup run` of a ~1 GiB tree vs bare `restic backup` of the
-//!    same tree (first and unchanged second backup);
+//!    same tree (first and unchanged second backup, and a steady state where
+//!    retention removes a snapshot on every run);
 //! 2. p99 commit latency of a SQLite writer during online backups vs with no
 //!    backup running, and the downtime of the stop-for-backup mode;
 //! 3. `atelier-backup status` for N services × M snapshots: wall time and
@@ -87,6 +88,18 @@ impl Bench {
         let repo = self.root.join(name);
         check(self.restic(&repo, "cache-init").arg("init"))?;
         Ok(repo)
+    }
+
+    /// Two empty repositories that are copies of one `restic init`: the
+    /// same key, hence the same scrypt parameters. restic calibrates them
+    /// at init to the machine's speed at that moment, so two separate inits
+    /// on a busy machine can differ by a factor of two in the cost of every
+    /// later process that opens them.
+    fn init_pair(&self, a: &str, b: &str) -> anyhow::Result<(PathBuf, PathBuf)> {
+        let first = self.init(a)?;
+        let second = self.root.join(b);
+        check(Command::new("cp").arg("-a").arg(&first).arg(&second))?;
+        Ok((first, second))
     }
 
     /// Writes a manifest; `services` is the JSON object of services.
@@ -233,6 +246,44 @@ fn num_cpus() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
+/// `atelier-backup --json run SERVICE`, timed; returns the run record.
+fn timed_run(
+    b: &Bench,
+    manifest: &Path,
+    state: &str,
+    service: &str,
+) -> anyhow::Result<(Duration, serde_json::Value)> {
+    let t = Instant::now();
+    let out = b
+        .atelier(manifest, state)
+        .args(["--json", "run", service])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()?;
+    let elapsed = t.elapsed();
+    if !out.status.success() {
+        anyhow::bail!(
+            "atelier-backup run {service} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok((elapsed, serde_json::from_slice(&out.stdout)?))
+}
+
+/// What retention did in a run record: `(snapshots removed, note)`.
+fn retention_of(record: &serde_json::Value) -> (usize, String) {
+    let r = &record["repositories"]["default"];
+    (
+        r["forgotten"].as_array().map_or(0, Vec::len),
+        r["retention"].as_str().unwrap_or("?").to_owned(),
+    )
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 fn bench_tree(b: &Bench, size_mib: u64) -> anyhow::Result<Vec<String>> {
     println!("\n[1] file tree: atelier-backup run vs bare restic backup");
     let tree = b.root.join("tree");
@@ -243,36 +294,35 @@ fn bench_tree(b: &Bench, size_mib: u64) -> anyhow::Result<Vec<String>> {
         bytes as f64 / 1_048_576.0,
         t.elapsed().as_secs_f64()
     );
-    let services = serde_json::json!({ "tree": {
-        "files": [tree.display().to_string()],
-        "retention": { "last": 100 },
-    }});
+    let service = |last: u32| {
+        serde_json::json!({ "tree": {
+            "files": [tree.display().to_string()],
+            "retention": { "last": last },
+        }})
+    };
     let mut lines = Vec::new();
     // Fresh repositories, both orders: whichever runs second pays for the
     // first one's dirty pages, so each order is measured and reported.
     let mut first_ratios = Vec::new();
     for (i, atelier_first) in [false, true].into_iter().enumerate() {
-        let bare_repo = b.init(&format!("repo-bare-{i}"))?;
-        let atelier_repo = b.init(&format!("repo-atelier-{i}"))?;
-        let manifest = b.manifest(&format!("tree-{i}"), &atelier_repo, &services)?;
+        let (bare_repo, atelier_repo) =
+            b.init_pair(&format!("repo-bare-{i}"), &format!("repo-atelier-{i}"))?;
+        let manifest = b.manifest(&format!("tree-{i}"), &atelier_repo, &service(100))?;
         let state = format!("state-tree-{i}");
         let mut bare_cmd = b.restic(&bare_repo, &format!("cache-bare-{i}"));
         bare_cmd
             .args(["backup", "-q", "--host", HOST, "--tag", "bare"])
             .arg(&tree);
-        let (bare, atelier) = if atelier_first {
+        let (bare, (atelier, record)) = if atelier_first {
             sync();
-            let a = timed(b.atelier(&manifest, &state).args(["run", "tree"]))?;
+            let a = timed_run(b, &manifest, &state, "tree")?;
             sync();
             (timed(&mut bare_cmd)?, a)
         } else {
             sync();
             let r = timed(&mut bare_cmd)?;
             sync();
-            (
-                r,
-                timed(b.atelier(&manifest, &state).args(["run", "tree"]))?,
-            )
+            (r, timed_run(b, &manifest, &state, "tree")?)
         };
         let ratio = atelier.as_secs_f64() / bare.as_secs_f64();
         first_ratios.push(ratio);
@@ -282,34 +332,45 @@ fn bench_tree(b: &Bench, size_mib: u64) -> anyhow::Result<Vec<String>> {
             "bare first"
         };
         println!(
-            "  first backup ({order}): bare restic {:.2}s, atelier-backup run {:.2}s, ratio {ratio:.3}",
+            "  first backup ({order}): bare restic {:.2}s, atelier-backup run {:.2}s, ratio {ratio:.3}; retention: {}",
             bare.as_secs_f64(),
-            atelier.as_secs_f64()
+            atelier.as_secs_f64(),
+            retention_of(&record).1
         );
         lines.push(format!(
-            "tree {size_mib} MiB, first backup ({order}): atelier/bare = {ratio:.3} ({:.2}s / {:.2}s, +{:.2}s; target <= 1.05)",
+            "tree {size_mib} MiB, first backup ({order}): atelier/bare = {ratio:.3} ({:.2}s / {:.2}s, {:+.2}s; target <= 1.05)",
             atelier.as_secs_f64(),
             bare.as_secs_f64(),
             atelier.as_secs_f64() - bare.as_secs_f64()
         ));
         if i == 1 {
-            // Unchanged tree, second snapshot into the same repositories.
+            // Unchanged tree, second snapshot into the same repositories;
+            // keep-last 100 cannot remove anything.
             sync();
             let bare = timed(&mut bare_cmd)?;
             sync();
-            let atelier = timed(b.atelier(&manifest, &state).args(["run", "tree"]))?;
+            let (atelier, record) = timed_run(b, &manifest, &state, "tree")?;
             let ratio = atelier.as_secs_f64() / bare.as_secs_f64();
             println!(
-                "  second backup (unchanged): bare restic {:.2}s, atelier-backup run {:.2}s, ratio {ratio:.3}",
+                "  second backup (unchanged): bare restic {:.2}s, atelier-backup run {:.2}s, ratio {ratio:.3}; retention: {}",
                 bare.as_secs_f64(),
-                atelier.as_secs_f64()
+                atelier.as_secs_f64(),
+                retention_of(&record).1
             );
             lines.push(format!(
-                "tree {size_mib} MiB, second backup (unchanged): atelier/bare = {ratio:.3} ({:.2}s / {:.2}s, +{:.2}s)",
+                "tree {size_mib} MiB, second backup (unchanged, nothing to forget): atelier/bare = {ratio:.3} ({:.2}s / {:.2}s, {:+.2}s)",
                 atelier.as_secs_f64(),
                 bare.as_secs_f64(),
                 atelier.as_secs_f64() - bare.as_secs_f64()
             ));
+            lines.push(steady_state(
+                b,
+                size_mib,
+                &bare_repo,
+                &mut bare_cmd,
+                &b.manifest("tree-steady", &atelier_repo, &service(2))?,
+                &state,
+            )?);
         }
         let _ = std::fs::remove_dir_all(&bare_repo);
         let _ = std::fs::remove_dir_all(&atelier_repo);
@@ -320,6 +381,65 @@ fn bench_tree(b: &Bench, size_mib: u64) -> anyhow::Result<Vec<String>> {
     ));
     let _ = std::fs::remove_dir_all(&tree);
     Ok(lines)
+}
+
+/// Steady state: both repositories hold two snapshots of the unchanged
+/// tree; with keep-last 2 every further backup makes retention remove the
+/// oldest, so `run` starts `forget` (a second restic process, with its own
+/// key derivation). Compared with bare `restic backup` alone (the target's
+/// baseline) and with bare `restic backup` + `restic forget --keep-last 2`
+/// (the same work done by hand). Median of three rounds.
+fn steady_state(
+    b: &Bench,
+    size_mib: u64,
+    bare_repo: &Path,
+    bare_cmd: &mut Command,
+    manifest: &Path,
+    state: &str,
+) -> anyhow::Result<String> {
+    const ROUNDS: usize = 3;
+    let (mut bare, mut bare_forget, mut atelier) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        sync();
+        let backup = timed(bare_cmd)?;
+        let forget = timed(b.restic(bare_repo, "cache-bare-1").args([
+            "forget",
+            "-q",
+            "--host",
+            HOST,
+            "--tag",
+            "bare",
+            "--keep-last",
+            "2",
+        ]))?;
+        sync();
+        let (a, record) = timed_run(b, manifest, state, "tree")?;
+        let (removed, note) = retention_of(&record);
+        if removed == 0 {
+            anyhow::bail!("steady state round {round}: retention removed nothing ({note})");
+        }
+        println!(
+            "  steady state round {}: bare restic backup {:.2}s (+ forget {:.2}s), atelier-backup run {:.2}s; retention removed {removed}",
+            round + 1,
+            backup.as_secs_f64(),
+            forget.as_secs_f64(),
+            a.as_secs_f64()
+        );
+        bare.push(backup.as_secs_f64());
+        bare_forget.push((backup + forget).as_secs_f64());
+        atelier.push(a.as_secs_f64());
+    }
+    let (bare, bare_forget, atelier) = (
+        median(&mut bare),
+        median(&mut bare_forget),
+        median(&mut atelier),
+    );
+    Ok(format!(
+        "tree {size_mib} MiB, steady state (unchanged tree, retention removes 1 snapshot per run, median of {ROUNDS}): atelier/bare = {:.3} ({atelier:.2}s / {bare:.2}s, {:+.2}s); vs bare backup + forget: {:.3} ({bare_forget:.2}s)",
+        atelier / bare,
+        atelier - bare,
+        atelier / bare_forget
+    ))
 }
 
 struct RunningWriter {

@@ -12,7 +12,9 @@
 //!   [`restic::ResticError`]: wrong password, no repository, locked, network,
 //!   some files unreadable, with the explaining stderr line and a hint),
 //!   `version()`, `snapshots(tags, host)`, `backup(req, on_status)`,
-//!   `forget_policy(tags, host, retention, prune)`, `forget_ids`, `prune`,
+//!   `forget_policy(tags, host, retention, prune)` (`--group-by host,tags`),
+//!   `forget_policy_parsed` (also: was the whole output understood),
+//!   `forget_ids`, `prune`, `local_path()`,
 //!   `check(subset)`, `dump(snapshot, path)`, `restore(snapshot, target,
 //!   includes)`, `ensure_initialized()`, `redact(text)`.
 //! - [`restic::Snapshot`]: `snapshots --json` entry; `service()`,
@@ -31,7 +33,10 @@
 //!   [`backup::Env::lock_repository`] is the per-repository lock every
 //!   command that writes to a repository must hold.
 //! - [`state`]: run and check records, `write_atomic`; [`metrics`]:
-//!   Prometheus textfiles; [`staging`]: the staging dir; [`hooks::run`];
+//!   Prometheus textfiles; [`retention::Tracker`]: the record that lets
+//!   `run` leave out a `forget` that cannot remove anything (call
+//!   `record_created` for every snapshot atelier writes, under the
+//!   repository lock); [`staging`]: the staging dir; [`hooks::run`];
 //!   [`user::run_as`]; [`catalog`]: one `snapshots` call per repository,
 //!   grouped by service (status, list, evidence).
 //!
@@ -54,6 +59,7 @@ pub mod restic;
 pub mod restore;
 pub mod restore_pg;
 pub mod restore_restic;
+pub mod retention;
 pub mod snapshot_desc;
 pub mod sqlite;
 pub mod staging;

@@ -35,7 +35,7 @@ const SCRUBBED_VARS: &[&str] = &[
 ];
 
 /// `restic version`, e.g. 0.14.0.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Version {
     pub major: u32,
     pub minor: u32,
@@ -81,6 +81,47 @@ impl std::fmt::Display for Version {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
     }
+}
+
+/// `restic version` remembered for one binary.
+#[derive(Debug, Serialize, Deserialize)]
+struct CachedVersion {
+    binary: String,
+    version: Version,
+}
+
+/// Identifies the restic binary `program` (searched on `PATH` like
+/// `Command` does): canonical path, size, modification time, device and
+/// inode. `None` for scripts and anything that cannot be examined.
+fn binary_fingerprint(program: &str) -> Option<String> {
+    use std::io::Read as _;
+    use std::os::unix::fs::MetadataExt as _;
+    let path = if program.contains('/') {
+        PathBuf::from(program)
+    } else {
+        std::env::split_paths(&std::env::var_os("PATH")?)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())?
+    };
+    let path = std::fs::canonicalize(path).ok()?;
+    let mut head = [0u8; 2];
+    std::fs::File::open(&path)
+        .ok()?
+        .read_exact(&mut head)
+        .ok()?;
+    if &head == b"#!" {
+        return None;
+    }
+    let m = std::fs::metadata(&path).ok()?;
+    Some(format!(
+        "{}:{}:{}.{}:{}:{}",
+        path.display(),
+        m.len(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.dev(),
+        m.ino()
+    ))
 }
 
 /// What kind of failure restic reported.
@@ -242,6 +283,7 @@ pub struct Restic {
     repo: Repository,
     env: Vec<(String, String)>,
     cache_dir: Option<PathBuf>,
+    version_cache: Option<PathBuf>,
     progress: bool,
     version: OnceLock<Version>,
 }
@@ -299,6 +341,7 @@ impl Restic {
             repo: repo.clone(),
             env,
             cache_dir: None,
+            version_cache: None,
             progress: false,
             version: OnceLock::new(),
         })
@@ -309,6 +352,15 @@ impl Restic {
     #[must_use]
     pub fn with_cache_dir(mut self, dir: PathBuf) -> Self {
         self.cache_dir = Some(dir);
+        self
+    }
+
+    /// Remembers `restic version` in `path` for the same binary (path, size,
+    /// modification time, inode): one process less on every run. A script
+    /// (`#!`, e.g. a wrapper that runs another restic) is always asked.
+    #[must_use]
+    pub fn with_version_cache(mut self, path: PathBuf) -> Self {
+        self.version_cache = Some(path);
         self
     }
 
@@ -326,6 +378,21 @@ impl Restic {
 
     pub fn repository(&self) -> &Repository {
         &self.repo
+    }
+
+    /// The repository's directory when it is a local one (`/path` or
+    /// `local:/path`, given literally or in `repositoryFile`).
+    pub fn local_path(&self) -> Option<PathBuf> {
+        let location = match (&self.repo.repository, &self.repo.repository_file) {
+            (Some(r), _) => r.trim().to_owned(),
+            (None, Some(f)) => std::fs::read_to_string(f).ok()?.trim().to_owned(),
+            (None, None) => return None,
+        };
+        let path = location.strip_prefix("local:").unwrap_or(&location);
+        if path.is_empty() || repository_type(path) != "local" {
+            return None;
+        }
+        Some(PathBuf::from(path))
     }
 
     /// A kind label for evidence: `local`, `rest`, `s3`, `sftp`, `b2`, … or
@@ -378,10 +445,25 @@ impl Restic {
         cmd
     }
 
-    /// `restic version`, asked once.
+    /// `restic version`, asked once per process, and remembered across
+    /// processes for the same restic binary (see [`Self::with_version_cache`]).
     pub fn version(&self) -> Result<Version, ResticError> {
         if let Some(v) = self.version.get() {
             return Ok(*v);
+        }
+        let fingerprint = self
+            .version_cache
+            .as_ref()
+            .and_then(|_| binary_fingerprint(&self.program));
+        if let (Some(path), Some(fp)) = (&self.version_cache, &fingerprint) {
+            let cached = std::fs::read(path)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<CachedVersion>(&b).ok())
+                .filter(|c| c.binary == *fp);
+            if let Some(c) = cached {
+                let _ = self.version.set(c.version);
+                return Ok(c.version);
+            }
         }
         let out = Command::new(&self.program)
             .arg("version")
@@ -402,6 +484,15 @@ impl Restic {
             )
         })?;
         let _ = self.version.set(v);
+        if let (Some(path), Some(fp)) = (&self.version_cache, fingerprint) {
+            let _ = super::state::write_json_atomic(
+                path,
+                &CachedVersion {
+                    binary: fp,
+                    version: v,
+                },
+            );
+        }
         Ok(v)
     }
 
@@ -634,10 +725,13 @@ impl Restic {
         })
     }
 
-    /// `restic forget` of the snapshots matching `tags` and `host`, grouped
-    /// by host only (the tag filter already selects one service), keeping
-    /// what `policy` says. Zero or unset `keep` values are not passed; a
-    /// policy without any positive value forgets nothing and runs nothing.
+    /// `restic forget` of the snapshots matching `tags` and `host`, keeping
+    /// what `policy` says in each group of `--group-by host,tags`: the tag
+    /// filter selects one service, and grouping by tags keeps its
+    /// `pre-restore` safety snapshots apart from its regular ones (each kind
+    /// is its own group under the same policy; docs/architecture.md,
+    /// "Retention"). Zero or unset `keep` values are not passed; a policy
+    /// without any positive value forgets nothing and runs nothing.
     pub fn forget_policy(
         &self,
         tags: &[String],
@@ -645,15 +739,28 @@ impl Restic {
         policy: &Retention,
         prune: bool,
     ) -> Result<Vec<ForgetGroup>, ResticError> {
+        Ok(self.forget_policy_parsed(tags, host, policy, prune)?.0)
+    }
+
+    /// [`Self::forget_policy`], and whether restic's whole output was
+    /// understood (every line a JSON array of groups, or no output when no
+    /// snapshot matched) — only then does it describe every matching snapshot.
+    pub fn forget_policy_parsed(
+        &self,
+        tags: &[String],
+        host: &str,
+        policy: &Retention,
+        prune: bool,
+    ) -> Result<(Vec<ForgetGroup>, bool), ResticError> {
         let keep = keep_args(policy);
         if keep.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), false));
         }
         let mut args: Vec<String> = vec![
             "forget".into(),
             "--json".into(),
             "--group-by".into(),
-            "host".into(),
+            "host,tags".into(),
             "--host".into(),
             host.into(),
         ];
@@ -668,15 +775,18 @@ impl Restic {
             self.prune()?;
         }
         let text = String::from_utf8_lossy(&out.stdout);
+        let mut complete = true;
         for line in text.lines() {
             let line = line.trim();
-            if line.starts_with('[') {
-                if let Ok(g) = serde_json::from_str::<Vec<ForgetGroup>>(line) {
-                    groups.extend(g);
-                }
+            if line.is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Vec<ForgetGroup>>(line) {
+                Ok(g) => groups.extend(g),
+                Err(_) => complete = false,
             }
         }
-        Ok(groups)
+        Ok((groups, complete))
     }
 
     /// `restic forget ID…` (removes exactly these snapshots).
@@ -980,6 +1090,24 @@ mod tests {
         assert!(!v.has_retry_lock());
         let v = Version::parse("restic 0.17.1 compiled with go1.23").unwrap();
         assert!(v.has_stdin_from_command());
+    }
+
+    #[test]
+    fn binary_fingerprint_changes_with_the_binary_and_skips_scripts() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("restic");
+        std::fs::write(&bin, b"\x7fELF one").unwrap();
+        let p = bin.to_str().unwrap();
+        let a = binary_fingerprint(p).unwrap();
+        assert_eq!(binary_fingerprint(p).unwrap(), a);
+        // A new binary in its place (an upgrade writes a new file).
+        let tmp = dir.path().join("restic.new");
+        std::fs::write(&tmp, b"\x7fELF two!").unwrap();
+        std::fs::rename(&tmp, &bin).unwrap();
+        assert_ne!(binary_fingerprint(p).unwrap(), a);
+        std::fs::write(&bin, b"#!/bin/sh\nexec restic \"$@\"\n").unwrap();
+        assert_eq!(binary_fingerprint(p), None);
+        assert_eq!(binary_fingerprint("/nonexistent/restic"), None);
     }
 
     #[test]

@@ -716,6 +716,13 @@ pub fn capture(
         &tags,
         &env.manifest.host,
     )?;
+    // Known to the retention record, so that the next `run` need not start
+    // a `forget` only because of this snapshot (super::retention).
+    let mut tracker = super::retention::Tracker::open(env.state_dir, restic.driver());
+    tracker.record_created(&id, &env.manifest.host, &tags);
+    if let Err(e) = tracker.save() {
+        eprintln!("atelier-backup: cannot save the retention record: {e:#}");
+    }
     Ok(Some(id))
 }
 

@@ -62,7 +62,8 @@ impl Restic {
         state_dir: &Path,
     ) -> anyhow::Result<Self> {
         let inner = super::restic::Restic::for_repository(program, manifest, name)?
-            .with_cache_dir(state_dir.join("cache"));
+            .with_cache_dir(state_dir.join("cache"))
+            .with_version_cache(state_dir.join("restic-version.json"));
         Ok(Self {
             name: name.to_owned(),
             inner,
@@ -157,6 +158,11 @@ impl Restic {
             Ok(summary) => Ok(summary.snapshot_id),
             Err(failure) => Err(failure.error.into()),
         }
+    }
+
+    /// The restic driver underneath.
+    pub fn driver(&self) -> &super::restic::Restic {
+        &self.inner
     }
 
     /// `local`, `rest`, `s3`, … — the repository type, never its location.

@@ -49,6 +49,10 @@ pub struct RepositoryResult {
     pub error: Option<String>,
     /// Snapshots removed by the retention policy after this backup.
     pub forgotten: Vec<String>,
+    /// How retention was applied: `forget ran: <why>` or `forget skipped:
+    /// <why nothing could be removed>` (docs/architecture.md, "Retention").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<String>,
 }
 
 /// One `check --repository R`.

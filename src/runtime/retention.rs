@@ -1,0 +1,413 @@
+//! When `run` may leave out the retention `forget`.
+//!
+//! Every restic process that opens a repository derives the key with scrypt
+//! (calibrated to about half a second when the repository was created), so
+//! `forget` after each backup is a fixed cost. `run` skips it only when it
+//! provably cannot remove anything: the policy has `last = N` and every group
+//! that `forget --host H --tag service:S --group-by host,tags` would form has
+//! at most N snapshots (restic's keep-last keeps the N newest of a group, and
+//! the other `--keep-*` rules only ever keep more).
+//!
+//! The proof needs the group of every snapshot in the repository without
+//! opening it. The index `ATELIER_STATE_DIR/retention/<repository>.json`
+//! records, per snapshot id, what atelier knows:
+//!
+//! - host and tags of the snapshots atelier itself wrote (`run`, pre-restore
+//!   safety snapshots) and of those a `forget` listed;
+//! - "does not match host H and tag T" for a snapshot that a `forget` with
+//!   that filter did not list.
+//!
+//! A snapshot id is the hash of its content, so what is known of an id never
+//! changes. The ids present now are the file names in the repository's
+//! `snapshots/` directory (no key needed; local repositories only). Anything
+//! not known — a snapshot made by hand, by another host or tool, a rewritten
+//! one, a lost or foreign state directory, a file that is not a complete
+//! snapshot id, a repository that cannot be listed this way — means `forget`
+//! runs, and what it prints is learned for next time.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::plan::Retention;
+
+use super::restic::{ForgetGroup, Restic};
+
+const FORMAT: u32 = 1;
+
+/// The snapshots one `forget` looks at: `--host` and `--tag`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Filter {
+    pub host: String,
+    pub tag: String,
+}
+
+impl Filter {
+    /// A service's own snapshots on the manifest's host.
+    pub fn service(host: &str, service: &str) -> Self {
+        Self {
+            host: host.to_owned(),
+            tag: format!("service:{service}"),
+        }
+    }
+
+    fn matches(&self, o: &Origin) -> bool {
+        o.host == self.host && o.tags.contains(&self.tag)
+    }
+}
+
+/// Host and tags of a snapshot, as restic stored them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    pub host: String,
+    pub tags: Vec<String>,
+}
+
+impl Origin {
+    /// restic's `--group-by host,tags` key: the host and the sorted tags.
+    fn group(&self) -> (String, Vec<String>) {
+        let mut tags = self.tags.clone();
+        tags.sort();
+        (self.host.clone(), tags)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Known {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin: Option<Origin>,
+    /// Filters this snapshot is known not to match.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    not_matching: BTreeSet<Filter>,
+}
+
+/// What atelier knows of the snapshots of one repository.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Index {
+    format: u32,
+    /// SHA-256 of the repository's directory (no location is written to
+    /// the state directory); a record of another location is not used.
+    location: String,
+    snapshots: BTreeMap<String, Known>,
+}
+
+/// The repository's snapshot ids now, and where its index lives.
+#[derive(Debug)]
+pub struct Tracker {
+    index_path: PathBuf,
+    index: Index,
+    /// `Err(reason)` when the repository cannot be listed without its key.
+    listing: Result<Vec<String>, String>,
+    /// Ids a forget listed (they exist even if the listing predates them).
+    learned: BTreeSet<String>,
+}
+
+impl Tracker {
+    /// Reads the index of `restic`'s repository and lists its snapshots.
+    pub fn open(state_dir: &Path, restic: &Restic) -> Self {
+        let index_path = state_dir
+            .join("retention")
+            .join(format!("{}.json", restic.name()));
+        let (location, listing) = match restic.local_path() {
+            Some(dir) => {
+                use sha2::Digest as _;
+                let hash = sha2::Sha256::digest(dir.as_os_str().as_encoded_bytes());
+                (hex::encode(hash), list_snapshots(&dir))
+            }
+            None => (
+                String::new(),
+                Err("the repository is not local, its snapshots cannot be listed without opening it".into()),
+            ),
+        };
+        let index = std::fs::read(&index_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Index>(&b).ok())
+            .filter(|i| i.format == FORMAT && i.location == location)
+            .unwrap_or(Index {
+                format: FORMAT,
+                location,
+                snapshots: BTreeMap::new(),
+            });
+        Self {
+            index_path,
+            index,
+            listing,
+            learned: BTreeSet::new(),
+        }
+    }
+
+    /// Records a snapshot atelier just wrote (`id` full or restic 0.14's
+    /// short id) with the host and tags it passed to restic.
+    pub fn record_created(&mut self, id: &str, host: &str, tags: &[String]) {
+        let Ok(listing) = &self.listing else { return };
+        let Some(full) = resolve(listing, id) else {
+            return;
+        };
+        // restic trims tags; only a tag set that restic stores unchanged is
+        // recorded (anything else is learned from the next forget).
+        if host.is_empty() || tags.iter().any(|t| t.trim() != t || t.is_empty()) {
+            return;
+        }
+        self.index.snapshots.insert(
+            full.clone(),
+            Known {
+                origin: Some(Origin {
+                    host: host.to_owned(),
+                    tags: tags.to_vec(),
+                }),
+                not_matching: BTreeSet::new(),
+            },
+        );
+    }
+
+    /// `Ok(note)` when `forget` with `filter` and `policy` provably removes
+    /// nothing now; `Err(reason)` when it has to run.
+    pub fn can_skip_forget(&self, filter: &Filter, policy: &Retention) -> Result<String, String> {
+        let listing = self.listing.as_ref().map_err(Clone::clone)?;
+        can_skip(&self.index, listing, filter, policy)
+    }
+
+    /// Learns from a `forget` with `filter` that ran after the listing and
+    /// whose whole output was parsed: the host and tags of what it listed,
+    /// what it removed, and that every other listed snapshot does not match
+    /// `filter`. Output that does not fit the filter teaches nothing.
+    pub fn learn_forget(&mut self, filter: &Filter, groups: &[ForgetGroup]) {
+        let Ok(listing) = &self.listing else { return };
+        // Every group restic forms keeps at least its newest snapshot when a
+        // policy value is positive; anything else is output not understood.
+        let fits = groups
+            .iter()
+            .all(|g| g.host == filter.host && g.keep.as_ref().is_some_and(|k| !k.is_empty()))
+            && groups
+                .iter()
+                .flat_map(|g| g.keep.iter().flatten().chain(g.remove.iter().flatten()))
+                .all(|s| {
+                    s.id.len() == 64
+                        && filter.matches(&Origin {
+                            host: s.hostname.clone(),
+                            tags: s.tags.clone(),
+                        })
+                });
+        if !fits {
+            return;
+        }
+        let mut seen = BTreeSet::new();
+        for g in groups {
+            for s in g.keep.iter().flatten() {
+                seen.insert(s.id.clone());
+                self.learned.insert(s.id.clone());
+                self.index.snapshots.insert(
+                    s.id.clone(),
+                    Known {
+                        origin: Some(Origin {
+                            host: s.hostname.clone(),
+                            tags: s.tags.clone(),
+                        }),
+                        not_matching: BTreeSet::new(),
+                    },
+                );
+            }
+            for s in g.remove.iter().flatten() {
+                seen.insert(s.id.clone());
+                self.learned.remove(&s.id);
+                self.index.snapshots.remove(&s.id);
+            }
+        }
+        for id in listing {
+            if seen.contains(id) {
+                continue;
+            }
+            let known = self.index.snapshots.entry(id.clone()).or_default();
+            if known.origin.is_none() {
+                known.not_matching.insert(filter.clone());
+            }
+        }
+    }
+
+    /// Writes the index (only snapshots that still exist), atomically.
+    pub fn save(&mut self) -> anyhow::Result<()> {
+        let Ok(listing) = &self.listing else {
+            return Ok(());
+        };
+        let present: BTreeSet<&String> = listing.iter().chain(&self.learned).collect();
+        self.index.snapshots.retain(|id, _| present.contains(id));
+        super::state::write_json_atomic(&self.index_path, &self.index)
+    }
+}
+
+/// The decision, on its own (see the module documentation).
+fn can_skip(
+    index: &Index,
+    listing: &[String],
+    filter: &Filter,
+    policy: &Retention,
+) -> Result<String, String> {
+    let Some(last) = policy.last.filter(|n| *n > 0) else {
+        return Err("the policy has no keep-last".into());
+    };
+    let mut groups: BTreeMap<(String, Vec<String>), u32> = BTreeMap::new();
+    for id in listing {
+        match index.snapshots.get(id) {
+            Some(Known {
+                origin: Some(o), ..
+            }) => {
+                if filter.matches(o) {
+                    *groups.entry(o.group()).or_default() += 1;
+                }
+            }
+            Some(k) if k.not_matching.contains(filter) => {}
+            _ => {
+                return Err(format!(
+                    "snapshot {} is not in atelier's record of the repository",
+                    short(id)
+                ))
+            }
+        }
+    }
+    let largest = groups.values().copied().max().unwrap_or(0);
+    if largest > last {
+        return Err(format!(
+            "a group has {largest} snapshots, more than keep-last {last}"
+        ));
+    }
+    Ok(format!(
+        "forget skipped: {} group(s), at most {largest} snapshot(s) each, keep-last {last} keeps them all",
+        groups.len()
+    ))
+}
+
+fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+/// The full id in `listing` that `id` (full or short) names, if exactly one.
+fn resolve<'a>(listing: &'a [String], id: &str) -> Option<&'a String> {
+    if id.len() < 8 {
+        return None;
+    }
+    let mut it = listing.iter().filter(|l| l.starts_with(id));
+    let first = it.next()?;
+    it.next().is_none().then_some(first)
+}
+
+/// The ids in `<repository>/snapshots`. Any entry that is not a complete
+/// snapshot id (a file being written, something foreign) makes the listing
+/// unusable.
+fn list_snapshots(repo: &Path) -> Result<Vec<String>, String> {
+    let dir = repo.join("snapshots");
+    let rd = std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let mut ids = Vec::new();
+    for e in rd {
+        let e = e.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        let is_id = name.len() == 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !is_id || !e.file_type().is_ok_and(|t| t.is_file()) {
+            return Err(format!(
+                "{} holds {name:?}, which is not a complete snapshot",
+                dir.display()
+            ));
+        }
+        ids.push(name);
+    }
+    ids.sort();
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(c: char) -> String {
+        std::iter::repeat_n(c, 64).collect()
+    }
+
+    fn last(n: u32) -> Retention {
+        Retention {
+            last: Some(n),
+            hourly: None,
+            daily: Some(7),
+            weekly: None,
+            monthly: None,
+            yearly: None,
+        }
+    }
+
+    fn origin(host: &str, tags: &[&str]) -> Known {
+        Known {
+            origin: Some(Origin {
+                host: host.into(),
+                tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            }),
+            not_matching: BTreeSet::new(),
+        }
+    }
+
+    #[test]
+    fn skips_only_when_every_group_fits() {
+        let f = Filter::service("h", "a");
+        let mut index = Index::default();
+        index
+            .snapshots
+            .insert(id('1'), origin("h", &["atelier", "service:a"]));
+        index
+            .snapshots
+            .insert(id('2'), origin("h", &["service:a", "atelier"]));
+        index.snapshots.insert(
+            id('3'),
+            origin("h", &["atelier", "service:a", "pre-restore"]),
+        );
+        // Another service, another host: not counted.
+        index
+            .snapshots
+            .insert(id('4'), origin("h", &["atelier", "service:b"]));
+        index
+            .snapshots
+            .insert(id('5'), origin("other", &["atelier", "service:a"]));
+        let listing: Vec<String> = "12345".chars().map(id).collect();
+        assert!(can_skip(&index, &listing, &f, &last(2)).is_ok());
+        assert!(can_skip(&index, &listing, &f, &last(1)).is_err());
+        // No keep-last: never skipped.
+        let mut p = last(5);
+        p.last = None;
+        assert!(can_skip(&index, &listing, &f, &p).is_err());
+        // An unknown snapshot, unless known not to match this filter.
+        let mut listing6 = listing.clone();
+        listing6.push(id('6'));
+        assert!(can_skip(&index, &listing6, &f, &last(2)).is_err());
+        index.snapshots.insert(
+            id('6'),
+            Known {
+                origin: None,
+                not_matching: [Filter::service("h", "b")].into(),
+            },
+        );
+        assert!(can_skip(&index, &listing6, &f, &last(2)).is_err());
+        index
+            .snapshots
+            .get_mut(&id('6'))
+            .unwrap()
+            .not_matching
+            .insert(f.clone());
+        assert!(can_skip(&index, &listing6, &f, &last(2)).is_ok());
+        // Snapshots gone from the repository do not count.
+        assert!(can_skip(&index, &listing[..1], &f, &last(1)).is_ok());
+    }
+
+    #[test]
+    fn short_ids_resolve_uniquely() {
+        let listing = vec![
+            format!("abcdef01{}", "0".repeat(56)),
+            format!("abcdef02{}", "0".repeat(56)),
+        ];
+        assert_eq!(resolve(&listing, "abcdef01"), Some(&listing[0]));
+        assert_eq!(resolve(&listing, "abcdef0"), None);
+        assert_eq!(resolve(&listing, &listing[1]), Some(&listing[1]));
+        assert_eq!(resolve(&listing, "ffffffff"), None);
+    }
+}
