@@ -1,21 +1,29 @@
-//! `atelier-bench`: the runtime benchmark (docs/bench.md) and the SQLite
+//! `atelier-bench`: the runtime and `atelier-gen plan` benchmarks
+//! (docs/bench.md) and the SQLite
 //! writer process used by the tests and the benchmark.
 //!
 //! ```text
 //! atelier-bench run [--size-mib 1024] [--services 50] [--snapshots 20]
+//! atelier-bench plan [--services 1000] [--runs 9]
 //! atelier-bench sqlite-writer DB STOP_FILE [--interval-ms 2] [--ready-after 50]
 //! ```
 
 use std::process::ExitCode;
+
+// Reading a flake allocates many small syntax and value nodes; mimalloc
+// makes that markedly cheaper than the system allocator (docs/bench.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("sqlite-writer") => atelier::runtime::writer::main(&args[1..]),
         Some("run") => atelier::runtime::bench::main(&args[1..]),
+        Some("plan") => atelier::render::bench::main(&args[1..]),
         _ => {
             eprintln!(
-                "usage: atelier-bench run [--size-mib N] [--services N] [--snapshots N]\n       atelier-bench sqlite-writer DB STOP_FILE [--interval-ms N] [--ready-after N]"
+                "usage: atelier-bench run [--size-mib N] [--services N] [--snapshots N]\n       atelier-bench plan [--services N] [--runs N]\n       atelier-bench sqlite-writer DB STOP_FILE [--interval-ms N] [--ready-after N]"
             );
             return ExitCode::from(2);
         }

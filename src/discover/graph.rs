@@ -154,6 +154,7 @@ pub fn walk_modules(
 ) -> ModuleGraph {
     let mut g = ModuleGraph::default();
     let mut seen: HashSet<PathBuf> = generated.iter().map(|p| normalize(p)).collect();
+    prefetch(ev, modules);
     for m in modules {
         walk(ev, m, args, &mut seen, &mut g, 0);
     }
@@ -213,6 +214,7 @@ fn walk_value(
                 let imports = e.value.clone();
                 match ev.force(&imports) {
                     Ok(Value::List(items)) => {
+                        prefetch(ev, &items);
                         for t in items.iter() {
                             walk(ev, t, args, seen, g, depth + 1);
                         }
@@ -273,6 +275,21 @@ fn walk_value(
     }
 }
 
+/// Lets the evaluator read and parse, in parallel, the files a list of
+/// modules names literally (`imports = [ ./a.nix ./b ];`), before the walk
+/// evaluates them one by one.
+fn prefetch(ev: &mut Evaluator, modules: &[Thunk]) {
+    let paths: Vec<PathBuf> = modules
+        .iter()
+        .filter_map(|t| match ev.peek_literal(t) {
+            Some(Value::Path(p)) => Some(p.to_path_buf()),
+            Some(Value::String(s)) if s.starts_with('/') => Some(PathBuf::from(&*s)),
+            _ => None,
+        })
+        .collect();
+    ev.prefetch(&paths);
+}
+
 fn import(
     ev: &mut Evaluator,
     path: PathBuf,
@@ -282,38 +299,40 @@ fn import(
     g: &mut ModuleGraph,
     depth: usize,
 ) {
-    let target = if path.is_dir() {
-        path.join("default.nix")
-    } else {
-        path
+    let Some(key) = ev.resolve_import(&path) else {
+        let target = if path.is_dir() {
+            path.join("default.nix")
+        } else {
+            path
+        };
+        let key = normalize(&target);
+        // The module system imports a file once, however often it is listed.
+        if seen.insert(key.clone()) {
+            g.diagnostics.push(
+                Diagnostic::error(
+                    "import-not-found",
+                    format!(
+                        "imported module {} does not exist",
+                        key.strip_prefix(ev.root()).map_or_else(
+                            |_| target.display().to_string(),
+                            |p| p.display().to_string()
+                        )
+                    ),
+                    span,
+                )
+                .with_note("fix the path in `imports` / `modules`"),
+            );
+        }
+        return;
     };
-    let key = normalize(&target);
-    // The module system imports a file once, however often it is listed.
     if !seen.insert(key.clone()) {
         return;
     }
-    if std::fs::read_to_string(&target).is_ok_and(|t| t.starts_with(crate::render::HEADER_PREFIX)) {
+    if ev.file_starts_with(&key, crate::render::HEADER_PREFIX) {
         return;
     }
-    if !target.exists() {
-        g.diagnostics.push(
-            Diagnostic::error(
-                "import-not-found",
-                format!(
-                    "imported module {} does not exist",
-                    normalize(&target).strip_prefix(ev.root()).map_or_else(
-                        |_| target.display().to_string(),
-                        |p| p.display().to_string()
-                    )
-                ),
-                span,
-            )
-            .with_note("fix the path in `imports` / `modules`"),
-        );
-        return;
-    }
-    g.files.push(key);
-    match ev.eval_file(&target) {
+    g.files.push(key.clone());
+    match ev.eval_file(&key) {
         Ok(v) => walk_value(ev, v, span, args, seen, g, depth + 1),
         Err(d) => g.diagnostics.extend(d),
     }

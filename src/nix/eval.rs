@@ -74,12 +74,70 @@ pub(crate) fn type_err<T>(expected: &str, got: &Value, span: &Span) -> EvalResul
     )
 }
 
+/// Files in one [`Evaluator::prefetch`] batch below which parsing stays lazy.
+const PREFETCH_MIN: usize = 8;
+const PREFETCH_MAX_WORKERS: usize = 8;
+/// Stack of a parsing thread: enough that `syntax::parse` never needs to
+/// grow it (only touched pages are ever allocated).
+const PARSE_THREAD_STACK: usize = 256 * 1024 * 1024;
+
+fn display_name(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
+}
+
+/// Reads and parses one (canonical) file; runs on any thread.
+fn load_and_parse(root: &Path, canon: &Path) -> EvalResult<ExprRef> {
+    let bytes = fs::read(canon).map_err(|e| {
+        vec![Diagnostic::error(
+            "file-not-found",
+            format!("cannot read {}: {e}", canon.display()),
+            None,
+        )]
+    })?;
+    let name = display_name(root, canon);
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            let file = Arc::new(SourceFile {
+                name,
+                path: canon.to_path_buf(),
+                text: prefix,
+            });
+            let span = Span {
+                file,
+                start: valid,
+                end: valid,
+            };
+            return Err(vec![Diagnostic::error(
+                "invalid-utf8",
+                "file is not valid UTF-8",
+                Some(span),
+            )
+            .with_note("Nix sources must be UTF-8; re-save the file as UTF-8")]);
+        }
+    };
+    let file = Arc::new(SourceFile {
+        name,
+        path: canon.to_path_buf(),
+        text,
+    });
+    syntax::parse(&file)
+}
+
 /// Evaluates Nix files below a root directory (the flake root). Imports
 /// outside the root are refused.
 pub struct Evaluator {
     root: PathBuf,
-    /// Parsed files by canonical path.
-    parsed: HashMap<PathBuf, ExprRef>,
+    /// Parsed files (or their parse errors) by canonical path.
+    parsed: HashMap<PathBuf, EvalResult<ExprRef>>,
+    /// Import targets by the path asked for (see [`Evaluator::resolve_import`]).
+    resolved: HashMap<PathBuf, Option<PathBuf>>,
+    /// Canonical forms of the directories imports were found in.
+    canonical_dirs: HashMap<PathBuf, Option<PathBuf>>,
     /// Evaluated (weak head normal form) files by canonical path.
     imported: HashMap<PathBuf, Value>,
     /// Files whose top level is being evaluated, for cycle reports.
@@ -101,6 +159,8 @@ impl Evaluator {
         Evaluator {
             root,
             parsed: HashMap::new(),
+            resolved: HashMap::new(),
+            canonical_dirs: HashMap::new(),
             imported: HashMap::new(),
             importing: Vec::new(),
             base_env,
@@ -129,8 +189,7 @@ impl Evaluator {
     // ------------------------------------------------------------ files
 
     fn display_name(&self, path: &Path) -> String {
-        path.strip_prefix(&self.root)
-            .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
+        display_name(&self.root, path)
     }
 
     /// Reads and parses a file (cached). Reports every parse error.
@@ -147,49 +206,127 @@ impl Evaluator {
 
     /// `parse_file` for a path that is already canonical (imports).
     fn parse_canonical(&mut self, canon: PathBuf) -> EvalResult<ExprRef> {
-        if let Some(e) = self.parsed.get(&canon) {
-            return Ok(e.clone());
+        if let Some(r) = self.parsed.get(&canon) {
+            return r.clone();
         }
-        let bytes = fs::read(&canon).map_err(|e| {
-            vec![Diagnostic::error(
-                "file-not-found",
-                format!("cannot read {}: {e}", canon.display()),
-                None,
-            )]
-        })?;
-        let name = self.display_name(&canon);
-        let text = match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let valid = e.utf8_error().valid_up_to();
-                let bytes = e.into_bytes();
-                let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
-                let file = Arc::new(SourceFile {
-                    name,
-                    path: canon.clone(),
-                    text: prefix,
-                });
-                let span = Span {
-                    file,
-                    start: valid,
-                    end: valid,
-                };
-                return Err(vec![Diagnostic::error(
-                    "invalid-utf8",
-                    "file is not valid UTF-8",
-                    Some(span),
-                )
-                .with_note("Nix sources must be UTF-8; re-save the file as UTF-8")]);
+        let r = load_and_parse(&self.root, &canon);
+        self.parsed.insert(canon, r.clone());
+        r
+    }
+
+    /// The file an import of `path` reads (a directory means its
+    /// `default.nix`), canonical; `None` when it does not exist. Cached.
+    pub fn resolve_import(&mut self, path: &Path) -> Option<PathBuf> {
+        if let Some(c) = self.resolved.get(path) {
+            return c.clone();
+        }
+        let c = self.resolve_uncached(path);
+        if let Some(c) = &c {
+            self.resolved.insert(c.clone(), Some(c.clone()));
+        }
+        self.resolved.insert(path.to_path_buf(), c.clone());
+        c
+    }
+
+    fn resolve_uncached(&mut self, path: &Path) -> Option<PathBuf> {
+        let meta = fs::symlink_metadata(path).ok()?;
+        // A plain file: its canonical directory (cached) and its name, one
+        // system call instead of one per path component.
+        if meta.is_file() {
+            if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
+                if !dir.as_os_str().is_empty() {
+                    let dir = self
+                        .canonical_dirs
+                        .entry(dir.to_path_buf())
+                        .or_insert_with(|| fs::canonicalize(dir).ok())
+                        .clone();
+                    return dir.map(|d| d.join(name));
+                }
             }
+        }
+        let target = if path.is_dir() {
+            path.join("default.nix")
+        } else {
+            path.to_path_buf()
         };
-        let file = Arc::new(SourceFile {
-            name,
-            path: canon.clone(),
-            text,
+        fs::canonicalize(target).ok()
+    }
+
+    /// Whether the (canonical) file starts with `prefix`, from the parse
+    /// cache when the file was read already.
+    pub fn file_starts_with(&self, canon: &Path, prefix: &str) -> bool {
+        if let Some(Ok(e)) = self.parsed.get(canon) {
+            return e.span.file.text.starts_with(prefix);
+        }
+        let mut head = vec![0u8; prefix.len()];
+        fs::File::open(canon)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .is_ok_and(|()| head == prefix.as_bytes())
+    }
+
+    /// Reads and parses files that are about to be imported, on all cores.
+    /// Results (parse errors included) wait in the parse cache and are only
+    /// reported when a file is really imported; evaluation stays on this
+    /// thread. Small batches are left to the import itself.
+    pub fn prefetch(&mut self, paths: &[PathBuf]) {
+        // Asking the OS reads cgroup files: once per process is enough.
+        static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        if paths.len() < PREFETCH_MIN {
+            return;
+        }
+        let workers = *CORES
+            .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+        if workers < 2 {
+            return;
+        }
+        let mut todo = Vec::new();
+        let mut queued = std::collections::HashSet::new();
+        for p in paths {
+            let Some(c) = self.resolve_import(p) else {
+                continue;
+            };
+            if c.starts_with(&self.root)
+                && !self.parsed.contains_key(&c)
+                && queued.insert(c.clone())
+            {
+                todo.push(c);
+            }
+        }
+        if todo.len() < PREFETCH_MIN {
+            return;
+        }
+        let workers = workers.min(PREFETCH_MAX_WORKERS);
+        let chunk = todo.len().div_ceil(workers);
+        let root = &self.root;
+        let results: Vec<(PathBuf, EvalResult<ExprRef>)> = std::thread::scope(|scope| {
+            let mut chunks = todo.chunks(chunk);
+            let mine = chunks.next().unwrap_or_default();
+            let handles: Vec<_> = chunks
+                .filter_map(|part| {
+                    std::thread::Builder::new()
+                        .name("nix-parse".into())
+                        .stack_size(PARSE_THREAD_STACK)
+                        .spawn_scoped(scope, move || {
+                            part.iter()
+                                .map(|c| (c.clone(), load_and_parse(root, c)))
+                                .collect::<Vec<_>>()
+                        })
+                        .ok()
+                })
+                .collect();
+            let mut out: Vec<_> = mine
+                .iter()
+                .map(|c| (c.clone(), load_and_parse(root, c)))
+                .collect();
+            for h in handles {
+                // A worker that failed leaves its files to be parsed on import.
+                if let Ok(part) = h.join() {
+                    out.extend(part);
+                }
+            }
+            out
         });
-        let expr = syntax::parse(&file)?;
-        self.parsed.insert(canon, expr.clone());
-        Ok(expr)
+        self.parsed.extend(results);
     }
 
     /// Parses and evaluates an expression given as text, as if it were the
@@ -219,11 +356,12 @@ impl Evaluator {
         let mk_err = |code: &'static str, msg: String| -> Vec<Diagnostic> {
             vec![Diagnostic::error(code, msg, span.cloned())]
         };
-        let mut target = path.to_path_buf();
-        if target.is_dir() {
-            target = target.join("default.nix");
-        }
-        let Ok(canon) = fs::canonicalize(&target) else {
+        let Some(canon) = self.resolve_import(path) else {
+            let target = if path.is_dir() {
+                path.join("default.nix")
+            } else {
+                path.to_path_buf()
+            };
             return Err(mk_err(
                 "import-not-found",
                 format!("cannot import {}: no such file", self.display_name(&target)),
@@ -282,6 +420,24 @@ impl Evaluator {
         let v = self.apply(&f, builtins::lib_internals())?;
         self.lib = Some(v.clone());
         Ok(v)
+    }
+
+    /// The value of a thunk that is a path or string literal (or already
+    /// evaluated), without forcing it: the thunk keeps its span and state.
+    pub fn peek_literal(&mut self, t: &Thunk) -> Option<Value> {
+        let (e, env) = match &*t.0.borrow() {
+            ThunkState::Done(v) => return Some(v.clone()),
+            ThunkState::Pending(e, env) => match &e.kind {
+                ExprKind::Path(_, parts) | ExprKind::Str(parts)
+                    if parts.iter().all(|p| matches!(p, StrPart::Lit(_))) =>
+                {
+                    (e.clone(), env.clone())
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        self.eval(&e, &env).ok()
     }
 
     /// Forces a thunk to weak head normal form.
@@ -603,14 +759,19 @@ impl Evaluator {
     }
 
     fn inherit_thunk(&mut self, name: &str, outer: &Env, span: &Span) -> Thunk {
-        let var = Rc::new(Expr {
+        let var = std::sync::Arc::new(Expr {
             kind: ExprKind::Var(name.to_string()),
             span: span.clone(),
         });
         self.thunk_of(&var, outer)
     }
 
-    fn eval_attrs(&mut self, def: &Rc<AttrsDef>, env: &Env, span: &Span) -> EvalResult<Value> {
+    fn eval_attrs(
+        &mut self,
+        def: &std::sync::Arc<AttrsDef>,
+        env: &Env,
+        span: &Span,
+    ) -> EvalResult<Value> {
         let inner = if def.rec {
             Scope::vars(Some(env.clone()), HashMap::new())
         } else {

@@ -3,7 +3,6 @@
 //! evaluator never needs rowan and every value can say where it was defined.
 
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use rnix::ast::{self, AstToken, HasEntry, InterpolPart};
@@ -12,7 +11,7 @@ use rowan::ast::AstNode;
 
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
 
-pub type ExprRef = Rc<Expr>;
+pub type ExprRef = Arc<Expr>;
 
 /// A lowered expression with its source span.
 #[derive(Debug)]
@@ -81,17 +80,17 @@ pub enum ExprKind {
         expr: ExprRef,
         path: Vec<AttrName>,
     },
-    Attrs(Rc<AttrsDef>),
+    Attrs(Arc<AttrsDef>),
     List(Vec<ExprRef>),
     Let {
-        bindings: Rc<AttrsDef>,
+        bindings: Arc<AttrsDef>,
         body: ExprRef,
     },
     With {
         namespace: ExprRef,
         body: ExprRef,
     },
-    Lambda(Rc<Lambda>),
+    Lambda(Arc<Lambda>),
     Apply {
         func: ExprRef,
         arg: ExprRef,
@@ -416,8 +415,8 @@ impl AttrsBuilder {
                 BVal::Inherit => Binding::Inherit,
                 BVal::Nested(b, span) => {
                     let def = b.finish();
-                    Binding::Expr(Rc::new(Expr {
-                        kind: ExprKind::Attrs(Rc::new(def)),
+                    Binding::Expr(Arc::new(Expr {
+                        kind: ExprKind::Attrs(Arc::new(def)),
                         span,
                     }))
                 }
@@ -458,7 +457,7 @@ impl Lowerer {
 
     #[allow(clippy::unused_self)]
     fn mk(&self, kind: ExprKind, span: Span) -> ExprRef {
-        Rc::new(Expr { kind, span })
+        Arc::new(Expr { kind, span })
     }
 
     /// A placeholder for an expression that failed to lower; the error is
@@ -543,14 +542,14 @@ impl Lowerer {
             }
             E::AttrSet(a) => {
                 let b = self.attrs_builder(a, a.rec_token().is_some(), false);
-                ExprKind::Attrs(Rc::new(b.finish()))
+                ExprKind::Attrs(Arc::new(b.finish()))
             }
             E::List(l) => ExprKind::List(l.items().map(|i| self.expr(&i)).collect()),
             E::LetIn(l) => {
                 let b = self.attrs_builder(l, true, true);
                 let body = self.opt_expr(l.body(), span.clone());
                 ExprKind::Let {
-                    bindings: Rc::new(b.finish()),
+                    bindings: Arc::new(b.finish()),
                     body,
                 }
             }
@@ -570,7 +569,7 @@ impl Lowerer {
             E::Lambda(l) => {
                 let param = self.param(l.param(), &span);
                 let body = self.opt_expr(l.body(), span.clone());
-                ExprKind::Lambda(Rc::new(Lambda {
+                ExprKind::Lambda(Arc::new(Lambda {
                     param,
                     body,
                     span: span.clone(),

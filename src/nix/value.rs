@@ -263,7 +263,7 @@ impl Unknown {
 
 /// A user-defined function and the scope it closes over.
 pub struct Closure {
-    pub lambda: Rc<Lambda>,
+    pub lambda: std::sync::Arc<Lambda>,
     pub env: Env,
 }
 

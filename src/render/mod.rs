@@ -4,6 +4,7 @@
 //! auto-escape renders every value as a Nix literal (`escape.rs`); raw Nix
 //! needs the visible `|raw_nix` filter. Each template has one typed context.
 
+pub mod bench;
 pub mod escape;
 pub mod output;
 pub mod pipeline;

@@ -34,6 +34,16 @@ pub enum HostSelection {
 /// Discovers, plans and renders one host. Runs the evaluator on a thread
 /// with a large stack (deep but finite Nix code must not overflow).
 pub fn process_host(flake_dir: &Path, host: &str, generated: &[PathBuf]) -> HostOutput {
+    run_host(flake_dir, host, generated, true)
+}
+
+/// Discovers and plans one host without rendering its module (what
+/// `atelier-gen plan` needs); `module` is `None`.
+pub fn plan_host(flake_dir: &Path, host: &str, generated: &[PathBuf]) -> HostOutput {
+    run_host(flake_dir, host, generated, false)
+}
+
+fn run_host(flake_dir: &Path, host: &str, generated: &[PathBuf], render: bool) -> HostOutput {
     let flake_dir = flake_dir.to_path_buf();
     let host = host.to_owned();
     let generated = generated.to_vec();
@@ -52,7 +62,11 @@ pub fn process_host(flake_dir: &Path, host: &str, generated: &[PathBuf]) -> Host
         diagnostics.extend(outcome.diagnostics);
         let discovery_failed = diagnostics.iter().any(Diagnostic::is_error);
         let plan = outcome.plan.filter(|_| !discovery_failed);
-        let module = match plan.as_ref().map(super::render_host_module) {
+        let module = match plan
+            .as_ref()
+            .filter(|_| render)
+            .map(super::render_host_module)
+        {
             Some(Ok(m)) => Some(m),
             Some(Err(e)) => {
                 diagnostics.push(Diagnostic::error(

@@ -1,0 +1,251 @@
+//! `atelier-bench plan`: `atelier-gen plan` on a synthetic flake of 1,000
+//! services in 1,000 files, against `nix-instantiate --eval --strict`
+//! computing the same data paths from the same sources in the same run (a
+//! small pure-Nix collector that skips the NixOS module system, so a lower
+//! bound for Nix). Both are whole processes, timed alternately so that both
+//! see the same machine; the medians and their ratio are printed, then where
+//! atelier-gen's time goes (measured in this process).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+
+/// Writes the synthetic flake (host `bench`) and `collect.nix`, the same
+/// collection in plain Nix.
+pub fn write_flake(dir: &Path, n: usize) {
+    std::fs::create_dir_all(dir.join("services")).unwrap();
+    let mut imports = String::new();
+    for i in 0..n {
+        let svc = format!(
+            r#"{{ atelier, ... }}:
+{{
+  imports = [
+    (atelier.lib.mkService {{
+      name = "s{i}";
+      extraConfig = cfg: {{
+        atelier.services.s{i}.data = {{
+          sqlite = "${{cfg.dataDir}}/db.sqlite";
+          files = [ "${{cfg.dataDir}}/files" "${{cfg.dataDir}}/media" ];
+          exclude = [ "*.tmp" ];
+        }};
+      }};
+    }})
+  ];
+  atelier.services.s{i}.enable = true;
+}}
+"#
+        );
+        std::fs::write(dir.join(format!("services/s{i}.nix")), svc).unwrap();
+        let _ = write!(imports, " ./services/s{i}.nix");
+    }
+    std::fs::write(
+        dir.join("host.nix"),
+        format!(
+            "{{ ... }}: {{\n  imports = [{imports} ];\n  atelier.backup = {{ enable = true; repositories.default = {{ repository = \"/srv/restic\"; passwordFile = \"/run/keys/restic\"; }}; }};\n}}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("flake.nix"),
+        r#"{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+  inputs.atelier.url = "github:example/atelier";
+  outputs = { nixpkgs, atelier, ... }: {
+    nixosConfigurations.bench = nixpkgs.lib.nixosSystem {
+      specialArgs = { inherit atelier; };
+      modules = [ atelier.nixosModules.default ./host.nix ];
+    };
+  };
+}
+"#,
+    )
+    .unwrap();
+    // The same collection in plain Nix: import every file, call extraConfig
+    // with the default cfg, and collect the data paths.
+    std::fs::write(
+        dir.join("collect.nix"),
+        format!(
+            r#"let
+  atelier = {{ lib.mkService = args: {{ inherit args; }}; }};
+  files = builtins.genList (i: ./services + "/s${{toString i}}.nix") {n};
+  service = f:
+    let
+      m = import f {{ inherit atelier; }};
+      s = (builtins.head m.imports).args;
+      cfg = {{ dataDir = "/var/lib/${{s.name}}"; user = s.name; group = s.name; }};
+      d = (s.extraConfig cfg).atelier.services.${{s.name}}.data;
+    in {{ name = s.name; value = {{ sqlite = [ d.sqlite ]; inherit (d) files; }}; }};
+in builtins.listToAttrs (map service files)
+"#
+        ),
+    )
+    .unwrap();
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// `atelier-gen` next to this program (both are built by
+/// `cargo build --release --bins`).
+fn atelier_gen() -> Result<PathBuf> {
+    let me = std::env::current_exe().context("locating atelier-bench")?;
+    let gen = me.with_file_name("atelier-gen");
+    ensure!(
+        gen.exists(),
+        "{} is missing; build both with `cargo build --release --bins`",
+        gen.display()
+    );
+    Ok(gen)
+}
+
+/// Arguments: `[--services N] [--runs N]`.
+pub fn main(args: &[String]) -> Result<()> {
+    let mut n = 1000usize;
+    let mut runs = 9usize;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let v = it.next().with_context(|| format!("{a} needs a value"))?;
+        match a.as_str() {
+            "--services" => n = v.parse().context("--services is a number")?,
+            "--runs" => runs = v.parse().context("--runs is a number")?,
+            other => bail!("unknown option {other}"),
+        }
+    }
+    ensure!(n > 0 && runs > 0, "--services and --runs must be positive");
+    let gen = atelier_gen()?;
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path();
+    write_flake(dir, n);
+
+    // Whole processes, alternately.
+    let mut ours = Vec::new();
+    let mut nix = Vec::new();
+    let mut plan_json = serde_json::Value::Null;
+    let mut nix_json = serde_json::Value::Null;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let out = Command::new(&gen)
+            .args(["plan", "--json", "--host", "bench"])
+            .arg(dir)
+            .output()
+            .context("running atelier-gen")?;
+        ours.push(t.elapsed());
+        ensure!(
+            out.status.success(),
+            "atelier-gen plan failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        plan_json = serde_json::from_slice(&out.stdout).context("atelier-gen plan --json")?;
+
+        let t = Instant::now();
+        let out = Command::new("nix-instantiate")
+            .args(["--eval", "--strict", "--json"])
+            .arg(dir.join("collect.nix"))
+            .output()
+            .context("running nix-instantiate (install nix-bin)")?;
+        nix.push(t.elapsed());
+        ensure!(
+            out.status.success(),
+            "nix-instantiate failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        nix_json = serde_json::from_slice(&out.stdout)?;
+    }
+    // Both computed the same data paths.
+    let services = plan_json["services"]
+        .as_object()
+        .context("plan has no services")?;
+    ensure!(
+        services.len() == n,
+        "plan has {} services, not {n}",
+        services.len()
+    );
+    for (name, svc) in services {
+        ensure!(
+            nix_json[name]["sqlite"] == svc["sqlite"] && nix_json[name]["files"] == svc["files"],
+            "atelier-gen and nix-instantiate disagree on {name}"
+        );
+    }
+
+    // Where atelier-gen's time goes, in this process.
+    let phases = phases(dir, n, runs)?;
+
+    let (a, b) = (median(ours), median(nix));
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    println!("services:                          {n} in {n} files ({threads} cores)");
+    println!(
+        "atelier-gen plan --json:           {:.1} ms (process, median of {runs})",
+        ms(a)
+    );
+    println!(
+        "nix-instantiate --eval --strict:   {:.1} ms (process, median of {runs})",
+        ms(b)
+    );
+    println!(
+        "ratio nix-instantiate / atelier-gen plan: {:.2}x",
+        b.as_secs_f64() / a.as_secs_f64()
+    );
+    println!(
+        "in process (median of {runs}): discover {:.1} ms (of which reading and parsing {:.1} ms), plan {:.1} ms; rendering the module (generate only) {:.1} ms",
+        ms(phases.discover),
+        ms(phases.read),
+        ms(phases.plan),
+        ms(phases.render)
+    );
+    Ok(())
+}
+
+struct Phases {
+    discover: Duration,
+    read: Duration,
+    plan: Duration,
+    render: Duration,
+}
+
+fn phases(dir: &Path, n: usize, runs: usize) -> Result<Phases> {
+    let dir = dir.to_path_buf();
+    crate::nix::with_large_stack(move || {
+        let generated = [dir.join("generated/bench.nix")];
+        let (mut disc, mut read, mut plans, mut render) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let t = Instant::now();
+            let found = crate::discover::discover_host(&dir, "bench", &generated);
+            disc.push(t.elapsed());
+            let decl = found.host.context("discovery found no host")?;
+            let t = Instant::now();
+            let plan = crate::plan::build(&decl).plan.context("no plan")?;
+            plans.push(t.elapsed());
+            let t = Instant::now();
+            crate::render::render_host_module(&plan)?;
+            render.push(t.elapsed());
+            // Reading and parsing alone, as discovery does it.
+            let files: Vec<PathBuf> = (0..n)
+                .map(|i| dir.join(format!("services/s{i}.nix")))
+                .collect();
+            let t = Instant::now();
+            let mut ev = crate::nix::Evaluator::new(&dir);
+            ev.prefetch(&files);
+            for f in &files {
+                ev.parse_file(f)
+                    .map_err(|_| anyhow::anyhow!("{} does not parse", f.display()))?;
+            }
+            read.push(t.elapsed());
+        }
+        Ok(Phases {
+            discover: median(disc),
+            read: median(read),
+            plan: median(plans),
+            render: median(render),
+        })
+    })
+}
