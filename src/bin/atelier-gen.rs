@@ -290,17 +290,21 @@ fn plan(args: &PlanArgs, format: OutputFormat) -> u8 {
             }
         },
     };
-    if let Err(d) =
-        pipeline::select_hosts(&args.flake_dir, &HostSelection::Only(vec![host.clone()]))
-    {
-        print_diagnostics(&d, format);
-        return 1;
-    }
     let generated = vec![pipeline::module_path(
         &args.flake_dir.join("generated"),
         &host,
     )];
     let o = pipeline::plan_host(&args.flake_dir, &host, &generated);
+    // An unknown host: say which hosts there are (reading the flake again
+    // only in that case keeps the common path to one evaluation).
+    if o.diagnostics.iter().any(|d| d.code == "unknown-host") {
+        if let Err(d) =
+            pipeline::select_hosts(&args.flake_dir, &HostSelection::Only(vec![host.clone()]))
+        {
+            print_diagnostics(&d, format);
+            return 1;
+        }
+    }
     print_diagnostics(&o.diagnostics, format);
     let failed = o.has_errors();
     let Some(plan) = o.plan.filter(|_| !failed) else {
