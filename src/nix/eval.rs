@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use super::builtins;
+use super::prefetch;
 use super::syntax::{
     self, AttrName, AttrsDef, BinOp, Binding, Expr, ExprKind, ExprRef, Param, PathKind, StrPart,
 };
@@ -77,9 +78,6 @@ pub(crate) fn type_err<T>(expected: &str, got: &Value, span: &Span) -> EvalResul
 /// Files in one [`Evaluator::prefetch`] batch below which parsing stays lazy.
 const PREFETCH_MIN: usize = 8;
 const PREFETCH_MAX_WORKERS: usize = 8;
-/// Stack of a parsing thread: enough that `syntax::parse` never needs to
-/// grow it (only touched pages are ever allocated).
-const PARSE_THREAD_STACK: usize = 256 * 1024 * 1024;
 
 fn display_name(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)
@@ -136,6 +134,8 @@ pub struct Evaluator {
     parsed: HashMap<PathBuf, EvalResult<ExprRef>>,
     /// Import targets by the path asked for (see [`Evaluator::resolve_import`]).
     resolved: HashMap<PathBuf, Option<PathBuf>>,
+    /// Files being parsed in the background ([`Evaluator::prefetch`]).
+    pending: HashMap<PathBuf, (Rc<prefetch::Batch>, usize)>,
     /// Canonical forms of the directories imports were found in.
     canonical_dirs: HashMap<PathBuf, Option<PathBuf>>,
     /// Evaluated (weak head normal form) files by canonical path.
@@ -161,6 +161,7 @@ impl Evaluator {
             parsed: HashMap::new(),
             resolved: HashMap::new(),
             canonical_dirs: HashMap::new(),
+            pending: HashMap::new(),
             imported: HashMap::new(),
             importing: Vec::new(),
             base_env,
@@ -209,7 +210,10 @@ impl Evaluator {
         if let Some(r) = self.parsed.get(&canon) {
             return r.clone();
         }
-        let r = load_and_parse(&self.root, &canon);
+        let r = match self.pending.remove(&canon) {
+            Some((batch, i)) => batch.take(i),
+            None => load_and_parse(&self.root, &canon),
+        };
         self.parsed.insert(canon, r.clone());
         r
     }
@@ -254,7 +258,11 @@ impl Evaluator {
 
     /// Whether the (canonical) file starts with `prefix`, from the parse
     /// cache when the file was read already.
-    pub fn file_starts_with(&self, canon: &Path, prefix: &str) -> bool {
+    pub fn file_starts_with(&mut self, canon: &Path, prefix: &str) -> bool {
+        if self.pending.contains_key(canon) {
+            // Its parse is on its way, and the import needs it next anyway.
+            let _ = self.parse_canonical(canon.to_path_buf());
+        }
         if let Some(Ok(e)) = self.parsed.get(canon) {
             return e.span.file.text.starts_with(prefix);
         }
@@ -264,19 +272,21 @@ impl Evaluator {
             .is_ok_and(|()| head == prefix.as_bytes())
     }
 
-    /// Reads and parses files that are about to be imported, on all cores.
-    /// Results (parse errors included) wait in the parse cache and are only
-    /// reported when a file is really imported; evaluation stays on this
-    /// thread. Small batches are left to the import itself.
+    /// Starts reading and parsing, on the other cores, files that are
+    /// about to be imported, in the order given; evaluation goes on here
+    /// meanwhile (and helps when it gets ahead). Results, parse errors
+    /// included, are only used, and reported, when a file is imported.
+    /// Small batches are left to the import itself.
     pub fn prefetch(&mut self, paths: &[PathBuf]) {
         // Asking the OS reads cgroup files: once per process is enough.
         static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
         if paths.len() < PREFETCH_MIN {
             return;
         }
-        let workers = *CORES
-            .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
-        if workers < 2 {
+        let cores = *CORES.get_or_init(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+        });
+        if cores < 2 {
             return;
         }
         let mut todo = Vec::new();
@@ -287,6 +297,7 @@ impl Evaluator {
             };
             if c.starts_with(&self.root)
                 && !self.parsed.contains_key(&c)
+                && !self.pending.contains_key(&c)
                 && queued.insert(c.clone())
             {
                 todo.push(c);
@@ -295,38 +306,16 @@ impl Evaluator {
         if todo.len() < PREFETCH_MIN {
             return;
         }
-        let workers = workers.min(PREFETCH_MAX_WORKERS);
-        let chunk = todo.len().div_ceil(workers);
-        let root = &self.root;
-        let results: Vec<(PathBuf, EvalResult<ExprRef>)> = std::thread::scope(|scope| {
-            let mut chunks = todo.chunks(chunk);
-            let mine = chunks.next().unwrap_or_default();
-            let handles: Vec<_> = chunks
-                .filter_map(|part| {
-                    std::thread::Builder::new()
-                        .name("nix-parse".into())
-                        .stack_size(PARSE_THREAD_STACK)
-                        .spawn_scoped(scope, move || {
-                            part.iter()
-                                .map(|c| (c.clone(), load_and_parse(root, c)))
-                                .collect::<Vec<_>>()
-                        })
-                        .ok()
-                })
-                .collect();
-            let mut out: Vec<_> = mine
-                .iter()
-                .map(|c| (c.clone(), load_and_parse(root, c)))
-                .collect();
-            for h in handles {
-                // A worker that failed leaves its files to be parsed on import.
-                if let Ok(part) = h.join() {
-                    out.extend(part);
-                }
-            }
-            out
-        });
-        self.parsed.extend(results);
+        let workers = (cores - 1).min(PREFETCH_MAX_WORKERS);
+        let batch = Rc::new(prefetch::Batch::start(
+            &self.root,
+            todo,
+            workers,
+            load_and_parse,
+        ));
+        for (i, c) in batch.files().iter().enumerate() {
+            self.pending.insert(c.clone(), (Rc::clone(&batch), i));
+        }
     }
 
     /// Parses and evaluates an expression given as text, as if it were the

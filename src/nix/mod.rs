@@ -40,6 +40,7 @@ mod builtins;
 pub mod cli;
 mod eval;
 mod json;
+mod prefetch;
 pub mod syntax;
 mod value;
 

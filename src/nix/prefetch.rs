@@ -1,0 +1,158 @@
+//! Reading and parsing files in the background while the evaluator works.
+//!
+//! A batch is a list of canonical paths (the literal entries of a module
+//! list, in the order the walk will import them). Worker threads claim files
+//! from the front of the batch and parse them; when the evaluator needs a
+//! file, it takes the result if it is there, parses the file itself if no
+//! worker has claimed it yet, and otherwise helps with the next unclaimed
+//! file until the one it waits for is done. So every core is busy, the
+//! evaluator never waits while there is parsing left to do, and results are
+//! the same as parsing on demand (a parse error is reported when, and only
+//! when, the file is imported).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+
+use super::eval::EvalResult;
+use super::syntax::ExprRef;
+
+/// Stack of a parsing thread: enough that `syntax::parse` never needs to
+/// grow it (only touched pages are ever allocated).
+const PARSE_THREAD_STACK: usize = 256 * 1024 * 1024;
+
+type Parse = fn(&Path, &Path) -> EvalResult<ExprRef>;
+
+struct Shared {
+    root: PathBuf,
+    files: Vec<PathBuf>,
+    parse: Parse,
+    /// Whether someone (a worker or the evaluator) has taken file i.
+    claimed: Vec<AtomicBool>,
+    /// Where claiming in order resumes.
+    cursor: AtomicUsize,
+    /// `None`: the worker parsing it panicked; the evaluator parses it again
+    /// itself (and meets the same panic where it would have without us).
+    results: Vec<OnceLock<Option<EvalResult<ExprRef>>>>,
+    /// Set when the evaluator is gone: workers stop after their file.
+    cancelled: AtomicBool,
+    /// Signalled after every result.
+    done: Mutex<()>,
+    signal: Condvar,
+}
+
+impl Shared {
+    /// Claims the next unclaimed file in order.
+    fn claim_next(&self) -> Option<usize> {
+        loop {
+            let i = self.cursor.fetch_add(1, Ordering::Relaxed);
+            if i >= self.files.len() {
+                return None;
+            }
+            if !self.claimed[i].swap(true, Ordering::AcqRel) {
+                return Some(i);
+            }
+        }
+    }
+
+    fn run(&self, i: usize) {
+        let r = (self.parse)(&self.root, &self.files[i]);
+        self.publish(i, Some(r));
+    }
+
+    /// `run` on a worker thread: a panic is handed back, not lost.
+    fn run_caught(&self, i: usize) {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            (self.parse)(&self.root, &self.files[i])
+        }));
+        self.publish(i, r.ok());
+    }
+
+    fn publish(&self, i: usize, r: Option<EvalResult<ExprRef>>) {
+        let _ = self.results[i].set(r);
+        let _guard = self.done.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.signal.notify_all();
+    }
+}
+
+/// A batch being parsed; dropping it stops the workers after their current
+/// file.
+pub(crate) struct Batch(Arc<Shared>);
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        self.0.cancelled.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Batch {
+    /// Starts `workers` threads parsing `files` (canonical paths) with
+    /// `parse`. Fewer threads start if the system refuses some; with none,
+    /// the evaluator parses everything itself through [`Batch::take`].
+    pub(crate) fn start(root: &Path, files: Vec<PathBuf>, workers: usize, parse: Parse) -> Self {
+        let n = files.len();
+        let shared = Arc::new(Shared {
+            root: root.to_path_buf(),
+            files,
+            parse,
+            claimed: (0..n).map(|_| AtomicBool::new(false)).collect(),
+            cursor: AtomicUsize::new(0),
+            results: (0..n).map(|_| OnceLock::new()).collect(),
+            cancelled: AtomicBool::new(false),
+            done: Mutex::new(()),
+            signal: Condvar::new(),
+        });
+        for _ in 0..workers {
+            let s = Arc::clone(&shared);
+            let spawned = std::thread::Builder::new()
+                .name("nix-parse".into())
+                .stack_size(PARSE_THREAD_STACK)
+                .spawn(move || {
+                    while !s.cancelled.load(Ordering::Relaxed) {
+                        match s.claim_next() {
+                            Some(i) => s.run_caught(i),
+                            None => break,
+                        }
+                    }
+                });
+            if spawned.is_err() {
+                break;
+            }
+        }
+        Batch(shared)
+    }
+
+    pub(crate) fn files(&self) -> &[PathBuf] {
+        &self.0.files
+    }
+
+    /// The parse of file `i`: parsed here if nobody has started it, else
+    /// waited for while helping with the rest of the batch.
+    pub(crate) fn take(&self, i: usize) -> EvalResult<ExprRef> {
+        let s = &self.0;
+        if !s.claimed[i].swap(true, Ordering::AcqRel) {
+            s.run(i);
+        }
+        loop {
+            match s.results[i].get() {
+                Some(Some(r)) => return r.clone(),
+                Some(None) => return (s.parse)(&s.root, &s.files[i]),
+                None => {}
+            }
+            if let Some(j) = s.claim_next() {
+                s.run(j);
+                continue;
+            }
+            let guard = s.done.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if s.results[i].get().is_none() {
+                // Re-checked under the lock that `run` signals under, so
+                // the wake-up cannot be missed.
+                drop(
+                    s.signal
+                        .wait(guard)
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                );
+            }
+        }
+    }
+}
