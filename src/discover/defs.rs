@@ -4,7 +4,8 @@
 //! span and, when its `mkIf` condition is not known statically, that
 //! condition. Nothing outside `atelier` is forced.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use crate::diagnostic::{Diagnostic, Span};
@@ -66,9 +67,20 @@ pub const MANUAL_KEYS: &[&str] = &[
 const SCHEDULE_KEYS: &[&str] = &["schedule", "randomizedDelay"];
 pub const POSTGRES_KEYS: &[&str] = &["host", "port", "runAs"];
 
-fn kind(path: &[String], data_keys: &'static [&'static str]) -> Kind {
-    let p: Vec<&str> = path.iter().map(String::as_str).collect();
-    match p.as_slice() {
+/// Longest fixed-length pattern in `kind` is 6 components; 7 decide.
+const KIND_DEPTH: usize = 7;
+
+fn kind(path: &KeyPath) -> Kind {
+    let data_keys = path.data_keys;
+    // Only the first `KIND_DEPTH` components matter: every longer pattern
+    // ends in `..`, so a path cut there matches the same arm.
+    let mut parts = [""; KIND_DEPTH];
+    let mut n = 0;
+    for (slot, c) in parts.iter_mut().zip(path.iter()) {
+        *slot = c;
+        n += 1;
+    }
+    match &parts[..n] {
         []
         | ["atelier"]
         | ["atelier", "services" | "backup"]
@@ -92,66 +104,318 @@ fn kind(path: &[String], data_keys: &'static [&'static str]) -> Kind {
     }
 }
 
+/// The option path being walked: its components in one buffer, joined
+/// with `.` (what diagnostics print), so that descending allocates nothing,
+/// and the schema's kind of each prefix, computed once.
+struct KeyPath {
+    joined: String,
+    /// `(start, end)` of each component in `joined`.
+    parts: Vec<(usize, usize)>,
+    data_keys: &'static [&'static str],
+    /// `kinds[i]` = the kind of the first `i` components.
+    kinds: Vec<Kind>,
+}
+
+impl KeyPath {
+    fn new(data_keys: &'static [&'static str]) -> Self {
+        let mut path = KeyPath {
+            joined: String::with_capacity(64),
+            parts: Vec::with_capacity(8),
+            data_keys,
+            kinds: Vec::with_capacity(9),
+        };
+        let root = kind(&path);
+        path.kinds.push(root);
+        path
+    }
+
+    fn push(&mut self, key: &str) {
+        if !self.parts.is_empty() {
+            self.joined.push('.');
+        }
+        let start = self.joined.len();
+        self.joined.push_str(key);
+        self.parts.push((start, self.joined.len()));
+        let k = kind(self);
+        self.kinds.push(k);
+    }
+
+    fn pop(&mut self) {
+        if let Some((start, _)) = self.parts.pop() {
+            self.joined.truncate(start.saturating_sub(1));
+            self.kinds.pop();
+        }
+    }
+
+    /// The schema's kind of this path.
+    fn kind(&self) -> Kind {
+        *self.kinds.last().expect("the root has a kind")
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().map(|&(s, e)| &self.joined[s..e])
+    }
+
+    /// `a.b.c`.
+    fn joined(&self) -> String {
+        self.joined.clone()
+    }
+}
+
+/// FNV-1a: option names are short and come from the user's own files, so
+/// a fast hash beats `SipHash` (and a sorted map's string comparisons).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The definitions of one option path and the paths below it.
+#[derive(Default, Clone)]
+struct Node {
+    defs: Vec<Def>,
+    /// Only paths that have a definition at or below them get a node.
+    /// Unordered: whatever lists them sorts them by name.
+    children: HashMap<String, Node, BuildHasherDefault<Fnv>>,
+}
+
+impl Node {
+    fn get(&self, path: &[&str]) -> Option<&Node> {
+        let mut n = self;
+        for k in path {
+            n = n.children.get(*k)?;
+        }
+        Some(n)
+    }
+
+    /// The children, sorted by name.
+    fn sorted_children(&self) -> Vec<(&str, &Node)> {
+        let mut out: Vec<(&str, &Node)> =
+            self.children.iter().map(|(k, n)| (k.as_str(), n)).collect();
+        out.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+
+    fn merge(&mut self, other: Node) {
+        self.defs.extend(other.defs);
+        for (k, child) in other.children {
+            match self.children.get_mut(&k) {
+                Some(mine) => mine.merge(child),
+                None => {
+                    self.children.insert(k, child);
+                }
+            }
+        }
+    }
+}
+
 /// Every definition under `atelier`, by option path.
 #[derive(Default, Clone)]
 pub struct Defs {
-    pub map: BTreeMap<Vec<String>, Vec<Def>>,
+    root: Node,
     pub unknown_keys: Vec<UnknownKey>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Defs {
     pub fn extend(&mut self, other: Defs) {
-        for (k, v) in other.map {
-            self.map.entry(k).or_default().extend(v);
-        }
+        self.root.merge(other.root);
         self.unknown_keys.extend(other.unknown_keys);
         self.diagnostics.extend(other.diagnostics);
     }
 
-    /// The definitions that win (lowest priority number), in module order.
-    pub fn winning(&self, path: &[&str]) -> Vec<&Def> {
-        let key: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
-        let Some(defs) = self.map.get(&key) else {
-            return Vec::new();
-        };
-        let best = defs
-            .iter()
-            .map(|d| d.priority)
-            .min()
-            .unwrap_or(DEFAULT_PRIORITY);
-        defs.iter().filter(|d| d.priority == best).collect()
+    fn push(&mut self, path: &KeyPath, def: Def) {
+        let mut n = &mut self.root;
+        for k in path.iter() {
+            if !n.children.contains_key(k) {
+                n.children.insert(k.to_owned(), Node::default());
+            }
+            n = n.children.get_mut(k).expect("inserted above");
+        }
+        n.defs.push(def);
     }
 
-    /// Definitions at or below `path`, in key order (a range query: keys
-    /// with `path` as prefix sort right after `path` itself).
-    fn below<'a>(
-        &'a self,
-        path: &'a [&str],
-    ) -> impl Iterator<Item = (&'a Vec<String>, &'a Vec<Def>)> + 'a {
-        let start: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
-        self.map.range(start..).take_while(move |(k, _)| {
-            k.len() >= path.len() && k.iter().zip(path).all(|(a, b)| a == b)
-        })
+    /// Read access to these definitions alone.
+    pub fn view(&self) -> DefsView<'_> {
+        DefsView {
+            base: self,
+            extra: None,
+            scope: None,
+        }
+    }
+
+    /// Read access to these definitions followed by `extra`'s, as if
+    /// `extra` had been merged in with [`Defs::extend`] (without copying).
+    pub fn view_with<'a>(&'a self, extra: &'a Defs) -> DefsView<'a> {
+        DefsView {
+            base: self,
+            extra: Some(extra),
+            scope: None,
+        }
+    }
+
+    /// The definitions that win (lowest priority number), in module order.
+    pub fn winning(&self, path: &[&str]) -> Vec<&Def> {
+        self.view().winning(path)
     }
 
     /// The names directly below `path` that have definitions.
     pub fn children(&self, path: &[&str]) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .below(path)
-            .filter(|(k, _)| k.len() > path.len())
-            .map(|(k, _)| k[path.len()].clone())
-            .collect();
-        out.dedup();
-        out
+        self.view().children(path)
     }
 
     /// The first span of any definition at or below `path`.
     pub fn first_span(&self, path: &[&str]) -> Option<Span> {
-        self.below(path)
-            .flat_map(|(_, v)| v.iter())
-            .find_map(|d| d.span.clone())
+        self.view().first_span(path)
     }
+}
+
+/// The definitions of a host, optionally with those of one more module set
+/// (a disabled service's `extraConfig`) after them. Lookups take borrowed
+/// paths and allocate nothing but their results.
+#[derive(Clone, Copy)]
+pub struct DefsView<'a> {
+    base: &'a Defs,
+    extra: Option<&'a Defs>,
+    scope: Option<Scope<'a>>,
+}
+
+/// A path most lookups start with, and its nodes, found once.
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    prefix: &'a [&'a str],
+    base: Option<&'a Node>,
+    extra: Option<&'a Node>,
+}
+
+impl<'a> DefsView<'a> {
+    /// The same view, faster for paths that start with `prefix` (e.g. one
+    /// service's data block).
+    #[must_use]
+    pub fn scoped(self, prefix: &'a [&'a str]) -> Self {
+        let (base, extra) = self.nodes(prefix);
+        DefsView {
+            scope: Some(Scope {
+                prefix,
+                base,
+                extra,
+            }),
+            ..self
+        }
+    }
+
+    fn nodes(&self, path: &[&str]) -> (Option<&'a Node>, Option<&'a Node>) {
+        if let Some(s) = &self.scope {
+            // The shapes build their paths from the scope's own strings:
+            // compare addresses before bytes.
+            let same = |a: &&str, b: &&str| {
+                a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
+            };
+            if path.len() >= s.prefix.len() && path.iter().zip(s.prefix).all(|(a, b)| same(a, b)) {
+                let rest = &path[s.prefix.len()..];
+                return (
+                    s.base.and_then(|n| n.get(rest)),
+                    s.extra.and_then(|n| n.get(rest)),
+                );
+            }
+        }
+        (
+            self.base.root.get(path),
+            self.extra.and_then(|e| e.root.get(path)),
+        )
+    }
+
+    /// Every definition of `path`, in module order.
+    fn at(&self, path: &[&str]) -> impl Iterator<Item = &'a Def> + Clone {
+        let (a, b) = self.nodes(path);
+        let a: &'a [Def] = a.map_or(&[], |n| n.defs.as_slice());
+        let b: &'a [Def] = b.map_or(&[], |n| n.defs.as_slice());
+        a.iter().chain(b)
+    }
+
+    /// Whether `path` itself has a definition.
+    pub fn is_defined(&self, path: &[&str]) -> bool {
+        self.at(path).next().is_some()
+    }
+
+    /// The definitions that win (lowest priority number), in module order.
+    pub fn winning(&self, path: &[&str]) -> Vec<&'a Def> {
+        let all = self.at(path);
+        let Some(best) = all.clone().map(|d| d.priority).min() else {
+            return Vec::new();
+        };
+        all.filter(|d| d.priority == best).collect()
+    }
+
+    /// The last winning definition (what a scalar option takes).
+    pub fn last_winning(&self, path: &[&str]) -> Option<&'a Def> {
+        let all = self.at(path);
+        let best = all.clone().map(|d| d.priority).min()?;
+        all.filter(|d| d.priority == best).last()
+    }
+
+    /// The names directly below `path` that have definitions, sorted.
+    pub fn children(&self, path: &[&str]) -> Vec<String> {
+        let (a, b) = self.nodes(path);
+        merged_children(a, b)
+            .map(|(k, _, _)| k.to_owned())
+            .collect()
+    }
+
+    /// The first span of any definition at or below `path`, in path order
+    /// (a path before the paths below it, those sorted by name).
+    pub fn first_span(&self, path: &[&str]) -> Option<Span> {
+        let (a, b) = self.nodes(path);
+        first_span_in(a, b)
+    }
+}
+
+/// The children of `a` and `b` by name, in name order, each with its node
+/// in either.
+fn merged_children<'a>(
+    a: Option<&'a Node>,
+    b: Option<&'a Node>,
+) -> impl Iterator<Item = (&'a str, Option<&'a Node>, Option<&'a Node>)> {
+    let sorted = |n: Option<&'a Node>| n.map(Node::sorted_children).unwrap_or_default();
+    let mut a = sorted(a).into_iter().peekable();
+    let mut b = sorted(b).into_iter().peekable();
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (None, None) => None,
+        (Some(_), None) => a.next().map(|(k, n)| (k, Some(n), None)),
+        (None, Some(_)) => b.next().map(|(k, n)| (k, None, Some(n))),
+        (Some((ka, _)), Some((kb, _))) => match ka.cmp(kb) {
+            std::cmp::Ordering::Less => a.next().map(|(k, n)| (k, Some(n), None)),
+            std::cmp::Ordering::Greater => b.next().map(|(k, n)| (k, None, Some(n))),
+            std::cmp::Ordering::Equal => {
+                let (k, na) = a.next()?;
+                let (_, nb) = b.next()?;
+                Some((k, Some(na), Some(nb)))
+            }
+        },
+    })
+}
+
+fn first_span_in(a: Option<&Node>, b: Option<&Node>) -> Option<Span> {
+    let own = a
+        .into_iter()
+        .chain(b)
+        .flat_map(|n| n.defs.iter())
+        .find_map(|d| d.span.clone());
+    own.or_else(|| merged_children(a, b).find_map(|(_, ca, cb)| first_span_in(ca, cb)))
 }
 
 /// Walks one module's config value.
@@ -162,7 +426,7 @@ pub fn collect(
     data_keys: &'static [&'static str],
     defs: &mut Defs,
 ) {
-    let mut path = Vec::new();
+    let mut path = KeyPath::new(data_keys);
     walk(
         ev,
         value.clone(),
@@ -170,7 +434,6 @@ pub fn collect(
         &mut path,
         DEFAULT_PRIORITY,
         None,
-        data_keys,
         defs,
     );
 }
@@ -195,13 +458,12 @@ fn walk(
     ev: &mut Evaluator,
     value: Value,
     span: Option<Span>,
-    path: &mut Vec<String>,
+    path: &mut KeyPath,
     priority: i64,
     cond: Option<Rc<Unknown>>,
-    data_keys: &'static [&'static str],
     defs: &mut Defs,
 ) {
-    let k = kind(path, data_keys);
+    let k = path.kind();
     if k == Kind::Ignore {
         return;
     }
@@ -221,11 +483,11 @@ fn walk(
                 };
                 match c {
                     Value::Bool(true) => {
-                        walk(ev, content, span, path, priority, cond, data_keys, defs);
+                        walk(ev, content, span, path, priority, cond, defs);
                     }
                     Value::Bool(false) => {}
                     Value::Unknown(u) => {
-                        walk(ev, content, span, path, priority, Some(u), data_keys, defs);
+                        walk(ev, content, span, path, priority, Some(u), defs);
                     }
                     other => defs.diagnostics.push(Diagnostic::error(
                         "type-error",
@@ -245,7 +507,7 @@ fn walk(
                 for t in items.iter() {
                     let s = t.span().or_else(|| span.clone());
                     if let Some(v) = force_entry(ev, t, defs) {
-                        walk(ev, v, s, path, priority, cond.clone(), data_keys, defs);
+                        walk(ev, v, s, path, priority, cond.clone(), defs);
                     }
                 }
                 return;
@@ -256,13 +518,13 @@ fn walk(
                     _ => priority,
                 };
                 if let Some(content) = field(ev, defs, "content") {
-                    walk(ev, content, span, path, p, cond, data_keys, defs);
+                    walk(ev, content, span, path, p, cond, defs);
                 }
                 return;
             }
             "order" => {
                 if let Some(content) = field(ev, defs, "content") {
-                    walk(ev, content, span, path, priority, cond, data_keys, defs);
+                    walk(ev, content, span, path, priority, cond, defs);
                 }
                 return;
             }
@@ -272,46 +534,36 @@ fn walk(
     match k {
         Kind::Ignore => {}
         Kind::Leaf => {
-            defs.map.entry(path.clone()).or_default().push(Def {
-                value,
-                span,
-                priority,
-                cond,
-            });
+            defs.push(
+                path,
+                Def {
+                    value,
+                    span,
+                    priority,
+                    cond,
+                },
+            );
         }
         Kind::Node(valid) => match &value {
             Value::Attrs(a) => {
-                let entries: Vec<(String, Thunk, Option<Span>)> = a
-                    .entries
-                    .iter()
-                    .map(|(k, e)| (k.clone(), e.value.clone(), e.span.clone()))
-                    .collect();
-                for (key, thunk, entry_span) in entries {
-                    let entry_span = entry_span.or_else(|| thunk.span());
+                for (key, entry) in &a.entries {
+                    let thunk = &entry.value;
+                    let entry_span = entry.span.clone().or_else(|| thunk.span());
                     if let Some(valid) = valid {
                         if !valid.contains(&key.as_str()) {
                             defs.unknown_keys.push(UnknownKey {
-                                key,
+                                key: key.clone(),
                                 span: entry_span,
                                 valid,
-                                context: path.join("."),
+                                context: path.joined(),
                             });
                             continue;
                         }
                     }
                     path.push(key);
-                    if kind(path, data_keys) != Kind::Ignore {
-                        if let Some(v) = force_entry(ev, &thunk, defs) {
-                            walk(
-                                ev,
-                                v,
-                                entry_span,
-                                path,
-                                priority,
-                                cond.clone(),
-                                data_keys,
-                                defs,
-                            );
+                    if path.kind() != Kind::Ignore {
+                        if let Some(v) = force_entry(ev, thunk, defs) {
+                            walk(ev, v, entry_span, path, priority, cond.clone(), defs);
                         }
                     }
                     path.pop();
@@ -320,22 +572,129 @@ fn walk(
             // A whole block only Nix knows: recorded so that the shapes can
             // say so where they need it.
             Value::Unknown(_) => {
-                defs.map.entry(path.clone()).or_default().push(Def {
-                    value,
-                    span,
-                    priority,
-                    cond,
-                });
+                defs.push(
+                    path,
+                    Def {
+                        value,
+                        span,
+                        priority,
+                        cond,
+                    },
+                );
             }
             other => defs.diagnostics.push(Diagnostic::error(
                 "type-error",
                 format!(
                     "`{}` is {} while an attribute set was expected",
-                    path.join("."),
+                    path.joined,
                     other.type_name()
                 ),
                 span,
             )),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+    use std::sync::Arc;
+
+    /// Defs with one definition per `(path, priority, span start)`.
+    fn defs(entries: &[(&str, i64, Option<usize>)]) -> Defs {
+        let file = Arc::new(SourceFile {
+            name: "t.nix".into(),
+            path: "t.nix".into(),
+            text: String::new(),
+        });
+        let mut d = Defs::default();
+        for (i, (path, priority, start)) in entries.iter().enumerate() {
+            let mut p = KeyPath::new(&[]);
+            for part in path.split('.') {
+                p.push(part);
+            }
+            d.push(
+                &p,
+                Def {
+                    value: Value::Int(i64::try_from(i).unwrap()),
+                    span: start.map(|s| Span {
+                        file: file.clone(),
+                        start: s,
+                        end: s,
+                    }),
+                    priority: *priority,
+                    cond: None,
+                },
+            );
+        }
+        d
+    }
+
+    fn ints(v: &[&Def]) -> Vec<i64> {
+        v.iter()
+            .map(|d| match d.value {
+                Value::Int(i) => i,
+                _ => unreachable!(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_view_with_extra_defs_reads_like_the_merge() {
+        let host = defs(&[
+            ("a.s.x.data.files", 100, None),
+            ("a.s.x.data.tags", 100, Some(7)),
+            ("a.s.y.enable", 100, Some(1)),
+            ("a.s.x.data.files", 50, None),
+        ]);
+        let extra = defs(&[
+            ("a.s.x.data.files", 50, None),
+            ("a.s.x.data.dumps.b.cmd", 100, Some(3)),
+            ("a.s.x.data.dumps.a.cmd", 100, None),
+            ("a.s.w.data.files", 100, Some(9)),
+        ]);
+        let mut merged = host.clone();
+        merged.extend(extra.clone());
+        let view = host.view_with(&extra);
+        let prefix = ["a", "s", "x", "data"];
+        let scoped = view.scoped(&prefix);
+        for path in [
+            &["a", "s", "x", "data", "files"][..],
+            &["a", "s", "x", "data"],
+            &["a", "s", "x", "data", "dumps"],
+            &["a", "s", "x", "data", "dumps", "a", "cmd"],
+            &["a", "s"],
+            &["a"],
+            &["a", "s", "q"],
+        ] {
+            let want = merged.view();
+            for v in [view, scoped] {
+                assert_eq!(
+                    ints(&v.winning(path)),
+                    ints(&want.winning(path)),
+                    "{path:?}"
+                );
+                assert_eq!(
+                    v.last_winning(path).map(|d| ints(&[d])),
+                    want.last_winning(path).map(|d| ints(&[d])),
+                );
+                assert_eq!(v.children(path), want.children(path), "{path:?}");
+                assert_eq!(
+                    v.first_span(path).map(|s| s.start),
+                    want.first_span(path).map(|s| s.start),
+                    "{path:?}"
+                );
+            }
+        }
+        assert_eq!(merged.children(&["a", "s"]), ["w", "x", "y"]);
+        assert_eq!(
+            ints(&merged.winning(&["a", "s", "x", "data", "files"])),
+            [3, 0]
+        );
+        assert_eq!(
+            merged.first_span(&["a", "s", "x"]).map(|s| s.start),
+            Some(3)
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! (`dumps.<name> = { backupCmd; restoreCmd; user; backupName; }`).
 
 use super::model::{DumpDecl, ServiceDecl};
-use super::shape::{p, Shape, View};
+use super::shape::{Shape, View};
 use super::values::Reader;
 
 pub struct Dumps;
@@ -18,25 +18,27 @@ impl Shape for Dumps {
 
     fn read_data(&self, r: &mut Reader<'_>, view: &View, svc: &mut ServiceDecl) {
         let base = view.path(&["dumps"]);
-        for name in r.defs.children(&p(&base)) {
-            let field = |f: &str| {
-                let mut path = base.clone();
-                path.push(name.clone());
-                path.push(f.to_owned());
-                path
+        for name in r.defs.children(&base) {
+            let mut path = Vec::with_capacity(base.len() + 2);
+            path.extend_from_slice(&base);
+            path.push(name.as_str());
+            let span = r.defs.first_span(&path);
+            let mut field = |r: &mut Reader<'_>, f| {
+                path.truncate(base.len() + 1);
+                path.push(f);
+                r.string(&path)
             };
-            let span = r.defs.first_span(&p(&{
-                let mut x = base.clone();
-                x.push(name.clone());
-                x
-            }));
+            let backup_cmd = field(r, "backupCmd");
+            let restore_cmd = field(r, "restoreCmd");
+            let user = field(r, "user");
+            let backup_name = field(r, "backupName");
             svc.dumps.push(DumpDecl {
                 name: name.clone(),
                 span,
-                backup_cmd: r.string(&p(&field("backupCmd"))),
-                restore_cmd: r.string(&p(&field("restoreCmd"))),
-                user: r.string(&p(&field("user"))),
-                backup_name: r.string(&p(&field("backupName"))),
+                backup_cmd,
+                restore_cmd,
+                user,
+                backup_name,
             });
         }
     }

@@ -2,7 +2,7 @@
 //! `stopUnits`.
 
 use super::model::ServiceDecl;
-use super::shape::{p, Shape, View};
+use super::shape::{Shape, View};
 use super::values::Reader;
 
 pub struct Hooks;
@@ -17,12 +17,12 @@ impl Shape for Hooks {
     }
 
     fn read_data(&self, r: &mut Reader<'_>, view: &View, svc: &mut ServiceDecl) {
-        svc.hooks.pre_backup = r.string(&p(&view.path(&["hooks", "preBackup"])));
-        svc.hooks.post_backup = r.string(&p(&view.path(&["hooks", "postBackup"])));
-        svc.hooks.pre_restore = r.string(&p(&view.path(&["hooks", "preRestore"])));
-        svc.hooks.post_restore = r.string(&p(&view.path(&["hooks", "postRestore"])));
-        svc.check = r.string(&p(&view.path(&["check"])));
-        svc.stop_for_backup = r.boolean(&p(&view.path(&["stopForBackup"])));
-        svc.stop_units = r.strings_opt(&p(&view.path(&["stopUnits"])));
+        svc.hooks.pre_backup = r.string(&view.path(&["hooks", "preBackup"]));
+        svc.hooks.post_backup = r.string(&view.path(&["hooks", "postBackup"]));
+        svc.hooks.pre_restore = r.string(&view.path(&["hooks", "preRestore"]));
+        svc.hooks.post_restore = r.string(&view.path(&["hooks", "postRestore"]));
+        svc.check = r.string(&view.path(&["check"]));
+        svc.stop_for_backup = r.boolean(&view.path(&["stopForBackup"]));
+        svc.stop_units = r.strings_opt(&view.path(&["stopUnits"]));
     }
 }

@@ -34,7 +34,7 @@ impl Shape for HostSettings {
             s.postgres_port = r.int(&["atelier", "backup", "postgres", "port"]);
         }
         s.postgres_run_as = r.string(&["atelier", "backup", "postgres", "runAs"]);
-        s.retention = retention(r, &["atelier", "backup", "retention"].map(str::to_owned));
+        s.retention = retention(r, &["atelier", "backup", "retention"]);
         if let Some(d) = r
             .defs
             .winning(&["atelier", "backup", "repositories"])

@@ -5,6 +5,7 @@
 //! runs with that `cfg`; its definitions count only where the host enables
 //! the service.
 
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use crate::diagnostic::{Diagnostic, Span};
@@ -22,8 +23,8 @@ pub struct Expanded {
     pub name: String,
     pub span: Option<Span>,
     pub enabled: bool,
-    /// The definitions `extraConfig` made (already merged into the host's
-    /// when the service is enabled).
+    /// The definitions `extraConfig` made when the service is not enabled
+    /// (an enabled service's are moved into the host's; this is then empty).
     pub defs: Defs,
     pub data_dir: Located<String>,
     pub user: Located<String>,
@@ -83,11 +84,11 @@ pub fn expand(
         };
         let mut r = Reader {
             ev,
-            defs: host,
+            defs: host.view(),
             diags,
         };
-        let opt = |o: &str| ["atelier", "services", name.as_str(), o].map(str::to_owned);
-        let enable = r.boolean(&super::shape::p(&opt("enable")));
+        let opt = |o| ["atelier", "services", name.as_str(), o];
+        let enable = r.boolean(&opt("enable"));
         let enabled = match enable.as_ref().map(|e| &e.value) {
             Some(Known::Value(b)) => *b,
             Some(Known::Unknown(reason)) => {
@@ -109,13 +110,13 @@ pub fn expand(
         };
         let call_span = call.span.clone();
         let data_dir = r
-            .string(&super::shape::p(&opt("dataDir")))
+            .string(&opt("dataDir"))
             .unwrap_or_else(|| Located::known(format!("/var/lib/{name}"), call_span.clone()));
         let user = r
-            .string(&super::shape::p(&opt("user")))
+            .string(&opt("user"))
             .unwrap_or_else(|| Located::known(name.clone(), call_span.clone()));
         let group = r
-            .string(&super::shape::p(&opt("group")))
+            .string(&opt("group"))
             .unwrap_or_else(|| Located::known(name.clone(), call_span.clone()));
 
         // cfg: the known options, then extraOptions (host value, else the
@@ -129,7 +130,7 @@ pub fn expand(
         ]);
         if let Ok(Some(Value::Attrs(extra))) = r.ev.select(&arg, &["extraOptions"]) {
             for (k, e) in &extra.entries {
-                if let Some(d) = r.scalar_def(&super::shape::p(&opt(k))) {
+                if let Some(d) = r.defs.last_winning(&opt(k)) {
                     cfg.insert(k.clone(), Thunk::value(d.value.clone()), d.span.clone());
                     continue;
                 }
@@ -149,28 +150,32 @@ pub fn expand(
         }));
         let cfg = Value::Attrs(Rc::new(cfg));
 
+        // An enabled service's definitions go straight into the host's
+        // (appended, as `Defs::extend` would); a disabled one's are kept apart.
         let mut svc_defs = Defs::default();
+        let target = if enabled { &mut *host } else { &mut svc_defs };
+        let diags_before = target.diagnostics.len();
         let mut errors = Vec::new();
-        match r.ev.select(&arg, &["extraConfig"]) {
-            Ok(Some(f)) if f.is_function() => match r.ev.apply(&f, cfg) {
+        match ev.select(&arg, &["extraConfig"]) {
+            Ok(Some(f)) if f.is_function() => match ev.apply(&f, cfg) {
                 Ok(config) => {
-                    defs::collect(r.ev, &config, call_span.clone(), data_keys, &mut svc_defs);
+                    defs::collect(ev, &config, call_span.clone(), data_keys, target);
                 }
                 Err(d) => errors.extend(d),
             },
             Ok(Some(config)) => {
-                defs::collect(r.ev, &config, call_span.clone(), data_keys, &mut svc_defs);
+                defs::collect(ev, &config, call_span.clone(), data_keys, target);
             }
             Ok(None) => {}
             Err(d) => errors.extend(d),
         }
-        errors.append(&mut svc_defs.diagnostics);
+        errors.extend(target.diagnostics.drain(diags_before..));
         if enabled {
-            r.diags.extend(errors);
+            diags.extend(errors);
         } else if let Some(first) = errors.into_iter().next() {
             // Nix never evaluates a disabled service's config; neither do we
             // fail on it.
-            r.diags.push(
+            diags.push(
                 Diagnostic::warning(
                     "disabled-service",
                     format!("service `{name}` is not enabled on this host and its extraConfig could not be read: {}", first.message),
@@ -178,14 +183,12 @@ pub fn expand(
                 ),
             );
         }
-        if enabled {
-            host.extend(svc_defs.clone());
-        }
+        let defs = svc_defs;
         out.push(Expanded {
             name,
             span: call_span,
             enabled,
-            defs: svc_defs,
+            defs,
             data_dir,
             user,
             group,
@@ -216,8 +219,10 @@ impl Shape for MkService {
             .collect();
         // Data declared for a service without mkService (a hand-written
         // module with the same options) still counts.
+        let expanded: HashSet<&str> = cx.expanded.iter().map(|e| e.name.as_str()).collect();
+        // (The names are distinct, so none pushed below comes up again.)
         for name in r.defs.children(&["atelier", "services"]) {
-            if out.iter().any(|s| s.name == name) {
+            if expanded.contains(name.as_str()) {
                 continue;
             }
             let data = ["atelier", "services", name.as_str(), "data"];

@@ -20,6 +20,7 @@ pub mod postgres;
 pub mod shape;
 pub mod values;
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
@@ -126,7 +127,7 @@ pub fn discover_host(flake_dir: &Path, host: &str, generated: &[std::path::PathB
     {
         let mut r = Reader {
             ev: &mut ev,
-            defs: &host_defs,
+            defs: host_defs.view(),
             diags: &mut reader_diags,
         };
         for shape in SHAPES {
@@ -136,34 +137,25 @@ pub fn discover_host(flake_dir: &Path, host: &str, generated: &[std::path::PathB
             shape.read_host(&mut r, &mut decl.settings);
         }
     }
+    // The first expansion of each service name.
+    let mut first_expanded: HashMap<&str, &mkservice::Expanded> = HashMap::new();
+    for e in &expanded {
+        first_expanded.entry(e.name.as_str()).or_insert(e);
+    }
     // Each service's data, from the host's definitions (or, for a service
     // the host does not enable, from what its mkService would define).
     for svc in &mut decl.services {
-        let view = match svc.origin {
-            Origin::MkService => View {
-                prefix: ["atelier", "services", svc.name.as_str(), "data"]
-                    .map(str::to_owned)
-                    .to_vec(),
-                manual: false,
-            },
-            Origin::Manual => View {
-                prefix: ["atelier", "backup", "services", svc.name.as_str()]
-                    .map(str::to_owned)
-                    .to_vec(),
-                manual: true,
-            },
+        let view = View {
+            name: svc.name.clone(),
+            manual: svc.origin == Origin::Manual,
         };
-        let disabled_defs;
-        let defs = if svc.enabled {
-            &host_defs
-        } else {
-            let mut d = host_defs.clone();
-            if let Some(e) = expanded.iter().find(|e| e.name == svc.name) {
-                d.extend(e.defs.clone());
-            }
-            disabled_defs = d;
-            &disabled_defs
+        // An enabled expansion's definitions are in the host's already.
+        let defs = match first_expanded.get(svc.name.as_str()) {
+            Some(e) if !svc.enabled && !e.enabled => host_defs.view_with(&e.defs),
+            _ => host_defs.view(),
         };
+        let prefix = view.prefix();
+        let defs = defs.scoped(&prefix);
         // A disabled service only gets a warning: its errors do not matter here.
         let mut ignored = Vec::new();
         let mut r = Reader {

@@ -2,7 +2,7 @@
 //! retention, tags and repositories (a service may go to several).
 
 use super::model::{RetentionDecl, ServiceDecl};
-use super::shape::{p, Shape, View};
+use super::shape::{Shape, View};
 use super::values::Reader;
 use crate::discover::defs::RETENTION_KEYS;
 
@@ -24,24 +24,26 @@ impl Shape for Overrides {
     }
 
     fn read_data(&self, r: &mut Reader<'_>, view: &View, svc: &mut ServiceDecl) {
-        svc.schedule = r.string(&p(&view.path(&["schedule"])));
-        svc.randomized_delay = r.string(&p(&view.path(&["randomizedDelay"])));
-        svc.tags = r.strings(&p(&view.path(&["tags"])));
-        svc.repositories = r.strings_opt(&p(&view.path(&["repositories"])));
+        svc.schedule = r.string(&view.path(&["schedule"]));
+        svc.randomized_delay = r.string(&view.path(&["randomizedDelay"]));
+        svc.tags = r.strings(&view.path(&["tags"]));
+        svc.repositories = r.strings_opt(&view.path(&["repositories"]));
         svc.retention = retention(r, &view.path(&["retention"]));
     }
 }
 
 /// `retention = { last; hourly; daily; weekly; monthly; yearly; }` at `base`.
-pub fn retention(r: &mut Reader<'_>, base: &[String]) -> Option<RetentionDecl> {
+pub fn retention(r: &mut Reader<'_>, base: &[&str]) -> Option<RetentionDecl> {
     let mut out = RetentionDecl {
-        span: r.defs.first_span(&p(base)),
+        span: r.defs.first_span(base),
         keep: Vec::new(),
     };
+    let mut path = Vec::with_capacity(base.len() + 1);
+    path.extend_from_slice(base);
+    path.push("");
     for key in RETENTION_KEYS {
-        let mut path = base.to_vec();
-        path.push((*key).to_owned());
-        if let Some(v) = r.int(&p(&path)) {
+        *path.last_mut().expect("not empty") = key;
+        if let Some(v) = r.int(&path) {
             out.keep.push(((*key).to_owned(), v));
         }
     }

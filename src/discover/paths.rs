@@ -2,7 +2,7 @@
 //! (`sqlite = "..." | [ ... ]; files = [ ... ]; exclude = [ ... ];`).
 
 use super::model::ServiceDecl;
-use super::shape::{p, Shape, View};
+use super::shape::{Shape, View};
 use super::values::Reader;
 
 pub struct Paths;
@@ -17,8 +17,8 @@ impl Shape for Paths {
     }
 
     fn read_data(&self, r: &mut Reader<'_>, view: &View, svc: &mut ServiceDecl) {
-        svc.sqlite = r.strings(&p(&view.path(&["sqlite"])));
-        svc.files = r.strings(&p(&view.path(&["files"])));
-        svc.exclude = r.strings(&p(&view.path(&["exclude"])));
+        svc.sqlite = r.strings(&view.path(&["sqlite"]));
+        svc.files = r.strings(&view.path(&["files"]));
+        svc.exclude = r.strings(&view.path(&["exclude"]));
     }
 }

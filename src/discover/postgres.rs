@@ -7,7 +7,7 @@ use crate::diagnostic::Diagnostic;
 use crate::nix::Value;
 
 use super::model::{Located, PostgresDecl, ServiceDecl, UnknownKey};
-use super::shape::{p, Shape, View};
+use super::shape::{Shape, View};
 use super::values::{self, Reader};
 
 pub struct Postgres;
@@ -25,8 +25,7 @@ impl Shape for Postgres {
 
     fn read_data(&self, r: &mut Reader<'_>, view: &View, svc: &mut ServiceDecl) {
         let path = view.path(&["postgres"]);
-        let ctx = path.join(".");
-        for (value, span, cond) in r.items(&p(&path)) {
+        for (value, span, cond) in r.items(&path) {
             match &value {
                 Value::Attrs(a) => {
                     for k in a.keys() {
@@ -35,7 +34,7 @@ impl Shape for Postgres {
                                 key: k.to_owned(),
                                 span: a.get(k).and_then(|e| e.span.clone()),
                                 valid: DB_KEYS,
-                                context: format!("a database of {ctx}"),
+                                context: format!("a database of {}", path.join(".")),
                             });
                         }
                     }
@@ -190,7 +189,7 @@ fn push_option(
     // Numbers (CONNECTION LIMIT) are written as Nix integers.
     let text = match v {
         Value::Int(i) => Some(Located::known(i.to_string(), span)),
-        _ => values::string(v, span, None, &format!("{what}{key}"), r.diags),
+        _ => values::string(v, span, None, format!("{what}{key}"), r.diags),
     };
     if let Some(t) = text {
         db.create_options.push((key, t));

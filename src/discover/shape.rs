@@ -8,22 +8,32 @@ use crate::discover::values::Reader;
 /// mkService, `atelier.backup.services.<n>` for manual registrations (whose
 /// `paths` are `files` and whose hooks are flat).
 pub struct View {
-    pub prefix: Vec<String>,
+    pub name: String,
     pub manual: bool,
 }
 
 impl View {
-    pub fn path(&self, key: &[&str]) -> Vec<String> {
-        let key: Vec<&str> = match (self.manual, key) {
-            (true, ["files"]) => vec!["paths"],
-            (true, ["hooks", h]) => vec![*h],
-            _ => key.to_vec(),
+    /// The option path of the data block itself.
+    pub fn prefix(&self) -> [&str; 4] {
+        if self.manual {
+            ["atelier", "backup", "services", &self.name]
+        } else {
+            ["atelier", "services", &self.name, "data"]
+        }
+    }
+
+    /// The option path of `key` in this data block.
+    pub fn path<'a>(&'a self, key: &[&'a str]) -> Vec<&'a str> {
+        let key: &[&str] = match (self.manual, key) {
+            (true, ["files"]) => &["paths"],
+            (true, ["hooks", h]) => std::slice::from_ref(h),
+            _ => key,
         };
-        self.prefix
-            .iter()
-            .cloned()
-            .chain(key.iter().map(|k| (*k).to_owned()))
-            .collect()
+        let prefix = self.prefix();
+        let mut out = Vec::with_capacity(prefix.len() + key.len());
+        out.extend_from_slice(&prefix);
+        out.extend_from_slice(key);
+        out
     }
 }
 

@@ -1,10 +1,11 @@
 //! Evaluator values → `Located` declaration values. An unknown keeps the
 //! reason it is unknown, phrased for the user ("depends on `pkgs.x` …").
 
+use std::fmt::{self, Display};
 use std::rc::Rc;
 
 use crate::diagnostic::{Diagnostic, Span};
-use crate::discover::defs::{Def, Defs};
+use crate::discover::defs::{Def, DefsView};
 use crate::discover::model::{Known, Located};
 use crate::nix::Evaluator;
 use crate::nix::{Unknown, UnknownOrigin, Value};
@@ -45,7 +46,7 @@ pub fn string(
     value: &Value,
     span: Option<Span>,
     cond: Option<&Rc<Unknown>>,
-    what: &str,
+    what: impl Display,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Located<String>> {
     if let Some(c) = cond {
@@ -76,7 +77,7 @@ pub fn boolean(
     value: &Value,
     span: Option<Span>,
     cond: Option<&Rc<Unknown>>,
-    what: &str,
+    what: impl Display,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Located<bool>> {
     if let Some(c) = cond {
@@ -103,7 +104,7 @@ pub fn int(
     value: &Value,
     span: Option<Span>,
     cond: Option<&Rc<Unknown>>,
-    what: &str,
+    what: impl Display,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Located<i64>> {
     if let Some(c) = cond {
@@ -126,48 +127,63 @@ pub fn int(
     }
 }
 
+/// An option path printed as `a.b.c`, only when a message needs it.
+struct Dotted<'a>(&'a [&'a str]);
+
+impl Display for Dotted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, part) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            f.write_str(part)?;
+        }
+        Ok(())
+    }
+}
+
 /// Reads definitions of one option path.
 pub struct Reader<'a> {
     pub ev: &'a mut Evaluator,
-    pub defs: &'a Defs,
+    pub defs: DefsView<'a>,
     pub diags: &'a mut Vec<Diagnostic>,
 }
 
 impl Reader<'_> {
     /// The winning definition of a scalar option (the last of the highest priority).
     pub fn scalar_def(&self, path: &[&str]) -> Option<Def> {
-        self.defs.winning(path).last().map(|d| (*d).clone())
+        self.defs.last_winning(path).cloned()
     }
 
     pub fn string(&mut self, path: &[&str]) -> Option<Located<String>> {
-        let d = self.scalar_def(path)?;
+        let d = self.defs.last_winning(path)?;
         string(
             &d.value,
-            d.span,
+            d.span.clone(),
             d.cond.as_ref(),
-            &path.join("."),
+            Dotted(path),
             self.diags,
         )
     }
 
     pub fn boolean(&mut self, path: &[&str]) -> Option<Located<bool>> {
-        let d = self.scalar_def(path)?;
+        let d = self.defs.last_winning(path)?;
         boolean(
             &d.value,
-            d.span,
+            d.span.clone(),
             d.cond.as_ref(),
-            &path.join("."),
+            Dotted(path),
             self.diags,
         )
     }
 
     pub fn int(&mut self, path: &[&str]) -> Option<Located<i64>> {
-        let d = self.scalar_def(path)?;
+        let d = self.defs.last_winning(path)?;
         int(
             &d.value,
-            d.span,
+            d.span.clone(),
             d.cond.as_ref(),
-            &path.join("."),
+            Dotted(path),
             self.diags,
         )
     }
@@ -176,9 +192,9 @@ impl Reader<'_> {
     /// with each item's own span. All winning definitions are concatenated,
     /// like `types.listOf`.
     pub fn items(&mut self, path: &[&str]) -> Vec<(Value, Option<Span>, Option<Rc<Unknown>>)> {
-        let defs: Vec<Def> = self.defs.winning(path).into_iter().cloned().collect();
+        let defs = self.defs;
         let mut out = Vec::new();
-        for d in defs {
+        for d in defs.winning(path) {
             match &d.value {
                 Value::List(items) => {
                     for t in items.iter() {
@@ -196,7 +212,7 @@ impl Reader<'_> {
     }
 
     pub fn strings(&mut self, path: &[&str]) -> Vec<Located<String>> {
-        let what = path.join(".");
+        let what = Dotted(path);
         self.items(path)
             .into_iter()
             .filter_map(|(v, span, cond)| string(&v, span, cond.as_ref(), &what, self.diags))
@@ -205,10 +221,10 @@ impl Reader<'_> {
 
     /// Like `strings`, but `None` when the option has no definition at all.
     pub fn strings_opt(&mut self, path: &[&str]) -> Option<Vec<Located<String>>> {
-        if self.defs.winning(path).is_empty() {
-            None
-        } else {
+        if self.defs.is_defined(path) {
             Some(self.strings(path))
+        } else {
+            None
         }
     }
 

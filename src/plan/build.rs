@@ -86,13 +86,18 @@ struct Builder {
 }
 
 impl Builder {
-    /// An eval-time string: the known value, or "" recorded as unresolved.
-    fn eval_time(&mut self, pointer: String, v: Option<&Located<String>>) -> Option<String> {
+    /// An eval-time string: the known value, or "" recorded as unresolved
+    /// (`pointer` is only built then).
+    fn eval_time(
+        &mut self,
+        pointer: impl FnOnce() -> String,
+        v: Option<&Located<String>>,
+    ) -> Option<String> {
         match v.map(|l| &l.value) {
             None => None,
             Some(Known::Value(s)) => Some(s.clone()),
             Some(Known::Unknown(_)) => {
-                self.unresolved.insert(pointer);
+                self.unresolved.insert(pointer());
                 Some(String::new())
             }
         }
@@ -103,10 +108,11 @@ impl Builder {
     /// only Nix knows is recorded as unresolved rather than refused.
     fn postgres_connection(&mut self, s: &HostSettingsDecl) -> PostgresConnection {
         let mut conn = PostgresConnection::default();
-        if let Some(h) = self.eval_time("/postgres/host".to_owned(), s.postgres_host.as_ref()) {
+        if let Some(h) = self.eval_time(|| "/postgres/host".to_owned(), s.postgres_host.as_ref()) {
             conn.host = Some(h);
         }
-        if let Some(r) = self.eval_time("/postgres/runAs".to_owned(), s.postgres_run_as.as_ref()) {
+        if let Some(r) = self.eval_time(|| "/postgres/runAs".to_owned(), s.postgres_run_as.as_ref())
+        {
             conn.run_as = r;
         }
         match s.postgres_port.as_ref().map(|l| (&l.value, l.span.clone())) {
@@ -173,13 +179,15 @@ impl Builder {
 
     fn repository(&mut self, r: &RepositoryDecl) -> Repository {
         let base = format!("/repositories/{}", pointer_escape(&r.name));
-        let repository = self.eval_time(format!("{base}/repository"), r.repository.as_ref());
-        let repository_file =
-            self.eval_time(format!("{base}/repositoryFile"), r.repository_file.as_ref());
+        let repository = self.eval_time(|| format!("{base}/repository"), r.repository.as_ref());
+        let repository_file = self.eval_time(
+            || format!("{base}/repositoryFile"),
+            r.repository_file.as_ref(),
+        );
         let password_file =
-            self.eval_time(format!("{base}/passwordFile"), r.password_file.as_ref());
+            self.eval_time(|| format!("{base}/passwordFile"), r.password_file.as_ref());
         let environment_file = self.eval_time(
-            format!("{base}/environmentFile"),
+            || format!("{base}/environmentFile"),
             r.environment_file.as_ref(),
         );
         if r.repository.is_some() == r.repository_file.is_some() {
@@ -414,7 +422,7 @@ fn build_service(
     for k in &s.unknown_keys {
         b.diags.push(v::unknown_key(k));
     }
-    let base = format!("/services/{}", pointer_escape(name));
+    let base = || format!("/services/{}", pointer_escape(name));
 
     let sqlite: Vec<(String, Option<Span>)> = s
         .sqlite
@@ -522,7 +530,7 @@ fn build_service(
 
     let mut dumps = BTreeMap::new();
     for d in &s.dumps {
-        let dp = format!("{base}/dumps/{}", pointer_escape(&d.name));
+        let dp = || format!("{}/dumps/{}", base(), pointer_escape(&d.name));
         if !v::is_valid_name_component(&d.name) {
             b.diags.push(Diagnostic::error(
                 "invalid-dump-name",
@@ -543,12 +551,12 @@ fn build_service(
             }
         }
         let backup_cmd = b
-            .eval_time(format!("{dp}/backupCmd"), d.backup_cmd.as_ref())
+            .eval_time(|| format!("{}/backupCmd", dp()), d.backup_cmd.as_ref())
             .unwrap_or_default();
         let restore_cmd = b
-            .eval_time(format!("{dp}/restoreCmd"), d.restore_cmd.as_ref())
+            .eval_time(|| format!("{}/restoreCmd", dp()), d.restore_cmd.as_ref())
             .unwrap_or_default();
-        let user = b.eval_time(format!("{dp}/user"), d.user.as_ref());
+        let user = b.eval_time(|| format!("{}/user", dp()), d.user.as_ref());
         let backup_name = match &d.backup_name {
             Some(n) => {
                 let bn = v::required(&svc_ctx, "dump backupName", n, &mut b.diags);
@@ -594,23 +602,23 @@ fn build_service(
 
     let hooks = Hooks {
         pre_backup: b.eval_time(
-            format!("{base}/hooks/preBackup"),
+            || format!("{}/hooks/preBackup", base()),
             s.hooks.pre_backup.as_ref(),
         ),
         post_backup: b.eval_time(
-            format!("{base}/hooks/postBackup"),
+            || format!("{}/hooks/postBackup", base()),
             s.hooks.post_backup.as_ref(),
         ),
         pre_restore: b.eval_time(
-            format!("{base}/hooks/preRestore"),
+            || format!("{}/hooks/preRestore", base()),
             s.hooks.pre_restore.as_ref(),
         ),
         post_restore: b.eval_time(
-            format!("{base}/hooks/postRestore"),
+            || format!("{}/hooks/postRestore", base()),
             s.hooks.post_restore.as_ref(),
         ),
     };
-    let check = b.eval_time(format!("{base}/check"), s.check.as_ref());
+    let check = b.eval_time(|| format!("{}/check", base()), s.check.as_ref());
 
     let mut tags = vec![format!("service:{name}")];
     for t in &s.tags {
@@ -677,17 +685,17 @@ fn build_service(
         .unwrap_or_else(|| host_retention.clone());
 
     let data_dir = s.data_dir.as_ref().and_then(|d| {
-        let p = b.eval_time(format!("{base}/dataDir"), Some(d));
+        let p = b.eval_time(|| format!("{}/dataDir", base()), Some(d));
         p.filter(|p| !p.is_empty())
     });
     let user = s
         .user
         .as_ref()
-        .and_then(|u| b.eval_time(format!("{base}/user"), Some(u)));
+        .and_then(|u| b.eval_time(|| format!("{}/user", base()), Some(u)));
     let group = s
         .group
         .as_ref()
-        .and_then(|g| b.eval_time(format!("{base}/group"), Some(g)));
+        .and_then(|g| b.eval_time(|| format!("{}/group", base()), Some(g)));
 
     let errors_after = b.diags.iter().filter(|d| d.is_error()).count();
     (errors_after == errors_before).then(|| Service {
