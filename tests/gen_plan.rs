@@ -31,3 +31,27 @@ fn err_cases() {
         check_err_case(&case);
     }
 }
+
+/// `plan --json` writes the manifest straight to the output when nothing is
+/// eval-time; the bytes must equal the JSON tree it would otherwise build.
+#[test]
+fn plan_json_written_directly_equals_the_json_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    atelier::render::bench::write_flake(tmp.path(), 12);
+    let mut checked = 0;
+    let homelab = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/homelab");
+    for (dir, host) in [
+        (tmp.path(), "bench"),
+        (homelab.as_path(), "atlas"),
+        (homelab.as_path(), "juniper"),
+    ] {
+        let o = atelier::render::pipeline::plan_host(dir, host, &[]);
+        let plan = o.plan.expect("plans");
+        let mut direct = Vec::new();
+        plan.write_json(&mut direct).unwrap();
+        let tree = serde_json::to_string_pretty(&plan.to_json_value()).unwrap();
+        assert_eq!(String::from_utf8(direct).unwrap(), tree, "{host}");
+        checked += usize::from(plan.unresolved.is_empty());
+    }
+    assert!(checked > 0, "no plan took the direct path");
+}

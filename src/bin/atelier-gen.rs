@@ -312,8 +312,10 @@ fn plan(args: &PlanArgs, format: OutputFormat) -> u8 {
     };
     let mut out = std::io::stdout().lock();
     if args.json {
-        let text = serde_json::to_string_pretty(&plan.to_json_value()).unwrap_or_default();
-        let _ = writeln!(out, "{text}");
+        let mut w = std::io::BufWriter::new(out);
+        let _ = plan.write_json(&mut w);
+        let _ = writeln!(w);
+        let _ = w.flush();
     } else {
         let _ = write!(out, "{}", atelier::render::summary(&plan));
     }

@@ -81,8 +81,44 @@ pub fn hosts(flake_dir: &Path) -> Result<Vec<String>, Vec<Diagnostic>> {
 
 /// Discovers everything `host` declares in the flake at `flake_dir`.
 pub fn discover_host(flake_dir: &Path, host: &str, generated: &[std::path::PathBuf]) -> Discovery {
+    discover_host_keeping(flake_dir, host, generated).0
+}
+
+/// What discovery leaves behind: the evaluator and the values it made.
+/// Dropping it frees the evaluation's memory, which takes a while for a
+/// large flake, so a caller can hand on its result first and drop this
+/// afterwards (`render::pipeline` does).
+pub struct Residue {
+    _evaluator: Evaluator,
+    _values: Vec<Box<dyn std::any::Any>>,
+}
+
+/// [`discover_host`], with the evaluator's memory handed to the caller.
+pub fn discover_host_keeping(
+    flake_dir: &Path,
+    host: &str,
+    generated: &[std::path::PathBuf],
+) -> (Discovery, Residue) {
     let mut ev = Evaluator::new(flake_dir);
-    let flake = flake::read(&mut ev, flake_dir);
+    let mut keep: Vec<Box<dyn std::any::Any>> = Vec::new();
+    let found = discover_in(&mut ev, &mut keep, flake_dir, host, generated);
+    (
+        found,
+        Residue {
+            _evaluator: ev,
+            _values: keep,
+        },
+    )
+}
+
+fn discover_in(
+    ev: &mut Evaluator,
+    keep: &mut Vec<Box<dyn std::any::Any>>,
+    flake_dir: &Path,
+    host: &str,
+    generated: &[std::path::PathBuf],
+) -> Discovery {
+    let flake = flake::read(ev, flake_dir);
     let mut diagnostics = flake.diagnostics;
     let Some(entry) = flake.hosts.into_iter().find(|h| h.name == host) else {
         if !diagnostics.iter().any(Diagnostic::is_error) {
@@ -97,17 +133,17 @@ pub fn discover_host(flake_dir: &Path, host: &str, generated: &[std::path::PathB
             diagnostics,
         };
     };
-    let (args, arg_diags) = graph::ModuleArgs::new(&mut ev, entry.special_args.as_ref());
+    let (args, arg_diags) = graph::ModuleArgs::new(ev, entry.special_args.as_ref());
     diagnostics.extend(arg_diags);
-    let g = graph::walk_modules(&mut ev, &entry.modules, &args, generated);
-    diagnostics.extend(g.diagnostics);
+    let mut g = graph::walk_modules(ev, &entry.modules, &args, generated);
+    diagnostics.extend(std::mem::take(&mut g.diagnostics));
 
     let mut host_defs = defs::Defs::default();
     for (config, span) in &g.configs {
-        defs::collect(&mut ev, config, span.clone(), DATA_KEYS, &mut host_defs);
+        defs::collect(ev, config, span.clone(), DATA_KEYS, &mut host_defs);
     }
     let expanded = mkservice::expand(
-        &mut ev,
+        ev,
         &g.mk_services,
         &mut host_defs,
         DATA_KEYS,
@@ -126,7 +162,7 @@ pub fn discover_host(flake_dir: &Path, host: &str, generated: &[std::path::PathB
     let mut reader_diags = Vec::new();
     {
         let mut r = Reader {
-            ev: &mut ev,
+            ev,
             defs: host_defs.view(),
             diags: &mut reader_diags,
         };
@@ -159,7 +195,7 @@ pub fn discover_host(flake_dir: &Path, host: &str, generated: &[std::path::PathB
         // A disabled service only gets a warning: its errors do not matter here.
         let mut ignored = Vec::new();
         let mut r = Reader {
-            ev: &mut ev,
+            ev,
             defs,
             diags: if svc.enabled {
                 &mut reader_diags
@@ -180,6 +216,10 @@ pub fn discover_host(flake_dir: &Path, host: &str, generated: &[std::path::PathB
         .extend(host_defs.unknown_keys.iter().cloned());
     diagnostics.extend(host_defs.diagnostics.iter().cloned());
     diagnostics.extend(reader_diags);
+    keep.push(Box::new(g));
+    keep.push(Box::new(host_defs));
+    keep.push(Box::new(expanded));
+    keep.push(Box::new(args));
     Discovery {
         host: Some(decl),
         diagnostics,

@@ -283,9 +283,8 @@ impl Evaluator {
         if paths.len() < PREFETCH_MIN {
             return;
         }
-        let cores = *CORES.get_or_init(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
-        });
+        let cores = *CORES
+            .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
         if cores < 2 {
             return;
         }

@@ -70,7 +70,10 @@ impl Shared {
 
     fn publish(&self, i: usize, r: Option<EvalResult<ExprRef>>) {
         let _ = self.results[i].set(r);
-        let _guard = self.done.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _guard = self
+            .done
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         self.signal.notify_all();
     }
 }
@@ -143,7 +146,10 @@ impl Batch {
                 s.run(j);
                 continue;
             }
-            let guard = s.done.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let guard = s
+                .done
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if s.results[i].get().is_none() {
                 // Re-checked under the lock that `run` signals under, so
                 // the wake-up cannot be missed.

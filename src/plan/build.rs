@@ -64,6 +64,19 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// Writes what [`Plan::to_json_value`] gives, pretty-printed; without
+    /// eval-time values it serializes the manifest directly (the same bytes,
+    /// without building a JSON tree first).
+    pub fn write_json(&self, w: impl std::io::Write) -> serde_json::Result<()> {
+        if self.unresolved.is_empty() {
+            serde_json::to_writer_pretty(w, &self.manifest)
+        } else {
+            serde_json::to_writer_pretty(w, &self.to_json_value())
+        }
+    }
+}
+
 /// The plan, or the errors that prevent it; warnings in both cases.
 pub struct Outcome {
     pub plan: Option<Plan>,

@@ -47,44 +47,65 @@ fn run_host(flake_dir: &Path, host: &str, generated: &[PathBuf], render: bool) -
     let flake_dir = flake_dir.to_path_buf();
     let host = host.to_owned();
     let generated = generated.to_vec();
-    crate::nix::with_large_stack(move || {
-        let found = discover::discover_host(&flake_dir, &host, &generated);
-        let mut diagnostics = found.diagnostics;
-        let Some(decl) = found.host else {
-            return HostOutput {
-                host,
-                plan: None,
-                module: None,
-                diagnostics,
-            };
-        };
-        let outcome = plan::build(&decl);
-        diagnostics.extend(outcome.diagnostics);
-        let discovery_failed = diagnostics.iter().any(Diagnostic::is_error);
-        let plan = outcome.plan.filter(|_| !discovery_failed);
-        let module = match plan
-            .as_ref()
-            .filter(|_| render)
-            .map(super::render_host_module)
-        {
-            Some(Ok(m)) => Some(m),
-            Some(Err(e)) => {
-                diagnostics.push(Diagnostic::error(
-                    "render-error",
-                    format!("rendering the generated module failed: {e}"),
-                    None,
-                ));
-                None
-            }
-            None => None,
-        };
-        HostOutput {
+    // The result comes back as soon as it is ready; the evaluator's memory
+    // is freed afterwards on the same thread, while the caller goes on (a
+    // large flake takes a while to free, and a CLI about to exit need not
+    // wait for it).
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let thread = std::thread::Builder::new()
+        .name("nix-eval".into())
+        .stack_size(crate::nix::LARGE_STACK)
+        .spawn(move || {
+            let (found, residue) = discover::discover_host_keeping(&flake_dir, &host, &generated);
+            let _ = tx.send(host_output(host, found, render));
+            drop(residue);
+        })
+        .expect("spawning the evaluation thread");
+    match rx.recv() {
+        Ok(out) => out,
+        Err(_) => match thread.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => unreachable!("the evaluation thread sends its result before it ends"),
+        },
+    }
+}
+
+fn host_output(host: String, found: discover::Discovery, render: bool) -> HostOutput {
+    let mut diagnostics = found.diagnostics;
+    let Some(decl) = found.host else {
+        return HostOutput {
             host,
-            plan,
-            module,
+            plan: None,
+            module: None,
             diagnostics,
+        };
+    };
+    let outcome = plan::build(&decl);
+    diagnostics.extend(outcome.diagnostics);
+    let discovery_failed = diagnostics.iter().any(Diagnostic::is_error);
+    let plan = outcome.plan.filter(|_| !discovery_failed);
+    let module = match plan
+        .as_ref()
+        .filter(|_| render)
+        .map(super::render_host_module)
+    {
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => {
+            diagnostics.push(Diagnostic::error(
+                "render-error",
+                format!("rendering the generated module failed: {e}"),
+                None,
+            ));
+            None
         }
-    })
+        None => None,
+    };
+    HostOutput {
+        host,
+        plan,
+        module,
+        diagnostics,
+    }
 }
 
 /// Resolves the host selection against the flake.
