@@ -162,3 +162,84 @@ impl Batch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+
+    /// Parses the file's name as the expression (no I/O).
+    fn parse_name(_root: &Path, p: &Path) -> EvalResult<ExprRef> {
+        let text = p.file_name().unwrap().to_string_lossy().replace('_', " ");
+        let file = Arc::new(SourceFile {
+            name: text.clone(),
+            path: p.to_path_buf(),
+            text,
+        });
+        crate::nix::syntax::parse(&file)
+    }
+
+    static PARSED: AtomicUsize = AtomicUsize::new(0);
+
+    fn parse_counted(root: &Path, p: &Path) -> EvalResult<ExprRef> {
+        PARSED.fetch_add(1, Ordering::SeqCst);
+        parse_name(root, p)
+    }
+
+    /// Panics on a worker; parses on the evaluator's thread.
+    fn panic_on_worker(root: &Path, p: &Path) -> EvalResult<ExprRef> {
+        assert_ne!(
+            std::thread::current().name(),
+            Some("nix-parse"),
+            "worker failure (expected by the test)"
+        );
+        parse_name(root, p)
+    }
+
+    fn files(n: usize) -> Vec<PathBuf> {
+        (0..n)
+            .map(|i| PathBuf::from(format!("/f/{{_x_=_{i};_}}")))
+            .collect()
+    }
+
+    fn text_of(r: &EvalResult<ExprRef>) -> String {
+        let e = r.as_ref().expect("parses");
+        e.span.file.text.clone()
+    }
+
+    #[test]
+    fn every_file_is_parsed_once_in_any_order_of_taking() {
+        for workers in [0, 1, 3] {
+            PARSED.store(0, Ordering::SeqCst);
+            let fs = files(40);
+            let batch = Batch::start(Path::new("/"), fs.clone(), workers, parse_counted);
+            // Taken backwards: the evaluator helps with the front meanwhile.
+            for i in (0..fs.len()).rev() {
+                assert_eq!(text_of(&batch.take(i)), format!("{{ x = {i}; }}"));
+            }
+            // Taking again gives the same result (errors included).
+            assert_eq!(text_of(&batch.take(7)), "{ x = 7; }");
+            assert_eq!(PARSED.load(Ordering::SeqCst), 40, "{workers} workers");
+        }
+    }
+
+    #[test]
+    fn a_parse_error_waits_for_its_file() {
+        let mut fs = files(10);
+        fs[4] = PathBuf::from("/f/{_x_=_;_}");
+        let batch = Batch::start(Path::new("/"), fs, 1, parse_name);
+        assert!(batch.take(3).is_ok());
+        let err = batch.take(4).expect_err("file 4 does not parse");
+        assert_eq!(err[0].code, "parse-error");
+        assert!(batch.take(5).is_ok());
+    }
+
+    #[test]
+    fn a_panicking_worker_hands_its_file_back() {
+        let fs = files(12);
+        let batch = Batch::start(Path::new("/"), fs.clone(), 2, panic_on_worker);
+        for i in 0..fs.len() {
+            assert_eq!(text_of(&batch.take(i)), format!("{{ x = {i}; }}"));
+        }
+    }
+}

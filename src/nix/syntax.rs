@@ -185,6 +185,13 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<ExprRef, Vec<Diagnostic>> {
     stacker::maybe_grow(PARSE_STACK / 4, PARSE_STACK, || parse_inner(file))
 }
 
+/// An identifier's name: its one token's text (a node's `text()` would walk
+/// the subtree and format it).
+fn ident_text(i: &ast::Ident) -> String {
+    i.ident_token()
+        .map_or_else(|| i.syntax().text().to_string(), |t| t.text().to_owned())
+}
+
 /// Stack for rnix parsing and lowering.
 const PARSE_STACK: usize = 64 * 1024 * 1024;
 const MAX_BRACKET_DEPTH: usize = 1000;
@@ -524,7 +531,7 @@ impl Lowerer {
                     .map(|c| c.text().trim_matches(['<', '>']).to_string())
                     .unwrap_or_default(),
             ),
-            E::Ident(i) => ExprKind::Var(i.syntax().text().to_string()),
+            E::Ident(i) => ExprKind::Var(ident_text(i)),
             E::Select(s) => {
                 let expr = self.opt_expr(s.expr(), span.clone());
                 let path = self.attrpath(s.attrpath(), &span);
@@ -646,19 +653,14 @@ impl Lowerer {
 
     fn param(&mut self, p: Option<ast::Param>, span: &Span) -> Param {
         match p {
-            Some(ast::Param::IdentParam(ip)) => Param::Ident(
-                ip.ident()
-                    .map(|i| i.syntax().text().to_string())
-                    .unwrap_or_default(),
-            ),
+            Some(ast::Param::IdentParam(ip)) => {
+                Param::Ident(ip.ident().map(|i| ident_text(&i)).unwrap_or_default())
+            }
             Some(ast::Param::Pattern(pat)) => {
                 let entries = pat
                     .pat_entries()
                     .map(|e| PatternEntry {
-                        name: e
-                            .ident()
-                            .map(|i| i.syntax().text().to_string())
-                            .unwrap_or_default(),
+                        name: e.ident().map(|i| ident_text(&i)).unwrap_or_default(),
                         default: e.default().map(|d| self.expr(&d)),
                         span: self.span(&e),
                     })
@@ -666,7 +668,7 @@ impl Lowerer {
                 let bind = pat
                     .pat_bind()
                     .and_then(|b| b.ident())
-                    .map(|i| i.syntax().text().to_string());
+                    .map(|i| ident_text(&i));
                 Param::Pattern {
                     entries,
                     ellipsis: pat.ellipsis_token().is_some(),
@@ -691,7 +693,7 @@ impl Lowerer {
 
     fn attr_name(&mut self, a: &ast::Attr) -> AttrName {
         match a {
-            ast::Attr::Ident(i) => AttrName::Static(i.syntax().text().to_string()),
+            ast::Attr::Ident(i) => AttrName::Static(ident_text(i)),
             ast::Attr::Str(s) => {
                 let parts = self.string(s);
                 static_string(&parts).map_or_else(
