@@ -531,19 +531,27 @@ fn walk(
             _ => {}
         }
     }
+    // A value, or a whole block only Nix knows (recorded so that the shapes
+    // can say so where they need it), is one definition.
+    let whole = match k {
+        Kind::Ignore => return,
+        Kind::Leaf => true,
+        Kind::Node(_) => matches!(value, Value::Unknown(_)),
+    };
+    if whole {
+        defs.push(
+            path,
+            Def {
+                value,
+                span,
+                priority,
+                cond,
+            },
+        );
+        return;
+    }
     match k {
-        Kind::Ignore => {}
-        Kind::Leaf => {
-            defs.push(
-                path,
-                Def {
-                    value,
-                    span,
-                    priority,
-                    cond,
-                },
-            );
-        }
+        Kind::Ignore | Kind::Leaf => {}
         Kind::Node(valid) => match &value {
             Value::Attrs(a) => {
                 for (key, entry) in &a.entries {
@@ -568,19 +576,6 @@ fn walk(
                     }
                     path.pop();
                 }
-            }
-            // A whole block only Nix knows: recorded so that the shapes can
-            // say so where they need it.
-            Value::Unknown(_) => {
-                defs.push(
-                    path,
-                    Def {
-                        value,
-                        span,
-                        priority,
-                        cond,
-                    },
-                );
             }
             other => defs.diagnostics.push(Diagnostic::error(
                 "type-error",

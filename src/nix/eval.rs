@@ -84,15 +84,17 @@ fn display_name(root: &Path, path: &Path) -> String {
         .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
 }
 
+fn unreadable(path: &Path, e: &std::io::Error) -> Vec<Diagnostic> {
+    vec![Diagnostic::error(
+        "file-not-found",
+        format!("cannot read {}: {e}", path.display()),
+        None,
+    )]
+}
+
 /// Reads and parses one (canonical) file; runs on any thread.
 fn load_and_parse(root: &Path, canon: &Path) -> EvalResult<ExprRef> {
-    let bytes = fs::read(canon).map_err(|e| {
-        vec![Diagnostic::error(
-            "file-not-found",
-            format!("cannot read {}: {e}", canon.display()),
-            None,
-        )]
-    })?;
+    let bytes = fs::read(canon).map_err(|e| unreadable(canon, &e))?;
     let name = display_name(root, canon);
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -195,13 +197,7 @@ impl Evaluator {
 
     /// Reads and parses a file (cached). Reports every parse error.
     pub fn parse_file(&mut self, path: &Path) -> EvalResult<ExprRef> {
-        let canon = fs::canonicalize(path).map_err(|e| {
-            vec![Diagnostic::error(
-                "file-not-found",
-                format!("cannot read {}: {e}", path.display()),
-                None,
-            )]
-        })?;
+        let canon = fs::canonicalize(path).map_err(|e| unreadable(path, &e))?;
         self.parse_canonical(canon)
     }
 

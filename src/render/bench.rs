@@ -107,6 +107,20 @@ fn atelier_gen() -> Result<PathBuf> {
     Ok(gen)
 }
 
+/// Runs a command that prints JSON: its wall time and its output.
+fn timed_json(cmd: &mut Command, what: &str) -> Result<(Duration, serde_json::Value)> {
+    let t = Instant::now();
+    let out = cmd.output().with_context(|| format!("running {what}"))?;
+    let took = t.elapsed();
+    ensure!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = serde_json::from_slice(&out.stdout).with_context(|| format!("output of {what}"))?;
+    Ok((took, v))
+}
+
 /// Arguments: `[--services N] [--runs N]`.
 pub fn main(args: &[String]) -> Result<()> {
     let mut n = 1000usize;
@@ -132,33 +146,17 @@ pub fn main(args: &[String]) -> Result<()> {
     let mut plan_json = serde_json::Value::Null;
     let mut nix_json = serde_json::Value::Null;
     for _ in 0..runs {
-        let t = Instant::now();
-        let out = Command::new(&gen)
-            .args(["plan", "--json", "--host", "bench"])
-            .arg(dir)
-            .output()
-            .context("running atelier-gen")?;
-        ours.push(t.elapsed());
-        ensure!(
-            out.status.success(),
-            "atelier-gen plan failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        plan_json = serde_json::from_slice(&out.stdout).context("atelier-gen plan --json")?;
-
-        let t = Instant::now();
-        let out = Command::new("nix-instantiate")
-            .args(["--eval", "--strict", "--json"])
-            .arg(dir.join("collect.nix"))
-            .output()
-            .context("running nix-instantiate (install nix-bin)")?;
-        nix.push(t.elapsed());
-        ensure!(
-            out.status.success(),
-            "nix-instantiate failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        nix_json = serde_json::from_slice(&out.stdout)?;
+        let mut cmd = Command::new(&gen);
+        cmd.args(["plan", "--json", "--host", "bench"]).arg(dir);
+        let (t, v) = timed_json(&mut cmd, "atelier-gen plan")?;
+        ours.push(t);
+        plan_json = v;
+        let mut cmd = Command::new("nix-instantiate");
+        cmd.args(["--eval", "--strict", "--json"])
+            .arg(dir.join("collect.nix"));
+        let (t, v) = timed_json(&mut cmd, "nix-instantiate (install nix-bin)")?;
+        nix.push(t);
+        nix_json = v;
     }
     // Both computed the same data paths.
     let services = plan_json["services"]
