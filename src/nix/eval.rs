@@ -569,15 +569,9 @@ impl Evaluator {
             }
             ExprKind::Int(i) => Thunk::value(Value::Int(*i)),
             ExprKind::Float(f) => Thunk::value(Value::Float(*f)),
-            ExprKind::Str(parts) if parts.iter().all(|p| matches!(p, StrPart::Lit(_))) => {
-                let mut s = String::new();
-                for p in parts {
-                    if let StrPart::Lit(l) = p {
-                        s.push_str(l);
-                    }
-                }
-                Thunk::value(Value::string(s))
-            }
+            // Strings stay pending even when literal: a pending thunk knows
+            // where it was written, so an error about a list item (a
+            // relative path, say) points at the item, not at the list.
             _ => Thunk::pending(e.clone(), env.clone()),
         }
     }
