@@ -65,6 +65,20 @@ pub const MANUAL_KEYS: &[&str] = &[
     "group",
 ];
 const SCHEDULE_KEYS: &[&str] = &["schedule", "randomizedDelay"];
+/// The options of `atelier.backup` (nix/modules/backup.nix declares them).
+pub const BACKUP_KEYS: &[&str] = &[
+    "enable",
+    "package",
+    "repositories",
+    "schedule",
+    "randomizedDelay",
+    "retention",
+    "prune",
+    "check",
+    "drill",
+    "postgres",
+    "services",
+];
 pub const POSTGRES_KEYS: &[&str] = &["host", "port", "runAs"];
 
 /// Longest fixed-length pattern in `kind` is 6 components; 7 decide.
@@ -83,10 +97,11 @@ fn kind(path: &KeyPath) -> Kind {
     match &parts[..n] {
         []
         | ["atelier"]
-        | ["atelier", "services" | "backup"]
+        | ["atelier", "services"]
         | ["atelier", "services", _]
         | ["atelier", "services", _, "data", "dumps"]
         | ["atelier", "backup", "repositories" | "services"] => Kind::Node(None),
+        ["atelier", "backup"] => Kind::Node(Some(BACKUP_KEYS)),
         ["atelier", "services", _, "data"] => Kind::Node(Some(data_keys)),
         ["atelier", "services", _, "data", "hooks"] => Kind::Node(Some(HOOK_KEYS)),
         ["atelier", "services", _, "data", "dumps", _] => Kind::Node(Some(DUMP_KEYS)),
