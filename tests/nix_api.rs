@@ -383,3 +383,16 @@ fn partially_known_config() {
     assert_eq!(u.path().unwrap().join("."), "config.services.app.port");
     assert_eq!(u.location(), "main.nix:3:10");
 }
+
+/// A regular expression the `regex` crate cannot read (a back-reference)
+/// is unknown, with its place, rather than a wrong answer or an error.
+#[test]
+fn unreadable_regex_is_unknown_not_wrong() {
+    let (_ev, v, _dir) = eval_text("builtins.match \"(a)\\\\1\" \"aa\"");
+    let v = v.unwrap();
+    let Value::Unknown(u) = &v else {
+        panic!("expected an unknown, got {v:?}");
+    };
+    assert!(u.reason.contains("regular expression"), "{}", u.reason);
+    assert!(u.span.is_some(), "the unknown says where");
+}

@@ -94,6 +94,7 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("lessThan", 2, less_than),
     row!("listToAttrs", 1, list_to_attrs),
     row!("map", 2, map),
+    row!("match", 2, regex_match),
     row!("mapAttrs", 2, map_attrs),
     row!("mul", 2, |ev, a, s| arith2(ev, a, s, BinOp::Mul)),
     row!("partition", 2, partition),
@@ -104,6 +105,7 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("replaceStrings", 3, replace_strings),
     row!("seq", 2, seq),
     row!("sort", 2, sort),
+    row!("split", 2, regex_split),
     row!("stringLength", 1, string_length),
     row!("sub", 2, |ev, a, s| arith2(ev, a, s, BinOp::Sub)),
     row!("substring", 3, substring),
@@ -167,7 +169,7 @@ pub(crate) fn base_env() -> super::value::Env {
         )),
         None,
     );
-    // Builtins we do not implement (fetchers, regexes, hashing, ...) are
+    // Builtins we do not implement (fetchers, hashing, ...) are
     // unknown, not errors: Nix evaluates them at rebuild time.
     b.unknown_keys = Some(Rc::new(Unknown {
         reason: "this builtin is not evaluated statically by atelier-gen".into(),
@@ -1066,4 +1068,75 @@ fn escape_shell_arg(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<
 #[allow(dead_code)]
 pub(crate) fn plain_error(code: &'static str, msg: impl Into<String>) -> Vec<Diagnostic> {
     vec![Diagnostic::error(code, msg, None)]
+}
+
+// ---------------------------------------------------------------- regexes
+
+/// Nix's regexes are POSIX extended ones. The `regex` crate reads the same
+/// syntax for what declarations use (classes, groups, alternation,
+/// repetition, bracket expressions with `[:alpha:]`-style classes); what it
+/// cannot read (back-references, say) is unknown here, not an error.
+fn compile_regex(
+    ev: &mut Evaluator,
+    t: &Thunk,
+    span: &Span,
+    anchored: bool,
+) -> EvalResult<Result<regex::Regex, Value>> {
+    let re = match to_str(ev, t, span)? {
+        Ok(s) => s,
+        Err(u) => return Ok(Err(u)),
+    };
+    let src = if anchored {
+        format!("^(?:{re})$")
+    } else {
+        re.clone()
+    };
+    Ok(regex::Regex::new(&src).map_err(|_| {
+        Value::unknown(
+            format!("the regular expression {re:?} is not evaluated statically by atelier-gen"),
+            Some(span.clone()),
+        )
+    }))
+}
+
+/// The groups of a match: a string each, or null where a group took no part.
+fn groups(c: &regex::Captures<'_>) -> Value {
+    Value::list(
+        c.iter()
+            .skip(1)
+            .map(|g| g.map_or(Value::Null, |m| Value::string(m.as_str().to_owned()))),
+    )
+}
+
+fn regex_match(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let re = match compile_regex(ev, &a[0], span, true)? {
+        Ok(r) => r,
+        Err(u) => return Ok(u),
+    };
+    let s = match to_str(ev, &a[1], span)? {
+        Ok(s) => s,
+        Err(u) => return Ok(u),
+    };
+    Ok(re.captures(&s).map_or(Value::Null, |c| groups(&c)))
+}
+
+fn regex_split(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let re = match compile_regex(ev, &a[0], span, false)? {
+        Ok(r) => r,
+        Err(u) => return Ok(u),
+    };
+    let s = match to_str(ev, &a[1], span)? {
+        Ok(s) => s,
+        Err(u) => return Ok(u),
+    };
+    let mut out = Vec::new();
+    let mut last = 0;
+    for c in re.captures_iter(&s) {
+        let m = c.get(0).expect("group 0 is the match");
+        out.push(Value::string(s[last..m.start()].to_owned()));
+        out.push(groups(&c));
+        last = m.end();
+    }
+    out.push(Value::string(s[last..].to_owned()));
+    Ok(Value::list(out))
 }

@@ -30,7 +30,7 @@
 //! * [`Value::partial_attrs`] builds a partly known set (e.g. a `config`
 //!   where only `atelier.*` is known): missing attributes are unknowns whose
 //!   [`Unknown::path`] says what was asked for (`config.services.x.port`).
-//! * Builtins atelier does not implement (fetchers, regexes, hashes) are
+//! * Builtins atelier does not implement (fetchers, hashes; regular expressions the `regex` crate cannot read) are
 //!   unknown rather than errors.
 //! * Applying an unknown function (e.g. `inputs.atelier.lib.mkService`)
 //!   gives an unknown whose [`Unknown::application`] returns the function
