@@ -781,17 +781,10 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let manifest = env.manifest;
     let name = req.service.as_str();
-    let service = manifest.services.get(name).with_context(|| {
-        format!(
-            "service `{name}` is not in the manifest (known: {})",
-            manifest
-                .services
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })?;
+    let service = manifest
+        .services
+        .get(name)
+        .with_context(|| crate::commands::service_not_in_manifest(manifest, name).0)?;
     let source = req.from.clone().unwrap_or_else(|| name.to_owned());
     let cloning = req.from.is_some();
     // The same lock `run` takes: no backup of this service while it is restored.
