@@ -8,29 +8,8 @@ use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use atelier::plan::Dump;
-use common::World;
-use sha2::Digest as _;
-
-/// sha256 of every file under `dir`, sorted by path.
-fn hashes(dir: &Path) -> Vec<(PathBuf, String)> {
-    let mut v: Vec<_> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let h = hex::encode(sha2::Sha256::digest(std::fs::read(e.path()).unwrap()));
-            (e.path().to_owned(), h)
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-fn last_record(w: &World, svc: &str) -> serde_json::Value {
-    let p = w.state_dir().join(format!("runs/{svc}/last.json"));
-    serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
-}
+use atelier::plan::{Dump, Service};
+use common::{tree_hashes, World};
 
 /// Data directory with a few files and a SQLite database.
 fn service_data(w: &World, name: &str) -> (PathBuf, PathBuf) {
@@ -68,7 +47,7 @@ fn repository_disappears_mid_backup() {
         .repositories
         .insert("default".into(), repo.manifest_entry());
     let (d, db) = service_data(&w, "app");
-    let before = hashes(&d);
+    let before = tree_hashes(&d);
     // Kill the REST server from inside the run, after the lock and the
     // repository setup, right before the data is staged and uploaded.
     let pid_file = w.path().join("rclone.pid");
@@ -79,7 +58,7 @@ fn repository_disappears_mid_backup() {
     std::fs::write(&pid_file, server.pid().to_string()).unwrap();
     let (code, out, err) = w.run(&["--json", "run", "app"]);
     assert_eq!(code, 1, "{err}");
-    let rec = last_record(&w, "app");
+    let rec = w.last_record("app");
     assert_eq!(rec["result"], "failed");
     let out: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(out["result"], "failed");
@@ -88,7 +67,7 @@ fn repository_disappears_mid_backup() {
         msg.contains("127.0.0.1") || msg.to_lowercase().contains("connect"),
         "{msg}"
     );
-    assert_eq!(hashes(&d), before, "live data changed");
+    assert_eq!(tree_hashes(&d), before, "live data changed");
     // The repository comes back (same directory, same port): next run works.
     drop(server);
     let port: u16 = url
@@ -101,7 +80,7 @@ fn repository_disappears_mid_backup() {
     let _server = common::RestServer::start_on(&w.path().join("rest"), port);
     w.manifest.services.get_mut("app").unwrap().hooks.pre_backup = None;
     w.run_ok(&["run", "app"]);
-    assert_eq!(last_record(&w, "app")["result"], "success");
+    assert_eq!(w.last_record("app")["result"], "success");
     assert_eq!(repo.snapshots_tagged("service:app").len(), 1);
 }
 
@@ -110,7 +89,7 @@ fn password_file_missing_or_unreadable() {
     let mut w = World::new();
     let repo = w.add_local_repo("default");
     let (d, _db) = service_data(&w, "app");
-    let before = hashes(&d);
+    let before = tree_hashes(&d);
     w.add_service("app", common::files_service(&[&d], &["default"]));
     let pw = repo.password_file.clone();
     let saved = std::fs::read(&pw).unwrap();
@@ -127,30 +106,54 @@ fn password_file_missing_or_unreadable() {
     let (code, _o, err) = w.run(&["run", "app"]);
     assert_ne!(code, 0);
     assert!(err.contains(&pw.display().to_string()), "{err}");
-    assert_eq!(last_record(&w, "app")["result"], "failed");
-    assert_eq!(hashes(&d), before);
+    assert_eq!(w.last_record("app")["result"], "failed");
+    assert_eq!(tree_hashes(&d), before);
     std::fs::remove_dir(&pw).unwrap();
     std::fs::write(&pw, saved).unwrap();
     assert_eq!(repo.snapshots().len(), 0);
     w.run_ok(&["run", "app"]);
-    assert_eq!(last_record(&w, "app")["result"], "success");
+    assert_eq!(w.last_record("app")["result"], "success");
 }
 
 /// A `systemctl` wrapper that fails one verb for one unit while a flag file
 /// exists, and otherwise delegates to the fake systemctl.
 fn flaky_systemctl(w: &World, verb: &str, unit: &str, flag: &Path) -> PathBuf {
     let p = w.path().join(format!("systemctl-flaky-{verb}"));
-    std::fs::write(
+    common::write_script(
         &p,
-        format!(
+        &format!(
             "#!/bin/bash\nif [ -e '{flag}' ] && [ \"$1\" = {verb} ] && [[ \" $* \" == *' {unit} '* ]]; then echo \"Job for {unit} failed (injected)\" >&2; exit 1; fi\nexec '{real}' \"$@\"\n",
             flag = flag.display(),
             real = w.systemctl.program().display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    );
     p
+}
+
+/// `atelier-backup run app` with `systemctl` as `ATELIER_SYSTEMCTL`;
+/// returns its exit code and stderr.
+fn run_app_with_systemctl(w: &World, systemctl: &Path) -> (Option<i32>, String) {
+    let o = w
+        .cmd()
+        .env("ATELIER_SYSTEMCTL", systemctl)
+        .args(["run", "app"])
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Service `app` backing up `d` and the SQLite database `db`, with its unit
+/// `app.service` running now and stopped for the backup.
+fn stopping_service(w: &World, d: &Path, db: &Path) -> Service {
+    w.running_unit("app.service");
+    let mut svc = common::files_service(&[d], &["default"]);
+    svc.sqlite = vec![db.display().to_string()];
+    svc.units = vec!["app.service".into()];
+    svc.stop_for_backup = true;
+    svc
 }
 
 #[test]
@@ -158,72 +161,50 @@ fn units_that_fail_to_stop_or_start() {
     let mut w = World::new();
     let repo = w.add_local_repo("default");
     let (d, db) = service_data(&w, "app");
-    let before = hashes(&d);
-    w.systemctl.define("app.service", "exec sleep 1000\n");
-    w.systemctl.start("app.service");
-    let mut svc = common::files_service(&[&d], &["default"]);
-    svc.sqlite = vec![db.display().to_string()];
-    svc.units = vec!["app.service".into()];
-    svc.stop_for_backup = true;
+    let before = tree_hashes(&d);
+    let svc = stopping_service(&w, &d, &db);
     w.add_service("app", svc);
     let flag = w.path().join("fail-now");
     std::fs::write(&flag, "").unwrap();
 
     // Stop fails: no backup, the unit keeps running.
     let stop_fails = flaky_systemctl(&w, "stop", "app.service", &flag);
-    let o = w
-        .cmd()
-        .env("ATELIER_SYSTEMCTL", &stop_fails)
-        .args(["run", "app"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    let (code, err) = run_app_with_systemctl(&w, &stop_fails);
+    assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("app.service"), "{err}");
     assert!(w.systemctl.is_running("app.service"));
-    assert_eq!(last_record(&w, "app")["result"], "failed");
+    assert_eq!(w.last_record("app")["result"], "failed");
     assert_eq!(repo.snapshots().len(), 0);
 
     // Start fails after the copy: the run fails and says so; the unit is
     // started again by the next run's operator action (here: the flag
     // removed) and the next run succeeds.
     let start_fails = flaky_systemctl(&w, "start", "app.service", &flag);
-    let o = w
-        .cmd()
-        .env("ATELIER_SYSTEMCTL", &start_fails)
-        .args(["run", "app"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    let (code, err) = run_app_with_systemctl(&w, &start_fails);
+    assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("app.service") && err.contains("start"),
         "{err}"
     );
-    let rec = last_record(&w, "app");
+    let rec = w.last_record("app");
     assert_eq!(rec["result"], "failed");
     assert!(
         rec["error"].as_str().unwrap().contains("app.service"),
         "{rec}"
     );
-    assert_eq!(hashes(&d), before);
+    assert_eq!(tree_hashes(&d), before);
     std::fs::remove_file(&flag).unwrap();
     w.systemctl.start("app.service");
     w.run_ok(&["run", "app"]);
     assert!(w.systemctl.is_running("app.service"));
-    assert_eq!(last_record(&w, "app")["result"], "success");
+    assert_eq!(w.last_record("app")["result"], "success");
 }
 
 /// A service whose dump blocks (after its units were stopped) until
 /// released, telling the test through a marker file that it got there.
 fn blocking_service(w: &mut World, marker: &Path, release: &Path) -> PathBuf {
     let (d, db) = service_data(w, "app");
-    w.systemctl.define("app.service", "exec sleep 1000\n");
-    w.systemctl.start("app.service");
-    let mut svc = common::files_service(&[&d], &["default"]);
-    svc.sqlite = vec![db.display().to_string()];
-    svc.units = vec!["app.service".into()];
-    svc.stop_for_backup = true;
+    let mut svc = stopping_service(w, &d, &db);
     svc.dumps.insert(
         "slow".into(),
         Dump {
@@ -254,27 +235,66 @@ fn spawn_run(w: &World) -> std::process::Child {
         .unwrap()
 }
 
+/// A run of `app` held inside its dump (its unit stopped) until `release`
+/// exists; `before` hashes the live data.
+struct BlockedRun {
+    w: World,
+    repo: common::Repo,
+    d: PathBuf,
+    before: Vec<(PathBuf, String)>,
+    release: PathBuf,
+    child: std::process::Child,
+}
+
+impl BlockedRun {
+    /// Starts `atelier-backup run app` and waits until it is in the dump.
+    fn start() -> Self {
+        let mut w = World::new();
+        let repo = w.add_local_repo("default");
+        let marker = w.path().join("in-dump");
+        let release = w.path().join("release");
+        let d = blocking_service(&mut w, &marker, &release);
+        let before = tree_hashes(&d);
+        let child = spawn_run(&w);
+        wait_for(&marker);
+        Self {
+            w,
+            repo,
+            d,
+            before,
+            release,
+            child,
+        }
+    }
+
+    /// Sends `signal` to the run's whole process group, as systemd does.
+    fn signal(&self, signal: nix::sys::signal::Signal) {
+        let pgid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).unwrap());
+        nix::sys::signal::killpg(pgid, signal).unwrap();
+    }
+}
+
 #[test]
 fn sigterm_during_run_restarts_units_and_records_it() {
-    let mut w = World::new();
-    let repo = w.add_local_repo("default");
-    let marker = w.path().join("in-dump");
-    let release = w.path().join("release");
-    let d = blocking_service(&mut w, &marker, &release);
-    let before = hashes(&d);
-    let child = spawn_run(&w);
-    wait_for(&marker);
+    let run = BlockedRun::start();
     assert!(
-        !w.systemctl.is_running("app.service"),
+        !run.w.systemctl.is_running("app.service"),
         "unit should be stopped during the dump"
     );
     // Like systemd: SIGTERM to the whole group.
-    let pgid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
-    nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    run.signal(nix::sys::signal::Signal::SIGTERM);
+    let BlockedRun {
+        w,
+        repo,
+        d,
+        before,
+        release,
+        child,
+    } = run;
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    let rec = last_record(&w, "app");
+    let rec = w.last_record("app");
     assert_eq!(rec["result"], "failed");
     assert!(rec["error"].as_str().unwrap().contains("SIGTERM"), "{rec}");
     assert!(
@@ -282,7 +302,7 @@ fn sigterm_during_run_restarts_units_and_records_it() {
         "unit left stopped after SIGTERM"
     );
     assert_eq!(repo.snapshots().len(), 0);
-    assert_eq!(hashes(&d), before);
+    assert_eq!(tree_hashes(&d), before);
     std::fs::write(&release, "").unwrap();
     w.run_ok(&["run", "app"]);
     assert_eq!(repo.snapshots().len(), 1);
@@ -291,26 +311,26 @@ fn sigterm_during_run_restarts_units_and_records_it() {
 
 #[test]
 fn sigkill_during_run_then_the_next_run_recovers() {
-    let mut w = World::new();
-    let repo = w.add_local_repo("default");
-    let marker = w.path().join("in-dump");
-    let release = w.path().join("release");
-    let d = blocking_service(&mut w, &marker, &release);
-    let before = hashes(&d);
-    let mut child = spawn_run(&w);
-    wait_for(&marker);
-    let pgid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
-    nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL).unwrap();
+    let run = BlockedRun::start();
+    run.signal(nix::sys::signal::Signal::SIGKILL);
+    let BlockedRun {
+        w,
+        repo,
+        d,
+        before,
+        release,
+        mut child,
+    } = run;
     let status = child.wait().unwrap();
     assert_eq!(status.code(), None);
-    assert_eq!(hashes(&d), before);
+    assert_eq!(tree_hashes(&d), before);
     assert_eq!(repo.snapshots().len(), 0);
     // Nothing can run inside a SIGKILLed process: the next run finds the
     // leftovers (stale staging, the units it had stopped) and recovers.
     std::fs::write(&release, "").unwrap();
     let (code, _o, err) = w.run(&["run", "app"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(last_record(&w, "app")["result"], "success");
+    assert_eq!(w.last_record("app")["result"], "success");
     assert_eq!(repo.snapshots().len(), 1);
     assert!(
         w.systemctl.is_running("app.service"),
@@ -395,7 +415,7 @@ fn disk_full_in_staging() {
     let repo = w.add_local_repo("default");
     let d = w.data_dir("app");
     std::fs::write(d.join("a.txt"), "alpha").unwrap();
-    let before_files = hashes(&d);
+    let before_files = tree_hashes(&d);
     // A 4 MiB database (incompressible rows, WAL mode with uncheckpointed
     // pages) that cannot fit into a 2 MiB staging filesystem.
     let db = w.path().join("app.db");
@@ -423,8 +443,7 @@ fn disk_full_in_staging() {
     assert_eq!(ok, "ok");
     assert_eq!(rows_before.len(), 1024);
 
-    w.systemctl.define("app.service", "exec sleep 1000\n");
-    w.systemctl.start("app.service");
+    w.running_unit("app.service");
     let mut svc = common::files_service(&[&d], &["default"]);
     svc.sqlite = vec![db.display().to_string()];
     svc.units = vec!["app.service".into()];
@@ -458,7 +477,7 @@ fn disk_full_in_staging() {
         );
         let out: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(out["result"], "failed", "{ctx}");
-        let rec = last_record(&w, "app");
+        let rec = w.last_record("app");
         assert_eq!(rec["result"], "failed", "{ctx}");
         let msg = rec["error"].as_str().unwrap();
         assert!(
@@ -477,7 +496,7 @@ fn disk_full_in_staging() {
             "the staging filesystem is not empty: {ctx}"
         );
         assert_eq!(db_state(&db), (rows_before.clone(), "ok".into()), "{ctx}");
-        assert_eq!(hashes(&d), before_files, "{ctx}");
+        assert_eq!(tree_hashes(&d), before_files, "{ctx}");
         assert!(w.systemctl.is_running("app.service"), "{ctx}");
         let calls: Vec<String> = w.systemctl.calls()[calls_before..].to_vec();
         let stops = calls.iter().filter(|c| c.starts_with("stop ")).count();
@@ -497,7 +516,7 @@ fn disk_full_in_staging() {
     tmpfs.remount("64m");
     let (code, _o, err) = w.run(&["run", "app"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(last_record(&w, "app")["result"], "success");
+    assert_eq!(w.last_record("app")["result"], "success");
     let snaps = repo.snapshots_tagged("service:app");
     assert_eq!(snaps.len(), 1);
     assert!(!staging.exists());

@@ -11,34 +11,25 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::World;
-use sha2::Digest as _;
-
-/// sha256 of every file under `dir`, keyed by path relative to `dir`.
-fn tree(dir: &Path) -> Vec<(PathBuf, String)> {
-    let mut v: Vec<_> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let h = hex::encode(sha2::Sha256::digest(std::fs::read(e.path()).unwrap()));
-            (e.path().strip_prefix(dir).unwrap().to_owned(), h)
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-fn last_record(w: &World, svc: &str) -> serde_json::Value {
-    let p = w.state_dir().join(format!("runs/{svc}/last.json"));
-    serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
-}
+use common::{tree_hashes, World};
 
 /// A path component carrying every metacharacter of the brief; `canary` is
 /// the absolute file a shell expansion of it would create.
 fn evil(canary: &Path) -> String {
     let c = canary.display();
     format!("sp ace 'q' \"dq\" $(touch {c}) `touch {c}` ;x\nnl ${{x}} '' ..é✓")
+}
+
+/// A world with a local repository `default` and a data directory
+/// `data/app` holding one file `f`; also the absolute path of a canary
+/// (`CANARY` in the world) that a shell expansion would create.
+fn canary_world() -> (World, common::Repo, PathBuf, PathBuf) {
+    let mut w = World::new();
+    let repo = w.add_local_repo("default");
+    let canary = w.path().join("CANARY");
+    let d = w.data_dir("app");
+    std::fs::write(d.join("f"), "x").unwrap();
+    (w, repo, d, canary)
 }
 
 fn sqlite_rows(db: &Path) -> Vec<String> {
@@ -131,11 +122,11 @@ fn paths_with_metacharacters_back_up_and_restore_byte_identical() {
     let mut svc = common::files_service(&[&d], &["default"]);
     svc.sqlite = vec![db.display().to_string()];
     w.add_service("app", svc);
-    let before = tree(&d);
+    let before = tree_hashes(&d);
     let db_before = std::fs::read(&db).unwrap();
 
     w.run_ok(&["run", "app"]);
-    assert_eq!(last_record(&w, "app")["result"], "success");
+    assert_eq!(w.last_record("app")["result"], "success");
     assert_eq!(repo.snapshots_tagged("service:app").len(), 1);
 
     let dir = w.path().join("inspect");
@@ -148,14 +139,14 @@ fn paths_with_metacharacters_back_up_and_restore_byte_identical() {
     ]);
     assert_eq!(code, 0, "{err}\n{:?}", repo.snapshots());
     let strip = |p: &Path| dir.join(p.strip_prefix("/").unwrap());
-    assert_eq!(tree(&strip(&d)), before, "restored files differ");
+    assert_eq!(tree_hashes(&strip(&d)), before, "restored files differ");
     assert_eq!(
         sqlite_rows(&strip(&db)),
         ["a'b", "c\"d", "$(touch x)"],
         "restored database differs"
     );
     // Live data untouched; no expansion ran anywhere (run, restore, restic).
-    assert_eq!(tree(&d), before);
+    assert_eq!(tree_hashes(&d), before);
     assert_eq!(std::fs::read(&db).unwrap(), db_before);
     assert!(!canary.exists(), "a shell expanded a path");
     assert!(!w.path().join("x").exists());
@@ -163,11 +154,7 @@ fn paths_with_metacharacters_back_up_and_restore_byte_identical() {
 
 #[test]
 fn tags_reach_restic_as_single_arguments_or_are_rejected() {
-    let mut w = World::new();
-    let repo = w.add_local_repo("default");
-    let canary = w.path().join("CANARY");
-    let d = w.data_dir("app");
-    std::fs::write(d.join("f"), "x").unwrap();
+    let (mut w, repo, d, canary) = canary_world();
     let tags = [
         "two words".to_owned(),
         "semi;colon".to_owned(),
@@ -236,17 +223,8 @@ fn hooks_run_once_and_do_not_reinterpret_their_environment() {
     svc.hooks.pre_restore = Some(record("preRestore"));
     svc.hooks.post_restore = Some(record("postRestore"));
     w.add_service(name, svc);
-    let out = w
-        .cmd()
-        .current_dir(w.path())
-        .args(["run", name])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = w.output_in_root(&["run", name]);
+    common::assert_success(&out);
     let got = std::fs::read_to_string(&log).unwrap();
     assert_eq!(
         got,
@@ -256,17 +234,8 @@ fn hooks_run_once_and_do_not_reinterpret_their_environment() {
     assert_eq!(repo.snapshots_tagged(&format!("service:{name}")).len(), 1);
     // Restore hooks: once each, same intact name; the data comes back.
     std::fs::write(d.join("f"), "changed").unwrap();
-    let out = w
-        .cmd()
-        .current_dir(w.path())
-        .args(["restore", name, "--in-place", "--yes"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = w.output_in_root(&["restore", name, "--in-place", "--yes"]);
+    common::assert_success(&out);
     assert_eq!(std::fs::read_to_string(d.join("f")).unwrap(), "x");
     let got = std::fs::read_to_string(&log).unwrap();
     let restore_lines: Vec<&str> = got.lines().skip(2).collect();
@@ -370,7 +339,7 @@ fn postgres_down_during_run_fails_clearly_and_next_run_succeeds() {
     w.manifest.postgres = pg.connection();
     let d = w.data_dir("shop");
     std::fs::write(d.join("f"), "x").unwrap();
-    let before = tree(&d);
+    let before = tree_hashes(&d);
     w.add_service(
         "shop",
         Service {
@@ -386,7 +355,7 @@ fn postgres_down_during_run_fails_clearly_and_next_run_succeeds() {
     pg_ctl(&pg, "stop");
     let (code, _o, err) = w.run(&["run", "shop"]);
     assert_eq!(code, 1, "{err}");
-    let rec = last_record(&w, "shop");
+    let rec = w.last_record("shop");
     assert_eq!(rec["result"], "failed");
     let msg = rec["error"].as_str().unwrap();
     let socket = pg.socket_dir.display().to_string();
@@ -395,10 +364,10 @@ fn postgres_down_during_run_fails_clearly_and_next_run_succeeds() {
         assert!(m.contains(&socket), "does not name the server: {m}");
     }
     assert!(repo.snapshots().is_empty(), "a snapshot was written");
-    assert_eq!(tree(&d), before);
+    assert_eq!(tree_hashes(&d), before);
     pg_ctl(&pg, "start");
     w.run_ok(&["run", "shop"]);
-    assert_eq!(last_record(&w, "shop")["result"], "success");
+    assert_eq!(w.last_record("shop")["result"], "success");
     assert_eq!(repo.snapshots_tagged("service:shop").len(), 1);
 }
 
@@ -491,7 +460,7 @@ fn sqlite_exclusively_locked_fails_clearly_then_next_run_succeeds() {
         !err.contains("not a readable SQLite database"),
         "a locked database is reported as unreadable: {err}"
     );
-    assert_eq!(last_record(&w, "app")["result"], "failed");
+    assert_eq!(w.last_record("app")["result"], "failed");
     assert!(repo.snapshots().is_empty());
 
     holder.send("COMMIT;");
@@ -511,14 +480,9 @@ fn sqlite_exclusively_locked_fails_clearly_then_next_run_succeeds() {
 #[test]
 fn unit_names_with_metacharacters_never_reach_systemctl() {
     use atelier::plan::PostgresDatabase;
-    let mut w = World::new();
-    let repo = w.add_local_repo("default");
-    let canary = w.path().join("CANARY");
+    let (mut w, repo, d, canary) = canary_world();
     let c = canary.display();
-    let d = w.data_dir("app");
-    std::fs::write(d.join("f"), "x").unwrap();
-    w.systemctl.define("app.service", "exec sleep 1000\n");
-    w.systemctl.start("app.service");
+    w.running_unit("app.service");
     let calls_before = w.systemctl.calls();
     let hostile = [
         "app worker.service".to_owned(),
@@ -558,7 +522,7 @@ fn unit_names_with_metacharacters_never_reach_systemctl() {
             }
             w.add_service("app", svc);
             for args in commands {
-                let out = w.cmd().current_dir(w.path()).args(args).output().unwrap();
+                let out = w.output_in_root(args);
                 let err = String::from_utf8_lossy(&out.stderr);
                 assert_eq!(out.status.code(), Some(2), "{args:?} {unit:?}: {err}");
                 assert!(
@@ -586,12 +550,7 @@ fn unit_names_with_metacharacters_never_reach_systemctl() {
         serde_json::to_vec(&[format!("$(touch {c}).service"), "app.service".into()]).unwrap(),
     )
     .unwrap();
-    let out = w
-        .cmd()
-        .current_dir(w.path())
-        .args(["run", "app"])
-        .output()
-        .unwrap();
+    let out = w.output_in_root(&["run", "app"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("not valid unit names"), "{err}");
@@ -612,27 +571,13 @@ fn unit_names_with_metacharacters_never_reach_systemctl() {
     w.manifest.services.clear();
     w.add_service(name, common::files_service(&[&d], &["default"]));
     let calls_before = w.systemctl.calls();
-    let out = w
-        .cmd()
-        .current_dir(w.path())
-        .args(["backup", name])
-        .output()
-        .unwrap();
+    let out = w.output_in_root(&["backup", name]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("cannot form the unit name"), "{err}");
     assert_eq!(w.systemctl.calls(), calls_before);
-    let out = w
-        .cmd()
-        .current_dir(w.path())
-        .args(["backup", "--direct", name])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = w.output_in_root(&["backup", "--direct", name]);
+    common::assert_success(&out);
     for f in ["CANARY2", "CANARY3", "CANARY4"] {
         assert!(!w.path().join(f).exists(), "{f}");
     }

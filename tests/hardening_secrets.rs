@@ -8,9 +8,8 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use common::World;
 
@@ -18,49 +17,6 @@ const PASSWORD: &str = "PW-secret-3b9f0c1d";
 const ENV_SECRET: &str = "ENV-secret-77aa41";
 const URL_SECRET: &str = "URL-secret-d00d5e";
 const WRONG_PASSWORD: &str = "WRONG-secret-0451";
-
-/// `rclone serve restic` with basic auth; killed on drop.
-struct AuthRest {
-    child: Child,
-    port: u16,
-}
-
-impl AuthRest {
-    fn start(dir: &Path, port: u16) -> Self {
-        std::fs::create_dir_all(dir).unwrap();
-        let child = Command::new("rclone")
-            .args(["serve", "restic", "--addr", &format!("127.0.0.1:{port}")])
-            .args(["--user", "backup", "--pass", URL_SECRET])
-            .arg(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("rclone (apt-get install rclone)");
-        let mut me = Self { child, port };
-        me.wait();
-        me
-    }
-
-    fn wait(&mut self) {
-        // Bounded poll for the listening socket (readiness, not timing).
-        for _ in 0..1200 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            assert!(self.child.try_wait().unwrap().is_none(), "rclone exited");
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("rclone did not listen");
-    }
-}
-
-impl Drop for AuthRest {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn all_files_text(dir: &Path, skip: Option<&Path>) -> String {
     let mut s = String::new();
@@ -82,7 +38,12 @@ fn all_files_text(dir: &Path, skip: Option<&Path>) -> String {
 fn planted_secrets_appear_nowhere() {
     let mut w = World::new();
     let port = common::free_port();
-    let server = AuthRest::start(&w.path().join("rest"), port);
+    // `rclone serve restic` with basic auth; killed on drop.
+    let server = common::RestServer::start_with(
+        &w.path().join("rest"),
+        port,
+        &["--user", "backup", "--pass", URL_SECRET],
+    );
     let url = format!("rest:http://backup:{URL_SECRET}@127.0.0.1:{port}/");
     let secrets_dir = w.path().join("secrets");
     std::fs::create_dir_all(&secrets_dir).unwrap();
@@ -126,15 +87,13 @@ fn planted_secrets_appear_nowhere() {
     // Records restic's argv: the URL must not be on a command line either.
     let argv_log = w.path().join("argv.log");
     let wrapper = w.path().join("restic-wrapper");
-    std::fs::write(
+    common::write_script(
         &wrapper,
-        format!(
+        &format!(
             "#!/bin/sh\necho \"$@\" >> '{}'\nexec restic \"$@\"\n",
             argv_log.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
 
     let inspect = w.path().join("inspect");
     let bundle = w.path().join("bundle.json");
@@ -143,12 +102,7 @@ fn planted_secrets_appear_nowhere() {
     let mut outputs = String::new();
     let mut codes = Vec::new();
     let mut go = |args: &[&str]| {
-        let o = w
-            .cmd()
-            .env("ATELIER_RESTIC", &wrapper)
-            .args(args)
-            .output()
-            .unwrap();
+        let o = w.output_with_restic(&wrapper, args);
         outputs.push_str(&String::from_utf8_lossy(&o.stdout));
         outputs.push_str(&String::from_utf8_lossy(&o.stderr));
         codes.push((args.join(" "), o.status.code()));

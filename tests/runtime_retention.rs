@@ -6,39 +6,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use atelier::plan::Retention;
-use common::{files_service, sh, World};
-
-fn keep_last(n: u32) -> Retention {
-    Retention {
-        last: Some(n),
-        hourly: None,
-        daily: None,
-        weekly: None,
-        monthly: None,
-        yearly: None,
-    }
-}
-
-/// A restic wrapper that logs every call's arguments (one line per process)
-/// and runs the real restic.
-fn counting_restic(dir: &Path) -> (PathBuf, PathBuf) {
-    use std::os::unix::fs::PermissionsExt;
-    let log = dir.join("restic-calls.log");
-    let wrapper = dir.join("restic-counting");
-    std::fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\necho \"$*\" >> '{}'\nexec restic \"$@\"\n",
-            log.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-    (wrapper, log)
-}
+use common::{files_service, keep_last, logging_restic, sh, World};
 
 /// The restic subcommands (first word) logged since `from` lines.
 fn calls_since(log: &Path, from: usize) -> Vec<String> {
@@ -58,12 +28,7 @@ fn lines(log: &Path) -> usize {
 /// the restic subcommands it started and the snapshot id it reported.
 fn run_counted(w: &World, wrapper: &Path, log: &Path, name: &str) -> (Vec<String>, String) {
     let before = lines(log);
-    let out = w
-        .cmd()
-        .env("ATELIER_RESTIC", wrapper)
-        .args(["--json", "run", name])
-        .output()
-        .unwrap();
+    let out = w.output_with_restic(wrapper, &["--json", "run", name]);
     assert!(
         out.status.success(),
         "run {name}: {}",
@@ -141,7 +106,7 @@ fn sorted(v: &[String]) -> Vec<String> {
 fn forget_runs_only_when_it_could_remove_something() {
     let mut w = World::new();
     let repo = w.add_local_repo("default");
-    let (wrapper, log) = counting_restic(w.path());
+    let (wrapper, log) = logging_restic(w.path());
     let a = w.data_dir("a");
     let b = w.data_dir("b");
     let mut sa = files_service(&[&a], &["default"]);
@@ -260,17 +225,14 @@ fn forget_runs_only_when_it_could_remove_something() {
 
 #[test]
 fn initialize_needs_no_extra_restic_process() {
-    let mut w = World::new();
-    let repo = w.add_local_repo("default");
+    let (mut w, repo, _d) = World::with_files_service("app");
     std::fs::remove_dir_all(&repo.url).unwrap();
     w.manifest
         .repositories
         .get_mut("default")
         .unwrap()
         .initialize = true;
-    let (wrapper, log) = counting_restic(w.path());
-    let d = w.data_dir("app");
-    w.add_service("app", files_service(&[&d], &["default"]));
+    let (wrapper, log) = logging_restic(w.path());
     let (calls, _) = run_counted(&w, &wrapper, &log, "app");
     assert!(calls.contains(&"init".to_owned()), "{calls:?}");
     assert_eq!(repo.snapshots().len(), 1);
@@ -283,29 +245,14 @@ fn initialize_needs_no_extra_restic_process() {
 
 #[test]
 fn restic_version_is_remembered_for_the_same_binary() {
-    let mut w = World::new();
-    let repo = w.add_local_repo("default");
-    let d = w.data_dir("app");
-    w.add_service("app", files_service(&[&d], &["default"]));
+    let (w, repo, _d) = World::with_files_service("app");
     // A restic binary of our own (not a script, which is always asked).
     let bin = w.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let restic = bin.join("restic");
     let which = sh(std::process::Command::new("sh").args(["-c", "command -v restic"]));
     std::fs::copy(which.trim(), &restic).unwrap();
-    let run = |w: &World| {
-        let out = w
-            .cmd()
-            .env("ATELIER_RESTIC", &restic)
-            .args(["run", "app"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let run = |w: &World| common::assert_success(&w.output_with_restic(&restic, &["run", "app"]));
     run(&w);
     let cache = w.state_dir().join("restic-version.json");
     let text = std::fs::read_to_string(&cache).unwrap();
@@ -332,13 +279,9 @@ fn restic_version_is_remembered_for_the_same_binary() {
 
 #[test]
 fn pre_restore_snapshots_are_retained_apart_from_regular_ones() {
-    let mut w = World::new();
-    let repo = w.add_local_repo("default");
-    let d = w.data_dir("app");
-    let mut s = files_service(&[&d], &["default"]);
-    s.retention = keep_last(2);
-    w.add_service("app", s);
-    let (wrapper, log) = counting_restic(w.path());
+    let (mut w, repo, d) = World::with_files_service("app");
+    w.manifest.services.get_mut("app").unwrap().retention = keep_last(2);
+    let (wrapper, log) = logging_restic(w.path());
 
     let mut regular = Vec::new();
     for i in 0..2 {

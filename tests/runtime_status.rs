@@ -5,32 +5,15 @@ mod common;
 
 use std::path::Path;
 
-use atelier::plan::Retention;
-use common::{files_service, sh, World};
+use common::{files_service, keep_last, sh, World};
 
-fn keep_last(n: u32) -> Retention {
-    Retention {
-        last: Some(n),
-        hourly: None,
-        daily: None,
-        weekly: None,
-        monthly: None,
-        yearly: None,
-    }
-}
-
-/// A snapshot made by restic directly, as an old run would have left it.
-fn old_snapshot(repo: &common::Repo, path: &Path, tags: &str) {
+/// A snapshot of `path` made by restic directly at `time` (restic
+/// `--time`, local time) with `tags`, as an earlier run would have left it.
+fn snapshot_at(repo: &common::Repo, path: &Path, time: &str, tags: &str) {
     sh(repo
         .restic()
         .args([
-            "backup",
-            "--host",
-            "testhost",
-            "--time",
-            "2020-01-01 00:00:00",
-            "--tag",
-            tags,
+            "backup", "--host", "testhost", "--time", time, "--tag", tags,
         ])
         .arg(path));
 }
@@ -45,7 +28,12 @@ fn status_reports_stale_and_failed_and_json_parses() {
     w.add_service("old", files_service(&[&old], &["default"]));
     w.add_service("never", files_service(&[&fresh], &["default"]));
     w.run_ok(&["run", "fresh"]);
-    old_snapshot(&repo, &old, "atelier,service:old,type:files");
+    snapshot_at(
+        &repo,
+        &old,
+        "2020-01-01 00:00:00",
+        "atelier,service:old,type:files",
+    );
 
     let (code, out, err) = w.run(&["--json", "status"]);
     assert_eq!(code, 1, "stale services must exit 1: {err}");
@@ -94,18 +82,12 @@ fn status_reports_stale_and_failed_and_json_parses() {
 /// local time).
 fn snapshot_hours_ago(repo: &common::Repo, path: &Path, service: &str, hours: i64) {
     let t = chrono::Local::now() - chrono::Duration::hours(hours);
-    sh(repo
-        .restic()
-        .args([
-            "backup",
-            "--host",
-            "testhost",
-            "--time",
-            &t.format("%Y-%m-%d %H:%M:%S").to_string(),
-            "--tag",
-            &format!("atelier,service:{service},type:files"),
-        ])
-        .arg(path));
+    snapshot_at(
+        repo,
+        path,
+        &t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        &format!("atelier,service:{service},type:files"),
+    );
 }
 
 #[test]
@@ -176,27 +158,8 @@ fn one_snapshots_call_per_repository_and_list_json() {
         w.run_ok(&["run", name]);
     }
     // Count restic invocations through a wrapper.
-    let log = w.path().join("restic-calls.log");
-    let wrapper = w.path().join("restic-wrapper");
-    std::fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\necho \"$1\" >> {}\nexec restic \"$@\"\n",
-            log.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(
-        &wrapper,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
-    let out = w
-        .cmd()
-        .env("ATELIER_RESTIC", &wrapper)
-        .args(["--json", "status"])
-        .output()
-        .unwrap();
+    let (wrapper, log) = common::logging_restic(w.path());
+    let out = w.output_with_restic(&wrapper, &["--json", "status"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -205,19 +168,17 @@ fn one_snapshots_call_per_repository_and_list_json() {
     );
     let calls = std::fs::read_to_string(&log).unwrap();
     assert_eq!(
-        calls.lines().filter(|l| *l == "snapshots").count(),
+        calls
+            .lines()
+            .filter(|l| l.split_whitespace().next() == Some("snapshots"))
+            .count(),
         2,
         "{calls}"
     );
     assert_eq!(calls.lines().count(), 2, "{calls}");
 
     std::fs::remove_file(&log).unwrap();
-    let out = w
-        .cmd()
-        .env("ATELIER_RESTIC", &wrapper)
-        .args(["--json", "list"])
-        .output()
-        .unwrap();
+    let out = w.output_with_restic(&wrapper, &["--json", "list"]);
     assert!(out.status.success());
     assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 2);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -284,12 +245,13 @@ fn retention_is_exact_and_scoped_to_the_service() {
                 .to_owned(),
         );
     }
-    let short = |s: &serde_json::Value| s["short_id"].as_str().unwrap().to_owned();
-    let mut kept_a: Vec<String> = repo
-        .snapshots_tagged("service:a")
-        .iter()
-        .map(short)
-        .collect();
+    let short_ids = |tag: &str| -> Vec<String> {
+        repo.snapshots_tagged(tag)
+            .iter()
+            .map(|s| s["short_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut kept_a = short_ids("service:a");
     kept_a.sort();
     let mut expected: Vec<String> = a_ids[2..].iter().map(|s| s[..8].to_owned()).collect();
     expected.sort();
@@ -297,11 +259,7 @@ fn retention_is_exact_and_scoped_to_the_service() {
         kept_a, expected,
         "keep-last 2 must keep exactly the two newest of a"
     );
-    let b_before: Vec<String> = repo
-        .snapshots_tagged("service:b")
-        .iter()
-        .map(short)
-        .collect();
+    let b_before = short_ids("service:b");
     assert_eq!(b_before.len(), 3);
     assert_eq!(repo.snapshots().len(), 2 + 3 + 1);
 
@@ -326,29 +284,16 @@ fn retention_is_exact_and_scoped_to_the_service() {
         0
     );
     assert_eq!(v["default"]["pruned"], true);
-    let kept_a: Vec<String> = repo
-        .snapshots_tagged("service:a")
-        .iter()
-        .map(short)
-        .collect();
-    assert_eq!(kept_a, [a_ids[3][..8].to_owned()]);
-    let b_after: Vec<String> = repo
-        .snapshots_tagged("service:b")
-        .iter()
-        .map(short)
-        .collect();
-    assert_eq!(b_after, b_before);
+    assert_eq!(short_ids("service:a"), [a_ids[3][..8].to_owned()]);
+    assert_eq!(short_ids("service:b"), b_before);
     assert_eq!(repo.snapshots().len(), 1 + 3 + 1);
     sh(repo.restic().args(["check"]));
 }
 
 #[test]
 fn check_rotates_subsets_and_records_results() {
-    let mut w = World::new();
-    let _repo = w.add_local_repo("default");
-    let d = w.data_dir("a");
+    let (w, _repo, d) = World::with_files_service("a");
     std::fs::write(d.join("f"), vec![7u8; 100_000]).unwrap();
-    w.add_service("a", files_service(&[&d], &["default"]));
     w.run_ok(&["run", "a"]);
     let mut seen = Vec::new();
     for _ in 0..4 {
@@ -388,10 +333,7 @@ fn check_rotates_subsets_and_records_results() {
 
 #[test]
 fn backup_starts_the_unit_and_follows_it() {
-    let mut w = World::new();
-    let repo = w.add_local_repo("default");
-    let d = w.data_dir("a");
-    w.add_service("a", files_service(&[&d], &["default"]));
+    let (w, repo, d) = World::with_files_service("a");
     w.systemctl.define_oneshot(
         "restic-backups-a.service",
         &format!("exec {} run a", env!("CARGO_BIN_EXE_atelier-backup")),
@@ -418,27 +360,21 @@ fn backup_starts_the_unit_and_follows_it() {
 
 #[test]
 fn backup_streams_the_units_journal_while_it_runs() {
-    use std::os::unix::fs::PermissionsExt;
-    let mut w = World::new();
-    let repo = w.add_local_repo("default");
-    let d = w.data_dir("a");
-    w.add_service("a", files_service(&[&d], &["default"]));
+    let (w, repo, _d) = World::with_files_service("a");
     // The journal stand-in: a real process that follows a file, as
     // `journalctl --follow` follows the journal; it records its arguments.
     let journal = w.path().join("journal.log");
     std::fs::write(&journal, "").unwrap();
     let journal_args = w.path().join("journalctl.args");
     let journalctl = w.path().join("journalctl");
-    std::fs::write(
+    common::write_script(
         &journalctl,
-        format!(
+        &format!(
             "#!/bin/sh\necho \"$@\" > '{}'\nexec tail -n +1 -F '{}'\n",
             journal_args.display(),
             journal.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&journalctl, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     // The unit logs a line, then waits until `atelier-backup backup` has
     // shown it (its stderr goes to a file): only live following lets the
     // unit go on. Without it the unit gives up and fails.
@@ -519,27 +455,16 @@ fn passwords_and_credentials_never_leak() {
     // A wrapper that records restic's arguments and checks its environment.
     let argv_log = w.path().join("argv.log");
     let wrapper = w.path().join("restic-wrapper");
-    std::fs::write(
+    common::write_script(
         &wrapper,
-        format!(
+        &format!(
             "#!/bin/sh\necho \"$@\" >> {log}\n[ \"$1\" = version ] || [ \"$AWS_SECRET_ACCESS_KEY\" = '{secret}' ] || echo 'env missing' >> {log}\nexec restic \"$@\"\n",
             log = argv_log.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(
-        &wrapper,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    );
     let mut outputs = String::new();
     let mut go = |args: &[&str]| {
-        let o = w
-            .cmd()
-            .env("ATELIER_RESTIC", &wrapper)
-            .args(args)
-            .output()
-            .unwrap();
+        let o = w.output_with_restic(&wrapper, args);
         outputs.push_str(&String::from_utf8_lossy(&o.stdout));
         outputs.push_str(&String::from_utf8_lossy(&o.stderr));
         o.status.code()
@@ -575,10 +500,7 @@ fn passwords_and_credentials_never_leak() {
 
 #[test]
 fn configuration_errors_exit_2_and_say_where() {
-    let mut w = World::new();
-    let _repo = w.add_local_repo("default");
-    let d = w.data_dir("a");
-    w.add_service("a", files_service(&[&d], &["default"]));
+    let (w, _repo, _d) = World::with_files_service("a");
     let (code, _, err) = w.run(&["run", "nope"]);
     assert_eq!(code, 2, "{err}");
     assert!(

@@ -38,16 +38,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
     } else {
         let n = args.service.clone().unwrap_or_default();
         if !manifest.services.contains_key(&n) {
-            return Err(super::ConfigError(format!(
-                "service `{n}` is not in the manifest (known: {})",
-                manifest
-                    .services
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .into());
+            return Err(super::service_not_in_manifest(&manifest, &n).into());
         }
         vec![n]
     };

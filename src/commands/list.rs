@@ -36,16 +36,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
     let manifest = ctx.manifest()?;
     let names: Vec<String> = match &args.service {
         Some(n) if !manifest.services.contains_key(n) => {
-            return Err(super::ConfigError(format!(
-                "service `{n}` is not in the manifest (known: {})",
-                manifest
-                    .services
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .into())
+            return Err(super::service_not_in_manifest(&manifest, n).into())
         }
         Some(n) => vec![n.clone()],
         None => manifest.services.keys().cloned().collect(),

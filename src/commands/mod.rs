@@ -64,6 +64,20 @@ impl Context {
 #[error("{0}")]
 pub struct ConfigError(pub String);
 
+/// Names for an error message, comma-separated (`known: a, b`).
+pub fn known<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    names.cloned().collect::<Vec<_>>().join(", ")
+}
+
+/// ``service `NAME` is not in the manifest (known: …)``, a configuration
+/// error.
+pub fn service_not_in_manifest(manifest: &crate::plan::Manifest, name: &str) -> ConfigError {
+    ConfigError(format!(
+        "service `{name}` is not in the manifest (known: {})",
+        known(manifest.services.keys())
+    ))
+}
+
 /// Exit code for a command result.
 pub fn exit_code(result: &anyhow::Result<u8>) -> u8 {
     match result {

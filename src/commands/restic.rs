@@ -24,12 +24,7 @@ pub fn default_repository(manifest: &Manifest, given: Option<&String>) -> anyhow
         }
         return Err(super::ConfigError(format!(
             "repository `{r}` is not in the manifest (known: {})",
-            manifest
-                .repositories
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
+            super::known(manifest.repositories.keys())
         ))
         .into());
     }

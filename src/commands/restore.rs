@@ -107,12 +107,7 @@ pub fn unknown_service(
     ConfigError(format!(
         "service `{name}` is not in the manifest {} (known: {})",
         ctx.manifest_path.display(),
-        manifest
-            .services
-            .keys()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", ")
+        super::known(manifest.services.keys())
     ))
     .into()
 }

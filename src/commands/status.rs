@@ -146,16 +146,7 @@ pub fn lookup_size(
 fn selected<'a>(manifest: &'a Manifest, only: Option<&String>) -> anyhow::Result<Vec<&'a String>> {
     if let Some(name) = only {
         if !manifest.services.contains_key(name) {
-            return Err(super::ConfigError(format!(
-                "service `{name}` is not in the manifest (known: {})",
-                manifest
-                    .services
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .into());
+            return Err(super::service_not_in_manifest(manifest, name).into());
         }
         return Ok(manifest.services.keys().filter(|k| *k == name).collect());
     }

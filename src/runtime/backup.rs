@@ -84,16 +84,7 @@ pub fn snapshot_tags(name: &str, service: &Service) -> anyhow::Result<Vec<String
 /// failed`, `error`), which is also saved with its metrics.
 pub fn run_service(manifest: &Manifest, name: &str, env: &Env) -> anyhow::Result<RunRecord> {
     let Some(service) = manifest.services.get(name) else {
-        return Err(crate::commands::ConfigError(format!(
-            "service `{name}` is not in the manifest (known: {})",
-            manifest
-                .services
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .into());
+        return Err(crate::commands::service_not_in_manifest(manifest, name).into());
     };
     interrupt::install();
     let started = now_rfc3339();

@@ -72,6 +72,23 @@ pub struct Item {
     pub detail: String,
 }
 
+impl Item {
+    /// Records a check of the restored copy: verified, with what the check
+    /// reports, or not, with the error.
+    fn record_check(&mut self, check: anyhow::Result<String>) {
+        match check {
+            Ok(d) => {
+                self.verified = Some(true);
+                self.detail = d;
+            }
+            Err(e) => {
+                self.verified = Some(false);
+                self.detail = format!("{e:#}");
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     pub service: String,
@@ -279,18 +296,11 @@ fn plan(
         format!("snapshot {} has no self-description (atelier-snapshot.json) for its databases; it was not taken by atelier-backup run", snap.short_id)
     })?;
     let d = &loc.description;
+    let missing =
+        |what: String| format!("service `{name}`: snapshot {} has no {what}", snap.short_id);
     for (i, live) in service.sqlite.iter().enumerate() {
-        let copy = if cloning {
-            d.sqlite.get(i)
-        } else {
-            d.sqlite.iter().find(|c| c.path == *live)
-        };
-        let copy = copy.with_context(|| {
-            format!(
-                "service `{name}`: snapshot {} has no copy of SQLite database {live}",
-                snap.short_id
-            )
-        })?;
+        let copy = stored_entry(&d.sqlite, i, cloning, |c| c.path == *live)
+            .with_context(|| missing(format!("copy of SQLite database {live}")))?;
         out.push(Planned::Sqlite {
             source: loc.path_of(&copy.file),
             live: PathBuf::from(live),
@@ -298,17 +308,8 @@ fn plan(
         });
     }
     for (i, db) in service.postgres.iter().enumerate() {
-        let dump = if cloning {
-            d.postgres.get(i)
-        } else {
-            d.postgres.iter().find(|p| p.name == db.name)
-        };
-        let dump = dump.with_context(|| {
-            format!(
-                "service `{name}`: snapshot {} has no dump of PostgreSQL database {}",
-                snap.short_id, db.name
-            )
-        })?;
+        let dump = stored_entry(&d.postgres, i, cloning, |p| p.name == db.name)
+            .with_context(|| missing(format!("dump of PostgreSQL database {}", db.name)))?;
         let mut options = dump.create_options.clone();
         options.extend(db.create.options.clone());
         if cloning {
@@ -324,17 +325,8 @@ fn plan(
         });
     }
     for (i, (dname, dump)) in service.dumps.iter().enumerate() {
-        let stored = if cloning {
-            d.dumps.get(i)
-        } else {
-            d.dumps.iter().find(|x| x.name == *dname)
-        };
-        let stored = stored.with_context(|| {
-            format!(
-                "service `{name}`: snapshot {} has no stored dump `{dname}`",
-                snap.short_id
-            )
-        })?;
+        let stored = stored_entry(&d.dumps, i, cloning, |x| x.name == *dname)
+            .with_context(|| missing(format!("stored dump `{dname}`")))?;
         out.push(Planned::Dump {
             source: loc.path_of(&stored.file),
             name: dname.clone(),
@@ -343,6 +335,22 @@ fn plan(
         });
     }
     Ok(out)
+}
+
+/// What a snapshot stored for the service's `i`-th database or dump: when
+/// cloning another service's snapshot (whose names and paths are not ours)
+/// the `i`-th stored entry, else the one `is_ours` recognises.
+fn stored_entry<T>(
+    stored: &[T],
+    i: usize,
+    cloning: bool,
+    is_ours: impl Fn(&T) -> bool,
+) -> Option<&T> {
+    if cloning {
+        stored.get(i)
+    } else {
+        stored.iter().find(|x| is_ours(x))
+    }
 }
 
 fn describe(p: &Planned, mode: &Mode) -> (String, String) {
@@ -773,17 +781,10 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let manifest = env.manifest;
     let name = req.service.as_str();
-    let service = manifest.services.get(name).with_context(|| {
-        format!(
-            "service `{name}` is not in the manifest (known: {})",
-            manifest
-                .services
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })?;
+    let service = manifest
+        .services
+        .get(name)
+        .with_context(|| crate::commands::service_not_in_manifest(manifest, name).0)?;
     let source = req.from.clone().unwrap_or_else(|| name.to_owned());
     let cloning = req.from.is_some();
     // The same lock `run` takes: no backup of this service while it is restored.
@@ -934,16 +935,7 @@ fn to_directory(
                 swap::remove_any(&dst);
                 std::fs::rename(&got, &dst)?;
                 item.target = dst.display().to_string();
-                match verify_files(restic, snap, source, &dst) {
-                    Ok(d) => {
-                        item.verified = Some(true);
-                        item.detail = d;
-                    }
-                    Err(e) => {
-                        item.verified = Some(false);
-                        item.detail = format!("{e:#}");
-                    }
-                }
+                item.record_check(verify_files(restic, snap, source, &dst));
             }
             Planned::Sqlite { source, live, .. } => {
                 let dst = dir.join(live.strip_prefix("/").unwrap_or(live));
@@ -952,16 +944,7 @@ fn to_directory(
                 std::fs::rename(&got, &dst)?;
                 item.target = dst.display().to_string();
                 (env.progress)(&format!("verifying {}", dst.display()));
-                match verify_sqlite(&dst) {
-                    Ok(d) => {
-                        item.verified = Some(true);
-                        item.detail = d;
-                    }
-                    Err(e) => {
-                        item.verified = Some(false);
-                        item.detail = format!("{e:#}");
-                    }
-                }
+                item.record_check(verify_sqlite(&dst));
             }
             Planned::Postgres {
                 source,

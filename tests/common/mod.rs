@@ -10,10 +10,10 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use atelier::plan::{Manifest, PostgresConnection, Repository, Service};
+use atelier::plan::{Manifest, PostgresConnection, Repository, Retention, Service};
 
 pub const PASSWORD: &str = "correct horse battery staple 7f3a";
 
@@ -25,6 +25,66 @@ pub fn tempdir() -> tempfile::TempDir {
         .expect("tempdir");
     std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     d
+}
+
+/// Writes `text` to `path` as an executable script (mode 0755).
+pub fn write_script(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A restic wrapper `dir/restic-logging` that appends every call's
+/// arguments to `dir/restic-calls.log` (one line per process) and runs the
+/// real restic. Returns (wrapper, log); use the wrapper as `ATELIER_RESTIC`.
+pub fn logging_restic(dir: &Path) -> (PathBuf, PathBuf) {
+    let log = dir.join("restic-calls.log");
+    let wrapper = dir.join("restic-logging");
+    write_script(
+        &wrapper,
+        &format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec restic \"$@\"\n",
+            log.display()
+        ),
+    );
+    (wrapper, log)
+}
+
+/// sha256 of every file under `dir`, keyed by the path relative to `dir`,
+/// sorted by path.
+pub fn tree_hashes(dir: &Path) -> Vec<(PathBuf, String)> {
+    use sha2::Digest as _;
+    let mut v: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let h = hex::encode(sha2::Sha256::digest(std::fs::read(e.path()).unwrap()));
+            (e.path().strip_prefix(dir).unwrap().to_owned(), h)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// A retention policy of only `--keep-last n`.
+pub fn keep_last(n: u32) -> Retention {
+    Retention {
+        last: Some(n),
+        hourly: None,
+        daily: None,
+        weekly: None,
+        monthly: None,
+        yearly: None,
+    }
+}
+
+/// Asserts that a command succeeded, showing its stderr otherwise.
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 pub fn is_root() -> bool {
@@ -162,6 +222,17 @@ impl World {
         }
     }
 
+    /// A world with a local repository `default` and one files-only
+    /// service `name` backing up the (empty) data directory `data/<name>`.
+    /// Returns the world, the repository and the data directory.
+    pub fn with_files_service(name: &str) -> (Self, Repo, PathBuf) {
+        let mut w = Self::new();
+        let repo = w.add_local_repo("default");
+        let d = w.data_dir(name);
+        w.add_service(name, files_service(&[&d], &["default"]));
+        (w, repo, d)
+    }
+
     pub fn path(&self) -> &Path {
         self.root.path()
     }
@@ -230,6 +301,38 @@ impl World {
             String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
+    }
+
+    /// `atelier-backup ARGS` with `ATELIER_RESTIC` set to `restic` (a
+    /// wrapper); returns its output.
+    pub fn output_with_restic(&self, restic: &Path, args: &[&str]) -> Output {
+        self.cmd()
+            .env("ATELIER_RESTIC", restic)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// `atelier-backup ARGS` run in the world's root directory (where a
+    /// relative canary would appear); returns its output.
+    pub fn output_in_root(&self, args: &[&str]) -> Output {
+        self.cmd()
+            .current_dir(self.path())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// The last run record of service `svc` (`runs/<svc>/last.json`).
+    pub fn last_record(&self, svc: &str) -> serde_json::Value {
+        let p = self.state_dir().join(format!("runs/{svc}/last.json"));
+        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
+    }
+
+    /// Defines unit `name` as a long-running process and starts it.
+    pub fn running_unit(&self, name: &str) {
+        self.systemctl.define(name, "exec sleep 1000\n");
+        self.systemctl.start(name);
     }
 
     /// `run` that must succeed.
@@ -485,9 +588,16 @@ impl RestServer {
 
     /// On a given port (a server coming back where it was).
     pub fn start_on(dir: &Path, port: u16) -> Self {
+        Self::start_with(dir, port, &[])
+    }
+
+    /// On a given port with further `rclone serve restic` options (such
+    /// as `--user U --pass P` for basic auth).
+    pub fn start_with(dir: &Path, port: u16, options: &[&str]) -> Self {
         std::fs::create_dir_all(dir).unwrap();
         let mut child = Command::new("rclone")
             .args(["serve", "restic", "--addr", &format!("127.0.0.1:{port}")])
+            .args(options)
             .arg(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
