@@ -84,6 +84,9 @@ pub const POSTGRES_KEYS: &[&str] = &["host", "port", "runAs"];
 /// Longest fixed-length pattern in `kind` is 6 components; 7 decide.
 const KIND_DEPTH: usize = 7;
 
+// The two `Leaf` arms cannot be merged: the `atelier.backup` arms between
+// them must match first.
+#[allow(clippy::match_same_arms)]
 fn kind(path: &KeyPath) -> Kind {
     let data_keys = path.data_keys;
     // Only the first `KIND_DEPTH` components matter: every longer pattern
