@@ -36,7 +36,10 @@ struct Shared {
     results: Vec<OnceLock<Option<EvalResult<ExprRef>>>>,
     /// Set when the evaluator is gone: workers stop after their file.
     cancelled: AtomicBool,
-    /// Signalled after every result.
+    /// How many threads wait in `take` (results are only signalled then:
+    /// locking and waking on every result cost a system call each).
+    waiting: AtomicUsize,
+    /// Signalled after a result when someone waits.
     done: Mutex<()>,
     signal: Condvar,
 }
@@ -70,11 +73,16 @@ impl Shared {
 
     fn publish(&self, i: usize, r: Option<EvalResult<ExprRef>>) {
         let _ = self.results[i].set(r);
-        let _guard = self
-            .done
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.signal.notify_all();
+        // Pairs with the count in `take`: either the waiter sees this result
+        // before it sleeps, or this sees the waiter and wakes it.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            let _guard = self
+                .done
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.signal.notify_all();
+        }
     }
 }
 
@@ -102,6 +110,7 @@ impl Batch {
             cursor: AtomicUsize::new(0),
             results: (0..n).map(|_| OnceLock::new()).collect(),
             cancelled: AtomicBool::new(false),
+            waiting: AtomicUsize::new(0),
             done: Mutex::new(()),
             signal: Condvar::new(),
         });
@@ -146,19 +155,24 @@ impl Batch {
                 s.run(j);
                 continue;
             }
+            s.waiting.fetch_add(1, Ordering::SeqCst);
+            std::sync::atomic::fence(Ordering::SeqCst);
             let guard = s
                 .done
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             if s.results[i].get().is_none() {
-                // Re-checked under the lock that `run` signals under, so
-                // the wake-up cannot be missed.
+                // Re-checked under the lock that `publish` signals under,
+                // after counting ourselves in: the wake-up cannot be missed.
                 drop(
                     s.signal
                         .wait(guard)
                         .unwrap_or_else(std::sync::PoisonError::into_inner),
                 );
+            } else {
+                drop(guard);
             }
+            s.waiting.fetch_sub(1, Ordering::SeqCst);
         }
     }
 }
