@@ -1076,13 +1076,16 @@ pub(crate) fn plain_error(code: &'static str, msg: impl Into<String>) -> Vec<Dia
 /// syntax for what declarations use (classes, groups, alternation,
 /// repetition, bracket expressions with `[:alpha:]`-style classes); what it
 /// cannot read (back-references, say) is unknown here, not an error.
-fn compile_regex(
+///
+/// The two arguments of `match` and `split`: the compiled pattern and the
+/// string, or the unknown that stands for the result.
+fn regex_args(
     ev: &mut Evaluator,
-    t: &Thunk,
+    a: &[Thunk],
     span: &Span,
     anchored: bool,
-) -> EvalResult<Result<regex::Regex, Value>> {
-    let re = match to_str(ev, t, span)? {
+) -> EvalResult<Result<(regex::Regex, String), Value>> {
+    let re = match to_str(ev, &a[0], span)? {
         Ok(s) => s,
         Err(u) => return Ok(Err(u)),
     };
@@ -1091,12 +1094,13 @@ fn compile_regex(
     } else {
         re.clone()
     };
-    Ok(regex::Regex::new(&src).map_err(|_| {
-        Value::unknown(
+    let Ok(compiled) = regex::Regex::new(&src) else {
+        return Ok(Err(Value::unknown(
             format!("the regular expression {re:?} is not evaluated statically by atelier-gen"),
             Some(span.clone()),
-        )
-    }))
+        )));
+    };
+    Ok(to_str(ev, &a[1], span)?.map(|s| (compiled, s)))
 }
 
 /// The groups of a match: a string each, or null where a group took no part.
@@ -1109,24 +1113,16 @@ fn groups(c: &regex::Captures<'_>) -> Value {
 }
 
 fn regex_match(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    let re = match compile_regex(ev, &a[0], span, true)? {
-        Ok(r) => r,
-        Err(u) => return Ok(u),
-    };
-    let s = match to_str(ev, &a[1], span)? {
-        Ok(s) => s,
+    let (re, s) = match regex_args(ev, a, span, true)? {
+        Ok(args) => args,
         Err(u) => return Ok(u),
     };
     Ok(re.captures(&s).map_or(Value::Null, |c| groups(&c)))
 }
 
 fn regex_split(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    let re = match compile_regex(ev, &a[0], span, false)? {
-        Ok(r) => r,
-        Err(u) => return Ok(u),
-    };
-    let s = match to_str(ev, &a[1], span)? {
-        Ok(s) => s,
+    let (re, s) = match regex_args(ev, a, span, false)? {
+        Ok(args) => args,
         Err(u) => return Ok(u),
     };
     let mut out = Vec::new();

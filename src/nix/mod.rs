@@ -54,15 +54,21 @@ pub use value::{
 /// Runs `f` on a thread with a large stack, so deeply nested (but finite)
 /// evaluations do not overflow; pair it with [`Evaluator::set_max_depth`].
 pub fn with_large_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let handle = std::thread::Builder::new()
-        .name("nix-eval".into())
-        .stack_size(LARGE_STACK)
-        .spawn(f)
-        .expect("spawning the evaluation thread");
-    match handle.join() {
+    match spawn_with_large_stack(f).join() {
         Ok(v) => v,
         Err(panic) => std::panic::resume_unwind(panic),
     }
+}
+
+/// Starts `f` on a thread with a large stack (see [`with_large_stack`]).
+pub fn spawn_with_large_stack<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    std::thread::Builder::new()
+        .name("nix-eval".into())
+        .stack_size(LARGE_STACK)
+        .spawn(f)
+        .expect("spawning the evaluation thread")
 }
 
 /// Stack size used by [`with_large_stack`].

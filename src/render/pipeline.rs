@@ -52,15 +52,11 @@ fn run_host(flake_dir: &Path, host: &str, generated: &[PathBuf], render: bool) -
     // large flake takes a while to free, and a CLI about to exit need not
     // wait for it).
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    let thread = std::thread::Builder::new()
-        .name("nix-eval".into())
-        .stack_size(crate::nix::LARGE_STACK)
-        .spawn(move || {
-            let (found, residue) = discover::discover_host_keeping(&flake_dir, &host, &generated);
-            let _ = tx.send(host_output(host, found, render));
-            drop(residue);
-        })
-        .expect("spawning the evaluation thread");
+    let thread = crate::nix::spawn_with_large_stack(move || {
+        let (found, residue) = discover::discover_host_keeping(&flake_dir, &host, &generated);
+        let _ = tx.send(host_output(host, found, render));
+        drop(residue);
+    });
     match rx.recv() {
         Ok(out) => out,
         Err(_) => match thread.join() {
