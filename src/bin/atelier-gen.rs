@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use atelier::diagnostic::{render, Diagnostic, OutputFormat};
+use atelier::render::cache::{self, Cache, Lookup};
 use atelier::render::output::{self, Staleness};
 use atelier::render::pipeline::{self, HostOutput, HostSelection};
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -38,6 +39,22 @@ struct Cli {
     /// (`file:line:col: error[code]: message`), json.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
     format: OutputFormat,
+    /// Evaluate from scratch: neither use nor update the evaluation cache.
+    #[arg(
+        long,
+        global = true,
+        env = "ATELIER_GEN_NO_CACHE",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    no_cache: bool,
+    /// Where evaluation results are cached, each with the file contents and
+    /// listings it depends on (used only when all are unchanged)
+    /// [default: $XDG_CACHE_HOME/atelier-gen or ~/.cache/atelier-gen].
+    #[arg(long, global = true, value_name = "DIR", env = "ATELIER_GEN_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Say on stderr whether each host came from the cache, and if not, why.
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -140,6 +157,66 @@ struct PlanArgs {
     json: bool,
 }
 
+/// How hosts are evaluated: the cache (unless disabled), and verbosity.
+struct Evaluation {
+    cache: Option<Cache>,
+    verbose: bool,
+}
+
+impl Evaluation {
+    fn from_cli(cli: &Cli) -> Self {
+        let cache = if cli.no_cache {
+            None
+        } else {
+            cli.cache_dir
+                .clone()
+                .filter(|d| !d.as_os_str().is_empty())
+                .or_else(cache::default_dir)
+                .map(Cache::new)
+        };
+        Self {
+            cache,
+            verbose: cli.verbose,
+        }
+    }
+
+    /// One host's result; `render`: with its module; `json_only`: of the
+    /// plan, only the `plan --json` text is needed.
+    fn host(
+        &self,
+        flake_dir: &Path,
+        host: &str,
+        generated: &[PathBuf],
+        render: bool,
+        json_only: bool,
+    ) -> HostOutput {
+        let Some(cache) = &self.cache else {
+            if self.verbose {
+                eprintln!("atelier-gen: host {host}: evaluated (cache disabled)");
+            }
+            return if render {
+                pipeline::process_host(flake_dir, host, generated)
+            } else {
+                pipeline::plan_host(flake_dir, host, generated)
+            };
+        };
+        let (out, lookup) =
+            pipeline::host_with_cache(flake_dir, host, generated, render, json_only, cache);
+        if self.verbose {
+            let what = match lookup {
+                Lookup::Hit => "from the cache (its files are unchanged)".to_owned(),
+                Lookup::Absent => "evaluated (not in the cache yet)".to_owned(),
+                Lookup::Changed(why) => format!("evaluated ({why} since it was cached)"),
+                Lookup::Unusable => {
+                    "evaluated (the cached entry is from another atelier-gen build)".to_owned()
+                }
+            };
+            eprintln!("atelier-gen: host {host}: {what}");
+        }
+        out
+    }
+}
+
 fn print_diagnostics(diags: &[Diagnostic], format: OutputFormat) {
     if diags.is_empty() {
         return;
@@ -147,7 +224,11 @@ fn print_diagnostics(diags: &[Diagnostic], format: OutputFormat) {
     let _ = write!(std::io::stderr().lock(), "{}", render(diags, format));
 }
 
-fn run_hosts(target: &Target, format: OutputFormat) -> Result<Vec<HostOutput>, u8> {
+fn run_hosts(
+    target: &Target,
+    format: OutputFormat,
+    eval: &Evaluation,
+) -> Result<Vec<HostOutput>, u8> {
     let hosts = match pipeline::select_hosts(&target.flake_dir, &target.selection()) {
         Ok(h) => h,
         Err(d) => {
@@ -168,7 +249,7 @@ fn run_hosts(target: &Target, format: OutputFormat) -> Result<Vec<HostOutput>, u
         .collect();
     let outputs: Vec<HostOutput> = hosts
         .iter()
-        .map(|h| pipeline::process_host(&target.flake_dir, h, &generated))
+        .map(|h| eval.host(&target.flake_dir, h, &generated, true, false))
         .collect();
     let all: Vec<Diagnostic> = outputs
         .iter()
@@ -199,8 +280,8 @@ fn run_hosts(target: &Target, format: OutputFormat) -> Result<Vec<HostOutput>, u
     Ok(outputs)
 }
 
-fn generate(target: &Target, format: OutputFormat) -> u8 {
-    let outputs = match run_hosts(target, format) {
+fn generate(target: &Target, format: OutputFormat, eval: &Evaluation) -> u8 {
+    let outputs = match run_hosts(target, format, eval) {
         Ok(o) => o,
         Err(code) => {
             eprintln!("atelier-gen: nothing was written");
@@ -232,8 +313,8 @@ fn generate(target: &Target, format: OutputFormat) -> u8 {
     }
 }
 
-fn check(target: &Target, format: OutputFormat) -> u8 {
-    let outputs = match run_hosts(target, format) {
+fn check(target: &Target, format: OutputFormat, eval: &Evaluation) -> u8 {
+    let outputs = match run_hosts(target, format, eval) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -272,7 +353,7 @@ fn check(target: &Target, format: OutputFormat) -> u8 {
     0
 }
 
-fn plan(args: &PlanArgs, format: OutputFormat) -> u8 {
+fn plan(args: &PlanArgs, format: OutputFormat, eval: &Evaluation) -> u8 {
     let host = match &args.host {
         Some(h) => h.clone(),
         None => match pipeline::select_hosts(&args.flake_dir, &HostSelection::All) {
@@ -294,7 +375,7 @@ fn plan(args: &PlanArgs, format: OutputFormat) -> u8 {
         &args.flake_dir.join("generated"),
         &host,
     )];
-    let o = pipeline::plan_host(&args.flake_dir, &host, &generated);
+    let o = eval.host(&args.flake_dir, &host, &generated, false, args.json);
     // An unknown host: say which hosts there are (reading the flake again
     // only in that case keeps the common path to one evaluation).
     if o.diagnostics.iter().any(|d| d.code == "unknown-host") {
@@ -306,13 +387,19 @@ fn plan(args: &PlanArgs, format: OutputFormat) -> u8 {
         }
     }
     print_diagnostics(&o.diagnostics, format);
-    let failed = o.has_errors();
-    let Some(plan) = o.plan.filter(|_| !failed) else {
+    if o.has_errors() {
+        return 1;
+    }
+    let mut out = std::io::stdout().lock();
+    if let (true, Some(json)) = (args.json, &o.plan_json) {
+        let _ = writeln!(out, "{json}");
+        return 0;
+    }
+    let Some(plan) = o.plan else {
         return 1;
     };
-    let mut out = std::io::stdout().lock();
     if args.json {
-        let mut w = std::io::BufWriter::new(out);
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, out);
         let _ = plan.write_json(&mut w);
         let _ = writeln!(w);
         let _ = w.flush();
@@ -324,10 +411,11 @@ fn plan(args: &PlanArgs, format: OutputFormat) -> u8 {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let eval = Evaluation::from_cli(&cli);
     let code = match &cli.command {
-        Command::Generate(t) => generate(t, cli.format),
-        Command::Check(t) => check(t, cli.format),
-        Command::Plan(p) => plan(p, cli.format),
+        Command::Generate(t) => generate(t, cli.format, &eval),
+        Command::Check(t) => check(t, cli.format, &eval),
+        Command::Plan(p) => plan(p, cli.format, &eval),
         Command::Eval(args) => atelier::nix::cli::run_eval(args, cli.format),
         Command::Completions { shell } => {
             clap_complete::generate(

@@ -33,7 +33,7 @@ fn fail(code: &'static str, msg: String, span: Option<Span>) -> Flake {
 /// Reads the hosts of the flake in `dir`. Host modules are not walked here.
 pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
     let file = dir.join("flake.nix");
-    if !file.is_file() {
+    if !ev.inputs().is_file(&file) {
         return fail(
             "no-flake",
             format!(

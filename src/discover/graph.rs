@@ -153,7 +153,7 @@ pub fn walk_modules(
     generated: &[PathBuf],
 ) -> ModuleGraph {
     let mut g = ModuleGraph::default();
-    let mut seen: HashSet<PathBuf> = generated.iter().map(|p| normalize(p)).collect();
+    let mut seen: HashSet<PathBuf> = generated.iter().map(|p| normalize(ev, p)).collect();
     prefetch(ev, modules);
     for m in modules {
         walk(ev, m, args, &mut seen, &mut g, 0);
@@ -300,12 +300,12 @@ fn import(
     depth: usize,
 ) {
     let Some(key) = ev.resolve_import(&path) else {
-        let target = if path.is_dir() {
+        let target = if ev.inputs().is_dir(&path) {
             path.join("default.nix")
         } else {
             path
         };
-        let key = normalize(&target);
+        let key = normalize(ev, &target);
         // The module system imports a file once, however often it is listed.
         if seen.insert(key.clone()) {
             g.diagnostics.push(
@@ -338,33 +338,6 @@ fn import(
     }
 }
 
-/// An absolute path without `.`/`..` (canonical when it exists, so that
-/// symlinked and missing files compare consistently).
-fn normalize(p: &std::path::Path) -> PathBuf {
-    if let Ok(c) = std::fs::canonicalize(p) {
-        return c;
-    }
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().map_or_else(|_| p.to_path_buf(), |d| d.join(p))
-    };
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    // Canonicalize the existing parent so /a/../b and symlinks agree.
-    match (
-        out.parent().and_then(|d| std::fs::canonicalize(d).ok()),
-        out.file_name(),
-    ) {
-        (Some(d), Some(f)) => d.join(f),
-        _ => out,
-    }
+fn normalize(ev: &mut Evaluator, p: &std::path::Path) -> PathBuf {
+    ev.inputs().normalize(p)
 }

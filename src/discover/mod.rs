@@ -89,8 +89,15 @@ pub fn discover_host(flake_dir: &Path, host: &str, generated: &[std::path::PathB
 /// large flake, so a caller can hand on its result first and drop this
 /// afterwards (`render::pipeline` does).
 pub struct Residue {
-    _evaluator: Evaluator,
+    evaluator: Evaluator,
     _values: Vec<Box<dyn std::any::Any>>,
+}
+
+impl Residue {
+    /// What the evaluation asked the file system (for the cache).
+    pub fn inputs(&mut self) -> &crate::nix::inputs::Inputs {
+        self.evaluator.inputs()
+    }
 }
 
 /// [`discover_host`], with the evaluator's memory handed to the caller.
@@ -105,7 +112,7 @@ pub fn discover_host_keeping(
     (
         found,
         Residue {
-            _evaluator: ev,
+            evaluator: ev,
             _values: keep,
         },
     )

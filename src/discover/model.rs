@@ -51,7 +51,7 @@ impl<T> Located<T> {
 }
 
 /// Which declaration shape produced a service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
     /// `atelier.lib.mkService { ... }` with `atelier.services.<n>.data`.
     MkService,

@@ -705,7 +705,7 @@ fn path_arg(ev: &mut Evaluator, t: &Thunk, span: &Span) -> EvalResult<Result<Pat
 
 fn path_exists(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     match path_arg(ev, &a[0], span)? {
-        Ok(p) => Ok(Value::Bool(p.exists())),
+        Ok(p) => Ok(Value::Bool(ev.inputs().stat(&p).is_some())),
         Err(u) => Ok(u),
     }
 }
@@ -717,7 +717,7 @@ fn read_file(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> 
     };
     // Like `import`: only regular files inside the flake, and not more than
     // a value may hold (`/dev/zero` would otherwise never end).
-    let canon = match std::fs::canonicalize(&p) {
+    let canon = match ev.inputs().canonicalize(&p) {
         Ok(c) => c,
         Err(e) => {
             return err(
@@ -741,22 +741,25 @@ fn read_file(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> 
             "atelier-gen only reads files inside the flake; move the file into it",
         )]);
     }
-    match std::fs::metadata(&canon) {
-        Ok(m) if !m.is_file() => {
-            return err(
-                "file-not-found",
-                format!("cannot read {}: not a regular file", p.display()),
-                span,
-            )
-        }
-        Ok(m) => super::eval::check_size(
-            usize::try_from(m.len()).unwrap_or(usize::MAX),
-            "a file",
+    if !ev.inputs().is_file(&canon) {
+        return err(
+            "file-not-found",
+            format!("cannot read {}: not a regular file", p.display()),
             span,
-        )?,
-        Err(_) => {}
+        );
     }
-    match std::fs::read_to_string(&canon) {
+    let text = match ev
+        .inputs()
+        .read_at_most(&canon, super::eval::MAX_VALUE_SIZE)
+    {
+        Ok(Ok(bytes)) => String::from_utf8(bytes).map_err(std::io::Error::other),
+        Ok(Err(len)) => {
+            let len = usize::try_from(len).unwrap_or(usize::MAX);
+            return super::eval::check_size(len, "a file", span).map(|()| Value::Null);
+        }
+        Err(e) => Err(e),
+    };
+    match text {
         Ok(s) => Ok(Value::string(s)),
         Err(e) => err(
             "file-not-found",
@@ -771,7 +774,7 @@ fn read_dir(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
         Ok(p) => p,
         Err(u) => return Ok(u),
     };
-    let entries = match std::fs::read_dir(&p) {
+    let entries = match ev.inputs().read_dir(&p) {
         Ok(e) => e,
         Err(e) => {
             return err(
@@ -781,19 +784,9 @@ fn read_dir(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
             )
         }
     };
-    let mut out = Vec::new();
-    for entry in entries.flatten() {
-        let kind = match entry.file_type() {
-            Ok(t) if t.is_symlink() => "symlink",
-            Ok(t) if t.is_dir() => "directory",
-            Ok(t) if t.is_file() => "regular",
-            _ => "unknown",
-        };
-        out.push((
-            entry.file_name().to_string_lossy().into_owned(),
-            Value::string(kind),
-        ));
-    }
+    let out = entries
+        .into_iter()
+        .map(|(name, kind)| (name, Value::string(kind.name())));
     Ok(Value::attrs(out))
 }
 

@@ -1,12 +1,12 @@
 //! The lazy static evaluator.
 
 use std::collections::HashMap;
-use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
 use super::builtins;
+use super::inputs::{self, Answer, Inputs, Kind, Probe, Stamp};
 use super::prefetch;
 use super::syntax::{
     self, AttrName, AttrsDef, BinOp, Binding, Expr, ExprKind, ExprRef, Param, PathKind, StrPart,
@@ -75,6 +75,9 @@ pub(crate) fn type_err<T>(expected: &str, got: &Value, span: &Span) -> EvalResul
     )
 }
 
+/// A file read and parsed, with what reading it answered.
+type Loaded = (EvalResult<ExprRef>, Answer, Option<Stamp>);
+
 /// Files in one [`Evaluator::prefetch`] batch below which parsing stays lazy.
 const PREFETCH_MIN: usize = 8;
 const PREFETCH_MAX_WORKERS: usize = 8;
@@ -92,9 +95,19 @@ fn unreadable(path: &Path, e: &std::io::Error) -> Vec<Diagnostic> {
     )]
 }
 
-/// Reads and parses one (canonical) file; runs on any thread.
-fn load_and_parse(root: &Path, canon: &Path) -> EvalResult<ExprRef> {
-    let bytes = fs::read(canon).map_err(|e| unreadable(canon, &e))?;
+/// Reads and parses one (canonical) file; runs on any thread. Also gives
+/// what reading it answered, for [`Inputs`].
+fn load_and_parse(root: &Path, canon: &Path) -> Loaded {
+    let (read, answer, stamp) = inputs::read_file(canon);
+    (
+        read.map_err(|e| unreadable(canon, &e))
+            .and_then(|bytes| parse_bytes(root, canon, bytes)),
+        answer,
+        stamp,
+    )
+}
+
+fn parse_bytes(root: &Path, canon: &Path, bytes: Vec<u8>) -> EvalResult<ExprRef> {
     let name = display_name(root, canon);
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -137,7 +150,9 @@ pub struct Evaluator {
     /// Import targets by the path asked for (see [`Evaluator::resolve_import`]).
     resolved: HashMap<PathBuf, Option<PathBuf>>,
     /// Files being parsed in the background ([`Evaluator::prefetch`]).
-    pending: HashMap<PathBuf, (Rc<prefetch::Batch>, usize)>,
+    pending: HashMap<PathBuf, (Rc<prefetch::Batch<Loaded>>, usize)>,
+    /// What was asked of the file system, and answered.
+    inputs: Inputs,
     /// Canonical forms of the directories imports were found in.
     canonical_dirs: HashMap<PathBuf, Option<PathBuf>>,
     /// Evaluated (weak head normal form) files by canonical path.
@@ -156,7 +171,10 @@ impl Evaluator {
     /// An evaluator for files below `root` (usually the flake directory).
     pub fn new(root: impl AsRef<Path>) -> Self {
         let root = root.as_ref();
-        let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let mut inputs = Inputs::default();
+        let root = inputs
+            .canonicalize(root)
+            .unwrap_or_else(|_| root.to_path_buf());
         let base_env = builtins::base_env();
         Evaluator {
             root,
@@ -164,6 +182,7 @@ impl Evaluator {
             resolved: HashMap::new(),
             canonical_dirs: HashMap::new(),
             pending: HashMap::new(),
+            inputs,
             imported: HashMap::new(),
             importing: Vec::new(),
             base_env,
@@ -176,6 +195,12 @@ impl Evaluator {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Every question this evaluation asked the file system, with its
+    /// answer. All file access of evaluation and discovery goes through it.
+    pub fn inputs(&mut self) -> &mut Inputs {
+        &mut self.inputs
     }
 
     /// Raise or lower the nesting limit (run on a thread with a larger stack
@@ -197,7 +222,10 @@ impl Evaluator {
 
     /// Reads and parses a file (cached). Reports every parse error.
     pub fn parse_file(&mut self, path: &Path) -> EvalResult<ExprRef> {
-        let canon = fs::canonicalize(path).map_err(|e| unreadable(path, &e))?;
+        let canon = self
+            .inputs
+            .canonicalize(path)
+            .map_err(|e| unreadable(path, &e))?;
         self.parse_canonical(canon)
     }
 
@@ -206,10 +234,12 @@ impl Evaluator {
         if let Some(r) = self.parsed.get(&canon) {
             return r.clone();
         }
-        let r = match self.pending.remove(&canon) {
+        let (r, answer, stamp) = match self.pending.remove(&canon) {
             Some((batch, i)) => batch.take(i),
             None => load_and_parse(&self.root, &canon),
         };
+        self.inputs
+            .note_stamped(Probe::Read(canon.clone()), answer, stamp);
         self.parsed.insert(canon, r.clone());
         r
     }
@@ -229,27 +259,29 @@ impl Evaluator {
     }
 
     fn resolve_uncached(&mut self, path: &Path) -> Option<PathBuf> {
-        let meta = fs::symlink_metadata(path).ok()?;
+        let kind = self.inputs.lstat(path)?;
         // A plain file: its canonical directory (cached) and its name, one
         // system call instead of one per path component.
-        if meta.is_file() {
+        if kind == Kind::Regular {
             if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
                 if !dir.as_os_str().is_empty() {
-                    let dir = self
-                        .canonical_dirs
-                        .entry(dir.to_path_buf())
-                        .or_insert_with(|| fs::canonicalize(dir).ok())
-                        .clone();
+                    let dir = if let Some(c) = self.canonical_dirs.get(dir) {
+                        c.clone()
+                    } else {
+                        let c = self.inputs.canonicalize(dir).ok();
+                        self.canonical_dirs.insert(dir.to_path_buf(), c.clone());
+                        c
+                    };
                     return dir.map(|d| d.join(name));
                 }
             }
         }
-        let target = if path.is_dir() {
+        let target = if self.inputs.is_dir(path) {
             path.join("default.nix")
         } else {
             path.to_path_buf()
         };
-        fs::canonicalize(target).ok()
+        self.inputs.canonicalize(&target).ok()
     }
 
     /// Whether the (canonical) file starts with `prefix`, from the parse
@@ -262,10 +294,9 @@ impl Evaluator {
         if let Some(Ok(e)) = self.parsed.get(canon) {
             return e.span.file.text.starts_with(prefix);
         }
-        let mut head = vec![0u8; prefix.len()];
-        fs::File::open(canon)
-            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
-            .is_ok_and(|()| head == prefix.as_bytes())
+        self.inputs
+            .head(canon, prefix.len())
+            .is_ok_and(|head| head == prefix.as_bytes())
     }
 
     /// Starts reading and parsing, on the other cores, files that are
@@ -341,7 +372,7 @@ impl Evaluator {
             vec![Diagnostic::error(code, msg, span.cloned())]
         };
         let Some(canon) = self.resolve_import(path) else {
-            let target = if path.is_dir() {
+            let target = if self.inputs.is_dir(path) {
                 path.join("default.nix")
             } else {
                 path.to_path_buf()

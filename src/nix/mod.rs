@@ -39,13 +39,14 @@
 mod builtins;
 pub mod cli;
 mod eval;
+pub mod inputs;
 mod json;
 mod prefetch;
 pub mod syntax;
 mod value;
 
 pub use builtins::{BUILTINS, LIB_NIX};
-pub use eval::{EvalResult, Evaluator, DEFAULT_MAX_DEPTH};
+pub use eval::{EvalResult, Evaluator, DEFAULT_MAX_DEPTH, MAX_VALUE_SIZE};
 pub use json::{from_json, to_json, unknown_json, JsonMode};
 pub use value::{
     AttrEntry, Attrs, Closure, Env, PrimOpApp, PrimOpDef, Thunk, Unknown, UnknownOrigin, Value,

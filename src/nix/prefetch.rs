@@ -14,26 +14,24 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
-use super::eval::EvalResult;
-use super::syntax::ExprRef;
-
 /// Stack of a parsing thread: enough that `syntax::parse` never needs to
 /// grow it (only touched pages are ever allocated).
 const PARSE_THREAD_STACK: usize = 256 * 1024 * 1024;
 
-type Parse = fn(&Path, &Path) -> EvalResult<ExprRef>;
+/// What a worker does with one file (read and parse it).
+type Parse<T> = fn(&Path, &Path) -> T;
 
-struct Shared {
+struct Shared<T> {
     root: PathBuf,
     files: Vec<PathBuf>,
-    parse: Parse,
+    parse: Parse<T>,
     /// Whether someone (a worker or the evaluator) has taken file i.
     claimed: Vec<AtomicBool>,
     /// Where claiming in order resumes.
     cursor: AtomicUsize,
     /// `None`: the worker parsing it panicked; the evaluator parses it again
     /// itself (and meets the same panic where it would have without us).
-    results: Vec<OnceLock<Option<EvalResult<ExprRef>>>>,
+    results: Vec<OnceLock<Option<T>>>,
     /// Set when the evaluator is gone: workers stop after their file.
     cancelled: AtomicBool,
     /// How many threads wait in `take` (results are only signalled then:
@@ -44,7 +42,7 @@ struct Shared {
     signal: Condvar,
 }
 
-impl Shared {
+impl<T> Shared<T> {
     /// Claims the next unclaimed file in order.
     fn claim_next(&self) -> Option<usize> {
         loop {
@@ -71,7 +69,7 @@ impl Shared {
         self.publish(i, r.ok());
     }
 
-    fn publish(&self, i: usize, r: Option<EvalResult<ExprRef>>) {
+    fn publish(&self, i: usize, r: Option<T>) {
         let _ = self.results[i].set(r);
         // Pairs with the count in `take`: either the waiter sees this result
         // before it sleeps, or this sees the waiter and wakes it.
@@ -88,19 +86,19 @@ impl Shared {
 
 /// A batch being parsed; dropping it stops the workers after their current
 /// file.
-pub(crate) struct Batch(Arc<Shared>);
+pub(crate) struct Batch<T>(Arc<Shared<T>>);
 
-impl Drop for Batch {
+impl<T> Drop for Batch<T> {
     fn drop(&mut self) {
         self.0.cancelled.store(true, Ordering::Relaxed);
     }
 }
 
-impl Batch {
+impl<T: Clone + Send + Sync + 'static> Batch<T> {
     /// Starts `workers` threads parsing `files` (canonical paths) with
     /// `parse`. Fewer threads start if the system refuses some; with none,
     /// the evaluator parses everything itself through [`Batch::take`].
-    pub(crate) fn start(root: &Path, files: Vec<PathBuf>, workers: usize, parse: Parse) -> Self {
+    pub(crate) fn start(root: &Path, files: Vec<PathBuf>, workers: usize, parse: Parse<T>) -> Self {
         let n = files.len();
         let shared = Arc::new(Shared {
             root: root.to_path_buf(),
@@ -140,7 +138,7 @@ impl Batch {
 
     /// The parse of file `i`: parsed here if nobody has started it, else
     /// waited for while helping with the rest of the batch.
-    pub(crate) fn take(&self, i: usize) -> EvalResult<ExprRef> {
+    pub(crate) fn take(&self, i: usize) -> T {
         let s = &self.0;
         if !s.claimed[i].swap(true, Ordering::AcqRel) {
             s.run(i);
@@ -181,6 +179,8 @@ impl Batch {
 mod tests {
     use super::*;
     use crate::diagnostic::SourceFile;
+    use crate::nix::eval::EvalResult;
+    use crate::nix::syntax::ExprRef;
 
     /// Parses the file's name as the expression (no I/O).
     fn parse_name(_root: &Path, p: &Path) -> EvalResult<ExprRef> {

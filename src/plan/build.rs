@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::manifest::{
     Dump, Hooks, Manifest, PostgresConnection, PostgresCreate, PostgresDatabase, Repository,
@@ -21,7 +21,7 @@ pub fn generator() -> String {
 }
 
 /// Schedules of the per-repository and host-wide maintenance units.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Maintenance {
     pub prune: String,
@@ -41,7 +41,7 @@ impl Default for Maintenance {
 
 /// What atelier-gen resolved for one host: the manifest (DESIGN.md §4.4) plus
 /// what only the generated module needs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Plan {
     pub manifest: Manifest,
     pub maintenance: Maintenance,

@@ -5,6 +5,7 @@
 //! needs the visible `|raw_nix` filter. Each template has one typed context.
 
 pub mod bench;
+pub mod cache;
 pub mod escape;
 pub mod output;
 pub mod pipeline;

@@ -7,12 +7,16 @@ use crate::diagnostic::Diagnostic;
 use crate::discover;
 use crate::plan::{self, Plan};
 
+use super::cache::{Cache, Lookup};
 use super::output::GeneratedFile;
 
 /// Everything about one host.
 pub struct HostOutput {
     pub host: String,
     pub plan: Option<Plan>,
+    /// What `plan --json` prints for `plan` ([`Plan::write_json`]), when
+    /// it was made already (by `plan_host`, or kept in the cache).
+    pub plan_json: Option<String>,
     /// The generated module (when the plan has no errors).
     pub module: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
@@ -34,16 +38,49 @@ pub enum HostSelection {
 /// Discovers, plans and renders one host. Runs the evaluator on a thread
 /// with a large stack (deep but finite Nix code must not overflow).
 pub fn process_host(flake_dir: &Path, host: &str, generated: &[PathBuf]) -> HostOutput {
-    run_host(flake_dir, host, generated, true)
+    run_host(flake_dir, host, generated, true, false).0
 }
 
 /// Discovers and plans one host without rendering its module (what
 /// `atelier-gen plan` needs); `module` is `None`.
 pub fn plan_host(flake_dir: &Path, host: &str, generated: &[PathBuf]) -> HostOutput {
-    run_host(flake_dir, host, generated, false)
+    run_host(flake_dir, host, generated, false, false).0
 }
 
-fn run_host(flake_dir: &Path, host: &str, generated: &[PathBuf], render: bool) -> HostOutput {
+/// [`process_host`] (`render`) or [`plan_host`], answered from `cache`
+/// when the flake's files are unchanged since it was stored there, and
+/// stored there otherwise. Also says what the lookup found. `json_only`:
+/// the caller needs only `plan_json` of the plan (a cache hit then leaves
+/// `plan` out when it has that text).
+pub fn host_with_cache(
+    flake_dir: &Path,
+    host: &str,
+    generated: &[PathBuf],
+    render: bool,
+    json_only: bool,
+    cache: &Cache,
+) -> (HostOutput, Lookup) {
+    let (lookup, hit) = cache.lookup(flake_dir, host, generated, render, json_only);
+    if let Some(out) = hit {
+        return (out, lookup);
+    }
+    let (out, inputs) = run_host(flake_dir, host, generated, render, true);
+    if let Some((started_ns, inputs)) = inputs {
+        cache.store(flake_dir, host, generated, started_ns, &inputs, &out);
+    }
+    (out, lookup)
+}
+
+/// When the evaluation began, and what it asked the file system.
+type Recorded = (i128, Vec<crate::nix::inputs::Record>);
+
+fn run_host(
+    flake_dir: &Path,
+    host: &str,
+    generated: &[PathBuf],
+    render: bool,
+    record: bool,
+) -> (HostOutput, Option<Recorded>) {
     let flake_dir = flake_dir.to_path_buf();
     let host = host.to_owned();
     let generated = generated.to_vec();
@@ -53,8 +90,12 @@ fn run_host(flake_dir: &Path, host: &str, generated: &[PathBuf], render: bool) -
     // wait for it).
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let thread = crate::nix::spawn_with_large_stack(move || {
-        let (found, residue) = discover::discover_host_keeping(&flake_dir, &host, &generated);
-        let _ = tx.send(host_output(host, found, render));
+        let (found, mut residue) = discover::discover_host_keeping(&flake_dir, &host, &generated);
+        let inputs = record.then(|| {
+            let inputs = residue.inputs();
+            (inputs.started_ns(), inputs.log().to_vec())
+        });
+        let _ = tx.send((host_output(host, found, render), inputs));
         drop(residue);
     });
     match rx.recv() {
@@ -72,6 +113,7 @@ fn host_output(host: String, found: discover::Discovery, render: bool) -> HostOu
         return HostOutput {
             host,
             plan: None,
+            plan_json: None,
             module: None,
             diagnostics,
         };
@@ -80,27 +122,34 @@ fn host_output(host: String, found: discover::Discovery, render: bool) -> HostOu
     diagnostics.extend(outcome.diagnostics);
     let discovery_failed = diagnostics.iter().any(Diagnostic::is_error);
     let plan = outcome.plan.filter(|_| !discovery_failed);
-    let module = match plan
-        .as_ref()
-        .filter(|_| render)
-        .map(super::render_host_module)
-    {
-        Some(Ok(m)) => Some(m),
-        Some(Err(e)) => {
-            diagnostics.push(Diagnostic::error(
-                "render-error",
-                format!("rendering the generated module failed: {e}"),
-                None,
-            ));
-            None
-        }
-        None => None,
-    };
-    HostOutput {
+    let mut out = HostOutput {
         host,
         plan,
-        module,
+        plan_json: None,
+        module: None,
         diagnostics,
+    };
+    if render {
+        render_into(&mut out);
+    } else if let Some(p) = &out.plan {
+        let mut json = Vec::new();
+        if p.write_json(&mut json).is_ok() {
+            out.plan_json = String::from_utf8(json).ok();
+        }
+    }
+    out
+}
+
+/// Renders the module of a host's plan (when it has one) into `out`.
+pub(crate) fn render_into(out: &mut HostOutput) {
+    match out.plan.as_ref().map(super::render_host_module) {
+        Some(Ok(m)) => out.module = Some(m),
+        Some(Err(e)) => out.diagnostics.push(Diagnostic::error(
+            "render-error",
+            format!("rendering the generated module failed: {e}"),
+            None,
+        )),
+        None => {}
     }
 }
 
