@@ -294,6 +294,17 @@ fn a_damaged_or_unwritable_cache_only_costs_time() {
         .unwrap()
         .path();
     let bytes = std::fs::read(&entry).unwrap();
+    // Written by another build of atelier-gen (its identity differs).
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(text.contains(r#""binary":""#));
+    std::fs::write(
+        &entry,
+        text.replacen(r#""binary":""#, r#""binary":"0.0.0 "#, 1),
+    )
+    .unwrap();
+    let (json, err) = plan(cache.path(), d);
+    assert!(err.contains("from another atelier-gen build"), "{err}");
+    assert_eq!(json, expected);
     for damaged in [&bytes[..bytes.len() / 2], b"{}\n", b"\xff\xfe"] {
         std::fs::write(&entry, damaged).unwrap();
         let (json, err) = plan(cache.path(), d);

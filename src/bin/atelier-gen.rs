@@ -208,7 +208,8 @@ impl Evaluation {
                 Lookup::Absent => "evaluated (not in the cache yet)".to_owned(),
                 Lookup::Changed(why) => format!("evaluated ({why} since it was cached)"),
                 Lookup::Unusable => {
-                    "evaluated (the cached entry is from another atelier-gen build)".to_owned()
+                    "evaluated (the cached entry is damaged or from another atelier-gen build)"
+                        .to_owned()
                 }
             };
             eprintln!("atelier-gen: host {host}: {what}");

@@ -45,17 +45,21 @@ pub enum Lookup {
     Absent,
     /// An entry whose inputs changed: the first question answered differently.
     Changed(String),
-    /// An entry of another binary or format, or unreadable.
+    /// An entry of another atelier-gen build or format, or a damaged one.
     Unusable,
 }
 
 /// Where the cache lives when nothing says otherwise:
-/// `$XDG_CACHE_HOME/atelier-gen`, else `$HOME/.cache/atelier-gen`.
+/// `$XDG_CACHE_HOME/atelier-gen`, else `$HOME/.cache/atelier-gen` (a
+/// relative value of either is ignored, as the XDG specification says).
 pub fn default_dir() -> Option<PathBuf> {
-    let nonempty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-    nonempty("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| nonempty("HOME").map(|h| PathBuf::from(h).join(".cache")))
+    let absolute = |k: &str| {
+        std::env::var_os(k)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    absolute("XDG_CACHE_HOME")
+        .or_else(|| absolute("HOME").map(|h| h.join(".cache")))
         .map(|d| d.join("atelier-gen"))
 }
 
