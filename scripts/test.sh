@@ -11,7 +11,18 @@ fi
 find . -name '*.nix' -not -path './target/*' -not -path './.git/*' \
   -not -path './tests/data/*/err/*' -not -path './fuzz/*' -print0 |
   xargs -0 -r -n1 nix-instantiate --parse >/dev/null
+echo "== tests, restic $(restic version | cut -d' ' -f2) (Debian 12)" >&2
 cargo test --locked --all-targets "$@"
+# The runtime suites again with the restic NixOS users run (0.18, Debian 13):
+# every test binary that drives real restic.
+next="$(./scripts/restic-next.sh)"
+runtime_tests=()
+for f in tests/runtime_*.rs tests/restore_*.rs tests/dr_*.rs tests/drill_*.rs \
+         tests/hardening_*.rs tests/support_bundle.rs tests/menu_*.rs; do
+  [ -e "$f" ] && runtime_tests+=(--test "$(basename "$f" .rs)")
+done
+echo "== runtime tests, restic $("$next/restic" version | cut -d' ' -f2) (Debian 13)" >&2
+PATH="$next:$PATH" cargo test --locked "${runtime_tests[@]}" "$@"
 # A short coverage-guided fuzz run of the reader (docs/hardening.md): about
 # 7 minutes to build the instrumented target from scratch on 2 shared cores,
 # then 60 s of fuzzing on a fresh corpus; any crash, hang or OOM fails.
