@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -108,13 +109,33 @@ pub fn database_info(conn: &PostgresConnection, database: &str) -> anyhow::Resul
     })
 }
 
+/// Default of [`lock_wait_timeout`].
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(300);
+
+/// How long `pg_dump` waits for a table lock before it gives up:
+/// `ATELIER_PG_LOCK_TIMEOUT` (humantime, e.g. `30s`, `10min`), default 5 min.
+pub fn lock_wait_timeout() -> anyhow::Result<Duration> {
+    match std::env::var("ATELIER_PG_LOCK_TIMEOUT") {
+        Err(_) => Ok(DEFAULT_LOCK_WAIT),
+        Ok(v) => match humantime::parse_duration(v.trim()) {
+            Ok(d) if d.as_millis() > 0 => Ok(d),
+            _ => anyhow::bail!(
+                "ATELIER_PG_LOCK_TIMEOUT={v:?} is not a positive duration (examples: 30s, 5min, 1h)"
+            ),
+        },
+    }
+}
+
 /// `pg_dump -Fc -Z 0` of `database` into `dst`. Uncompressed so restic's
-/// chunking deduplicates what did not change (DESIGN.md §4.2).
+/// chunking deduplicates what did not change (DESIGN.md §4.2). A table lock
+/// held by another session is waited for at most [`lock_wait_timeout`].
 pub fn dump(conn: &PostgresConnection, database: &str, dst: &Path) -> anyhow::Result<()> {
+    let wait = lock_wait_timeout()?;
     let out_file =
         File::create(dst).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dst.display()))?;
     let mut cmd = client(conn, "pg_dump", database)?;
     cmd.args(["--format=custom", "--compress=0", "--no-password"]);
+    cmd.arg(format!("--lock-wait-timeout={}", wait.as_millis()));
     cmd.stdout(out_file).stderr(Stdio::piped());
     let out = cmd.output().map_err(|e| {
         anyhow::anyhow!(
@@ -122,9 +143,33 @@ pub fn dump(conn: &PostgresConnection, database: &str, dst: &Path) -> anyhow::Re
         )
     })?;
     if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        // pg_dump enforces the wait with a statement (or lock) timeout on its LOCK TABLE.
+        if err.contains("lock timeout")
+            || (err.contains("statement timeout") && err.contains("LOCK TABLE"))
+        {
+            // pg_dump names the statement it waited on: `LOCK TABLE public.t IN ACCESS SHARE MODE`.
+            let table = err
+                .lines()
+                .find_map(|l| l.split_once("LOCK TABLE ").map(|(_, t)| t))
+                .and_then(|t| t.split(" IN ").next())
+                .map(|t| t.trim().to_owned());
+            let find = match &table {
+                Some(t) => format!(
+                    "SELECT pid, mode, query FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE relation = '{}'::regclass",
+                    t.replace('\'', "''")
+                ),
+                None => "SELECT pid, mode, relation::regclass, query FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE NOT granted OR mode = 'AccessExclusiveLock'".to_owned(),
+            };
+            anyhow::bail!(
+                "pg_dump of database `{database}` gave up after waiting {} for a lock on {}: another session holds a conflicting lock (e.g. LOCK TABLE … IN ACCESS EXCLUSIVE MODE, or a long ALTER TABLE); find it with `{find}`, let it finish, or set ATELIER_PG_LOCK_TIMEOUT to wait longer",
+                humantime::format_duration(wait),
+                table.as_deref().unwrap_or("one of its tables"),
+            );
+        }
         anyhow::bail!(
             "pg_dump of database `{database}` failed: {}",
-            first_line(&String::from_utf8_lossy(&out.stderr))
+            first_line(&err)
         );
     }
     Ok(())
