@@ -264,3 +264,40 @@ fn held_table_lock_fails_the_run_naming_database_and_lock() {
         "{err}"
     );
 }
+
+/// A `create.options` key PostgreSQL does not know is a configuration error
+/// (exit 2, field path, accepted keys) when the manifest is loaded — not a
+/// failure halfway through a restore, after the safety snapshot.
+#[test]
+fn unknown_create_option_is_refused_before_any_restore_step() {
+    let mut w = World::new();
+    let repo = w.add_local_repo("default");
+    let pg = PgCluster::start(w.path());
+    seed(&pg, "shop", 10);
+    w.manifest.postgres = pg.connection();
+    let mut service = Service {
+        postgres: vec![PostgresDatabase {
+            name: "shop".into(),
+            ..PostgresDatabase::default()
+        }],
+        repositories: vec!["default".into()],
+        ..Service::default()
+    };
+    w.add_service("shop", service.clone());
+    w.run_ok(&["run", "shop"]);
+    service.postgres[0]
+        .create
+        .options
+        .insert("OWNR".into(), "postgres".into());
+    w.add_service("shop", service);
+    let (code, _, err) = w.run(&["--yes", "restore", "shop", "--in-place"]);
+    assert_eq!(code, 2, "{err}");
+    for needle in [
+        "services.shop.postgres[0].create.options.OWNR",
+        "accepted keys: OWNER, TEMPLATE",
+    ] {
+        assert!(err.contains(needle), "lacks {needle}: {err}");
+    }
+    assert!(repo.snapshots_tagged("pre-restore").is_empty());
+    assert_eq!(repo.snapshots().len(), 1);
+}

@@ -213,11 +213,12 @@ pub fn create_sql(db: &str, options: &BTreeMap<String, String>) -> anyhow::Resul
     let mut has_template = false;
     let mut needs_template0 = false;
     for (key, value) in options {
+        // The manifest was checked at load; the self-description of a
+        // snapshot was not.
+        crate::plan::validate::check_postgres_create_option(key, value)
+            .map_err(|m| anyhow::anyhow!("invalid PostgreSQL create option: {m}"))?;
         let k = key.to_ascii_uppercase().replace('_', " ");
         let k_norm = k.replace(' ', "_");
-        if !k.chars().all(|c| c.is_ascii_alphabetic() || c == ' ') {
-            bail!("invalid PostgreSQL create option `{key}`");
-        }
         let v = match k_norm.as_str() {
             "OWNER" | "TEMPLATE" | "TABLESPACE" => ident(value),
             "CONNECTION_LIMIT" | "IS_TEMPLATE" | "ALLOW_CONNECTIONS" | "OID"
