@@ -33,6 +33,11 @@ struct Row {
     error: Option<String>,
     duration_ms: u128,
     items: Vec<engine::Item>,
+    /// PostgreSQL roles the service's dumps need and the server lacks.
+    missing_roles: Vec<engine::MissingRole>,
+    /// What to do about them (`CREATE ROLE …`), empty when none is missing.
+    #[serde(skip)]
+    missing_roles_text: String,
 }
 
 pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
@@ -111,6 +116,8 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         failed: !args.plan && !o.verified,
                         error: None,
                         duration_ms: o.duration_ms,
+                        missing_roles_text: o.missing_roles_text(),
+                        missing_roles: o.missing_roles,
                         items: o.items,
                     },
                     Err(e) => Row {
@@ -124,6 +131,8 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         error: Some(format!("{e:#}")),
                         duration_ms: 0,
                         items: Vec::new(),
+                        missing_roles: Vec::new(),
+                        missing_roles_text: String::new(),
                     },
                 };
                 rows.lock().expect("rows").push(row);
@@ -171,11 +180,11 @@ fn print_table(rows: &[Row], plan: bool) {
             let actions = if let Some(e) = &r.error {
                 format!("cannot restore: {e}")
             } else {
-                r.items
-                    .iter()
-                    .map(|i| i.action.clone())
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                let mut lines: Vec<String> = r.items.iter().map(|i| i.action.clone()).collect();
+                if !r.missing_roles.is_empty() {
+                    lines.push(format!("but first: {}", r.missing_roles_text));
+                }
+                lines.join("\n")
             };
             t.add_row([
                 r.service.clone(),

@@ -591,6 +591,8 @@ pub(crate) fn stage_postgres(
         }
         let info = postgres::database_info(conn, &db.name)
             .with_context(|| format!("service `{name}`: reading database `{}`", db.name))?;
+        let state = postgres::database_state(conn, &db.name)
+            .with_context(|| format!("service `{name}`: reading database `{}`", db.name))?;
         postgres::dump(conn, &db.name, &dir.join(&file))
             .with_context(|| format!("service `{name}`"))?;
         databases.push(PostgresDump {
@@ -601,6 +603,7 @@ pub(crate) fn stage_postgres(
             create: db.create.enable,
             create_options: postgres::create_options(&db.create.options, &info),
             stop_on_restore: db.stop_on_restore.clone(),
+            database_state: Some(state),
         });
     }
     desc.postgres = Some(PostgresDumps {
