@@ -412,10 +412,15 @@ fn needed_roles(p: &Planned, into: &mut BTreeMap<String, Vec<String>>) {
     else {
         return;
     };
-    let owner_opt = options
-        .iter()
-        .find(|(k, _)| *create && k.eq_ignore_ascii_case("owner"))
-        .map(|(_, v)| v.clone());
+    // The staging database is created with the options only when `create`.
+    let owner_opt = if *create {
+        options
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("owner"))
+            .map(|(_, v)| v.clone())
+    } else {
+        None
+    };
     let mut uses: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     if let Some(o) = &owner_opt {
         uses.entry(o.clone()).or_default().push(USE_DATABASE_OWNER);
@@ -490,6 +495,7 @@ fn describe(p: &Planned, mode: &Mode) -> (String, String) {
             create,
             options,
             state,
+            cloning,
             ..
         } => {
             let what = if in_place {
@@ -512,10 +518,13 @@ fn describe(p: &Planned, mode: &Mode) -> (String, String) {
                                 .join(", ")
                         )
                     },
-                    if state.is_some() {
-                        ", then give it the recorded owner, privileges, settings and comment"
-                    } else {
-                        ""
+                    match (state.is_some(), *cloning) {
+                        (false, _) => "",
+                        (true, false) => {
+                            ", then give it the recorded owner, privileges, settings and comment"
+                        }
+                        (true, true) =>
+                            ", then give it the recorded privileges, settings and comment",
                     }
                 )
             } else if let Mode::Scratch { db_suffix, .. } = mode {
