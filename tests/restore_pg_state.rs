@@ -211,3 +211,76 @@ fn missing_roles_are_named_with_their_sql_before_anything_is_touched() {
     w.run_ok(&["--yes", "restore", "shop", "--in-place"]);
     assert_eq!(database_state(&pg, "shop"), before);
 }
+
+/// A snapshot written before `databaseState` existed (the field removed from
+/// a fresh one's self-description) still restores in place: nothing
+/// database-level is applied, and only the `OWNER` create option is a
+/// needed role.
+#[test]
+fn snapshot_without_database_state_restores_as_before() {
+    let mut w = World::new();
+    let pg = PgCluster::start(w.path());
+    w.manifest.postgres = pg.connection();
+    let repo = w.add_local_repo("default");
+    seed_shop(&pg);
+    w.add_service("shop", shop_service(true));
+    w.run_ok(&["run", "shop"]);
+    let snap = repo.snapshots()[0].clone();
+
+    // Rewrite the staging directory without `databaseState` and store it
+    // as the service's snapshot again, at the same path and with the same tags.
+    let staging = w.state_dir().join("staging/shop");
+    let out = w.path().join("old-layout");
+    repo.restore(snap["id"].as_str().unwrap(), &out);
+    let restored = out.join(staging.strip_prefix("/").unwrap());
+    let desc_path = restored.join("atelier-snapshot.json");
+    let mut desc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&desc_path).unwrap()).unwrap();
+    for db in desc["postgres"]["databases"].as_array_mut().unwrap() {
+        assert!(db
+            .as_object_mut()
+            .unwrap()
+            .remove("databaseState")
+            .is_some());
+    }
+    std::fs::write(&desc_path, serde_json::to_vec_pretty(&desc).unwrap()).unwrap();
+    std::fs::create_dir_all(staging.parent().unwrap()).unwrap();
+    std::fs::rename(&restored, &staging).unwrap();
+    let mut backup = repo.restic();
+    backup.args(["backup", "--json", "--host", "testhost"]);
+    for t in snap["tags"].as_array().unwrap() {
+        backup.args(["--tag", t.as_str().unwrap()]);
+    }
+    common::sh(backup.arg(&staging));
+    std::fs::remove_dir_all(&staging).unwrap();
+    let old = repo
+        .snapshots()
+        .into_iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .find(|id| id != snap["id"].as_str().unwrap())
+        .unwrap();
+
+    pg.psql("postgres", "GRANT ALL ON DATABASE shop TO PUBLIC");
+    pg.psql("shop", "DELETE FROM items");
+    let (code, _, err) = w.run(&["restore", "shop", &old, "--in-place", "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("recorded owner, privileges"), "{err}");
+    w.run_ok(&["--yes", "restore", "shop", &old, "--in-place"]);
+    assert_eq!(pg.psql("shop", "SELECT count(*) FROM items").trim(), "20");
+    // As before this change: the owner comes from the create options, the
+    // rest of the database-level state is not in such a snapshot.
+    let got = database_state(&pg, "shop");
+    assert!(got.starts_with("owner=app\n"), "{got}");
+    assert!(got.contains(";public=default\n"), "{got}");
+
+    // Its needed roles: only the OWNER option's.
+    pg.psql("postgres", "DROP DATABASE shop");
+    pg.psql("postgres", "DROP OWNED BY reader; DROP ROLE reader");
+    let (code, _, err) = w.run(&["restore", "shop", &old, "--in-place", "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("CREATE ROLE"), "{err}");
+    pg.psql("postgres", "DROP OWNED BY app; DROP ROLE app");
+    let (code, _, err) = w.run(&["--yes", "restore", "shop", &old, "--in-place"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("CREATE ROLE \"app\";"), "{err}");
+}
