@@ -47,8 +47,10 @@ pub fn unit_name_rule() -> String {
     )
 }
 
-/// The `CREATE DATABASE` options of PostgreSQL 15 that `create.options` may
-/// set (keys are case-insensitive; `_` and a space are the same).
+/// The `CREATE DATABASE` options that `create.options` may set: those of
+/// PostgreSQL 15, then `ICU_RULES` (16) and `BUILTIN_LOCALE` (17), which an
+/// older server refuses when the database is created (keys are
+/// case-insensitive; `_` and a space are the same).
 pub const POSTGRES_CREATE_OPTIONS: &[&str] = &[
     "OWNER",
     "TEMPLATE",
@@ -65,6 +67,8 @@ pub const POSTGRES_CREATE_OPTIONS: &[&str] = &[
     "CONNECTION_LIMIT",
     "IS_TEMPLATE",
     "OID",
+    "ICU_RULES",
+    "BUILTIN_LOCALE",
 ];
 
 /// `key` of `create.options` in its canonical spelling (`connection limit`

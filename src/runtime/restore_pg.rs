@@ -288,11 +288,20 @@ pub fn create_sql(db: &str, options: &BTreeMap<String, String>) -> anyhow::Resul
         has_template |= k_norm == "TEMPLATE";
         needs_template0 |= matches!(
             k_norm.as_str(),
-            "ENCODING" | "LOCALE" | "LC_COLLATE" | "LC_CTYPE" | "ICU_LOCALE" | "LOCALE_PROVIDER"
+            "ENCODING"
+                | "LOCALE"
+                | "LC_COLLATE"
+                | "LC_CTYPE"
+                | "ICU_LOCALE"
+                | "LOCALE_PROVIDER"
+                | "ICU_RULES"
+                | "BUILTIN_LOCALE"
         );
         let key_sql = match k_norm.as_str() {
             "LC_COLLATE" | "LC_CTYPE" | "ICU_LOCALE" | "LOCALE_PROVIDER" | "IS_TEMPLATE"
-            | "ALLOW_CONNECTIONS" => k_norm.clone(),
+            | "ALLOW_CONNECTIONS" | "COLLATION_VERSION" | "ICU_RULES" | "BUILTIN_LOCALE" => {
+                k_norm.clone()
+            }
             _ => k,
         };
         let _ = write!(sql, " {key_sql} = {v}");
@@ -534,5 +543,14 @@ mod tests {
         let mut bad = BTreeMap::new();
         bad.insert("OWNER; DROP".into(), "x".into());
         assert!(create_sql("d", &bad).is_err());
+        let mut bad = BTreeMap::new();
+        bad.insert("OWNR".into(), "x".into());
+        assert!(create_sql("d", &bad).is_err());
+        let mut v = BTreeMap::new();
+        v.insert("collation version".into(), "1.2".into());
+        assert_eq!(
+            create_sql("d", &v).unwrap(),
+            "CREATE DATABASE \"d\" COLLATION_VERSION = '1.2'"
+        );
     }
 }
