@@ -244,7 +244,15 @@ fn held_table_lock_fails_the_run_naming_database_and_lock() {
     }
     assert!(repo.snapshots().is_empty());
 
-    // A bad value is a clear error, not an endless wait.
+    // A bad value is a clear error, not an endless wait, given before the
+    // preBackup hook runs.
+    let canary = w.path().join("pre-backup-ran");
+    w.manifest
+        .services
+        .get_mut("shop")
+        .unwrap()
+        .hooks
+        .pre_backup = Some(format!("touch {}", canary.display()));
     let (code, _, err) = {
         let out = w
             .cmd()
@@ -262,6 +270,10 @@ fn held_table_lock_fails_the_run_naming_database_and_lock() {
     assert!(
         err.contains("ATELIER_PG_LOCK_TIMEOUT") && err.contains("soon"),
         "{err}"
+    );
+    assert!(
+        !canary.exists(),
+        "preBackup ran before the bad value was noticed"
     );
 }
 

@@ -167,6 +167,10 @@ fn perform(
     let systemctl = Systemctl::new(&env.systemctl);
     restart_left_stopped(&env.state_dir, name, &systemctl)?;
     let tags = snapshot_tags(name, service)?;
+    if !service.postgres.is_empty() {
+        // A bad ATELIER_PG_LOCK_TIMEOUT is reported before any hook or unit stop.
+        postgres::lock_wait_timeout().with_context(|| format!("service `{name}`"))?;
+    }
     let restics = service
         .repositories
         .iter()
