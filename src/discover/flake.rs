@@ -1,14 +1,25 @@
-//! `flake.nix` → hosts: evaluates `outputs` with every input unknown and
-//! reads `nixosConfigurations.<host> = <nixpkgs>.lib.nixosSystem { ... }`.
+//! `flake.nix` → hosts, as Nix builds the flake: `outputs` applied to the
+//! inputs and to `self` (the outputs with `outPath`, `inputs`, `sourceInfo`,
+//! `_type = "flake"`), then `nixosConfigurations.<host> =
+//! <nixpkgs>.lib.nixosSystem { ... }` read one host at a time.
+//!
+//! Inputs are not fetched. An input atelier-gen knows gets built-in
+//! knowledge (`flake.nix` next to this file): nixpkgs gets atelier's `lib`,
+//! flake-parts its core (`mkFlake`, `importApply`, `withSystem`), import-tree
+//! its documented semantics. Any other input is unknown; where a host needs
+//! it, the diagnostic (`unsupported-input`) names it.
 
 use std::path::Path;
 use std::rc::Rc;
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::nix::Evaluator;
-use crate::nix::{Attrs, Thunk, Unknown, UnknownOrigin, Value};
+use crate::nix::{Attrs, PrimOpApp, PrimOpDef, Thunk, Unknown, UnknownOrigin, Value};
 
 use super::graph::call_of;
+
+/// Built-in knowledge of flakes and their frameworks, in Nix.
+const FLAKE_NIX: &str = include_str!("flake.nix");
 
 /// One `nixosConfigurations.<host>` entry.
 pub struct HostEntry {
@@ -18,19 +29,360 @@ pub struct HostEntry {
     pub special_args: Option<Value>,
 }
 
+/// A host of the flake, not evaluated yet.
+pub struct HostRef {
+    pub name: String,
+    pub span: Option<Span>,
+    value: Thunk,
+}
+
 pub struct Flake {
-    pub hosts: Vec<HostEntry>,
+    pub hosts: Vec<HostRef>,
+    /// The names of the flake's inputs (for diagnostics).
+    pub inputs: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 fn fail(code: &'static str, msg: String, span: Option<Span>) -> Flake {
+    failed(vec![Diagnostic::error(code, msg, span)])
+}
+
+fn failed(diagnostics: Vec<Diagnostic>) -> Flake {
     Flake {
         hosts: Vec::new(),
-        diagnostics: vec![Diagnostic::error(code, msg, span)],
+        inputs: Vec::new(),
+        diagnostics,
     }
 }
 
-/// Reads the hosts of the flake in `dir`. Host modules are not walked here.
+/// What kind of flake an input is, from its URL in flake.nix or the lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InputKind {
+    Nixpkgs,
+    FlakeParts,
+    ImportTree,
+    Other,
+}
+
+fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKind {
+    let repo = locked_repo
+        .map(str::to_ascii_lowercase)
+        .or_else(|| url.map(repo_of_url));
+    match repo.as_deref() {
+        Some("nixpkgs" | "nixpkgs.lib" | "nixpkgs-lib") => return InputKind::Nixpkgs,
+        Some("flake-parts") => return InputKind::FlakeParts,
+        Some("import-tree") => return InputKind::ImportTree,
+        Some(_) => return InputKind::Other,
+        None => {}
+    }
+    match name {
+        "flake-parts" => InputKind::FlakeParts,
+        "import-tree" => InputKind::ImportTree,
+        n if n.starts_with("nixpkgs") => InputKind::Nixpkgs,
+        _ => InputKind::Other,
+    }
+}
+
+/// The repository name of a flake URL: `github:NixOS/nixpkgs/nixos-unstable`
+/// → `nixpkgs`; `nixpkgs/nixos-24.11` (the registry) → `nixpkgs`.
+fn repo_of_url(url: &str) -> String {
+    let url = url.split(['?', '#']).next().unwrap_or(url).to_ascii_lowercase();
+    if let Some(rest) = url
+        .strip_prefix("github:")
+        .or_else(|| url.strip_prefix("gitlab:"))
+        .or_else(|| url.strip_prefix("sourcehut:"))
+    {
+        return rest.split('/').nth(1).unwrap_or("").to_owned();
+    }
+    if let Some(rest) = url.strip_prefix("flake:") {
+        return rest.split('/').next().unwrap_or("").to_owned();
+    }
+    if !url.contains(':') {
+        // A registry name, `nixpkgs` or `nixpkgs/<branch>`.
+        return url.split('/').next().unwrap_or("").to_owned();
+    }
+    // git+https://host/owner/repo(.git), https://host/owner/repo/archive/...
+    let path = url.split("://").nth(1).unwrap_or(&url);
+    let mut parts = path.split('/').skip(1).filter(|p| !p.is_empty());
+    let _owner = parts.next();
+    parts
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(".git")
+        .to_owned()
+}
+
+/// `original.repo` (or the repository in `original.url`) of each input the
+/// root of flake.lock names.
+fn locked_repos(ev: &mut Evaluator, dir: &Path) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    let Ok(bytes) = ev.inputs().read(&dir.join("flake.lock")) else {
+        return out;
+    };
+    let Ok(lock) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return out;
+    };
+    let nodes = &lock["nodes"];
+    let root = lock["root"].as_str().unwrap_or("root");
+    let Some(inputs) = nodes[root]["inputs"].as_object() else {
+        return out;
+    };
+    for (name, node) in inputs {
+        // A follows path (a list) names a node of another input: skip it,
+        // flake.nix's `follows` says what it is.
+        let Some(node) = node.as_str() else { continue };
+        let original = &nodes[node]["original"];
+        let repo = original["repo"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| original["url"].as_str().map(repo_of_url))
+            .or_else(|| original["id"].as_str().map(str::to_owned));
+        if let Some(r) = repo {
+            out.insert(name.clone(), r.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------ helpers for flake.nix
+
+static PRIMS: &[PrimOpDef] = &[
+    PrimOpDef {
+        name: "isKnown",
+        arity: 1,
+        func: prim_is_known,
+    },
+    PrimOpDef {
+        name: "unknown",
+        arity: 2,
+        func: prim_unknown,
+    },
+];
+
+fn prim_is_known(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
+    Ok(Value::Bool(!matches!(ev.force(&a[0])?, Value::Unknown(_))))
+}
+
+fn prim_unknown(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> crate::nix::EvalResult<Value> {
+    let name = ev.force(&a[0])?;
+    let reason = ev.force(&a[1])?;
+    Ok(Value::Unknown(Rc::new(Unknown {
+        reason: reason.as_str().unwrap_or("not known statically").to_owned(),
+        span: Some(span.clone()),
+        origin: UnknownOrigin::Root(name.as_str().unwrap_or("?").to_owned()),
+    })))
+}
+
+/// The built-in knowledge, applied to its helpers and to atelier's `lib`.
+fn knowledge(ev: &mut Evaluator, lib: &Value) -> crate::nix::EvalResult<Value> {
+    let f = ev.eval_source("<atelier flake>", Path::new("/"), FLAKE_NIX)?;
+    let prims = Value::attrs(PRIMS.iter().map(|def| {
+        (
+            def.name.to_owned(),
+            Value::PrimOp(Rc::new(PrimOpApp {
+                def,
+                args: Vec::new(),
+            })),
+        )
+    }));
+    let g = ev.apply(&f, prims)?;
+    ev.apply(&g, lib.clone())
+}
+
+/// A set with the given attributes whose other attributes are unknown
+/// (selecting one gives `<root>.<name>`).
+fn partial(root: &str, reason: &str, entries: Vec<(String, Value)>) -> Value {
+    let mut a = Attrs::from_values(entries);
+    a.unknown_keys = Some(Rc::new(Unknown {
+        reason: reason.to_owned(),
+        span: None,
+        origin: UnknownOrigin::Root(root.to_owned()),
+    }));
+    Value::Attrs(Rc::new(a))
+}
+
+fn input_reason(name: &str) -> String {
+    format!("flake input `{name}` is only known when Nix fetches it")
+}
+
+/// The value an input stands for without its source.
+fn input_value(
+    ev: &mut Evaluator,
+    name: &str,
+    kind: InputKind,
+    lib: &Value,
+    known: &Value,
+) -> crate::nix::EvalResult<Value> {
+    let reason = input_reason(name);
+    let select = |ev: &mut Evaluator, path: &[&str]| -> crate::nix::EvalResult<Value> {
+        Ok(ev.select(known, path)?.unwrap_or(Value::Null))
+    };
+    Ok(match kind {
+        InputKind::Nixpkgs => partial(name, &reason, vec![("lib".into(), lib.clone())]),
+        InputKind::FlakeParts => {
+            let fpl = select(ev, &["flake-parts-lib"])?;
+            let lib_attrs = match &fpl {
+                Value::Attrs(a) => a
+                    .entries
+                    .iter()
+                    .map(|(k, e)| (k.clone(), e.value.clone()))
+                    .collect::<Vec<_>>(),
+                _ => Vec::new(),
+            };
+            let mut l = Attrs::default();
+            for (k, t) in lib_attrs {
+                l.insert(k, t, None);
+            }
+            l.unknown_keys = Some(Rc::new(Unknown {
+                reason: reason.clone(),
+                span: None,
+                origin: UnknownOrigin::Select {
+                    base: Rc::new(Unknown {
+                        reason: reason.clone(),
+                        span: None,
+                        origin: UnknownOrigin::Root(name.to_owned()),
+                    }),
+                    attr: "lib".into(),
+                },
+            }));
+            partial(name, &reason, vec![("lib".into(), Value::Attrs(Rc::new(l)))])
+        }
+        InputKind::ImportTree => {
+            let tree = select(ev, &["importTree"])?;
+            match tree {
+                Value::Attrs(a) => {
+                    let mut a = (*a).clone();
+                    a.unknown_keys = Some(Rc::new(Unknown {
+                        reason: reason.clone(),
+                        span: None,
+                        origin: UnknownOrigin::Root(name.to_owned()),
+                    }));
+                    Value::Attrs(Rc::new(a))
+                }
+                other => other,
+            }
+        }
+        InputKind::Other => Value::unknown_root(name, reason, None),
+    })
+}
+
+/// The flake's outputs as Nix builds them: `self` included.
+fn outputs_of(ev: &mut Evaluator, dir: &Path, top: &Value) -> Result<Value, Vec<Diagnostic>> {
+    let outputs = match ev.select(top, &["outputs"])? {
+        Some(v) if v.is_function() => v,
+        _ => {
+            return Err(vec![Diagnostic::error(
+                "no-outputs",
+                "flake.nix has no `outputs` function",
+                top.as_attrs().and_then(|a| a.span.clone()),
+            )])
+        }
+    };
+    let lib = ev.lib()?;
+    let known = knowledge(ev, &lib)?;
+    let declared: Vec<String> = match ev.select(top, &["inputs"]) {
+        Ok(Some(Value::Attrs(a))) => a.keys().map(str::to_owned).collect(),
+        _ => Vec::new(),
+    };
+    let locked = locked_repos(ev, dir);
+    // Inputs declared with `follows` only are the input they follow.
+    let mut values: Vec<(String, Value)> = Vec::new();
+    let mut follows: Vec<(String, String)> = Vec::new();
+    for n in &declared {
+        let url = match ev.select(top, &["inputs", n, "url"]) {
+            Ok(Some(Value::String(u))) => Some(u.to_string()),
+            _ => None,
+        };
+        if url.is_none() {
+            if let Ok(Some(Value::String(f))) = ev.select(top, &["inputs", n, "follows"]) {
+                follows.push((n.clone(), f.to_string()));
+                continue;
+            }
+        }
+        let kind = kind_of(n, url.as_deref(), locked.get(n).map(String::as_str));
+        values.push((n.clone(), input_value(ev, n, kind, &lib, &known)?));
+    }
+    for (n, target) in follows {
+        let first = target.split('/').next().unwrap_or("");
+        let last = target.rsplit('/').next().unwrap_or("");
+        let v = if !target.contains('/') {
+            values.iter().find(|(k, _)| k == first).map(|(_, v)| v.clone())
+        } else {
+            None
+        };
+        let v = match v {
+            Some(v) => v,
+            // `clan-core/nixpkgs`: an input of an input, known by its name.
+            None => input_value(ev, &n, kind_of(last, None, None), &lib, &known)?,
+        };
+        values.push((n, v));
+    }
+    let mut inputs = Attrs::from_values(values);
+    inputs.unknown_keys = Some(Rc::new(Unknown {
+        reason: "flake inputs are only known when Nix fetches them".into(),
+        span: None,
+        origin: UnknownOrigin::Root("inputs".into()),
+    }));
+    let mk_self = ev.select(&known, &["mkSelf"])?.unwrap_or(Value::Null);
+    let arg = Value::attrs([
+        ("outputs".to_owned(), outputs),
+        ("inputs".to_owned(), Value::Attrs(Rc::new(inputs))),
+        (
+            "outPath".to_owned(),
+            Value::string(ev.root().display().to_string()),
+        ),
+    ]);
+    ev.apply(&mk_self, arg)
+}
+
+/// The flake input an unknown comes from (`inputs.X...`, `X.lib.f args`).
+pub fn input_of(u: &Unknown) -> Option<String> {
+    match &u.origin {
+        UnknownOrigin::Root(name) => Some(name.clone()),
+        UnknownOrigin::Select { base, attr } => match &base.origin {
+            UnknownOrigin::Root(r) if r == "inputs" => Some(attr.clone()),
+            _ => input_of(base),
+        },
+        UnknownOrigin::Apply { func, .. } => input_of(func),
+        UnknownOrigin::Derived(b) => input_of(b),
+        UnknownOrigin::Opaque => None,
+    }
+}
+
+/// The error for an unknown a host needs: `unsupported-input` when it comes
+/// from a flake input, naming it.
+fn needs_input(
+    ev_inputs: &[String],
+    what: &str,
+    u: &Unknown,
+    span: Option<Span>,
+) -> Diagnostic {
+    let span = u.span.clone().or(span);
+    match input_of(u).filter(|i| ev_inputs.contains(i)) {
+        Some(input) => Diagnostic::error(
+            "unsupported-input",
+            format!(
+                "{what} comes from flake input `{input}`, which atelier-gen cannot read without its source ({})",
+                super::values::describe_unknown(u)
+            ),
+            span,
+        )
+        .with_note(format!(
+            "atelier-gen knows nixpkgs' lib, flake-parts and import-tree without their sources; `{input}` is none of them"
+        )),
+        None => Diagnostic::error(
+            "unresolved-value",
+            format!(
+                "{what} is not known statically: {}",
+                super::values::describe_unknown(u)
+            ),
+            span,
+        ),
+    }
+}
+
+/// Reads the hosts of the flake in `dir` (their names; nothing of a host
+/// is evaluated until [`host`] asks for it).
 pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
     let file = dir.join("flake.nix");
     if !ev.inputs().is_file(&file) {
@@ -45,198 +397,165 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
     }
     let top = match ev.eval_file(&file) {
         Ok(v) => v,
-        Err(d) => {
-            return Flake {
-                hosts: Vec::new(),
-                diagnostics: d,
-            }
-        }
+        Err(d) => return failed(d),
     };
-    let mut diagnostics = Vec::new();
     let input_names: Vec<String> = match ev.select(&top, &["inputs"]) {
         Ok(Some(Value::Attrs(a))) => a.keys().map(str::to_owned).collect(),
         _ => Vec::new(),
     };
-    let outputs = match ev.select(&top, &["outputs"]) {
-        Ok(Some(v)) if v.is_function() => v,
-        Ok(_) => {
-            return fail(
-                "no-outputs",
-                "flake.nix has no `outputs` function".into(),
-                top.as_attrs().and_then(|a| a.span.clone()),
-            )
-        }
-        Err(d) => {
-            return Flake {
-                hosts: Vec::new(),
-                diagnostics: d,
-            }
-        }
-    };
-    // Inputs are only known once Nix fetches them; calls into them
-    // (`nixpkgs.lib.nixosSystem`, `atelier.lib.mkService`) stay inspectable.
-    // A nixpkgs input gets atelier's `lib` (so `nixpkgs.lib.genAttrs` and
-    // `nixpkgs.lib.nixosSystem` work); everything else in it stays unknown.
-    let lib = ev.lib().ok();
-    let mut entries = Vec::new();
-    for n in input_names
-        .iter()
-        .map(String::as_str)
-        .chain(std::iter::once("self"))
-    {
-        let reason = format!("flake input `{n}` is only known when Nix fetches it");
-        let is_nixpkgs = n.starts_with("nixpkgs")
-            || matches!(
-                ev.select(&top, &["inputs", n, "url"]),
-                Ok(Some(Value::String(url))) if url.contains("NixOS/nixpkgs") || url.contains("nixos/nixpkgs")
-            );
-        let value = match (&lib, is_nixpkgs) {
-            (Some(lib), true) => {
-                let mut a = Attrs::from_values([("lib".to_owned(), lib.clone())]);
-                a.unknown_keys = Some(Rc::new(Unknown {
-                    reason: reason.clone(),
-                    span: None,
-                    origin: UnknownOrigin::Root(n.to_owned()),
-                }));
-                Value::Attrs(Rc::new(a))
-            }
-            _ => Value::unknown_root(n, reason, None),
-        };
-        entries.push((n.to_owned(), value));
-    }
-    let mut inputs = Attrs::from_values(entries);
-    inputs.unknown_keys = Some(Rc::new(Unknown {
-        reason: "flake inputs are only known when Nix fetches them".into(),
-        span: None,
-        origin: UnknownOrigin::Root("inputs".into()),
-    }));
-    // `self` is the flake's own outputs (`self.nixosModules.foo` in a host's
-    // modules). One level deep: inside it, `self` is unknown again.
-    if let Some(span) = top.as_attrs().and_then(|a| a.span.clone()) {
-        let inner = Value::Attrs(Rc::new(inputs.clone()));
-        let f = outputs.clone();
-        inputs.insert(
-            "self",
-            Thunk::native(span, move |ev| ev.apply(&f, inner.clone())),
-            None,
-        );
-    }
-    let out = match ev.apply(&outputs, Value::Attrs(Rc::new(inputs))) {
+    let out = match outputs_of(ev, dir, &top) {
         Ok(v) => v,
-        Err(d) => {
-            return Flake {
-                hosts: Vec::new(),
-                diagnostics: d,
-            }
-        }
+        Err(d) => return failed(d),
     };
     let configs = match ev.select(&out, &["nixosConfigurations"]) {
         Ok(Some(Value::Attrs(a))) => a,
         Ok(Some(Value::Unknown(u))) => {
-            return fail(
-                "unresolved-value",
-                format!(
-                    "nixosConfigurations is not known statically: {}",
-                    super::values::describe_unknown(&u)
-                ),
-                u.span.clone(),
-            )
+            return failed(vec![needs_input(
+                &input_names,
+                "`nixosConfigurations`",
+                &u,
+                None,
+            )])
         }
         Ok(_) => {
-            return fail(
+            let mut d = Diagnostic::error(
                 "no-hosts",
-                "the flake's outputs have no `nixosConfigurations`".into(),
+                "the flake's outputs have no `nixosConfigurations`",
                 out.as_attrs().and_then(|a| a.span.clone()),
-            )
-        }
-        Err(d) => {
-            return Flake {
-                hosts: Vec::new(),
-                diagnostics: d,
-            }
-        }
-    };
-    let mut hosts = Vec::new();
-    for (name, entry) in &configs.entries {
-        let span = entry.span.clone().or_else(|| entry.value.span());
-        let value = match ev.force(&entry.value) {
-            Ok(v) => v,
-            Err(d) => {
-                diagnostics.extend(d);
-                continue;
-            }
-        };
-        // `nixosSystem { ... }` either from our lib (a marker set) or as a
-        // call into an unknown input.
-        let args = match &value {
-            Value::Unknown(u) => match call_of(u, "nixosSystem") {
-                Some(arg) => match ev.force(arg) {
-                    Ok(v) => v,
-                    Err(d) => {
-                        diagnostics.extend(d);
-                        continue;
+            );
+            // flake-parts modules from inputs atelier-gen could not read
+            // may be what defines them (ez-configs, clan, nixos-unified).
+            if let Ok(Some(Value::List(unread))) = ev.select(&out, &["__atelierUnread"]) {
+                let mut names: Vec<String> = Vec::new();
+                for t in unread.iter() {
+                    if let Ok(Value::Unknown(u)) = ev.force(t) {
+                        if let Some(i) = input_of(&u).filter(|i| input_names.contains(i)) {
+                            if !names.contains(&i) {
+                                names.push(i);
+                            }
+                        }
                     }
-                },
-                None => {
-                    diagnostics.push(Diagnostic::error(
-                        "unresolved-host",
-                        format!(
-                            "host `{name}`: its configuration is not a `nixosSystem {{ modules = [ ... ]; }}` call atelier-gen can read ({})",
-                            super::values::describe_unknown(u)
-                        ),
-                        span,
-                    ));
-                    continue;
                 }
-            },
-            Value::Attrs(a) if a.get("_type").is_some() => match ev.select(&value, &["args"]) {
-                Ok(Some(v)) => v,
-                _ => value.clone(),
-            },
-            other => {
-                diagnostics.push(Diagnostic::error(
+                if !names.is_empty() {
+                    d = Diagnostic::error(
+                        "unsupported-input",
+                        format!(
+                            "the flake's `nixosConfigurations` may come from flake modules of {}, which atelier-gen cannot read without their sources",
+                            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                        ),
+                        d.span.clone(),
+                    )
+                    .with_note("atelier-gen knows nixpkgs' lib, flake-parts and import-tree without their sources");
+                }
+            }
+            return failed(vec![d]);
+        }
+        Err(d) => return failed(d),
+    };
+    let hosts = configs
+        .entries
+        .iter()
+        .map(|(name, entry)| HostRef {
+            name: name.clone(),
+            span: entry.span.clone().or_else(|| entry.value.span()),
+            value: entry.value.clone(),
+        })
+        .collect();
+    Flake {
+        hosts,
+        inputs: input_names,
+        diagnostics: Vec::new(),
+    }
+}
+
+/// Evaluates one host as far as its `nixosSystem` arguments: its modules
+/// and specialArgs.
+pub fn host(ev: &mut Evaluator, input_names: &[String], h: &HostRef) -> Result<HostEntry, Vec<Diagnostic>> {
+    let name = &h.name;
+    let span = h.span.clone();
+    let value = ev.force(&h.value)?;
+    // `nixosSystem { ... }` either from our lib (a marker set) or as a
+    // call into an unknown input.
+    let args = match &value {
+        Value::Unknown(u) => match call_of(u, "nixosSystem") {
+            Some(arg) => ev.force(arg)?,
+            None => {
+                let what = format!("the configuration of host `{name}`");
+                let d = needs_input(input_names, &what, u, span.clone());
+                if d.code == "unsupported-input" {
+                    return Err(vec![d]);
+                }
+                return Err(vec![Diagnostic::error(
                     "unresolved-host",
                     format!(
-                        "host `{name}` is {} while `nixosSystem {{ ... }}` was expected",
-                        other.type_name()
+                        "host `{name}`: its configuration is not a `nixosSystem {{ modules = [ ... ]; }}` call atelier-gen can read ({})",
+                        super::values::describe_unknown(u)
                     ),
                     span,
-                ));
-                continue;
+                )]);
             }
-        };
-        let modules = match ev.select(&args, &["modules"]) {
-            Ok(Some(Value::List(items))) => items.iter().cloned().collect(),
-            Ok(Some(Value::Unknown(u))) => {
-                diagnostics.push(Diagnostic::error(
-                    "unresolved-value",
-                    format!(
-                        "host `{name}`: its modules list is not known statically: {}",
-                        super::values::describe_unknown(&u)
-                    ),
-                    u.span.clone().or(span),
-                ));
-                continue;
-            }
-            Ok(_) => Vec::new(),
-            Err(d) => {
-                diagnostics.extend(d);
-                continue;
-            }
-        };
-        let special_args = match ev.select(&args, &["specialArgs"]) {
-            Ok(v) => v,
-            Err(d) => {
-                diagnostics.extend(d);
-                None
-            }
-        };
-        hosts.push(HostEntry {
-            name: name.clone(),
-            span,
-            modules,
-            special_args,
-        });
+        },
+        Value::Attrs(a) if a.get("_type").is_some() => match ev.select(&value, &["args"]) {
+            Ok(Some(v)) => v,
+            _ => value.clone(),
+        },
+        other => {
+            return Err(vec![Diagnostic::error(
+                "unresolved-host",
+                format!(
+                    "host `{name}` is {} while `nixosSystem {{ ... }}` was expected",
+                    other.type_name()
+                ),
+                span,
+            )]);
+        }
+    };
+    let modules = match ev.select(&args, &["modules"])? {
+        Some(Value::List(items)) => items.iter().cloned().collect(),
+        Some(Value::Unknown(u)) => {
+            let what = format!("the modules list of host `{name}`");
+            return Err(vec![needs_input(input_names, &what, &u, span)]);
+        }
+        _ => Vec::new(),
+    };
+    let special_args = ev.select(&args, &["specialArgs"])?;
+    Ok(HostEntry {
+        name: name.clone(),
+        span,
+        modules,
+        special_args,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repositories_of_flake_urls() {
+        for (url, repo) in [
+            ("github:NixOS/nixpkgs/nixos-unstable", "nixpkgs"),
+            ("github:hercules-ci/flake-parts", "flake-parts"),
+            ("nixpkgs/nixos-24.11", "nixpkgs"),
+            ("nixpkgs", "nixpkgs"),
+            ("github:vic/import-tree?ref=main", "import-tree"),
+            ("git+https://git.clan.lol/clan/clan-core", "clan-core"),
+            (
+                "https://git.clan.lol/clan/clan-core/archive/main.tar.gz",
+                "clan-core",
+            ),
+            ("gitlab:foo/bar.git", "bar.git"),
+        ] {
+            assert_eq!(repo_of_url(url), repo, "{url}");
+        }
     }
-    Flake { hosts, diagnostics }
+
+    #[test]
+    fn inputs_are_known_by_repository_before_name() {
+        assert_eq!(kind_of("np", Some("github:NixOS/nixpkgs"), None), InputKind::Nixpkgs);
+        assert_eq!(kind_of("nixpkgs-foo", Some("github:me/tools"), None), InputKind::Other);
+        assert_eq!(kind_of("parts", None, Some("flake-parts")), InputKind::FlakeParts);
+        assert_eq!(kind_of("nixpkgs-stable", None, None), InputKind::Nixpkgs);
+        assert_eq!(kind_of("import-tree", None, None), InputKind::ImportTree);
+    }
 }

@@ -1,0 +1,181 @@
+# A flake as Nix builds it, and built-in knowledge of the flake frameworks
+# that build `nixosConfigurations`, for when their sources are not at hand.
+# Evaluated by atelier's own evaluator; `flake.rs` applies it to `prim`
+# (helpers written in Rust) and atelier's `lib`.
+#
+# Only what finding hosts needs is modelled: flake-parts' `flake` option
+# with `imports`, `_module.args`, `importApply` and `withSystem`
+# (`perSystem` is ignored: it never holds a NixOS host), and import-tree's
+# documented semantics (every `.nix` file under the paths, skipping paths
+# with a segment starting with `_`).
+prim: lib:
+let
+  b = builtins;
+  inherit (prim) isKnown unknown;
+
+  # The flake's `self`: its outputs, with what Nix adds to them
+  # (`lastModified`, `narHash`, ... stay unknown).
+  mkSelf = { outputs, inputs, outPath }:
+    let
+      inputsWithSelf = inputs // { self = result; };
+      out = outputs inputsWithSelf;
+      result = out // {
+        inherit outPath;
+        inputs = inputsWithSelf;
+        outputs = out;
+        sourceInfo = { inherit outPath; };
+        _type = "flake";
+        lastModified = unknown "self.lastModified" "the time of the flake's last change is only known to Nix";
+        lastModifiedDate = unknown "self.lastModifiedDate" "the time of the flake's last change is only known to Nix";
+        narHash = unknown "self.narHash" "the flake's hash is only known once Nix copies it to the store";
+      };
+    in
+    result;
+
+  # The definitions a module-system value stands for (`mkIf`, `mkMerge`,
+  # `mkOverride`, `mkOrder` unwrapped). An unknown `mkIf` condition keeps
+  # its content: a host that may exist is reported rather than hidden.
+  defsOf = v:
+    if !(isKnown v) then [ ]
+    else if b.isAttrs v && v ? _type then
+      (if v._type == "merge" then b.concatMap defsOf v.contents
+       else if v._type == "if" then
+         (if !(isKnown v.condition) || v.condition then defsOf v.content else [ ])
+       else if v._type == "override" || v._type == "order" then defsOf v.content
+       else [ v ])
+    else [ v ];
+
+  # Definitions of a lazy attribute set merged as the module system merges
+  # `lazyAttrsOf raw`: attribute by attribute, the last scalar winning.
+  merge = defs:
+    if defs == [ ] then { }
+    else if b.length defs == 1 then b.head defs
+    else if b.all (d: isKnown d && b.isAttrs d && !(d ? _type)) defs then
+      b.zipAttrsWith (_: vs: merge (b.concatMap defsOf vs)) defs
+    else lib.last defs;
+
+  isPathLike = m: b.isPath m || (b.isString m && lib.hasPrefix "/" m);
+
+  # Applies a module function as lib.evalModules does: the fixed arguments,
+  # plus each named formal from `_module.args` or specialArgs.
+  applyModule = args: named: f:
+    let formals = b.functionArgs f; in
+    f (args // b.mapAttrs (n: _: named n) formals);
+
+  # Every module reachable from `roots` through `imports`, each file once.
+  # Modules that cannot be read (an input's flake module) are listed in
+  # `unread` with what they are.
+  collect = args: named: roots:
+    let
+      go = st: m:
+        let
+          key = if isKnown m && isPathLike m then toString m else null;
+          seen = key != null && st.seen ? ${key};
+          st1 = if key != null then st // { seen = st.seen // { ${key} = true; }; } else st;
+          v0 = if key != null then import m else m;
+          v = if isKnown v0 && b.isFunction v0 then applyModule args named v0 else v0;
+          imports = v.imports or [ ];
+        in
+        if seen then st
+        else if !(isKnown v) then st1 // { unread = st1.unread ++ [ v ]; }
+        else if !(b.isAttrs v) then st1
+        else if !(isKnown imports) then
+          st1 // { modules = st1.modules ++ [ v ]; unread = st1.unread ++ [ imports ]; }
+        else b.foldl' go (st1 // { modules = st1.modules ++ [ v ]; }) imports;
+    in
+    b.foldl' go { seen = { }; modules = [ ]; unread = [ ]; } roots;
+
+  # What a module defines for `path` (`flake`, `_module.args`): from its
+  # `config` when it declares options or config, else from itself.
+  defsAt = path: m:
+    let
+      configs = if m ? config || m ? options then defsOf (m.config or { }) else [ m ];
+      at = c: lib.attrByPath path null c;
+    in
+    b.concatMap (c: let v = at c; in if v == null then [ ] else defsOf v)
+      (b.filter (c: isKnown c && b.isAttrs c) configs);
+
+  perSystemArgs = system: {
+    inherit system;
+    pkgs = unknown "pkgs" "packages are only known when Nix builds the system";
+    config = unknown "perSystem.config" "flake-parts' perSystem values are not read by atelier-gen";
+    self' = unknown "self'" "flake-parts' perSystem values are not read by atelier-gen";
+    inputs' = unknown "inputs'" "flake-parts' perSystem values are not read by atelier-gen";
+    options = unknown "perSystem.options" "flake-parts' perSystem options are not read by atelier-gen";
+  };
+
+  flake-parts-lib = {
+    # The module in `modulePath`, given its static arguments first.
+    importApply = modulePath: staticArgs: {
+      _file = modulePath;
+      imports = [ (import modulePath staticArgs) ];
+    };
+    mkPerSystemOption = _: { };
+    mkPerSystemType = _: { };
+    mkSubmoduleOptions = _: { };
+    mkTransposedPerSystemModule = _: { };
+    mkFlake = mkFlake;
+  };
+
+  # flake-parts' `mkFlake`: the `flake` option of every module, merged.
+  mkFlake = args: module:
+    let
+      inputs = args.inputs or { };
+      self = args.self or inputs.self or (unknown "self" "flake-parts was given no `self`");
+      specialArgs = args.specialArgs or { };
+      fixed = {
+        inherit lib inputs self config flake-parts-lib withSystem getSystem moduleWithSystem;
+        options = unknown "options" "flake-parts' options are not read by atelier-gen";
+      } // specialArgs;
+      moduleArgs = merge (b.concatMap (defsAt [ "_module" "args" ]) found.modules);
+      named = n:
+        moduleArgs.${n} or fixed.${n} or (unknown n "this flake-parts module argument is not known to atelier-gen");
+      found = collect fixed named [ module ];
+      flake = merge (b.concatMap (defsAt [ "flake" ]) found.modules);
+      config = {
+        inherit flake;
+        systems = merge (b.concatMap (defsAt [ "systems" ]) found.modules);
+        perSystem = unknown "perSystem" "flake-parts' perSystem is not read by atelier-gen";
+        allSystems = unknown "allSystems" "flake-parts' perSystem is not read by atelier-gen";
+      };
+      withSystem = system: f: f (perSystemArgs system);
+      getSystem = system: perSystemArgs system;
+      moduleWithSystem = f: f (perSystemArgs (unknown "system" "the host's system is not read by atelier-gen"));
+    in
+    flake // {
+      # Read by flake.rs: flake modules it could not read.
+      __atelierUnread = found.unread;
+    };
+
+  # import-tree: a module importing every `.nix` file under the given paths.
+  importTree =
+    let
+      skip = root: p:
+        let rel = lib.removePrefix (toString root) (toString p); in
+        b.match ".*/_.*" rel != null;
+      isDir = p: (b.readDir (dirOf p)).${baseNameOf (toString p)} or null == "directory";
+      leafsOf = st: root:
+        if b.isList root then b.concatMap (leafsOf st) root
+        else if isPathLike root && isDir root then
+          b.filter (p: !(skip root p) && lib.hasSuffix ".nix" (toString p) && b.all (f: f p) st.filters)
+            (lib.filesystem.listFilesRecursive root)
+        else [ root ];
+      make = st: {
+        __functor = self: paths: { imports = map (p: b.foldl' (x: f: f x) p st.maps) (leafsOf st (st.paths ++ lib.toList paths)); };
+        filter = f: make (st // { filters = st.filters ++ [ (p: f (toString p)) ]; });
+        filterNot = f: make (st // { filters = st.filters ++ [ (p: !(f (toString p))) ]; });
+        match = re: make (st // { filters = st.filters ++ [ (p: b.match re (toString p) != null) ]; });
+        matchNot = re: make (st // { filters = st.filters ++ [ (p: b.match re (toString p) == null) ]; });
+        map = f: make (st // { maps = st.maps ++ [ f ]; });
+        addPath = p: make (st // { paths = st.paths ++ [ p ]; });
+        withLib = _: make st;
+        leafs = paths: leafsOf st (st.paths ++ lib.toList paths);
+        files = leafsOf st st.paths;
+        new = make { filters = [ ]; maps = [ ]; paths = [ ]; };
+      };
+    in
+    make { filters = [ ]; maps = [ ]; paths = [ ]; };
+in
+{
+  inherit mkSelf mkFlake importTree flake-parts-lib;
+}
