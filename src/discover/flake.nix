@@ -57,7 +57,7 @@ let
   isPathLike = m: b.isPath m || (b.isString m && lib.hasPrefix "/" m);
 
   # Applies a module function as lib.evalModules does: the fixed arguments,
-  # plus each named formal from `_module.args` or specialArgs.
+  # plus each named formal from specialArgs or `_module.args`.
   applyModule = args: named: f:
     let formals = b.functionArgs f; in
     f (args // b.mapAttrs (n: _: named n) formals);
@@ -128,8 +128,10 @@ let
         options = unknown "options" "flake-parts' options are not read by atelier-gen";
       } // specialArgs;
       moduleArgs = merge (b.concatMap (defsAt [ "_module" "args" ]) found.modules);
+      # As lib.modules: the fixed arguments and specialArgs first, then
+      # `_module.args` (so an import may depend on `inputs`).
       named = n:
-        moduleArgs.${n} or fixed.${n} or (unknown n "this flake-parts module argument is not known to atelier-gen");
+        fixed.${n} or moduleArgs.${n} or (unknown n "this flake-parts module argument is not known to atelier-gen");
       found = collect fixed named [ module ];
       flake = merge (b.concatMap (defsAt [ "flake" ]) found.modules);
       config = {

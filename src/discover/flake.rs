@@ -86,7 +86,11 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
 /// The repository name of a flake URL: `github:NixOS/nixpkgs/nixos-unstable`
 /// → `nixpkgs`; `nixpkgs/nixos-24.11` (the registry) → `nixpkgs`.
 fn repo_of_url(url: &str) -> String {
-    let url = url.split(['?', '#']).next().unwrap_or(url).to_ascii_lowercase();
+    let url = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(url)
+        .to_ascii_lowercase();
     if let Some(rest) = url
         .strip_prefix("github:")
         .or_else(|| url.strip_prefix("gitlab:"))
@@ -245,7 +249,11 @@ fn input_value(
                     attr: "lib".into(),
                 },
             }));
-            partial(name, &reason, vec![("lib".into(), Value::Attrs(Rc::new(l)))])
+            partial(
+                name,
+                &reason,
+                vec![("lib".into(), Value::Attrs(Rc::new(l)))],
+            )
         }
         InputKind::ImportTree => {
             let tree = select(ev, &["importTree"])?;
@@ -306,7 +314,10 @@ fn outputs_of(ev: &mut Evaluator, dir: &Path, top: &Value) -> Result<Value, Vec<
         let first = target.split('/').next().unwrap_or("");
         let last = target.rsplit('/').next().unwrap_or("");
         let v = if !target.contains('/') {
-            values.iter().find(|(k, _)| k == first).map(|(_, v)| v.clone())
+            values
+                .iter()
+                .find(|(k, _)| k == first)
+                .map(|(_, v)| v.clone())
         } else {
             None
         };
@@ -351,12 +362,7 @@ pub fn input_of(u: &Unknown) -> Option<String> {
 
 /// The error for an unknown a host needs: `unsupported-input` when it comes
 /// from a flake input, naming it.
-fn needs_input(
-    ev_inputs: &[String],
-    what: &str,
-    u: &Unknown,
-    span: Option<Span>,
-) -> Diagnostic {
+fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>) -> Diagnostic {
     let span = u.span.clone().or(span);
     match input_of(u).filter(|i| ev_inputs.contains(i)) {
         Some(input) => Diagnostic::error(
@@ -470,7 +476,11 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
 
 /// Evaluates one host as far as its `nixosSystem` arguments: its modules
 /// and specialArgs.
-pub fn host(ev: &mut Evaluator, input_names: &[String], h: &HostRef) -> Result<HostEntry, Vec<Diagnostic>> {
+pub fn host(
+    ev: &mut Evaluator,
+    input_names: &[String],
+    h: &HostRef,
+) -> Result<HostEntry, Vec<Diagnostic>> {
     let name = &h.name;
     let span = h.span.clone();
     let value = ev.force(&h.value)?;
@@ -531,6 +541,68 @@ pub fn host(ev: &mut Evaluator, input_names: &[String], h: &HostRef) -> Result<H
 mod tests {
     use super::*;
 
+    /// `f lib` evaluated deeply, as JSON (unknowns and functions described).
+    fn with_lib(f: &str) -> String {
+        let mut ev = Evaluator::new("/");
+        let lib = ev.lib().unwrap();
+        let func = ev.eval_source("t.nix", Path::new("/"), f).unwrap();
+        let v = ev.apply(&func, lib).unwrap();
+        let span = Span {
+            file: std::sync::Arc::new(crate::diagnostic::SourceFile {
+                name: "t".into(),
+                path: "/t".into(),
+                text: String::new(),
+            }),
+            start: 0,
+            end: 0,
+        };
+        match crate::nix::to_json(&mut ev, &v, crate::nix::JsonMode::Inspect, &span).unwrap() {
+            Ok(j) => j.to_string(),
+            Err(u) => format!("unknown: {}", u.reason),
+        }
+    }
+
+    #[test]
+    fn lib_as_users_extend_it() {
+        assert_eq!(
+            with_lib("lib: (lib.extend (final: prev: { my.x = final.id 3; })).my.x"),
+            "3"
+        );
+        assert_eq!(
+            with_lib("lib: ((lib.extend (final: prev: { })) // { z = 1; }).nixosSystem { modules = [ 1 ]; }"),
+            r#"{"_type":"nixosSystem","args":{"modules":[1]},"modules":[1],"specialArgs":{}}"#
+        );
+        assert_eq!(
+            with_lib("lib: lib.attrsets.mergeAttrsList [ { a = 1; } { b = 2; a = 3; } ]"),
+            r#"{"a":3,"b":2}"#
+        );
+        assert_eq!(
+            with_lib("lib: ((lib.makeExtensible (self: { x = 1; y = self.x + 1; })).extend (f: p: { x = 10; })).y"),
+            "11"
+        );
+        assert_eq!(
+            with_lib("lib: (lib.fix (self: { a = 1; b = self.a; })).b"),
+            "1"
+        );
+        assert_eq!(
+            with_lib(r#"lib: lib.splitString "." "1.2.3""#),
+            r#"["1","2","3"]"#
+        );
+        assert_eq!(
+            with_lib(r#"lib: lib.versions.majorMinor "2.18.1""#),
+            r#""2.18""#
+        );
+        assert_eq!(with_lib(r#"lib: lib.trim "  x y  ""#), r#""x y""#);
+        assert_eq!(
+            with_lib(r#"lib: lib.concatMapAttrs (n: v: { ${n + "x"} = v; }) { a = 1; }"#),
+            r#"{"ax":1}"#
+        );
+        assert_eq!(
+            with_lib(r#"lib: lib.pipe 1 [ (x: x + 1) (x: x * 3) ]"#),
+            "6"
+        );
+    }
+
     #[test]
     fn repositories_of_flake_urls() {
         for (url, repo) in [
@@ -552,9 +624,18 @@ mod tests {
 
     #[test]
     fn inputs_are_known_by_repository_before_name() {
-        assert_eq!(kind_of("np", Some("github:NixOS/nixpkgs"), None), InputKind::Nixpkgs);
-        assert_eq!(kind_of("nixpkgs-foo", Some("github:me/tools"), None), InputKind::Other);
-        assert_eq!(kind_of("parts", None, Some("flake-parts")), InputKind::FlakeParts);
+        assert_eq!(
+            kind_of("np", Some("github:NixOS/nixpkgs"), None),
+            InputKind::Nixpkgs
+        );
+        assert_eq!(
+            kind_of("nixpkgs-foo", Some("github:me/tools"), None),
+            InputKind::Other
+        );
+        assert_eq!(
+            kind_of("parts", None, Some("flake-parts")),
+            InputKind::FlakeParts
+        );
         assert_eq!(kind_of("nixpkgs-stable", None, None), InputKind::Nixpkgs);
         assert_eq!(kind_of("import-tree", None, None), InputKind::ImportTree);
     }
