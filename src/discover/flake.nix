@@ -133,13 +133,16 @@ let
       named = n:
         fixed.${n} or moduleArgs.${n} or (unknown n "this flake-parts module argument is not known to atelier-gen");
       found = collect fixed named [ module ];
-      flake = merge (b.concatMap (defsAt [ "flake" ]) found.modules);
-      config = {
-        inherit flake;
-        systems = merge (b.concatMap (defsAt [ "systems" ]) found.modules);
+      # Every option the modules define (`flake`, `systems`, options of
+      # their own such as a host table), merged; perSystem is not read.
+      configDefs = m:
+        if m ? config || m ? options then defsOf (m.config or { })
+        else [ (b.removeAttrs m [ "imports" "_file" "key" "disabledModules" "options" "_class" "meta" ]) ];
+      config = merge (b.concatMap configDefs found.modules) // {
         perSystem = unknown "perSystem" "flake-parts' perSystem is not read by atelier-gen";
         allSystems = unknown "allSystems" "flake-parts' perSystem is not read by atelier-gen";
       };
+      flake = config.flake or { };
       withSystem = system: f: f (perSystemArgs system);
       getSystem = system: perSystemArgs system;
       moduleWithSystem = f: f (perSystemArgs (unknown "system" "the host's system is not read by atelier-gen"));

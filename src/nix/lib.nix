@@ -247,7 +247,14 @@ let
     minor = v: b.elemAt (splitString "." v) 1;
     majorMinor = v: concatStringsSep "." (take 2 (splitString "." v));
   };
-  filesystem = { inherit listFilesRecursive; };
+  importJSON = path: b.fromJSON (b.readFile path);
+  pathType = path:
+    if !(b.pathExists path) then throw "lib.filesystem.pathType: path ${toString path} does not exist"
+    else if toString path == "/" then "directory"
+    else (b.readDir (dirOf path)).${baseNameOf path};
+  pathIsDirectory = path: b.pathExists path && pathType path == "directory";
+  pathIsRegularFile = path: b.pathExists path && pathType path == "regular";
+  filesystem = { inherit listFilesRecursive pathType pathIsDirectory pathIsRegularFile; };
   customisation = { inherit callPackageWith makeOverridable; };
   meta = { inherit getExe getExe'; };
   strings = {
@@ -281,8 +288,9 @@ let
   base = self: trivial // fixedPoints // strings // lists // attrsets // modules // options // customisation // {
   inherit trivial fixedPoints strings lists attrsets modules options filesystem customisation
     types nixosSystem mkVMOverride versions;
-  inherit (b) removeAttrs intersectAttrs catAttrs;
-  inherit setFunctionArgs assertMsg;
+  inherit (b) removeAttrs intersectAttrs catAttrs pathExists readFile readDir isPath typeOf
+    toJSON fromJSON seq deepSeq tryEval baseNameOf dirOf toString;
+  inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile;
   inherit getExe getExe';
   mdDoc = x: x;
   inherit (b) isString isList isAttrs isBool isInt isFunction genList;
