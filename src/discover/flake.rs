@@ -205,6 +205,36 @@ fn partial(root: &str, reason: &str, entries: Vec<(String, Value)>) -> Value {
     Value::Attrs(Rc::new(a))
 }
 
+/// `<root>.<attr>`, a set whose every attribute is unknown.
+fn unknown_set(root: &str, attr: &str, reason: &str) -> Value {
+    let mut a = Attrs::default();
+    a.unknown_keys = Some(Rc::new(Unknown {
+        reason: reason.to_owned(),
+        span: None,
+        origin: UnknownOrigin::Select {
+            base: Rc::new(Unknown {
+                reason: reason.to_owned(),
+                span: None,
+                origin: UnknownOrigin::Root(root.to_owned()),
+            }),
+            attr: attr.to_owned(),
+        },
+    }));
+    Value::Attrs(Rc::new(a))
+}
+
+/// The systems whose `legacyPackages` a nixpkgs input offers without its
+/// source (each only with `lib`).
+const SYSTEMS: &[&str] = &[
+    "x86_64-linux",
+    "aarch64-linux",
+    "x86_64-darwin",
+    "aarch64-darwin",
+    "i686-linux",
+    "riscv64-linux",
+    "armv7l-linux",
+];
+
 fn input_reason(name: &str) -> String {
     format!("flake input `{name}` is only known when Nix fetches it")
 }
@@ -222,7 +252,34 @@ fn input_value(
         Ok(ev.select(known, path)?.unwrap_or(Value::Null))
     };
     Ok(match kind {
-        InputKind::Nixpkgs => partial(name, &reason, vec![("lib".into(), lib.clone())]),
+        InputKind::Nixpkgs => {
+            // `nixpkgs.legacyPackages.<system>.lib` is the same lib.
+            let per_system = SYSTEMS
+                .iter()
+                .map(|sys| {
+                    let root = format!("{name}.legacyPackages.{sys}");
+                    (
+                        (*sys).to_owned(),
+                        partial(&root, &reason, vec![("lib".into(), lib.clone())]),
+                    )
+                })
+                .collect();
+            partial(
+                name,
+                &reason,
+                vec![
+                    ("lib".into(), lib.clone()),
+                    (
+                        "legacyPackages".into(),
+                        partial(&format!("{name}.legacyPackages"), &reason, per_system),
+                    ),
+                    (
+                        "outPath".into(),
+                        Value::unknown_root(&format!("{name}.outPath"), reason.clone(), None),
+                    ),
+                ],
+            )
+        }
         InputKind::FlakeParts => {
             let fpl = select(ev, &["flake-parts-lib"])?;
             let lib_attrs = match &fpl {
@@ -270,7 +327,19 @@ fn input_value(
                 other => other,
             }
         }
-        InputKind::Other => Value::unknown_root(name, reason, None),
+        // Its `lib` is a set (so `nixpkgs.lib // home-manager.lib` keeps
+        // nixpkgs' functions), everything in it unknown.
+        InputKind::Other => partial(
+            name,
+            &reason,
+            vec![
+                ("lib".into(), unknown_set(name, "lib", &reason)),
+                (
+                    "outPath".into(),
+                    Value::unknown_root(&format!("{name}.outPath"), reason.clone(), None),
+                ),
+            ],
+        ),
     })
 }
 
