@@ -160,15 +160,18 @@ fn plan_json_has_the_manifest_schema() {
 }
 
 #[test]
-fn plan_needs_a_host_when_there_are_several() {
+fn plan_lists_the_hosts_when_there_are_several() {
     let dir = homelab_copy();
     gen()
         .arg("plan")
         .arg(dir.path())
         .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--host"))
-        .stderr(predicate::str::contains("atlas, juniper"));
+        .success()
+        .stdout(
+            "atlas    planned: 5 service(s), 2 repository(ies)\n\
+             juniper  planned: 2 service(s), 1 repository(ies)\n\
+             (plan one host with --host NAME to see its services and every diagnostic)\n",
+        );
     gen()
         .arg("plan")
         .arg(dir.path())
