@@ -207,19 +207,21 @@ fn partial(root: &str, reason: &str, entries: Vec<(String, Value)>) -> Value {
 
 /// `<root>.<attr>`, a set whose every attribute is unknown.
 fn unknown_set(root: &str, attr: &str, reason: &str) -> Value {
-    let mut a = Attrs::default();
-    a.unknown_keys = Some(Rc::new(Unknown {
-        reason: reason.to_owned(),
-        span: None,
-        origin: UnknownOrigin::Select {
-            base: Rc::new(Unknown {
-                reason: reason.to_owned(),
-                span: None,
-                origin: UnknownOrigin::Root(root.to_owned()),
-            }),
-            attr: attr.to_owned(),
-        },
-    }));
+    let a = Attrs {
+        unknown_keys: Some(Rc::new(Unknown {
+            reason: reason.to_owned(),
+            span: None,
+            origin: UnknownOrigin::Select {
+                base: Rc::new(Unknown {
+                    reason: reason.to_owned(),
+                    span: None,
+                    origin: UnknownOrigin::Root(root.to_owned()),
+                }),
+                attr: attr.to_owned(),
+            },
+        })),
+        ..Attrs::default()
+    };
     Value::Attrs(Rc::new(a))
 }
 
@@ -382,13 +384,13 @@ fn outputs_of(ev: &mut Evaluator, dir: &Path, top: &Value) -> Result<Value, Vec<
     for (n, target) in follows {
         let first = target.split('/').next().unwrap_or("");
         let last = target.rsplit('/').next().unwrap_or("");
-        let v = if !target.contains('/') {
+        let v = if target.contains('/') {
+            None
+        } else {
             values
                 .iter()
                 .find(|(k, _)| k == first)
                 .map(|(_, v)| v.clone())
-        } else {
-            None
         };
         let v = match v {
             Some(v) => v,
@@ -556,9 +558,10 @@ pub fn host(
     // `nixosSystem { ... }` either from our lib (a marker set) or as a
     // call into an unknown input.
     let args = match &value {
-        Value::Unknown(u) => match call_of(u, "nixosSystem") {
-            Some(arg) => ev.force(arg)?,
-            None => {
+        Value::Unknown(u) => {
+            if let Some(arg) = call_of(u, "nixosSystem") {
+                ev.force(arg)?
+            } else {
                 let what = format!("the configuration of host `{name}`");
                 let d = needs_input(input_names, &what, u, span.clone());
                 if d.code == "unsupported-input" {
@@ -573,7 +576,7 @@ pub fn host(
                     span,
                 )]);
             }
-        },
+        }
         Value::Attrs(a) if a.get("_type").is_some() => match ev.select(&value, &["args"]) {
             Ok(Some(v)) => v,
             _ => value.clone(),
@@ -666,10 +669,7 @@ mod tests {
             with_lib(r#"lib: lib.concatMapAttrs (n: v: { ${n + "x"} = v; }) { a = 1; }"#),
             r#"{"ax":1}"#
         );
-        assert_eq!(
-            with_lib(r#"lib: lib.pipe 1 [ (x: x + 1) (x: x * 3) ]"#),
-            "6"
-        );
+        assert_eq!(with_lib("lib: lib.pipe 1 [ (x: x + 1) (x: x * 3) ]"), "6");
     }
 
     #[test]
