@@ -545,6 +545,29 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
     }
 }
 
+/// The root an unknown derives from (`nixpkgs.outPath` for a string made
+/// from it, or an import of that string).
+fn root_of(u: &Unknown) -> Option<&str> {
+    match &u.origin {
+        UnknownOrigin::Root(name) => Some(name),
+        UnknownOrigin::Select { base, .. } | UnknownOrigin::Derived(base) => root_of(base),
+        UnknownOrigin::Apply { func, .. } => root_of(func),
+        UnknownOrigin::Opaque => None,
+    }
+}
+
+/// `import "${nixpkgs}/nixos/lib/eval-config.nix" { modules = ...; }`: what
+/// `nixosSystem` calls, with the same arguments.
+fn eval_config_call(u: &Unknown) -> Option<&Thunk> {
+    let (func, arg) = u.application()?;
+    if !root_of(func)?.ends_with(".outPath") {
+        return None;
+    }
+    let span = u.span.as_ref()?;
+    let text = span.file.text.get(span.start..span.end)?;
+    text.contains("nixos/lib/eval-config.nix").then_some(arg)
+}
+
 /// Evaluates one host as far as its `nixosSystem` arguments: its modules
 /// and specialArgs.
 pub fn host(
@@ -559,7 +582,7 @@ pub fn host(
     // call into an unknown input.
     let args = match &value {
         Value::Unknown(u) => {
-            if let Some(arg) = call_of(u, "nixosSystem") {
+            if let Some(arg) = call_of(u, "nixosSystem").or_else(|| eval_config_call(u)) {
                 ev.force(arg)?
             } else {
                 let what = format!("the configuration of host `{name}`");
