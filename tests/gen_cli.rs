@@ -394,3 +394,44 @@ fn a_partly_read_host_is_not_a_clean_result() {
         .success();
     assert!(out.path().join("partial.nix").exists());
 }
+
+#[test]
+fn an_encrypted_module_is_an_unread_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("flake.nix"),
+        r#"{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations.vault = nixpkgs.lib.nixosSystem { modules = [ ./host.nix ]; };
+  };
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(d.join("host.nix"), "{ imports = [ ./secret.nix ]; }\n").unwrap();
+    // What sops leaves in a checkout that has no key.
+    std::fs::write(
+        d.join("secret.nix"),
+        "{\n\t\"data\": \"ENC[AES256_GCM,data:q83kZ0pX,iv:AAAA,tag:BBBB,type:str]\",\n\t\"sops\": {}\n}\n",
+    )
+    .unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(d)
+        .assert()
+        .success()
+        .stdout("host vault: 0 service(s)\n")
+        .stderr(predicate::str::starts_with(
+            "host.nix:1:15: warning[unresolved-import]: imported module secret.nix is encrypted (sops); services declared there are not seen\n",
+        ))
+        .stderr(predicate::str::contains("host vault is partly read"));
+    gen()
+        .args(["--no-cache", "check"])
+        .arg(d)
+        .args(["--host", "vault"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--allow-partial"));
+}

@@ -84,7 +84,7 @@ impl HostState {
                     .map(|d| {
                         d.span
                             .as_ref()
-                            .map_or_else(|| "?".to_owned(), crate::diagnostic::Span::location)
+                            .map_or_else(|| d.message.clone(), crate::diagnostic::Span::location)
                     })
                     .collect(),
                 services,
