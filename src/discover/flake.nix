@@ -180,7 +180,66 @@ let
       };
     in
     make { filters = [ ]; maps = [ ]; paths = [ ]; };
+  # snowfall-lib's `mkFlake`: hosts are `systems/<arch>-linux/<host>/`, every
+  # `modules/nixos/**/default.nix` is a module of every host, the flake's
+  # `lib/**/default.nix` is `lib.<namespace>`. Homes, packages, overlays
+  # and other outputs are not read.
+  snowfall =
+    let
+      defaultsIn = dir:
+        if b.pathExists dir
+        then b.filter (p: baseNameOf (toString p) == "default.nix") (lib.filesystem.listFilesRecursive dir)
+        else [ ];
+      mkFlake = args:
+        let
+          inputs = args.inputs;
+          root = args.snowfall.root or args.src;
+          namespace = args.snowfall.namespace or "internal";
+          userLib = lib.mergeAttrsList (map (f: import f { inherit inputs namespace; lib = finalLib; snowfall-inputs = inputs; }) (defaultsIn (root + "/lib")));
+          finalLib = lib.extend (final: prev: { ${namespace} = userLib; } // userLib);
+          systemsDir = root + "/systems";
+          targets = lib.filterAttrs (t: kind: kind == "directory" && lib.hasSuffix "-linux" t)
+            (if b.pathExists systemsDir then b.readDir systemsDir else { });
+          hostsOf = target:
+            lib.mapAttrsToList (name: _: { inherit name target; })
+              (lib.filterAttrs (_: kind: kind == "directory") (b.readDir (systemsDir + "/${target}")));
+          hosts = b.concatMap hostsOf (b.attrNames targets);
+          common = defaultsIn (root + "/modules/nixos");
+          mkHost = h:
+            let
+              system = lib.removeSuffix "-linux" h.target + "-linux";
+              host = args.systems.hosts.${h.name} or { };
+            in
+            {
+              inherit (h) name;
+              value = finalLib.nixosSystem {
+                inherit system;
+                specialArgs = {
+                  inherit inputs namespace system;
+                  lib = finalLib;
+                  target = h.target;
+                  format = "linux";
+                  virtual = false;
+                  host = h.name;
+                  systems = { };
+                } // (host.specialArgs or { });
+                modules = [ (systemsDir + "/${h.target}/${h.name}") ]
+                  ++ common
+                  ++ (args.systems.modules.nixos or [ ])
+                  ++ (host.modules or [ ]);
+              };
+            };
+        in
+        {
+          nixosConfigurations = b.listToAttrs (map mkHost hosts);
+          lib = finalLib.${namespace};
+        };
+    in
+    {
+      inherit mkFlake;
+      mkLib = libArgs: lib // { mkFlake = args: mkFlake (libArgs // args); };
+    };
 in
 {
-  inherit mkSelf mkFlake importTree flake-parts-lib;
+  inherit mkSelf mkFlake importTree flake-parts-lib snowfall;
 }

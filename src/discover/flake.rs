@@ -61,10 +61,17 @@ enum InputKind {
     Nixpkgs,
     FlakeParts,
     ImportTree,
+    SnowfallLib,
     Other,
 }
 
 fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKind {
+    // snowfall-lib's repository is only called `lib`: known by its owner.
+    let snowfall = |s: &str| s.to_ascii_lowercase().contains("snowfallorg/lib");
+    if url.is_some_and(snowfall) || locked_repo.is_some_and(snowfall) {
+        return InputKind::SnowfallLib;
+    }
+    let locked_repo = locked_repo.map(|r| r.rsplit('/').next().unwrap_or(r));
     let repo = locked_repo
         .map(str::to_ascii_lowercase)
         .or_else(|| url.map(repo_of_url));
@@ -78,6 +85,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
     match name {
         "flake-parts" => InputKind::FlakeParts,
         "import-tree" => InputKind::ImportTree,
+        "snowfall-lib" | "snowfall" => InputKind::SnowfallLib,
         n if n.starts_with("nixpkgs") => InputKind::Nixpkgs,
         _ => InputKind::Other,
     }
@@ -138,7 +146,10 @@ fn locked_repos(ev: &mut Evaluator, dir: &Path) -> std::collections::HashMap<Str
         let original = &nodes[node]["original"];
         let repo = original["repo"]
             .as_str()
-            .map(str::to_owned)
+            .map(|r| match original["owner"].as_str() {
+                Some(owner) => format!("{owner}/{r}"),
+                None => r.to_owned(),
+            })
             .or_else(|| original["url"].as_str().map(repo_of_url))
             .or_else(|| original["id"].as_str().map(str::to_owned));
         if let Some(r) = repo {
@@ -314,6 +325,21 @@ fn input_value(
                 vec![("lib".into(), Value::Attrs(Rc::new(l)))],
             )
         }
+        InputKind::SnowfallLib => {
+            let sf = select(ev, &["snowfall"])?;
+            match sf {
+                Value::Attrs(a) => {
+                    let mut a = (*a).clone();
+                    a.unknown_keys = Some(Rc::new(Unknown {
+                        reason: reason.clone(),
+                        span: None,
+                        origin: UnknownOrigin::Root(name.to_owned()),
+                    }));
+                    Value::Attrs(Rc::new(a))
+                }
+                other => other,
+            }
+        }
         InputKind::ImportTree => {
             let tree = select(ev, &["importTree"])?;
             match tree {
@@ -445,7 +471,7 @@ fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>
             span,
         )
         .with_note(format!(
-            "atelier-gen knows nixpkgs' lib, flake-parts and import-tree without their sources; `{input}` is none of them"
+            "atelier-gen knows nixpkgs' lib, flake-parts, import-tree and snowfall-lib without their sources; `{input}` is none of them"
         )),
         None => Diagnostic::error(
             "unresolved-value",
@@ -522,7 +548,7 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
                         ),
                         d.span.clone(),
                     )
-                    .with_note("atelier-gen knows nixpkgs' lib, flake-parts and import-tree without their sources");
+                    .with_note("atelier-gen knows nixpkgs' lib, flake-parts, import-tree and snowfall-lib without their sources");
                 }
             }
             return failed(vec![d]);

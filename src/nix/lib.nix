@@ -192,6 +192,12 @@ let
     let f = if b.isFunction fn then fn else import fn; in
     f (b.intersectAttrs (b.functionArgs f) autoArgs // args);
   makeOverridable = f: f;
+  # Sources are the paths themselves: nothing is copied to a store here.
+  cleanSourceWith = { src, filter ? _: _: true, name ? null }: src;
+  cleanSource = src: src;
+  cleanSourceFilter = name: type: true;
+  sourceByRegex = src: regexes: src;
+  sourceFilesBySuffices = src: exts: src;
   setDefaultModuleLocation = file: m: { _file = file; imports = [ m ]; };
   setFunctionArgs = f: args: { __functor = self: f; __functionArgs = args; };
   # Option helpers whose values only the NixOS module system reads.
@@ -256,6 +262,7 @@ let
   pathIsRegularFile = path: b.pathExists path && pathType path == "regular";
   filesystem = { inherit listFilesRecursive pathType pathIsDirectory pathIsRegularFile; };
   customisation = { inherit callPackageWith makeOverridable; };
+  sources = { inherit cleanSourceWith cleanSource cleanSourceFilter sourceByRegex sourceFilesBySuffices; };
   meta = { inherit getExe getExe'; };
   strings = {
     inherit concatStrings concatMapStrings concatMapStringsSep concatStringsSep
@@ -285,8 +292,8 @@ let
   };
   options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD; };
   # The whole lib, extensible as nixpkgs' is (`lib.extend (final: prev: ...)`).
-  base = self: trivial // fixedPoints // strings // lists // attrsets // modules // options // customisation // {
-  inherit trivial fixedPoints strings lists attrsets modules options filesystem customisation
+  base = self: trivial // fixedPoints // strings // lists // attrsets // modules // options // customisation // sources // {
+  inherit trivial fixedPoints strings lists attrsets modules options filesystem customisation sources
     types nixosSystem mkVMOverride versions;
   inherit (b) removeAttrs intersectAttrs catAttrs pathExists readFile readDir isPath typeOf
     toJSON fromJSON seq deepSeq tryEval baseNameOf dirOf toString;
