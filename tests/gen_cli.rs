@@ -435,3 +435,18 @@ fn an_encrypted_module_is_an_unread_import() {
         .code(1)
         .stderr(predicate::str::contains("--allow-partial"));
 }
+
+#[test]
+fn hosts_only_nix_can_choose_are_reported_not_taken_for_none() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cli/hosts-need-config");
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(dir)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(
+            "flake.nix:10:52: error[unresolved-value]: `nixosConfigurations` is not known statically: \
+             depends on `config.system.kind`, `config` is only meaningful to the NixOS module system\n",
+        );
+}

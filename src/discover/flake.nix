@@ -36,7 +36,7 @@ let
   # `mkOverride`, `mkOrder` unwrapped). An unknown `mkIf` condition keeps
   # its content: a host that may exist is reported rather than hidden.
   defsOf = v:
-    if !(isKnown v) then [ ]
+    if !(isKnown v) then [ v ]
     else if b.isAttrs v && v ? _type then
       (if v._type == "merge" then b.concatMap defsOf v.contents
        else if v._type == "if" then
@@ -47,12 +47,17 @@ let
 
   # Definitions of a lazy attribute set merged as the module system merges
   # `lazyAttrsOf raw`: attribute by attribute, the last scalar winning.
+  # An unknown definition stays unknown when it is the only one (so a
+  # host table only Nix knows is reported, not taken for an empty one);
+  # next to known ones, those are used.
   merge = defs:
-    if defs == [ ] then { }
-    else if b.length defs == 1 then b.head defs
-    else if b.all (d: isKnown d && b.isAttrs d && !(d ? _type)) defs then
-      b.zipAttrsWith (_: vs: merge (b.concatMap defsOf vs)) defs
-    else lib.last defs;
+    let known = b.filter isKnown defs; in
+    if b.length defs == 0 then { }
+    else if b.length known == 0 then b.head defs
+    else if b.length known == 1 then b.head known
+    else if b.all (d: b.isAttrs d && !(d ? _type)) known then
+      b.zipAttrsWith (_: vs: merge (b.concatMap defsOf vs)) known
+    else lib.last known;
 
   isPathLike = m: b.isPath m || (b.isString m && lib.hasPrefix "/" m);
 
@@ -92,7 +97,7 @@ let
       configs = if m ? config || m ? options then defsOf (m.config or { }) else [ m ];
       at = c: lib.attrByPath path null c;
     in
-    b.concatMap (c: let v = at c; in if v == null then [ ] else defsOf v)
+    b.concatMap (c: let v = at c; in if !(isKnown v) then [ v ] else if v == null then [ ] else defsOf v)
       (b.filter (c: isKnown c && b.isAttrs c) configs);
 
   perSystemArgs = system: {

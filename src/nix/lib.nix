@@ -243,6 +243,10 @@ let
     inherit args;
     modules = args.modules or [ ];
     specialArgs = args.specialArgs or { };
+    # What the NixOS module system computes: unknown here.
+    config = internal.unknown "config";
+    options = internal.unknown "options";
+    pkgs = internal.unknown "pkgs";
   };
 
   trivial = { inherit id const flip boolToString pipe mapNullable defaultTo warn warnIf info throwIf throwIfNot; };
