@@ -244,7 +244,56 @@ let
       inherit mkFlake;
       mkLib = libArgs: lib // { mkFlake = args: mkFlake (libArgs // args); };
     };
+  # haumea's `load`: a directory as an attribute set, `foo.nix` as `foo`
+  # (its value called with the inputs it asks for, plus `self`, `super`,
+  # `root`), sub-directories nested; names starting with `_` stay out of
+  # the result. Loaders and transformers: the documented basic ones.
+  haumea =
+    let
+      callWith = args: f:
+        let formals = b.functionArgs f; in
+        f (if formals == { } then args else b.intersectAttrs formals args);
+      loaders = {
+        default = args: path: let v = import path; in if b.isFunction v then callWith args v else v;
+        verbatim = _: path: import path;
+        path = _: path: path;
+        scoped = loaders.default;
+      };
+      transformers = {
+        liftDefault = _: mod: if b.isAttrs mod && mod ? default then mod.default // b.removeAttrs mod [ "default" ] else mod;
+        hoistAttrs = from: to: _: mod: mod;
+        hoistLists = from: to: _: mod: mod;
+      };
+      load = { src, inputs ? { }, loader ? loaders.default, transformer ? [ ] }:
+        let
+          transformers' = lib.toList transformer;
+          loaderFn = if b.isList loader then loaders.default else loader;
+          tree = cursor: dir:
+            let
+              entries = b.readDir dir;
+              visible = lib.filterAttrs (n: kind:
+                !(lib.hasPrefix "_" n) && (kind == "directory" || lib.hasSuffix ".nix" n)) entries;
+              item = n: kind:
+                let
+                  name = if kind == "directory" then n else lib.removeSuffix ".nix" n;
+                  path = dir + "/${n}";
+                  cursor' = cursor ++ [ name ];
+                  value =
+                    if kind == "directory" then tree cursor' path
+                    else loaderFn (inputs // { self = value; super = here; root = result; }) path;
+                in
+                lib.nameValuePair name value;
+              here = b.listToAttrs (lib.mapAttrsToList item visible);
+            in
+            b.foldl' (acc: t: t cursor acc) here transformers';
+          result = tree [ ] src;
+        in
+        result;
+    in
+    {
+      lib = { inherit load loaders transformers; };
+    };
 in
 {
-  inherit mkSelf mkFlake importTree flake-parts-lib snowfall;
+  inherit mkSelf mkFlake importTree flake-parts-lib snowfall haumea;
 }

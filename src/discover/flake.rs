@@ -62,6 +62,7 @@ enum InputKind {
     FlakeParts,
     ImportTree,
     SnowfallLib,
+    Haumea,
     Other,
 }
 
@@ -79,6 +80,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         Some("nixpkgs" | "nixpkgs.lib" | "nixpkgs-lib") => return InputKind::Nixpkgs,
         Some("flake-parts") => return InputKind::FlakeParts,
         Some("import-tree") => return InputKind::ImportTree,
+        Some("haumea") => return InputKind::Haumea,
         Some(_) => return InputKind::Other,
         None => {}
     }
@@ -86,6 +88,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         "flake-parts" => InputKind::FlakeParts,
         "import-tree" => InputKind::ImportTree,
         "snowfall-lib" | "snowfall" => InputKind::SnowfallLib,
+        "haumea" => InputKind::Haumea,
         n if n.starts_with("nixpkgs") => InputKind::Nixpkgs,
         _ => InputKind::Other,
     }
@@ -325,9 +328,13 @@ fn input_value(
                 vec![("lib".into(), Value::Attrs(Rc::new(l)))],
             )
         }
-        InputKind::SnowfallLib => {
-            let sf = select(ev, &["snowfall"])?;
-            match sf {
+        InputKind::SnowfallLib | InputKind::Haumea => {
+            let which = if kind == InputKind::Haumea {
+                "haumea"
+            } else {
+                "snowfall"
+            };
+            match select(ev, &[which])? {
                 Value::Attrs(a) => {
                     let mut a = (*a).clone();
                     a.unknown_keys = Some(Rc::new(Unknown {
@@ -471,7 +478,7 @@ fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>
             span,
         )
         .with_note(format!(
-            "atelier-gen knows nixpkgs' lib, flake-parts, import-tree and snowfall-lib without their sources; `{input}` is none of them"
+            "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib and haumea without their sources; `{input}` is none of them"
         )),
         None => Diagnostic::error(
             "unresolved-value",
@@ -548,7 +555,7 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
                         ),
                         d.span.clone(),
                     )
-                    .with_note("atelier-gen knows nixpkgs' lib, flake-parts, import-tree and snowfall-lib without their sources");
+                    .with_note("atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib and haumea without their sources");
                 }
             }
             return failed(vec![d]);
