@@ -450,3 +450,19 @@ fn hosts_only_nix_can_choose_are_reported_not_taken_for_none() {
              depends on `config.system.kind`, `config` is only meaningful to the NixOS module system\n",
         );
 }
+
+#[test]
+fn hosts_made_by_an_unknown_framework_name_it() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cli/hosts-from-a-framework-module");
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(dir)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(
+            "flake.nix:10:3: error[unsupported-input]: the flake's `nixosConfigurations` may come from \
+             flake modules of `ez-configs`, which atelier-gen cannot read without their sources\n",
+        );
+}

@@ -379,7 +379,12 @@ fn input_value(
 }
 
 /// The flake's outputs as Nix builds them: `self` included.
-fn outputs_of(ev: &mut Evaluator, dir: &Path, top: &Value) -> Result<Value, Vec<Diagnostic>> {
+/// The flake's outputs, and the inputs atelier-gen has built-in knowledge of.
+fn outputs_of(
+    ev: &mut Evaluator,
+    dir: &Path,
+    top: &Value,
+) -> Result<(Value, Vec<String>), Vec<Diagnostic>> {
     let outputs = match ev.select(top, &["outputs"])? {
         Some(v) if v.is_function() => v,
         _ => {
@@ -399,6 +404,7 @@ fn outputs_of(ev: &mut Evaluator, dir: &Path, top: &Value) -> Result<Value, Vec<
     let locked = locked_repos(ev, dir);
     // Inputs declared with `follows` only are the input they follow.
     let mut values: Vec<(String, Value)> = Vec::new();
+    let mut frameworks: Vec<String> = Vec::new();
     let mut follows: Vec<(String, String)> = Vec::new();
     for n in &declared {
         let url = match ev.select(top, &["inputs", n, "url"]) {
@@ -412,6 +418,9 @@ fn outputs_of(ev: &mut Evaluator, dir: &Path, top: &Value) -> Result<Value, Vec<
             }
         }
         let kind = kind_of(n, url.as_deref(), locked.get(n).map(String::as_str));
+        if kind != InputKind::Other {
+            frameworks.push(n.clone());
+        }
         values.push((n.clone(), input_value(ev, n, kind, &lib, &known)?));
     }
     for (n, target) in follows {
@@ -447,7 +456,7 @@ fn outputs_of(ev: &mut Evaluator, dir: &Path, top: &Value) -> Result<Value, Vec<
             Value::string(ev.root().display().to_string()),
         ),
     ]);
-    ev.apply(&mk_self, arg)
+    Ok((ev.apply(&mk_self, arg)?, frameworks))
 }
 
 /// The flake input an unknown comes from (`inputs.X...`, `X.lib.f args`).
@@ -513,7 +522,7 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
         Ok(Some(Value::Attrs(a))) => a.keys().map(str::to_owned).collect(),
         _ => Vec::new(),
     };
-    let out = match outputs_of(ev, dir, &top) {
+    let (out, frameworks) = match outputs_of(ev, dir, &top) {
         Ok(v) => v,
         Err(d) => return failed(d),
     };
@@ -528,10 +537,13 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
             )])
         }
         Ok(_) => {
+            // Where `outputs` is written (the result is built by atelier's
+            // own Nix, whose location means nothing to the user).
+            let at = ev.definition_span(&top, &["outputs"]).ok().flatten();
             let mut d = Diagnostic::error(
                 "no-hosts",
                 "the flake's outputs have no `nixosConfigurations`",
-                out.as_attrs().and_then(|a| a.span.clone()),
+                at,
             );
             // flake-parts modules from inputs atelier-gen could not read
             // may be what defines them (ez-configs, clan, nixos-unified).
@@ -539,7 +551,11 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
                 let mut names: Vec<String> = Vec::new();
                 for t in unread.iter() {
                     if let Ok(Value::Unknown(u)) = ev.force(t) {
-                        if let Some(i) = input_of(&u).filter(|i| input_names.contains(i)) {
+                        // Modules of a framework atelier-gen knows (flake-parts'
+                        // own) define no hosts.
+                        if let Some(i) = input_of(&u)
+                            .filter(|i| input_names.contains(i) && !frameworks.contains(i))
+                        {
                             if !names.contains(&i) {
                                 names.push(i);
                             }
