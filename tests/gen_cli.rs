@@ -466,3 +466,34 @@ fn hosts_made_by_an_unknown_framework_name_it() {
              flake modules of `ez-configs`, which atelier-gen cannot read without their sources\n",
         );
 }
+
+#[test]
+fn hosts_found_next_to_unread_flake_modules_say_others_may_be_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("flake.nix"),
+        r#"{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  inputs.ez-configs.url = "github:ehllie/ez-configs";
+  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {
+    imports = [ inputs.ez-configs.flakeModule ];
+    flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem { modules = [ ]; };
+  };
+}
+"#,
+    )
+    .unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(d)
+        .args(["--host", "box"])
+        .assert()
+        .success()
+        .stdout("host box: 0 service(s)\n")
+        .stderr(
+            "flake.nix:5:3: warning[unsupported-input]: flake modules of `ez-configs` could not be read \
+             without their sources: hosts they define are not seen\n",
+        );
+}

@@ -377,7 +377,7 @@ fn plan(args: &PlanArgs, format: OutputFormat, eval: &Evaluation) -> u8 {
         Some(h) => h.clone(),
         None => match pipeline::select_hosts(&args.flake_dir, &HostSelection::All) {
             Ok(hosts) if hosts.len() == 1 => hosts[0].clone(),
-            Ok(hosts) => return plan_hosts(args, &hosts, eval),
+            Ok(hosts) => return plan_hosts(args, &hosts, format, eval),
             Err(d) => {
                 print_diagnostics(&d, format);
                 return 1;
@@ -430,15 +430,27 @@ fn plan(args: &PlanArgs, format: OutputFormat, eval: &Evaluation) -> u8 {
 
 /// `plan` of a flake with several hosts and no --host: every host with its
 /// state. Exit 1 when a host cannot be read, or is read only partly.
-fn plan_hosts(args: &PlanArgs, hosts: &[String], eval: &Evaluation) -> u8 {
+fn plan_hosts(args: &PlanArgs, hosts: &[String], format: OutputFormat, eval: &Evaluation) -> u8 {
+    // Warnings about the flake as a whole (hosts that may be missing) come
+    // with every host: said once.
+    let mut flake_warnings: Vec<Diagnostic> = Vec::new();
     let states: Vec<(String, pipeline::HostState)> = hosts
         .iter()
         .map(|h| {
             let generated = vec![pipeline::module_path(&args.flake_dir.join("generated"), h)];
             let o = eval.host(&args.flake_dir, h, &generated, false, false);
+            for d in &o.diagnostics {
+                if !d.is_error()
+                    && d.code == "unsupported-input"
+                    && !flake_warnings.iter().any(|w| w.message == d.message)
+                {
+                    flake_warnings.push(d.clone());
+                }
+            }
             (h.clone(), pipeline::HostState::of(&o))
         })
         .collect();
+    print_diagnostics(&flake_warnings, format);
     let mut out = std::io::stdout().lock();
     if args.json {
         let list: Vec<serde_json::Value> = states

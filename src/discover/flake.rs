@@ -500,6 +500,43 @@ fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>
     }
 }
 
+const KNOWN_NOTE: &str =
+    "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib and haumea without their sources";
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The inputs whose flake modules flake-parts' `mkFlake` could not read
+/// (atelier-gen's built-in frameworks left out: their modules define no
+/// hosts).
+fn unread_flake_modules(
+    ev: &mut Evaluator,
+    out: &Value,
+    input_names: &[String],
+    frameworks: &[String],
+) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    if let Ok(Some(Value::List(unread))) = ev.select(out, &["__atelierUnread"]) {
+        for t in unread.iter() {
+            if let Ok(Value::Unknown(u)) = ev.force(t) {
+                if let Some(i) =
+                    input_of(&u).filter(|i| input_names.contains(i) && !frameworks.contains(i))
+                {
+                    if !names.contains(&i) {
+                        names.push(i);
+                    }
+                }
+            }
+        }
+    }
+    names
+}
+
 /// Reads the hosts of the flake in `dir` (their names; nothing of a host
 /// is evaluated until [`host`] asks for it).
 pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
@@ -547,37 +584,38 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
             );
             // flake-parts modules from inputs atelier-gen could not read
             // may be what defines them (ez-configs, clan, nixos-unified).
-            if let Ok(Some(Value::List(unread))) = ev.select(&out, &["__atelierUnread"]) {
-                let mut names: Vec<String> = Vec::new();
-                for t in unread.iter() {
-                    if let Ok(Value::Unknown(u)) = ev.force(t) {
-                        // Modules of a framework atelier-gen knows (flake-parts'
-                        // own) define no hosts.
-                        if let Some(i) = input_of(&u)
-                            .filter(|i| input_names.contains(i) && !frameworks.contains(i))
-                        {
-                            if !names.contains(&i) {
-                                names.push(i);
-                            }
-                        }
-                    }
-                }
-                if !names.is_empty() {
-                    d = Diagnostic::error(
-                        "unsupported-input",
-                        format!(
-                            "the flake's `nixosConfigurations` may come from flake modules of {}, which atelier-gen cannot read without their sources",
-                            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-                        ),
-                        d.span.clone(),
-                    )
-                    .with_note("atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib and haumea without their sources");
-                }
+            let names = unread_flake_modules(ev, &out, &input_names, &frameworks);
+            if !names.is_empty() {
+                d = Diagnostic::error(
+                    "unsupported-input",
+                    format!(
+                        "the flake's `nixosConfigurations` may come from flake modules of {}, which atelier-gen cannot read without their sources",
+                        quoted(&names)
+                    ),
+                    d.span.clone(),
+                )
+                .with_note(KNOWN_NOTE);
             }
             return failed(vec![d]);
         }
         Err(d) => return failed(d),
     };
+    // Hosts were found; others may come from flake modules not read.
+    let mut diagnostics = Vec::new();
+    let names = unread_flake_modules(ev, &out, &input_names, &frameworks);
+    if !names.is_empty() {
+        diagnostics.push(
+            Diagnostic::warning(
+                "unsupported-input",
+                format!(
+                    "flake modules of {} could not be read without their sources: hosts they define are not seen",
+                    quoted(&names)
+                ),
+                ev.definition_span(&top, &["outputs"]).ok().flatten(),
+            )
+            .with_note(KNOWN_NOTE),
+        );
+    }
     let hosts = configs
         .entries
         .iter()
@@ -590,7 +628,7 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
     Flake {
         hosts,
         inputs: input_names,
-        diagnostics: Vec::new(),
+        diagnostics,
     }
 }
 
