@@ -256,10 +256,13 @@ fn run_hosts(
         .iter()
         .map(|h| eval.host(&target.flake_dir, h, &generated, true, false))
         .collect();
-    let all: Vec<Diagnostic> = outputs
-        .iter()
-        .flat_map(|o| o.diagnostics.iter().cloned())
-        .collect();
+    // A diagnostic about the flake as a whole comes with every host: once.
+    let mut all: Vec<Diagnostic> = Vec::new();
+    for d in outputs.iter().flat_map(|o| o.diagnostics.iter()) {
+        if !all.iter().any(|x| x.short() == d.short()) {
+            all.push(d.clone());
+        }
+    }
     print_diagnostics(&all, format);
     // A host whose module tree is partly unread may hide declarations:
     // not a clean result unless the user accepts it.

@@ -751,8 +751,8 @@ mod tests {
             "3"
         );
         assert_eq!(
-            with_lib("lib: ((lib.extend (final: prev: { })) // { z = 1; }).nixosSystem { modules = [ 1 ]; }"),
-            r#"{"_type":"nixosSystem","args":{"modules":[1]},"modules":[1],"specialArgs":{}}"#
+            with_lib("lib: let s = ((lib.extend (final: prev: { })) // { z = 1; }).nixosSystem { modules = [ 1 ]; }; in [ s._type s.modules ]"),
+            r#"["nixosSystem",[1]]"#
         );
         assert_eq!(
             with_lib("lib: lib.attrsets.mergeAttrsList [ { a = 1; } { b = 2; a = 3; } ]"),
@@ -780,6 +780,56 @@ mod tests {
             r#"{"ax":1}"#
         );
         assert_eq!(with_lib("lib: lib.pipe 1 [ (x: x + 1) (x: x * 3) ]"), "6");
+    }
+
+    #[test]
+    fn import_tree_as_documented() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for f in [
+            "a.nix",
+            "b/c.nix",
+            "b/_private/d.nix",
+            "_e/f.nix",
+            "g.txt",
+            "h/i.nix",
+        ] {
+            std::fs::create_dir_all(d.join(f).parent().unwrap()).unwrap();
+            std::fs::write(d.join(f), "{ }").unwrap();
+        }
+        let mut ev = Evaluator::new(d);
+        let lib = ev.lib().unwrap();
+        let known = knowledge(&mut ev, &lib).unwrap();
+        let tree = ev.select(&known, &["importTree"]).unwrap().unwrap();
+        let rel = |ev: &mut Evaluator, expr: &str| -> Vec<String> {
+            let f = ev.eval_source("t.nix", d, expr).unwrap();
+            let v = ev.apply(&f, tree.clone()).unwrap();
+            let list = ev.select(&v, &["imports"]).unwrap().unwrap();
+            let mut out = Vec::new();
+            for t in list.as_list().unwrap().iter() {
+                match ev.force(t).unwrap() {
+                    Value::Path(p) => {
+                        out.push(p.strip_prefix(ev.root()).unwrap().display().to_string())
+                    }
+                    other => out.push(format!("{other:?}")),
+                }
+            }
+            out
+        };
+        assert_eq!(rel(&mut ev, "it: it ./."), ["a.nix", "b/c.nix", "h/i.nix"]);
+        assert_eq!(rel(&mut ev, "it: it [ ./b ./h ]"), ["b/c.nix", "h/i.nix"]);
+        assert_eq!(
+            rel(
+                &mut ev,
+                "it: (it.filter (p: !(builtins.match \".*/h/.*\" p != null))) ./."
+            ),
+            ["a.nix", "b/c.nix"]
+        );
+        assert_eq!(rel(&mut ev, r#"it: (it.match ".*/b/.*") ./."#), ["b/c.nix"]);
+        assert_eq!(
+            rel(&mut ev, "it: (it.addPath ./h) ./b"),
+            ["h/i.nix", "b/c.nix"]
+        );
     }
 
     #[test]
