@@ -809,7 +809,7 @@ mod tests {
             for t in list.as_list().unwrap().iter() {
                 match ev.force(t).unwrap() {
                     Value::Path(p) => {
-                        out.push(p.strip_prefix(ev.root()).unwrap().display().to_string())
+                        out.push(p.strip_prefix(ev.root()).unwrap().display().to_string());
                     }
                     other => out.push(format!("{other:?}")),
                 }
