@@ -181,12 +181,13 @@ fn prim_is_known(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalR
     Ok(Value::Bool(!matches!(ev.force(&a[0])?, Value::Unknown(_))))
 }
 
-fn prim_unknown(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> crate::nix::EvalResult<Value> {
+fn prim_unknown(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
     let name = ev.force(&a[0])?;
     let reason = ev.force(&a[1])?;
     Ok(Value::Unknown(Rc::new(Unknown {
         reason: reason.as_str().unwrap_or("not known statically").to_owned(),
-        span: Some(span.clone()),
+        // Not a place in atelier's own Nix: whoever needs it names theirs.
+        span: None,
         origin: UnknownOrigin::Root(name.as_str().unwrap_or("?").to_owned()),
     })))
 }
