@@ -463,7 +463,7 @@ fn hosts_made_by_an_unknown_framework_name_it() {
         .stdout("")
         .stderr(
             "flake.nix:10:3: error[unsupported-input]: the flake's `nixosConfigurations` may come from \
-             flake modules of `ez-configs`, which atelier-gen cannot read without their sources\n",
+             flake modules of `nixos-unified`, which atelier-gen cannot read without their sources\n",
         );
 }
 
@@ -476,9 +476,9 @@ fn hosts_found_next_to_unread_flake_modules_say_others_may_be_missing() {
         r#"{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs";
   inputs.flake-parts.url = "github:hercules-ci/flake-parts";
-  inputs.ez-configs.url = "github:ehllie/ez-configs";
+  inputs.clan-core.url = "git+https://git.clan.lol/clan/clan-core";
   outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {
-    imports = [ inputs.ez-configs.flakeModule ];
+    imports = [ inputs.clan-core.flakeModules.default ];
     flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem { modules = [ ]; };
   };
 }
@@ -493,7 +493,7 @@ fn hosts_found_next_to_unread_flake_modules_say_others_may_be_missing() {
         .success()
         .stdout("host box: 0 service(s)\n")
         .stderr(
-            "flake.nix:5:3: warning[unsupported-input]: flake modules of `ez-configs` could not be read \
+            "flake.nix:5:3: warning[unsupported-input]: flake modules of `clan-core` could not be read \
              without their sources: hosts they define are not seen\n",
         );
 }

@@ -293,7 +293,56 @@ let
     {
       lib = { inherit load loaders transformers; };
     };
+  # ez-configs' flake module: a host per file or directory (its entry point)
+  # of `ezConfigs.nixos.configurationsDirectory` (default
+  # `<root>/nixos-configurations`), with `ezModules` (the files and
+  # directories of `modulesDirectory`, default `<root>/nixos-modules`) as a
+  # special argument and `ezModules.default` imported unless the host's
+  # `importDefault` is false. Home-manager users are not read.
+  ezConfigs =
+    let
+      isDir = p: b.pathExists p && (b.readDir (dirOf p)).${baseNameOf (toString p)} or null == "directory";
+      readModules = dir: entryPoint:
+        if dir == null then { }
+        else if b.pathExists "${toString dir}.nix" && !(isDir "${toString dir}.nix") then { default = dir; }
+        else if isDir dir then
+          lib.concatMapAttrs
+            (entry: kind:
+              let dirEntry = "${toString dir}/${entry}/${entryPoint}"; in
+              if kind == "regular" && lib.hasSuffix ".nix" entry then { ${lib.removeSuffix ".nix" entry} = "${toString dir}/${entry}"; }
+              else if b.pathExists dirEntry && !(isDir dirEntry) then { ${entry} = dirEntry; }
+              else { })
+            (b.readDir dir)
+        else { };
+      module = { config, lib, inputs, ... }:
+        let
+          cfg = config.ezConfigs or { };
+          root = cfg.root or null;
+          nixos = cfg.nixos or { };
+          dirOf' = option: default:
+            nixos.${option} or (if root != null then "${toString root}/${default}" else null);
+          ezModules = readModules (dirOf' "modulesDirectory" "nixos-modules") "default.nix";
+          hostModules = readModules (dirOf' "configurationsDirectory" "nixos-configurations")
+            (nixos.configurationEntryPoint or "default.nix");
+          specialArgs = nixos.specialArgs or (cfg.globalArgs or { });
+        in
+        {
+          flake.nixosModules = ezModules;
+          flake.nixosConfigurations = lib.mapAttrs
+            (name: configModule:
+              inputs.nixpkgs.lib.nixosSystem {
+                specialArgs = specialArgs // { inherit ezModules; };
+                modules = [ configModule { networking.hostName = lib.mkDefault name; } ]
+                  ++ lib.optionals (nixos.hosts.${name}.importDefault or true) [ (ezModules.default or { }) ];
+              })
+            hostModules;
+        };
+    in
+    {
+      flakeModule = module;
+      flakeModules.default = module;
+    };
 in
 {
-  inherit mkSelf mkFlake importTree flake-parts-lib snowfall haumea;
+  inherit mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs;
 }

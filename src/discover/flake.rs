@@ -63,6 +63,7 @@ enum InputKind {
     ImportTree,
     SnowfallLib,
     Haumea,
+    EzConfigs,
     Other,
 }
 
@@ -81,6 +82,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         Some("flake-parts") => return InputKind::FlakeParts,
         Some("import-tree") => return InputKind::ImportTree,
         Some("haumea") => return InputKind::Haumea,
+        Some("ez-configs") => return InputKind::EzConfigs,
         Some(_) => return InputKind::Other,
         None => {}
     }
@@ -89,6 +91,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         "import-tree" => InputKind::ImportTree,
         "snowfall-lib" | "snowfall" => InputKind::SnowfallLib,
         "haumea" => InputKind::Haumea,
+        "ez-configs" => InputKind::EzConfigs,
         n if n.starts_with("nixpkgs") => InputKind::Nixpkgs,
         _ => InputKind::Other,
     }
@@ -329,11 +332,11 @@ fn input_value(
                 vec![("lib".into(), Value::Attrs(Rc::new(l)))],
             )
         }
-        InputKind::SnowfallLib | InputKind::Haumea => {
-            let which = if kind == InputKind::Haumea {
-                "haumea"
-            } else {
-                "snowfall"
+        InputKind::SnowfallLib | InputKind::Haumea | InputKind::EzConfigs => {
+            let which = match kind {
+                InputKind::Haumea => "haumea",
+                InputKind::EzConfigs => "ezConfigs",
+                _ => "snowfall",
             };
             match select(ev, &[which])? {
                 Value::Attrs(a) => {
@@ -488,7 +491,7 @@ fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>
             span,
         )
         .with_note(format!(
-            "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib and haumea without their sources; `{input}` is none of them"
+            "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea and ez-configs without their sources; `{input}` is none of them"
         )),
         None => Diagnostic::error(
             "unresolved-value",
@@ -502,7 +505,7 @@ fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>
 }
 
 const KNOWN_NOTE: &str =
-    "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib and haumea without their sources";
+    "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea and ez-configs without their sources";
 
 fn quoted(names: &[String]) -> String {
     names

@@ -265,6 +265,35 @@ let
   pathIsDirectory = path: b.pathExists path && pathType path == "directory";
   pathIsRegularFile = path: b.pathExists path && pathType path == "regular";
   filesystem = { inherit listFilesRecursive pathType pathIsDirectory pathIsRegularFile; };
+  # lib.fileset, for reading: a file set is its list of files (a path
+  # stands for every file under it); toSource gives the root path itself.
+  fileset =
+    let
+      files = fs:
+        if isAttrs fs && fs ? _atelierFiles then fs._atelierFiles
+        else if pathIsDirectory fs then listFilesRecursive fs
+        else if b.pathExists fs then [ fs ]
+        else [ ];
+      mk = list: { _type = "fileset"; _atelierFiles = list; };
+      keyed = list: listToAttrs (map (p: nameValuePair (toString p) p) list);
+    in
+    {
+      toList = fs: files fs;
+      fileFilter = pred: root:
+        mk (filter (p:
+          let name = b.baseNameOf (toString p); in
+          pred { inherit name; type = "regular"; hasExt = ext: hasSuffix ".${ext}" name; })
+          (files root));
+      union = a: c: mk (attrValues (keyed (files a ++ files c)));
+      unions = list: mk (attrValues (keyed (concatMap files list)));
+      intersection = a: c: let ka = keyed (files a); in mk (filter (p: ka ? ${toString p}) (files c));
+      difference = a: c: let kc = keyed (files c); in mk (filter (p: !(kc ? ${toString p})) (files a));
+      maybeMissing = p: if b.pathExists p then p else mk [ ];
+      toSource = { root, fileset }: root;
+      fromSource = src: src;
+      gitTracked = root: root;
+      empty = mk [ ];
+    };
   customisation = { inherit callPackageWith makeOverridable; };
   sources = { inherit cleanSourceWith cleanSource cleanSourceFilter sourceByRegex sourceFilesBySuffices; };
   meta = { inherit getExe getExe'; };
@@ -297,7 +326,7 @@ let
   options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD; };
   # The whole lib, extensible as nixpkgs' is (`lib.extend (final: prev: ...)`).
   base = self: trivial // fixedPoints // strings // lists // attrsets // modules // options // customisation // sources // {
-  inherit trivial fixedPoints strings lists attrsets modules options filesystem customisation sources
+  inherit trivial fixedPoints strings lists attrsets modules options filesystem customisation sources fileset
     types nixosSystem mkVMOverride versions;
   inherit (b) removeAttrs intersectAttrs catAttrs pathExists readFile readDir isPath typeOf
     toJSON fromJSON seq deepSeq tryEval baseNameOf dirOf toString;
