@@ -243,6 +243,28 @@ fn unknown_set(root: &str, attr: &str, reason: &str) -> Value {
     Value::Attrs(Rc::new(a))
 }
 
+/// Flakes whose flake-parts modules only add per-system tooling (formatters,
+/// git hooks, shells, CI): not reading them cannot hide a host.
+const TOOLING: &[&str] = &[
+    "treefmt-nix",
+    "git-hooks.nix",
+    "git-hooks-nix",
+    "pre-commit-hooks.nix",
+    "pre-commit-hooks-nix",
+    "devshell",
+    "make-shell",
+    "flake-root",
+    "just-flake",
+    "mission-control",
+    "process-compose-flake",
+    "hercules-ci-effects",
+    "agenix-rekey",
+    "agenix-shell",
+    "pkgs-by-name-for-flake-parts",
+    "devenv",
+    "flake-file",
+];
+
 /// The systems whose `legacyPackages` a nixpkgs input offers without its
 /// source (each only with `lib`).
 const SYSTEMS: &[&str] = &[
@@ -422,7 +444,11 @@ fn outputs_of(
             }
         }
         let kind = kind_of(n, url.as_deref(), locked.get(n).map(String::as_str));
-        if kind != InputKind::Other {
+        let repo = locked
+            .get(n)
+            .map(|r| r.rsplit('/').next().unwrap_or(r).to_owned())
+            .or_else(|| url.as_deref().map(repo_of_url));
+        if kind != InputKind::Other || repo.is_some_and(|r| TOOLING.contains(&r.as_str())) {
             frameworks.push(n.clone());
         }
         values.push((n.clone(), input_value(ev, n, kind, &lib, &known)?));
