@@ -463,7 +463,7 @@ fn hosts_made_by_an_unknown_framework_name_it() {
         .stdout("")
         .stderr(
             "flake.nix:10:3: error[unsupported-input]: the flake's `nixosConfigurations` may come from \
-             flake modules of `nixos-unified`, which atelier-gen cannot read without their sources\n",
+             flake modules of `host-factory`, which atelier-gen cannot read without their sources\n",
         );
 }
 

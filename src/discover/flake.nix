@@ -129,7 +129,7 @@ let
       self = args.self or inputs.self or (unknown "self" "flake-parts was given no `self`");
       specialArgs = args.specialArgs or { };
       fixed = {
-        inherit lib inputs self config flake-parts-lib withSystem getSystem moduleWithSystem;
+        inherit lib inputs self config flake-parts-lib withSystem getSystem moduleWithSystem specialArgs;
         options = unknown "options" "flake-parts' options are not read by atelier-gen";
       } // specialArgs;
       moduleArgs = merge (b.concatMap (defsAt [ "_module" "args" ]) found.modules);
@@ -342,7 +342,60 @@ let
       flakeModule = module;
       flakeModules.default = module;
     };
+  # nixos-unified: `lib.mkFlake { inputs; root; }` is flake-parts' with every
+  # entry of the first of nix/modules/flake, modules/flake,
+  # nix/modules/flake-parts, modules/flake-parts imported; its autowire
+  # module makes a host of each `configurations/nixos/<name>.nix` or
+  # `<name>/default.nix` (special argument `flake = { self; inputs; config;
+  # specialArgs; }`) and a NixOS module of each entry of `modules/nixos`.
+  nixosUnified =
+    let
+      entries = dir:
+        if !(b.pathExists dir) then { }
+        else
+          lib.concatMapAttrs
+            (fn: kind:
+              if kind == "regular" && lib.hasSuffix ".nix" fn then { ${lib.removeSuffix ".nix" fn} = "${dir}/${fn}"; }
+              else if kind == "directory" && b.pathExists "${dir}/${fn}/default.nix" then { ${fn} = "${dir}/${fn}"; }
+              else { })
+            (b.readDir dir);
+      linuxSystem = { self, inputs, config, specialArgs }: mod:
+        inputs.nixpkgs.lib.nixosSystem {
+          specialArgs = { flake = { inherit self inputs config specialArgs; }; };
+          modules = [ mod ];
+        };
+      default = { self, inputs, config, specialArgs, ... }: {
+        flake.nixos-unified.lib = {
+          specialArgsFor = rec {
+            common.flake = { inherit self inputs config specialArgs; };
+            nixos = common;
+          };
+          mkLinuxSystem = _: linuxSystem { inherit self inputs config specialArgs; };
+        };
+      };
+      autoWire = { self, inputs, config, specialArgs, ... }: {
+        flake.nixosConfigurations = lib.mapAttrs (_: linuxSystem { inherit self inputs config specialArgs; })
+          (entries "${toString self}/configurations/nixos");
+        flake.nixosModules = entries "${toString self}/modules/nixos";
+      };
+      mkUnifiedFlake = { inputs, root, systems ? [ "x86_64-linux" "aarch64-linux" ], specialArgs ? { }, ... }:
+        let
+          candidates = b.filter (c: b.pathExists "${toString root}/${c}")
+            [ "nix/modules/flake" "modules/flake" "nix/modules/flake-parts" "modules/flake-parts" ];
+          dir = "${toString root}/${b.head candidates}";
+        in
+        mkFlake { inherit inputs specialArgs; } {
+          inherit systems;
+          _module.args = { inherit root; };
+          imports = if candidates == [ ] then [ ] else map (fn: "${dir}/${fn}") (b.attrNames (b.readDir dir));
+        };
+    in
+    {
+      flakeModules = { inherit default autoWire; };
+      flakeModule = default;
+      lib.mkFlake = mkUnifiedFlake;
+    };
 in
 {
-  inherit mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs;
+  inherit mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified;
 }

@@ -64,6 +64,7 @@ enum InputKind {
     SnowfallLib,
     Haumea,
     EzConfigs,
+    NixosUnified,
     Other,
 }
 
@@ -83,6 +84,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         Some("import-tree") => return InputKind::ImportTree,
         Some("haumea") => return InputKind::Haumea,
         Some("ez-configs") => return InputKind::EzConfigs,
+        Some("nixos-unified" | "nixos-flake") => return InputKind::NixosUnified,
         Some(_) => return InputKind::Other,
         None => {}
     }
@@ -92,6 +94,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         "snowfall-lib" | "snowfall" => InputKind::SnowfallLib,
         "haumea" => InputKind::Haumea,
         "ez-configs" => InputKind::EzConfigs,
+        "nixos-unified" | "nixos-flake" => InputKind::NixosUnified,
         n if n.starts_with("nixpkgs") => InputKind::Nixpkgs,
         _ => InputKind::Other,
     }
@@ -354,10 +357,14 @@ fn input_value(
                 vec![("lib".into(), Value::Attrs(Rc::new(l)))],
             )
         }
-        InputKind::SnowfallLib | InputKind::Haumea | InputKind::EzConfigs => {
+        InputKind::SnowfallLib
+        | InputKind::Haumea
+        | InputKind::EzConfigs
+        | InputKind::NixosUnified => {
             let which = match kind {
                 InputKind::Haumea => "haumea",
                 InputKind::EzConfigs => "ezConfigs",
+                InputKind::NixosUnified => "nixosUnified",
                 _ => "snowfall",
             };
             match select(ev, &[which])? {
@@ -517,7 +524,7 @@ fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>
             span,
         )
         .with_note(format!(
-            "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea and ez-configs without their sources; `{input}` is none of them"
+            "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs and nixos-unified without their sources; `{input}` is none of them"
         )),
         None => Diagnostic::error(
             "unresolved-value",
@@ -531,7 +538,7 @@ fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>
 }
 
 const KNOWN_NOTE: &str =
-    "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea and ez-configs without their sources";
+    "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs and nixos-unified without their sources";
 
 fn quoted(names: &[String]) -> String {
     names
