@@ -821,19 +821,8 @@ mod tests {
 
     #[test]
     fn import_tree_as_documented() {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        for f in [
-            "a.nix",
-            "b/c.nix",
-            "b/_private/d.nix",
-            "_e/f.nix",
-            "g.txt",
-            "h/i.nix",
-        ] {
-            std::fs::create_dir_all(d.join(f).parent().unwrap()).unwrap();
-            std::fs::write(d.join(f), "{ }").unwrap();
-        }
+        // a.nix, b/c.nix, b/_private/d.nix, _e/f.nix, g.txt, h/i.nix
+        let d = &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import-tree");
         let mut ev = Evaluator::new(d);
         let lib = ev.lib().unwrap();
         let known = knowledge(&mut ev, &lib).unwrap();
