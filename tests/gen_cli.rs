@@ -160,15 +160,13 @@ fn plan_json_has_the_manifest_schema() {
 }
 
 #[test]
-fn plan_needs_a_host_when_there_are_several() {
+fn plan_lists_the_hosts_when_there_are_several() {
     let dir = homelab_copy();
-    gen()
-        .arg("plan")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--host"))
-        .stderr(predicate::str::contains("atlas, juniper"));
+    gen().arg("plan").arg(dir.path()).assert().success().stdout(
+        "atlas    planned: 5 service(s), 2 repository(ies)\n\
+             juniper  planned: 2 service(s), 1 repository(ies)\n\
+             (plan one host with --host NAME to see its services and every diagnostic)\n",
+    );
     gen()
         .arg("plan")
         .arg(dir.path())
@@ -291,4 +289,211 @@ fn completions_and_man_page() {
             .and(predicate::str::contains("atelier\\-gen\\-generate"))
             .and(predicate::str::contains("atelier\\-gen\\-plan")),
     );
+}
+
+fn host_states() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cli/host-states")
+}
+
+const EXTERNAL: &str = "flake.nix:22:20: error[unsupported-input]: the configuration of host `external` comes from flake input `helpers`, which atelier-gen cannot read without its source (is the result of calling `helpers.lib.mkSystem`, flake input `helpers` is only known when Nix fetches it)";
+
+#[test]
+fn plan_lists_every_host_with_its_state() {
+    gen()
+        .args(["--no-cache", "plan"])
+        .arg(host_states())
+        .assert()
+        .code(1)
+        .stdout(format!(
+            "bare      no atelier data\n\
+             external  not readable: {EXTERNAL}\n\
+             partial   partly read: 1 service(s) found, imports not read at hosts/partial.nix:3:3\n\
+             planned   planned: 1 service(s), 1 repository(ies)\n\
+             (plan one host with --host NAME to see its services and every diagnostic)\n"
+        ));
+    let out = gen()
+        .args(["--no-cache", "plan", "--json"])
+        .arg(host_states())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"hosts": [
+            {"name": "bare", "state": "no-data"},
+            {"name": "external", "state": "unreadable", "code": "unsupported-input",
+             "message": EXTERNAL.split_once("error[unsupported-input]: ").unwrap().1,
+             "at": "flake.nix:22:20"},
+            {"name": "partial", "state": "partial", "services": 1, "unread": ["hosts/partial.nix:3:3"]},
+            {"name": "planned", "state": "planned", "services": 1, "repositories": 1},
+        ]})
+    );
+}
+
+#[test]
+fn one_host_is_planned_without_the_errors_of_the_others() {
+    // A host that declares nothing is a plan of nothing, not an error.
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(host_states())
+        .args(["--host", "bare"])
+        .assert()
+        .success()
+        .stdout("host bare: 0 service(s)\n")
+        .stderr("");
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(host_states())
+        .args(["--host", "external"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(format!("{EXTERNAL}\n"));
+}
+
+#[test]
+fn a_partly_read_host_is_not_a_clean_result() {
+    // plan shows what it found, and names the unread import.
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(host_states())
+        .args(["--host", "partial"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("chat: sqlite"))
+        .stderr(predicate::str::contains(
+            "hosts/partial.nix:3:3: warning[unresolved-import]",
+        ))
+        .stderr(predicate::str::contains("host partial is partly read"));
+    // generate and check refuse it, and write nothing...
+    let out = tempfile::tempdir().unwrap();
+    for cmd in ["generate", "check"] {
+        gen()
+            .args(["--no-cache", "--format", "short", cmd])
+            .arg(host_states())
+            .args(["--host", "partial", "--out"])
+            .arg(out.path())
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(
+                "host partial is partly read: 1 import(s) could not be read",
+            ))
+            .stderr(predicate::str::contains("--allow-partial"));
+    }
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+    // ...unless the user accepts it.
+    gen()
+        .args(["--no-cache", "generate"])
+        .arg(host_states())
+        .args(["--host", "partial", "--allow-partial", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    assert!(out.path().join("partial.nix").exists());
+}
+
+#[test]
+fn an_encrypted_module_is_an_unread_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("flake.nix"),
+        r#"{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations.vault = nixpkgs.lib.nixosSystem { modules = [ ./host.nix ]; };
+  };
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(d.join("host.nix"), "{ imports = [ ./secret.nix ]; }\n").unwrap();
+    // What sops leaves in a checkout that has no key.
+    std::fs::write(
+        d.join("secret.nix"),
+        "{\n\t\"data\": \"ENC[AES256_GCM,data:q83kZ0pX,iv:AAAA,tag:BBBB,type:str]\",\n\t\"sops\": {}\n}\n",
+    )
+    .unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(d)
+        .assert()
+        .success()
+        .stdout("host vault: 0 service(s)\n")
+        .stderr(predicate::str::starts_with(
+            "host.nix:1:15: warning[unresolved-import]: imported module secret.nix is encrypted (sops); services declared there are not seen\n",
+        ))
+        .stderr(predicate::str::contains("host vault is partly read"));
+    gen()
+        .args(["--no-cache", "check"])
+        .arg(d)
+        .args(["--host", "vault"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--allow-partial"));
+}
+
+#[test]
+fn hosts_only_nix_can_choose_are_reported_not_taken_for_none() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cli/hosts-need-config");
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(dir)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(
+            "flake.nix:10:52: error[unresolved-value]: `nixosConfigurations` is not known statically: \
+             depends on `config.system.kind`, `config` is only meaningful to the NixOS module system\n",
+        );
+}
+
+#[test]
+fn hosts_made_by_an_unknown_framework_name_it() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cli/hosts-from-a-framework-module");
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(dir)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(
+            "flake.nix:10:3: error[unsupported-input]: the flake's `nixosConfigurations` may come from \
+             flake modules of `host-factory`, which atelier-gen cannot read without their sources\n",
+        );
+}
+
+#[test]
+fn hosts_found_next_to_unread_flake_modules_say_others_may_be_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("flake.nix"),
+        r#"{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  inputs.clan-core.url = "git+https://git.clan.lol/clan/clan-core";
+  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {
+    imports = [ inputs.clan-core.flakeModules.default ];
+    flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem { modules = [ ]; };
+  };
+}
+"#,
+    )
+    .unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(d)
+        .args(["--host", "box"])
+        .assert()
+        .success()
+        .stdout("host box: 0 service(s)\n")
+        .stderr(
+            "flake.nix:5:3: warning[unsupported-input]: flake modules of `clan-core` could not be read \
+             without their sources: hosts they define are not seen\n",
+        );
 }

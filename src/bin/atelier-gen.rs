@@ -75,6 +75,10 @@ struct Target {
     /// Directory of the generated modules [default: `FLAKE_DIR/generated`].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Accept hosts whose module tree is partly unread (an `imports` that
+    /// is not known statically): services declared there are missed.
+    #[arg(long)]
+    allow_partial: bool,
 }
 
 impl Target {
@@ -252,11 +256,28 @@ fn run_hosts(
         .iter()
         .map(|h| eval.host(&target.flake_dir, h, &generated, true, false))
         .collect();
-    let all: Vec<Diagnostic> = outputs
-        .iter()
-        .flat_map(|o| o.diagnostics.iter().cloned())
-        .collect();
+    // A diagnostic about the flake as a whole comes with every host: once.
+    let mut all: Vec<Diagnostic> = Vec::new();
+    for d in outputs.iter().flat_map(|o| o.diagnostics.iter()) {
+        if !all.iter().any(|x| x.short() == d.short()) {
+            all.push(d.clone());
+        }
+    }
     print_diagnostics(&all, format);
+    // A host whose module tree is partly unread may hide declarations:
+    // not a clean result unless the user accepts it.
+    let partial: Vec<&HostOutput> = outputs.iter().filter(|o| o.is_partial()).collect();
+    if !partial.is_empty() && !target.allow_partial {
+        for o in &partial {
+            eprintln!(
+                "atelier-gen: host {} is partly read: {} import(s) could not be read (listed above); services declared there would be missed",
+                o.host,
+                o.unread_imports().count()
+            );
+        }
+        eprintln!("atelier-gen: make those imports readable, or pass --allow-partial to accept it");
+        return Err(1);
+    }
     // Without --host, a host that declares nothing for atelier (no service,
     // no repository) and has no generated module yet is left alone.
     let outputs = if target.hosts.is_empty() {
@@ -359,13 +380,7 @@ fn plan(args: &PlanArgs, format: OutputFormat, eval: &Evaluation) -> u8 {
         Some(h) => h.clone(),
         None => match pipeline::select_hosts(&args.flake_dir, &HostSelection::All) {
             Ok(hosts) if hosts.len() == 1 => hosts[0].clone(),
-            Ok(hosts) => {
-                eprintln!(
-                    "atelier-gen: the flake has several hosts; pick one with --host ({})",
-                    hosts.join(", ")
-                );
-                return 2;
-            }
+            Ok(hosts) => return plan_hosts(args, &hosts, format, eval),
             Err(d) => {
                 print_diagnostics(&d, format);
                 return 1;
@@ -391,6 +406,12 @@ fn plan(args: &PlanArgs, format: OutputFormat, eval: &Evaluation) -> u8 {
     if o.has_errors() {
         return 1;
     }
+    if o.is_partial() {
+        eprintln!(
+            "atelier-gen: host {host} is partly read: {} import(s) could not be read (above); services declared there are not in this plan",
+            o.unread_imports().count()
+        );
+    }
     let mut out = std::io::stdout().lock();
     if let (true, Some(json)) = (args.json, &o.plan_json) {
         let _ = writeln!(out, "{json}");
@@ -408,6 +429,56 @@ fn plan(args: &PlanArgs, format: OutputFormat, eval: &Evaluation) -> u8 {
         let _ = write!(out, "{}", atelier::render::summary(&plan));
     }
     0
+}
+
+/// `plan` of a flake with several hosts and no --host: every host with its
+/// state. Exit 1 when a host cannot be read, or is read only partly.
+fn plan_hosts(args: &PlanArgs, hosts: &[String], format: OutputFormat, eval: &Evaluation) -> u8 {
+    // Warnings about the flake as a whole (hosts that may be missing) come
+    // with every host: said once.
+    let mut flake_warnings: Vec<Diagnostic> = Vec::new();
+    let states: Vec<(String, pipeline::HostState)> = hosts
+        .iter()
+        .map(|h| {
+            let generated = vec![pipeline::module_path(&args.flake_dir.join("generated"), h)];
+            let o = eval.host(&args.flake_dir, h, &generated, false, false);
+            for d in &o.diagnostics {
+                if !d.is_error()
+                    && d.code == "unsupported-input"
+                    && !flake_warnings.iter().any(|w| w.message == d.message)
+                {
+                    flake_warnings.push(d.clone());
+                }
+            }
+            (h.clone(), pipeline::HostState::of(&o))
+        })
+        .collect();
+    print_diagnostics(&flake_warnings, format);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let list: Vec<serde_json::Value> = states
+            .iter()
+            .map(|(h, s)| {
+                let mut v = serde_json::Map::new();
+                v.insert("name".into(), h.clone().into());
+                if let serde_json::Value::Object(rest) = s.to_json() {
+                    v.extend(rest);
+                }
+                serde_json::Value::Object(v)
+            })
+            .collect();
+        let _ = writeln!(out, "{}", serde_json::json!({ "hosts": list }));
+    } else {
+        let width = hosts.iter().map(String::len).max().unwrap_or(0);
+        for (h, s) in &states {
+            let _ = writeln!(out, "{h:width$}  {}", s.describe());
+        }
+        let _ = writeln!(
+            out,
+            "(plan one host with --host NAME to see its services and every diagnostic)"
+        );
+    }
+    u8::from(states.iter().any(|(_, s)| !s.is_clean()))
 }
 
 fn main() -> ExitCode {

@@ -1,14 +1,25 @@
-//! `flake.nix` → hosts: evaluates `outputs` with every input unknown and
-//! reads `nixosConfigurations.<host> = <nixpkgs>.lib.nixosSystem { ... }`.
+//! `flake.nix` → hosts, as Nix builds the flake: `outputs` applied to the
+//! inputs and to `self` (the outputs with `outPath`, `inputs`, `sourceInfo`,
+//! `_type = "flake"`), then `nixosConfigurations.<host> =
+//! <nixpkgs>.lib.nixosSystem { ... }` read one host at a time.
+//!
+//! Inputs are not fetched. An input atelier-gen knows gets built-in
+//! knowledge (`flake.nix` next to this file): nixpkgs gets atelier's `lib`,
+//! flake-parts its core (`mkFlake`, `importApply`, `withSystem`), import-tree
+//! its documented semantics. Any other input is unknown; where a host needs
+//! it, the diagnostic (`unsupported-input`) names it.
 
 use std::path::Path;
 use std::rc::Rc;
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::nix::Evaluator;
-use crate::nix::{Attrs, Thunk, Unknown, UnknownOrigin, Value};
+use crate::nix::{Attrs, PrimOpApp, PrimOpDef, Thunk, Unknown, UnknownOrigin, Value};
 
 use super::graph::call_of;
+
+/// Built-in knowledge of flakes and their frameworks, in Nix.
+const FLAKE_NIX: &str = include_str!("flake.nix");
 
 /// One `nixosConfigurations.<host>` entry.
 pub struct HostEntry {
@@ -18,19 +29,553 @@ pub struct HostEntry {
     pub special_args: Option<Value>,
 }
 
+/// A host of the flake, not evaluated yet.
+pub struct HostRef {
+    pub name: String,
+    pub span: Option<Span>,
+    value: Thunk,
+}
+
 pub struct Flake {
-    pub hosts: Vec<HostEntry>,
+    pub hosts: Vec<HostRef>,
+    /// The names of the flake's inputs (for diagnostics).
+    pub inputs: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 fn fail(code: &'static str, msg: String, span: Option<Span>) -> Flake {
+    failed(vec![Diagnostic::error(code, msg, span)])
+}
+
+fn failed(diagnostics: Vec<Diagnostic>) -> Flake {
     Flake {
         hosts: Vec::new(),
-        diagnostics: vec![Diagnostic::error(code, msg, span)],
+        inputs: Vec::new(),
+        diagnostics,
     }
 }
 
-/// Reads the hosts of the flake in `dir`. Host modules are not walked here.
+/// What kind of flake an input is, from its URL in flake.nix or the lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InputKind {
+    Nixpkgs,
+    FlakeParts,
+    ImportTree,
+    SnowfallLib,
+    Haumea,
+    EzConfigs,
+    NixosUnified,
+    Other,
+}
+
+fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKind {
+    // snowfall-lib's repository is only called `lib`: known by its owner.
+    let snowfall = |s: &str| s.to_ascii_lowercase().contains("snowfallorg/lib");
+    if url.is_some_and(snowfall) || locked_repo.is_some_and(snowfall) {
+        return InputKind::SnowfallLib;
+    }
+    let locked_repo = locked_repo.map(|r| r.rsplit('/').next().unwrap_or(r));
+    let repo = locked_repo
+        .map(str::to_ascii_lowercase)
+        .or_else(|| url.map(repo_of_url));
+    match repo.as_deref() {
+        Some("nixpkgs" | "nixpkgs.lib" | "nixpkgs-lib") => return InputKind::Nixpkgs,
+        Some("flake-parts") => return InputKind::FlakeParts,
+        Some("import-tree") => return InputKind::ImportTree,
+        Some("haumea") => return InputKind::Haumea,
+        Some("ez-configs") => return InputKind::EzConfigs,
+        Some("nixos-unified" | "nixos-flake") => return InputKind::NixosUnified,
+        Some(_) => return InputKind::Other,
+        None => {}
+    }
+    match name {
+        "flake-parts" => InputKind::FlakeParts,
+        "import-tree" => InputKind::ImportTree,
+        "snowfall-lib" | "snowfall" => InputKind::SnowfallLib,
+        "haumea" => InputKind::Haumea,
+        "ez-configs" => InputKind::EzConfigs,
+        "nixos-unified" | "nixos-flake" => InputKind::NixosUnified,
+        n if n.starts_with("nixpkgs") => InputKind::Nixpkgs,
+        _ => InputKind::Other,
+    }
+}
+
+/// The repository name of a flake URL: `github:NixOS/nixpkgs/nixos-unstable`
+/// → `nixpkgs`; `nixpkgs/nixos-24.11` (the registry) → `nixpkgs`.
+fn repo_of_url(url: &str) -> String {
+    let url = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(url)
+        .to_ascii_lowercase();
+    if let Some(rest) = url
+        .strip_prefix("github:")
+        .or_else(|| url.strip_prefix("gitlab:"))
+        .or_else(|| url.strip_prefix("sourcehut:"))
+    {
+        return rest.split('/').nth(1).unwrap_or("").to_owned();
+    }
+    if let Some(rest) = url.strip_prefix("flake:") {
+        return rest.split('/').next().unwrap_or("").to_owned();
+    }
+    if !url.contains(':') {
+        // A registry name, `nixpkgs` or `nixpkgs/<branch>`.
+        return url.split('/').next().unwrap_or("").to_owned();
+    }
+    // git+https://host/owner/repo(.git), https://host/owner/repo/archive/...
+    let path = url.split("://").nth(1).unwrap_or(&url);
+    let mut parts = path.split('/').skip(1).filter(|p| !p.is_empty());
+    let _owner = parts.next();
+    parts
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(".git")
+        .to_owned()
+}
+
+/// `original.repo` (or the repository in `original.url`) of each input the
+/// root of flake.lock names.
+fn locked_repos(ev: &mut Evaluator, dir: &Path) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    let Ok(bytes) = ev.inputs().read(&dir.join("flake.lock")) else {
+        return out;
+    };
+    let Ok(lock) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return out;
+    };
+    let nodes = &lock["nodes"];
+    let root = lock["root"].as_str().unwrap_or("root");
+    let Some(inputs) = nodes[root]["inputs"].as_object() else {
+        return out;
+    };
+    for (name, node) in inputs {
+        // A follows path (a list) names a node of another input: skip it,
+        // flake.nix's `follows` says what it is.
+        let Some(node) = node.as_str() else { continue };
+        let original = &nodes[node]["original"];
+        let repo = original["repo"]
+            .as_str()
+            .map(|r| match original["owner"].as_str() {
+                Some(owner) => format!("{owner}/{r}"),
+                None => r.to_owned(),
+            })
+            .or_else(|| original["url"].as_str().map(repo_of_url))
+            .or_else(|| original["id"].as_str().map(str::to_owned));
+        if let Some(r) = repo {
+            out.insert(name.clone(), r.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------ helpers for flake.nix
+
+static PRIMS: &[PrimOpDef] = &[
+    PrimOpDef {
+        name: "isKnown",
+        arity: 1,
+        func: prim_is_known,
+    },
+    PrimOpDef {
+        name: "unknown",
+        arity: 2,
+        func: prim_unknown,
+    },
+];
+
+fn prim_is_known(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
+    Ok(Value::Bool(!matches!(ev.force(&a[0])?, Value::Unknown(_))))
+}
+
+fn prim_unknown(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
+    let name = ev.force(&a[0])?;
+    let reason = ev.force(&a[1])?;
+    Ok(Value::Unknown(Rc::new(Unknown {
+        reason: reason.as_str().unwrap_or("not known statically").to_owned(),
+        // Not a place in atelier's own Nix: whoever needs it names theirs.
+        span: None,
+        origin: UnknownOrigin::Root(name.as_str().unwrap_or("?").to_owned()),
+    })))
+}
+
+/// The built-in knowledge, applied to its helpers and to atelier's `lib`.
+fn knowledge(ev: &mut Evaluator, lib: &Value) -> crate::nix::EvalResult<Value> {
+    let f = ev.eval_source("<atelier flake>", Path::new("/"), FLAKE_NIX)?;
+    let prims = Value::attrs(PRIMS.iter().map(|def| {
+        (
+            def.name.to_owned(),
+            Value::PrimOp(Rc::new(PrimOpApp {
+                def,
+                args: Vec::new(),
+            })),
+        )
+    }));
+    let g = ev.apply(&f, prims)?;
+    ev.apply(&g, lib.clone())
+}
+
+/// A set with the given attributes whose other attributes are unknown
+/// (selecting one gives `<root>.<name>`).
+fn partial(root: &str, reason: &str, entries: Vec<(String, Value)>) -> Value {
+    let mut a = Attrs::from_values(entries);
+    a.unknown_keys = Some(Rc::new(Unknown {
+        reason: reason.to_owned(),
+        span: None,
+        origin: UnknownOrigin::Root(root.to_owned()),
+    }));
+    Value::Attrs(Rc::new(a))
+}
+
+/// `<root>.<attr>`, a set whose every attribute is unknown.
+fn unknown_set(root: &str, attr: &str, reason: &str) -> Value {
+    let a = Attrs {
+        unknown_keys: Some(Rc::new(Unknown {
+            reason: reason.to_owned(),
+            span: None,
+            origin: UnknownOrigin::Select {
+                base: Rc::new(Unknown {
+                    reason: reason.to_owned(),
+                    span: None,
+                    origin: UnknownOrigin::Root(root.to_owned()),
+                }),
+                attr: attr.to_owned(),
+            },
+        })),
+        ..Attrs::default()
+    };
+    Value::Attrs(Rc::new(a))
+}
+
+/// Flakes whose flake-parts modules only add per-system tooling (formatters,
+/// git hooks, shells, CI): not reading them cannot hide a host.
+const TOOLING: &[&str] = &[
+    "treefmt-nix",
+    "git-hooks.nix",
+    "git-hooks-nix",
+    "pre-commit-hooks.nix",
+    "pre-commit-hooks-nix",
+    "devshell",
+    "make-shell",
+    "flake-root",
+    "just-flake",
+    "mission-control",
+    "process-compose-flake",
+    "hercules-ci-effects",
+    "agenix-rekey",
+    "agenix-shell",
+    "pkgs-by-name-for-flake-parts",
+    "devenv",
+    "flake-file",
+];
+
+/// The systems whose `legacyPackages` a nixpkgs input offers without its
+/// source (each only with `lib`).
+const SYSTEMS: &[&str] = &[
+    "x86_64-linux",
+    "aarch64-linux",
+    "x86_64-darwin",
+    "aarch64-darwin",
+    "i686-linux",
+    "riscv64-linux",
+    "armv7l-linux",
+];
+
+fn input_reason(name: &str) -> String {
+    format!("flake input `{name}` is only known when Nix fetches it")
+}
+
+/// The value an input stands for without its source.
+fn input_value(
+    ev: &mut Evaluator,
+    name: &str,
+    kind: InputKind,
+    lib: &Value,
+    known: &Value,
+) -> crate::nix::EvalResult<Value> {
+    let reason = input_reason(name);
+    let select = |ev: &mut Evaluator, path: &[&str]| -> crate::nix::EvalResult<Value> {
+        Ok(ev.select(known, path)?.unwrap_or(Value::Null))
+    };
+    Ok(match kind {
+        InputKind::Nixpkgs => {
+            // `nixpkgs.legacyPackages.<system>.lib` is the same lib.
+            let per_system = SYSTEMS
+                .iter()
+                .map(|sys| {
+                    let root = format!("{name}.legacyPackages.{sys}");
+                    (
+                        (*sys).to_owned(),
+                        partial(&root, &reason, vec![("lib".into(), lib.clone())]),
+                    )
+                })
+                .collect();
+            partial(
+                name,
+                &reason,
+                vec![
+                    ("lib".into(), lib.clone()),
+                    (
+                        "legacyPackages".into(),
+                        partial(&format!("{name}.legacyPackages"), &reason, per_system),
+                    ),
+                    (
+                        "outPath".into(),
+                        Value::unknown_root(&format!("{name}.outPath"), reason.clone(), None),
+                    ),
+                ],
+            )
+        }
+        InputKind::FlakeParts => {
+            let fpl = select(ev, &["flake-parts-lib"])?;
+            let lib_attrs = match &fpl {
+                Value::Attrs(a) => a
+                    .entries
+                    .iter()
+                    .map(|(k, e)| (k.clone(), e.value.clone()))
+                    .collect::<Vec<_>>(),
+                _ => Vec::new(),
+            };
+            let mut l = Attrs::default();
+            for (k, t) in lib_attrs {
+                l.insert(k, t, None);
+            }
+            l.unknown_keys = Some(Rc::new(Unknown {
+                reason: reason.clone(),
+                span: None,
+                origin: UnknownOrigin::Select {
+                    base: Rc::new(Unknown {
+                        reason: reason.clone(),
+                        span: None,
+                        origin: UnknownOrigin::Root(name.to_owned()),
+                    }),
+                    attr: "lib".into(),
+                },
+            }));
+            partial(
+                name,
+                &reason,
+                vec![("lib".into(), Value::Attrs(Rc::new(l)))],
+            )
+        }
+        InputKind::SnowfallLib
+        | InputKind::Haumea
+        | InputKind::EzConfigs
+        | InputKind::NixosUnified => {
+            let which = match kind {
+                InputKind::Haumea => "haumea",
+                InputKind::EzConfigs => "ezConfigs",
+                InputKind::NixosUnified => "nixosUnified",
+                _ => "snowfall",
+            };
+            match select(ev, &[which])? {
+                Value::Attrs(a) => {
+                    let mut a = (*a).clone();
+                    a.unknown_keys = Some(Rc::new(Unknown {
+                        reason: reason.clone(),
+                        span: None,
+                        origin: UnknownOrigin::Root(name.to_owned()),
+                    }));
+                    Value::Attrs(Rc::new(a))
+                }
+                other => other,
+            }
+        }
+        InputKind::ImportTree => {
+            let tree = select(ev, &["importTree"])?;
+            match tree {
+                Value::Attrs(a) => {
+                    let mut a = (*a).clone();
+                    a.unknown_keys = Some(Rc::new(Unknown {
+                        reason: reason.clone(),
+                        span: None,
+                        origin: UnknownOrigin::Root(name.to_owned()),
+                    }));
+                    Value::Attrs(Rc::new(a))
+                }
+                other => other,
+            }
+        }
+        // Its `lib` is a set (so `nixpkgs.lib // home-manager.lib` keeps
+        // nixpkgs' functions), everything in it unknown.
+        InputKind::Other => partial(
+            name,
+            &reason,
+            vec![
+                ("lib".into(), unknown_set(name, "lib", &reason)),
+                (
+                    "outPath".into(),
+                    Value::unknown_root(&format!("{name}.outPath"), reason.clone(), None),
+                ),
+            ],
+        ),
+    })
+}
+
+/// The flake's outputs as Nix builds them: `self` included.
+/// The flake's outputs, and the inputs atelier-gen has built-in knowledge of.
+fn outputs_of(
+    ev: &mut Evaluator,
+    dir: &Path,
+    top: &Value,
+) -> Result<(Value, Vec<String>), Vec<Diagnostic>> {
+    let outputs = match ev.select(top, &["outputs"])? {
+        Some(v) if v.is_function() => v,
+        _ => {
+            return Err(vec![Diagnostic::error(
+                "no-outputs",
+                "flake.nix has no `outputs` function",
+                top.as_attrs().and_then(|a| a.span.clone()),
+            )])
+        }
+    };
+    let lib = ev.lib()?;
+    let known = knowledge(ev, &lib)?;
+    let declared: Vec<String> = match ev.select(top, &["inputs"]) {
+        Ok(Some(Value::Attrs(a))) => a.keys().map(str::to_owned).collect(),
+        _ => Vec::new(),
+    };
+    let locked = locked_repos(ev, dir);
+    // Inputs declared with `follows` only are the input they follow.
+    let mut values: Vec<(String, Value)> = Vec::new();
+    let mut frameworks: Vec<String> = Vec::new();
+    let mut follows: Vec<(String, String)> = Vec::new();
+    for n in &declared {
+        let url = match ev.select(top, &["inputs", n, "url"]) {
+            Ok(Some(Value::String(u))) => Some(u.to_string()),
+            _ => None,
+        };
+        if url.is_none() {
+            if let Ok(Some(Value::String(f))) = ev.select(top, &["inputs", n, "follows"]) {
+                follows.push((n.clone(), f.to_string()));
+                continue;
+            }
+        }
+        let kind = kind_of(n, url.as_deref(), locked.get(n).map(String::as_str));
+        let repo = locked
+            .get(n)
+            .map(|r| r.rsplit('/').next().unwrap_or(r).to_owned())
+            .or_else(|| url.as_deref().map(repo_of_url));
+        if kind != InputKind::Other || repo.is_some_and(|r| TOOLING.contains(&r.as_str())) {
+            frameworks.push(n.clone());
+        }
+        values.push((n.clone(), input_value(ev, n, kind, &lib, &known)?));
+    }
+    for (n, target) in follows {
+        let first = target.split('/').next().unwrap_or("");
+        let last = target.rsplit('/').next().unwrap_or("");
+        let v = if target.contains('/') {
+            None
+        } else {
+            values
+                .iter()
+                .find(|(k, _)| k == first)
+                .map(|(_, v)| v.clone())
+        };
+        let v = match v {
+            Some(v) => v,
+            // `clan-core/nixpkgs`: an input of an input, known by its name.
+            None => input_value(ev, &n, kind_of(last, None, None), &lib, &known)?,
+        };
+        values.push((n, v));
+    }
+    let mut inputs = Attrs::from_values(values);
+    inputs.unknown_keys = Some(Rc::new(Unknown {
+        reason: "flake inputs are only known when Nix fetches them".into(),
+        span: None,
+        origin: UnknownOrigin::Root("inputs".into()),
+    }));
+    let mk_self = ev.select(&known, &["mkSelf"])?.unwrap_or(Value::Null);
+    let arg = Value::attrs([
+        ("outputs".to_owned(), outputs),
+        ("inputs".to_owned(), Value::Attrs(Rc::new(inputs))),
+        (
+            "outPath".to_owned(),
+            Value::string(ev.root().display().to_string()),
+        ),
+    ]);
+    Ok((ev.apply(&mk_self, arg)?, frameworks))
+}
+
+/// The flake input an unknown comes from (`inputs.X...`, `X.lib.f args`).
+pub fn input_of(u: &Unknown) -> Option<String> {
+    match &u.origin {
+        UnknownOrigin::Root(name) => Some(name.clone()),
+        UnknownOrigin::Select { base, attr } => match &base.origin {
+            UnknownOrigin::Root(r) if r == "inputs" => Some(attr.clone()),
+            _ => input_of(base),
+        },
+        UnknownOrigin::Apply { func, .. } => input_of(func),
+        UnknownOrigin::Derived(b) => input_of(b),
+        UnknownOrigin::Opaque => None,
+    }
+}
+
+/// The error for an unknown a host needs: `unsupported-input` when it comes
+/// from a flake input, naming it.
+fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>) -> Diagnostic {
+    let span = u.span.clone().or(span);
+    match input_of(u).filter(|i| ev_inputs.contains(i)) {
+        Some(input) => Diagnostic::error(
+            "unsupported-input",
+            format!(
+                "{what} comes from flake input `{input}`, which atelier-gen cannot read without its source ({})",
+                super::values::describe_unknown(u)
+            ),
+            span,
+        )
+        .with_note(format!(
+            "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs and nixos-unified without their sources; `{input}` is none of them"
+        )),
+        None => Diagnostic::error(
+            "unresolved-value",
+            format!(
+                "{what} is not known statically: {}",
+                super::values::describe_unknown(u)
+            ),
+            span,
+        ),
+    }
+}
+
+const KNOWN_NOTE: &str =
+    "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs and nixos-unified without their sources";
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The inputs whose flake modules flake-parts' `mkFlake` could not read
+/// (atelier-gen's built-in frameworks left out: their modules define no
+/// hosts).
+fn unread_flake_modules(
+    ev: &mut Evaluator,
+    out: &Value,
+    input_names: &[String],
+    frameworks: &[String],
+) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    if let Ok(Some(Value::List(unread))) = ev.select(out, &["__atelierUnread"]) {
+        for t in unread.iter() {
+            if let Ok(Value::Unknown(u)) = ev.force(t) {
+                if let Some(i) =
+                    input_of(&u).filter(|i| input_names.contains(i) && !frameworks.contains(i))
+                {
+                    if !names.contains(&i) {
+                        names.push(i);
+                    }
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Reads the hosts of the flake in `dir` (their names; nothing of a host
+/// is evaluated until [`host`] asks for it).
 pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
     let file = dir.join("flake.nix");
     if !ev.inputs().is_file(&file) {
@@ -45,198 +590,308 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
     }
     let top = match ev.eval_file(&file) {
         Ok(v) => v,
-        Err(d) => {
-            return Flake {
-                hosts: Vec::new(),
-                diagnostics: d,
-            }
-        }
+        Err(d) => return failed(d),
     };
-    let mut diagnostics = Vec::new();
     let input_names: Vec<String> = match ev.select(&top, &["inputs"]) {
         Ok(Some(Value::Attrs(a))) => a.keys().map(str::to_owned).collect(),
         _ => Vec::new(),
     };
-    let outputs = match ev.select(&top, &["outputs"]) {
-        Ok(Some(v)) if v.is_function() => v,
-        Ok(_) => {
-            return fail(
-                "no-outputs",
-                "flake.nix has no `outputs` function".into(),
-                top.as_attrs().and_then(|a| a.span.clone()),
-            )
-        }
-        Err(d) => {
-            return Flake {
-                hosts: Vec::new(),
-                diagnostics: d,
-            }
-        }
-    };
-    // Inputs are only known once Nix fetches them; calls into them
-    // (`nixpkgs.lib.nixosSystem`, `atelier.lib.mkService`) stay inspectable.
-    // A nixpkgs input gets atelier's `lib` (so `nixpkgs.lib.genAttrs` and
-    // `nixpkgs.lib.nixosSystem` work); everything else in it stays unknown.
-    let lib = ev.lib().ok();
-    let mut entries = Vec::new();
-    for n in input_names
-        .iter()
-        .map(String::as_str)
-        .chain(std::iter::once("self"))
-    {
-        let reason = format!("flake input `{n}` is only known when Nix fetches it");
-        let is_nixpkgs = n.starts_with("nixpkgs")
-            || matches!(
-                ev.select(&top, &["inputs", n, "url"]),
-                Ok(Some(Value::String(url))) if url.contains("NixOS/nixpkgs") || url.contains("nixos/nixpkgs")
-            );
-        let value = match (&lib, is_nixpkgs) {
-            (Some(lib), true) => {
-                let mut a = Attrs::from_values([("lib".to_owned(), lib.clone())]);
-                a.unknown_keys = Some(Rc::new(Unknown {
-                    reason: reason.clone(),
-                    span: None,
-                    origin: UnknownOrigin::Root(n.to_owned()),
-                }));
-                Value::Attrs(Rc::new(a))
-            }
-            _ => Value::unknown_root(n, reason, None),
-        };
-        entries.push((n.to_owned(), value));
-    }
-    let mut inputs = Attrs::from_values(entries);
-    inputs.unknown_keys = Some(Rc::new(Unknown {
-        reason: "flake inputs are only known when Nix fetches them".into(),
-        span: None,
-        origin: UnknownOrigin::Root("inputs".into()),
-    }));
-    // `self` is the flake's own outputs (`self.nixosModules.foo` in a host's
-    // modules). One level deep: inside it, `self` is unknown again.
-    if let Some(span) = top.as_attrs().and_then(|a| a.span.clone()) {
-        let inner = Value::Attrs(Rc::new(inputs.clone()));
-        let f = outputs.clone();
-        inputs.insert(
-            "self",
-            Thunk::native(span, move |ev| ev.apply(&f, inner.clone())),
-            None,
-        );
-    }
-    let out = match ev.apply(&outputs, Value::Attrs(Rc::new(inputs))) {
+    let (out, frameworks) = match outputs_of(ev, dir, &top) {
         Ok(v) => v,
-        Err(d) => {
-            return Flake {
-                hosts: Vec::new(),
-                diagnostics: d,
-            }
-        }
+        Err(d) => return failed(d),
     };
     let configs = match ev.select(&out, &["nixosConfigurations"]) {
         Ok(Some(Value::Attrs(a))) => a,
         Ok(Some(Value::Unknown(u))) => {
-            return fail(
-                "unresolved-value",
-                format!(
-                    "nixosConfigurations is not known statically: {}",
-                    super::values::describe_unknown(&u)
-                ),
-                u.span.clone(),
-            )
+            return failed(vec![needs_input(
+                &input_names,
+                "`nixosConfigurations`",
+                &u,
+                None,
+            )])
         }
         Ok(_) => {
-            return fail(
+            // Where `outputs` is written (the result is built by atelier's
+            // own Nix, whose location means nothing to the user).
+            let at = ev.definition_span(&top, &["outputs"]).ok().flatten();
+            let mut d = Diagnostic::error(
                 "no-hosts",
-                "the flake's outputs have no `nixosConfigurations`".into(),
-                out.as_attrs().and_then(|a| a.span.clone()),
-            )
-        }
-        Err(d) => {
-            return Flake {
-                hosts: Vec::new(),
-                diagnostics: d,
+                "the flake's outputs have no `nixosConfigurations`",
+                at,
+            );
+            // flake-parts modules from inputs atelier-gen could not read
+            // may be what defines them (ez-configs, clan, nixos-unified).
+            let names = unread_flake_modules(ev, &out, &input_names, &frameworks);
+            if !names.is_empty() {
+                d = Diagnostic::error(
+                    "unsupported-input",
+                    format!(
+                        "the flake's `nixosConfigurations` may come from flake modules of {}, which atelier-gen cannot read without their sources",
+                        quoted(&names)
+                    ),
+                    d.span.clone(),
+                )
+                .with_note(KNOWN_NOTE);
             }
+            return failed(vec![d]);
         }
+        Err(d) => return failed(d),
     };
-    let mut hosts = Vec::new();
-    for (name, entry) in &configs.entries {
-        let span = entry.span.clone().or_else(|| entry.value.span());
-        let value = match ev.force(&entry.value) {
-            Ok(v) => v,
-            Err(d) => {
-                diagnostics.extend(d);
-                continue;
-            }
-        };
-        // `nixosSystem { ... }` either from our lib (a marker set) or as a
-        // call into an unknown input.
-        let args = match &value {
-            Value::Unknown(u) => match call_of(u, "nixosSystem") {
-                Some(arg) => match ev.force(arg) {
-                    Ok(v) => v,
-                    Err(d) => {
-                        diagnostics.extend(d);
-                        continue;
-                    }
-                },
-                None => {
-                    diagnostics.push(Diagnostic::error(
-                        "unresolved-host",
-                        format!(
-                            "host `{name}`: its configuration is not a `nixosSystem {{ modules = [ ... ]; }}` call atelier-gen can read ({})",
-                            super::values::describe_unknown(u)
-                        ),
-                        span,
-                    ));
-                    continue;
+    // Hosts were found; others may come from flake modules not read.
+    let mut diagnostics = Vec::new();
+    let names = unread_flake_modules(ev, &out, &input_names, &frameworks);
+    if !names.is_empty() {
+        diagnostics.push(
+            Diagnostic::warning(
+                "unsupported-input",
+                format!(
+                    "flake modules of {} could not be read without their sources: hosts they define are not seen",
+                    quoted(&names)
+                ),
+                ev.definition_span(&top, &["outputs"]).ok().flatten(),
+            )
+            .with_note(KNOWN_NOTE),
+        );
+    }
+    let hosts = configs
+        .entries
+        .iter()
+        .map(|(name, entry)| HostRef {
+            name: name.clone(),
+            span: entry.span.clone().or_else(|| entry.value.span()),
+            value: entry.value.clone(),
+        })
+        .collect();
+    Flake {
+        hosts,
+        inputs: input_names,
+        diagnostics,
+    }
+}
+
+/// The root an unknown derives from (`nixpkgs.outPath` for a string made
+/// from it, or an import of that string).
+fn root_of(u: &Unknown) -> Option<&str> {
+    match &u.origin {
+        UnknownOrigin::Root(name) => Some(name),
+        UnknownOrigin::Select { base, .. } | UnknownOrigin::Derived(base) => root_of(base),
+        UnknownOrigin::Apply { func, .. } => root_of(func),
+        UnknownOrigin::Opaque => None,
+    }
+}
+
+/// `import "${nixpkgs}/nixos/lib/eval-config.nix" { modules = ...; }`: what
+/// `nixosSystem` calls, with the same arguments.
+fn eval_config_call(u: &Unknown) -> Option<&Thunk> {
+    let (func, arg) = u.application()?;
+    if !root_of(func)?.ends_with(".outPath") {
+        return None;
+    }
+    let span = u.span.as_ref()?;
+    let text = span.file.text.get(span.start..span.end)?;
+    text.contains("nixos/lib/eval-config.nix").then_some(arg)
+}
+
+/// Evaluates one host as far as its `nixosSystem` arguments: its modules
+/// and specialArgs.
+pub fn host(
+    ev: &mut Evaluator,
+    input_names: &[String],
+    h: &HostRef,
+) -> Result<HostEntry, Vec<Diagnostic>> {
+    let name = &h.name;
+    let span = h.span.clone();
+    let value = ev.force(&h.value)?;
+    // `nixosSystem { ... }` either from our lib (a marker set) or as a
+    // call into an unknown input.
+    let args = match &value {
+        Value::Unknown(u) => {
+            if let Some(arg) = call_of(u, "nixosSystem").or_else(|| eval_config_call(u)) {
+                ev.force(arg)?
+            } else {
+                let what = format!("the configuration of host `{name}`");
+                let d = needs_input(input_names, &what, u, span.clone());
+                if d.code == "unsupported-input" {
+                    return Err(vec![d]);
                 }
-            },
-            Value::Attrs(a) if a.get("_type").is_some() => match ev.select(&value, &["args"]) {
-                Ok(Some(v)) => v,
-                _ => value.clone(),
-            },
-            other => {
-                diagnostics.push(Diagnostic::error(
+                return Err(vec![Diagnostic::error(
                     "unresolved-host",
                     format!(
-                        "host `{name}` is {} while `nixosSystem {{ ... }}` was expected",
-                        other.type_name()
+                        "host `{name}`: its configuration is not a `nixosSystem {{ modules = [ ... ]; }}` call atelier-gen can read ({})",
+                        super::values::describe_unknown(u)
                     ),
                     span,
-                ));
-                continue;
+                )]);
             }
+        }
+        Value::Attrs(a) if a.get("_type").is_some() => match ev.select(&value, &["args"]) {
+            Ok(Some(v)) => v,
+            _ => value.clone(),
+        },
+        other => {
+            return Err(vec![Diagnostic::error(
+                "unresolved-host",
+                format!(
+                    "host `{name}` is {} while `nixosSystem {{ ... }}` was expected",
+                    other.type_name()
+                ),
+                span,
+            )]);
+        }
+    };
+    let modules = match ev.select(&args, &["modules"])? {
+        Some(Value::List(items)) => items.iter().cloned().collect(),
+        Some(Value::Unknown(u)) => {
+            let what = format!("the modules list of host `{name}`");
+            return Err(vec![needs_input(input_names, &what, &u, span)]);
+        }
+        _ => Vec::new(),
+    };
+    let special_args = ev.select(&args, &["specialArgs"])?;
+    Ok(HostEntry {
+        name: name.clone(),
+        span,
+        modules,
+        special_args,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `f lib` evaluated deeply, as JSON (unknowns and functions described).
+    fn with_lib(f: &str) -> String {
+        let mut ev = Evaluator::new("/");
+        let lib = ev.lib().unwrap();
+        let func = ev.eval_source("t.nix", Path::new("/"), f).unwrap();
+        let v = ev.apply(&func, lib).unwrap();
+        let span = Span {
+            file: std::sync::Arc::new(crate::diagnostic::SourceFile {
+                name: "t".into(),
+                path: "/t".into(),
+                text: String::new(),
+            }),
+            start: 0,
+            end: 0,
         };
-        let modules = match ev.select(&args, &["modules"]) {
-            Ok(Some(Value::List(items))) => items.iter().cloned().collect(),
-            Ok(Some(Value::Unknown(u))) => {
-                diagnostics.push(Diagnostic::error(
-                    "unresolved-value",
-                    format!(
-                        "host `{name}`: its modules list is not known statically: {}",
-                        super::values::describe_unknown(&u)
-                    ),
-                    u.span.clone().or(span),
-                ));
-                continue;
-            }
-            Ok(_) => Vec::new(),
-            Err(d) => {
-                diagnostics.extend(d);
-                continue;
-            }
-        };
-        let special_args = match ev.select(&args, &["specialArgs"]) {
-            Ok(v) => v,
-            Err(d) => {
-                diagnostics.extend(d);
-                None
-            }
-        };
-        hosts.push(HostEntry {
-            name: name.clone(),
-            span,
-            modules,
-            special_args,
-        });
+        match crate::nix::to_json(&mut ev, &v, crate::nix::JsonMode::Inspect, &span).unwrap() {
+            Ok(j) => j.to_string(),
+            Err(u) => format!("unknown: {}", u.reason),
+        }
     }
-    Flake { hosts, diagnostics }
+
+    #[test]
+    fn lib_as_users_extend_it() {
+        assert_eq!(
+            with_lib("lib: (lib.extend (final: prev: { my.x = final.id 3; })).my.x"),
+            "3"
+        );
+        assert_eq!(
+            with_lib("lib: let s = ((lib.extend (final: prev: { })) // { z = 1; }).nixosSystem { modules = [ 1 ]; }; in [ s._type s.modules ]"),
+            r#"["nixosSystem",[1]]"#
+        );
+        assert_eq!(
+            with_lib("lib: lib.attrsets.mergeAttrsList [ { a = 1; } { b = 2; a = 3; } ]"),
+            r#"{"a":3,"b":2}"#
+        );
+        assert_eq!(
+            with_lib("lib: ((lib.makeExtensible (self: { x = 1; y = self.x + 1; })).extend (f: p: { x = 10; })).y"),
+            "11"
+        );
+        assert_eq!(
+            with_lib("lib: (lib.fix (self: { a = 1; b = self.a; })).b"),
+            "1"
+        );
+        assert_eq!(
+            with_lib(r#"lib: lib.splitString "." "1.2.3""#),
+            r#"["1","2","3"]"#
+        );
+        assert_eq!(
+            with_lib(r#"lib: lib.versions.majorMinor "2.18.1""#),
+            r#""2.18""#
+        );
+        assert_eq!(with_lib(r#"lib: lib.trim "  x y  ""#), r#""x y""#);
+        assert_eq!(
+            with_lib(r#"lib: lib.concatMapAttrs (n: v: { ${n + "x"} = v; }) { a = 1; }"#),
+            r#"{"ax":1}"#
+        );
+        assert_eq!(with_lib("lib: lib.pipe 1 [ (x: x + 1) (x: x * 3) ]"), "6");
+    }
+
+    #[test]
+    fn import_tree_as_documented() {
+        // a.nix, b/c.nix, b/_private/d.nix, _e/f.nix, g.txt, h/i.nix
+        let d = &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import-tree");
+        let mut ev = Evaluator::new(d);
+        let lib = ev.lib().unwrap();
+        let known = knowledge(&mut ev, &lib).unwrap();
+        let tree = ev.select(&known, &["importTree"]).unwrap().unwrap();
+        let rel = |ev: &mut Evaluator, expr: &str| -> Vec<String> {
+            let f = ev.eval_source("t.nix", d, expr).unwrap();
+            let v = ev.apply(&f, tree.clone()).unwrap();
+            let list = ev.select(&v, &["imports"]).unwrap().unwrap();
+            let mut out = Vec::new();
+            for t in list.as_list().unwrap().iter() {
+                match ev.force(t).unwrap() {
+                    Value::Path(p) => {
+                        out.push(p.strip_prefix(ev.root()).unwrap().display().to_string());
+                    }
+                    other => out.push(format!("{other:?}")),
+                }
+            }
+            out
+        };
+        assert_eq!(rel(&mut ev, "it: it ./."), ["a.nix", "b/c.nix", "h/i.nix"]);
+        assert_eq!(rel(&mut ev, "it: it [ ./b ./h ]"), ["b/c.nix", "h/i.nix"]);
+        assert_eq!(
+            rel(
+                &mut ev,
+                "it: (it.filter (p: !(builtins.match \".*/h/.*\" p != null))) ./."
+            ),
+            ["a.nix", "b/c.nix"]
+        );
+        assert_eq!(rel(&mut ev, r#"it: (it.match ".*/b/.*") ./."#), ["b/c.nix"]);
+        assert_eq!(
+            rel(&mut ev, "it: (it.addPath ./h) ./b"),
+            ["h/i.nix", "b/c.nix"]
+        );
+    }
+
+    #[test]
+    fn repositories_of_flake_urls() {
+        for (url, repo) in [
+            ("github:NixOS/nixpkgs/nixos-unstable", "nixpkgs"),
+            ("github:hercules-ci/flake-parts", "flake-parts"),
+            ("nixpkgs/nixos-24.11", "nixpkgs"),
+            ("nixpkgs", "nixpkgs"),
+            ("github:vic/import-tree?ref=main", "import-tree"),
+            ("git+https://git.clan.lol/clan/clan-core", "clan-core"),
+            (
+                "https://git.clan.lol/clan/clan-core/archive/main.tar.gz",
+                "clan-core",
+            ),
+            ("gitlab:foo/bar.git", "bar.git"),
+        ] {
+            assert_eq!(repo_of_url(url), repo, "{url}");
+        }
+    }
+
+    #[test]
+    fn inputs_are_known_by_repository_before_name() {
+        assert_eq!(
+            kind_of("np", Some("github:NixOS/nixpkgs"), None),
+            InputKind::Nixpkgs
+        );
+        assert_eq!(
+            kind_of("nixpkgs-foo", Some("github:me/tools"), None),
+            InputKind::Other
+        );
+        assert_eq!(
+            kind_of("parts", None, Some("flake-parts")),
+            InputKind::FlakeParts
+        );
+        assert_eq!(kind_of("nixpkgs-stable", None, None), InputKind::Nixpkgs);
+        assert_eq!(kind_of("import-tree", None, None), InputKind::ImportTree);
+    }
 }

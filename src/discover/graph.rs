@@ -334,8 +334,43 @@ fn import(
     g.files.push(key.clone());
     match ev.eval_file(&key) {
         Ok(v) => walk_value(ev, v, span, args, seen, g, depth + 1),
-        Err(d) => g.diagnostics.extend(d),
+        Err(d) => {
+            // An encrypted module (sops, git-crypt) is not Nix until the
+            // checkout decrypts it: an unread import, not a syntax error.
+            if let Some(how) = d
+                .iter()
+                .any(|x| x.code == "parse-error")
+                .then(|| encrypted(ev, &key))
+                .flatten()
+            {
+                let name = key
+                    .strip_prefix(ev.root())
+                    .unwrap_or(&key)
+                    .display()
+                    .to_string();
+                g.diagnostics.push(
+                    Diagnostic::warning(
+                        "unresolved-import",
+                        format!("imported module {name} is encrypted ({how}); services declared there are not seen"),
+                        span,
+                    )
+                    .with_note("run atelier-gen on a checkout where it is decrypted"),
+                );
+                return;
+            }
+            g.diagnostics.extend(d);
+        }
     }
+}
+
+/// How a file that does not parse is encrypted, if it is.
+fn encrypted(ev: &mut Evaluator, path: &std::path::Path) -> Option<&'static str> {
+    let head = ev.inputs().head(path, 512).ok()?;
+    if head.starts_with(b"\0GITCRYPT") {
+        return Some("git-crypt");
+    }
+    let text = String::from_utf8_lossy(&head);
+    (text.contains("ENC[AES256_GCM,") || text.contains("\"sops\"")).then_some("sops")
 }
 
 fn normalize(ev: &mut Evaluator, p: &std::path::Path) -> PathBuf {

@@ -127,7 +127,7 @@ fn discover_in(
 ) -> Discovery {
     let flake = flake::read(ev, flake_dir);
     let mut diagnostics = flake.diagnostics;
-    let Some(entry) = flake.hosts.into_iter().find(|h| h.name == host) else {
+    let Some(href) = flake.hosts.iter().find(|h| h.name == host) else {
         if !diagnostics.iter().any(Diagnostic::is_error) {
             diagnostics.push(Diagnostic::error(
                 "unknown-host",
@@ -139,6 +139,17 @@ fn discover_in(
             host: None,
             diagnostics,
         };
+    };
+    // Only this host is evaluated: the others' errors are theirs.
+    let entry = match flake::host(ev, &flake.inputs, href) {
+        Ok(e) => e,
+        Err(d) => {
+            diagnostics.extend(d);
+            return Discovery {
+                host: None,
+                diagnostics,
+            };
+        }
     };
     let (args, arg_diags) = graph::ModuleArgs::new(ev, entry.special_args.as_ref());
     diagnostics.extend(arg_diags);

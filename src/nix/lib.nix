@@ -112,6 +112,109 @@ let
   recursiveUpdate = lhs: rhs:
     recursiveUpdateUntil (path: lhs: rhs: !(isAttrs lhs && isAttrs rhs)) lhs rhs;
 
+  # Fixed points and extensible sets, as lib.fixedPoints.
+  fix = f: let x = f x; in x;
+  fix' = f: let x = f x // { __unfix__ = f; }; in x;
+  extends = overlay: f: (final: let prev = f final; in prev // overlay final prev);
+  composeExtensions = f: g: final: prev:
+    let fApplied = f final prev; prev' = prev // fApplied; in fApplied // g final prev';
+  composeManyExtensions = foldr (x: y: composeExtensions x y) (final: prev: { });
+  makeExtensible = makeExtensibleWithCustomName "extend";
+  makeExtensibleWithCustomName = extenderName: rattrs:
+    fix' (self: (rattrs self) // {
+      ${extenderName} = f: makeExtensibleWithCustomName extenderName (extends f rattrs);
+    });
+  mergeAttrsList = list: foldl' (a: b': a // b') { } list;
+  concatMapAttrs = f: v: foldl' (a: b': a // b') { } (attrValues (mapAttrs f v));
+  mapAttrsRecursive = f: set: mapAttrsRecursiveCond (as: true) f set;
+  mapAttrsRecursiveCond = cond: f: set:
+    let
+      recurse = path: mapAttrs (name: value:
+        if isAttrs value && cond value then recurse (path ++ [ name ]) value
+        else f (path ++ [ name ]) value);
+    in
+    recurse [ ] set;
+  attrsToList = mapAttrsToList nameValuePair;
+  foldlAttrs = f: init: set: foldl' (acc: name: f acc name set.${name}) init (attrNames set);
+  zipAttrs = b.zipAttrsWith (name: values: values);
+  zipAttrsWith = b.zipAttrsWith;
+  hasAttrByPath = attrPath: e:
+    let
+      len = length attrPath;
+      go = n: s: n == len || (let a = b.elemAt attrPath n; in isAttrs s && s ? ${a} && go (n + 1) s.${a});
+    in
+    go 0 e;
+  filterAttrsRecursive = pred: set:
+    listToAttrs (concatMap (name:
+      let v = set.${name}; in
+      if pred name v then [ (nameValuePair name (if isAttrs v then filterAttrsRecursive pred v else v)) ] else [ ])
+      (attrNames set));
+  genAttrs' = xs: f: listToAttrs (map f xs);
+  recursiveUpdateAll = recursiveUpdate;
+  pipe = builtins.foldl' (x: f: f x);
+  mapNullable = f: a: if a == null then a else f a;
+  defaultTo = default: maybeValue: if maybeValue != null then maybeValue else default;
+  singleton = x: [ x ];
+  forEach = xs: f: map f xs;
+  imap0 = f: list: genList (n: f n (b.elemAt list n)) (length list);
+  imap1 = f: list: genList (n: f (n + 1) (b.elemAt list n)) (length list);
+  ifilter0 = ipred: input: map (idx: b.elemAt input idx) (filter (idx: ipred idx (b.elemAt input idx)) (range 0 (length input - 1)));
+  reverseList = xs: let l = length xs; in genList (n: b.elemAt xs (l - n - 1)) l;
+  subtractLists = e: filter (x: !(elem x e));
+  intersectLists = e: filter (x: elem x e);
+  remove = e: filter (x: x != e);
+  findFirst = pred: default: list:
+    let found = filter pred list; in if found == [ ] then default else head found;
+  any = b.any;
+  all = b.all;
+  partition = b.partition;
+  groupBy' = op: nul: pred: lst: foldl' (r: e: let key = pred e; in r // { ${key} = op (r.${key} or nul) e; }) { } lst;
+  groupBy = pred: lst: groupBy' (acc: x: acc ++ [ x ]) [ ] pred lst;
+  sort = b.sort;
+  escape = list: b.replaceStrings list (map (c: "\\${c}") list);
+  escapeRegex = escape (stringToCharacters "\\[{()^$?*+|.");
+  splitString = sep: s: filter b.isString (b.split (escapeRegex (toString sep)) (toString s));
+  stringToCharacters = s: genList (p: substring p 1 s) (stringLength s);
+  trim = s:
+    let m = b.match "[[:space:]]*(.*[^[:space:]])[[:space:]]*" s; in if m == null then "" else head m;
+  fileContents = file: removeSuffix "\n" (b.readFile file);
+  nameFromURL = url: sep: let components = splitString "/" url; filename = last components; in head (splitString sep filename);
+  versionAtLeast = v1: v2: b.compareVersions v1 v2 >= 0;
+  versionOlder = v1: v2: b.compareVersions v2 v1 == 1;
+  elemAt = b.elemAt;
+  warn = msg: x: x;
+  warnIf = cond: msg: x: x;
+  info = msg: x: x;
+  throwIf = cond: msg: if cond then throw msg else x: x;
+  throwIfNot = cond: msg: if cond then x: x else throw msg;
+  assertMsg = pred: msg: pred || throw msg;
+  callPackageWith = autoArgs: fn: args:
+    let f = if b.isFunction fn then fn else import fn; in
+    f (b.intersectAttrs (b.functionArgs f) autoArgs // args);
+  makeOverridable = f: f;
+  # Sources are the paths themselves: nothing is copied to a store here.
+  cleanSourceWith = { src, filter ? _: _: true, name ? null }: src;
+  cleanSource = src: src;
+  cleanSourceFilter = name: type: true;
+  sourceByRegex = src: regexes: src;
+  sourceFilesBySuffices = src: exts: src;
+  setDefaultModuleLocation = file: m: { _file = file; imports = [ m ]; };
+  setFunctionArgs = f: args: { __functor = self: f; __functionArgs = args; };
+  # Option helpers whose values only the NixOS module system reads.
+  mkRemovedOptionModule = optionName: replacementInstructions: { };
+  mkRenamedOptionModule = from: to: { };
+  mkRenamedOptionModuleWith = args: { };
+  mkMergedOptionModule = from: to: mergeFn: { };
+  mkChangedOptionModule = from: to: changeFn: { };
+  mkAliasOptionModule = from: to: { };
+  mkAliasOptionModuleMD = from: to: { };
+  mkDerivedConfig = opt: f: f opt;
+  mkSinkUndeclaredOptions = attrs: mkOption ({ internal = true; visible = false; default = false; } // attrs);
+  mkPackageOptionMD = mkPackageOption;
+  literalMD = text: { _type = "literalMD"; inherit text; };
+  mkImageMediaOverride = mkOverride 60;
+  mkFixStrictness = id;
+
   mkIf = condition: content: { _type = "if"; inherit condition content; };
   mkMerge = contents: { _type = "merge"; inherit contents; };
   mkOverride = priority: content: { _type = "override"; inherit priority content; };
@@ -140,32 +243,98 @@ let
     inherit args;
     modules = args.modules or [ ];
     specialArgs = args.specialArgs or { };
+    # What the NixOS module system computes: unknown here.
+    config = internal.unknown "config";
+    options = internal.unknown "options";
+    pkgs = internal.unknown "pkgs";
   };
 
-  trivial = { inherit id const flip boolToString; };
-  filesystem = { inherit listFilesRecursive; };
+  trivial = { inherit id const flip boolToString pipe mapNullable defaultTo warn warnIf info throwIf throwIfNot; };
+  fixedPoints = { inherit fix fix' extends composeExtensions composeManyExtensions makeExtensible makeExtensibleWithCustomName; };
+  versions = {
+    splitVersion = v: splitString "." v;
+    major = v: b.elemAt (splitString "." v) 0;
+    minor = v: b.elemAt (splitString "." v) 1;
+    majorMinor = v: concatStringsSep "." (take 2 (splitString "." v));
+  };
+  importJSON = path: b.fromJSON (b.readFile path);
+  pathType = path:
+    if !(b.pathExists path) then throw "lib.filesystem.pathType: path ${toString path} does not exist"
+    else if toString path == "/" then "directory"
+    else (b.readDir (dirOf path)).${baseNameOf path};
+  pathIsDirectory = path: b.pathExists path && pathType path == "directory";
+  pathIsRegularFile = path: b.pathExists path && pathType path == "regular";
+  filesystem = { inherit listFilesRecursive pathType pathIsDirectory pathIsRegularFile; };
+  # lib.fileset, for reading: a file set is its list of files (a path
+  # stands for every file under it); toSource gives the root path itself.
+  fileset =
+    let
+      files = fs:
+        if isAttrs fs && fs ? _atelierFiles then fs._atelierFiles
+        else if pathIsDirectory fs then listFilesRecursive fs
+        else if b.pathExists fs then [ fs ]
+        else [ ];
+      mk = list: { _type = "fileset"; _atelierFiles = list; };
+      keyed = list: listToAttrs (map (p: nameValuePair (toString p) p) list);
+    in
+    {
+      toList = fs: files fs;
+      fileFilter = pred: root:
+        mk (filter (p:
+          let name = b.baseNameOf (toString p); in
+          pred { inherit name; type = "regular"; hasExt = ext: hasSuffix ".${ext}" name; })
+          (files root));
+      union = a: c: mk (attrValues (keyed (files a ++ files c)));
+      unions = list: mk (attrValues (keyed (concatMap files list)));
+      intersection = a: c: let ka = keyed (files a); in mk (filter (p: ka ? ${toString p}) (files c));
+      difference = a: c: let kc = keyed (files c); in mk (filter (p: !(kc ? ${toString p})) (files a));
+      maybeMissing = p: if b.pathExists p then p else mk [ ];
+      toSource = { root, fileset }: root;
+      fromSource = src: src;
+      gitTracked = root: root;
+      empty = mk [ ];
+    };
+  customisation = { inherit callPackageWith makeOverridable; };
+  sources = { inherit cleanSourceWith cleanSource cleanSourceFilter sourceByRegex sourceFilesBySuffices; };
   meta = { inherit getExe getExe'; };
   strings = {
     inherit concatStrings concatMapStrings concatMapStringsSep concatStringsSep
       optionalString hasPrefix hasSuffix removePrefix removeSuffix escapeShellArg
-      escapeShellArgs makeBinPath makeSearchPath boolToString concatLines toLower toUpper;
+      escapeShellArgs makeBinPath makeSearchPath boolToString concatLines toLower toUpper
+      splitString escape escapeRegex stringToCharacters trim fileContents nameFromURL versionAtLeast versionOlder;
   };
   lists = {
     inherit optional optionals foldr foldl foldl' flatten unique last init take drop
-      range count toList concatLists concatMap filter map elem length head tail;
+      range count toList concatLists concatMap filter map elem length head tail
+      singleton forEach imap0 imap1 ifilter0 reverseList subtractLists intersectLists remove
+      findFirst any all partition groupBy groupBy' sort elemAt;
   };
   attrsets = {
     inherit optionalAttrs nameValuePair genAttrs mapAttrsToList mapAttrs' filterAttrs
       attrByPath getAttrFromPath setAttrByPath recursiveUpdate recursiveUpdateUntil
-      attrNames attrValues mapAttrs listToAttrs hasAttr;
+      attrNames attrValues mapAttrs listToAttrs hasAttr mergeAttrsList concatMapAttrs
+      mapAttrsRecursive mapAttrsRecursiveCond attrsToList foldlAttrs zipAttrs zipAttrsWith
+      hasAttrByPath filterAttrsRecursive genAttrs';
+    inherit (b) removeAttrs intersectAttrs catAttrs;
   };
-  modules = { inherit mkIf mkMerge mkOverride mkDefault mkForce mkOptionDefault mkOrder mkBefore mkAfter; };
-  options = { inherit mkOption mkEnableOption mkPackageOption literalExpression; };
-in
-trivial // strings // lists // attrsets // modules // options // {
-  inherit trivial strings lists attrsets modules options filesystem types nixosSystem mkVMOverride;
+  modules = {
+    inherit mkIf mkMerge mkOverride mkDefault mkForce mkOptionDefault mkOrder mkBefore mkAfter
+      mkRemovedOptionModule mkRenamedOptionModule mkRenamedOptionModuleWith mkMergedOptionModule
+      mkChangedOptionModule mkAliasOptionModule mkAliasOptionModuleMD mkDerivedConfig
+      setDefaultModuleLocation mkImageMediaOverride mkFixStrictness;
+  };
+  options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD; };
+  # The whole lib, extensible as nixpkgs' is (`lib.extend (final: prev: ...)`).
+  base = self: trivial // fixedPoints // strings // lists // attrsets // modules // options // customisation // sources // {
+  inherit trivial fixedPoints strings lists attrsets modules options filesystem customisation sources fileset
+    types nixosSystem mkVMOverride versions;
+  inherit (b) removeAttrs intersectAttrs catAttrs pathExists readFile readDir isPath typeOf
+    toJSON fromJSON seq deepSeq tryEval baseNameOf dirOf toString;
+  inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile;
   inherit getExe getExe';
   mdDoc = x: x;
   inherit (b) isString isList isAttrs isBool isInt isFunction genList;
   isNull = x: x == null;
-}
+};
+in
+makeExtensible base

@@ -627,13 +627,25 @@ impl Lowerer {
                     Some(K::LessOrEq) => BinOp::LessEq,
                     Some(K::More) => BinOp::More,
                     Some(K::MoreOrEq) => BinOp::MoreEq,
-                    Some(K::PipeLeft | K::PipeRight) => {
-                        self.err(
-                            "unsupported",
-                            "the pipe operators `|>` and `<|` are not supported by Nix 2.8",
-                            span.clone(),
+                    // Nix's `pipe-operators` feature, which flakes use:
+                    // `x |> f` is `f x`, `f <| x` is `f x`.
+                    Some(K::PipeRight) => {
+                        return self.mk(
+                            ExprKind::Apply {
+                                func: rhs,
+                                arg: lhs,
+                            },
+                            span,
                         );
-                        return self.bad(span);
+                    }
+                    Some(K::PipeLeft) => {
+                        return self.mk(
+                            ExprKind::Apply {
+                                func: lhs,
+                                arg: rhs,
+                            },
+                            span,
+                        );
                     }
                     None => {
                         self.err("parse-error", "unknown binary operator", span.clone());

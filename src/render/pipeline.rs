@@ -26,6 +26,121 @@ impl HostOutput {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
+
+    /// The `imports` of the host's modules that could not be read: services
+    /// declared there are not seen.
+    pub fn unread_imports(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.code == UNREAD_IMPORT)
+    }
+
+    /// Whether part of the host's module tree could not be read.
+    pub fn is_partial(&self) -> bool {
+        self.unread_imports().next().is_some()
+    }
+}
+
+/// The code of the warning a module walk gives for `imports` it cannot read.
+pub const UNREAD_IMPORT: &str = "unresolved-import";
+
+/// What `plan` says of a host when it lists them all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostState {
+    /// Declares services or repositories; with their counts.
+    Planned {
+        services: usize,
+        repositories: usize,
+    },
+    /// Read entirely; declares nothing for atelier.
+    NoData,
+    /// Read, but some `imports` could not be (their locations).
+    Partial {
+        unread: Vec<String>,
+        services: usize,
+    },
+    /// Not readable: the first error (`code`, message, location).
+    Unreadable {
+        code: String,
+        message: String,
+        at: Option<String>,
+    },
+}
+
+impl HostState {
+    pub fn of(o: &HostOutput) -> Self {
+        if let Some(d) = o.diagnostics.iter().find(|d| d.is_error()) {
+            return HostState::Unreadable {
+                code: d.code.to_owned(),
+                message: d.message.clone(),
+                at: d.span.as_ref().map(crate::diagnostic::Span::location),
+            };
+        }
+        let (services, repositories) = o.plan.as_ref().map_or((0, 0), |p| {
+            (p.manifest.services.len(), p.manifest.repositories.len())
+        });
+        if o.is_partial() {
+            return HostState::Partial {
+                unread: o
+                    .unread_imports()
+                    .map(|d| {
+                        d.span
+                            .as_ref()
+                            .map_or_else(|| d.message.clone(), crate::diagnostic::Span::location)
+                    })
+                    .collect(),
+                services,
+            };
+        }
+        if services == 0 && repositories == 0 {
+            HostState::NoData
+        } else {
+            HostState::Planned {
+                services,
+                repositories,
+            }
+        }
+    }
+
+    /// Planned or declaring nothing, with every module read.
+    pub fn is_clean(&self) -> bool {
+        matches!(self, HostState::Planned { .. } | HostState::NoData)
+    }
+
+    /// One line for `plan`'s list of hosts.
+    pub fn describe(&self) -> String {
+        match self {
+            HostState::Planned {
+                services,
+                repositories,
+            } => format!("planned: {services} service(s), {repositories} repository(ies)"),
+            HostState::NoData => "no atelier data".to_owned(),
+            HostState::Partial { unread, services } => format!(
+                "partly read: {services} service(s) found, imports not read at {}",
+                unread.join(", ")
+            ),
+            HostState::Unreadable { code, message, at } => format!(
+                "not readable: {}error[{code}]: {message}",
+                at.as_ref().map(|a| format!("{a}: ")).unwrap_or_default()
+            ),
+        }
+    }
+
+    /// For `plan --json`'s list of hosts.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            HostState::Planned {
+                services,
+                repositories,
+            } => json!({ "state": "planned", "services": services, "repositories": repositories }),
+            HostState::NoData => json!({ "state": "no-data" }),
+            HostState::Partial { unread, services } => {
+                json!({ "state": "partial", "services": services, "unread": unread })
+            }
+            HostState::Unreadable { code, message, at } => {
+                json!({ "state": "unreadable", "code": code, "message": message, "at": at })
+            }
+        }
+    }
 }
 
 /// Which hosts to process.

@@ -1,0 +1,401 @@
+# A flake as Nix builds it, and built-in knowledge of the flake frameworks
+# that build `nixosConfigurations`, for when their sources are not at hand.
+# Evaluated by atelier's own evaluator; `flake.rs` applies it to `prim`
+# (helpers written in Rust) and atelier's `lib`.
+#
+# Only what finding hosts needs is modelled: flake-parts' `flake` option
+# with `imports`, `_module.args`, `importApply` and `withSystem`
+# (`perSystem` is ignored: it never holds a NixOS host), and import-tree's
+# documented semantics (every `.nix` file under the paths, skipping paths
+# with a segment starting with `_`).
+prim: lib:
+let
+  b = builtins;
+  inherit (prim) isKnown unknown;
+
+  # The flake's `self`: its outputs, with what Nix adds to them
+  # (`lastModified`, `narHash`, ... stay unknown).
+  mkSelf = { outputs, inputs, outPath }:
+    let
+      inputsWithSelf = inputs // { self = result; };
+      out = outputs inputsWithSelf;
+      result = out // {
+        inherit outPath;
+        inputs = inputsWithSelf;
+        outputs = out;
+        sourceInfo = { inherit outPath; };
+        _type = "flake";
+        lastModified = unknown "self.lastModified" "the time of the flake's last change is only known to Nix";
+        lastModifiedDate = unknown "self.lastModifiedDate" "the time of the flake's last change is only known to Nix";
+        narHash = unknown "self.narHash" "the flake's hash is only known once Nix copies it to the store";
+      };
+    in
+    result;
+
+  # The definitions a module-system value stands for (`mkIf`, `mkMerge`,
+  # `mkOverride`, `mkOrder` unwrapped). An unknown `mkIf` condition keeps
+  # its content: a host that may exist is reported rather than hidden.
+  defsOf = v:
+    if !(isKnown v) then [ v ]
+    else if b.isAttrs v && v ? _type then
+      (if v._type == "merge" then b.concatMap defsOf v.contents
+       else if v._type == "if" then
+         (if !(isKnown v.condition) || v.condition then defsOf v.content else [ ])
+       else if v._type == "override" || v._type == "order" then defsOf v.content
+       else [ v ])
+    else [ v ];
+
+  # Definitions of a lazy attribute set merged as the module system merges
+  # `lazyAttrsOf raw`: attribute by attribute, the last scalar winning.
+  # An unknown definition stays unknown when it is the only one (so a
+  # host table only Nix knows is reported, not taken for an empty one);
+  # next to known ones, those are used.
+  merge = defs:
+    let known = b.filter isKnown defs; in
+    if b.length defs == 0 then { }
+    else if b.length known == 0 then b.head defs
+    else if b.length known == 1 then b.head known
+    else if b.all (d: b.isAttrs d && !(d ? _type)) known then
+      b.zipAttrsWith (_: vs: merge (b.concatMap defsOf vs)) known
+    else lib.last known;
+
+  isPathLike = m: b.isPath m || (b.isString m && lib.hasPrefix "/" m);
+
+  # Applies a module function as lib.evalModules does: the fixed arguments,
+  # plus each named formal from specialArgs or `_module.args`.
+  applyModule = args: named: f:
+    let formals = b.functionArgs f; in
+    f (args // b.mapAttrs (n: _: named n) formals);
+
+  # Every module reachable from `roots` through `imports`, each file once.
+  # Modules that cannot be read (an input's flake module) are listed in
+  # `unread` with what they are.
+  collect = args: named: roots:
+    let
+      go = st: m:
+        let
+          key = if isKnown m && isPathLike m then toString m else null;
+          seen = key != null && st.seen ? ${key};
+          st1 = if key != null then st // { seen = st.seen // { ${key} = true; }; } else st;
+          v0 = if key != null then import m else m;
+          v = if isKnown v0 && b.isFunction v0 then applyModule args named v0 else v0;
+          imports = v.imports or [ ];
+        in
+        if seen then st
+        else if !(isKnown v) then st1 // { unread = st1.unread ++ [ v ]; }
+        else if !(b.isAttrs v) then st1
+        else if !(isKnown imports) then
+          st1 // { modules = st1.modules ++ [ v ]; unread = st1.unread ++ [ imports ]; }
+        else b.foldl' go (st1 // { modules = st1.modules ++ [ v ]; }) imports;
+    in
+    b.foldl' go { seen = { }; modules = [ ]; unread = [ ]; } roots;
+
+  # What a module defines for `path` (`flake`, `_module.args`): from its
+  # `config` when it declares options or config, else from itself.
+  defsAt = path: m:
+    let
+      configs = if m ? config || m ? options then defsOf (m.config or { }) else [ m ];
+      at = c: lib.attrByPath path null c;
+    in
+    b.concatMap (c: let v = at c; in if !(isKnown v) then [ v ] else if v == null then [ ] else defsOf v)
+      (b.filter (c: isKnown c && b.isAttrs c) configs);
+
+  perSystemArgs = system: {
+    inherit system;
+    pkgs = unknown "pkgs" "packages are only known when Nix builds the system";
+    config = unknown "perSystem.config" "flake-parts' perSystem values are not read by atelier-gen";
+    self' = unknown "self'" "flake-parts' perSystem values are not read by atelier-gen";
+    inputs' = unknown "inputs'" "flake-parts' perSystem values are not read by atelier-gen";
+    options = unknown "perSystem.options" "flake-parts' perSystem options are not read by atelier-gen";
+  };
+
+  flake-parts-lib = {
+    # The module in `modulePath`, given its static arguments first.
+    importApply = modulePath: staticArgs: {
+      _file = modulePath;
+      imports = [ (import modulePath staticArgs) ];
+    };
+    mkPerSystemOption = _: { };
+    mkPerSystemType = _: { };
+    mkSubmoduleOptions = _: { };
+    mkTransposedPerSystemModule = _: { };
+    mkFlake = mkFlake;
+  };
+
+  # flake-parts' `mkFlake`: the `flake` option of every module, merged.
+  mkFlake = args: module:
+    let
+      inputs = args.inputs or { };
+      self = args.self or inputs.self or (unknown "self" "flake-parts was given no `self`");
+      specialArgs = args.specialArgs or { };
+      fixed = {
+        inherit lib inputs self config flake-parts-lib withSystem getSystem moduleWithSystem specialArgs;
+        options = unknown "options" "flake-parts' options are not read by atelier-gen";
+      } // specialArgs;
+      moduleArgs = merge (b.concatMap (defsAt [ "_module" "args" ]) found.modules);
+      # As lib.modules: the fixed arguments and specialArgs first, then
+      # `_module.args` (so an import may depend on `inputs`).
+      named = n:
+        fixed.${n} or moduleArgs.${n} or (unknown n "this flake-parts module argument is not known to atelier-gen");
+      found = collect fixed named [ module ];
+      # Every option the modules define (`flake`, `systems`, options of
+      # their own such as a host table), merged; perSystem is not read.
+      configDefs = m:
+        if m ? config || m ? options then defsOf (m.config or { })
+        else [ (b.removeAttrs m [ "imports" "_file" "key" "disabledModules" "options" "_class" "meta" ]) ];
+      config = merge (b.concatMap configDefs found.modules) // {
+        perSystem = unknown "perSystem" "flake-parts' perSystem is not read by atelier-gen";
+        allSystems = unknown "allSystems" "flake-parts' perSystem is not read by atelier-gen";
+      };
+      flake = config.flake or { };
+      withSystem = system: f: f (perSystemArgs system);
+      getSystem = system: perSystemArgs system;
+      moduleWithSystem = f: f (perSystemArgs (unknown "system" "the host's system is not read by atelier-gen"));
+    in
+    flake // {
+      # Read by flake.rs: flake modules it could not read.
+      __atelierUnread = found.unread;
+    };
+
+  # import-tree: a module importing every `.nix` file under the given paths.
+  importTree =
+    let
+      skip = root: p:
+        let rel = lib.removePrefix (toString root) (toString p); in
+        b.match ".*/_.*" rel != null;
+      isDir = p: (b.readDir (dirOf p)).${baseNameOf (toString p)} or null == "directory";
+      leafsOf = st: root:
+        if b.isList root then b.concatMap (leafsOf st) root
+        else if isPathLike root && isDir root then
+          b.filter (p: !(skip root p) && lib.hasSuffix ".nix" (toString p) && b.all (f: f p) st.filters)
+            (lib.filesystem.listFilesRecursive root)
+        else [ root ];
+      make = st: {
+        __functor = self: paths: { imports = map (p: b.foldl' (x: f: f x) p st.maps) (leafsOf st (st.paths ++ lib.toList paths)); };
+        filter = f: make (st // { filters = st.filters ++ [ (p: f (toString p)) ]; });
+        filterNot = f: make (st // { filters = st.filters ++ [ (p: !(f (toString p))) ]; });
+        match = re: make (st // { filters = st.filters ++ [ (p: b.match re (toString p) != null) ]; });
+        matchNot = re: make (st // { filters = st.filters ++ [ (p: b.match re (toString p) == null) ]; });
+        map = f: make (st // { maps = st.maps ++ [ f ]; });
+        addPath = p: make (st // { paths = st.paths ++ [ p ]; });
+        withLib = _: make st;
+        leafs = paths: leafsOf st (st.paths ++ lib.toList paths);
+        files = leafsOf st st.paths;
+        new = make { filters = [ ]; maps = [ ]; paths = [ ]; };
+      };
+    in
+    make { filters = [ ]; maps = [ ]; paths = [ ]; };
+  # snowfall-lib's `mkFlake`: hosts are `systems/<arch>-linux/<host>/`, every
+  # `modules/nixos/**/default.nix` is a module of every host, the flake's
+  # `lib/**/default.nix` is `lib.<namespace>`. Homes, packages, overlays
+  # and other outputs are not read.
+  snowfall =
+    let
+      defaultsIn = dir:
+        if b.pathExists dir
+        then b.filter (p: baseNameOf (toString p) == "default.nix") (lib.filesystem.listFilesRecursive dir)
+        else [ ];
+      mkFlake = args:
+        let
+          inputs = args.inputs;
+          root = args.snowfall.root or args.src;
+          namespace = args.snowfall.namespace or "internal";
+          userLib = lib.mergeAttrsList (map (f: import f { inherit inputs namespace; lib = finalLib; snowfall-inputs = inputs; }) (defaultsIn (root + "/lib")));
+          finalLib = lib.extend (final: prev: { ${namespace} = userLib; } // userLib);
+          systemsDir = root + "/systems";
+          targets = lib.filterAttrs (t: kind: kind == "directory" && lib.hasSuffix "-linux" t)
+            (if b.pathExists systemsDir then b.readDir systemsDir else { });
+          hostsOf = target:
+            lib.mapAttrsToList (name: _: { inherit name target; })
+              (lib.filterAttrs (_: kind: kind == "directory") (b.readDir (systemsDir + "/${target}")));
+          hosts = b.concatMap hostsOf (b.attrNames targets);
+          common = defaultsIn (root + "/modules/nixos");
+          mkHost = h:
+            let
+              system = lib.removeSuffix "-linux" h.target + "-linux";
+              host = args.systems.hosts.${h.name} or { };
+            in
+            {
+              inherit (h) name;
+              value = finalLib.nixosSystem {
+                inherit system;
+                specialArgs = {
+                  inherit inputs namespace system;
+                  lib = finalLib;
+                  target = h.target;
+                  format = "linux";
+                  virtual = false;
+                  host = h.name;
+                  systems = { };
+                } // (host.specialArgs or { });
+                modules = [ (systemsDir + "/${h.target}/${h.name}") ]
+                  ++ common
+                  ++ (args.systems.modules.nixos or [ ])
+                  ++ (host.modules or [ ]);
+              };
+            };
+        in
+        {
+          nixosConfigurations = b.listToAttrs (map mkHost hosts);
+          lib = finalLib.${namespace};
+        };
+    in
+    {
+      inherit mkFlake;
+      mkLib = libArgs: lib // { mkFlake = args: mkFlake (libArgs // args); };
+    };
+  # haumea's `load`: a directory as an attribute set, `foo.nix` as `foo`
+  # (its value called with the inputs it asks for, plus `self`, `super`,
+  # `root`), sub-directories nested; names starting with `_` stay out of
+  # the result. Loaders and transformers: the documented basic ones.
+  haumea =
+    let
+      callWith = args: f:
+        let formals = b.functionArgs f; in
+        f (if formals == { } then args else b.intersectAttrs formals args);
+      loaders = {
+        default = args: path: let v = import path; in if b.isFunction v then callWith args v else v;
+        verbatim = _: path: import path;
+        path = _: path: path;
+        scoped = loaders.default;
+      };
+      transformers = {
+        liftDefault = _: mod: if b.isAttrs mod && mod ? default then mod.default // b.removeAttrs mod [ "default" ] else mod;
+        hoistAttrs = from: to: _: mod: mod;
+        hoistLists = from: to: _: mod: mod;
+      };
+      load = { src, inputs ? { }, loader ? loaders.default, transformer ? [ ] }:
+        let
+          transformers' = lib.toList transformer;
+          loaderFn = if b.isList loader then loaders.default else loader;
+          tree = cursor: dir:
+            let
+              entries = b.readDir dir;
+              visible = lib.filterAttrs (n: kind:
+                !(lib.hasPrefix "_" n) && (kind == "directory" || lib.hasSuffix ".nix" n)) entries;
+              item = n: kind:
+                let
+                  name = if kind == "directory" then n else lib.removeSuffix ".nix" n;
+                  path = dir + "/${n}";
+                  cursor' = cursor ++ [ name ];
+                  value =
+                    if kind == "directory" then tree cursor' path
+                    else loaderFn (inputs // { self = value; super = here; root = result; }) path;
+                in
+                lib.nameValuePair name value;
+              here = b.listToAttrs (lib.mapAttrsToList item visible);
+            in
+            b.foldl' (acc: t: t cursor acc) here transformers';
+          result = tree [ ] src;
+        in
+        result;
+    in
+    {
+      lib = { inherit load loaders transformers; };
+    };
+  # ez-configs' flake module: a host per file or directory (its entry point)
+  # of `ezConfigs.nixos.configurationsDirectory` (default
+  # `<root>/nixos-configurations`), with `ezModules` (the files and
+  # directories of `modulesDirectory`, default `<root>/nixos-modules`) as a
+  # special argument and `ezModules.default` imported unless the host's
+  # `importDefault` is false. Home-manager users are not read.
+  ezConfigs =
+    let
+      isDir = p: b.pathExists p && (b.readDir (dirOf p)).${baseNameOf (toString p)} or null == "directory";
+      readModules = dir: entryPoint:
+        if dir == null then { }
+        else if b.pathExists "${toString dir}.nix" && !(isDir "${toString dir}.nix") then { default = dir; }
+        else if isDir dir then
+          lib.concatMapAttrs
+            (entry: kind:
+              let dirEntry = "${toString dir}/${entry}/${entryPoint}"; in
+              if kind == "regular" && lib.hasSuffix ".nix" entry then { ${lib.removeSuffix ".nix" entry} = "${toString dir}/${entry}"; }
+              else if b.pathExists dirEntry && !(isDir dirEntry) then { ${entry} = dirEntry; }
+              else { })
+            (b.readDir dir)
+        else { };
+      module = { config, lib, inputs, ... }:
+        let
+          cfg = config.ezConfigs or { };
+          root = cfg.root or null;
+          nixos = cfg.nixos or { };
+          dirOf' = option: default:
+            nixos.${option} or (if root != null then "${toString root}/${default}" else null);
+          ezModules = readModules (dirOf' "modulesDirectory" "nixos-modules") "default.nix";
+          hostModules = readModules (dirOf' "configurationsDirectory" "nixos-configurations")
+            (nixos.configurationEntryPoint or "default.nix");
+          specialArgs = nixos.specialArgs or (cfg.globalArgs or { });
+        in
+        {
+          flake.nixosModules = ezModules;
+          flake.nixosConfigurations = lib.mapAttrs
+            (name: configModule:
+              inputs.nixpkgs.lib.nixosSystem {
+                specialArgs = specialArgs // { inherit ezModules; };
+                modules = [ configModule { networking.hostName = lib.mkDefault name; } ]
+                  ++ lib.optionals (nixos.hosts.${name}.importDefault or true) [ (ezModules.default or { }) ];
+              })
+            hostModules;
+        };
+    in
+    {
+      flakeModule = module;
+      flakeModules.default = module;
+    };
+  # nixos-unified: `lib.mkFlake { inputs; root; }` is flake-parts' with every
+  # entry of the first of nix/modules/flake, modules/flake,
+  # nix/modules/flake-parts, modules/flake-parts imported; its autowire
+  # module makes a host of each `configurations/nixos/<name>.nix` or
+  # `<name>/default.nix` (special argument `flake = { self; inputs; config;
+  # specialArgs; }`) and a NixOS module of each entry of `modules/nixos`.
+  nixosUnified =
+    let
+      entries = dir:
+        if !(b.pathExists dir) then { }
+        else
+          lib.concatMapAttrs
+            (fn: kind:
+              if kind == "regular" && lib.hasSuffix ".nix" fn then { ${lib.removeSuffix ".nix" fn} = "${dir}/${fn}"; }
+              else if kind == "directory" && b.pathExists "${dir}/${fn}/default.nix" then { ${fn} = "${dir}/${fn}"; }
+              else { })
+            (b.readDir dir);
+      linuxSystem = { self, inputs, config, specialArgs }: mod:
+        inputs.nixpkgs.lib.nixosSystem {
+          specialArgs = { flake = { inherit self inputs config specialArgs; }; };
+          modules = [ mod ];
+        };
+      default = { self, inputs, config, specialArgs, ... }: {
+        flake.nixos-unified.lib = {
+          specialArgsFor = rec {
+            common.flake = { inherit self inputs config specialArgs; };
+            nixos = common;
+          };
+          mkLinuxSystem = _: linuxSystem { inherit self inputs config specialArgs; };
+        };
+      };
+      autoWire = { self, inputs, config, specialArgs, ... }: {
+        flake.nixosConfigurations = lib.mapAttrs (_: linuxSystem { inherit self inputs config specialArgs; })
+          (entries "${toString self}/configurations/nixos");
+        flake.nixosModules = entries "${toString self}/modules/nixos";
+      };
+      mkUnifiedFlake = { inputs, root, systems ? [ "x86_64-linux" "aarch64-linux" ], specialArgs ? { }, ... }:
+        let
+          candidates = b.filter (c: b.pathExists "${toString root}/${c}")
+            [ "nix/modules/flake" "modules/flake" "nix/modules/flake-parts" "modules/flake-parts" ];
+          dir = "${toString root}/${b.head candidates}";
+        in
+        mkFlake { inherit inputs specialArgs; } {
+          inherit systems;
+          _module.args = { inherit root; };
+          imports = if candidates == [ ] then [ ] else map (fn: "${dir}/${fn}") (b.attrNames (b.readDir dir));
+        };
+    in
+    {
+      flakeModules = { inherit default autoWire; };
+      flakeModule = default;
+      lib.mkFlake = mkUnifiedFlake;
+    };
+in
+{
+  inherit mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified;
+}

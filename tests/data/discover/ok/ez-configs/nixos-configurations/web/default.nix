@@ -1,0 +1,5 @@
+{ ezModules, ... }:
+{
+  # importDefault = false: no repository here, and no service.
+  imports = [ ezModules.calendar ];
+}

@@ -1,0 +1,11 @@
+{ atelier, ... }:
+{
+  imports = [ atelier.nixosModules.default ];
+  atelier.backup = {
+    enable = true;
+    repositories.default = {
+      repository = "/srv/restic";
+      passwordFile = "/run/keys/restic";
+    };
+  };
+}

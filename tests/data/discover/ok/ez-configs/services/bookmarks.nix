@@ -1,0 +1,11 @@
+{ atelier, ... }:
+{
+  imports = [
+    (atelier.lib.mkService {
+      name = "bookmarks";
+      extraConfig = cfg: {
+        atelier.services.bookmarks.data.files = [ "${cfg.dataDir}/export" ];
+      };
+    })
+  ];
+}

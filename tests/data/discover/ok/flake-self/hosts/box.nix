@@ -1,0 +1,1 @@
+{ atelier.services.photos.enable = true; }

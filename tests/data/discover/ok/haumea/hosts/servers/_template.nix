@@ -1,0 +1,1 @@
+throw "left out by haumea: the name starts with `_`"

@@ -1,0 +1,11 @@
+{
+  flake.nixosModules.backup = {
+    atelier.backup = {
+      enable = true;
+      repositories.default = {
+        repository = "/srv/restic";
+        passwordFile = "/run/keys/restic";
+      };
+    };
+  };
+}

@@ -1,0 +1,1 @@
+{ systems = [ "x86_64-linux" ]; }

@@ -1,0 +1,1 @@
+{ atelier.services.legacy.enable = throw "never read: under a `_` directory"; }

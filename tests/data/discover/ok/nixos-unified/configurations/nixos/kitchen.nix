@@ -1,0 +1,8 @@
+{ flake, ... }:
+let
+  inherit (flake.inputs) self;
+in
+{
+  imports = [ self.nixosModules.backup self.nixosModules.recipes ];
+  atelier.services.recipes.enable = true;
+}
