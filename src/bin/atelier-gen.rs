@@ -79,6 +79,47 @@ struct Target {
     /// is not known statically): services declared there are missed.
     #[arg(long)]
     allow_partial: bool,
+    #[command(flatten)]
+    inputs: InputArgs,
+}
+
+/// Where flake inputs' sources come from (docs/architecture.md, "Inputs").
+#[derive(Debug, Args)]
+struct InputArgs {
+    /// Evaluate flake input NAME (`a/b`: input `b` of input `a`) from the
+    /// directory PATH, as `nix --override-input` does; repeatable.
+    #[arg(long = "override-input", num_args = 2, value_names = ["NAME", "PATH"])]
+    override_input: Vec<String>,
+    /// Download the locked inputs a host needs that are neither overridden
+    /// nor in the Nix store, check each against flake.lock's narHash, and
+    /// keep them in the cache directory (later runs are offline).
+    #[arg(
+        long,
+        env = "ATELIER_FETCH_INPUTS",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    fetch_inputs: bool,
+}
+
+impl InputArgs {
+    /// Sets where evaluation finds input sources.
+    fn configure(&self, cli: &Cli) {
+        let cache_dir = cli
+            .cache_dir
+            .clone()
+            .filter(|d| !d.as_os_str().is_empty())
+            .or_else(cache::default_dir);
+        atelier::discover::lock::configure(atelier::discover::lock::Sources {
+            overrides: self
+                .override_input
+                .chunks(2)
+                .map(|p| (p[0].clone(), PathBuf::from(&p[1])))
+                .collect(),
+            fetch: self.fetch_inputs,
+            cache_dir,
+            store_dir: atelier::discover::lock::default_store_dir(),
+        });
+    }
 }
 
 impl Target {
@@ -159,6 +200,8 @@ struct PlanArgs {
     /// Print the manifest JSON instead of a summary.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    inputs: InputArgs,
 }
 
 /// How hosts are evaluated: the cache (unless disabled), and verbosity.
@@ -484,6 +527,11 @@ fn plan_hosts(args: &PlanArgs, hosts: &[String], format: OutputFormat, eval: &Ev
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let eval = Evaluation::from_cli(&cli);
+    match &cli.command {
+        Command::Generate(t) | Command::Check(t) => t.inputs.configure(&cli),
+        Command::Plan(p) => p.inputs.configure(&cli),
+        _ => {}
+    }
     let code = match &cli.command {
         Command::Generate(t) => generate(t, cli.format, &eval),
         Command::Check(t) => check(t, cli.format, &eval),

@@ -395,7 +395,10 @@ let
       flakeModule = default;
       lib.mkFlake = mkUnifiedFlake;
     };
+  # nixpkgs' real lib from its source, with `nixosSystem` kept as
+  # atelier's host marker (NixOS itself is not evaluated statically).
+  nixpkgsLib = src: (import (src + "/lib")).extend (final: prev: { inherit (lib) nixosSystem; });
 in
 {
-  inherit mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified;
+  inherit nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified;
 }

@@ -17,6 +17,7 @@ use crate::nix::Evaluator;
 use crate::nix::{Attrs, PrimOpApp, PrimOpDef, Thunk, Unknown, UnknownOrigin, Value};
 
 use super::graph::call_of;
+use super::lock::{self, Lock};
 
 /// Built-in knowledge of flakes and their frameworks, in Nix.
 const FLAKE_NIX: &str = include_str!("flake.nix");
@@ -284,6 +285,33 @@ fn input_reason(name: &str) -> String {
     format!("flake input `{name}` is only known when Nix fetches it")
 }
 
+/// A nixpkgs input with this `lib` (also as
+/// `legacyPackages.<system>.lib`); its other attributes are unknown.
+fn nixpkgs_value(name: &str, reason: &str, lib: &Value, out_path: Value) -> Value {
+    let per_system = SYSTEMS
+        .iter()
+        .map(|sys| {
+            let root = format!("{name}.legacyPackages.{sys}");
+            (
+                (*sys).to_owned(),
+                partial(&root, reason, vec![("lib".into(), lib.clone())]),
+            )
+        })
+        .collect();
+    partial(
+        name,
+        reason,
+        vec![
+            ("lib".into(), lib.clone()),
+            (
+                "legacyPackages".into(),
+                partial(&format!("{name}.legacyPackages"), reason, per_system),
+            ),
+            ("outPath".into(), out_path),
+        ],
+    )
+}
+
 /// The value an input stands for without its source.
 fn input_value(
     ev: &mut Evaluator,
@@ -297,34 +325,12 @@ fn input_value(
         Ok(ev.select(known, path)?.unwrap_or(Value::Null))
     };
     Ok(match kind {
-        InputKind::Nixpkgs => {
-            // `nixpkgs.legacyPackages.<system>.lib` is the same lib.
-            let per_system = SYSTEMS
-                .iter()
-                .map(|sys| {
-                    let root = format!("{name}.legacyPackages.{sys}");
-                    (
-                        (*sys).to_owned(),
-                        partial(&root, &reason, vec![("lib".into(), lib.clone())]),
-                    )
-                })
-                .collect();
-            partial(
-                name,
-                &reason,
-                vec![
-                    ("lib".into(), lib.clone()),
-                    (
-                        "legacyPackages".into(),
-                        partial(&format!("{name}.legacyPackages"), &reason, per_system),
-                    ),
-                    (
-                        "outPath".into(),
-                        Value::unknown_root(&format!("{name}.outPath"), reason.clone(), None),
-                    ),
-                ],
-            )
-        }
+        InputKind::Nixpkgs => nixpkgs_value(
+            name,
+            &reason,
+            lib,
+            Value::unknown_root(&format!("{name}.outPath"), reason.clone(), None),
+        ),
         InputKind::FlakeParts => {
             let fpl = select(ev, &["flake-parts-lib"])?;
             let lib_attrs = match &fpl {
@@ -411,6 +417,142 @@ fn input_value(
     })
 }
 
+/// What evaluating inputs from their sources needs.
+struct Ctx {
+    lock: Option<Lock>,
+    /// atelier's built-in lib (its `nixosSystem` is the host marker).
+    lib: Value,
+    /// The built-in knowledge (`flake.nix`).
+    known: Value,
+}
+
+/// Input `path` (`nixpkgs`, or `flake-parts/nixpkgs-lib` for an input of
+/// an input), locked by flake.lock node `node`: evaluated from its source
+/// when it has one here (found or fetched only when evaluation first needs
+/// the input), else `fallback` (built-in knowledge).
+fn sourced(
+    ctx: &Rc<Ctx>,
+    path: String,
+    node: Option<String>,
+    kind: InputKind,
+    fallback: Value,
+    span: Option<Span>,
+) -> Thunk {
+    let ctx = ctx.clone();
+    let span = span.unwrap_or_else(|| Span {
+        file: std::sync::Arc::new(crate::diagnostic::SourceFile {
+            name: "flake.lock".into(),
+            path: "flake.lock".into(),
+            text: String::new(),
+        }),
+        start: 0,
+        end: 0,
+    });
+    let at = span.clone();
+    Thunk::native(span, move |ev| {
+        let locked = ctx
+            .lock
+            .as_ref()
+            .zip(node.as_deref())
+            .and_then(|(l, n)| l.node(n));
+        match lock::source(ev, &path, locked) {
+            Err(d) => Err(vec![Diagnostic { span: Some(at.clone()), ..d }]),
+            Ok(None) => Ok(fallback.clone()),
+            Ok(Some((src, _))) => from_source(ev, &ctx, &path, node.as_deref(), kind, &src),
+        }
+    })
+}
+
+/// An input evaluated from its source at `src`: nixpkgs as its real `lib`
+/// (with `nixosSystem` kept as atelier's host marker: NixOS itself is not
+/// evaluated statically), a non-flake input as its `outPath`, any other
+/// flake as Nix builds it (its `outputs` applied to its own locked inputs
+/// and `self`).
+fn from_source(
+    ev: &mut Evaluator,
+    ctx: &Rc<Ctx>,
+    path: &str,
+    node: Option<&str>,
+    kind: InputKind,
+    src: &Path,
+) -> crate::nix::EvalResult<Value> {
+    ev.allow_root(src);
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let out_path = Value::string(src.display().to_string());
+    let reason = input_reason(path);
+    if kind == InputKind::Nixpkgs && ev.inputs().is_dir(&src.join("lib")) {
+        let f = ev.select(&ctx.known, &["nixpkgsLib"])?.unwrap_or(Value::Null);
+        let real = ev.apply(&f, out_path.clone())?;
+        return Ok(nixpkgs_value(name, &reason, &real, out_path));
+    }
+    let locked = ctx.lock.as_ref().zip(node).and_then(|(l, n)| l.node(n));
+    let flake_file = src.join("flake.nix");
+    let is_flake = locked.is_none_or(|n| n["flake"].as_bool() != Some(false));
+    if !is_flake || !ev.inputs().is_file(&flake_file) {
+        return Ok(partial(
+            name,
+            &reason,
+            vec![
+                ("outPath".into(), out_path.clone()),
+                ("sourceInfo".into(), Value::attrs([("outPath".into(), out_path)])),
+            ],
+        ));
+    }
+    let top = ev.eval_file(&flake_file)?;
+    let Some(outputs) = ev.select(&top, &["outputs"])? else {
+        return Err(vec![Diagnostic::error(
+            "no-outputs",
+            format!("flake input `{path}` ({}) has no `outputs`", flake_file.display()),
+            None,
+        )]);
+    };
+    // Its inputs: those its lock node names, and those its flake.nix declares.
+    let mut names: Vec<String> = match (&ctx.lock, node) {
+        (Some(l), Some(n)) => l.inputs(n),
+        _ => Vec::new(),
+    };
+    if let Ok(Some(Value::Attrs(a))) = ev.select(&top, &["inputs"]) {
+        for k in a.keys() {
+            if !names.iter().any(|n| n == k) {
+                names.push(k.to_owned());
+            }
+        }
+    }
+    let mut inputs = Attrs::default();
+    for n in names {
+        let child = ctx
+            .lock
+            .as_ref()
+            .zip(node)
+            .and_then(|(l, p)| l.input_of(p, &n));
+        let url = match ev.select(&top, &["inputs", &n, "url"]) {
+            Ok(Some(Value::String(u))) => Some(u.to_string()),
+            _ => None,
+        };
+        let repo = child
+            .as_deref()
+            .and_then(|c| ctx.lock.as_ref()?.node(c))
+            .and_then(|c| c["original"]["repo"].as_str().or(c["locked"]["repo"].as_str()))
+            .map(str::to_ascii_lowercase);
+        let kind = kind_of(&n, url.as_deref(), repo.as_deref());
+        let fallback = input_value(ev, &n, kind, &ctx.lib, &ctx.known)?;
+        let t = sourced(ctx, format!("{path}/{n}"), child, kind, fallback, top.as_attrs().and_then(|a| a.span.clone()));
+        inputs.insert(n, t, None);
+    }
+    inputs.unknown_keys = Some(Rc::new(Unknown {
+        reason: reason.clone(),
+        span: None,
+        origin: UnknownOrigin::Root(format!("{path}.inputs")),
+    }));
+    let mk_self = ev.select(&ctx.known, &["mkSelf"])?.unwrap_or(Value::Null);
+    let arg = Value::attrs([
+        ("outputs".to_owned(), outputs),
+        ("inputs".to_owned(), Value::Attrs(Rc::new(inputs))),
+        ("outPath".to_owned(), out_path),
+    ]);
+    ev.apply(&mk_self, arg)
+}
+
 /// The flake's outputs as Nix builds them: `self` included.
 /// The flake's outputs, and the inputs atelier-gen has built-in knowledge of.
 fn outputs_of(
@@ -435,8 +577,14 @@ fn outputs_of(
         _ => Vec::new(),
     };
     let locked = locked_repos(ev, dir);
+    let lock = Lock::read(ev, dir);
+    let ctx = Rc::new(Ctx {
+        lock,
+        lib: lib.clone(),
+        known: known.clone(),
+    });
     // Inputs declared with `follows` only are the input they follow.
-    let mut values: Vec<(String, Value)> = Vec::new();
+    let mut values: Vec<(String, Thunk)> = Vec::new();
     let mut frameworks: Vec<String> = Vec::new();
     let mut follows: Vec<(String, String)> = Vec::new();
     for n in &declared {
@@ -458,7 +606,20 @@ fn outputs_of(
         if kind != InputKind::Other || repo.is_some_and(|r| TOOLING.contains(&r.as_str())) {
             frameworks.push(n.clone());
         }
-        values.push((n.clone(), input_value(ev, n, kind, &lib, &known)?));
+        let fallback = input_value(ev, n, kind, &lib, &known)?;
+        let node = ctx
+            .lock
+            .as_ref()
+            .and_then(|l| l.input_of(l.root(), n));
+        let span = ev
+            .definition_span(top, &["inputs", n])
+            .ok()
+            .flatten()
+            .or_else(|| top.as_attrs().and_then(|a| a.span.clone()));
+        values.push((
+            n.clone(),
+            sourced(&ctx, n.clone(), node, kind, fallback, span),
+        ));
     }
     for (n, target) in follows {
         let first = target.split('/').next().unwrap_or("");
@@ -474,11 +635,14 @@ fn outputs_of(
         let v = match v {
             Some(v) => v,
             // `clan-core/nixpkgs`: an input of an input, known by its name.
-            None => input_value(ev, &n, kind_of(last, None, None), &lib, &known)?,
+            None => Thunk::value(input_value(ev, &n, kind_of(last, None, None), &lib, &known)?),
         };
         values.push((n, v));
     }
-    let mut inputs = Attrs::from_values(values);
+    let mut inputs = Attrs::default();
+    for (n, t) in values {
+        inputs.insert(n, t, None);
+    }
     inputs.unknown_keys = Some(Rc::new(Unknown {
         reason: "flake inputs are only known when Nix fetches them".into(),
         span: None,

@@ -7,13 +7,16 @@
 
 pub mod defs;
 pub mod dumps;
+pub mod fetch;
 pub mod flake;
 pub mod graph;
 pub mod hooks;
 pub mod host_settings;
+pub mod lock;
 pub mod manual;
 pub mod mkservice;
 pub mod model;
+pub mod nar;
 pub mod overrides;
 pub mod paths;
 pub mod postgres;

@@ -727,7 +727,7 @@ fn read_file(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> 
             )
         }
     };
-    if !canon.starts_with(ev.root()) {
+    if !ev.readable(&canon) {
         return Err(vec![Diagnostic::error(
             "import-outside-root",
             format!(

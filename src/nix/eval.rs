@@ -165,6 +165,8 @@ pub struct Evaluator {
     max_depth: usize,
     /// Messages of `builtins.trace`, in order.
     pub traces: Vec<String>,
+    /// Sources of flake inputs, readable like the flake itself.
+    input_roots: Vec<PathBuf>,
 }
 
 impl Evaluator {
@@ -190,11 +192,26 @@ impl Evaluator {
             depth: 0,
             max_depth: DEFAULT_MAX_DEPTH,
             traces: Vec::new(),
+            input_roots: Vec::new(),
         }
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Lets evaluation read files under `dir` too: a flake input's source
+    /// (an `--override-input` checkout, a store path, a fetched copy).
+    pub fn allow_root(&mut self, dir: &Path) {
+        if !self.input_roots.iter().any(|r| r == dir) {
+            self.input_roots.push(dir.to_path_buf());
+        }
+    }
+
+    /// Whether evaluation may read this canonical path: inside the flake
+    /// or inside an input's source.
+    pub fn readable(&self, canon: &Path) -> bool {
+        canon.starts_with(&self.root) || self.input_roots.iter().any(|r| canon.starts_with(r))
     }
 
     /// Every question this evaluation asked the file system, with its
@@ -382,7 +399,7 @@ impl Evaluator {
                 format!("cannot import {}: no such file", self.display_name(&target)),
             ));
         };
-        if !canon.starts_with(&self.root) {
+        if !self.readable(&canon) {
             return Err(vec![Diagnostic::error(
                 "import-outside-root",
                 format!(

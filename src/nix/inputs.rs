@@ -32,6 +32,26 @@ pub enum Probe {
     ReadDir(PathBuf),
     /// [`normalize`]: what a path means, whether or not it exists.
     Normalized(PathBuf),
+    /// Whether a content-addressed tree is there (a flake input's source in
+    /// the Nix store or fetched under its NAR hash). What is inside such a
+    /// tree never changes, so questions about it are not asked again.
+    Immutable(PathBuf),
+}
+
+impl Probe {
+    /// The path the question is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            Probe::Canonical(p)
+            | Probe::Lstat(p)
+            | Probe::Stat(p)
+            | Probe::Read(p)
+            | Probe::Head(p, _)
+            | Probe::ReadDir(p)
+            | Probe::Normalized(p)
+            | Probe::Immutable(p) => p,
+        }
+    }
 }
 
 /// What the file system answered: a path, a kind or a digest, or the kind
@@ -330,6 +350,9 @@ const RACY_NS: i128 = 2_000_000_000;
 /// Asks recorded questions again, to tell whether their answers still hold.
 pub struct Replay {
     started_ns: i128,
+    /// Content-addressed trees found present in this replay: questions
+    /// inside them hold without being asked.
+    immutable: Vec<PathBuf>,
     /// `lstat` results of this replay, reused by whole-file reads of the
     /// same (non-symlink) path.
     lstats: std::collections::HashMap<PathBuf, std::fs::Metadata>,
@@ -341,12 +364,24 @@ impl Replay {
     pub fn new(started_ns: i128) -> Self {
         Self {
             started_ns,
+            immutable: Vec::new(),
             lstats: std::collections::HashMap::new(),
         }
     }
 
     /// Whether the recorded answer still holds.
     pub fn holds(&mut self, r: &Record) -> bool {
+        if let Probe::Immutable(root) = &r.probe {
+            let holds = replay(&r.probe) == r.answer;
+            if holds && r.answer.is_ok() {
+                self.immutable.push(root.clone());
+            }
+            return holds;
+        }
+        let inside = |root: &PathBuf| r.probe.path().starts_with(root);
+        if !matches!(r.probe, Probe::Normalized(_)) && self.immutable.iter().any(inside) {
+            return true;
+        }
         if let (Probe::Read(p), Some(stamp)) = (&r.probe, &r.stamp) {
             let settled = stamp.ctime_ns < self.started_ns - RACY_NS
                 && stamp.mtime_ns < self.started_ns - RACY_NS;
@@ -389,6 +424,11 @@ pub fn replay(probe: &Probe) -> Answer {
             Err(e) => Err(io_answer(&e)),
         },
         Probe::Normalized(p) => Ok(normalize(p).to_string_lossy().into_owned()),
+        Probe::Immutable(p) => kind_answer(
+            std::fs::symlink_metadata(p)
+                .ok()
+                .map(|m| Kind::of(m.file_type())),
+        ),
     }
 }
 

@@ -71,6 +71,8 @@ struct Key {
     cwd: PathBuf,
     host: String,
     generated: Vec<PathBuf>,
+    /// `--override-input` and `--fetch-inputs` (`discover::lock::Sources::key`).
+    sources: String,
 }
 
 /// An entry file is its header (one line of JSON), then the sections it
@@ -151,6 +153,7 @@ impl Cache {
             cwd,
             host: host.to_owned(),
             generated: generated.to_vec(),
+            sources: crate::discover::lock::sources().key(),
         }
     }
 
@@ -321,6 +324,7 @@ fn describe(probe: &Probe) -> String {
         }
         Probe::Read(p) => format!("{} was edited", p.display()),
         Probe::ReadDir(p) => format!("the entries of {} changed", p.display()),
+        Probe::Immutable(p) => format!("flake input source {} appeared or went", p.display()),
     }
 }
 

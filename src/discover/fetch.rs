@@ -1,0 +1,193 @@
+//! `--fetch-inputs`: downloads a locked flake input as flake.lock locks it
+//! (`github`, `gitlab`, `sourcehut` archives, `tarball` and `file` URLs,
+//! `git` through the `git` program), checks its NAR hash against the
+//! lock's `narHash`, and only then moves it where later runs find it (a
+//! directory named after that hash). A mismatch keeps nothing.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as Json;
+
+use super::nar;
+
+/// Downloads the source `locked` describes into `dest` (which must not
+/// exist yet), when its NAR hash is `digest`.
+pub fn fetch(locked: &Json, digest: &[u8; 32], dest: &Path) -> Result<(), String> {
+    let parent = dest
+        .parent()
+        .ok_or_else(|| format!("{} has no parent directory", dest.display()))?;
+    std::fs::create_dir_all(parent)
+        .map_err(|e| format!("creating {}: {e}", parent.display()))?;
+    // Unpacked next to its destination, so that keeping it is a rename.
+    let tmp = tempfile::Builder::new()
+        .prefix(".fetching-")
+        .tempdir_in(parent)
+        .map_err(|e| format!("creating a directory in {}: {e}", parent.display()))?;
+    let tree = download(locked, tmp.path())?;
+    let got = nar::nar_sha256(&tree).map_err(|e| format!("hashing the download: {e}"))?;
+    if &got != digest {
+        return Err(format!(
+            "its NAR hash is {} but flake.lock locks {}: refused",
+            nar::to_sri(&got),
+            nar::to_sri(digest)
+        ));
+    }
+    match std::fs::rename(&tree, dest) {
+        Ok(()) => Ok(()),
+        // Another run kept the same source meanwhile: the same bytes.
+        Err(_) if dest.exists() => Ok(()),
+        Err(e) => Err(format!("keeping it in {}: {e}", dest.display())),
+    }
+}
+
+fn str_of<'a>(locked: &'a Json, key: &str) -> Result<&'a str, String> {
+    locked[key]
+        .as_str()
+        .ok_or_else(|| format!("flake.lock's locked entry has no `{key}`"))
+}
+
+/// The archive URL of a `github`/`gitlab`/`sourcehut` lock entry.
+pub fn archive_url(locked: &Json) -> Result<String, String> {
+    let kind = str_of(locked, "type")?;
+    let owner = str_of(locked, "owner")?;
+    let repo = str_of(locked, "repo")?;
+    let rev = str_of(locked, "rev")?;
+    let host = locked["host"].as_str();
+    Ok(match kind {
+        "github" => match host {
+            Some(h) if h != "github.com" => {
+                format!("https://{h}/api/v3/repos/{owner}/{repo}/tarball/{rev}")
+            }
+            _ => format!("https://github.com/{owner}/{repo}/archive/{rev}.tar.gz"),
+        },
+        "gitlab" => format!(
+            "https://{}/api/v4/projects/{owner}%2F{repo}/repository/archive.tar.gz?sha={rev}",
+            host.unwrap_or("gitlab.com")
+        ),
+        "sourcehut" => format!(
+            "https://{}/{owner}/{repo}/archive/{rev}.tar.gz",
+            host.unwrap_or("git.sr.ht")
+        ),
+        other => return Err(format!("no archive URL for input type `{other}`")),
+    })
+}
+
+/// Downloads into `dir`; returns the tree whose hash is locked.
+fn download(locked: &Json, dir: &Path) -> Result<PathBuf, String> {
+    match str_of(locked, "type")? {
+        "github" | "gitlab" | "sourcehut" => unpack_url(&archive_url(locked)?, dir),
+        "tarball" => unpack_url(str_of(locked, "url")?, dir),
+        "file" => {
+            let url = str_of(locked, "url")?;
+            let out = dir.join("file");
+            let mut f = std::fs::File::create(&out).map_err(|e| e.to_string())?;
+            std::io::copy(&mut get(url)?, &mut f).map_err(|e| format!("reading {url}: {e}"))?;
+            Ok(out)
+        }
+        "git" => git(locked, dir),
+        other => Err(format!(
+            "atelier-gen does not fetch inputs of type `{other}`"
+        )),
+    }
+}
+
+fn get(url: &str) -> Result<impl Read, String> {
+    let resp = ureq::get(url)
+        .call()
+        .map_err(|e| format!("downloading {url}: {e}"))?;
+    Ok(resp.into_body().into_reader())
+}
+
+/// A tarball (gzip-compressed or not), unpacked as Nix does: when it holds
+/// a single top-level directory, that directory is the source.
+fn unpack_url(url: &str, dir: &Path) -> Result<PathBuf, String> {
+    let mut reader = std::io::BufReader::new(get(url)?);
+    let gz = {
+        use std::io::BufRead as _;
+        let head = reader
+            .fill_buf()
+            .map_err(|e| format!("reading {url}: {e}"))?;
+        head.starts_with(&[0x1f, 0x8b])
+    };
+    let out = dir.join("unpacked");
+    std::fs::create_dir(&out).map_err(|e| e.to_string())?;
+    let unpacked = if gz {
+        tar::Archive::new(flate2::read::GzDecoder::new(reader)).unpack(&out)
+    } else {
+        tar::Archive::new(reader).unpack(&out)
+    };
+    unpacked.map_err(|e| format!("unpacking {url} (a .tar or .tar.gz is expected): {e}"))?;
+    let entries: Vec<_> = std::fs::read_dir(&out)
+        .map_err(|e| e.to_string())?
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    if let [only] = entries.as_slice() {
+        if only.file_type().is_ok_and(|t| t.is_dir()) {
+            return Ok(only.path());
+        }
+    }
+    Ok(out)
+}
+
+/// A `git` input: cloned with the `git` program, checked out at the locked
+/// revision, `.git` removed.
+fn git(locked: &Json, dir: &Path) -> Result<PathBuf, String> {
+    let url = str_of(locked, "url")?;
+    let rev = str_of(locked, "rev")?;
+    let out = dir.join("checkout");
+    let run = |args: &[&str], cwd: Option<&Path>| -> Result<(), String> {
+        let mut cmd = std::process::Command::new("git");
+        cmd.args(args);
+        if let Some(d) = cwd {
+            cmd.current_dir(d);
+        }
+        let o = cmd
+            .output()
+            .map_err(|e| format!("running git (needed for `git` inputs): {e}"))?;
+        if o.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "git {} failed: {}",
+                args.first().unwrap_or(&""),
+                String::from_utf8_lossy(&o.stderr).trim()
+            ))
+        }
+    };
+    let target = out.to_string_lossy().into_owned();
+    run(&["clone", "--quiet", "--", url, &target], None)?;
+    run(&["-c", "advice.detachedHead=false", "checkout", "--quiet", rev], Some(&out))?;
+    if locked["submodules"].as_bool() == Some(true) {
+        run(
+            &["submodule", "--quiet", "update", "--init", "--recursive"],
+            Some(&out),
+        )?;
+    }
+    std::fs::remove_dir_all(out.join(".git")).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_urls_of_hosted_inputs() {
+        let j = |s: &str| serde_json::from_str::<Json>(s).unwrap();
+        assert_eq!(
+            archive_url(&j(r#"{"type":"github","owner":"NixOS","repo":"nixpkgs","rev":"abc"}"#))
+                .unwrap(),
+            "https://github.com/NixOS/nixpkgs/archive/abc.tar.gz"
+        );
+        assert_eq!(
+            archive_url(&j(r#"{"type":"gitlab","owner":"o","repo":"r","rev":"abc"}"#)).unwrap(),
+            "https://gitlab.com/api/v4/projects/o%2Fr/repository/archive.tar.gz?sha=abc"
+        );
+        assert_eq!(
+            archive_url(&j(r#"{"type":"sourcehut","owner":"~o","repo":"r","rev":"abc"}"#))
+                .unwrap(),
+            "https://git.sr.ht/~o/r/archive/abc.tar.gz"
+        );
+    }
+}
