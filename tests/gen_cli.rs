@@ -295,7 +295,7 @@ fn host_states() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cli/host-states")
 }
 
-const EXTERNAL: &str = "flake.nix:22:20: error[unsupported-input]: the configuration of host `external` comes from flake input `helpers`, which atelier-gen cannot read without its source (is the result of calling `helpers.lib.mkSystem`, flake input `helpers` is only known when Nix fetches it)";
+const EXTERNAL: &str = "flake.nix:22:20: error[unsupported-input]: the configuration of host `external` comes from flake input `helpers`, which atelier-gen cannot read without its source (is the result of calling `helpers.lib.mkSystem`, flake input `helpers` has no source here (give it with `--fetch-inputs`, `nix flake archive` or `--override-input helpers PATH`))";
 
 #[test]
 fn plan_lists_every_host_with_its_state() {

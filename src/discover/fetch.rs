@@ -17,8 +17,7 @@ pub fn fetch(locked: &Json, digest: &[u8; 32], dest: &Path) -> Result<(), String
     let parent = dest
         .parent()
         .ok_or_else(|| format!("{} has no parent directory", dest.display()))?;
-    std::fs::create_dir_all(parent)
-        .map_err(|e| format!("creating {}: {e}", parent.display()))?;
+    std::fs::create_dir_all(parent).map_err(|e| format!("creating {}: {e}", parent.display()))?;
     // Unpacked next to its destination, so that keeping it is a rename.
     let tmp = tempfile::Builder::new()
         .prefix(".fetching-")
@@ -157,7 +156,16 @@ fn git(locked: &Json, dir: &Path) -> Result<PathBuf, String> {
     };
     let target = out.to_string_lossy().into_owned();
     run(&["clone", "--quiet", "--", url, &target], None)?;
-    run(&["-c", "advice.detachedHead=false", "checkout", "--quiet", rev], Some(&out))?;
+    run(
+        &[
+            "-c",
+            "advice.detachedHead=false",
+            "checkout",
+            "--quiet",
+            rev,
+        ],
+        Some(&out),
+    )?;
     if locked["submodules"].as_bool() == Some(true) {
         run(
             &["submodule", "--quiet", "update", "--init", "--recursive"],
@@ -176,17 +184,24 @@ mod tests {
     fn archive_urls_of_hosted_inputs() {
         let j = |s: &str| serde_json::from_str::<Json>(s).unwrap();
         assert_eq!(
-            archive_url(&j(r#"{"type":"github","owner":"NixOS","repo":"nixpkgs","rev":"abc"}"#))
-                .unwrap(),
+            archive_url(&j(
+                r#"{"type":"github","owner":"NixOS","repo":"nixpkgs","rev":"abc"}"#
+            ))
+            .unwrap(),
             "https://github.com/NixOS/nixpkgs/archive/abc.tar.gz"
         );
         assert_eq!(
-            archive_url(&j(r#"{"type":"gitlab","owner":"o","repo":"r","rev":"abc"}"#)).unwrap(),
+            archive_url(&j(
+                r#"{"type":"gitlab","owner":"o","repo":"r","rev":"abc"}"#
+            ))
+            .unwrap(),
             "https://gitlab.com/api/v4/projects/o%2Fr/repository/archive.tar.gz?sha=abc"
         );
         assert_eq!(
-            archive_url(&j(r#"{"type":"sourcehut","owner":"~o","repo":"r","rev":"abc"}"#))
-                .unwrap(),
+            archive_url(&j(
+                r#"{"type":"sourcehut","owner":"~o","repo":"r","rev":"abc"}"#
+            ))
+            .unwrap(),
             "https://git.sr.ht/~o/r/archive/abc.tar.gz"
         );
     }

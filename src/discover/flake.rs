@@ -282,7 +282,9 @@ const SYSTEMS: &[&str] = &[
 ];
 
 fn input_reason(name: &str) -> String {
-    format!("flake input `{name}` is only known when Nix fetches it")
+    format!(
+        "flake input `{name}` has no source here (give it with `--fetch-inputs`, `nix flake archive` or `--override-input {name} PATH`)"
+    )
 }
 
 /// A nixpkgs input with this `lib` (also as
@@ -456,7 +458,10 @@ fn sourced(
             .zip(node.as_deref())
             .and_then(|(l, n)| l.node(n));
         match lock::source(ev, &path, locked) {
-            Err(d) => Err(vec![Diagnostic { span: Some(at.clone()), ..d }]),
+            Err(d) => Err(vec![Diagnostic {
+                span: Some(at.clone()),
+                ..d
+            }]),
             Ok(None) => Ok(fallback.clone()),
             Ok(Some((src, _))) => from_source(ev, &ctx, &path, node.as_deref(), kind, &src),
         }
@@ -481,7 +486,9 @@ fn from_source(
     let out_path = Value::string(src.display().to_string());
     let reason = input_reason(path);
     if kind == InputKind::Nixpkgs && ev.inputs().is_dir(&src.join("lib")) {
-        let f = ev.select(&ctx.known, &["nixpkgsLib"])?.unwrap_or(Value::Null);
+        let f = ev
+            .select(&ctx.known, &["nixpkgsLib"])?
+            .unwrap_or(Value::Null);
         let real = ev.apply(&f, out_path.clone())?;
         return Ok(nixpkgs_value(name, &reason, &real, out_path));
     }
@@ -494,7 +501,10 @@ fn from_source(
             &reason,
             vec![
                 ("outPath".into(), out_path.clone()),
-                ("sourceInfo".into(), Value::attrs([("outPath".into(), out_path)])),
+                (
+                    "sourceInfo".into(),
+                    Value::attrs([("outPath".into(), out_path)]),
+                ),
             ],
         ));
     }
@@ -502,7 +512,10 @@ fn from_source(
     let Some(outputs) = ev.select(&top, &["outputs"])? else {
         return Err(vec![Diagnostic::error(
             "no-outputs",
-            format!("flake input `{path}` ({}) has no `outputs`", flake_file.display()),
+            format!(
+                "flake input `{path}` ({}) has no `outputs`",
+                flake_file.display()
+            ),
             None,
         )]);
     };
@@ -532,11 +545,22 @@ fn from_source(
         let repo = child
             .as_deref()
             .and_then(|c| ctx.lock.as_ref()?.node(c))
-            .and_then(|c| c["original"]["repo"].as_str().or(c["locked"]["repo"].as_str()))
+            .and_then(|c| {
+                c["original"]["repo"]
+                    .as_str()
+                    .or(c["locked"]["repo"].as_str())
+            })
             .map(str::to_ascii_lowercase);
         let kind = kind_of(&n, url.as_deref(), repo.as_deref());
         let fallback = input_value(ev, &n, kind, &ctx.lib, &ctx.known)?;
-        let t = sourced(ctx, format!("{path}/{n}"), child, kind, fallback, top.as_attrs().and_then(|a| a.span.clone()));
+        let t = sourced(
+            ctx,
+            format!("{path}/{n}"),
+            child,
+            kind,
+            fallback,
+            top.as_attrs().and_then(|a| a.span.clone()),
+        );
         inputs.insert(n, t, None);
     }
     inputs.unknown_keys = Some(Rc::new(Unknown {
@@ -607,10 +631,7 @@ fn outputs_of(
             frameworks.push(n.clone());
         }
         let fallback = input_value(ev, n, kind, &lib, &known)?;
-        let node = ctx
-            .lock
-            .as_ref()
-            .and_then(|l| l.input_of(l.root(), n));
+        let node = ctx.lock.as_ref().and_then(|l| l.input_of(l.root(), n));
         let span = ev
             .definition_span(top, &["inputs", n])
             .ok()
@@ -635,7 +656,13 @@ fn outputs_of(
         let v = match v {
             Some(v) => v,
             // `clan-core/nixpkgs`: an input of an input, known by its name.
-            None => Thunk::value(input_value(ev, &n, kind_of(last, None, None), &lib, &known)?),
+            None => Thunk::value(input_value(
+                ev,
+                &n,
+                kind_of(last, None, None),
+                &lib,
+                &known,
+            )?),
         };
         values.push((n, v));
     }

@@ -54,7 +54,9 @@ static SOURCES: RwLock<Option<Sources>> = RwLock::new(None);
 /// Sets where input sources come from for every later evaluation in this
 /// process (the binary calls it once, from its flags).
 pub fn configure(sources: Sources) {
-    *SOURCES.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(sources);
+    *SOURCES
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(sources);
 }
 
 /// The settings [`configure`] made, or the defaults (the store only).
@@ -152,17 +154,14 @@ pub fn source(
 ) -> Result<Option<(PathBuf, Origin)>, Diagnostic> {
     let s = sources();
     if let Some((_, dir)) = s.overrides.iter().rev().find(|(n, _)| n == path) {
-        let dir = ev
-            .inputs()
-            .canonicalize(dir)
-            .map_err(|e| {
-                Diagnostic::error(
-                    "override-input",
-                    format!("--override-input {path}: {}: {e}", dir.display()),
-                    None,
-                )
-                .with_note("give the directory of a checkout of that input")
-            })?;
+        let dir = ev.inputs().canonicalize(dir).map_err(|e| {
+            Diagnostic::error(
+                "override-input",
+                format!("--override-input {path}: {}: {e}", dir.display()),
+                None,
+            )
+            .with_note("give the directory of a checkout of that input")
+        })?;
         return Ok(Some((dir, Origin::Override)));
     }
     let Some(node) = node else { return Ok(None) };
@@ -213,13 +212,6 @@ fn immutable(ev: &mut Evaluator, path: &Path) -> bool {
         crate::nix::inputs::replay(&Probe::Immutable(path.to_path_buf())),
     );
     present
-}
-
-/// The note of a diagnostic about an input that has no source here.
-pub fn how_to_provide(name: &str) -> String {
-    format!(
-        "give atelier-gen its source: `--fetch-inputs` (downloads it as flake.lock locks it, checks its narHash and keeps it), `nix flake archive` (puts it in the Nix store, where atelier-gen finds it), or `--override-input {name} PATH` (a checkout of it)"
-    )
 }
 
 #[cfg(test)]

@@ -168,8 +168,7 @@ mod tests {
         std::fs::write(root.join("sub/seven"), "1234567").unwrap();
         std::fs::write(root.join("sub/eight"), "12345678").unwrap();
         std::fs::write(root.join("run"), "#!/bin/sh\n").unwrap();
-        std::fs::set_permissions(root.join("run"), std::fs::Permissions::from_mode(0o755))
-            .unwrap();
+        std::fs::set_permissions(root.join("run"), std::fs::Permissions::from_mode(0o755)).unwrap();
         std::os::unix::fs::symlink("sub/seven", root.join("link")).unwrap();
         std::fs::write(root.join("B"), "").unwrap();
         let ours = nar_sha256(&root).unwrap();

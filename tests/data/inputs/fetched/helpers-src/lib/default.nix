@@ -1,0 +1,4 @@
+{ }:
+{
+  dataDir = name: "/srv/fetched/${name}";
+}

@@ -1,0 +1,19 @@
+{ atelier, settings, ... }:
+{
+  imports = [
+    (atelier.lib.mkService {
+      name = "chat";
+      extraConfig = cfg: {
+        atelier.services.chat.data.sqlite = "${settings.dataDir}/chat.db";
+      };
+    })
+  ];
+  atelier.services.chat.enable = true;
+  atelier.backup = {
+    enable = true;
+    repositories.default = {
+      repository = "/srv/restic";
+      passwordFile = "/run/keys/restic";
+    };
+  };
+}

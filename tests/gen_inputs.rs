@@ -1,0 +1,279 @@
+//! Real flake inputs: `--override-input`, and `--fetch-inputs` from a local
+//! HTTP server (narHash checked, a mismatch refused and nothing kept,
+//! later runs offline from the cache).
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn gen() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_atelier-gen"))
+}
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/inputs")
+        .join(rel)
+}
+
+/// The NAR hash of tests/data/inputs/fetched/helpers-src, as written in
+/// the lock (computed once with `nix-hash --type sha256 --base32`).
+const HELPERS_NAR_HASH: &str = "sha256-szl9RIREv6l0QutCBRSZ5pa1fa/SHMSJXIzISF64TKw=";
+
+#[test]
+fn real_nixpkgs_lib_from_override_input() {
+    let Ok(lib) = std::env::var("ATELIER_NIXPKGS_LIB") else {
+        eprintln!("SKIP: ATELIER_NIXPKGS_LIB (a nixpkgs lib/ directory) is not set");
+        return;
+    };
+    let src = Path::new(&lib).parent().unwrap().to_path_buf();
+    // Without the source, the built-in lib has no `trivial.release`.
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(data("real-lib"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("error[missing-attribute]"));
+    let version = std::fs::read_to_string(Path::new(&lib).join(".version")).unwrap();
+    let release: String = version.trim().chars().take(5).collect();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan", "--json"])
+        .arg(data("real-lib"))
+        .arg("--override-input")
+        .arg("nixpkgs")
+        .arg(&src)
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains(format!(
+            "\"/srv/chat-{release}-Abc/chat.db\""
+        )));
+}
+
+#[test]
+fn real_import_tree_from_override_input() {
+    let Some(src) = std::env::var_os("ATELIER_IMPORT_TREE_SRC").map(PathBuf::from) else {
+        eprintln!("SKIP: ATELIER_IMPORT_TREE_SRC (a checkout of vic/import-tree) is not set");
+        return;
+    };
+    // Its `initFilter` keeps only services/*.svc.nix: `chat`, not `notes`.
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(data("import-tree"))
+        .arg("--override-input")
+        .arg("import-tree")
+        .arg(&src)
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::starts_with("host box: 1 service(s)\n"))
+        .stdout(predicate::str::contains("chat"))
+        .stdout(predicate::str::contains("notes").not());
+}
+
+/// A gzip-compressed tarball of `dir` (one top-level directory, as GitHub
+/// serves archives).
+fn tarball(dir: &Path, top: &str) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    tar.append_dir_all(top, dir).unwrap();
+    tar.into_inner().unwrap().finish().unwrap()
+}
+
+/// An HTTP server on 127.0.0.1 serving `files` by path until dropped.
+struct Server {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(files: Vec<(String, Vec<u8>)>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut conn) = conn else { continue };
+                let mut req = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => req.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&req);
+                let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let resp = match files.iter().find(|(p, _)| *p == path) {
+                    Some((_, body)) => {
+                        let mut r = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/gzip\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        )
+                        .into_bytes();
+                        r.extend_from_slice(body);
+                        r
+                    }
+                    None => {
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .to_vec()
+                    }
+                };
+                let _ = conn.write_all(&resp);
+            }
+        });
+        Server {
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accept loop so it sees `stop`.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Entries under `<cache>/inputs` (kept sources and leftovers alike).
+fn kept(cache: &Path) -> Vec<String> {
+    match std::fs::read_dir(cache.join("inputs")) {
+        Ok(rd) => rd
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[test]
+fn fetch_inputs_checks_nar_hash_and_keeps_sources_for_offline_runs() {
+    let src = data("fetched/helpers-src");
+    // The oracle: Nix's own NAR hash of the source equals the lock's.
+    match std::process::Command::new("nix-hash")
+        .args(["--type", "sha256", "--base32"])
+        .arg(&src)
+        .output()
+    {
+        Ok(o) if o.status.success() => {
+            let ours = atelier::discover::nar::parse_sri(HELPERS_NAR_HASH).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&o.stdout).trim(),
+                atelier::discover::nar::to_base32(&ours)
+            );
+        }
+        _ => eprintln!("SKIP (oracle only): nix-hash is not installed"),
+    }
+    let good = tarball(&src, "helpers-0123abc");
+    // Same layout, one byte different: its NAR hash is not the locked one.
+    let tampered_dir = tempfile::tempdir().unwrap();
+    let t = tampered_dir.path().join("helpers");
+    std::fs::create_dir_all(t.join("lib")).unwrap();
+    std::fs::copy(src.join("flake.nix"), t.join("flake.nix")).unwrap();
+    let lib = std::fs::read_to_string(src.join("lib/default.nix")).unwrap();
+    std::fs::write(t.join("lib/default.nix"), lib.replace("fetched", "fetchex")).unwrap();
+    let bad = tarball(&t, "helpers-0123abc");
+    let server = Server::start(vec![
+        ("/helpers.tar.gz".into(), good),
+        ("/broken.tar.gz".into(), bad),
+    ]);
+
+    let flake = tempfile::tempdir().unwrap();
+    for f in ["flake.nix", "host.nix"] {
+        std::fs::copy(data("fetched").join(f), flake.path().join(f)).unwrap();
+    }
+    let node = |url: &str| {
+        serde_json::json!({
+            "locked": { "type": "tarball", "url": url, "narHash": HELPERS_NAR_HASH },
+            "original": { "type": "tarball", "url": url }
+        })
+    };
+    let lock = serde_json::json!({
+        "version": 7,
+        "root": "root",
+        "nodes": {
+            "root": { "inputs": { "helpers": "helpers", "broken": "broken" } },
+            "helpers": node(&server.url("/helpers.tar.gz")),
+            "broken": node(&server.url("/broken.tar.gz")),
+        }
+    });
+    std::fs::write(
+        flake.path().join("flake.lock"),
+        serde_json::to_string_pretty(&lock).unwrap(),
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let run = |host: &str, fetch: bool| {
+        let mut c = gen();
+        c.args(["--no-cache", "--format", "short", "--cache-dir"])
+            .arg(cache.path())
+            .arg("plan")
+            .arg(flake.path())
+            .args(["--host", host, "--json"])
+            .env_remove("ATELIER_FETCH_INPUTS");
+        if fetch {
+            c.arg("--fetch-inputs");
+        }
+        c.assert()
+    };
+
+    // Without the flag: one diagnostic naming the input and the three ways.
+    run("good", false)
+        .code(1)
+        .stderr(predicate::str::contains(
+            "error[unresolved-path]: service `chat`: sqlite path is not known statically: \
+             is the result of calling `helpers.lib.dataDir`, flake input `helpers` has no source here",
+        ))
+        .stderr(predicate::str::contains("--fetch-inputs"))
+        .stderr(predicate::str::contains("nix flake archive"))
+        .stderr(predicate::str::contains("`--override-input helpers PATH`"));
+    assert!(kept(cache.path()).is_empty());
+
+    // Bytes that do not match narHash: refused, nothing kept.
+    run("bad", true)
+        .code(1)
+        .stderr(predicate::str::contains("error[fetch-input]"))
+        .stderr(predicate::str::contains("`broken`"))
+        .stderr(predicate::str::contains(format!(
+            "flake.lock locks {HELPERS_NAR_HASH}: refused"
+        )));
+    assert_eq!(kept(cache.path()), Vec::<String>::new());
+
+    // The matching tarball: fetched, checked, kept under its hash.
+    run("good", true)
+        .success()
+        .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
+    let digest = atelier::discover::nar::parse_sri(HELPERS_NAR_HASH).unwrap();
+    assert_eq!(
+        kept(cache.path()),
+        [format!(
+            "{}-source",
+            atelier::discover::nar::to_base32(&digest)
+        )]
+    );
+
+    // Offline: the server is gone, the kept source is used (no flag needed).
+    drop(server);
+    run("good", false)
+        .success()
+        .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
+}
