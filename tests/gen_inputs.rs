@@ -175,10 +175,10 @@ fn fetch_inputs_checks_nar_hash_and_keeps_sources_for_offline_runs() {
         .output()
     {
         Ok(o) if o.status.success() => {
-            let ours = atelier::discover::nar::parse_sri(HELPERS_NAR_HASH).unwrap();
+            let ours = atelier::flake::nar::parse_sri(HELPERS_NAR_HASH).unwrap();
             assert_eq!(
                 String::from_utf8_lossy(&o.stdout).trim(),
-                atelier::discover::nar::to_base32(&ours)
+                atelier::flake::nar::to_base32(&ours)
             );
         }
         _ => eprintln!("SKIP (oracle only): nix-hash is not installed"),
@@ -262,12 +262,12 @@ fn fetch_inputs_checks_nar_hash_and_keeps_sources_for_offline_runs() {
     run("good", true)
         .success()
         .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
-    let digest = atelier::discover::nar::parse_sri(HELPERS_NAR_HASH).unwrap();
+    let digest = atelier::flake::nar::parse_sri(HELPERS_NAR_HASH).unwrap();
     assert_eq!(
         kept(cache.path()),
         [format!(
             "{}-source",
-            atelier::discover::nar::to_base32(&digest)
+            atelier::flake::nar::to_base32(&digest)
         )]
     );
 

@@ -18,7 +18,7 @@ use crate::diagnostic::Diagnostic;
 use crate::nix::inputs::Probe;
 use crate::nix::Evaluator;
 
-use super::nar;
+use crate::flake::nar;
 
 /// Where input sources may come from, as the command line says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -90,7 +90,12 @@ impl Lock {
     /// The lock in `dir`, when there is one that parses.
     pub fn read(ev: &mut Evaluator, dir: &Path) -> Option<Lock> {
         let bytes = ev.inputs().read(&dir.join("flake.lock")).ok()?;
-        let json: Json = serde_json::from_slice(&bytes).ok()?;
+        Self::parse(&bytes)
+    }
+
+    /// A lock from its JSON text.
+    pub fn parse(bytes: &[u8]) -> Option<Lock> {
+        let json: Json = serde_json::from_slice(bytes).ok()?;
         let nodes = json["nodes"]
             .as_object()?
             .iter()
@@ -183,7 +188,7 @@ pub fn source(
     if !s.fetch {
         return Ok(None);
     }
-    super::fetch::fetch(locked, &digest, &kept).map_err(|e| {
+    crate::flake::fetch::fetch(locked, &digest, &kept).map_err(|e| {
         Diagnostic::error(
             "fetch-input",
             format!("fetching flake input `{path}` failed: {e}"),
@@ -206,11 +211,10 @@ pub fn cached_path(cache: &Path, digest: &[u8; 32]) -> PathBuf {
 /// Whether a content-addressed source is there (recorded as immutable: the
 /// evaluation cache trusts what is inside by its path).
 fn immutable(ev: &mut Evaluator, path: &Path) -> bool {
-    let present = std::fs::symlink_metadata(path).is_ok();
-    ev.inputs().note(
-        Probe::Immutable(path.to_path_buf()),
-        crate::nix::inputs::replay(&Probe::Immutable(path.to_path_buf())),
-    );
+    let probe = Probe::Immutable(path.to_path_buf());
+    let answer = crate::nix::inputs::replay(&probe);
+    let present = answer.is_ok();
+    ev.inputs().note(probe, answer);
     present
 }
 
@@ -220,10 +224,8 @@ mod tests {
 
     #[test]
     fn follows_paths_lead_to_the_node_they_name() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("flake.lock"),
-            r#"{ "version": 7, "root": "root", "nodes": {
+        let lock = Lock::parse(
+            br#"{ "version": 7, "root": "root", "nodes": {
               "root": { "inputs": { "nixpkgs": "nixpkgs", "fp": "flake-parts", "hm": "home-manager" } },
               "nixpkgs": { "locked": { "type": "github", "owner": "NixOS", "repo": "nixpkgs", "rev": "abc", "narHash": "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" } },
               "flake-parts": { "inputs": { "nixpkgs-lib": [ "nixpkgs" ] } },
@@ -231,8 +233,6 @@ mod tests {
             } }"#,
         )
         .unwrap();
-        let mut ev = Evaluator::new(dir.path());
-        let lock = Lock::read(&mut ev, dir.path()).unwrap();
         assert_eq!(lock.input_of("root", "fp").as_deref(), Some("flake-parts"));
         assert_eq!(
             lock.input_of("flake-parts", "nixpkgs-lib").as_deref(),

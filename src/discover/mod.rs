@@ -7,7 +7,6 @@
 
 pub mod defs;
 pub mod dumps;
-pub mod fetch;
 pub mod flake;
 pub mod graph;
 pub mod hooks;
@@ -16,7 +15,6 @@ pub mod lock;
 pub mod manual;
 pub mod mkservice;
 pub mod model;
-pub mod nar;
 pub mod overrides;
 pub mod paths;
 pub mod postgres;
