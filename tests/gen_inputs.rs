@@ -277,3 +277,159 @@ fn fetch_inputs_checks_nar_hash_and_keeps_sources_for_offline_runs() {
         .success()
         .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
 }
+
+/// Copies `src` to `dst` (a new directory).
+fn copy_tree(src: &Path, dst: &Path) {
+    for entry in walkdir::WalkDir::new(src) {
+        let entry = entry.unwrap();
+        let target = dst.join(entry.path().strip_prefix(src).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The fixture of `fetched/` with a lock whose `helpers` has the narHash of
+/// helpers-src (URLs that lead nowhere: nothing may be downloaded).
+fn locked_flake() -> tempfile::TempDir {
+    let flake = tempfile::tempdir().unwrap();
+    for f in ["flake.nix", "host.nix"] {
+        std::fs::copy(data("fetched").join(f), flake.path().join(f)).unwrap();
+    }
+    let lock = serde_json::json!({
+        "version": 7,
+        "root": "root",
+        "nodes": {
+            "root": { "inputs": { "helpers": "helpers" } },
+            "helpers": {
+                "locked": { "type": "github", "owner": "example", "repo": "helpers", "rev": "0123abc", "narHash": HELPERS_NAR_HASH },
+                "original": { "type": "github", "owner": "example", "repo": "helpers" }
+            }
+        }
+    });
+    std::fs::write(
+        flake.path().join("flake.lock"),
+        serde_json::to_string_pretty(&lock).unwrap(),
+    )
+    .unwrap();
+    flake
+}
+
+#[test]
+fn an_input_in_the_nix_store_is_found_by_its_nar_hash() {
+    let flake = locked_flake();
+    let store = tempfile::tempdir().unwrap();
+    let store_dir = store.path().join("store");
+    let digest = atelier::flake::nar::parse_sri(HELPERS_NAR_HASH).unwrap();
+    let path =
+        atelier::flake::nar::fixed_output_path(store_dir.to_str().unwrap(), &digest, "source");
+    copy_tree(&data("fetched/helpers-src"), Path::new(&path));
+    let cache = tempfile::tempdir().unwrap();
+    let plan = |store: &Path| {
+        gen()
+            .args(["--no-cache", "--format", "short", "--cache-dir"])
+            .arg(cache.path())
+            .arg("plan")
+            .arg(flake.path())
+            .args(["--host", "good", "--json"])
+            .env("NIX_STORE_DIR", store)
+            .env_remove("ATELIER_FETCH_INPUTS")
+            .assert()
+    };
+    plan(&store_dir)
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
+    // Another store, without it: the input is missing, nothing is fetched.
+    plan(&store.path().join("empty"))
+        .code(1)
+        .stderr(predicate::str::contains(
+            "flake input `helpers` has no source here",
+        ));
+    assert!(kept(cache.path()).is_empty());
+}
+
+#[test]
+fn evaluation_cache_knows_overrides_and_trusts_store_paths() {
+    let flake = locked_flake();
+    let store = tempfile::tempdir().unwrap();
+    let store_dir = store.path().join("store");
+    let digest = atelier::flake::nar::parse_sri(HELPERS_NAR_HASH).unwrap();
+    let path =
+        atelier::flake::nar::fixed_output_path(store_dir.to_str().unwrap(), &digest, "source");
+    copy_tree(&data("fetched/helpers-src"), Path::new(&path));
+    let checkout = tempfile::tempdir().unwrap();
+    copy_tree(&data("fetched/helpers-src"), &checkout.path().join("h"));
+    let lib = checkout.path().join("h/lib/default.nix");
+    std::fs::write(
+        &lib,
+        std::fs::read_to_string(&lib)
+            .unwrap()
+            .replace("fetched", "checkout"),
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let plan = |over: bool| {
+        let mut c = gen();
+        c.args(["-v", "--format", "short", "--cache-dir"])
+            .arg(cache.path())
+            .arg("plan")
+            .arg(flake.path())
+            .args(["--host", "good", "--json"])
+            .env("NIX_STORE_DIR", &store_dir)
+            .env_remove("ATELIER_GEN_NO_CACHE")
+            .env_remove("ATELIER_FETCH_INPUTS");
+        if over {
+            c.arg("--override-input")
+                .arg("helpers")
+                .arg(checkout.path().join("h"));
+        }
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (out, err) = plan(false);
+    assert!(out.contains("/srv/fetched/chat/chat.db"), "{out}");
+    assert!(err.contains("not in the cache yet"), "{err}");
+    let (out, err) = plan(false);
+    assert!(out.contains("/srv/fetched/chat/chat.db"), "{out}");
+    assert!(err.contains("from the cache"), "{err}");
+    // The same files with an override evaluate differently: not a hit.
+    let (out, err) = plan(true);
+    assert!(out.contains("/srv/checkout/chat/chat.db"), "{out}");
+    assert!(err.contains("not in the cache yet"), "{err}");
+    // An override's files are checked like the flake's own.
+    std::fs::write(
+        &lib,
+        std::fs::read_to_string(&lib)
+            .unwrap()
+            .replace("checkout", "edited"),
+    )
+    .unwrap();
+    let (out, err) = plan(true);
+    assert!(out.contains("/srv/edited/chat/chat.db"), "{out}");
+    assert!(err.contains("was edited since it was cached"), "{err}");
+    // The store path going away is noticed.
+    std::fs::remove_dir_all(&store_dir).unwrap();
+    let c = gen()
+        .args(["-v", "--format", "short", "--cache-dir"])
+        .arg(cache.path())
+        .arg("plan")
+        .arg(flake.path())
+        .args(["--host", "good"])
+        .env("NIX_STORE_DIR", &store_dir)
+        .env_remove("ATELIER_GEN_NO_CACHE")
+        .env_remove("ATELIER_FETCH_INPUTS")
+        .output()
+        .unwrap();
+    let err = String::from_utf8(c.stderr).unwrap();
+    assert!(
+        err.contains("appeared or went since it was cached"),
+        "{err}"
+    );
+}

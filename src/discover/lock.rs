@@ -45,6 +45,10 @@ impl Sources {
         if self.fetch {
             s.push_str("fetch;");
         }
+        s.push_str(&format!("store={};", self.store_dir));
+        if let Some(d) = &self.cache_dir {
+            s.push_str(&format!("kept={};", d.display()));
+        }
         s
     }
 }
