@@ -38,18 +38,16 @@ impl Sources {
     /// What identifies these settings in the evaluation cache's key: the
     /// same files can evaluate differently with other overrides.
     pub fn key(&self) -> String {
-        let mut s = String::new();
-        for (n, p) in &self.overrides {
-            s.push_str(&format!("{n}={};", p.display()));
-        }
-        if self.fetch {
-            s.push_str("fetch;");
-        }
-        s.push_str(&format!("store={};", self.store_dir));
-        if let Some(d) = &self.cache_dir {
-            s.push_str(&format!("kept={};", d.display()));
-        }
-        s
+        serde_json::json!([
+            self.overrides
+                .iter()
+                .map(|(n, p)| (n, p.display().to_string()))
+                .collect::<Vec<_>>(),
+            self.fetch,
+            self.store_dir,
+            self.cache_dir.as_ref().map(|d| d.display().to_string()),
+        ])
+        .to_string()
     }
 }
 
