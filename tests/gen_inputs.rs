@@ -433,3 +433,70 @@ fn evaluation_cache_knows_overrides_and_trusts_store_paths() {
         "{err}"
     );
 }
+
+#[test]
+fn fetch_inputs_clones_a_git_input_at_its_locked_revision() {
+    if std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIP: git is not installed");
+        return;
+    }
+    let repo = tempfile::tempdir().unwrap();
+    let r = repo.path().join("helpers");
+    copy_tree(&data("fetched/helpers-src"), &r);
+    let git = |args: &[&str]| {
+        let o = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(args)
+            .current_dir(&r)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+        String::from_utf8(o.stdout).unwrap().trim().to_owned()
+    };
+    git(&["init", "--quiet"]);
+    git(&["add", "."]);
+    git(&["commit", "--quiet", "-m", "locked"]);
+    let rev = git(&["rev-parse", "HEAD"]);
+    // A later commit: the locked revision, not the tip, is what is kept.
+    std::fs::write(r.join("later.nix"), "{ }").unwrap();
+    git(&["add", "."]);
+    git(&["commit", "--quiet", "-m", "later"]);
+    let flake = locked_flake();
+    let url = format!("file://{}", r.display());
+    let lock = serde_json::json!({
+        "version": 7,
+        "root": "root",
+        "nodes": {
+            "root": { "inputs": { "helpers": "helpers" } },
+            "helpers": {
+                "locked": { "type": "git", "url": url, "rev": rev, "narHash": HELPERS_NAR_HASH },
+                "original": { "type": "git", "url": url }
+            }
+        }
+    });
+    std::fs::write(flake.path().join("flake.lock"), lock.to_string()).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "--cache-dir"])
+        .arg(cache.path())
+        .arg("plan")
+        .arg(flake.path())
+        .args(["--host", "good", "--json", "--fetch-inputs"])
+        .env("NIX_STORE_DIR", cache.path().join("no-store"))
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
+    let digest = atelier::flake::nar::parse_sri(HELPERS_NAR_HASH).unwrap();
+    let kept_dir = cache.path().join("inputs").join(format!(
+        "{}-source",
+        atelier::flake::nar::to_base32(&digest)
+    ));
+    assert!(kept_dir.join("flake.nix").is_file());
+    assert!(!kept_dir.join("later.nix").exists());
+    assert!(!kept_dir.join(".git").exists());
+}

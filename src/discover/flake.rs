@@ -78,7 +78,9 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
     let locked_repo = locked_repo.map(|r| r.rsplit('/').next().unwrap_or(r));
     let repo = locked_repo
         .map(str::to_ascii_lowercase)
-        .or_else(|| url.map(repo_of_url));
+        .or_else(|| url.map(repo_of_url))
+        // A URL that names no repository (a tarball on a plain web server).
+        .filter(|r| !r.is_empty());
     match repo.as_deref() {
         Some("nixpkgs" | "nixpkgs.lib" | "nixpkgs-lib") => return InputKind::Nixpkgs,
         Some("flake-parts") => return InputKind::FlakeParts,
@@ -1066,6 +1068,15 @@ mod tests {
         ] {
             assert_eq!(repo_of_url(url), repo, "{url}");
         }
+        // A tarball URL naming no repository: known by the input's name.
+        assert_eq!(
+            kind_of(
+                "nixpkgs",
+                Some("http://127.0.0.1:8000/nixpkgs.tar.gz"),
+                None
+            ),
+            InputKind::Nixpkgs
+        );
     }
 
     #[test]
