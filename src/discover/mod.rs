@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
-use crate::nix::Evaluator;
+use crate::nix::{Evaluator, Value};
 
 use model::{HostDecl, HostSettingsDecl, Origin};
 use shape::{Cx, Shape, View};
@@ -145,13 +145,25 @@ fn discover_in(
     let mut g = graph::walk_modules(ev, &entry.modules, &args, generated);
     diagnostics.extend(std::mem::take(&mut g.diagnostics));
 
+    // `config`, as the module system computes it from every module.
+    let config = match ev.force(&args.modules.config()) {
+        Ok(v) => v,
+        Err(d) => {
+            diagnostics.extend(d);
+            Value::unknown_root("config", crate::modules::UNDECLARED_REASON, None)
+        }
+    };
     let mut host_defs = defs::Defs::default();
     for (config, span) in &g.configs {
-        defs::collect(ev, config, span.clone(), DATA_KEYS, &mut host_defs);
+        match ev.force(config) {
+            Ok(v) => defs::collect(ev, &v, span.clone(), DATA_KEYS, &mut host_defs),
+            Err(d) => diagnostics.extend(d),
+        }
     }
     let expanded = mkservice::expand(
         ev,
         &g.mk_services,
+        &config,
         &mut host_defs,
         DATA_KEYS,
         &mut diagnostics,
@@ -160,6 +172,7 @@ fn discover_in(
     let cx = Cx {
         host,
         expanded: &expanded,
+        config: &config,
     };
     let mut decl = HostDecl {
         host: host.to_owned(),

@@ -1,0 +1,665 @@
+//! The module system as `lib.evalModules` does it, for the options the
+//! host's own modules (and atelier's, built in) declare — lazily: a value of
+//! `config` is computed only when something reads it (a `mkIf` condition,
+//! a service's `cfg.enable`, a data path).
+//!
+//! `config.<path>` is, like nixpkgs' `lib/modules.nix`:
+//! - below no declared option, a namespace whose attributes are the
+//!   declared names; an undeclared one (`config.services.nginx`, declared
+//!   only by nixpkgs) is unknown and names itself;
+//! - at a declared option, its definitions from every module, found by
+//!   pushing `mkIf`/`mkMerge`/`mkOverride`/`mkOrder` down to the option
+//!   (a condition is forced only for a definition that exists there), then
+//!   false conditions dropped, the lowest priority number kept (the
+//!   option's `default` is `mkOptionDefault`, 1500), and merged: lists
+//!   concatenate (sorted by `mkOrder`), attribute sets merge key by key (the
+//!   same steps below each key), equal scalars are one value, different
+//!   ones an error; `apply` runs last.
+//!
+//! A definition under a condition only Nix knows makes the option unknown,
+//! and the unknown says which condition. Reading `config` while the
+//! modules are being collected (from `imports`) is infinite recursion in
+//! Nix, and an error here.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, SourceFile, Span};
+use crate::nix::{AttrEntry, Attrs, EvalResult, Evaluator, Thunk, Unknown, UnknownOrigin, Value};
+
+/// Priority of a plain definition (`mkOverride 100`).
+pub const DEFAULT_PRIORITY: i64 = 100;
+/// Priority of an option's `default` (`mkOptionDefault`).
+pub const OPTION_DEFAULT_PRIORITY: i64 = 1500;
+/// Order of a definition without `mkOrder`.
+pub const DEFAULT_ORDER: i64 = 1000;
+
+/// Why `config.<undeclared option>` is unknown.
+pub const UNDECLARED_REASON: &str = "config values are only known at rebuild time";
+
+const ATELIER_OPTIONS: &str = include_str!("atelier-options.nix");
+const MKSERVICE: &str = include_str!("mkservice.nix");
+
+/// One module's `config`, with where the module was written.
+#[derive(Clone)]
+pub struct Module {
+    pub config: Thunk,
+    pub span: Option<Span>,
+}
+
+#[derive(Default)]
+struct OptNode {
+    option: Option<OptionDecl>,
+    children: BTreeMap<String, OptNode>,
+}
+
+#[derive(Clone)]
+struct OptionDecl {
+    default: Option<Thunk>,
+    apply: Option<Thunk>,
+}
+
+#[derive(Default)]
+struct State {
+    sealed: bool,
+    modules: Rc<[Module]>,
+    option_sources: Vec<Thunk>,
+    tree: Option<Rc<OptNode>>,
+    building_tree: bool,
+    mk_service: Option<Value>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The configuration of one host: collect modules, [`Modules::seal`], then
+/// read [`Modules::config`].
+pub struct Modules {
+    state: Rc<RefCell<State>>,
+    root: Thunk,
+}
+
+type Path_ = Rc<[String]>;
+
+impl Modules {
+    /// A configuration with atelier's own options declared.
+    pub fn new(ev: &mut Evaluator) -> (Self, Vec<Diagnostic>) {
+        let state = Rc::new(RefCell::new(State::default()));
+        let weak = Rc::downgrade(&state);
+        let root = native(move |ev| node(ev, &weak, Rc::from(Vec::new())));
+        let mut diags = Vec::new();
+        match builtin_options(ev) {
+            Ok(t) => state.borrow_mut().option_sources.push(t),
+            Err(d) => diags.extend(d),
+        }
+        (Self { state, root }, diags)
+    }
+
+    /// The lazy `config` argument of every module.
+    pub fn config(&self) -> Thunk {
+        self.root.clone()
+    }
+
+    /// A module argument that is not one of the fixed ones: what
+    /// `_module.args.<name>` says, else `fallback`.
+    pub fn arg(&self, name: &str, fallback: Value) -> Thunk {
+        let root = self.root.clone();
+        let name = name.to_owned();
+        native(move |ev| {
+            let config = ev.force(&root)?;
+            match ev.select(&config, &["_module", "args"])? {
+                Some(Value::Attrs(a)) => match a.get(&name) {
+                    Some(e) => {
+                        let t = e.value.clone();
+                        ev.force(&t)
+                    }
+                    None => Ok(fallback.clone()),
+                },
+                _ => Ok(fallback.clone()),
+            }
+        })
+    }
+
+    /// Every module is known: `config` can be read from now on.
+    pub fn seal(&self, modules: Vec<Module>, options: Vec<Thunk>) {
+        let mut s = self.state.borrow_mut();
+        s.modules = modules.into();
+        s.option_sources.extend(options);
+        s.tree = None;
+        s.sealed = true;
+    }
+
+    /// Errors met while reading option declarations.
+    pub fn take_diagnostics(&self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.state.borrow_mut().diagnostics)
+    }
+
+    /// The module that `….lib.mkService arg` (atelier's, not read as an
+    /// input) makes: a function of `{ config, pkgs, ... }`.
+    pub fn mk_service_module(&self, ev: &mut Evaluator, arg: &Thunk) -> EvalResult<Value> {
+        let cached = self.state.borrow().mk_service.clone();
+        let f = match cached {
+            Some(f) => f,
+            None => {
+                let f = ev.eval_source("<atelier mkService>", Path::new("/"), MKSERVICE)?;
+                let lib = ev.lib()?;
+                let f = ev.apply(&f, lib)?;
+                self.state.borrow_mut().mk_service = Some(f.clone());
+                f
+            }
+        };
+        let arg = ev.force(arg)?;
+        ev.apply(&f, arg)
+    }
+}
+
+fn builtin_options(ev: &mut Evaluator) -> EvalResult<Thunk> {
+    let f = ev.eval_source("<atelier options>", Path::new("/"), ATELIER_OPTIONS)?;
+    let lib = ev.lib()?;
+    let m = ev.apply(&f, lib)?;
+    Ok(m.as_attrs()
+        .and_then(|a| a.get("options"))
+        .map_or_else(|| Thunk::value(Value::attrs([])), |e| e.value.clone()))
+}
+
+fn span() -> Span {
+    thread_local! {
+        static FILE: Arc<SourceFile> = Arc::new(SourceFile {
+            name: "<module system>".into(),
+            path: "/".into(),
+            text: String::new(),
+        });
+    }
+    FILE.with(|f| Span {
+        file: f.clone(),
+        start: 0,
+        end: 0,
+    })
+}
+
+fn native(f: impl Fn(&mut Evaluator) -> EvalResult<Value> + 'static) -> Thunk {
+    Thunk::native(span(), f)
+}
+
+fn dotted(path: &[String]) -> String {
+    path.join(".")
+}
+
+/// `config.a.b` as an unknown that names the option.
+fn config_unknown(path: &[String]) -> Rc<Unknown> {
+    let mut u = Rc::new(Unknown {
+        reason: UNDECLARED_REASON.into(),
+        span: None,
+        origin: UnknownOrigin::Root("config".into()),
+    });
+    for p in path {
+        u = select(&u, p);
+    }
+    u
+}
+
+fn select(u: &Rc<Unknown>, attr: &str) -> Rc<Unknown> {
+    Rc::new(Unknown {
+        reason: u.reason.clone(),
+        span: u.span.clone(),
+        origin: UnknownOrigin::Select {
+            base: u.clone(),
+            attr: attr.to_owned(),
+        },
+    })
+}
+
+fn error(code: &'static str, msg: String, span: Option<Span>) -> Vec<Diagnostic> {
+    vec![Diagnostic::error(code, msg, span)]
+}
+
+// ------------------------------------------------------------ declarations
+
+fn tree(ev: &mut Evaluator, state: &Rc<RefCell<State>>) -> EvalResult<Rc<OptNode>> {
+    let sources = {
+        let mut s = state.borrow_mut();
+        if let Some(t) = &s.tree {
+            return Ok(t.clone());
+        }
+        if s.building_tree {
+            return Err(error(
+                "infinite-recursion",
+                "an option declaration (`options = ...`) depends on config; Nix fails here with infinite recursion".into(),
+                None,
+            ));
+        }
+        s.building_tree = true;
+        s.option_sources.clone()
+    };
+    let mut root = OptNode::default();
+    let mut diags = Vec::new();
+    for t in &sources {
+        match ev.force(t) {
+            Ok(v) => declare(ev, &v, &mut root, &mut diags),
+            Err(d) => diags.extend(d),
+        }
+    }
+    let root = Rc::new(root);
+    let mut s = state.borrow_mut();
+    s.building_tree = false;
+    s.diagnostics.extend(diags);
+    s.tree = Some(root.clone());
+    Ok(root)
+}
+
+fn property_type(ev: &mut Evaluator, v: &Value) -> Option<Rc<str>> {
+    let t = v.as_attrs()?.get("_type")?.value.clone();
+    match ev.force(&t) {
+        Ok(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn declare(ev: &mut Evaluator, v: &Value, node: &mut OptNode, diags: &mut Vec<Diagnostic>) {
+    let Value::Attrs(a) = v else { return };
+    if property_type(ev, v).as_deref() == Some("option") {
+        if node.option.is_none() {
+            node.option = Some(OptionDecl {
+                default: a.get("default").map(|e| e.value.clone()),
+                apply: a.get("apply").map(|e| e.value.clone()),
+            });
+        }
+        return;
+    }
+    for (k, e) in &a.entries {
+        match ev.force(&e.value) {
+            Ok(child) => declare(
+                ev,
+                &child,
+                node.children.entry(k.clone()).or_default(),
+                diags,
+            ),
+            Err(d) => diags.extend(d),
+        }
+    }
+}
+
+enum Place<'a> {
+    Namespace(&'a OptNode),
+    Option(OptionDecl),
+    Undeclared,
+}
+
+fn classify<'a>(tree: &'a OptNode, path: &[String]) -> Place<'a> {
+    let mut n = tree;
+    for p in path {
+        if let Some(d) = &n.option {
+            return Place::Option(d.clone());
+        }
+        match n.children.get(p) {
+            Some(c) => n = c,
+            None => return Place::Undeclared,
+        }
+    }
+    match &n.option {
+        Some(d) => Place::Option(d.clone()),
+        None => Place::Namespace(n),
+    }
+}
+
+// ------------------------------------------------------------ values
+
+fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: Path_) -> EvalResult<Value> {
+    let Some(state) = state.upgrade() else {
+        return Ok(Value::Unknown(config_unknown(&path)));
+    };
+    if !state.borrow().sealed {
+        return Err(error(
+            "infinite-recursion",
+            format!(
+                "`config{}{}` is read while the modules are being collected (from `imports` or a module's own shape); Nix fails here with infinite recursion",
+                if path.is_empty() { "" } else { "." },
+                dotted(&path)
+            ),
+            None,
+        )
+        .into_iter()
+        .map(|d| d.with_note("`imports` cannot depend on config; use `lib.mkIf` inside the imported module instead"))
+        .collect());
+    }
+    let tree = tree(ev, &state)?;
+    match classify(&tree, &path) {
+        Place::Undeclared => Ok(Value::Unknown(config_unknown(&path))),
+        Place::Namespace(n) => {
+            let mut attrs = Attrs::default();
+            for k in n.children.keys() {
+                let mut child: Vec<String> = path.to_vec();
+                child.push(k.clone());
+                let child: Path_ = child.into();
+                let weak = Rc::downgrade(&state);
+                attrs.entries.insert(
+                    k.clone(),
+                    AttrEntry {
+                        value: native(move |ev| node(ev, &weak, child.clone())),
+                        span: None,
+                    },
+                );
+            }
+            attrs.unknown_keys = Some(config_unknown(&path));
+            Ok(Value::Attrs(Rc::new(attrs)))
+        }
+        Place::Option(decl) => {
+            let modules = state.borrow().modules.clone();
+            drop(state);
+            option_value(ev, &modules, &path, &decl)
+        }
+    }
+}
+
+/// A definition found at a path, before its conditions are known.
+struct Found {
+    value: Value,
+    span: Option<Span>,
+    priority: i64,
+    order: i64,
+    conds: Vec<Thunk>,
+}
+
+/// A definition whose conditions are not false.
+struct Def {
+    value: Value,
+    span: Option<Span>,
+    priority: i64,
+    order: i64,
+    unknown_cond: Option<Rc<Unknown>>,
+}
+
+fn option_value(
+    ev: &mut Evaluator,
+    modules: &[Module],
+    path: &[String],
+    decl: &OptionDecl,
+) -> EvalResult<Value> {
+    let mut found = Vec::new();
+    for m in modules {
+        let v = ev.force(&m.config)?;
+        let at = Found {
+            value: v,
+            span: m.span.clone(),
+            priority: DEFAULT_PRIORITY,
+            order: DEFAULT_ORDER,
+            conds: Vec::new(),
+        };
+        push_down(ev, at, path, &mut found)?;
+    }
+    let mut defs = discharge(ev, found)?;
+    let best = defs.iter().map(|d| d.priority).min();
+    if best.is_none_or(|b| b >= OPTION_DEFAULT_PRIORITY) {
+        if let Some(t) = &decl.default {
+            let v = ev.force(t)?;
+            let at = Found {
+                value: v,
+                span: t.span(),
+                priority: OPTION_DEFAULT_PRIORITY,
+                order: DEFAULT_ORDER,
+                conds: Vec::new(),
+            };
+            let mut f = Vec::new();
+            push_down(ev, at, &[], &mut f)?;
+            defs.extend(discharge(ev, f)?);
+        }
+    }
+    let v = merge(ev, path, defs)?;
+    match &decl.apply {
+        Some(f) => {
+            let f = ev.force(f)?;
+            ev.apply(&f, v)
+        }
+        None => Ok(v),
+    }
+}
+
+/// Follows `path` into a definition, through `mkIf` (its condition kept,
+/// not forced), `mkMerge`, `mkOverride` and `mkOrder`.
+fn push_down(
+    ev: &mut Evaluator,
+    at: Found,
+    path: &[String],
+    out: &mut Vec<Found>,
+) -> EvalResult<()> {
+    let field = |v: &Value, name: &str| {
+        v.as_attrs()
+            .and_then(|a| a.get(name))
+            .map(|e| e.value.clone())
+    };
+    if let Some(ty) = property_type(ev, &at.value) {
+        match &*ty {
+            "if" => {
+                let (Some(c), Some(content)) =
+                    (field(&at.value, "condition"), field(&at.value, "content"))
+                else {
+                    return Ok(());
+                };
+                let value = ev.force(&content)?;
+                let mut conds = at.conds;
+                conds.push(c);
+                return push_down(ev, Found { value, conds, ..at }, path, out);
+            }
+            "merge" => {
+                let Some(contents) = field(&at.value, "contents") else {
+                    return Ok(());
+                };
+                let Value::List(items) = ev.force(&contents)? else {
+                    return Ok(());
+                };
+                for t in items.iter() {
+                    let value = ev.force(t)?;
+                    let f = Found {
+                        value,
+                        span: t.span().or_else(|| at.span.clone()),
+                        priority: at.priority,
+                        order: at.order,
+                        conds: at.conds.clone(),
+                    };
+                    push_down(ev, f, path, out)?;
+                }
+                return Ok(());
+            }
+            "override" | "order" => {
+                let (Some(p), Some(content)) =
+                    (field(&at.value, "priority"), field(&at.value, "content"))
+                else {
+                    return Ok(());
+                };
+                let Value::Int(p) = ev.force(&p)? else {
+                    return Ok(());
+                };
+                let value = ev.force(&content)?;
+                let f = if &*ty == "override" {
+                    Found {
+                        value,
+                        priority: p,
+                        ..at
+                    }
+                } else {
+                    Found {
+                        value,
+                        order: p,
+                        ..at
+                    }
+                };
+                return push_down(ev, f, path, out);
+            }
+            _ => {}
+        }
+    }
+    let Some((first, rest)) = path.split_first() else {
+        out.push(at);
+        return Ok(());
+    };
+    match &at.value {
+        Value::Attrs(a) => {
+            if let Some(e) = a.get(first) {
+                let t = e.value.clone();
+                let span = e.span.clone().or_else(|| t.span()).or(at.span.clone());
+                let value = ev.force(&t)?;
+                push_down(ev, Found { value, span, ..at }, rest, out)?;
+            }
+        }
+        Value::Unknown(u) => {
+            let mut u = select(u, first);
+            for p in rest {
+                u = select(&u, p);
+            }
+            out.push(Found {
+                value: Value::Unknown(u),
+                ..at
+            });
+        }
+        // A type error, reported where the definitions are read.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Forces the conditions of the definitions found: false ones drop out.
+fn discharge(ev: &mut Evaluator, found: Vec<Found>) -> EvalResult<Vec<Def>> {
+    let mut out = Vec::new();
+    'defs: for f in found {
+        let mut unknown_cond = None;
+        for c in &f.conds {
+            match ev.force(c)? {
+                Value::Bool(true) => {}
+                Value::Bool(false) => continue 'defs,
+                Value::Unknown(u) => {
+                    unknown_cond.get_or_insert(u);
+                }
+                other => {
+                    return Err(error(
+                        "type-error",
+                        format!(
+                            "mkIf condition is {} while a Boolean was expected",
+                            other.type_name()
+                        ),
+                        c.span().or(f.span.clone()),
+                    ))
+                }
+            }
+        }
+        out.push(Def {
+            value: f.value,
+            span: f.span,
+            priority: f.priority,
+            order: f.order,
+            unknown_cond,
+        });
+    }
+    Ok(out)
+}
+
+fn merge(ev: &mut Evaluator, path: &[String], defs: Vec<Def>) -> EvalResult<Value> {
+    let Some(best) = defs.iter().map(|d| d.priority).min() else {
+        return Err(error(
+            "undefined-option",
+            format!(
+                "option `{}` is used but not defined (no definition applies and it has no default)",
+                dotted(path)
+            ),
+            None,
+        ));
+    };
+    let mut defs: Vec<Def> = defs.into_iter().filter(|d| d.priority == best).collect();
+    if let Some(u) = defs.iter().find_map(|d| d.unknown_cond.clone()) {
+        return Ok(Value::Unknown(Rc::new(Unknown {
+            reason: u.reason.clone(),
+            span: defs.iter().find_map(|d| d.span.clone()),
+            origin: UnknownOrigin::Derived(u),
+        })));
+    }
+    if let Some(d) = defs.iter().find(|d| matches!(d.value, Value::Unknown(_))) {
+        return Ok(d.value.clone());
+    }
+    if defs.iter().all(|d| matches!(d.value, Value::List(_))) {
+        defs.sort_by_key(|d| d.order);
+        let items: Vec<Thunk> = defs
+            .iter()
+            .filter_map(|d| d.value.as_list())
+            .flat_map(|l| l.iter().cloned())
+            .collect();
+        return Ok(Value::List(Rc::new(items)));
+    }
+    if defs.iter().all(|d| matches!(d.value, Value::Attrs(_))) {
+        return Ok(merge_attrs(path, &defs));
+    }
+    let last = defs.pop().expect("at least one definition");
+    for d in &defs {
+        match ev.equal(&d.value, &last.value)? {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(vec![Diagnostic::error(
+                    "conflicting-definitions",
+                    format!(
+                        "option `{}` has conflicting definitions: {:?} and {:?}",
+                        dotted(path),
+                        d.value,
+                        last.value
+                    ),
+                    last.span.clone(),
+                )
+                .with_note(format!(
+                    "the other one is at {}; give one of them `lib.mkDefault` or `lib.mkForce`",
+                    d.span
+                        .as_ref()
+                        .map_or_else(|| "<unknown location>".into(), Span::location)
+                ))])
+            }
+            Err(u) => return Ok(Value::Unknown(u)),
+        }
+    }
+    Ok(last.value)
+}
+
+/// The union of the definitions' attributes; each attribute merges its
+/// own definitions when read.
+fn merge_attrs(path: &[String], defs: &[Def]) -> Value {
+    let mut keys: BTreeMap<String, Vec<(Thunk, Option<Span>)>> = BTreeMap::new();
+    for d in defs {
+        if let Value::Attrs(a) = &d.value {
+            for (k, e) in &a.entries {
+                keys.entry(k.clone())
+                    .or_default()
+                    .push((e.value.clone(), e.span.clone().or_else(|| e.value.span())));
+            }
+        }
+    }
+    let mut attrs = Attrs::default();
+    for (k, entries) in keys {
+        let span = entries.iter().find_map(|(_, s)| s.clone());
+        let mut child: Vec<String> = path.to_vec();
+        child.push(k.clone());
+        let value = native(move |ev| {
+            let mut found = Vec::new();
+            for (t, s) in &entries {
+                let value = ev.force(t)?;
+                let at = Found {
+                    value,
+                    span: s.clone(),
+                    priority: DEFAULT_PRIORITY,
+                    order: DEFAULT_ORDER,
+                    conds: Vec::new(),
+                };
+                push_down(ev, at, &[], &mut found)?;
+            }
+            let defs = discharge(ev, found)?;
+            if defs.is_empty() {
+                return Err(error(
+                    "undefined-option",
+                    format!(
+                        "`{}` has no value: each of its definitions is under a `mkIf` whose condition is false",
+                        dotted(&child)
+                    ),
+                    entries.first().and_then(|(_, s)| s.clone()),
+                ));
+            }
+            merge(ev, &child, defs)
+        });
+        attrs.entries.insert(k, AttrEntry { value, span });
+    }
+    Value::Attrs(Rc::new(attrs))
+}
