@@ -220,6 +220,22 @@ fn apply_extra_config(
     ev.apply(f, arg)
 }
 
+/// A string option: its value as the module system computes it when that
+/// is known (a default counts), located where the host defines it; else
+/// what the host's definitions say.
+fn from_config(r: &mut Reader<'_>, config: &Value, path: &[&str]) -> Option<Located<String>> {
+    let defined = r.string(path);
+    match r.ev.select(config, path) {
+        Ok(Some(Value::String(v))) => Some(Located::known(
+            v.to_string(),
+            defined
+                .and_then(|d| d.span)
+                .or_else(|| r.defs.first_span(path)),
+        )),
+        _ => defined,
+    }
+}
+
 pub struct MkService;
 
 impl Shape for MkService {
@@ -254,14 +270,23 @@ impl Shape for MkService {
             }
             let span = r.defs.first_span(&data);
             let mut s = ServiceDecl::new(name.clone(), Origin::MkService, span);
-            let enable = r.boolean(&["atelier", "services", name.as_str(), "enable"]);
-            s.enabled = enable.and_then(|e| e.get().copied()).unwrap_or(true);
+            let opt = |o| ["atelier", "services", name.as_str(), o];
+            // A hand-written module declares these options itself (with
+            // defaults the module system knows); without a declaration,
+            // the host's definitions say.
+            s.enabled = match r.ev.select(cx.config, &opt("enable")) {
+                Ok(Some(Value::Bool(b))) => b,
+                _ => r
+                    .boolean(&opt("enable"))
+                    .and_then(|e| e.get().copied())
+                    .unwrap_or(true),
+            };
             s.data_dir = Some(
-                r.string(&["atelier", "services", name.as_str(), "dataDir"])
+                from_config(r, cx.config, &opt("dataDir"))
                     .unwrap_or_else(|| Located::known(format!("/var/lib/{name}"), None)),
             );
-            s.user = r.string(&["atelier", "services", name.as_str(), "user"]);
-            s.group = r.string(&["atelier", "services", name.as_str(), "group"]);
+            s.user = from_config(r, cx.config, &opt("user"));
+            s.group = from_config(r, cx.config, &opt("group"));
             out.push(s);
         }
         out

@@ -341,7 +341,13 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: Path_) -> EvalRe
                     },
                 );
             }
-            attrs.unknown_keys = Some(config_unknown(&path));
+            // Only atelier's own module and the flake's declare options
+            // under `atelier`: a name missing there does not exist (and
+            // `or` falls back). Anywhere else a module atelier-gen does
+            // not read (nixpkgs', an input's) may declare it.
+            if !closed(&path) {
+                attrs.unknown_keys = Some(config_unknown(&path));
+            }
             Ok(Value::Attrs(Rc::new(attrs)))
         }
         Place::Option(decl) => {
@@ -350,6 +356,14 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: Path_) -> EvalRe
             option_value(ev, &modules, &path, &decl)
         }
     }
+}
+
+/// Whether every option below `path` is declared where atelier-gen reads it.
+fn closed(path: &[String]) -> bool {
+    matches!(
+        path.first().map(String::as_str),
+        Some("atelier" | "_module")
+    )
 }
 
 /// A definition found at a path, before its conditions are known.

@@ -12,6 +12,7 @@ let
     stringLength substring tail;
 
   id = x: x;
+  functionArgs = b.functionArgs;
   const = x: _: x;
   flip = f: a: b: f b a;
   concatStrings = concatStringsSep "";
@@ -142,7 +143,7 @@ let
     specialArgs = args.specialArgs or { };
   };
 
-  trivial = { inherit id const flip boolToString; };
+  trivial = { inherit id const flip boolToString functionArgs; };
   filesystem = { inherit listFilesRecursive; };
   meta = { inherit getExe getExe'; };
   strings = {

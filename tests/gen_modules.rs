@@ -1,0 +1,130 @@
+//! The module system of atelier-gen (src/modules) against nixpkgs' real
+//! `lib.evalModules`: the fixture flakes of tests/data/discover/ok/module-system-*
+//! are evaluated by both, and every enabled service's data must agree.
+//!
+//! Needs nixpkgs' lib: `ATELIER_NIXPKGS_LIB` (its `lib` directory); without it
+//! each test prints a SKIP line and returns.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+fn case_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/discover/ok")
+        .join(name)
+}
+
+fn nixpkgs_lib(test: &str) -> Option<String> {
+    match std::env::var("ATELIER_NIXPKGS_LIB") {
+        Ok(lib) if !lib.is_empty() => {
+            assert!(
+                Path::new(&lib).join("default.nix").is_file(),
+                "ATELIER_NIXPKGS_LIB={lib} has no default.nix; point it at nixpkgs' lib directory"
+            );
+            Some(lib)
+        }
+        _ => {
+            eprintln!("SKIP {test}: ATELIER_NIXPKGS_LIB is unset (point it at nixpkgs' lib directory to compare with lib.evalModules)");
+            None
+        }
+    }
+}
+
+/// What lib.evalModules makes of the case's modules (the host's `modules`
+/// list without atelier's own module, which the expression stands in for).
+fn eval_modules(lib: &str, case: &Path, modules: &[&str], special_args: &Value) -> Value {
+    let expr = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/discover/evalmodules.nix");
+    let out = Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json"])
+        .arg(expr)
+        .args(["--argstr", "lib", lib])
+        .args(["--argstr", "dir", &case.display().to_string()])
+        .args([
+            "--argstr",
+            "modulesJSON",
+            &serde_json::to_string(modules).unwrap(),
+        ])
+        .args(["--argstr", "specialArgsJSON", &special_args.to_string()])
+        .output()
+        .expect("nix-instantiate runs");
+    assert!(
+        out.status.success(),
+        "lib.evalModules failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// Each enabled service of lib.evalModules is in the plan with the same
+/// data (files in the same order), and the plan has no other service.
+fn assert_agrees(case: &str, modules: &[&str], special_args: &Value) {
+    let Some(lib) = nixpkgs_lib(case) else {
+        return;
+    };
+    let dir = case_dir(case);
+    let real = eval_modules(&lib, &dir, modules, special_args);
+    let o = atelier::render::pipeline::plan_host(&dir, "box", &[]);
+    let plan = o
+        .plan
+        .unwrap_or_else(|| panic!("{case}: no plan: {:?}", o.diagnostics))
+        .to_json_value();
+    let mut expected = serde_json::Map::new();
+    for (name, s) in real["services"].as_object().unwrap() {
+        if s["enable"] != json!(true) {
+            continue;
+        }
+        expected.insert(
+            name.clone(),
+            json!({
+                "dataDir": s["dataDir"],
+                "files": s["files"],
+                "sqlite": s["sqlite"],
+                "exclude": s["exclude"],
+            }),
+        );
+    }
+    for (name, paths) in real["manual"].as_object().unwrap() {
+        expected.insert(name.clone(), json!({ "files": paths }));
+    }
+    let mut got = serde_json::Map::new();
+    for (name, s) in plan["services"].as_object().unwrap() {
+        let mut entry = json!({ "files": s["files"] });
+        if !real["manual"].as_object().unwrap().contains_key(name) {
+            entry["dataDir"] = s["dataDir"].clone();
+            entry["sqlite"] = s["sqlite"].clone();
+            entry["exclude"] = s["exclude"].clone();
+        }
+        got.insert(name.clone(), entry);
+    }
+    assert_eq!(
+        Value::Object(got),
+        Value::Object(expected),
+        "{case}: atelier-gen's plan (left) differs from lib.evalModules (right)"
+    );
+}
+
+#[test]
+fn gates_priorities_and_orders_agree_with_eval_modules() {
+    assert_agrees(
+        "module-system-gates",
+        &[
+            "modules/gallery.nix",
+            "modules/ledger.nix",
+            "modules/site.nix",
+            "modules/mail.nix",
+            "host.nix",
+        ],
+        &json!({ "site": "example.org" }),
+    );
+}
+
+#[test]
+fn a_flake_local_mkservice_agrees_with_eval_modules() {
+    assert_agrees(
+        "module-system-factory",
+        &["services", "hosts/box.nix"],
+        &json!({}),
+    );
+}
