@@ -119,6 +119,12 @@ pub fn expand(
             }
         };
         let call_span = call.span.clone();
+        // The module system fails on conflicting definitions; so do we.
+        for o in ["dataDir", "user", "group"] {
+            if let Err(d) = r.ev.select(config, &opt(o)) {
+                r.diags.extend(d);
+            }
+        }
         let data_dir = r
             .string(&opt("dataDir"))
             .unwrap_or_else(|| Located::known(format!("/var/lib/{name}"), call_span.clone()));
@@ -232,7 +238,12 @@ fn from_config(r: &mut Reader<'_>, config: &Value, path: &[&str]) -> Option<Loca
                 .and_then(|d| d.span)
                 .or_else(|| r.defs.first_span(path)),
         )),
-        _ => defined,
+        Ok(_) => defined,
+        // Conflicting definitions, an error in the option's default.
+        Err(d) => {
+            r.diags.extend(d);
+            defined
+        }
     }
 }
 

@@ -236,6 +236,18 @@ fn discover_in(
         .extend(host_defs.unknown_keys.iter().cloned());
     diagnostics.extend(host_defs.diagnostics.iter().cloned());
     diagnostics.extend(reader_diags);
+    // A value read twice (by the module system for a condition, by a
+    // shape for the data) fails twice: say it once.
+    let mut said = std::collections::HashSet::new();
+    diagnostics.retain(|d| {
+        said.insert((
+            d.code,
+            d.message.clone(),
+            d.span
+                .as_ref()
+                .map(|s| (s.file.path.clone(), s.start, s.end)),
+        ))
+    });
     keep.push(Box::new(g));
     keep.push(Box::new(host_defs));
     keep.push(Box::new(expanded));

@@ -26,6 +26,6 @@ in
     files = if s.enable then s.data.files or [ ] else null;
     sqlite = if s.enable then list (s.data.sqlite or null) else null;
     exclude = if s.enable then s.data.exclude or [ ] else null;
-  }) c.atelier.services;
+  }) (c.atelier.services or { });
   manual = builtins.mapAttrs (n: s: s.paths) (c.atelier.backup.services or { });
 }
