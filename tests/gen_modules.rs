@@ -145,3 +145,70 @@ fn imports_by_key_and_disabled_modules_agree_with_eval_modules() {
         &json!({}),
     );
 }
+
+/// `atelier-gen plan ARGS` with a cache of its own: (exit code, stdout).
+fn plan_cli(cache: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_atelier-gen"))
+        .arg("plan")
+        .args(args)
+        .env("XDG_CACHE_HOME", cache)
+        .output()
+        .expect("atelier-gen runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("UTF-8"),
+    )
+}
+
+#[test]
+fn plan_json_with_errors_prints_the_services_and_the_diagnostics() {
+    let cache = tempfile::tempdir().unwrap();
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/plan/err/duplicate-service");
+    let case = case.display().to_string();
+    // Evaluated, then from the cache: the same answer.
+    let (code, first) = plan_cli(cache.path(), &[&case, "--json"]);
+    let (code2, second) = plan_cli(cache.path(), &[&case, "--json"]);
+    assert_eq!((code, code2), (1, 1), "{first}");
+    assert_eq!(first, second);
+    let v: Value = serde_json::from_str(&first).expect("stdout is JSON");
+    assert_eq!(v["host"], "box");
+    assert!(v["services"]["app"]["files"].is_array(), "{v:#}");
+    let diags = v["diagnostics"].as_array().expect("a diagnostics array");
+    assert!(
+        diags
+            .iter()
+            .any(|d| d["code"] == "duplicate-service" && d["severity"] == "error"),
+        "{diags:?}"
+    );
+
+    // A data path under a gate only Nix knows: no service, the error names
+    // the option and where.
+    let case = case_dir("../err/module-system-unknown-gate");
+    let (code, out) = plan_cli(cache.path(), &[&case.display().to_string(), "--json"]);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).expect("stdout is JSON");
+    assert_eq!(v["services"], json!({}));
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "unresolved-path");
+    assert_eq!(d["location"], "host.nix:12:47");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("`config.services.nginx.enable`"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_host_without_data_plans_zero_services_and_exits_0() {
+    let cache = tempfile::tempdir().unwrap();
+    let case = case_dir("module-system-empty").display().to_string();
+    let (code, out) = plan_cli(cache.path(), &[&case]);
+    assert_eq!((code, out.as_str()), (0, "host plain: 0 service(s)\n"));
+    let (code, out) = plan_cli(cache.path(), &[&case, "--json"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["services"], json!({}));
+    assert!(v.get("diagnostics").is_none(), "the manifest schema: {v}");
+}
