@@ -677,3 +677,77 @@ fn merge_attrs(path: &[String], defs: &[Def]) -> Value {
     }
     Value::Attrs(Rc::new(attrs))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nix::{to_json, JsonMode};
+
+    /// The option tree (defaults as JSON) under `options.<prefix>` of a
+    /// module value: `None` for an option without a default.
+    fn defaults(
+        ev: &mut Evaluator,
+        v: &Value,
+        path: &mut Vec<String>,
+        out: &mut Vec<(String, Option<String>)>,
+    ) {
+        let Value::Attrs(a) = v else { return };
+        if property_type(ev, v).as_deref() == Some("option") {
+            let d = a.get("default").map(|e| {
+                let d = ev.force(&e.value).unwrap();
+                match to_json(ev, &d, JsonMode::Nix, &span()).unwrap() {
+                    Ok(j) => j.to_string(),
+                    Err(_) => "<unknown>".into(),
+                }
+            });
+            out.push((path.join("."), d));
+            return;
+        }
+        for (k, e) in &a.entries {
+            let child = ev.force(&e.value).unwrap();
+            path.push(k.clone());
+            defaults(ev, &child, path, out);
+            path.pop();
+        }
+    }
+
+    /// atelier-options.nix declares what nix/modules declares, with the
+    /// same defaults (every default that is not a package).
+    #[test]
+    fn builtin_options_follow_nix_modules() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut ev = Evaluator::new(root);
+        let lib = ev.lib().unwrap();
+        let args = Value::attrs([
+            ("lib".to_owned(), lib),
+            (
+                "config".to_owned(),
+                Value::unknown_root("config", "test", None),
+            ),
+            ("pkgs".to_owned(), Value::unknown_root("pkgs", "test", None)),
+        ]);
+        let mut theirs = Vec::new();
+        for file in ["nix/modules/backup.nix", "nix/modules/generated.nix"] {
+            let f = ev.eval_file(&root.join(file)).unwrap();
+            let m = ev.apply(&f, args.clone()).unwrap();
+            let opts = ev.select(&m, &["options"]).unwrap().unwrap();
+            defaults(&mut ev, &opts, &mut Vec::new(), &mut theirs);
+        }
+        let ours = builtin_options(&mut ev).unwrap();
+        let ours = ev.force(&ours).unwrap();
+        let mut mine = Vec::new();
+        defaults(&mut ev, &ours, &mut Vec::new(), &mut mine);
+        mine.retain(|(p, _)| p != "_module.args");
+        // `package` defaults to `pkgs.atelier`: unknown in both.
+        for list in [&mut theirs, &mut mine] {
+            for (p, d) in list.iter_mut() {
+                if p == "atelier.backup.package" {
+                    *d = None;
+                }
+            }
+            list.sort();
+        }
+        assert!(theirs.len() > 10, "{theirs:?}");
+        assert_eq!(mine, theirs);
+    }
+}
