@@ -292,14 +292,11 @@ impl Walker<'_> {
                     });
                     self.g.chains.mk_services.push(self.chain());
                     // The module system sees the module the call makes.
-                    match self.args.modules.mk_service_module(ev, arg) {
-                        Ok(m) => {
-                            let outer = std::mem::replace(&mut self.service, true);
-                            self.walk_value(ev, m, call_span, depth + 1);
-                            self.service = outer;
-                        }
-                        // Reported where discovery reads the call.
-                        Err(_) => {}
+                    // (An error is reported where discovery reads the call.)
+                    if let Ok(m) = self.args.modules.mk_service_module(ev, arg) {
+                        let outer = std::mem::replace(&mut self.service, true);
+                        self.walk_value(ev, m, call_span, depth + 1);
+                        self.service = outer;
                     }
                 }
                 // Anything else (atelier.nixosModules.default, nixpkgs modules)
@@ -407,9 +404,9 @@ impl Walker<'_> {
         };
         for t in items.iter() {
             let key: Option<Rc<str>> = match ev.force(t) {
-                Ok(Value::Path(p)) => Some(self.file_key(ev, &p)),
+                Ok(Value::Path(p)) => Some(Self::file_key(ev, &p)),
                 Ok(Value::String(s)) if s.starts_with('/') => {
-                    Some(self.file_key(ev, std::path::Path::new(&*s)))
+                    Some(Self::file_key(ev, std::path::Path::new(&*s)))
                 }
                 Ok(Value::String(s)) => Some(s),
                 Ok(Value::Attrs(a)) => match a.get("key").map(|e| ev.force(&e.value.clone())) {
@@ -428,7 +425,7 @@ impl Walker<'_> {
         }
     }
 
-    fn file_key(&mut self, ev: &mut Evaluator, p: &std::path::Path) -> Rc<str> {
+    fn file_key(ev: &mut Evaluator, p: &std::path::Path) -> Rc<str> {
         let target = match ev.resolve_import(p) {
             Some(k) => k,
             None => normalize(ev, p),

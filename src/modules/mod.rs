@@ -87,7 +87,8 @@ impl Modules {
     pub fn new(ev: &mut Evaluator) -> (Self, Vec<Diagnostic>) {
         let state = Rc::new(RefCell::new(State::default()));
         let weak = Rc::downgrade(&state);
-        let root = native(move |ev| node(ev, &weak, Rc::from(Vec::new())));
+        let top: Path_ = Rc::from(Vec::new());
+        let root = native(move |ev| node(ev, &weak, &top));
         let mut diags = Vec::new();
         match builtin_options(ev) {
             Ok(t) => state.borrow_mut().option_sources.push(t),
@@ -139,15 +140,14 @@ impl Modules {
     /// input) makes: a function of `{ config, pkgs, ... }`.
     pub fn mk_service_module(&self, ev: &mut Evaluator, arg: &Thunk) -> EvalResult<Value> {
         let cached = self.state.borrow().mk_service.clone();
-        let f = match cached {
-            Some(f) => f,
-            None => {
-                let f = ev.eval_source("<atelier mkService>", Path::new("/"), MKSERVICE)?;
-                let lib = ev.lib()?;
-                let f = ev.apply(&f, lib)?;
-                self.state.borrow_mut().mk_service = Some(f.clone());
-                f
-            }
+        let f = if let Some(f) = cached {
+            f
+        } else {
+            let f = ev.eval_source("<atelier mkService>", Path::new("/"), MKSERVICE)?;
+            let lib = ev.lib()?;
+            let f = ev.apply(&f, lib)?;
+            self.state.borrow_mut().mk_service = Some(f.clone());
+            f
         };
         let arg = ev.force(arg)?;
         ev.apply(&f, arg)
@@ -305,9 +305,9 @@ fn classify<'a>(tree: &'a OptNode, path: &[String]) -> Place<'a> {
 
 // ------------------------------------------------------------ values
 
-fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: Path_) -> EvalResult<Value> {
+fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: &Path_) -> EvalResult<Value> {
     let Some(state) = state.upgrade() else {
-        return Ok(Value::Unknown(config_unknown(&path)));
+        return Ok(Value::Unknown(config_unknown(path)));
     };
     if !state.borrow().sealed {
         return Err(error(
@@ -315,7 +315,7 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: Path_) -> EvalRe
             format!(
                 "`config{}{}` is read while the modules are being collected (from `imports` or a module's own shape); Nix fails here with infinite recursion",
                 if path.is_empty() { "" } else { "." },
-                dotted(&path)
+                dotted(path)
             ),
             None,
         )
@@ -324,8 +324,8 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: Path_) -> EvalRe
         .collect());
     }
     let tree = tree(ev, &state)?;
-    match classify(&tree, &path) {
-        Place::Undeclared => Ok(Value::Unknown(config_unknown(&path))),
+    match classify(&tree, path) {
+        Place::Undeclared => Ok(Value::Unknown(config_unknown(path))),
         Place::Namespace(n) => {
             let mut attrs = Attrs::default();
             for k in n.children.keys() {
@@ -336,7 +336,7 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: Path_) -> EvalRe
                 attrs.entries.insert(
                     k.clone(),
                     AttrEntry {
-                        value: native(move |ev| node(ev, &weak, child.clone())),
+                        value: native(move |ev| node(ev, &weak, &child)),
                         span: None,
                     },
                 );
@@ -345,15 +345,15 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: Path_) -> EvalRe
             // under `atelier`: a name missing there does not exist (and
             // `or` falls back). Anywhere else a module atelier-gen does
             // not read (nixpkgs', an input's) may declare it.
-            if !closed(&path) {
-                attrs.unknown_keys = Some(config_unknown(&path));
+            if !closed(path) {
+                attrs.unknown_keys = Some(config_unknown(path));
             }
             Ok(Value::Attrs(Rc::new(attrs)))
         }
         Place::Option(decl) => {
             let modules = state.borrow().modules.clone();
             drop(state);
-            option_value(ev, &modules, &path, &decl)
+            option_value(ev, &modules, path, &decl)
         }
     }
 }
