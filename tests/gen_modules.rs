@@ -60,12 +60,20 @@ fn eval_modules(lib: &str, case: &Path, modules: &[&str], special_args: &Value) 
     serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
+/// A list with its items sorted: the order in which Nix concatenates the
+/// definitions of different modules depends on option types (a submodule
+/// reverses it), which atelier-gen does not read; `mkOrder` it follows.
+fn sorted(v: &Value) -> Value {
+    let mut items = v.as_array().cloned().unwrap_or_default();
+    items.sort_by_key(Value::to_string);
+    Value::Array(items)
+}
+
 /// Each enabled service of lib.evalModules is in the plan with the same
-/// data (files in the same order), and the plan has no other service.
-fn assert_agrees(case: &str, modules: &[&str], special_args: &Value) {
-    let Some(lib) = nixpkgs_lib(case) else {
-        return;
-    };
+/// data (lists compared as sets), and the plan has no other service.
+/// Returns what lib.evalModules said (`None` when skipped).
+fn assert_agrees(case: &str, modules: &[&str], special_args: &Value) -> Option<(Value, Value)> {
+    let lib = nixpkgs_lib(case)?;
     let dir = case_dir(case);
     let real = eval_modules(&lib, &dir, modules, special_args);
     let o = atelier::render::pipeline::plan_host(&dir, "box", &[]);
@@ -82,22 +90,22 @@ fn assert_agrees(case: &str, modules: &[&str], special_args: &Value) {
             name.clone(),
             json!({
                 "dataDir": s["dataDir"],
-                "files": s["files"],
-                "sqlite": s["sqlite"],
-                "exclude": s["exclude"],
+                "files": sorted(&s["files"]),
+                "sqlite": sorted(&s["sqlite"]),
+                "exclude": sorted(&s["exclude"]),
             }),
         );
     }
     for (name, paths) in real["manual"].as_object().unwrap() {
-        expected.insert(name.clone(), json!({ "files": paths }));
+        expected.insert(name.clone(), json!({ "files": sorted(paths) }));
     }
     let mut got = serde_json::Map::new();
     for (name, s) in plan["services"].as_object().unwrap() {
-        let mut entry = json!({ "files": s["files"] });
+        let mut entry = json!({ "files": sorted(&s["files"]) });
         if !real["manual"].as_object().unwrap().contains_key(name) {
             entry["dataDir"] = s["dataDir"].clone();
-            entry["sqlite"] = s["sqlite"].clone();
-            entry["exclude"] = s["exclude"].clone();
+            entry["sqlite"] = sorted(&s["sqlite"]);
+            entry["exclude"] = sorted(&s["exclude"]);
         }
         got.insert(name.clone(), entry);
     }
@@ -106,11 +114,12 @@ fn assert_agrees(case: &str, modules: &[&str], special_args: &Value) {
         Value::Object(expected),
         "{case}: atelier-gen's plan (left) differs from lib.evalModules (right)"
     );
+    Some((real, plan))
 }
 
 #[test]
 fn gates_priorities_and_orders_agree_with_eval_modules() {
-    assert_agrees(
+    let agreed = assert_agrees(
         "module-system-gates",
         &[
             "modules/gallery.nix",
@@ -121,6 +130,15 @@ fn gates_priorities_and_orders_agree_with_eval_modules() {
         ],
         &json!({ "site": "example.org" }),
     );
+    // mkBefore, plain, mkAfter: the same order as Nix.
+    if let Some((real, plan)) = agreed {
+        let files = &plan["services"]["gallery"]["files"];
+        assert_eq!(files, &real["services"]["gallery"]["files"]);
+        assert_eq!(
+            files,
+            &json!(["/srv/gallery/albums.json", "/srv/gallery/originals"])
+        );
+    }
 }
 
 #[test]
@@ -211,4 +229,13 @@ fn a_host_without_data_plans_zero_services_and_exits_0() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["services"], json!({}));
     assert!(v.get("diagnostics").is_none(), "the manifest schema: {v}");
+}
+
+#[test]
+fn atelier_mkservice_services_agree_with_eval_modules() {
+    assert_agrees(
+        "module-system-atelier-input",
+        &["site.nix", "services.nix", "host.nix"],
+        &json!({ "atelier": "atelier" }),
+    );
 }

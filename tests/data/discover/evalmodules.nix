@@ -3,6 +3,8 @@
 # atelier.backup.services, to compare with atelier-gen's plan. The options
 # nixpkgs (and atelier's nix/modules) would declare are stand-ins of type
 # `anything`.
+# A specialArg `atelier = "atelier"` stands for atelier's flake: its
+# `lib.mkService` is the repository's nix/lib/mkService.nix.
 { lib, dir, modulesJSON, specialArgsJSON }:
 let
   l = import lib;
@@ -13,7 +15,9 @@ let
     options.atelier.backup = lib.mkOption { type = lib.types.anything; default = { }; };
   };
   eval = l.evalModules {
-    specialArgs = builtins.fromJSON specialArgsJSON;
+    specialArgs = builtins.mapAttrs
+      (n: v: if n == "atelier" then { lib.mkService = import ../../../nix/lib/mkService.nix; } else v)
+      (builtins.fromJSON specialArgsJSON);
     modules = [ stub ] ++ map (m: /. + "${dir}/${m}") (builtins.fromJSON modulesJSON);
   };
   c = eval.config;
