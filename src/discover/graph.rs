@@ -262,7 +262,12 @@ impl Walker<'_> {
         let value = match ev.force(module) {
             Ok(v) => v,
             Err(d) => {
-                self.g.diagnostics.extend(d);
+                self.g.diagnostics.extend(d.into_iter().map(|mut d| {
+                    if d.span.is_none() {
+                        d.span.clone_from(&span);
+                    }
+                    d
+                }));
                 return;
             }
         };
@@ -360,7 +365,13 @@ impl Walker<'_> {
                     format!("`imports` is {} while a list was expected", other.type_name()),
                     e.span.clone(),
                 )),
-                Err(d) => self.g.diagnostics.extend(d),
+                // (`config` read here fails without a place of its own.)
+                Err(d) => self.g.diagnostics.extend(d.into_iter().map(|mut d| {
+                    if d.span.is_none() {
+                        d.span = e.span.clone().or(span.clone());
+                    }
+                    d
+                })),
             }
         }
         // A module with `options` or `config` keeps its definitions in

@@ -153,6 +153,8 @@ fn discover_in(
             Value::unknown_root("config", crate::modules::UNDECLARED_REASON, None)
         }
     };
+    // Errors in option declarations (read with the first value of config).
+    diagnostics.extend(args.modules.take_diagnostics());
     let mut host_defs = defs::Defs::default();
     for (config, span) in &g.configs {
         match ev.force(config) {

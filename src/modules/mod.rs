@@ -104,10 +104,18 @@ impl Modules {
 
     /// A module argument that is not one of the fixed ones: what
     /// `_module.args.<name>` says, else `fallback`.
+    /// Read while the modules are collected (in `imports`), it is
+    /// `fallback`: Nix would fail on `_module.args` there, so the module
+    /// gets it from somewhere atelier-gen does not see (a framework's
+    /// `specialArgs`).
     pub fn arg(&self, name: &str, fallback: Value) -> Thunk {
         let root = self.root.clone();
+        let state = Rc::downgrade(&self.state);
         let name = name.to_owned();
         native(move |ev| {
+            if !state.upgrade().is_some_and(|s| s.borrow().sealed) {
+                return Ok(fallback.clone());
+            }
             let config = ev.force(&root)?;
             match ev.select(&config, &["_module", "args"])? {
                 Some(Value::Attrs(a)) => match a.get(&name) {
