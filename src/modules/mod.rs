@@ -22,7 +22,7 @@
 //! Nix, and an error here.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
@@ -71,6 +71,7 @@ struct State {
     building_tree: bool,
     mk_service: Option<Value>,
     diagnostics: Vec<Diagnostic>,
+    levels: HashMap<Vec<String>, Rc<Level>>,
 }
 
 /// The configuration of one host: collect modules, [`Modules::seal`], then
@@ -136,6 +137,7 @@ impl Modules {
         s.modules = modules.into();
         s.option_sources.extend(options);
         s.tree = None;
+        s.levels.clear();
         s.sealed = true;
     }
 
@@ -358,11 +360,7 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: &Path_) -> EvalR
             }
             Ok(Value::Attrs(Rc::new(attrs)))
         }
-        Place::Option(decl) => {
-            let modules = state.borrow().modules.clone();
-            drop(state);
-            option_value(ev, &modules, path, &decl)
-        }
+        Place::Option(decl) => option_value(ev, &state, path, &decl),
     }
 }
 
@@ -375,6 +373,7 @@ fn closed(path: &[String]) -> bool {
 }
 
 /// A definition found at a path, before its conditions are known.
+#[derive(Clone)]
 struct Found {
     value: Value,
     span: Option<Span>,
@@ -392,24 +391,73 @@ struct Def {
     unknown_cond: Option<Rc<Unknown>>,
 }
 
+/// The definitions found at one path (properties pushed down), and which
+/// of them have which names: each path is looked up once, from its
+/// parent's, so reading many options does not scan every module each time.
+struct Level {
+    found: Vec<Found>,
+    by_key: HashMap<String, Vec<usize>>,
+    /// Unknown values: they may have any name.
+    opaque: Vec<usize>,
+}
+
+fn level(ev: &mut Evaluator, state: &Rc<RefCell<State>>, path: &[String]) -> EvalResult<Rc<Level>> {
+    if let Some(l) = state.borrow().levels.get(path) {
+        return Ok(l.clone());
+    }
+    let mut found = Vec::new();
+    if let Some((last, parent)) = path.split_last() {
+        let p = level(ev, state, parent)?;
+        let mut at: Vec<usize> = p.by_key.get(last).cloned().unwrap_or_default();
+        at.extend(&p.opaque);
+        // Module order.
+        at.sort_unstable();
+        for i in at {
+            push_down(ev, p.found[i].clone(), std::slice::from_ref(last), &mut found)?;
+        }
+    } else {
+        let modules = state.borrow().modules.clone();
+        for m in modules.iter() {
+            let v = ev.force(&m.config)?;
+            let at = Found {
+                value: v,
+                span: m.span.clone(),
+                priority: DEFAULT_PRIORITY,
+                order: DEFAULT_ORDER,
+                conds: Vec::new(),
+            };
+            push_down(ev, at, &[], &mut found)?;
+        }
+    }
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut opaque = Vec::new();
+    for (i, f) in found.iter().enumerate() {
+        match &f.value {
+            Value::Attrs(a) => {
+                for k in a.keys() {
+                    by_key.entry(k.to_owned()).or_default().push(i);
+                }
+            }
+            Value::Unknown(_) => opaque.push(i),
+            _ => {}
+        }
+    }
+    let l = Rc::new(Level {
+        found,
+        by_key,
+        opaque,
+    });
+    state.borrow_mut().levels.insert(path.to_vec(), l.clone());
+    Ok(l)
+}
+
 fn option_value(
     ev: &mut Evaluator,
-    modules: &[Module],
+    state: &Rc<RefCell<State>>,
     path: &[String],
     decl: &OptionDecl,
 ) -> EvalResult<Value> {
-    let mut found = Vec::new();
-    for m in modules {
-        let v = ev.force(&m.config)?;
-        let at = Found {
-            value: v,
-            span: m.span.clone(),
-            priority: DEFAULT_PRIORITY,
-            order: DEFAULT_ORDER,
-            conds: Vec::new(),
-        };
-        push_down(ev, at, path, &mut found)?;
-    }
+    let found = level(ev, state, path)?.found.clone();
     let mut defs = discharge(ev, found)?;
     let best = defs.iter().map(|d| d.priority).min();
     if best.is_none_or(|b| b >= OPTION_DEFAULT_PRIORITY) {
