@@ -2,7 +2,7 @@
 # defaults: the module system's view of `atelier.nixosModules.default`, which
 # atelier-gen does not read as an input. Keep in step with nix/modules/*.nix
 # (a test compares the defaults).
-lib:
+{ lib, pkgs }:
 let
   inherit (lib) mkOption mkEnableOption;
 in
@@ -11,7 +11,7 @@ in
 
   options.atelier.backup = {
     enable = mkEnableOption "atelier backups";
-    package = mkOption { };
+    package = mkOption { default = pkgs.atelier; };
     repositories = mkOption { default = { }; };
     schedule = mkOption { default = "02:00"; };
     randomizedDelay = mkOption { default = "2h"; };

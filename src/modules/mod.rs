@@ -167,7 +167,15 @@ impl Modules {
 fn builtin_options(ev: &mut Evaluator) -> EvalResult<Thunk> {
     let f = ev.eval_source("<atelier options>", Path::new("/"), ATELIER_OPTIONS)?;
     let lib = ev.lib()?;
-    let m = ev.apply(&f, lib)?;
+    let pkgs = Value::unknown_root(
+        "pkgs",
+        "packages are only known when Nix builds the system",
+        None,
+    );
+    let m = ev.apply(
+        &f,
+        Value::attrs([("lib".to_owned(), lib), ("pkgs".to_owned(), pkgs)]),
+    )?;
     Ok(m.as_attrs()
         .and_then(|a| a.get("options"))
         .map_or_else(|| Thunk::value(Value::attrs([])), |e| e.value.clone()))
@@ -413,7 +421,12 @@ fn level(ev: &mut Evaluator, state: &Rc<RefCell<State>>, path: &[String]) -> Eva
         // Module order.
         at.sort_unstable();
         for i in at {
-            push_down(ev, p.found[i].clone(), std::slice::from_ref(last), &mut found)?;
+            push_down(
+                ev,
+                p.found[i].clone(),
+                std::slice::from_ref(last),
+                &mut found,
+            )?;
         }
     } else {
         let modules = state.borrow().modules.clone();
@@ -635,6 +648,11 @@ fn merge(ev: &mut Evaluator, path: &[String], defs: Vec<Def>) -> EvalResult<Valu
         ));
     };
     let mut defs: Vec<Def> = defs.into_iter().filter(|d| d.priority == best).collect();
+    // Sets merge key by key: a set under a condition only Nix knows makes
+    // only its own keys unknown.
+    if defs.iter().all(|d| matches!(d.value, Value::Attrs(_))) {
+        return Ok(merge_attrs(path, &defs));
+    }
     if let Some(u) = defs.iter().find_map(|d| d.unknown_cond.clone()) {
         return Ok(Value::Unknown(Rc::new(Unknown {
             reason: u.reason.clone(),
@@ -653,9 +671,6 @@ fn merge(ev: &mut Evaluator, path: &[String], defs: Vec<Def>) -> EvalResult<Valu
             .flat_map(|l| l.iter().cloned())
             .collect();
         return Ok(Value::List(Rc::new(items)));
-    }
-    if defs.iter().all(|d| matches!(d.value, Value::Attrs(_))) {
-        return Ok(merge_attrs(path, &defs));
     }
     let last = defs.pop().expect("at least one definition");
     for d in &defs {
@@ -688,24 +703,27 @@ fn merge(ev: &mut Evaluator, path: &[String], defs: Vec<Def>) -> EvalResult<Valu
 /// The union of the definitions' attributes; each attribute merges its
 /// own definitions when read.
 fn merge_attrs(path: &[String], defs: &[Def]) -> Value {
-    let mut keys: BTreeMap<String, Vec<(Thunk, Option<Span>)>> = BTreeMap::new();
+    type Entry = (Thunk, Option<Span>, Option<Rc<Unknown>>);
+    let mut keys: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     for d in defs {
         if let Value::Attrs(a) = &d.value {
             for (k, e) in &a.entries {
-                keys.entry(k.clone())
-                    .or_default()
-                    .push((e.value.clone(), e.span.clone().or_else(|| e.value.span())));
+                keys.entry(k.clone()).or_default().push((
+                    e.value.clone(),
+                    e.span.clone().or_else(|| e.value.span()),
+                    d.unknown_cond.clone(),
+                ));
             }
         }
     }
     let mut attrs = Attrs::default();
     for (k, entries) in keys {
-        let span = entries.iter().find_map(|(_, s)| s.clone());
+        let span = entries.iter().find_map(|(_, s, _)| s.clone());
         let mut child: Vec<String> = path.to_vec();
         child.push(k.clone());
         let value = native(move |ev| {
-            let mut found = Vec::new();
-            for (t, s) in &entries {
+            let mut defs = Vec::new();
+            for (t, s, cond) in &entries {
                 let value = ev.force(t)?;
                 let at = Found {
                     value,
@@ -714,9 +732,15 @@ fn merge_attrs(path: &[String], defs: &[Def]) -> Value {
                     order: DEFAULT_ORDER,
                     conds: Vec::new(),
                 };
+                let mut found = Vec::new();
                 push_down(ev, at, &[], &mut found)?;
+                for mut d in discharge(ev, found)? {
+                    if d.unknown_cond.is_none() {
+                        d.unknown_cond.clone_from(cond);
+                    }
+                    defs.push(d);
+                }
             }
-            let defs = discharge(ev, found)?;
             if defs.is_empty() {
                 return Err(error(
                     "undefined-option",
@@ -724,7 +748,7 @@ fn merge_attrs(path: &[String], defs: &[Def]) -> Value {
                         "`{}` has no value: each of its definitions is under a `mkIf` whose condition is false",
                         dotted(&child)
                     ),
-                    entries.first().and_then(|(_, s)| s.clone()),
+                    entries.first().and_then(|(_, s, _)| s.clone()),
                 ));
             }
             merge(ev, &child, defs)
@@ -765,6 +789,168 @@ mod tests {
             defaults(ev, &child, path, out);
             path.pop();
         }
+    }
+
+    /// The host `modules` (Nix sources of `{ config, lib, ... }: { options; config; }`
+    /// functions), sealed; returns `config` read at each `paths` entry.
+    fn eval(modules: &[&str], paths: &[&str]) -> Vec<EvalResult<Option<Value>>> {
+        let mut ev = Evaluator::new("/");
+        let (m, d) = Modules::new(&mut ev);
+        assert!(d.is_empty());
+        let lib = ev.lib().unwrap();
+        let mut configs = Vec::new();
+        let mut options = Vec::new();
+        for (i, src) in modules.iter().enumerate() {
+            let f = ev
+                .eval_source(&format!("m{i}.nix"), Path::new("/"), src)
+                .unwrap();
+            let mut args = Attrs::from_values([("lib".to_owned(), lib.clone())]);
+            args.insert("config", m.config(), None);
+            let v = ev.apply(&f, Value::Attrs(Rc::new(args))).unwrap();
+            let a = v.as_attrs().unwrap();
+            if let Some(o) = a.get("options") {
+                options.push(o.value.clone());
+            }
+            if let Some(c) = a.get("config") {
+                configs.push(Module {
+                    config: c.value.clone(),
+                    span: None,
+                });
+            }
+        }
+        m.seal(configs, options);
+        let root = ev.force(&m.config()).unwrap();
+        paths
+            .iter()
+            .map(|p| {
+                let p: Vec<&str> = p.split('.').collect();
+                ev.select(&root, &p).and_then(|v| match v {
+                    Some(v) => ev.force_deep(&v).map(|()| Some(v)),
+                    None => Ok(None),
+                })
+            })
+            .collect()
+    }
+
+    fn show(ev_result: &EvalResult<Option<Value>>) -> String {
+        match ev_result {
+            Ok(Some(Value::List(l))) => format!(
+                "{:?}",
+                l.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>()
+            ),
+            Ok(Some(Value::Unknown(u))) => {
+                format!(
+                    "unknown {:?}",
+                    u.path().or_else(|| match &u.origin {
+                        UnknownOrigin::Derived(b) => b.path(),
+                        _ => None,
+                    })
+                )
+            }
+            Ok(Some(v)) => format!("{v:?}"),
+            Ok(None) => "missing".into(),
+            Err(d) => format!("error {}", d[0].code),
+        }
+    }
+
+    const DECLS: &str = r#"{ lib, ... }: {
+      options.t = {
+        s = lib.mkOption { default = "default"; };
+        l = lib.mkOption { default = [ "default" ]; };
+        on = lib.mkOption { default = true; };
+        off = lib.mkOption { default = false; };
+        nodefault = lib.mkOption { };
+        attrs = lib.mkOption { default = { }; };
+        applied = lib.mkOption { default = 1; apply = x: x + 1; };
+      };
+    }"#;
+
+    #[test]
+    fn priorities_orders_conditions_and_merges() {
+        let got = eval(
+            &[
+                DECLS,
+                r#"{ config, lib, ... }: { config = lib.mkMerge [
+                    { t.s = lib.mkDefault "mkDefault"; }
+                    { t.l = lib.mkAfter [ "after" ]; }
+                    (lib.mkIf config.t.on { t.l = [ "on" ]; t.attrs.a = 1; })
+                    (lib.mkIf config.t.off { t.l = [ "off" ]; })
+                    (lib.mkIf config.services.nginx.enable { t.attrs.b = 2; })
+                  ]; }"#,
+                r#"{ lib, ... }: { config.t = {
+                    s = "plain";
+                    l = lib.mkBefore [ "before" ];
+                    attrs = { c = lib.mkForce 3; };
+                  }; }"#,
+            ],
+            &[
+                "t.s",
+                "t.l",
+                "t.attrs.a",
+                "t.attrs.b",
+                "t.attrs.c",
+                "t.applied",
+                "t.nodefault",
+                "t.undeclared",
+                "services.nginx.enable",
+            ],
+        );
+        let got: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(
+            got,
+            [
+                "\"plain\"",
+                "[\"\\\"before\\\"\", \"\\\"on\\\"\", \"\\\"after\\\"\"]",
+                "1",
+                "unknown Some([\"config\", \"services\", \"nginx\", \"enable\"])",
+                "3",
+                "2",
+                "error undefined-option",
+                "unknown Some([\"config\", \"t\", \"undeclared\"])",
+                "unknown Some([\"config\", \"services\", \"nginx\", \"enable\"])",
+            ]
+        );
+    }
+
+    #[test]
+    fn conflicting_scalars_are_an_error_equal_ones_are_not() {
+        let got = eval(
+            &[
+                DECLS,
+                r#"{ ... }: { config.t = { s = "a"; on = false; }; }"#,
+                r#"{ ... }: { config.t = { s = "b"; on = false; }; }"#,
+                r#"{ lib, ... }: { config.t.off = lib.mkForce true; config.t.s = lib.mkOptionDefault "c"; }"#,
+            ],
+            &["t.s", "t.on", "t.off"],
+        );
+        let got: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(got, ["error conflicting-definitions", "false", "true"]);
+    }
+
+    #[test]
+    fn a_condition_on_the_option_itself_reads_only_definitions_that_are_there() {
+        // `mkIf cfg.enable { other = ...; }` does not need `enable`'s own
+        // condition to find `enable`'s definitions.
+        let got = eval(
+            &[
+                DECLS,
+                r#"{ config, lib, ... }: { config = lib.mkIf config.t.on { t.s = "gated"; }; }"#,
+            ],
+            &["t.s", "t.on"],
+        );
+        let got: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(got, ["\"gated\"", "true"]);
+    }
+
+    #[test]
+    fn config_read_before_the_modules_are_known_is_infinite_recursion() {
+        let mut ev = Evaluator::new("/");
+        let (m, _) = Modules::new(&mut ev);
+        let err = ev.force(&m.config()).unwrap_err();
+        assert_eq!(err[0].code, "infinite-recursion");
+        // A module argument is then unknown instead (a framework's).
+        let arg = m.arg("nodes", Value::unknown_root("nodes", "x", None));
+        assert!(matches!(ev.force(&arg), Ok(Value::Unknown(_))));
     }
 
     /// atelier-options.nix declares what nix/modules declares, with the
