@@ -155,9 +155,9 @@ fn imports_by_key_and_disabled_modules_agree_with_eval_modules() {
     assert_agrees(
         "module-system-imports",
         &[
+            "modules/legacy.nix",
             "modules/web.nix",
             "modules/db.nix",
-            "modules/legacy.nix",
             "host.nix",
         ],
         &json!({}),

@@ -214,19 +214,32 @@ pub fn walk_modules(
     args: &ModuleArgs,
     generated: &[PathBuf],
 ) -> ModuleGraph {
-    let mut w = Walker {
-        args,
-        seen: generated.iter().map(|p| normalize(ev, p)).collect(),
-        seen_keys: HashSet::new(),
-        g: ModuleGraph::default(),
-        stack: Vec::new(),
-        service: false,
+    let walk = |ev: &mut Evaluator, disabled: HashSet<Rc<str>>| {
+        let mut w = Walker {
+            args,
+            seen: generated.iter().map(|p| normalize(ev, p)).collect(),
+            seen_keys: HashSet::new(),
+            g: ModuleGraph::default(),
+            stack: Vec::new(),
+            service: false,
+            skip: disabled,
+        };
+        prefetch(ev, modules);
+        for m in modules {
+            w.walk(ev, m, 0);
+        }
+        w.g
     };
-    prefetch(ev, modules);
-    for m in modules {
-        w.walk(ev, m, 0);
+    let mut g = walk(ev, HashSet::new());
+    if !g.disabled.is_empty() {
+        // Again, leaving the disabled modules out from the start: a module
+        // they import that another module imports too is then met there
+        // (the module system removes only what the disabled ones alone
+        // import).
+        let disabled = std::mem::take(&mut g.disabled);
+        g = walk(ev, disabled.clone());
+        g.disabled = disabled;
     }
-    let mut g = w.g;
     g.apply_disabled();
     args.modules.seal(g.modules(), g.options.clone());
     g.diagnostics.extend(args.modules.take_diagnostics());
@@ -242,6 +255,8 @@ struct Walker<'a> {
     stack: Vec<Rc<str>>,
     /// Inside the module of a `….lib.mkService` call.
     service: bool,
+    /// Keys of modules `disabledModules` names (the second walk).
+    skip: HashSet<Rc<str>>,
 }
 
 impl Walker<'_> {
@@ -331,7 +346,7 @@ impl Walker<'_> {
         let mut pushed = false;
         if let Some(e) = a.get("key") {
             if let Ok(Value::String(k)) = ev.force(&e.value.clone()) {
-                if !self.seen_keys.insert(k.to_string()) {
+                if self.skip.contains(&k) || !self.seen_keys.insert(k.to_string()) {
                     return;
                 }
                 self.stack.push(Rc::from(&*k));
@@ -471,14 +486,15 @@ impl Walker<'_> {
             }
             return;
         };
-        if !self.seen.insert(key.clone()) {
+        let file_key: Rc<str> = Rc::from(key.display().to_string());
+        if self.skip.contains(&file_key) || !self.seen.insert(key.clone()) {
             return;
         }
         if ev.file_starts_with(&key, crate::render::HEADER_PREFIX) {
             return;
         }
         self.g.files.push(key.clone());
-        self.stack.push(Rc::from(key.display().to_string()));
+        self.stack.push(file_key);
         match ev.eval_file(&key) {
             Ok(v) => self.walk_value(ev, v, span, depth + 1),
             Err(d) => self.g.diagnostics.extend(d),

@@ -4,7 +4,7 @@
   outputs = { nixpkgs, ... }: {
     nixosConfigurations.box = nixpkgs.lib.nixosSystem {
       system = "x86_64-linux";
-      modules = [ ./modules/web.nix ./modules/db.nix ./modules/legacy.nix ./host.nix ];
+      modules = [ ./modules/legacy.nix ./modules/web.nix ./modules/db.nix ./host.nix ];
     };
   };
 }
