@@ -302,7 +302,10 @@ impl Walker<'_> {
                     Err(d) => self.g.diagnostics.extend(d),
                 }
             }
-            Value::Attrs(a) => self.walk_attrs(ev, &value, a, span, depth),
+            Value::Attrs(a) => {
+                let a = a.clone();
+                self.walk_attrs(ev, value, &a, span, depth);
+            }
             Value::Unknown(u) => {
                 if let Some(arg) = call_of(u, "mkService") {
                     let call_span = u.span.clone().or(span);
@@ -337,7 +340,7 @@ impl Walker<'_> {
     fn walk_attrs(
         &mut self,
         ev: &mut Evaluator,
-        value: &Value,
+        value: Value,
         a: &Attrs,
         span: Option<Span>,
         depth: usize,
@@ -400,7 +403,7 @@ impl Walker<'_> {
             a.get("config")
                 .map(|e| (e.value.clone(), e.span.clone().or(span.clone())))
         } else {
-            Some((Thunk::value(value.clone()), span))
+            Some((Thunk::value(value), span))
         };
         if let Some((t, s)) = config {
             if self.service {

@@ -795,8 +795,8 @@ mod tests {
     /// functions), sealed; returns `config` read at each `paths` entry.
     fn eval(modules: &[&str], paths: &[&str]) -> Vec<EvalResult<Option<Value>>> {
         let mut ev = Evaluator::new("/");
-        let (m, d) = Modules::new(&mut ev);
-        assert!(d.is_empty());
+        let (system, diags) = Modules::new(&mut ev);
+        assert!(diags.is_empty());
         let lib = ev.lib().unwrap();
         let mut configs = Vec::new();
         let mut options = Vec::new();
@@ -805,21 +805,21 @@ mod tests {
                 .eval_source(&format!("m{i}.nix"), Path::new("/"), src)
                 .unwrap();
             let mut args = Attrs::from_values([("lib".to_owned(), lib.clone())]);
-            args.insert("config", m.config(), None);
-            let v = ev.apply(&f, Value::Attrs(Rc::new(args))).unwrap();
-            let a = v.as_attrs().unwrap();
-            if let Some(o) = a.get("options") {
-                options.push(o.value.clone());
+            args.insert("config", system.config(), None);
+            let module = ev.apply(&f, Value::Attrs(Rc::new(args))).unwrap();
+            let a = module.as_attrs().unwrap();
+            if let Some(decl) = a.get("options") {
+                options.push(decl.value.clone());
             }
-            if let Some(c) = a.get("config") {
+            if let Some(def) = a.get("config") {
                 configs.push(Module {
-                    config: c.value.clone(),
+                    config: def.value.clone(),
                     span: None,
                 });
             }
         }
-        m.seal(configs, options);
-        let root = ev.force(&m.config()).unwrap();
+        system.seal(configs, options);
+        let root = ev.force(&system.config()).unwrap();
         paths
             .iter()
             .map(|p| {
