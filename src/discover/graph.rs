@@ -17,6 +17,9 @@ use crate::nix::{Attrs, Thunk, Unknown, Value};
 pub struct MkServiceCall {
     pub arg: Thunk,
     pub span: Option<Span>,
+    /// The `config` of the module the call makes, as the module system
+    /// reads it (`mkIf cfg.enable (extraConfig ...)`).
+    pub config: Option<Thunk>,
 }
 
 /// The modules that import a module, and the module itself: the keys
@@ -309,18 +312,22 @@ impl Walker<'_> {
             Value::Unknown(u) => {
                 if let Some(arg) = call_of(u, "mkService") {
                     let call_span = u.span.clone().or(span);
-                    self.g.mk_services.push(MkServiceCall {
-                        arg: arg.clone(),
-                        span: call_span.clone(),
-                    });
-                    self.g.chains.mk_services.push(self.chain());
                     // The module system sees the module the call makes.
                     // (An error is reported where discovery reads the call.)
+                    let before = self.g.service_configs.len();
                     if let Ok(m) = self.args.modules.mk_service_module(ev, arg) {
                         let outer = std::mem::replace(&mut self.service, true);
-                        self.walk_value(ev, m, call_span, depth + 1);
+                        self.walk_value(ev, m, call_span.clone(), depth + 1);
                         self.service = outer;
                     }
+                    let config = (self.g.service_configs.len() == before + 1)
+                        .then(|| self.g.service_configs[before].0.clone());
+                    self.g.mk_services.push(MkServiceCall {
+                        arg: arg.clone(),
+                        span: call_span,
+                        config,
+                    });
+                    self.g.chains.mk_services.push(self.chain());
                 }
                 // Anything else (atelier.nixosModules.default, nixpkgs modules)
                 // comes from outside the flake and declares no data of ours.

@@ -155,18 +155,37 @@ pub fn expand(
         let target = if enabled { &mut *host } else { &mut svc_defs };
         let diags_before = target.diagnostics.len();
         let mut errors = Vec::new();
-        match ev.select(&arg, &["extraConfig"]) {
-            Ok(Some(f)) if f.is_function() => match apply_extra_config(ev, &f, cfg, config) {
-                Ok(config) => {
+        // What the module system evaluated already: the content of the
+        // call's module's `mkIf cfg.enable (extraConfig ...)`.
+        let evaluated = match &call.config {
+            Some(t) => match ev.force(t) {
+                Ok(v) => v
+                    .as_attrs()
+                    .and_then(|a| a.get("content"))
+                    .map(|e| e.value.clone())
+                    .map(|t| ev.force(&t)),
+                Err(d) => Some(Err(d)),
+            },
+            None => None,
+        };
+        match evaluated {
+            Some(Ok(content)) => {
+                defs::collect(ev, &content, call_span.clone(), data_keys, target);
+            }
+            Some(Err(d)) => errors.extend(d),
+            None => match ev.select(&arg, &["extraConfig"]) {
+                Ok(Some(f)) if f.is_function() => match apply_extra_config(ev, &f, cfg, config) {
+                    Ok(config) => {
+                        defs::collect(ev, &config, call_span.clone(), data_keys, target);
+                    }
+                    Err(d) => errors.extend(d),
+                },
+                Ok(Some(config)) => {
                     defs::collect(ev, &config, call_span.clone(), data_keys, target);
                 }
+                Ok(None) => {}
                 Err(d) => errors.extend(d),
             },
-            Ok(Some(config)) => {
-                defs::collect(ev, &config, call_span.clone(), data_keys, target);
-            }
-            Ok(None) => {}
-            Err(d) => errors.extend(d),
         }
         errors.extend(target.diagnostics.drain(diags_before..));
         if enabled {
