@@ -27,7 +27,32 @@ in
     dataDir = lib.mkOption { default = "/var/lib/${name}"; };
     user = lib.mkOption { default = name; };
     group = lib.mkOption { default = name; };
-    data = lib.mkOption { default = { }; };
+    # The options of atelier's data type (nix/lib/types.nix), with its defaults.
+    data =
+      let
+        o = default: lib.mkOption { inherit default; };
+      in
+      {
+        sqlite = o [ ];
+        postgres = o [ ];
+        files = o [ ];
+        exclude = o [ ];
+        stopForBackup = o false;
+        stopUnits = o [ ];
+        dumps = o { };
+        hooks = {
+          preBackup = o null;
+          postBackup = o null;
+          preRestore = o null;
+          postRestore = o null;
+        };
+        check = o null;
+        tags = o [ ];
+        schedule = o null;
+        randomizedDelay = o null;
+        retention = o null;
+        repositories = o null;
+      };
   }
   // (arg.extraOptions or { });
   config = lib.mkIf cfg.enable (resolve extraConfig);

@@ -14,6 +14,8 @@
       name = "worker";
       extraConfig = w: {
         atelier.services.worker.data.files = [ "${w.dataDir}/queue" ];
+        # The data options have their defaults (exclude = [ ]).
+        atelier.services.worker.data.tags = [ "excludes-${toString (builtins.length w.data.exclude)}" ];
       };
     })
     (atelier.lib.mkService {
