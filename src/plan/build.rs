@@ -80,6 +80,9 @@ impl Plan {
 /// The plan, or the errors that prevent it; warnings in both cases.
 pub struct Outcome {
     pub plan: Option<Plan>,
+    /// With errors: the plan of the services that could be planned (what
+    /// `plan --json` prints next to the diagnostics).
+    pub partial: Option<Plan>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -244,7 +247,8 @@ impl Builder {
     }
 }
 
-/// Builds and validates the plan of one host. On any error the plan is `None`.
+/// Builds and validates the plan of one host. On any error the plan is
+/// `None` (and `partial` has what could be planned).
 pub fn build(decl: &HostDecl) -> Outcome {
     let mut b = Builder {
         diags: Vec::new(),
@@ -388,7 +392,7 @@ pub fn build(decl: &HostDecl) -> Outcome {
     overlap_check(&mut b.diags, &all_paths);
 
     let has_errors = b.diags.iter().any(Diagnostic::is_error);
-    let plan = (!has_errors).then(|| Plan {
+    let plan = Plan {
         manifest: Manifest {
             version: MANIFEST_VERSION,
             host: decl.host.clone(),
@@ -400,9 +404,15 @@ pub fn build(decl: &HostDecl) -> Outcome {
         maintenance,
         origins,
         unresolved: b.unresolved,
-    });
+    };
+    let (plan, partial) = if has_errors {
+        (None, Some(plan))
+    } else {
+        (Some(plan), None)
+    };
     Outcome {
         plan,
+        partial,
         diagnostics: b.diags,
     }
 }
