@@ -159,25 +159,33 @@ fn excluded_files_survive_an_in_place_restore_and_are_in_the_safety_snapshot() {
     std::fs::write(data.join("cache.tmp"), "scratch").unwrap();
     std::fs::write(data.join("sub/deep.tmp"), "deep").unwrap();
     std::fs::write(data.join("build.tmp/inner/obj"), "object").unwrap();
+    // Backed up despite `*.tmp` (restic's `!` cancels the match): restored.
+    std::fs::write(data.join("keep.tmp"), "v1").unwrap();
     w.add_service(
         "app",
         atelier::plan::Service {
-            exclude: vec!["*.tmp".into()],
+            exclude: vec!["*.tmp".into(), "!keep.tmp".into()],
             ..common::files_service(&[&data], &["default"])
         },
     );
     w.run_ok(&["run", "app"]);
     std::fs::write(data.join("a.txt"), "beta").unwrap();
+    std::fs::write(data.join("keep.tmp"), "v2").unwrap();
 
     let (code, _, err) = w.run(&["restore", "app", "latest", "--in-place", "--dry-run"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains("kept: 3 files matching exclude patterns (*.tmp)"),
+        err.contains("kept: 3 files matching exclude patterns (*.tmp, !keep.tmp)"),
         "{err}"
     );
 
     w.run_ok(&["restore", "app", "latest", "--in-place", "--yes"]);
     assert_eq!(read(&data.join("a.txt")), "alpha", "not restored");
+    assert_eq!(
+        read(&data.join("keep.tmp")),
+        "v1",
+        "a backed-up file was kept"
+    );
     assert_eq!(read(&data.join("sub/b.txt")), "bravo");
     assert_eq!(
         read(&data.join("cache.tmp")),

@@ -13,14 +13,23 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-/// Whether restic would exclude `path` (absolute) with any of `patterns`.
-/// A malformed pattern matches nothing (restic refuses such a backup).
+/// Whether restic would exclude `path` (absolute) with `patterns`, in
+/// order: a pattern starting with `!` cancels a match of the patterns
+/// before it. A malformed pattern matches nothing (restic refuses such a
+/// backup).
 pub fn is_excluded(patterns: &[String], path: &str) -> bool {
     let strs: Vec<&str> = path.split('/').collect();
-    patterns
-        .iter()
-        .filter(|p| !p.is_empty())
-        .any(|p| match_parts(&prepare(p), &strs).unwrap_or(false))
+    let mut excluded = false;
+    for pattern in patterns.iter().filter(|p| !p.is_empty()) {
+        let (negated, pattern) = match pattern.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, pattern.as_str()),
+        };
+        if match_parts(&prepare(pattern), &strs).unwrap_or(false) {
+            excluded = !negated;
+        }
+    }
+    excluded
 }
 
 /// Go's `filepath.Clean`, lexically, then split at `/` (an absolute
@@ -400,5 +409,11 @@ mod tests {
             assert_eq!(excluded(p, path), want, "{p} {path}");
         }
         assert!(!is_excluded(&[String::new()], "/srv/x"));
+        let list = |ps: &[&str]| ps.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>();
+        let keep = list(&["*.tmp", "!keep.tmp"]);
+        assert!(is_excluded(&keep, "/srv/a.tmp"));
+        assert!(!is_excluded(&keep, "/srv/keep.tmp"));
+        // A negation only cancels the patterns before it.
+        assert!(is_excluded(&list(&["!keep.tmp", "*.tmp"]), "/srv/keep.tmp"));
     }
 }
