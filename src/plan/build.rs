@@ -787,15 +787,42 @@ fn repository_check(
     repositories: &[RepositoryDecl],
     host: &str,
 ) {
-    let repos: Vec<(&RepositoryDecl, String)> = repositories
+    // (decl, directory, where `repository` is set)
+    let repos: Vec<(&RepositoryDecl, String, Option<Span>)> = repositories
         .iter()
-        .filter_map(|r| match r.repository.as_ref().map(|l| &l.value) {
-            Some(Known::Value(loc)) => v::repository_local_path(loc, host).map(|p| (r, p)),
-            _ => None,
+        .filter_map(|r| {
+            let l = r.repository.as_ref()?;
+            match &l.value {
+                Known::Value(loc) => {
+                    v::repository_local_path(loc, host).map(|p| (r, p, l.span.clone()))
+                }
+                Known::Unknown(_) => None,
+            }
         })
         .collect();
+    for (r, repo, repo_span) in &repos {
+        let relation = if v::contains(repo, v::STATE_DIR) {
+            "contains"
+        } else if v::contains(v::STATE_DIR, repo) {
+            "is inside"
+        } else {
+            continue;
+        };
+        diags.push(
+            Diagnostic::error(
+                "repository-in-data",
+                format!(
+                    "repository `{}` ({repo}) {relation} atelier's state directory {}",
+                    r.name,
+                    v::STATE_DIR
+                ),
+                repo_span.clone(),
+            )
+            .with_note("the state directory holds staging copies, locks and restore journals that atelier clears and rewrites; keep the repository outside it"),
+        );
+    }
     for (service, path, span) in all {
-        for (r, repo) in &repos {
+        for (r, repo, repo_span) in &repos {
             let relation = if v::contains(path, repo) {
                 "contains"
             } else if v::contains(repo, path) {
@@ -809,7 +836,7 @@ fn repository_check(
                     format!("service `{service}`: data path `{path}` {relation} repository `{}` ({repo})", r.name),
                     span.clone(),
                 )
-                .with_note(format!("repository `{}` is set at {}", r.name, location(r.span.as_ref())))
+                .with_note(format!("repository `{}` is set at {}", r.name, location(repo_span.as_ref())))
                 .with_note("an in-place restore replaces the whole data path with its copy in the snapshot, and would replace the repository too, losing every snapshot taken since, of every service; keep the repository outside every data path"),
             );
         }
