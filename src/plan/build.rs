@@ -390,6 +390,7 @@ pub fn build(decl: &HostDecl) -> Outcome {
     }
 
     overlap_check(&mut b.diags, &all_paths);
+    repository_check(&mut b.diags, &all_paths, &settings.repositories, &decl.host);
 
     let has_errors = b.diags.iter().any(Diagnostic::is_error);
     let plan = Plan {
@@ -764,8 +765,12 @@ type DataPath = (String, String, Option<Span>);
 /// overwrite the other's data. Sorted by path components, every descendant
 /// of a path follows it directly, so only those runs are compared.
 fn overlap_check(diags: &mut Vec<Diagnostic>, all: &[DataPath]) {
-    let mut sorted: Vec<(Vec<&str>, &DataPath)> =
-        all.iter().map(|e| (v::components(&e.1), e)).collect();
+    let normal: Vec<String> = all.iter().map(|e| v::normal_path(&e.1)).collect();
+    let mut sorted: Vec<(Vec<&str>, &DataPath)> = normal
+        .iter()
+        .zip(all)
+        .map(|(n, e)| (v::components(n), e))
+        .collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     let mut reported = BTreeSet::new();
     for (i, (outer, (sa, pa, spa))) in sorted.iter().enumerate() {
@@ -790,5 +795,89 @@ fn overlap_check(diags: &mut Vec<Diagnostic>, all: &[DataPath]) {
                 .with_note("each path must belong to exactly one service, or a restore of one would overwrite the other's data; narrow one of the paths"),
             );
         }
+    }
+}
+
+/// No data path may hold (or lie inside) a repository on this host or the
+/// state directory: an in-place restore replaces the whole data path with
+/// its copy in the snapshot, which would take every snapshot written since
+/// (of every service) or atelier's own journal and staging with it.
+fn repository_check(
+    diags: &mut Vec<Diagnostic>,
+    all: &[DataPath],
+    repositories: &[RepositoryDecl],
+    host: &str,
+) {
+    // (decl, directory, where `repository` is set)
+    let repos: Vec<(&RepositoryDecl, String, Option<Span>)> = repositories
+        .iter()
+        .filter_map(|r| {
+            let l = r.repository.as_ref()?;
+            match &l.value {
+                Known::Value(loc) => {
+                    v::repository_local_path(loc, host).map(|p| (r, p, l.span.clone()))
+                }
+                Known::Unknown(_) => None,
+            }
+        })
+        .collect();
+    for (r, repo, repo_span) in &repos {
+        let relation = if v::contains(repo, v::STATE_DIR) {
+            "contains"
+        } else if v::contains(v::STATE_DIR, repo) {
+            "is inside"
+        } else {
+            continue;
+        };
+        diags.push(
+            Diagnostic::error(
+                "repository-in-data",
+                format!(
+                    "repository `{}` ({repo}) {relation} atelier's state directory {}",
+                    r.name,
+                    v::STATE_DIR
+                ),
+                repo_span.clone(),
+            )
+            .with_note("the state directory holds staging copies, locks and restore journals that atelier clears and rewrites; keep the repository outside it"),
+        );
+    }
+    for (service, path, span) in all {
+        for (r, repo, repo_span) in &repos {
+            let relation = if v::contains(path, repo) {
+                "contains"
+            } else if v::contains(repo, path) {
+                "is inside"
+            } else {
+                continue;
+            };
+            diags.push(
+                Diagnostic::error(
+                    "repository-in-data",
+                    format!("service `{service}`: data path `{path}` {relation} repository `{}` ({repo})", r.name),
+                    span.clone(),
+                )
+                .with_note(format!("repository `{}` is set at {}", r.name, location(repo_span.as_ref())))
+                .with_note("an in-place restore replaces the whole data path with its copy in the snapshot, and would replace the repository too, losing every snapshot taken since, of every service; keep the repository outside every data path"),
+            );
+        }
+        let relation = if v::contains(path, v::STATE_DIR) {
+            "contains"
+        } else if v::contains(v::STATE_DIR, path) {
+            "is inside"
+        } else {
+            continue;
+        };
+        diags.push(
+            Diagnostic::error(
+                "state-dir-in-data",
+                format!(
+                    "service `{service}`: data path `{path}` {relation} atelier's state directory {}",
+                    v::STATE_DIR
+                ),
+                span.clone(),
+            )
+            .with_note("the state directory holds run records, locks, staging and restore journals; an in-place restore of the data path would replace them; narrow the data path"),
+        );
     }
 }

@@ -360,6 +360,22 @@ impl Manifest {
                     )?;
                 }
             }
+            let data_paths = service
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (format!("services.{name}.files[{i}]"), p))
+                .chain(
+                    service
+                        .sqlite
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| (format!("services.{name}.sqlite[{i}]"), p)),
+                );
+            for (field, path) in data_paths {
+                self.check_data_path(path)
+                    .map_err(|message| invalid(field, message))?;
+            }
             if let Some(span) = &service.stale_after {
                 if humantime::parse_duration(span).is_err() {
                     return Err(invalid(
@@ -395,6 +411,44 @@ impl Manifest {
                     ));
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A data path must be absolute and in normal form (restic restores and
+    /// compares it so; two spellings would hide an overlap), and must
+    /// neither hold nor lie inside a repository on this host (an in-place
+    /// restore would replace the repository with its copy in the snapshot).
+    fn check_data_path(&self, path: &str) -> Result<(), String> {
+        use crate::plan::validate::{contains, normal_path, repository_local_path};
+        if !path.starts_with('/') {
+            return Err(format!(
+                "data path {path:?} is not absolute; write the full path, e.g. \"/var/lib/<service>/…\""
+            ));
+        }
+        let normal = normal_path(path);
+        if normal != path {
+            return Err(format!(
+                "data path {path:?} is not in normal form; write {normal:?} (no `.`, `..`, `//` or trailing `/`)"
+            ));
+        }
+        for (repo_name, repo) in &self.repositories {
+            let Some(location) = repo.repository.as_deref() else {
+                continue;
+            };
+            let Some(repo_path) = repository_local_path(location, &self.host) else {
+                continue;
+            };
+            let relation = if contains(path, &repo_path) {
+                "contains"
+            } else if contains(&repo_path, path) {
+                "is inside"
+            } else {
+                continue;
+            };
+            return Err(format!(
+                "data path {path:?} {relation} repository `{repo_name}` ({repo_path}); an in-place restore of the data would replace repository files with their copy in the snapshot, losing every snapshot taken since; keep the repository outside every data path"
+            ));
         }
         Ok(())
     }
@@ -558,6 +612,66 @@ mod tests {
             "\"create\": { \"options\": { \"connection limit\": \"5\", \"lc_collate\": \"C\" } }",
         );
         Manifest::from_json(&ok, "m.json").unwrap();
+    }
+
+    #[test]
+    fn data_paths_are_absolute_and_normal() {
+        for (bad, normal) in [
+            ("/var/lib/myapp/../myapp/uploads", "/var/lib/myapp/uploads"),
+            ("/var/lib//myapp/uploads", "/var/lib/myapp/uploads"),
+            ("/var/lib/myapp/./uploads", "/var/lib/myapp/uploads"),
+            ("/var/lib/myapp/uploads/", "/var/lib/myapp/uploads"),
+        ] {
+            let text = EXAMPLE.replace("\"/var/lib/myapp/uploads\"", &format!("{bad:?}"));
+            let err = Manifest::from_json(&text, "m.json")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("services.myapp.files[0]"), "{err}");
+            assert!(err.contains(&format!("write {normal:?}")), "{err}");
+        }
+        let text = EXAMPLE.replace("\"/var/lib/myapp/data/app.db\"", "\"data/app.db\"");
+        let err = Manifest::from_json(&text, "m.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("services.myapp.sqlite[0]"), "{err}");
+        assert!(err.contains("not absolute"), "{err}");
+    }
+
+    #[test]
+    fn a_repository_inside_or_above_data_is_rejected() {
+        for (repo, field) in [
+            ("/var/lib/myapp/uploads/restic", "services.myapp.files[0]"),
+            (
+                "local:/var/lib/myapp/uploads/restic",
+                "services.myapp.files[0]",
+            ),
+            (
+                "sftp:backup@localhost:/var/lib/myapp/data",
+                "services.myapp.sqlite[0]",
+            ),
+            (
+                "sftp://u@terebithia:22//var/lib/myapp/data",
+                "services.myapp.sqlite[0]",
+            ),
+        ] {
+            let text = EXAMPLE.replace(
+                "\"repository\": null, \"repositoryFile\": \"/run/agenix/restic/repo\"",
+                &format!("\"repository\": {repo:?}"),
+            );
+            let err = Manifest::from_json(&text, "m.json")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(field), "{repo}: {err}");
+            assert!(err.contains("repository `default`"), "{repo}: {err}");
+        }
+        // Elsewhere, or on another host: fine.
+        for repo in ["/srv/restic", "sftp:backup@nas:/var/lib/myapp/uploads"] {
+            let text = EXAMPLE.replace(
+                "\"repository\": null, \"repositoryFile\": \"/run/agenix/restic/repo\"",
+                &format!("\"repository\": {repo:?}"),
+            );
+            Manifest::from_json(&text, "m.json").unwrap();
+        }
     }
 
     #[test]

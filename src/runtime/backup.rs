@@ -534,6 +534,24 @@ pub(crate) fn excludes(service: &Service) -> Vec<String> {
     excludes
 }
 
+/// The service's own exclude patterns: without those atelier-gen adds for
+/// its SQLite databases (they are copied consistently, not left out).
+pub(crate) fn user_excludes(service: &Service) -> Vec<String> {
+    let sqlite: Vec<String> = service
+        .sqlite
+        .iter()
+        .flat_map(|db| {
+            ["", "-wal", "-shm", "-journal"].map(|suffix| escape_pattern(&format!("{db}{suffix}")))
+        })
+        .collect();
+    service
+        .exclude
+        .iter()
+        .filter(|p| !sqlite.contains(p))
+        .cloned()
+        .collect()
+}
+
 pub(crate) fn stage_sqlite(
     name: &str,
     service: &Service,

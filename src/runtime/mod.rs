@@ -48,6 +48,7 @@ pub mod catalog;
 pub mod describe;
 pub mod drill_record;
 pub mod envfile;
+pub mod exclude;
 pub mod hooks;
 pub mod interrupt;
 pub mod lock;

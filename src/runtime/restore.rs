@@ -629,6 +629,77 @@ pub fn refuse_live_target(manifest: &Manifest, dir: &Path) -> anyhow::Result<()>
     Ok(())
 }
 
+/// The live entries under a files location that the service's excludes
+/// leave out of every backup (its SQLite files aside: those are restored).
+fn kept_entries(service: &Service, live: &Path) -> Vec<PathBuf> {
+    let sqlite: Vec<PathBuf> = service
+        .sqlite
+        .iter()
+        .flat_map(|db| ["", "-wal", "-shm", "-journal"].map(|s| side(Path::new(db), s)))
+        .collect();
+    super::exclude::excluded_entries(live, &super::backup::user_excludes(service))
+        .into_iter()
+        .filter(|e| !sqlite.contains(e))
+        .collect()
+}
+
+/// The first restic repository (`config` with `keys/` and `snapshots/`) or
+/// atelier staging directory (holding a snapshot description) in `root`.
+fn protected_inside(root: &Path) -> Option<(&'static str, PathBuf)> {
+    let is_repository = |d: &Path| {
+        d.join("config").is_file() && d.join("keys").is_dir() && d.join("snapshots").is_dir()
+    };
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir())
+        .find_map(|e| {
+            if is_repository(e.path()) {
+                Some(("a restic repository", e.into_path()))
+            } else if e.path().join(snapshot_desc::DESCRIPTION_FILE).is_file() {
+                Some(("an atelier staging directory", e.into_path()))
+            } else {
+                None
+            }
+        })
+}
+
+/// Refuses an in-place restore whose swap would replace a restic
+/// repository, atelier's state directory or a staging directory along with
+/// the service's files: the copy in the snapshot is older, so snapshots,
+/// journals and locks written since would be lost.
+fn refuse_unswappable(env: &Env, name: &str, planned: &[Planned]) -> anyhow::Result<()> {
+    let state = normalize(env.state_dir);
+    for p in planned {
+        let Planned::File { live, .. } = p else {
+            continue;
+        };
+        let l = normalize(live);
+        let relation = if state.starts_with(&l) {
+            Some("holds")
+        } else if l.starts_with(&state) {
+            Some("is inside")
+        } else {
+            None
+        };
+        if let Some(relation) = relation {
+            bail!(
+                "refusing to restore `{name}` in place: its files location {} {relation} atelier's state directory {} (run records, locks, staging, restore journals), which the swap would replace; nothing was changed. Set ATELIER_STATE_DIR outside every data path or narrow the service's files; `--inspect DIR` still restores a copy",
+                live.display(),
+                env.state_dir.display()
+            );
+        }
+        if let Some((what, at)) = protected_inside(live) {
+            bail!(
+                "refusing to restore `{name}` in place: its files location {} holds {what} at {}, which the swap would replace with its older copy in the snapshot (losing what was written since, e.g. every newer snapshot); nothing was changed. Move it outside every data path, or restore with `--inspect DIR` and copy back what you need",
+                live.display(),
+                at.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 fn token() -> String {
     format!(
         "{}-{}",
@@ -799,6 +870,9 @@ pub fn capture(
             .cloned()
             .collect(),
         stop_for_backup: false,
+        // Without the service's excludes: what a backup leaves out is
+        // exactly what the safety snapshot must hold.
+        exclude: Vec::new(),
         ..service.clone()
     };
     let private_root = env
@@ -976,6 +1050,22 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
     };
     if planned.is_empty() {
         bail!("service `{name}` declares no data to restore");
+    }
+    if matches!(req.mode, Mode::InPlace) {
+        refuse_unswappable(env, name, &planned)?;
+        let patterns = super::backup::user_excludes(service);
+        for (p, item) in planned.iter().zip(outcome.items.iter_mut()) {
+            if let Planned::File { live, .. } = p {
+                let kept = super::exclude::file_count(&kept_entries(service, live));
+                if kept > 0 {
+                    item.action = format!(
+                        "{}; kept: {kept} files matching exclude patterns ({}) are carried over from the live tree",
+                        item.action,
+                        patterns.join(", ")
+                    );
+                }
+            }
+        }
     }
     if let Mode::Inspect(dir) | Mode::Scratch { dir, .. } = &req.mode {
         refuse_live_target(manifest, dir)?;
@@ -1234,6 +1324,8 @@ fn in_place(
     journal.staging_dirs.push(tmp_dir.clone());
     let (svc_uid, svc_gid) = user_ids(service, name);
     let mut dumps_to_feed: Vec<(String, PathBuf, String, Option<String>)> = Vec::new();
+    // (live, staged) files locations: the excluded live files go along.
+    let mut carry: Vec<(PathBuf, PathBuf)> = Vec::new();
 
     // Stage and verify; on any error, discard what was staged: nothing live changed.
     let staged = (|| -> anyhow::Result<()> {
@@ -1260,6 +1352,7 @@ fn in_place(
                         )
                     })?;
                     item.verified = Some(true);
+                    carry.push((live.clone(), got.clone()));
                     let base = live
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
@@ -1457,6 +1550,23 @@ fn in_place(
                 &hook_env,
                 &format!("preRestore hook of `{name}`"),
             )?;
+        }
+        // With the units stopped, the excluded files are final: they join
+        // the restored tree (the live tree is only read).
+        for (live, staged) in &carry {
+            let kept = super::exclude::carry_over(live, staged, &kept_entries(service, live))
+                .with_context(|| {
+                    format!(
+                        "cannot carry the files excluded from backups over from {}",
+                        live.display()
+                    )
+                })?;
+            if kept > 0 {
+                (env.progress)(&format!(
+                    "{name}: kept {kept} files matching exclude patterns from {}",
+                    live.display()
+                ));
+            }
         }
         (env.progress)(&format!("{name}: swapping the restored data in"));
         journal.swap(env.state_dir)?;
