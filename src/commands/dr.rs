@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::runtime::restore::{self as engine, Env, Mode, Request};
+use crate::runtime::terminal;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -33,6 +34,9 @@ struct Row {
     error: Option<String>,
     duration_ms: u128,
     items: Vec<engine::Item>,
+    /// With --plan: an interrupted restore of the service awaits recovery
+    /// (`dr` recovers it first; the plan leaves it alone).
+    recovery_pending: bool,
 }
 
 pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
@@ -55,7 +59,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
             anyhow::bail!("disaster recovery cancelled: nothing was changed");
         }
     }
-    let progress = |m: &str| eprintln!("  {m}");
+    let progress = |m: &str| eprintln!("  {}", terminal::line(m));
     let confirm = |_: &[String]| Ok(true);
     let env = Env {
         manifest: &manifest,
@@ -111,6 +115,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         failed: !args.plan && !o.verified,
                         error: None,
                         duration_ms: o.duration_ms,
+                        recovery_pending: o.recovery_pending,
                         items: o.items,
                     },
                     Err(e) => Row {
@@ -124,6 +129,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         error: Some(format!("{e:#}")),
                         duration_ms: 0,
                         items: Vec::new(),
+                        recovery_pending: false,
                     },
                 };
                 rows.lock().expect("rows").push(row);
@@ -169,11 +175,19 @@ fn print_table(rows: &[Row], plan: bool) {
         t.set_header(["service", "snapshot", "age", "size", "actions"]);
         for r in rows {
             let actions = if let Some(e) = &r.error {
-                format!("cannot restore: {e}")
+                format!("cannot restore: {}", terminal::lines(e))
             } else {
-                r.items
-                    .iter()
-                    .map(|i| i.action.clone())
+                r.recovery_pending
+                    .then(|| {
+                        "first finish or roll back the interrupted restore that is pending"
+                            .to_owned()
+                    })
+                    .into_iter()
+                    .chain(
+                        r.items
+                            .iter()
+                            .map(|i| terminal::line(&i.action).into_owned()),
+                    )
                     .collect::<Vec<_>>()
                     .join("\n")
             };
@@ -201,7 +215,9 @@ fn print_table(rows: &[Row], plan: bool) {
                     .map_or_else(|| "-".into(), |s| s.chars().take(8).collect()),
                 yn(r.restored),
                 yn(r.verified),
-                r.error.clone().unwrap_or_else(|| yn(r.failed)),
+                r.error
+                    .as_deref()
+                    .map_or_else(|| yn(r.failed), |e| terminal::lines(e).into_owned()),
                 format!("{:.1}s", secs(r.duration_ms)),
             ]);
         }

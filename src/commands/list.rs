@@ -35,9 +35,6 @@ pub struct Listed {
 pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
     let manifest = ctx.manifest()?;
     let names: Vec<String> = match &args.service {
-        Some(n) if !manifest.services.contains_key(n) => {
-            return Err(super::service_not_in_manifest(&manifest, n).into())
-        }
         Some(n) => vec![n.clone()],
         None => manifest.services.keys().cloned().collect(),
     };
@@ -48,7 +45,23 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
             );
         }
     }
-    let catalog = Catalog::load(&ctx.runtime(), &manifest, &names)?;
+    // A service removed from the manifest: its snapshots are looked for in
+    // every repository of the manifest (or the one asked for).
+    let removed = args
+        .service
+        .as_ref()
+        .filter(|n| !manifest.services.contains_key(*n));
+    let catalog = match removed {
+        Some(_) => Catalog::load_repositories(
+            &ctx.runtime(),
+            &manifest,
+            manifest
+                .repositories
+                .keys()
+                .filter(|r| args.repository.as_ref().is_none_or(|a| a == *r)),
+        )?,
+        None => Catalog::load(&ctx.runtime(), &manifest, &names)?,
+    };
     let sizes = size_index(&ctx.state_dir, &names.iter().collect::<Vec<_>>());
     let mut listed = Vec::new();
     let mut failed = false;
@@ -68,7 +81,11 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         continue;
                     }
                     // A service only lists the repositories it uses.
-                    if !manifest.services[service].repositories.contains(repo) {
+                    if manifest
+                        .services
+                        .get(service)
+                        .is_some_and(|s| !s.repositories.contains(repo))
+                    {
                         continue;
                     }
                     listed.push(Listed {
@@ -85,6 +102,21 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                     });
                 }
             }
+        }
+    }
+    if let Some(n) = removed {
+        if listed.is_empty() && !failed {
+            return Err(super::ConfigError(format!(
+                "{}, and no repository of it holds a snapshot of `{n}` for host `{}`",
+                super::service_not_in_manifest(&manifest, n),
+                manifest.host
+            ))
+            .into());
+        }
+        if !ctx.json {
+            eprintln!(
+                "service `{n}` is not in the manifest: its snapshots found in the manifest's repositories (restore one with `atelier-backup restore {n} SNAPSHOT --inspect DIR`)"
+            );
         }
     }
     listed.sort_by(|a, b| {
