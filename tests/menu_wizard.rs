@@ -22,7 +22,7 @@ const ENTER: &str = "\r";
 #[test]
 fn wizard_restores_in_place_end_to_end() {
     let mut w = World::new();
-    let _repo = w.add_local_repo("default");
+    let repo = w.add_local_repo("default");
     let d = w.data_dir("blog");
     std::fs::create_dir_all(d.join("posts")).unwrap();
     std::fs::write(d.join("posts/first.md"), "hello\n").unwrap();
@@ -48,8 +48,7 @@ fn wizard_restores_in_place_end_to_end() {
     let good = (tree_hash(&d.join("posts")), sqlite_rows(&db));
     // A second snapshot in another second (usually the same minute).
     let snapshot_seconds = || -> Vec<String> {
-        _repo
-            .snapshots()
+        repo.snapshots()
             .iter()
             .map(|s| s["time"].as_str().unwrap()[..19].to_owned())
             .collect()

@@ -191,7 +191,7 @@ fn removed_service(
             )
         );
         if !errors.is_empty() {
-            msg.push_str(&format!(" ({})", errors.join("; ")));
+            msg = format!("{msg} ({})", errors.join("; "));
         }
         anyhow::bail!(msg);
     };
