@@ -140,7 +140,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                 l.repository.clone(),
                 l.short_id.clone(),
                 l.time.clone(),
-                tags.join(" "),
+                crate::runtime::terminal::line(&tags.join(" ")).into_owned(),
                 l.size.map_or("—".into(), super::run::human_bytes),
             ]);
         }

@@ -201,7 +201,7 @@ fn wizard(ctx: &Context, theme: &dyn dialoguer::theme::Theme) -> anyhow::Result<
                 s.short_id,
                 age(s.time()),
                 size,
-                tags.join(" ")
+                crate::runtime::terminal::line(&tags.join(" "))
             )
         })
         .collect();

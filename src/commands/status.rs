@@ -295,7 +295,7 @@ pub fn compute(
         let restore_pending = pending_restores(&ctx.state_dir, name);
         for p in &restore_pending {
             problems.push(format!(
-                "an interrupted restore (snapshot {}, phase {}) is pending, journal {}: its live data may be half restored; run `atelier-backup restore {name} --in-place` (it first recovers: {}; then it asks before restoring again, answer no to stop there) or `atelier-backup dr`",
+                "an interrupted restore (snapshot {}, phase {}, journal {}) is pending: the live data may be half restored. Run `atelier-backup restore {name} --in-place` to finish or roll it back (recovery will {}; it then asks before restoring again: answer no to stop there), or `atelier-backup dr`, which recovers it and restores every service",
                 p.snapshot.chars().take(8).collect::<String>(),
                 p.phase,
                 p.journal,
