@@ -145,3 +145,46 @@ fn wizard_restores_in_place_end_to_end() {
         "{events:?}"
     );
 }
+
+/// `restore --in-place` on a terminal: `y` alone answers nothing (`n`
+/// after it still cancels), `y` + Enter confirms.
+#[test]
+fn restore_confirmation_on_a_terminal_needs_enter() {
+    let (w, _repo, d) = World::with_files_service("notes");
+    std::fs::write(d.join("a.txt"), "backed up\n").unwrap();
+    w.run_ok(&["run", "notes"]);
+    std::fs::write(d.join("a.txt"), "changed\n").unwrap();
+    w.write_manifest();
+    let restore = || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_atelier-backup"));
+        cmd.args(["restore", "notes", "latest", "--in-place", "--no-progress"])
+            .env("ATELIER_MANIFEST", w.manifest_path())
+            .env("ATELIER_STATE_DIR", w.state_dir())
+            .env("ATELIER_SYSTEMCTL", w.systemctl.program())
+            .env("NO_COLOR", "1")
+            .env("TERM", "xterm");
+        let mut s = Session::spawn(cmd).expect("spawn in a pty");
+        s.set_expect_timeout(Some(Duration::from_secs(120)));
+        s.expect("Replace the live data of `notes`?").unwrap();
+        s
+    };
+    let mut s = restore();
+    s.send("y").unwrap();
+    s.send("n").unwrap();
+    s.send(ENTER).unwrap();
+    s.expect("cancelled: nothing was changed").unwrap();
+    s.expect(Eof).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(d.join("a.txt")).unwrap(),
+        "changed\n"
+    );
+
+    let mut s = restore();
+    s.send(format!("y{ENTER}")).unwrap();
+    s.expect("restored `notes`").unwrap();
+    s.expect(Eof).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(d.join("a.txt")).unwrap(),
+        "backed up\n"
+    );
+}
