@@ -124,6 +124,9 @@ pub fn integrity_problems(conn: &Connection) -> rusqlite::Result<Vec<String>> {
 /// How many problems an error message names; the rest are counted.
 pub const PROBLEMS_SHOWN: usize = 5;
 
+/// SQLite stops `integrity_check` after this many problems (its default).
+const INTEGRITY_CHECK_LIMIT: usize = 100;
+
 /// `N problems: a; b; …; and K more` on one line.
 pub fn summarize_problems(problems: &[String]) -> String {
     let shown: Vec<&str> = problems
@@ -133,8 +136,13 @@ pub fn summarize_problems(problems: &[String]) -> String {
         .collect();
     let more = problems.len().saturating_sub(shown.len());
     format!(
-        "{} problem{}: {}{}",
+        "{}{} problem{}: {}{}",
         problems.len(),
+        if problems.len() >= INTEGRITY_CHECK_LIMIT {
+            " or more"
+        } else {
+            ""
+        },
         if problems.len() == 1 { "" } else { "s" },
         shown.join("; "),
         if more > 0 {
