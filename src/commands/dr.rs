@@ -28,15 +28,15 @@ struct Row {
     snapshot_time: Option<String>,
     /// Restore size of the snapshot (`restic stats`), with --plan.
     size: Option<u64>,
+    /// With --plan: an interrupted restore of the service awaits recovery
+    /// (`dr` recovers it first; the plan leaves it alone).
+    recovery_pending: bool,
     restored: bool,
     verified: bool,
     failed: bool,
     error: Option<String>,
     duration_ms: u128,
     items: Vec<engine::Item>,
-    /// With --plan: an interrupted restore of the service awaits recovery
-    /// (`dr` recovers it first; the plan leaves it alone).
-    recovery_pending: bool,
 }
 
 pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
@@ -107,6 +107,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         } else {
                             None
                         },
+                        recovery_pending: o.recovery_pending,
                         service: name,
                         snapshot: Some(o.snapshot.clone()),
                         snapshot_time: Some(o.snapshot_time.clone()),
@@ -115,7 +116,6 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         failed: !args.plan && !o.verified,
                         error: None,
                         duration_ms: o.duration_ms,
-                        recovery_pending: o.recovery_pending,
                         items: o.items,
                     },
                     Err(e) => Row {
@@ -123,13 +123,13 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         snapshot: None,
                         snapshot_time: None,
                         size: None,
+                        recovery_pending: false,
                         restored: false,
                         verified: false,
                         failed: true,
                         error: Some(format!("{e:#}")),
                         duration_ms: 0,
                         items: Vec::new(),
-                        recovery_pending: false,
                     },
                 };
                 rows.lock().expect("rows").push(row);

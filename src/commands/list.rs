@@ -33,7 +33,7 @@ pub struct Listed {
 }
 
 pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
-    let manifest = ctx.manifest()?;
+    let mut manifest = ctx.manifest()?;
     let names: Vec<String> = match &args.service {
         Some(n) => vec![n.clone()],
         None => manifest.services.keys().cloned().collect(),
@@ -46,22 +46,28 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         }
     }
     // A service removed from the manifest: its snapshots are looked for in
-    // every repository of the manifest (or the one asked for).
+    // every repository of the manifest (or the one asked for), as if it
+    // still went to them.
     let removed = args
         .service
-        .as_ref()
-        .filter(|n| !manifest.services.contains_key(*n));
-    let catalog = match removed {
-        Some(_) => Catalog::load_repositories(
-            &ctx.runtime(),
-            &manifest,
-            manifest
-                .repositories
-                .keys()
-                .filter(|r| args.repository.as_ref().is_none_or(|a| a == *r)),
-        )?,
-        None => Catalog::load(&ctx.runtime(), &manifest, &names)?,
-    };
+        .clone()
+        .filter(|n| !manifest.services.contains_key(n));
+    if let Some(n) = &removed {
+        let repositories = manifest
+            .repositories
+            .keys()
+            .filter(|r| args.repository.as_ref().is_none_or(|a| a == *r))
+            .cloned()
+            .collect();
+        manifest.services.insert(
+            n.clone(),
+            crate::plan::Service {
+                repositories,
+                ..Default::default()
+            },
+        );
+    }
+    let catalog = Catalog::load(&ctx.runtime(), &manifest, &names)?;
     let sizes = size_index(&ctx.state_dir, &names.iter().collect::<Vec<_>>());
     let mut listed = Vec::new();
     let mut failed = false;
@@ -81,11 +87,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         continue;
                     }
                     // A service only lists the repositories it uses.
-                    if manifest
-                        .services
-                        .get(service)
-                        .is_some_and(|s| !s.repositories.contains(repo))
-                    {
+                    if !manifest.services[service].repositories.contains(repo) {
                         continue;
                     }
                     listed.push(Listed {
@@ -104,7 +106,8 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
             }
         }
     }
-    if let Some(n) = removed {
+    if let Some(n) = &removed {
+        manifest.services.remove(n);
         if listed.is_empty() && !failed {
             return Err(super::ConfigError(format!(
                 "{}, and no repository of it holds a snapshot of `{n}` for host `{}`",

@@ -23,16 +23,6 @@ impl Catalog {
             .filter(|(n, _)| services.is_empty() || services.contains(n))
             .flat_map(|(_, s)| s.repositories.iter())
             .collect();
-        Self::load_repositories(env, manifest, repos)
-    }
-
-    /// Reads the given repositories of the manifest (for services no longer
-    /// in it: all of its repositories, or the one asked for).
-    pub fn load_repositories<'a>(
-        env: &Env,
-        manifest: &Manifest,
-        repos: impl IntoIterator<Item = &'a String>,
-    ) -> anyhow::Result<Self> {
         let mut repositories = BTreeMap::new();
         for repo in repos {
             let restic = env.restic(manifest, repo)?;

@@ -97,6 +97,9 @@ pub struct Outcome {
     pub snapshot_time: String,
     pub mode: &'static str,
     pub dry_run: bool,
+    /// Dry run in place: an interrupted restore of the service awaits
+    /// recovery, which the real restore would do first (a dry run does not).
+    pub recovery_pending: bool,
     pub safety_snapshot: Option<String>,
     pub items: Vec<Item>,
     pub verified: bool,
@@ -104,9 +107,6 @@ pub struct Outcome {
     /// Scratch databases a drill created (for the check, then dropped).
     pub scratch_databases: Vec<String>,
     pub target_dir: Option<String>,
-    /// Dry run in place: an interrupted restore of the service awaits
-    /// recovery, which the real restore would do first (a dry run does not).
-    pub recovery_pending: bool,
 }
 
 /// The pg connection of a manifest.
@@ -866,6 +866,7 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
         snapshot_time: snap.time.clone(),
         mode: mode_name,
         dry_run: req.dry_run,
+        recovery_pending,
         safety_snapshot: None,
         items: planned
             .iter()
@@ -894,7 +895,6 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
             Mode::Inspect(d) | Mode::Scratch { dir: d, .. } => Some(d.display().to_string()),
             Mode::InPlace => None,
         },
-        recovery_pending,
     };
     if planned.is_empty() {
         bail!("service `{name}` declares no data to restore");
