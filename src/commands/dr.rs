@@ -177,19 +177,18 @@ fn print_table(rows: &[Row], plan: bool) {
             let actions = if let Some(e) = &r.error {
                 format!("cannot restore: {}", terminal::lines(e))
             } else {
-                r.recovery_pending
-                    .then(|| {
-                        "first finish or roll back the interrupted restore that is pending"
-                            .to_owned()
-                    })
-                    .into_iter()
-                    .chain(
-                        r.items
-                            .iter()
-                            .map(|i| terminal::line(&i.action).into_owned()),
-                    )
+                r.items
+                    .iter()
+                    .map(|i| terminal::line(&i.action).into_owned())
                     .collect::<Vec<_>>()
                     .join("\n")
+            };
+            let actions = if r.recovery_pending {
+                format!(
+                    "first finish or roll back the interrupted restore that is pending\n{actions}"
+                )
+            } else {
+                actions
             };
             t.add_row([
                 r.service.clone(),

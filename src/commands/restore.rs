@@ -295,14 +295,7 @@ pub fn report(ctx: &Context, o: &Outcome) {
         for i in &o.items {
             eprintln!("  - {}", terminal::line(&i.action));
         }
-        eprintln!(
-            "nothing was changed{}",
-            if o.recovery_pending {
-                " (the interrupted restore was not recovered either)"
-            } else {
-                ""
-            }
-        );
+        eprintln!("nothing was changed");
         return;
     }
     eprintln!(
