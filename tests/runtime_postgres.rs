@@ -170,3 +170,146 @@ fn unreachable_server_fails_the_run_without_a_snapshot() {
     );
     assert!(repo.snapshots().is_empty());
 }
+
+/// Another session holds `LOCK TABLE items IN ACCESS EXCLUSIVE MODE`: the
+/// backup gives up after the lock wait (`ATELIER_PG_LOCK_TIMEOUT`) with a
+/// message naming the database and the locked table, instead of hanging.
+#[test]
+fn held_table_lock_fails_the_run_naming_database_and_lock() {
+    use std::io::{BufRead as _, Write as _};
+    let mut w = World::new();
+    let repo = w.add_local_repo("default");
+    let pg = PgCluster::start(w.path());
+    seed(&pg, "shop", 10);
+    w.manifest.postgres = pg.connection();
+    w.add_service(
+        "shop",
+        Service {
+            postgres: vec![PostgresDatabase {
+                name: "shop".into(),
+                ..PostgresDatabase::default()
+            }],
+            repositories: vec!["default".into()],
+            ..Service::default()
+        },
+    );
+    // The holder: an open transaction that took the lock and says so.
+    let mut holder = pg
+        .tool("psql")
+        .args(["-X", "-A", "-t", "-q", "-d", "shop"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = holder.stdin.take().unwrap();
+    stdin
+        .write_all(b"BEGIN;\nLOCK TABLE items IN ACCESS EXCLUSIVE MODE;\nSELECT 'locked';\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    let mut lines = std::io::BufReader::new(holder.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "locked");
+
+    let mut child = w
+        .cmd()
+        .env("ATELIER_PG_LOCK_TIMEOUT", "2s")
+        .args(["run", "shop"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A guard against hanging forever, not a timing assertion.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            drop(stdin);
+            let _ = holder.wait();
+            panic!("atelier-backup run waited on the table lock for 2 minutes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    holder.wait().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for needle in [
+        "database `shop`",
+        "lock",
+        "items",
+        "ATELIER_PG_LOCK_TIMEOUT",
+    ] {
+        assert!(err.contains(needle), "lacks {needle}: {err}");
+    }
+    assert!(repo.snapshots().is_empty());
+
+    // A bad value is a clear error, not an endless wait, given before the
+    // preBackup hook runs.
+    let canary = w.path().join("pre-backup-ran");
+    w.manifest
+        .services
+        .get_mut("shop")
+        .unwrap()
+        .hooks
+        .pre_backup = Some(format!("touch {}", canary.display()));
+    let (code, _, err) = {
+        let out = w
+            .cmd()
+            .env("ATELIER_PG_LOCK_TIMEOUT", "soon")
+            .args(["run", "shop"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_ne!(code, Some(0), "{err}");
+    assert!(
+        err.contains("ATELIER_PG_LOCK_TIMEOUT") && err.contains("soon"),
+        "{err}"
+    );
+    assert!(
+        !canary.exists(),
+        "preBackup ran before the bad value was noticed"
+    );
+}
+
+/// A `create.options` key PostgreSQL does not know is a configuration error
+/// (exit 2, field path, accepted keys) when the manifest is loaded — not a
+/// failure halfway through a restore, after the safety snapshot.
+#[test]
+fn unknown_create_option_is_refused_before_any_restore_step() {
+    let mut w = World::new();
+    let repo = w.add_local_repo("default");
+    let pg = PgCluster::start(w.path());
+    seed(&pg, "shop", 10);
+    w.manifest.postgres = pg.connection();
+    let mut service = Service {
+        postgres: vec![PostgresDatabase {
+            name: "shop".into(),
+            ..PostgresDatabase::default()
+        }],
+        repositories: vec!["default".into()],
+        ..Service::default()
+    };
+    w.add_service("shop", service.clone());
+    w.run_ok(&["run", "shop"]);
+    service.postgres[0]
+        .create
+        .options
+        .insert("OWNR".into(), "postgres".into());
+    w.add_service("shop", service);
+    let (code, _, err) = w.run(&["--yes", "restore", "shop", "--in-place"]);
+    assert_eq!(code, 2, "{err}");
+    for needle in [
+        "services.shop.postgres[0].create.options.OWNR",
+        "accepted keys: OWNER, TEMPLATE",
+    ] {
+        assert!(err.contains(needle), "lacks {needle}: {err}");
+    }
+    assert!(repo.snapshots_tagged("pre-restore").is_empty());
+    assert_eq!(repo.snapshots().len(), 1);
+}

@@ -37,6 +37,11 @@ struct Row {
     error: Option<String>,
     duration_ms: u128,
     items: Vec<engine::Item>,
+    /// PostgreSQL roles the service's dumps need and the server lacks.
+    missing_roles: Vec<engine::MissingRole>,
+    /// What to do about them (`CREATE ROLE …`), empty when none is missing.
+    #[serde(skip)]
+    missing_roles_text: String,
 }
 
 pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
@@ -116,6 +121,8 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         failed: !args.plan && !o.verified,
                         error: None,
                         duration_ms: o.duration_ms,
+                        missing_roles_text: o.missing_roles_text(),
+                        missing_roles: o.missing_roles,
                         items: o.items,
                     },
                     Err(e) => Row {
@@ -130,6 +137,8 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         error: Some(format!("{e:#}")),
                         duration_ms: 0,
                         items: Vec::new(),
+                        missing_roles: Vec::new(),
+                        missing_roles_text: String::new(),
                     },
                 };
                 rows.lock().expect("rows").push(row);
@@ -177,11 +186,18 @@ fn print_table(rows: &[Row], plan: bool) {
             let actions = if let Some(e) = &r.error {
                 format!("cannot restore: {}", terminal::lines(e))
             } else {
-                r.items
+                let mut lines: Vec<String> = r
+                    .items
                     .iter()
                     .map(|i| terminal::line(&i.action).into_owned())
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                    .collect();
+                if !r.missing_roles.is_empty() {
+                    lines.push(format!(
+                        "but first: {}",
+                        terminal::line(&r.missing_roles_text)
+                    ));
+                }
+                lines.join("\n")
             };
             let actions = if r.recovery_pending {
                 format!(

@@ -295,6 +295,9 @@ pub fn report(ctx: &Context, o: &Outcome) {
         for i in &o.items {
             eprintln!("  - {}", terminal::line(&i.action));
         }
+        if !o.missing_roles.is_empty() {
+            eprintln!("but first: {}", o.missing_roles_text());
+        }
         eprintln!("nothing was changed");
         return;
     }

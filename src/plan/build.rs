@@ -526,6 +526,17 @@ fn build_service(
             if let Some(x) =
                 v::required(&svc_ctx, &format!("postgres create.{k}"), val, &mut b.diags)
             {
+                if let Err(m) = v::check_postgres_create_option(k, &x) {
+                    b.diags.push(
+                        Diagnostic::error(
+                            "invalid-create-option",
+                            format!("service `{name}`: PostgreSQL database `{db}`: {m}"),
+                            val.span.clone(),
+                        )
+                        .with_note("create options are the keywords of CREATE DATABASE (PostgreSQL 15); a restore would otherwise stop at them"),
+                    );
+                    continue;
+                }
                 create.options.insert(k.clone(), x);
             }
         }

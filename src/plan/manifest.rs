@@ -346,6 +346,20 @@ impl Manifest {
                     ));
                 }
             }
+            // Checked here, not first when a restore builds CREATE DATABASE
+            // (after the safety snapshot).
+            for (i, db) in service.postgres.iter().enumerate() {
+                for (key, value) in &db.create.options {
+                    crate::plan::validate::check_postgres_create_option(key, value).map_err(
+                        |m| {
+                            invalid(
+                                format!("services.{name}.postgres[{i}].create.options.{key}"),
+                                m,
+                            )
+                        },
+                    )?;
+                }
+            }
             if let Some(span) = &service.stale_after {
                 if humantime::parse_duration(span).is_err() {
                     return Err(invalid(
@@ -515,6 +529,35 @@ mod tests {
                 .to_string();
             assert!(err.contains("cannot be a directory name"), "{name}: {err}");
         }
+    }
+
+    #[test]
+    fn unknown_create_option_is_rejected_at_load() {
+        let bad = EXAMPLE.replace(
+            "\"create\": {}",
+            "\"create\": { \"options\": { \"OWNERR\": \"x\" } }",
+        );
+        let err = Manifest::from_json(&bad, "m.json").unwrap_err().to_string();
+        assert!(err.contains("m.json"), "{err}");
+        assert!(
+            err.contains("services.myapp.postgres[0].create.options.OWNERR"),
+            "{err}"
+        );
+        assert!(
+            err.contains("accepted keys: OWNER, TEMPLATE, ENCODING"),
+            "{err}"
+        );
+        let bad = EXAMPLE.replace(
+            "\"create\": {}",
+            "\"create\": { \"options\": { \"CONNECTION_LIMIT\": \"5; DROP\" } }",
+        );
+        let err = Manifest::from_json(&bad, "m.json").unwrap_err().to_string();
+        assert!(err.contains("CONNECTION_LIMIT must be an integer"), "{err}");
+        let ok = EXAMPLE.replace(
+            "\"create\": {}",
+            "\"create\": { \"options\": { \"connection limit\": \"5\", \"lc_collate\": \"C\" } }",
+        );
+        Manifest::from_json(&ok, "m.json").unwrap();
     }
 
     #[test]

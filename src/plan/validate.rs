@@ -47,6 +47,77 @@ pub fn unit_name_rule() -> String {
     )
 }
 
+/// The `CREATE DATABASE` options that `create.options` may set: those of
+/// PostgreSQL 15, then `ICU_RULES` (16) and `BUILTIN_LOCALE` (17), which an
+/// older server refuses when the database is created (keys are
+/// case-insensitive; `_` and a space are the same).
+pub const POSTGRES_CREATE_OPTIONS: &[&str] = &[
+    "OWNER",
+    "TEMPLATE",
+    "ENCODING",
+    "STRATEGY",
+    "LOCALE",
+    "LC_COLLATE",
+    "LC_CTYPE",
+    "ICU_LOCALE",
+    "LOCALE_PROVIDER",
+    "COLLATION_VERSION",
+    "TABLESPACE",
+    "ALLOW_CONNECTIONS",
+    "CONNECTION_LIMIT",
+    "IS_TEMPLATE",
+    "OID",
+    "ICU_RULES",
+    "BUILTIN_LOCALE",
+];
+
+/// `key` of `create.options` in its canonical spelling (`connection limit`
+/// → `CONNECTION_LIMIT`), or `None` when it is not an option of
+/// [`POSTGRES_CREATE_OPTIONS`].
+pub fn postgres_create_option(key: &str) -> Option<&'static str> {
+    let norm = key.trim().to_ascii_uppercase().replace(' ', "_");
+    POSTGRES_CREATE_OPTIONS
+        .iter()
+        .find(|k| **k == norm)
+        .copied()
+}
+
+/// The one rule for `create.options` entries, applied by `atelier-gen` to
+/// declarations and by `atelier-backup` to the manifest it loads (and again
+/// when it builds the SQL): a known key, and for the numeric and boolean
+/// options a value of that kind.
+pub fn check_postgres_create_option(key: &str, value: &str) -> Result<(), String> {
+    let Some(canon) = postgres_create_option(key) else {
+        return Err(format!(
+            "`{key}` is not a PostgreSQL CREATE DATABASE option; accepted keys: {}",
+            POSTGRES_CREATE_OPTIONS.join(", ")
+        ));
+    };
+    let ok = match canon {
+        "CONNECTION_LIMIT" => value.trim().parse::<i32>().is_ok_and(|n| n >= -1),
+        "OID" => value.trim().parse::<u32>().is_ok(),
+        "ALLOW_CONNECTIONS" | "IS_TEMPLATE" => matches!(
+            value.trim().to_ascii_lowercase().as_str(),
+            "true" | "false" | "on" | "off" | "yes" | "no" | "1" | "0"
+        ),
+        _ => !value.is_empty(),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(match canon {
+            "CONNECTION_LIMIT" => {
+                format!("{canon} must be an integer of -1 or more, not {value:?}")
+            }
+            "OID" => format!("{canon} must be a non-negative integer, not {value:?}"),
+            "ALLOW_CONNECTIONS" | "IS_TEMPLATE" => {
+                format!("{canon} must be true or false, not {value:?}")
+            }
+            _ => format!("{canon} must not be empty"),
+        })
+    }
+}
+
 /// Whether `name` can be a component of generated unit names
 /// (`restic-backups-<name>`), a restic tag (`service:<name>`) and a file name.
 pub fn is_valid_name_component(name: &str) -> bool {

@@ -167,6 +167,10 @@ fn perform(
     let systemctl = Systemctl::new(&env.systemctl);
     restart_left_stopped(&env.state_dir, name, &systemctl)?;
     let tags = snapshot_tags(name, service)?;
+    if !service.postgres.is_empty() {
+        // A bad ATELIER_PG_LOCK_TIMEOUT is reported before any hook or unit stop.
+        postgres::lock_wait_timeout().with_context(|| format!("service `{name}`"))?;
+    }
     let restics = service
         .repositories
         .iter()
@@ -591,6 +595,8 @@ pub(crate) fn stage_postgres(
         }
         let info = postgres::database_info(conn, &db.name)
             .with_context(|| format!("service `{name}`: reading database `{}`", db.name))?;
+        let state = postgres::database_state(conn, &db.name)
+            .with_context(|| format!("service `{name}`: reading database `{}`", db.name))?;
         postgres::dump(conn, &db.name, &dir.join(&file))
             .with_context(|| format!("service `{name}`"))?;
         databases.push(PostgresDump {
@@ -601,6 +607,7 @@ pub(crate) fn stage_postgres(
             create: db.create.enable,
             create_options: postgres::create_options(&db.create.options, &info),
             stop_on_restore: db.stop_on_restore.clone(),
+            database_state: Some(state),
         });
     }
     desc.postgres = Some(PostgresDumps {

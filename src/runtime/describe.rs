@@ -84,6 +84,11 @@ pub struct PostgresDump {
     pub create_options: BTreeMap<String, String>,
     #[serde(default)]
     pub stop_on_restore: Vec<String>,
+    /// Owner, privileges, settings, comment and connection limit of the
+    /// database, and the roles it refers to; applied on restore. Missing in
+    /// snapshots of older versions (nothing to apply).
+    #[serde(default)]
+    pub database_state: Option<super::postgres::DatabaseState>,
 }
 
 /// A stored dump of the generic dump contract.

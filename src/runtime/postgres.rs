@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +84,101 @@ fn psql_query(conn: &PostgresConnection, database: &str, sql: &str) -> anyhow::R
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
+/// What a database holds outside its dump (`pg_dump` without `--create`
+/// leaves it out): owner, privileges, settings, comment, connection limit,
+/// and the roles the database and its objects refer to. Recorded in the
+/// self-description; a restore applies it to the restored database.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DatabaseState {
+    pub owner: String,
+    /// `None`: the default privileges (`datacl` NULL); else every grant.
+    pub acl: Option<Vec<DatabaseGrant>>,
+    /// `ALTER DATABASE … SET` (no role) and `ALTER ROLE r IN DATABASE … SET`.
+    pub settings: Vec<DatabaseSetting>,
+    pub comment: Option<String>,
+    /// -1: no limit.
+    pub connection_limit: i32,
+    /// Roles the database and the objects in it refer to, with how.
+    pub roles: Vec<RoleUse>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DatabaseGrant {
+    /// `None`: PUBLIC.
+    pub grantee: Option<String>,
+    /// `CREATE`, `TEMPORARY` or `CONNECT`.
+    pub privilege: String,
+    pub grantable: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DatabaseSetting {
+    /// `None`: for every role (`ALTER DATABASE … SET`).
+    pub role: Option<String>,
+    pub name: String,
+    /// As PostgreSQL stores it (`pg_db_role_setting.setconfig`).
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RoleUse {
+    pub name: String,
+    /// Among `database owner`, `database privileges`, `settings`,
+    /// `object owner`, `object privileges`, `policy`.
+    pub uses: Vec<String>,
+}
+
+/// Role uses that only matter when ownership is restored as dumped.
+pub const USE_OBJECT_OWNER: &str = "object owner";
+pub const USE_DATABASE_OWNER: &str = "database owner";
+pub const USE_DATABASE_PRIVILEGES: &str = "database privileges";
+
+const STATE_QUERY: &str = r"
+SELECT json_build_object(
+  'owner', pg_get_userbyid(d.datdba),
+  'acl', CASE WHEN d.datacl IS NULL THEN NULL ELSE coalesce((
+      SELECT json_agg(json_build_object(
+               'grantee', CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END,
+               'privilege', a.privilege_type, 'grantable', a.is_grantable)
+             ORDER BY a.grantee, a.privilege_type)
+      FROM aclexplode(d.datacl) a), '[]'::json) END,
+  'settings', coalesce((
+      SELECT json_agg(json_build_object(
+               'role', CASE WHEN s.setrole = 0 THEN NULL ELSE pg_get_userbyid(s.setrole) END,
+               'name', split_part(c.c, '=', 1),
+               'value', substr(c.c, strpos(c.c, '=') + 1))
+             ORDER BY s.setrole, c.n)
+      FROM pg_db_role_setting s, unnest(s.setconfig) WITH ORDINALITY AS c(c, n)
+      WHERE s.setdatabase = d.oid), '[]'::json),
+  'comment', shobj_description(d.oid, 'pg_database'),
+  'connectionLimit', d.datconnlimit,
+  'roles', coalesce((
+      SELECT json_agg(json_build_object('name', x.rolname, 'uses', x.uses) ORDER BY x.rolname)
+      FROM (SELECT r.rolname, array_agg(DISTINCT u.use ORDER BY u.use) AS uses
+            FROM (SELECT d.datdba AS role, 'database owner' AS use
+                  UNION ALL SELECT a.grantee, 'database privileges' FROM aclexplode(d.datacl) a
+                  UNION ALL SELECT s.setrole, 'settings' FROM pg_db_role_setting s
+                            WHERE s.setdatabase = d.oid
+                  UNION ALL SELECT sd.refobjid, CASE sd.deptype WHEN 'o' THEN 'object owner'
+                                                                WHEN 'r' THEN 'policy'
+                                                                ELSE 'object privileges' END
+                            FROM pg_shdepend sd
+                            WHERE sd.dbid = d.oid AND sd.refclassid = 'pg_authid'::regclass) u
+            JOIN pg_roles r ON r.oid = u.role
+            GROUP BY r.rolname) x), '[]'::json))
+FROM pg_database d WHERE d.datname = current_database()";
+
+/// The [`DatabaseState`] of `database` (catalog reads only: takes no table lock).
+pub fn database_state(conn: &PostgresConnection, database: &str) -> anyhow::Result<DatabaseState> {
+    let json = psql_query(conn, database, STATE_QUERY)?;
+    serde_json::from_str(&json)
+        .map_err(|e| anyhow::anyhow!("unexpected answer about database `{database}`: {e}: {json}"))
+}
+
 /// `SHOW server_version`.
 pub fn server_version(conn: &PostgresConnection, database: &str) -> anyhow::Result<String> {
     psql_query(conn, database, "SHOW server_version")
@@ -108,13 +204,33 @@ pub fn database_info(conn: &PostgresConnection, database: &str) -> anyhow::Resul
     })
 }
 
+/// Default of [`lock_wait_timeout`].
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(300);
+
+/// How long `pg_dump` waits for a table lock before it gives up:
+/// `ATELIER_PG_LOCK_TIMEOUT` (humantime, e.g. `30s`, `10min`), default 5 min.
+pub fn lock_wait_timeout() -> anyhow::Result<Duration> {
+    match std::env::var("ATELIER_PG_LOCK_TIMEOUT") {
+        Err(_) => Ok(DEFAULT_LOCK_WAIT),
+        Ok(v) => match humantime::parse_duration(v.trim()) {
+            Ok(d) if d.as_millis() > 0 => Ok(d),
+            _ => anyhow::bail!(
+                "ATELIER_PG_LOCK_TIMEOUT={v:?} is not a positive duration (examples: 30s, 5min, 1h)"
+            ),
+        },
+    }
+}
+
 /// `pg_dump -Fc -Z 0` of `database` into `dst`. Uncompressed so restic's
-/// chunking deduplicates what did not change (DESIGN.md §4.2).
+/// chunking deduplicates what did not change (DESIGN.md §4.2). A table lock
+/// held by another session is waited for at most [`lock_wait_timeout`].
 pub fn dump(conn: &PostgresConnection, database: &str, dst: &Path) -> anyhow::Result<()> {
+    let wait = lock_wait_timeout()?;
     let out_file =
         File::create(dst).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dst.display()))?;
     let mut cmd = client(conn, "pg_dump", database)?;
     cmd.args(["--format=custom", "--compress=0", "--no-password"]);
+    cmd.arg(format!("--lock-wait-timeout={}", wait.as_millis()));
     cmd.stdout(out_file).stderr(Stdio::piped());
     let out = cmd.output().map_err(|e| {
         anyhow::anyhow!(
@@ -122,9 +238,33 @@ pub fn dump(conn: &PostgresConnection, database: &str, dst: &Path) -> anyhow::Re
         )
     })?;
     if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        // pg_dump enforces the wait with a statement (or lock) timeout on its LOCK TABLE.
+        if err.contains("lock timeout")
+            || (err.contains("statement timeout") && err.contains("LOCK TABLE"))
+        {
+            // pg_dump names the statement it waited on: `LOCK TABLE public.t IN ACCESS SHARE MODE`.
+            let table = err
+                .lines()
+                .find_map(|l| l.split_once("LOCK TABLE ").map(|(_, t)| t))
+                .and_then(|t| t.split(" IN ").next())
+                .map(|t| t.trim().to_owned());
+            let find = match &table {
+                Some(t) => format!(
+                    "SELECT pid, mode, query FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE relation = '{}'::regclass",
+                    t.replace('\'', "''")
+                ),
+                None => "SELECT pid, mode, relation::regclass, query FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE NOT granted OR mode = 'AccessExclusiveLock'".to_owned(),
+            };
+            anyhow::bail!(
+                "pg_dump of database `{database}` gave up after waiting {} for a lock on {}: another session holds a conflicting lock (e.g. LOCK TABLE … IN ACCESS EXCLUSIVE MODE, or a long ALTER TABLE); find it with `{find}`, let it finish, or set ATELIER_PG_LOCK_TIMEOUT to wait longer",
+                humantime::format_duration(wait),
+                table.as_deref().unwrap_or("one of its tables"),
+            );
+        }
         anyhow::bail!(
             "pg_dump of database `{database}` failed: {}",
-            first_line(&String::from_utf8_lossy(&out.stderr))
+            first_line(&err)
         );
     }
     Ok(())

@@ -14,6 +14,9 @@ use std::time::Instant;
 use anyhow::{bail, Context as _};
 use serde::Serialize;
 
+use super::postgres::{
+    DatabaseState, USE_DATABASE_OWNER, USE_DATABASE_PRIVILEGES, USE_OBJECT_OWNER,
+};
 use super::restore_pg::Pg;
 use super::restore_restic::{Restic, Snapshot};
 use super::snapshot_desc::{self, Located};
@@ -107,6 +110,41 @@ pub struct Outcome {
     /// Scratch databases a drill created (for the check, then dropped).
     pub scratch_databases: Vec<String>,
     pub target_dir: Option<String>,
+    /// In place: roles the dumps need that the PostgreSQL server lacks (a
+    /// dry run lists them; a restore stops before touching anything).
+    pub missing_roles: Vec<MissingRole>,
+}
+
+/// A role a dump needs and the server lacks, with what for.
+#[derive(Debug, Clone, Serialize)]
+pub struct MissingRole {
+    pub name: String,
+    /// e.g. `shop: database owner, object privileges`.
+    pub needed_for: Vec<String>,
+}
+
+impl Outcome {
+    /// `CREATE ROLE "a"; CREATE ROLE "b";` for the missing roles.
+    pub fn create_roles_sql(&self) -> String {
+        let names: Vec<String> = self.missing_roles.iter().map(|r| r.name.clone()).collect();
+        super::restore_pg::create_roles_sql(&names)
+    }
+
+    /// What to do about missing roles, one paragraph; empty when none is missing.
+    pub fn missing_roles_text(&self) -> String {
+        if self.missing_roles.is_empty() {
+            return String::new();
+        }
+        format!(
+            "the PostgreSQL server lacks roles the dumps need: {}; create them first (as the PostgreSQL superuser, adding LOGIN/PASSWORD as your services need): {}",
+            self.missing_roles
+                .iter()
+                .map(|r| format!("{} ({})", r.name, r.needed_for.join("; ")))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.create_roles_sql()
+        )
+    }
 }
 
 /// The pg connection of a manifest.
@@ -245,6 +283,9 @@ enum Planned {
         db: String,
         create: bool,
         options: BTreeMap<String, String>,
+        /// Recorded database-level state (None: older snapshot, nothing to apply).
+        state: Option<DatabaseState>,
+        cloning: bool,
     },
     Dump {
         source: String,
@@ -325,6 +366,8 @@ fn plan(
             db: db.name.clone(),
             create: db.create.enable,
             options,
+            state: dump.database_state.clone(),
+            cloning,
         });
     }
     for (i, (dname, dump)) in service.dumps.iter().enumerate() {
@@ -353,6 +396,58 @@ fn stored_entry<T>(
         stored.get(i)
     } else {
         stored.iter().find(|x| is_ours(x))
+    }
+}
+
+/// The roles an in-place restore of `p` needs on the server, each with what
+/// for (`db: use, use`). Object owners only when ownership is restored as
+/// dumped (no `OWNER` create option: with one, `pg_restore --no-owner`);
+/// the database owner only when it is set from the record.
+fn needed_roles(p: &Planned, into: &mut BTreeMap<String, Vec<String>>) {
+    let Planned::Postgres {
+        db,
+        create,
+        options,
+        state,
+        cloning,
+        ..
+    } = p
+    else {
+        return;
+    };
+    // The staging database is created with the options only when `create`.
+    let owner_opt = if *create {
+        options
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("owner"))
+            .map(|(_, v)| v.clone())
+    } else {
+        None
+    };
+    let mut uses: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    if let Some(o) = &owner_opt {
+        uses.entry(o.clone()).or_default().push(USE_DATABASE_OWNER);
+    }
+    if let Some(st) = state {
+        let owner_replaced = *cloning || owner_opt.is_some();
+        for r in &st.roles {
+            for u in &r.uses {
+                let skip = (u == USE_OBJECT_OWNER && owner_opt.is_some())
+                    || (u == USE_DATABASE_OWNER && owner_replaced)
+                    || (u == USE_DATABASE_PRIVILEGES && owner_replaced && r.name == st.owner);
+                if !skip {
+                    let v = uses.entry(r.name.clone()).or_default();
+                    if !v.contains(&u.as_str()) {
+                        v.push(u);
+                    }
+                }
+            }
+        }
+    }
+    for (role, u) in uses {
+        into.entry(role)
+            .or_default()
+            .push(format!("{db}: {}", u.join(", ")));
     }
 }
 
@@ -402,11 +497,13 @@ fn describe(p: &Planned, mode: &Mode) -> (String, String) {
             db,
             create,
             options,
+            state,
+            cloning,
             ..
         } => {
             let what = if in_place {
                 format!(
-                    "{} PostgreSQL database {db}{} and pg_restore the dump",
+                    "{} PostgreSQL database {db}{} and pg_restore the dump{}",
                     if *create {
                         "drop and recreate"
                     } else {
@@ -423,6 +520,14 @@ fn describe(p: &Planned, mode: &Mode) -> (String, String) {
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         )
+                    },
+                    match (state.is_some(), *cloning) {
+                        (false, _) => "",
+                        (true, false) => {
+                            ", then give it the recorded owner, privileges, settings and comment"
+                        }
+                        (true, true) =>
+                            ", then give it the recorded privileges, settings and comment",
                     }
                 )
             } else if let Mode::Scratch { db_suffix, .. } = mode {
@@ -895,12 +1000,48 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
             Mode::Inspect(d) | Mode::Scratch { dir: d, .. } => Some(d.display().to_string()),
             Mode::InPlace => None,
         },
+        missing_roles: Vec::new(),
     };
     if planned.is_empty() {
         bail!("service `{name}` declares no data to restore");
     }
     if let Mode::Inspect(dir) | Mode::Scratch { dir, .. } = &req.mode {
         refuse_live_target(manifest, dir)?;
+    }
+    // Roles the dumps need, checked before the safety snapshot and staging.
+    if matches!(req.mode, Mode::InPlace) {
+        let mut needed = BTreeMap::new();
+        for p in &planned {
+            needed_roles(p, &mut needed);
+        }
+        if !needed.is_empty() {
+            let names: Vec<String> = needed.keys().cloned().collect();
+            match pg_of(manifest).missing_roles(&names) {
+                Ok(missing) => {
+                    outcome.missing_roles = missing
+                        .into_iter()
+                        .map(|name| MissingRole {
+                            needed_for: needed.remove(&name).unwrap_or_default(),
+                            name,
+                        })
+                        .collect();
+                }
+                Err(e) if req.dry_run => (env.progress)(&format!(
+                    "{name}: cannot check the PostgreSQL roles the dumps need: {e:#}"
+                )),
+                Err(e) => {
+                    return Err(e.context(format!(
+                        "restore of `{name}`: cannot check the PostgreSQL roles the dumps need; nothing was changed"
+                    )))
+                }
+            }
+        }
+        if !req.dry_run && !outcome.missing_roles.is_empty() {
+            bail!(
+                "restore of `{name}` stopped before touching anything, nothing was changed: {}\nthen restore again",
+                outcome.missing_roles_text()
+            );
+        }
     }
     if req.dry_run {
         outcome.duration_ms = started.elapsed().as_millis();
@@ -1227,6 +1368,8 @@ fn in_place(
                     db,
                     create,
                     options,
+                    state,
+                    cloning,
                 } => {
                     (env.progress)(&format!("restoring the dump of {db}"));
                     let dump = fetch(restic, snap, source, &tmp_dir)?;
@@ -1260,6 +1403,13 @@ fn in_place(
                             format!("pg_restore of {db} into staging failed; live data untouched")
                         })?;
                     let tables = pg.table_count(&staging_db)?;
+                    if let Some(st) = state {
+                        // The rename into place keeps all of it (it is keyed by the database).
+                        pg.apply_database_state(&staging_db, st, !*cloning && owner.is_none(), &opts)
+                            .with_context(|| {
+                                format!("giving the restored {db} its recorded privileges, settings and comment failed; live data untouched")
+                            })?;
+                    }
                     item.verified = Some(true);
                     item.detail =
                         format!("pg_restore --list: {n} entries; {tables} tables restored");

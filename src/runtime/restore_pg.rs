@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::PostgresConnection;
 
+use super::postgres::DatabaseState;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pg {
     pub host: Option<String>,
@@ -199,6 +201,61 @@ impl Pg {
             .count())
     }
 
+    /// Gives `db` the recorded database-level state (see
+    /// [`database_state_sql`]) in one transaction. `set_owner`: make the
+    /// recorded owner the owner (else the owner `db` has keeps the owner's
+    /// privileges); `options`: the create options in effect (a manifest
+    /// `CONNECTION_LIMIT` wins over the recorded one).
+    pub fn apply_database_state(
+        &self,
+        db: &str,
+        state: &DatabaseState,
+        set_owner: bool,
+        options: &BTreeMap<String, String>,
+    ) -> anyhow::Result<()> {
+        let owner = if set_owner && !state.owner.is_empty() {
+            state.owner.clone()
+        } else {
+            self.psql(
+                "postgres",
+                &format!(
+                    "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = {}",
+                    literal(db)
+                ),
+            )?
+            .trim()
+            .to_owned()
+        };
+        let keep_limit = options
+            .keys()
+            .any(|k| crate::plan::validate::postgres_create_option(k) == Some("CONNECTION_LIMIT"));
+        let sql = database_state_sql(db, state, set_owner, &owner, !keep_limit)?;
+        if !sql.is_empty() {
+            self.psql("postgres", &sql.join(";\n"))?;
+        }
+        Ok(())
+    }
+
+    /// Those of `roles` that do not exist on the server.
+    pub fn missing_roles(&self, roles: &[String]) -> anyhow::Result<Vec<String>> {
+        if roles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = roles
+            .iter()
+            .map(|r| literal(r))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let out = self.psql(
+            "postgres",
+            &format!(
+                "SELECT coalesce(json_agg(r ORDER BY r), '[]'::json) FROM unnest(ARRAY[{list}]::text[]) r WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r)"
+            ),
+        )?;
+        serde_json::from_str(out.trim())
+            .with_context(|| format!("unexpected answer about roles: {out}"))
+    }
+
     pub fn table_count(&self, db: &str) -> anyhow::Result<usize> {
         let out = self.psql(
             db,
@@ -213,11 +270,12 @@ pub fn create_sql(db: &str, options: &BTreeMap<String, String>) -> anyhow::Resul
     let mut has_template = false;
     let mut needs_template0 = false;
     for (key, value) in options {
+        // The manifest was checked at load; the self-description of a
+        // snapshot was not.
+        crate::plan::validate::check_postgres_create_option(key, value)
+            .map_err(|m| anyhow::anyhow!("invalid PostgreSQL create option: {m}"))?;
         let k = key.to_ascii_uppercase().replace('_', " ");
         let k_norm = k.replace(' ', "_");
-        if !k.chars().all(|c| c.is_ascii_alphabetic() || c == ' ') {
-            bail!("invalid PostgreSQL create option `{key}`");
-        }
         let v = match k_norm.as_str() {
             "OWNER" | "TEMPLATE" | "TABLESPACE" => ident(value),
             "CONNECTION_LIMIT" | "IS_TEMPLATE" | "ALLOW_CONNECTIONS" | "OID"
@@ -230,11 +288,20 @@ pub fn create_sql(db: &str, options: &BTreeMap<String, String>) -> anyhow::Resul
         has_template |= k_norm == "TEMPLATE";
         needs_template0 |= matches!(
             k_norm.as_str(),
-            "ENCODING" | "LOCALE" | "LC_COLLATE" | "LC_CTYPE" | "ICU_LOCALE" | "LOCALE_PROVIDER"
+            "ENCODING"
+                | "LOCALE"
+                | "LC_COLLATE"
+                | "LC_CTYPE"
+                | "ICU_LOCALE"
+                | "LOCALE_PROVIDER"
+                | "ICU_RULES"
+                | "BUILTIN_LOCALE"
         );
         let key_sql = match k_norm.as_str() {
             "LC_COLLATE" | "LC_CTYPE" | "ICU_LOCALE" | "LOCALE_PROVIDER" | "IS_TEMPLATE"
-            | "ALLOW_CONNECTIONS" => k_norm.clone(),
+            | "ALLOW_CONNECTIONS" | "COLLATION_VERSION" | "ICU_RULES" | "BUILTIN_LOCALE" => {
+                k_norm.clone()
+            }
             _ => k,
         };
         let _ = write!(sql, " {key_sql} = {v}");
@@ -245,9 +312,222 @@ pub fn create_sql(db: &str, options: &BTreeMap<String, String>) -> anyhow::Resul
     Ok(sql)
 }
 
+/// Settings whose value is a list PostgreSQL quotes element by element
+/// (`GUC_LIST_QUOTE`); each element is set as its own literal, as pg_dump does.
+const LIST_SETTINGS: &[&str] = &[
+    "search_path",
+    "temp_tablespaces",
+    "session_preload_libraries",
+    "shared_preload_libraries",
+    "local_preload_libraries",
+    "unix_socket_directories",
+];
+
+/// Splits a stored list setting (`"$user", public, "a, b"`) into its elements.
+fn split_list_setting(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                cur.push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur).trim().to_owned()),
+            c if !quoted && c.is_whitespace() => {}
+            c => cur.push(c),
+        }
+    }
+    if !cur.trim().is_empty() || !out.is_empty() {
+        out.push(cur.trim().to_owned());
+    }
+    out
+}
+
+/// The statements that give database `db` the recorded `state`: owner (when
+/// `set_owner`), connection limit (when `set_limit`), comment, settings, and
+/// the privileges — the recorded owner's are given to `owner`.
+pub fn database_state_sql(
+    db: &str,
+    state: &DatabaseState,
+    set_owner: bool,
+    owner: &str,
+    set_limit: bool,
+) -> anyhow::Result<Vec<String>> {
+    let d = ident(db);
+    let mut sql = Vec::new();
+    if set_owner && !state.owner.is_empty() {
+        sql.push(format!(
+            "ALTER DATABASE {d} OWNER TO {}",
+            ident(&state.owner)
+        ));
+    }
+    if set_limit && state.connection_limit != -1 {
+        sql.push(format!(
+            "ALTER DATABASE {d} CONNECTION LIMIT {}",
+            state.connection_limit
+        ));
+    }
+    if let Some(c) = &state.comment {
+        sql.push(format!("COMMENT ON DATABASE {d} IS {}", literal(c)));
+    }
+    for s in &state.settings {
+        if s.name.is_empty()
+            || !s
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
+            bail!(
+                "recorded setting name {:?} of database {db} is not a setting name",
+                s.name
+            );
+        }
+        let value = if LIST_SETTINGS.contains(&s.name.to_ascii_lowercase().as_str()) {
+            split_list_setting(&s.value)
+                .iter()
+                .map(|v| literal(v))
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            literal(&s.value)
+        };
+        let target = match &s.role {
+            None => format!("ALTER DATABASE {d}"),
+            Some(r) => format!("ALTER ROLE {} IN DATABASE {d}", ident(r)),
+        };
+        sql.push(format!("{target} SET {} = {value}", ident(&s.name)));
+    }
+    if let Some(grants) = &state.acl {
+        sql.push(format!("REVOKE ALL ON DATABASE {d} FROM PUBLIC"));
+        sql.push(format!("REVOKE ALL ON DATABASE {d} FROM {}", ident(owner)));
+        for g in grants {
+            let privilege = g.privilege.to_ascii_uppercase();
+            if !matches!(
+                privilege.as_str(),
+                "CREATE" | "TEMPORARY" | "TEMP" | "CONNECT"
+            ) {
+                bail!(
+                    "recorded privilege {:?} on database {db} is not a database privilege",
+                    g.privilege
+                );
+            }
+            let to = match g.grantee.as_deref() {
+                None => "PUBLIC".to_owned(),
+                Some(r) if r == state.owner => ident(owner),
+                Some(r) => ident(r),
+            };
+            sql.push(format!(
+                "GRANT {privilege} ON DATABASE {d} TO {to}{}",
+                if g.grantable {
+                    " WITH GRANT OPTION"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    Ok(sql)
+}
+
+/// What creating `roles` takes: `CREATE ROLE "a"; CREATE ROLE "b";`.
+pub fn create_roles_sql(roles: &[String]) -> String {
+    roles
+        .iter()
+        .map(|r| format!("CREATE ROLE {};", ident(r)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_settings_split_like_pg_dump() {
+        assert_eq!(
+            split_list_setting(r#""$user", public, "odd, ""q"" name""#),
+            ["$user", "public", "odd, \"q\" name"]
+        );
+        assert_eq!(split_list_setting("public"), ["public"]);
+        assert!(split_list_setting("").is_empty());
+    }
+
+    #[test]
+    fn database_state_becomes_quoted_sql() {
+        use crate::runtime::postgres::{DatabaseGrant, DatabaseSetting};
+        let state = DatabaseState {
+            owner: "app".into(),
+            acl: Some(vec![
+                DatabaseGrant {
+                    grantee: Some("app".into()),
+                    privilege: "CONNECT".into(),
+                    grantable: false,
+                },
+                DatabaseGrant {
+                    grantee: Some("re\"ader".into()),
+                    privilege: "CREATE".into(),
+                    grantable: true,
+                },
+            ]),
+            settings: vec![
+                DatabaseSetting {
+                    role: None,
+                    name: "search_path".into(),
+                    value: r#""$user", public"#.into(),
+                },
+                DatabaseSetting {
+                    role: Some("re\"ader".into()),
+                    name: "work_mem".into(),
+                    value: "7'MB".into(),
+                },
+            ],
+            comment: Some("it's".into()),
+            connection_limit: 3,
+            roles: Vec::new(),
+        };
+        let sql = database_state_sql("my db", &state, false, "postgres", true).unwrap();
+        assert_eq!(
+            sql,
+            [
+                "ALTER DATABASE \"my db\" CONNECTION LIMIT 3",
+                "COMMENT ON DATABASE \"my db\" IS 'it''s'",
+                "ALTER DATABASE \"my db\" SET \"search_path\" = '$user', 'public'",
+                "ALTER ROLE \"re\"\"ader\" IN DATABASE \"my db\" SET \"work_mem\" = '7''MB'",
+                "REVOKE ALL ON DATABASE \"my db\" FROM PUBLIC",
+                "REVOKE ALL ON DATABASE \"my db\" FROM \"postgres\"",
+                // The recorded owner's privileges go to the owner the database has.
+                "GRANT CONNECT ON DATABASE \"my db\" TO \"postgres\"",
+                "GRANT CREATE ON DATABASE \"my db\" TO \"re\"\"ader\" WITH GRANT OPTION",
+            ]
+        );
+        let with_owner = database_state_sql("d", &state, true, "app", false).unwrap();
+        assert_eq!(with_owner[0], "ALTER DATABASE \"d\" OWNER TO \"app\"");
+        assert!(!with_owner.iter().any(|s| s.contains("CONNECTION LIMIT")));
+        // A crafted description cannot smuggle SQL in through names.
+        let mut bad = state.clone();
+        bad.settings[0].name = "work_mem = 1; DROP DATABASE x; --".into();
+        assert!(database_state_sql("d", &bad, false, "o", true).is_err());
+        let mut bad = state;
+        bad.acl.as_mut().unwrap()[0].privilege = "ALL; DROP".into();
+        assert!(database_state_sql("d", &bad, false, "o", true).is_err());
+        // Nothing recorded (older snapshot fields absent): nothing to do.
+        assert!(database_state_sql(
+            "d",
+            &DatabaseState {
+                connection_limit: -1,
+                ..DatabaseState::default()
+            },
+            false,
+            "o",
+            true
+        )
+        .unwrap()
+        .is_empty());
+    }
 
     #[test]
     fn create_options_are_quoted_and_imply_template0() {
@@ -263,5 +543,14 @@ mod tests {
         let mut bad = BTreeMap::new();
         bad.insert("OWNER; DROP".into(), "x".into());
         assert!(create_sql("d", &bad).is_err());
+        let mut bad = BTreeMap::new();
+        bad.insert("OWNR".into(), "x".into());
+        assert!(create_sql("d", &bad).is_err());
+        let mut v = BTreeMap::new();
+        v.insert("collation version".into(), "1.2".into());
+        assert_eq!(
+            create_sql("d", &v).unwrap(),
+            "CREATE DATABASE \"d\" COLLATION_VERSION = '1.2'"
+        );
     }
 }

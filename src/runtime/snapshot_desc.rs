@@ -41,6 +41,8 @@ pub struct PgDump {
     pub format: String,
     pub server_version: Option<String>,
     pub create_options: std::collections::BTreeMap<String, String>,
+    /// `None` in snapshots of older versions: nothing to apply.
+    pub database_state: Option<super::postgres::DatabaseState>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -144,6 +146,7 @@ pub fn from_describe(d: &super::describe::Description) -> Description {
                     format: db.format.clone(),
                     server_version: Some(p.server_version.clone()),
                     create_options: db.create_options.clone(),
+                    database_state: db.database_state.clone(),
                 })
             })
             .collect(),
@@ -174,4 +177,21 @@ fn parse_lenient(bytes: &[u8]) -> anyhow::Result<super::describe::Description> {
     let mut v: serde_json::Value = serde_json::from_slice(bytes)?;
     strip(&mut v);
     Ok(serde_json::from_value(v)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_without_database_state_has_nothing_to_apply() {
+        let old = br#"{"format": 1, "atelier": "atelier-backup 0.1.0", "service": "shop",
+            "host": "h", "created": "2026-01-01T00:00:00Z", "staging": "/s/staging/shop",
+            "postgres": {"serverVersion": "15.8", "databases": [{"name": "shop",
+              "staged": "postgres/shop.dump", "format": "custom", "compression": 0,
+              "create": true, "createOptions": {"OWNER": "app"}}]}}"#;
+        let d = from_describe(&parse_lenient(old).unwrap());
+        assert_eq!(d.postgres.len(), 1);
+        assert!(d.postgres[0].database_state.is_none());
+    }
 }

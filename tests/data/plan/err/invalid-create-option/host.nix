@@ -1,0 +1,24 @@
+{ atelier, config, pkgs, lib, ... }:
+{
+  imports = [
+    (atelier.lib.mkService {
+      name = "app";
+      extraConfig = cfg: {
+        atelier.services.app.data = {
+          postgres = {
+            name = "app";
+            create = { OWNER = "app"; OWNR = "app"; };
+          };
+        };
+      };
+    })
+  ];
+  atelier.services.app.enable = true;
+  atelier.backup = {
+    enable = true;
+    repositories.default = {
+      repository = "/srv/restic";
+      passwordFile = "/run/keys/restic";
+    };
+  };
+}
