@@ -296,7 +296,7 @@ pub fn report(ctx: &Context, o: &Outcome) {
             eprintln!("  - {}", terminal::line(&i.action));
         }
         if !o.missing_roles.is_empty() {
-            eprintln!("but first: {}", o.missing_roles_text());
+            eprintln!("but first: {}", terminal::line(&o.missing_roles_text()));
         }
         eprintln!("nothing was changed");
         return;
