@@ -66,9 +66,10 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                 rec.restore_seconds,
                 rec.check_exit
                     .map_or_else(String::new, |c| format!(", check exit {c}")),
-                rec.error
-                    .as_ref()
-                    .map_or_else(String::new, |e| format!(": {e}"))
+                rec.error.as_ref().map_or_else(String::new, |e| format!(
+                    ": {}",
+                    crate::runtime::terminal::lines(e)
+                ))
             );
         }
         records.push(rec);
@@ -122,7 +123,7 @@ fn drill_one(
     let suffix = format!("_atelier_drill_{}", std::process::id());
     let progress = |m: &str| {
         if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-            eprintln!("  {m}");
+            eprintln!("  {}", crate::runtime::terminal::line(m));
         }
     };
     let confirm = |_: &[String]| Ok(true);

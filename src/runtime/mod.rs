@@ -66,6 +66,7 @@ pub mod sqlite;
 pub mod staging;
 pub mod state;
 pub mod swap;
+pub mod terminal;
 pub mod units;
 pub mod user;
 pub mod writer;

@@ -100,6 +100,9 @@ pub struct Outcome {
     pub snapshot_time: String,
     pub mode: &'static str,
     pub dry_run: bool,
+    /// Dry run in place: an interrupted restore of the service awaits
+    /// recovery, which the real restore would do first (a dry run does not).
+    pub recovery_pending: bool,
     pub safety_snapshot: Option<String>,
     pub items: Vec<Item>,
     pub verified: bool,
@@ -741,12 +744,13 @@ fn verify_files(
 }
 
 /// `PRAGMA integrity_check` on a copy; also proves it is a SQLite database.
-pub fn verify_sqlite(path: &Path) -> anyhow::Result<String> {
+/// A failure names the first few problems; the full list is written to
+/// `<state>/integrity/` when `state_dir` is given.
+pub fn verify_sqlite(path: &Path, state_dir: Option<&Path>) -> anyhow::Result<String> {
     let conn =
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
             .with_context(|| format!("cannot open restored SQLite copy {}", path.display()))?;
-    let result: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+    let problems = super::sqlite::integrity_problems(&conn)
         .with_context(|| format!("{} is not a readable SQLite database", path.display()))?;
     let tables: i64 = conn.query_row(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
@@ -754,13 +758,33 @@ pub fn verify_sqlite(path: &Path) -> anyhow::Result<String> {
         |r| r.get(0),
     )?;
     drop(conn);
-    if result != "ok" {
+    if !problems.is_empty() {
+        let full = state_dir.and_then(|d| integrity_report(d, path, &problems));
         bail!(
-            "PRAGMA integrity_check of {} reported: {result}",
-            path.display()
+            "PRAGMA integrity_check of {} reported {}{}",
+            path.display(),
+            super::sqlite::summarize_problems(&problems),
+            full.map(|f| format!(" (full report: {})", f.display()))
+                .unwrap_or_default()
         );
     }
     Ok(format!("integrity_check ok, {tables} tables"))
+}
+
+/// Writes every integrity problem of `db` to `<state>/integrity/<time>-<name>.txt`.
+fn integrity_report(state_dir: &Path, db: &Path, problems: &[String]) -> Option<PathBuf> {
+    let name = db.file_name()?.to_string_lossy().replace(['/', '\n'], "_");
+    let file = state_dir.join("integrity").join(format!(
+        "{}-{name}.txt",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f")
+    ));
+    let text = format!(
+        "PRAGMA integrity_check of {}\n{}\n",
+        db.display(),
+        problems.join("\n")
+    );
+    super::state::write_atomic(&file, text.as_bytes()).ok()?;
+    Some(file)
 }
 
 fn chown_like(
@@ -977,7 +1001,10 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
     } else {
         None
     };
-    if matches!(req.mode, Mode::InPlace) {
+    // A dry run changes nothing, recovery included: it only reports it.
+    let recovery_pending =
+        matches!(req.mode, Mode::InPlace) && req.dry_run && swap::pending(env.state_dir, name);
+    if matches!(req.mode, Mode::InPlace) && !req.dry_run {
         swap::recover(env.state_dir, Some(name))?;
     }
     let restic = match &req.repository {
@@ -1018,6 +1045,7 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
         snapshot_time: snap.time.clone(),
         mode: mode_name,
         dry_run: req.dry_run,
+        recovery_pending,
         safety_snapshot: None,
         items: planned
             .iter()
@@ -1175,7 +1203,7 @@ fn to_directory(
                 std::fs::rename(&got, &dst)?;
                 item.target = dst.display().to_string();
                 (env.progress)(&format!("verifying {}", dst.display()));
-                item.record_check(verify_sqlite(&dst));
+                item.record_check(verify_sqlite(&dst, Some(env.state_dir)));
             }
             Planned::Postgres {
                 source,
@@ -1388,12 +1416,13 @@ fn in_place(
                     let staged_file = stage.join(&base);
                     std::fs::rename(&got, &staged_file)?;
                     (env.progress)(&format!("verifying {}", live.display()));
-                    item.detail = verify_sqlite(&staged_file).with_context(|| {
-                        format!(
+                    item.detail =
+                        verify_sqlite(&staged_file, Some(env.state_dir)).with_context(|| {
+                            format!(
                             "verification of the restored copy of {} failed; live data untouched",
                             live.display()
                         )
-                    })?;
+                        })?;
                     item.verified = Some(true);
                     for s in ["-wal", "-shm", "-journal"] {
                         swap::remove_any(&side(&staged_file, s));
