@@ -396,3 +396,76 @@ fn unreadable_regex_is_unknown_not_wrong() {
     assert!(u.reason.contains("regular expression"), "{}", u.reason);
     assert!(u.span.is_some(), "the unknown says where");
 }
+
+fn fixture_files(dir: &str) -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/eval")
+        .join(dir);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "nix"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    files
+}
+
+/// Forces `v` deeply; the first unknown found, if any.
+fn first_unknown(ev: &mut Evaluator, v: &Value) -> Option<String> {
+    let thunks: Vec<_> = match v {
+        Value::Unknown(u) => return Some(u.reason.clone()),
+        Value::List(items) => items.iter().cloned().collect(),
+        Value::Attrs(a) => {
+            if let Some(u) = &a.unknown_keys {
+                return Some(u.reason.clone());
+            }
+            a.entries.values().map(|e| e.value.clone()).collect()
+        }
+        _ => return None,
+    };
+    thunks.iter().find_map(|t| {
+        let x = ev.force(t).unwrap();
+        first_unknown(ev, &x)
+    })
+}
+
+/// tests/data/eval/unknown/*.nix: what depends on an unknown stays unknown
+/// (Nix's own language tests once caught atelier making these concrete).
+#[test]
+fn unknown_fixtures_stay_unknown() {
+    for file in fixture_files("unknown") {
+        let mut ev = Evaluator::new(file.parent().unwrap());
+        let v = ev
+            .eval_file(&file)
+            .unwrap_or_else(|d| panic!("{}: {}", file.display(), d[0].message));
+        assert!(
+            first_unknown(&mut ev, &v).is_some(),
+            "{}: a concrete value, {v:?}, where it depends on an unknown",
+            file.display()
+        );
+    }
+}
+
+/// tests/data/eval/reject/*.nix: what Nix rejects is an error here too,
+/// with the code named in the file's first line (`# error: CODE`).
+#[test]
+fn reject_fixtures_are_errors() {
+    for file in fixture_files("reject") {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# error: "))
+            .unwrap_or_else(|| panic!("{}: first line must be `# error: CODE`", file.display()))
+            .trim();
+        let mut ev = Evaluator::new(file.parent().unwrap());
+        let r = ev
+            .eval_file(&file)
+            .and_then(|v| ev.force_deep(&v).map(|()| v));
+        match r {
+            Ok(v) => panic!("{}: accepted, gives {v:?}", file.display()),
+            Err(d) => assert_eq!(d[0].code, code, "{}: {}", file.display(), d[0].message),
+        }
+    }
+}

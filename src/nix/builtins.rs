@@ -48,7 +48,7 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("functionArgs", 1, function_args),
     row!("genList", 2, gen_list),
     row!("getAttr", 2, get_attr),
-    row!("getEnv", 1, |_, _, _| Ok(Value::string(""))),
+    row!("getEnv", 1, get_env),
     row!("hasAttr", 2, has_attr),
     row!("head", 1, head),
     row!("import", 1, import),
@@ -227,6 +227,17 @@ fn want_bool(ev: &mut Evaluator, v: &Value, span: &Span) -> EvalResult<Result<bo
     })
 }
 
+/// A function argument, checked before use as Nix does (so `sort 1 [ x ]`
+/// is an error although the comparator is never called).
+fn want_function(ev: &mut Evaluator, t: &Thunk, span: &Span) -> EvalResult<Value> {
+    let f = ev.force(t)?;
+    match &f {
+        Value::Lambda(_) | Value::PrimOp(_) | Value::Unknown(_) => Ok(f),
+        Value::Attrs(a) if a.get("__functor").is_some() => Ok(f),
+        other => type_err("a function", other, span),
+    }
+}
+
 fn call(ev: &mut Evaluator, f: &Value, arg: Thunk, span: &Span) -> EvalResult<Value> {
     ev.apply_thunk(f.clone(), arg, span)
 }
@@ -263,6 +274,13 @@ fn abort(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
         format!("evaluation aborted with the following error message: '{msg}'"),
         span,
     )
+}
+
+/// Flakes evaluate purely: every variable reads as empty, as in Nix's pure
+/// evaluation mode.
+fn get_env(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let _name = want!(ev, &a[0], span, String, "a string");
+    Ok(Value::string(""))
 }
 
 fn throw(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
@@ -861,7 +879,7 @@ fn replace_strings(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<V
 }
 
 fn sort(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    let f = ev.force(&a[0])?;
+    let f = want_function(ev, &a[0], span)?;
     let list = want!(ev, &a[1], span, List, "a list");
     // Stable insertion-merge sort driven by the user's comparator; errors
     // and unknowns abort the sort.
@@ -971,6 +989,8 @@ fn trace(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
 
 fn try_eval(ev: &mut Evaluator, a: &[Thunk], _span: &Span) -> EvalResult<Value> {
     match ev.force(&a[0]) {
+        // Whether it would succeed is not known either.
+        Ok(Value::Unknown(u)) => Ok(unknown_of(&u)),
         Ok(v) => Ok(Value::attrs([
             ("success".to_string(), Value::Bool(true)),
             ("value".to_string(), v),
@@ -1010,6 +1030,10 @@ fn zip_attrs_with(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Va
     let mut acc: std::collections::BTreeMap<String, Vec<Thunk>> = std::collections::BTreeMap::new();
     for t in list.iter() {
         let set = want!(ev, t, span, Attrs, "a set");
+        // A name we cannot compute could be any of the result's names.
+        if let Some(u) = &set.unknown_keys {
+            return Ok(unknown_of(u));
+        }
         for (k, e) in &set.entries {
             acc.entry(k.clone()).or_default().push(e.value.clone());
         }
@@ -1082,10 +1106,11 @@ fn regex_args(
         Ok(s) => s,
         Err(u) => return Ok(Err(u)),
     };
+    // In POSIX extended regexes, as Nix runs them, `.` matches a newline.
     let src = if anchored {
-        format!("^(?:{re})$")
+        format!("(?s)^(?:{re})$")
     } else {
-        re.clone()
+        format!("(?s){re}")
     };
     let Ok(compiled) = regex::Regex::new(&src) else {
         return Ok(Err(Value::unknown(

@@ -810,6 +810,12 @@ impl Evaluator {
                     vars.insert(k.clone(), v.value.clone());
                 }
             }
+            if let Some(o) = attrs.get("__overrides") {
+                let o = o.value.clone();
+                if let Err(u) = self.apply_overrides(&mut attrs, &o, &inner)? {
+                    return Ok(Value::Unknown(u));
+                }
+            }
         }
         for d in &def.dynamics {
             let key = self.eval(&d.key, &inner)?;
@@ -838,6 +844,38 @@ impl Evaluator {
             attrs.insert(name, t, Some(d.span.clone()));
         }
         Ok(Value::Attrs(Rc::new(attrs)))
+    }
+
+    /// `rec { __overrides = { ... }; ... }`: as in Nix, the overriding
+    /// attributes replace the set's own, in the set and in its recursive
+    /// scope (new names only join the set). The whole set is unknown when
+    /// the overrides are.
+    fn apply_overrides(
+        &mut self,
+        attrs: &mut Attrs,
+        overrides: &Thunk,
+        scope: &Env,
+    ) -> EvalResult<Result<(), Rc<Unknown>>> {
+        let span = overrides.span().unwrap_or_else(builtin_span);
+        let o = match self.force(overrides)? {
+            Value::Attrs(o) => o,
+            Value::Unknown(u) => return Ok(Err(Unknown::derived(&u))),
+            other => return type_err("a set (`__overrides`)", &other, &span),
+        };
+        if let Some(u) = &o.unknown_keys {
+            return Ok(Err(Unknown::derived(u)));
+        }
+        let ScopeKind::Vars(cell) = &scope.kind else {
+            unreachable!("a rec set's scope holds variables")
+        };
+        let mut vars = cell.borrow_mut();
+        for (k, e) in &o.entries {
+            if attrs.entries.contains_key(k) {
+                vars.insert(k.clone(), e.value.clone());
+            }
+            attrs.entries.insert(k.clone(), e.clone());
+        }
+        Ok(Ok(()))
     }
 
     /// `Ok(Ok(name))`, or `Ok(Err(unknown))` when a dynamic name is unknown.
@@ -1358,9 +1396,7 @@ impl Evaluator {
                     return Ok(Ok(false));
                 }
                 for (tx, ty) in x.iter().zip(y.iter()) {
-                    let vx = self.force(tx)?;
-                    let vy = self.force(ty)?;
-                    match self.equal(&vx, &vy)? {
+                    match self.equal_items(tx, ty)? {
                         Ok(true) => {}
                         other => return Ok(other),
                     }
@@ -1386,9 +1422,7 @@ impl Evaluator {
                     return Ok(Ok(false));
                 }
                 for (ex, ey) in x.entries.values().zip(y.entries.values()) {
-                    let vx = self.force(&ex.value.clone())?;
-                    let vy = self.force(&ey.value.clone())?;
-                    match self.equal(&vx, &vy)? {
+                    match self.equal_items(&ex.value, &ey.value)? {
                         Ok(true) => {}
                         other => return Ok(other),
                     }
@@ -1397,6 +1431,18 @@ impl Evaluator {
             }
             _ => false,
         }))
+    }
+
+    /// Equality of two list items or attribute values. As in Nix, the very
+    /// same value is equal to itself even when it is a function
+    /// (`let f = x: x; in [ f ] == [ f ]` is true, `f == f` is false).
+    fn equal_items(&mut self, tx: &Thunk, ty: &Thunk) -> EvalResult<Result<bool, Rc<Unknown>>> {
+        let vx = self.force(tx)?;
+        let vy = self.force(ty)?;
+        if Rc::ptr_eq(&tx.0, &ty.0) && !matches!(vx, Value::Unknown(_)) {
+            return Ok(Ok(true));
+        }
+        self.equal(&vx, &vy)
     }
 
     #[allow(clippy::many_single_char_names)]
@@ -1525,7 +1571,14 @@ pub(crate) fn arith(op: BinOp, l: &Value, r: &Value, span: &Span) -> EvalResult<
                 if *b == 0 {
                     err("division-by-zero", "division by zero", span)
                 } else {
-                    Ok(Value::Int(a.wrapping_div(*b)))
+                    match a.checked_div(*b) {
+                        Some(q) => Ok(Value::Int(q)),
+                        None => err(
+                            "integer-overflow",
+                            format!("overflow in integer division: {a} / {b}"),
+                            span,
+                        ),
+                    }
                 }
             }
             _ => unreachable!("arith called with a non-arithmetic operator"),

@@ -1,0 +1,23 @@
+# Values atelier once got wrong, found by Nix's own language tests
+# (tests/nix_lang_conformance.rs); each is compared with nix-instantiate.
+let
+  f = x: x;
+in
+{
+  # `__overrides` in a `rec` set replaces attributes, also where the set
+  # refers to them.
+  overrides-rec-scope = (rec { __overrides = { a = 2; }; x = a; a = 1; }).x;
+  overrides-adds-names = rec { ${"foo"} = "bar"; __overrides = { bar = "qux"; }; };
+  overrides-only-in-rec = { __overrides = { a = 2; }; a = 1; };
+  # The same function value is equal to itself inside lists and sets ...
+  function-in-list-equal = [ f ] == [ f ];
+  function-in-set-equal = { inherit f; } == { inherit f; };
+  function-nested-equal = { a = [ f ]; } == { a = [ f ]; };
+  # ... but not on its own, nor two lambdas written the same.
+  function-self-unequal = f == f;
+  function-lambdas-unequal = [ (x: x) ] == [ (x: x) ];
+  # `.` in POSIX extended regexes matches a newline.
+  match-dot-newline = builtins.match "a.b" "a\nb";
+  match-dot-newline-group = builtins.match ".*CONFIG=\"([^\"]*)\".*" "x\nCONFIG=\"sim\"\ny";
+  split-dot-newline = builtins.split "a.b" "xa\nby";
+}
