@@ -469,3 +469,12 @@ fn reject_fixtures_are_errors() {
         }
     }
 }
+
+/// A tail call that never ends is an error (not a hang, not a stack
+/// overflow while the long chain of arguments it built is freed).
+#[test]
+fn endless_tail_recursion_is_an_error() {
+    let (_ev, v, _d) = eval_text("let f = n: f (n + 1); in f 0");
+    let diags = v.unwrap_err();
+    assert_eq!(diags[0].code, "evaluation-too-deep", "{}", diags[0].message);
+}

@@ -492,12 +492,14 @@ fn filter(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
 
 fn foldl_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     let f = ev.force(&a[0])?;
-    let mut acc = ev.force(&a[1])?;
     let list = want!(ev, &a[2], span, List, "a list");
+    // The initial accumulator is only forced when the list is empty (or
+    // when `f` uses it), as in Nix; each later one is forced.
+    let mut acc = a[1].clone();
     for t in list.iter() {
-        acc = call2(ev, &f, Thunk::value(acc), t.clone(), span)?;
+        acc = Thunk::value(call2(ev, &f, acc, t.clone(), span)?);
     }
-    Ok(acc)
+    ev.force(&acc)
 }
 
 fn from_json(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {

@@ -17,6 +17,18 @@ use super::value::{
 };
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
 
+/// What evaluating up to a tail position gives: a value, or a call still
+/// to be made.
+enum Tail {
+    Value(Value),
+    Call(Value, Thunk, Span),
+}
+
+/// Calls a function may make in tail position, one after the other (each
+/// takes no stack): Nix 2.8 evaluates 100,000-deep tail recursion; a
+/// tail call that never ends is still an error.
+pub const MAX_TAIL_CALLS: usize = 250_000;
+
 /// Errors are diagnostics; a parse error can come with several.
 pub type EvalResult<T> = Result<T, Vec<Diagnostic>>;
 
@@ -584,7 +596,76 @@ impl Evaluator {
     // ------------------------------------------------------------ evaluation
 
     pub(crate) fn eval(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Value> {
-        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.eval_inner(e, env))
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+            match self.eval_tail(e, env)? {
+                Tail::Value(v) => Ok(v),
+                Tail::Call(f, arg, span) => self.apply_thunk(f, arg, &span),
+            }
+        })
+    }
+
+    /// Evaluates through tail positions (`if` branches, `let`/`with`/
+    /// `assert` bodies) in a loop, and stops before a call there: the
+    /// caller makes it, so a function that calls itself in tail position
+    /// (`f = n: if n == 0 then 0 else f (n - 1)`) runs in constant stack.
+    fn eval_tail(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Tail> {
+        let mut e = e.clone();
+        let mut env = env.clone();
+        loop {
+            let next = match &e.kind {
+                ExprKind::Let { bindings, body } => {
+                    let new_env = Scope::vars(Some(env.clone()), HashMap::new());
+                    let mut vars = HashMap::new();
+                    for b in &bindings.statics {
+                        let t = match &b.value {
+                            Binding::Expr(x) => Thunk::pending(x.clone(), new_env.clone()),
+                            Binding::Inherit => self.inherit_thunk(&b.name, &env, &b.span),
+                        };
+                        vars.insert(b.name.clone(), t);
+                    }
+                    if let ScopeKind::Vars(cell) = &new_env.kind {
+                        *cell.borrow_mut() = vars;
+                    }
+                    env = new_env;
+                    body.clone()
+                }
+                ExprKind::With { namespace, body } => {
+                    let ns = self.thunk_of(namespace, &env);
+                    env = Scope::with(env.clone(), ns);
+                    body.clone()
+                }
+                ExprKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => match self.eval(cond, &env)? {
+                    Value::Bool(true) => then.clone(),
+                    Value::Bool(false) => otherwise.clone(),
+                    Value::Unknown(u) => {
+                        return Ok(Tail::Value(Value::Unknown(Unknown::derived(&u))))
+                    }
+                    other => return type_err("a Boolean", &other, &cond.span),
+                },
+                ExprKind::Assert { cond, body } => match self.eval(cond, &env)? {
+                    Value::Bool(true) | Value::Unknown(_) => body.clone(),
+                    Value::Bool(false) => {
+                        return err(
+                            "assertion-failed",
+                            format!("assertion `{}` failed", snippet(&cond.span)),
+                            &cond.span,
+                        )
+                    }
+                    other => return type_err("a Boolean", &other, &cond.span),
+                },
+                ExprKind::Apply { func, arg } => {
+                    let f = self.eval(func, &env)?;
+                    let a = self.thunk_of(arg, &env);
+                    return Ok(Tail::Call(f, a, e.span.clone()));
+                }
+                _ => return self.eval_inner(&e, &env).map(Tail::Value),
+            };
+            e = next;
+        }
     }
 
     /// A thunk for an expression, avoiding a thunk for plain variables and
@@ -675,35 +756,10 @@ impl Evaluator {
                 let ts = items.iter().map(|i| self.thunk_of(i, env)).collect();
                 Ok(Value::List(Rc::new(ts)))
             }
-            ExprKind::Let { bindings, body } => {
-                let new_env = Scope::vars(Some(env.clone()), HashMap::new());
-                let mut vars = HashMap::new();
-                for b in &bindings.statics {
-                    let t = match &b.value {
-                        Binding::Expr(x) => Thunk::pending(x.clone(), new_env.clone()),
-                        Binding::Inherit => self.inherit_thunk(&b.name, env, &b.span),
-                    };
-                    vars.insert(b.name.clone(), t);
-                }
-                if let ScopeKind::Vars(cell) = &new_env.kind {
-                    *cell.borrow_mut() = vars;
-                }
-                self.eval(body, &new_env)
-            }
-            ExprKind::With { namespace, body } => {
-                let ns = self.thunk_of(namespace, env);
-                let new_env = Scope::with(env.clone(), ns);
-                self.eval(body, &new_env)
-            }
             ExprKind::Lambda(l) => Ok(Value::Lambda(Rc::new(Closure {
                 lambda: l.clone(),
                 env: env.clone(),
             }))),
-            ExprKind::Apply { func, arg } => {
-                let f = self.eval(func, env)?;
-                let a = self.thunk_of(arg, env);
-                self.apply_thunk(f, a, span)
-            }
             ExprKind::Select {
                 expr,
                 path,
@@ -735,24 +791,13 @@ impl Evaluator {
                 }
                 Ok(Value::Bool(true))
             }
-            ExprKind::If {
-                cond,
-                then,
-                otherwise,
-            } => match self.eval(cond, env)? {
-                Value::Bool(true) => self.eval(then, env),
-                Value::Bool(false) => self.eval(otherwise, env),
-                Value::Unknown(u) => Ok(Value::Unknown(Unknown::derived(&u))),
-                other => type_err("a Boolean", &other, &cond.span),
-            },
-            ExprKind::Assert { cond, body } => match self.eval(cond, env)? {
-                Value::Bool(true) | Value::Unknown(_) => self.eval(body, env),
-                Value::Bool(false) => err(
-                    "assertion-failed",
-                    format!("assertion `{}` failed", snippet(&cond.span)),
-                    &cond.span,
-                ),
-                other => type_err("a Boolean", &other, &cond.span),
+            ExprKind::Let { .. }
+            | ExprKind::With { .. }
+            | ExprKind::If { .. }
+            | ExprKind::Assert { .. }
+            | ExprKind::Apply { .. } => match self.eval_tail(e, env)? {
+                Tail::Value(v) => Ok(v),
+                Tail::Call(f, arg, span) => self.apply_thunk(f, arg, &span),
             },
             ExprKind::Not(x) => match self.eval(x, env)? {
                 Value::Bool(b) => Ok(Value::Bool(!b)),
@@ -1002,24 +1047,47 @@ impl Evaluator {
 
     /// Function calls count towards the depth limit, like Nix's
     /// `max-call-depth`.
+    ///
+    /// A call in tail position of the body is made here, in a loop, not
+    /// by recursion: it takes no stack, and counts towards
+    /// [`MAX_TAIL_CALLS`] instead of the nesting limit.
     fn call_lambda(&mut self, c: &Rc<Closure>, arg: Thunk, span: &Span) -> EvalResult<Value> {
         if self.depth >= self.max_depth {
             return Err(too_deep(span, self.max_depth));
         }
         self.depth += 1;
-        let r = self.call_lambda_inner(c, arg, span);
+        let mut tail_calls = 0usize;
+        let mut call = (c.clone(), arg, span.clone());
+        let r = loop {
+            let (c, arg, span) = call;
+            let r = self
+                .bind_lambda(&c, arg, &span)
+                .and_then(|env| self.eval_tail(&c.lambda.body, &env));
+            match r {
+                Ok(Tail::Call(Value::Lambda(next), arg, span)) => {
+                    tail_calls += 1;
+                    if tail_calls > MAX_TAIL_CALLS {
+                        break Err(too_deep(&span, MAX_TAIL_CALLS));
+                    }
+                    call = (next, arg, span);
+                }
+                Ok(Tail::Call(f, arg, span)) => break self.apply_thunk(f, arg, &span),
+                Ok(Tail::Value(v)) => break Ok(v),
+                Err(e) => break Err(e),
+            }
+        };
         self.depth -= 1;
         r
     }
 
-    fn call_lambda_inner(&mut self, c: &Rc<Closure>, arg: Thunk, span: &Span) -> EvalResult<Value> {
+    /// The scope of a lambda's body, with its parameter(s) bound to `arg`.
+    fn bind_lambda(&mut self, c: &Rc<Closure>, arg: Thunk, span: &Span) -> EvalResult<Env> {
         let lambda = &c.lambda;
         match &lambda.param {
             Param::Ident(name) => {
                 let mut vars = HashMap::new();
                 vars.insert(name.clone(), arg);
-                let env = Scope::vars(Some(c.env.clone()), vars);
-                self.eval(&lambda.body, &env)
+                Ok(Scope::vars(Some(c.env.clone()), vars))
             }
             Param::Pattern {
                 entries,
@@ -1093,7 +1161,7 @@ impl Evaluator {
                 if let ScopeKind::Vars(cell) = &env.kind {
                     *cell.borrow_mut() = vars;
                 }
-                self.eval(&lambda.body, &env)
+                Ok(env)
             }
         }
     }

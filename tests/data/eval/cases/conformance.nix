@@ -20,4 +20,14 @@ in
   match-dot-newline = builtins.match "a.b" "a\nb";
   match-dot-newline-group = builtins.match ".*CONFIG=\"([^\"]*)\".*" "x\nCONFIG=\"sim\"\ny";
   split-dot-newline = builtins.split "a.b" "xa\nby";
+  # The legacy `let { ...; body = ...; }` is a rec set's `body`.
+  legacy-let = let { x = 1; y = x + 1; body = y * 10; };
+  # A `let` name written `${"a"}` is static, so Nix allows it.
+  let-static-dynamic-name = let ${"a"} = 1; in a;
+  # foldl' forces each accumulator it computes, not the initial one.
+  foldl-lazy-initial = builtins.foldl' (_: x: x) (throw "never forced") [ 1 2 ];
+  # 100,000 calls in tail position, as Nix 2.8 evaluates them.
+  tail-calls-100000 = let f = n: if n == 100000 then n else f (n + 1); in f 0;
+  tail-calls-through-let-with-assert =
+    let f = n: let m = n - 1; in with { }; assert m >= -1; if n == 0 then "done" else f m; in f 100000;
 }
