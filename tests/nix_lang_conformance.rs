@@ -163,20 +163,19 @@ fn nix_results(lang: &Path, names: &[String], workers: usize) -> BTreeMap<String
                     break;
                 };
                 let entry = cache.join(key(name));
-                let run = match std::fs::read_to_string(&entry)
+                let cached = std::fs::read_to_string(&entry)
                     .ok()
-                    .and_then(|t| serde_json::from_str::<(bool, String, String)>(&t).ok())
-                {
-                    Some((ok, stdout, stderr)) => NixRun { ok, stdout, stderr },
-                    None => {
-                        let r = run_nix_uncached(lang, name);
-                        let text = serde_json::to_string(&(r.ok, &r.stdout, &r.stderr)).unwrap();
-                        let tmp = entry.with_extension(format!("tmp{}", std::process::id()));
-                        if std::fs::write(&tmp, text).is_ok() {
-                            let _ = std::fs::rename(&tmp, &entry);
-                        }
-                        r
+                    .and_then(|t| serde_json::from_str::<(bool, String, String)>(&t).ok());
+                let run = if let Some((ok, stdout, stderr)) = cached {
+                    NixRun { ok, stdout, stderr }
+                } else {
+                    let r = run_nix_uncached(lang, name);
+                    let text = serde_json::to_string(&(r.ok, &r.stdout, &r.stderr)).unwrap();
+                    let tmp = entry.with_extension(format!("tmp{}", std::process::id()));
+                    if std::fs::write(&tmp, text).is_ok() {
+                        let _ = std::fs::rename(&tmp, &entry);
                     }
+                    r
                 };
                 results.lock().unwrap().insert(name.clone(), run);
             });
@@ -693,6 +692,7 @@ fn skip_value(t: &[String], i: usize) -> usize {
 /// Equal printed values, where `«repeated»` (Nix's mark for a value it
 /// printed before, which depends on how Nix shares memory) stands for any
 /// value.
+#[allow(clippy::many_single_char_names)]
 fn same_print(a: &str, b: &str) -> bool {
     let (x, y) = (tokens(a), tokens(b));
     let (mut i, mut j) = (0, 0);

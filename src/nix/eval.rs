@@ -436,6 +436,36 @@ impl Evaluator {
         Ok(v)
     }
 
+    /// `scopedImport vars path`: the file evaluated (not cached) with
+    /// `vars` in scope before the global names.
+    pub(crate) fn import_scoped(
+        &mut self,
+        path: &Path,
+        vars: HashMap<String, Thunk>,
+        span: &Span,
+    ) -> EvalResult<Value> {
+        let Some(canon) = self.resolve_import(path) else {
+            return err(
+                "import-not-found",
+                format!("cannot import {}: no such file", self.display_name(path)),
+                span,
+            );
+        };
+        if !canon.starts_with(&self.root) {
+            return err(
+                "import-outside-root",
+                format!(
+                    "import of {} is outside the flake root",
+                    relative_to(&canon, &self.root).display()
+                ),
+                span,
+            );
+        }
+        let expr = self.parse_canonical(canon)?;
+        let env = Scope::vars(Some(self.base_env.clone()), vars);
+        self.eval(&expr, &env)
+    }
+
     // ------------------------------------------------------------ public helpers
 
     /// The `lib` value (a subset of nixpkgs' lib) that declarations use.
@@ -516,11 +546,18 @@ impl Evaluator {
     }
 
     /// Forces a value deeply (lists and attribute sets, recursively).
+    /// A set or list met again (`let as = { y = as; }; in as`) is not
+    /// walked again, as in Nix.
     pub fn force_deep(&mut self, v: &Value) -> EvalResult<()> {
-        self.deep_guard(v, 0)
+        self.deep_guard(v, 0, &mut std::collections::HashSet::new())
     }
 
-    fn deep_guard(&mut self, v: &Value, level: usize) -> EvalResult<()> {
+    fn deep_guard(
+        &mut self,
+        v: &Value,
+        level: usize,
+        seen: &mut std::collections::HashSet<usize>,
+    ) -> EvalResult<()> {
         if level > self.max_depth {
             return Err(vec![Diagnostic::error(
                 "evaluation-too-deep",
@@ -530,18 +567,24 @@ impl Evaluator {
         }
         match v {
             Value::List(items) => {
+                if !seen.insert(Rc::as_ptr(items) as usize) {
+                    return Ok(());
+                }
                 for t in items.iter() {
                     let x = self.force(t)?;
                     stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-                        self.deep_guard(&x, level + 1)
+                        self.deep_guard(&x, level + 1, seen)
                     })?;
                 }
             }
             Value::Attrs(a) => {
+                if !seen.insert(Rc::as_ptr(a) as usize) {
+                    return Ok(());
+                }
                 for e in a.entries.values() {
                     let x = self.force(&e.value)?;
                     stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-                        self.deep_guard(&x, level + 1)
+                        self.deep_guard(&x, level + 1, seen)
                     })?;
                 }
             }
@@ -1640,7 +1683,7 @@ pub(crate) fn arith(op: BinOp, l: &Value, r: &Value, span: &Span) -> EvalResult<
                     err("division-by-zero", "division by zero", span)
                 } else {
                     match a.checked_div(*b) {
-                        Some(q) => Ok(Value::Int(q)),
+                        Some(quotient) => Ok(Value::Int(quotient)),
                         None => err(
                             "integer-overflow",
                             format!("overflow in integer division: {a} / {b}"),

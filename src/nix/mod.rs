@@ -42,6 +42,7 @@ mod eval;
 pub mod inputs;
 mod json;
 mod prefetch;
+mod store;
 pub mod syntax;
 mod value;
 
