@@ -798,7 +798,8 @@ fn path_arg(ev: &mut Evaluator, t: &Thunk, span: &Span) -> EvalResult<Result<Pat
 
 fn path_exists(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     match path_arg(ev, &a[0], span)? {
-        Ok(p) => Ok(Value::Bool(ev.inputs().stat(&p).is_some())),
+        // A symlink exists even when it leads nowhere, as in Nix.
+        Ok(p) => Ok(Value::Bool(ev.inputs().lstat(&p).is_some())),
         Err(u) => Ok(u),
     }
 }

@@ -30,4 +30,7 @@ in
   tail-calls-100000 = let f = n: if n == 100000 then n else f (n + 1); in f 0;
   tail-calls-through-let-with-assert =
     let f = n: let m = n - 1; in with { }; assert m >= -1; if n == 0 then "done" else f m; in f 100000;
+  # A symlink that leads nowhere exists (Nix asks lstat).
+  path-exists-broken-symlink = builtins.pathExists ../imports/links/broken;
+  path-exists-file-slash = builtins.pathExists (toString ../imports/helper.nix + "/");
 }
