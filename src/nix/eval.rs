@@ -407,13 +407,14 @@ impl Evaluator {
                 "atelier-gen only reads files inside the flake; move the file into it",
             )]);
         }
-        if let Some(v) = self.imported.get(&canon) {
+        let key = self.nix_file_path(path, &canon);
+        if let Some(v) = self.imported.get(&key) {
             return Ok(v.clone());
         }
-        if let Some(pos) = self.importing.iter().position(|p| p == &canon) {
+        if let Some(pos) = self.importing.iter().position(|p| p == &key) {
             let chain: Vec<String> = self.importing[pos..]
                 .iter()
-                .chain(std::iter::once(&canon))
+                .chain(std::iter::once(&key))
                 .map(|p| self.display_name(p))
                 .collect();
             let msg = if chain.len() <= 2 {
@@ -426,14 +427,60 @@ impl Evaluator {
             };
             return Err(mk_err("cyclic-import", msg));
         }
-        let expr = self.parse_canonical(canon.clone())?;
-        self.importing.push(canon.clone());
+        let expr = if key == canon {
+            self.parse_canonical(canon)?
+        } else {
+            self.parse_as(&canon, &key)?
+        };
+        self.importing.push(key.clone());
         let env = self.base_env.clone();
         let r = self.eval(&expr, &env);
         self.importing.pop();
         let v = r?;
-        self.imported.insert(canon, v.clone());
+        self.imported.insert(key, v.clone());
         Ok(v)
+    }
+
+    /// The path Nix evaluates an import of `path` as: symlinked
+    /// directories on the way are not resolved, so `../lib` in
+    /// `foo/overlays/overlay.nix` is `foo/lib` even when `foo/overlays`
+    /// links elsewhere. It differs from `canon` only then (and only inside
+    /// the root; a final symlink keeps the canonical path).
+    fn nix_file_path(&mut self, path: &Path, canon: &Path) -> PathBuf {
+        let lexical = canon_path(path);
+        // The usual case, no symlink on the way: nothing to ask.
+        if lexical == canon || lexical.join("default.nix") == canon {
+            return canon.to_path_buf();
+        }
+        let file = match self.inputs.lstat(&lexical) {
+            Some(Kind::Regular) => lexical,
+            Some(Kind::Directory) => lexical.join("default.nix"),
+            _ => return canon.to_path_buf(),
+        };
+        if file != canon
+            && file.starts_with(&self.root)
+            && self.inputs.lstat(&file) == Some(Kind::Regular)
+        {
+            file
+        } else {
+            canon.to_path_buf()
+        }
+    }
+
+    /// Parses the (canonical) file `canon` as if it were at `nix_path`,
+    /// which relative paths in it start from.
+    fn parse_as(&mut self, canon: &Path, nix_path: &Path) -> EvalResult<ExprRef> {
+        if let Some(r) = self.parsed.get(nix_path) {
+            return r.clone();
+        }
+        let (read, answer, stamp) = inputs::read_file(canon);
+        self.inputs
+            .note_stamped(Probe::Read(canon.to_path_buf()), answer, stamp);
+        let r = read
+            .map_err(|e| unreadable(canon, &e))
+            .and_then(|bytes| parse_bytes(&self.root, nix_path, bytes));
+        self.parsed.insert(nix_path.to_path_buf(), r.clone());
+        r
     }
 
     /// `scopedImport vars path`: the file evaluated (not cached) with

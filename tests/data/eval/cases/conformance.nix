@@ -33,4 +33,7 @@ in
   # A symlink that leads nowhere exists (Nix asks lstat).
   path-exists-broken-symlink = builtins.pathExists ../imports/links/broken;
   path-exists-file-slash = builtins.pathExists (toString ../imports/helper.nix + "/");
+  # A relative import in a file reached through a symlinked directory
+  # starts from the directory as written, not from where the link leads.
+  import-through-symlinked-dir = import ../imports/symlink/foo/overlays/overlay.nix;
 }
