@@ -1866,31 +1866,41 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
         Some(e) => matches!(ev.force(&e.value.clone())?, Value::Bool(true)),
         None => false,
     };
-    for special in [
-        "__structuredAttrs",
-        "outputHash",
-        "__contentAddressed",
-        "__impure",
-    ] {
-        if let Some(e) = attrs.get(special) {
-            let v = ev.force(&e.value.clone())?;
-            if special != "__structuredAttrs" || matches!(v, Value::Bool(true)) {
-                return unknown(&format!(
-                    "`{special}` is not evaluated statically by atelier-gen"
-                ));
-            }
+    for special in ["outputHash", "__contentAddressed", "__impure"] {
+        if attrs.get(special).is_some() {
+            return unknown(&format!(
+                "`{special}` is not evaluated statically by atelier-gen"
+            ));
         }
     }
+    // With `__structuredAttrs = true` the attributes (but `args`) reach
+    // the builder as one JSON document, `__json`.
+    let structured = match attrs.get("__structuredAttrs") {
+        Some(e) => matches!(ev.force(&e.value.clone())?, Value::Bool(true)),
+        None => false,
+    };
+    let mut json_attrs = serde_json::Map::new();
     let mut env = std::collections::BTreeMap::new();
     let mut args = Vec::new();
     let mut outputs = vec!["out".to_string()];
     for (k, e) in &attrs.entries {
-        if k == "__ignoreNulls" {
+        if k == "__ignoreNulls" || (structured && k == "__structuredAttrs") {
             continue;
         }
         let v = ev.force(&e.value.clone())?;
         if ignore_nulls && matches!(v, Value::Null) {
             continue;
+        }
+        if structured && k != "args" {
+            match json::to_json(ev, &v, JsonMode::Nix, span)? {
+                Ok(j) => {
+                    json_attrs.insert(k.clone(), j);
+                }
+                Err(u) => return Ok(Value::Unknown(u)),
+            }
+            if !matches!(k.as_str(), "builder" | "system" | "name" | "outputs") {
+                continue;
+            }
         }
         if k == "args" {
             let Value::List(items) = &v else {
@@ -1939,7 +1949,9 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
                     span,
                 );
             }
-            env.insert(k.clone(), outs.join(" "));
+            if !structured {
+                env.insert(k.clone(), outs.join(" "));
+            }
             outputs = outs;
             continue;
         }
@@ -1962,6 +1974,13 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
     let name = required(&env, "name")?;
     let builder = required(&env, "builder")?;
     let system = required(&env, "system")?;
+    if structured {
+        env.clear();
+        env.insert(
+            "__json".to_string(),
+            json::nix_json_string(&serde_json::Value::Object(json_attrs)),
+        );
+    }
     if std::path::Path::new(&name)
         .extension()
         .is_some_and(|e| e == "drv")

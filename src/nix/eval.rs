@@ -1501,9 +1501,14 @@ impl Evaluator {
                     Ok(Value::Unknown(Unknown::derived(u)))
                 }
                 (Value::Path(p), _) => {
-                    let s = match self.coerce_to_string(r, span, false)? {
-                        Ok(s) => s,
-                        Err(u) => return Ok(Value::Unknown(u)),
+                    // `/a/b + /c/d` is `/a/b/c/d`: the right path is not
+                    // copied to the store.
+                    let s = match r {
+                        Value::Path(q) => q.display().to_string(),
+                        _ => match self.coerce_to_string(r, span, false)? {
+                            Ok(s) => s,
+                            Err(u) => return Ok(Value::Unknown(u)),
+                        },
                     };
                     let joined = format!("{}{}", p.display(), s);
                     Ok(Value::Path(Rc::from(

@@ -52,4 +52,22 @@ in
   deep-seq-self = builtins.deepSeq self "done";
   has-fnord = builtins ? fnord;
   lang-version = builtins.langVersion;
+  drv-structured = (derivation {
+    name = "structured";
+    system = "x86_64-linux";
+    builder = "/bin/sh";
+    args = [ "-c" "true" ];
+    __structuredAttrs = true;
+    allowedReferences = [ ];
+    maxSize = 1234;
+    nested = { a = [ 1 "x" null ]; };
+  }).outPath;
+  drv-ignore-nulls = (derivation {
+    name = "nulls";
+    system = "x86_64-linux";
+    builder = "/bin/sh";
+    __ignoreNulls = true;
+    gone = null;
+  }).drvPath;
+  path-plus-path = toString (/a/b + /c/d);
 }
