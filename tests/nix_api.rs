@@ -360,10 +360,15 @@ fn unsupported_builtins_are_unknown_with_their_location() {
 #[test]
 fn builtins_has_nix_names_only() {
     let (mut ev, v, _d) = eval_text(
-        "{ fnord = builtins ? fnord; fetchurl = builtins ? fetchurl; self = builtins.builtins ? map; }",
+        "{ fnord = builtins ? fnord; fetchurl = builtins ? fetchurl; self = builtins.builtins ? map; getFlake = builtins ? getFlake; }",
     );
     let v = v.unwrap();
-    for (name, want) in [("fnord", false), ("fetchurl", true), ("self", true)] {
+    for (name, want) in [
+        ("fnord", false),
+        ("fetchurl", true),
+        ("self", true),
+        ("getFlake", true),
+    ] {
         let got = ev.select(&v, &[name]).unwrap().unwrap();
         assert!(
             matches!(got, Value::Bool(b) if b == want),

@@ -33,13 +33,19 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("any", 2, any),
     row!("attrNames", 1, attr_names),
     row!("attrValues", 1, attr_values),
-    row!("baseNameOf", 1, base_name_of),
+    row!("baseNameOf", 1, |ev, a, s| keep_context(
+        ev,
+        a,
+        s,
+        base_name_of,
+        0
+    )),
     row!("catAttrs", 2, cat_attrs),
     row!("concatLists", 1, concat_lists),
     row!("concatMap", 2, concat_map),
     row!("concatStringsSep", 2, concat_strings_sep),
     row!("deepSeq", 2, deep_seq),
-    row!("dirOf", 1, dir_of),
+    row!("dirOf", 1, |ev, a, s| keep_context(ev, a, s, dir_of, 0)),
     row!("div", 2, |ev, a, s| arith2(ev, a, s, BinOp::Div)),
     row!("elem", 2, elem),
     row!("elemAt", 2, elem_at),
@@ -95,7 +101,13 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("lessThan", 2, less_than),
     row!("listToAttrs", 1, list_to_attrs),
     row!("map", 2, map),
-    row!("match", 2, regex_match),
+    row!("match", 2, |ev, a, s| keep_context(
+        ev,
+        a,
+        s,
+        regex_match,
+        1
+    )),
     row!("mapAttrs", 2, map_attrs),
     row!("mul", 2, |ev, a, s| arith2(ev, a, s, BinOp::Mul)),
     row!("partition", 2, partition),
@@ -103,13 +115,27 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("readDir", 1, read_dir),
     row!("readFile", 1, read_file),
     row!("removeAttrs", 2, remove_attrs),
-    row!("replaceStrings", 3, replace_strings),
+    row!("replaceStrings", 3, |ev, a, s| keep_context(
+        ev,
+        a,
+        s,
+        replace_strings,
+        2
+    )),
     row!("seq", 2, seq),
     row!("sort", 2, sort),
-    row!("split", 2, regex_split),
+    row!("split", 2, |ev, a, s| keep_context(
+        ev,
+        a,
+        s,
+        regex_split,
+        1
+    )),
     row!("stringLength", 1, string_length),
     row!("sub", 2, |ev, a, s| arith2(ev, a, s, BinOp::Sub)),
-    row!("substring", 3, substring),
+    row!("substring", 3, |ev, a, s| keep_context(
+        ev, a, s, substring, 2
+    )),
     row!("tail", 1, tail),
     row!("throw", 1, throw),
     row!("toJSON", 1, to_json),
@@ -1349,8 +1375,10 @@ const NIX_BUILTINS: &[&str] = &[
 ];
 
 /// Builtins of later Nix versions that atelier evaluates too, because
-/// nixpkgs' `lib` prefers them when they exist.
-const LATER_BUILTINS: &[&str] = &["readFileType", "warn"];
+/// nixpkgs' `lib` prefers them when they exist; and those Nix 2.8 has with
+/// the experimental features flakes need (`getFlake`, `fetchClosure`),
+/// which stay unknown.
+const LATER_BUILTINS: &[&str] = &["readFileType", "warn", "getFlake", "fetchClosure"];
 
 /// Builtins written in Nix on top of the primitive ones.
 const DERIVATION_NIX: &str = r#"
@@ -1783,9 +1811,12 @@ fn add_error_context(ev: &mut Evaluator, a: &[Thunk], _span: &Span) -> EvalResul
     ev.force(&a[1])
 }
 
-/// Known strings never carry a store path's context (see `store.rs`).
+/// The only known strings that carry context (the store paths a string
+/// depends on) are those holding a derivation's paths, which contain the
+/// store directory: see `store.rs`. Strings without it have none.
 fn has_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     match to_str(ev, &a[0], span)? {
+        Ok(s) if s.contains(STORE_MARK) => Ok(context_unknown(span)),
         Ok(_) => Ok(Value::Bool(false)),
         Err(u) => Ok(u),
     }
@@ -1793,8 +1824,56 @@ fn has_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value
 
 fn get_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     match to_str(ev, &a[0], span)? {
+        Ok(s) if s.contains(STORE_MARK) => Ok(context_unknown(span)),
         Ok(_) => Ok(Value::attrs([])),
         Err(u) => Ok(u),
+    }
+}
+
+/// Marks the strings that may carry context.
+const STORE_MARK: &str = "/nix/store/";
+
+fn context_unknown(span: &Span) -> Value {
+    Value::unknown(
+        "the string holds a store path, whose context (what it depends on) atelier does not track",
+        Some(span.clone()),
+    )
+}
+
+/// Runs a builtin that cuts strings (`substring`, `match`, ...). Cutting a
+/// string that holds a store path can drop the path but not, in Nix, its
+/// context; such a result is unknown, so every known string with context
+/// still shows the store directory (see [`has_context`]).
+fn keep_context(
+    ev: &mut Evaluator,
+    a: &[Thunk],
+    span: &Span,
+    f: super::value::PrimOpFn,
+    input: usize,
+) -> EvalResult<Value> {
+    let r = f(ev, a, span)?;
+    let v = ev.force(&a[input])?;
+    let text = match &v {
+        Value::String(s) => s.to_string(),
+        Value::Attrs(_) => match ev.coerce_to_string(&v, span, false)? {
+            Ok(s) => s,
+            Err(_) => return Ok(r),
+        },
+        _ => return Ok(r),
+    };
+    if !text.contains(STORE_MARK) || all_hold_store_path(&r) {
+        return Ok(r);
+    }
+    Ok(context_unknown(span))
+}
+
+fn all_hold_store_path(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains(STORE_MARK),
+        Value::List(items) => items
+            .iter()
+            .all(|t| t.peek().is_none_or(|x| all_hold_store_path(&x))),
+        _ => true,
     }
 }
 
@@ -1974,6 +2053,15 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
     let name = required(&env, "name")?;
     let builder = required(&env, "builder")?;
     let system = required(&env, "system")?;
+    // A store path in an attribute makes its derivation an input, which
+    // changes this one's paths: atelier does not track those.
+    if env.values().chain(&args).any(|v| v.contains(STORE_MARK))
+        || json_attrs
+            .values()
+            .any(|j| j.to_string().contains(STORE_MARK))
+    {
+        return unknown("an attribute holds a store path (another derivation is an input)");
+    }
     if structured {
         env.clear();
         env.insert(
