@@ -394,13 +394,30 @@ impl Drop for Scope {
     }
 }
 
+/// Moves out the parts only this scope holds (the rest is merely released).
 fn take_scope_parts(scope: &mut Scope, stack: &mut Vec<Env>, thunks: &mut Vec<Thunk>) {
     if let Some(p) = scope.parent.take() {
-        stack.push(p);
+        if Rc::strong_count(&p) == 1 {
+            stack.push(p);
+        }
     }
-    match std::mem::replace(&mut scope.kind, ScopeKind::Vars(RefCell::default())) {
-        ScopeKind::Vars(vars) => thunks.extend(vars.into_inner().into_values()),
-        ScopeKind::With(t) => thunks.push(t),
+    let only_ours = |t: &Thunk| Rc::strong_count(&t.0) == 1;
+    match &mut scope.kind {
+        ScopeKind::Vars(vars) => {
+            let vars = vars.get_mut();
+            if vars.values().any(only_ours) {
+                thunks.extend(vars.drain().map(|(_, t)| t).filter(only_ours));
+            }
+        }
+        ScopeKind::With(t) => {
+            if only_ours(t) {
+                if let ScopeKind::With(t) =
+                    std::mem::replace(&mut scope.kind, ScopeKind::Vars(RefCell::default()))
+                {
+                    thunks.push(t);
+                }
+            }
+        }
     }
 }
 
