@@ -1848,10 +1848,10 @@ fn keep_context(
     ev: &mut Evaluator,
     a: &[Thunk],
     span: &Span,
-    f: super::value::PrimOpFn,
+    cut: super::value::PrimOpFn,
     input: usize,
 ) -> EvalResult<Value> {
-    let r = f(ev, a, span)?;
+    let r = cut(ev, a, span)?;
     let v = ev.force(&a[input])?;
     let text = match &v {
         Value::String(s) => s.to_string(),
