@@ -480,6 +480,9 @@ fn cat_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> 
         let set = want!(ev, t, span, Attrs, "a set");
         if let Some(e) = set.get(&name) {
             out.push(e.value.clone());
+        } else if let Some(u) = &set.unknown_keys {
+            // The name may be among those atelier could not compute.
+            return Ok(unknown_of(u));
         }
     }
     Ok(Value::List(Rc::new(out)))
@@ -710,7 +713,15 @@ fn import(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
 fn intersect_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     let x = want!(ev, &a[0], span, Attrs, "a set");
     let y = want!(ev, &a[1], span, Attrs, "a set");
+    // Names atelier could not compute: in `x`, any of `y`'s may be there;
+    // in `y`, the result may hold more.
+    if let Some(u) = &x.unknown_keys {
+        if y.entries.keys().any(|k| x.get(k).is_none()) {
+            return Ok(unknown_of(u));
+        }
+    }
     let mut out = Attrs::default();
+    out.unknown_keys.clone_from(&y.unknown_keys);
     for (k, e) in &y.entries {
         if x.get(k).is_some() {
             out.entries.insert(k.clone(), e.clone());

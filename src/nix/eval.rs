@@ -1484,6 +1484,16 @@ impl Evaluator {
                         return Ok(r.clone());
                     }
                     let mut out: Attrs = (**a).clone();
+                    // A name of `b` atelier cannot compute may replace any
+                    // of `a`'s: those values are unknown.
+                    if let Some(u) = &b.unknown_keys {
+                        for (k, e) in &mut out.entries {
+                            if !b.entries.contains_key(k) {
+                                e.value =
+                                    Thunk::value(Value::Unknown(select_unknown(u, k, Some(span))));
+                            }
+                        }
+                    }
                     for (k, v) in &b.entries {
                         out.entries.insert(k.clone(), v.clone());
                     }
@@ -1589,6 +1599,10 @@ impl Evaluator {
                         Ok(true) => {}
                         other => return Ok(other),
                     }
+                }
+                // The names atelier could not compute may still differ.
+                if let Some(u) = x.unknown_keys.as_ref().or(y.unknown_keys.as_ref()) {
+                    return Ok(Err(Unknown::derived(u)));
                 }
                 true
             }
