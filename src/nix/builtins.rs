@@ -1616,6 +1616,9 @@ fn generic_closure(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<V
     while let Some(t) = work.pop_front() {
         let item = want!(ev, &t, span, Attrs, "a set");
         let Some(key) = item.get("key") else {
+            if let Some(u) = &item.unknown_keys {
+                return Ok(unknown_of(u));
+            }
             return err("missing-attribute", "attribute `key` required", span);
         };
         let key = ev.force(&key.value.clone())?;
