@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use atelier::plan::{Manifest, PostgresConnection, Repository, Retention, Service};
 
+pub mod systemd;
+
 pub const PASSWORD: &str = "correct horse battery staple 7f3a";
 
 /// A temp directory readable by the `postgres` user (tests run as root).
