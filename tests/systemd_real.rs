@@ -18,6 +18,7 @@ const NEVER: &str = "2099-01-01 00:00:00";
 
 /// Records what `atelier.backup.onFailure` receives.
 const ON_FAILURE: &str = r#"
+  atelier.backup.inhibitSleep = false;
   atelier.backup.onFailure = ''
     { echo "unit=$ATELIER_FAILED_UNIT service=$ATELIER_FAILED_SERVICE"; echo "$ATELIER_JOURNAL"; echo "--"; } >> /var/lib/atelier-failures.log
   '';
@@ -110,6 +111,17 @@ fn backup_unit_stops_and_starts_the_service_and_the_machine_tmp_survives() {
         assert!(pre < stop && stop < start && start < post, "{ev:?}");
         // The dump ran as its declared user, not as the unit's root.
         assert!(ev.contains(&"dump as notes".to_owned()), "{ev:?}");
+        // inhibitSleep (on by default): logind held a blocking sleep and
+        // shutdown lock for the backup while it ran.
+        let locks = m.read("/var/lib/notes/inhibitors.log");
+        let lock = locks
+            .lines()
+            .find(|l| l.contains("atelier backup of notes"))
+            .unwrap_or_else(|| panic!("no inhibitor lock during the backup: {locks:?}"));
+        assert!(
+            lock.contains("sleep") && lock.contains("shutdown") && lock.contains("block"),
+            "{lock}"
+        );
         m.wait_for(30, "notes.service active again", |m| {
             m.prop("notes.service", "ActiveState") == "active"
         });
@@ -163,6 +175,12 @@ fn failing_backup_starts_its_units_again_and_triggers_on_failure() {
     let Some(m) = boot("failing_backup_starts_its_units_again", NEVER, ON_FAILURE) else {
         return;
     };
+    let unit = m.read("/etc/systemd/system/restic-backups-ledger.service");
+    assert!(
+        unit.contains("OnFailure=atelier-on-failure@%n.service")
+            && !unit.contains("systemd-inhibit"),
+        "{unit}"
+    );
     m.wait_for(30, "ledger.service active", |m| {
         m.prop("ledger.service", "ActiveState") == "active"
     });

@@ -216,6 +216,7 @@ impl World {
             repositories: BTreeMap::new(),
             services: BTreeMap::new(),
             postgres: PostgresConnection::default(),
+            monitoring: atelier::plan::MaintenanceMonitoring::default(),
         };
         Self {
             systemctl,

@@ -49,9 +49,7 @@ const MASKED: &[&str] = &[
     "sys-fs-fuse-connections.mount",
     "systemd-ask-password-console.path",
     "systemd-ask-password-wall.path",
-    "dbus.socket",
     "systemd-initctl.socket",
-    "systemd-logind.service",
     "getty.target",
     "apt-daily.timer",
     "apt-daily-upgrade.timer",
@@ -250,7 +248,7 @@ impl Machine {
         std::fs::write(
             units_dir.join("atelier-test.target"),
             format!(
-                "[Unit]\nDescription=atelier real-systemd test\nWants=systemd-journald.service {}\n",
+                "[Unit]\nDescription=atelier real-systemd test\nWants=systemd-journald.service dbus.socket systemd-logind.service {}\n",
                 wants.join(" ")
             ),
         )
@@ -330,7 +328,12 @@ impl Machine {
                 .iter()
                 .find_map(|(suffix, kind)| script.strip_suffix(suffix).map(|u| (u, *kind)))
                 .unwrap_or_else(|| panic!("unit script {name}"));
-                let body = scripts[unit][kind].as_str().unwrap();
+                // makeJobScript writes `@` of a template's name as `_`.
+                let key = scripts
+                    .keys()
+                    .find(|k| k.replace('@', "_") == unit)
+                    .unwrap_or_else(|| panic!("no script of {unit} was rendered"));
+                let body = scripts[key][kind].as_str().unwrap();
                 write_exec(
                     &dir.join("bin").join(script),
                     &format!("#!/bin/bash\nset -e\n\n{body}"),

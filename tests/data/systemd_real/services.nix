@@ -15,7 +15,8 @@
           stopForBackup = true;
           stopUnits = [ "notes.service" ];
           repositories = [ "default" ];
-          hooks.preBackup = "echo preBackup >> ${cfg.dataDir}/events.log";
+          # The inhibitor locks held while the backup runs.
+          hooks.preBackup = "echo preBackup >> ${cfg.dataDir}/events.log; systemd-inhibit --list --no-legend --no-pager > ${cfg.dataDir}/inhibitors.log";
           hooks.postBackup = "echo postBackup $ATELIER_BACKUP_RESULT >> ${cfg.dataDir}/events.log";
           dumps.whoami = {
             backupCmd = "echo dump as $(id -un) | tee -a ${cfg.dataDir}/events.log";
