@@ -24,7 +24,7 @@ use super::restic::{BackupRequest, ErrorKind, Restic};
 use super::staging::Staging;
 use super::state::{now_rfc3339, Outcome, RepositoryResult, RunRecord};
 use super::units::{StoppedUnits, Systemctl};
-use super::{hooks, interrupt, lock, metrics, postgres, progress, sqlite, user};
+use super::{hooks, interrupt, lock, metrics, ping, postgres, progress, sqlite, user};
 
 /// Settings of the runtime taken from the environment and global flags.
 #[derive(Debug, Clone)]
@@ -87,6 +87,11 @@ pub fn run_service(manifest: &Manifest, name: &str, env: &Env) -> anyhow::Result
         return Err(crate::commands::service_not_in_manifest(manifest, name).into());
     };
     interrupt::install();
+    let pinger = ping::Pinger::from_file(
+        service.monitoring.ping_url_file.as_deref(),
+        &format!("backup of `{name}`"),
+    );
+    pinger.start();
     let started = now_rfc3339();
     let t0 = Instant::now();
     let mut record = RunRecord {
@@ -136,6 +141,10 @@ pub fn run_service(manifest: &Manifest, name: &str, env: &Env) -> anyhow::Result
     }
     if let Err(e) = write_metrics(&env.state_dir, &record) {
         eprintln!("atelier-backup: cannot write metrics: {e:#}");
+    }
+    match &record.error {
+        None => pinger.success(&ping::backup_summary(&record)),
+        Some(e) => pinger.fail(e),
     }
     Ok(record)
 }
@@ -720,6 +729,13 @@ fn write_metrics(state_dir: &Path, r: &RunRecord) -> anyhow::Result<()> {
             help: "When the last backup of the service finished",
             labels: vec![svc()],
             value: finished,
+        },
+        Sample {
+            name: "atelier_backup_last_success_timestamp_seconds",
+            help:
+                "When the last successful backup of the service finished (a failed run leaves it)",
+            labels: vec![svc()],
+            value: metrics::last_backup_success(state_dir, r),
         },
         Sample {
             name: "atelier_backup_duration_seconds",

@@ -10,6 +10,7 @@
 //! be made; callers print SKIP.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -267,11 +268,8 @@ impl Machine {
         for (i, (name, u)) in eval["users"].as_object().unwrap().iter().enumerate() {
             let id = 64100 + i;
             let home = u["home"].as_str().unwrap_or("/var/empty");
-            passwd.push_str(&format!("{name}:x:{id}:{id}::{home}:/usr/sbin/nologin\n"));
-            group.push_str(&format!(
-                "{}:x:{id}:\n",
-                u["group"].as_str().unwrap_or(name)
-            ));
+            let _ = writeln!(passwd, "{name}:x:{id}:{id}::{home}:/usr/sbin/nologin");
+            let _ = writeln!(group, "{}:x:{id}:", u["group"].as_str().unwrap_or(name));
         }
         std::fs::write(r.join("etc/passwd"), passwd).unwrap();
         std::fs::write(r.join("etc/group"), group).unwrap();
@@ -527,7 +525,7 @@ impl Drop for Machine {
             // SIGKILL of a PID namespace's init ends every process in it;
             // its mounts go with the namespace.
             let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(self.pid as i32),
+                nix::unistd::Pid::from_raw(i32::try_from(self.pid).unwrap_or(0)),
                 nix::sys::signal::Signal::SIGKILL,
             );
         } else {
