@@ -142,3 +142,44 @@ fn metrics_after_success_then_failure_keep_the_last_success() {
         "{failed}"
     );
 }
+
+#[test]
+fn check_prune_and_drill_ping_and_drill_writes_its_metrics() {
+    let (mut w, _repo, data) = World::with_files_service("app");
+    std::fs::write(data.join("a.txt"), "a").unwrap();
+    let server = PingServer::start();
+    for what in ["check", "prune", "drill"] {
+        let file = w.path().join(format!("ping-{what}"));
+        std::fs::write(&file, server.url(what)).unwrap();
+        let m = Monitoring {
+            ping_url_file: Some(file.display().to_string()),
+        };
+        match what {
+            "check" => w.manifest.monitoring.check = m,
+            "prune" => w.manifest.monitoring.prune = m,
+            _ => w.manifest.monitoring.drill = m,
+        }
+    }
+    w.run_ok(&["run", "app"]);
+    assert!(server.pings().is_empty(), "{:?}", server.pings());
+    w.run_ok(&["check"]);
+    w.run_ok(&["prune"]);
+    w.run_ok(&["drill", "app"]);
+    assert_eq!(
+        paths(&server),
+        [
+            "POST /ping/check/start",
+            "POST /ping/check",
+            "POST /ping/prune/start",
+            "POST /ping/prune",
+            "POST /ping/drill/start",
+            "POST /ping/drill",
+        ]
+    );
+    let drill = std::fs::read_to_string(w.state_dir().join("metrics/drill-app.prom")).unwrap();
+    assert_eq!(
+        sample(&drill, "atelier_drill_success"),
+        Some(1.0),
+        "{drill}"
+    );
+}

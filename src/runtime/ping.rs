@@ -69,6 +69,21 @@ impl Pinger {
         }
     }
 
+    /// One ping for a run over several subjects (repositories, services):
+    /// success when none failed, else the failures as the body.
+    pub fn finish_all(&self, outcomes: &[(String, Option<String>)]) {
+        let failures: Vec<String> = outcomes
+            .iter()
+            .filter_map(|(subject, err)| err.as_ref().map(|e| format!("{subject}: {e}")))
+            .collect();
+        if failures.is_empty() {
+            let subjects: Vec<&str> = outcomes.iter().map(|(s, _)| s.as_str()).collect();
+            self.success(&format!("{} succeeded: {}", self.what, subjects.join(", ")));
+        } else {
+            self.fail(&failures.join("\n"));
+        }
+    }
+
     fn send(&self, suffix: &str, kind: &str, body: &str) {
         let Some(url) = &self.url else { return };
         let body = truncate(body);
