@@ -16,6 +16,12 @@ use common::systemd::{Machine, Rendered};
 /// Far in the future: the backup timers never fire by themselves.
 const NEVER: &str = "2099-01-01 00:00:00";
 
+/// Healthchecks-style pings of every backup; the URL file is written by the
+/// test once the machine runs (the namespace shares the machine's network).
+const PINGS: &str = r#"
+  atelier.backup.monitoring.pingUrlFile = "/var/lib/atelier-keys/ping-url";
+"#;
+
 /// Records what `atelier.backup.onFailure` receives.
 const ON_FAILURE: &str = r#"
   atelier.backup.inhibitSleep = false;
@@ -82,9 +88,14 @@ fn backup_unit_stops_and_starts_the_service_and_the_machine_tmp_survives() {
         .to_string_lossy()
         .into_owned();
     {
-        let Some(m) = boot("backup_unit_stops_and_starts_the_service", NEVER, "") else {
+        let Some(m) = boot("backup_unit_stops_and_starts_the_service", NEVER, PINGS) else {
             return;
         };
+        let server = common::PingServer::start();
+        m.ok(&format!(
+            "echo {} > /var/lib/atelier-keys/ping-url",
+            server.url("notes-token")
+        ));
         // The machine's /tmp is not the one systemd sees.
         m.ok(&format!("test ! -e /tmp/{marker_name}"));
         m.wait_for(30, "notes.service active", |m| {
@@ -125,6 +136,15 @@ fn backup_unit_stops_and_starts_the_service_and_the_machine_tmp_survives() {
         });
         assert_ne!(m.prop("notes.service", "InvocationID"), before);
 
+        let pings: Vec<String> = server
+            .pings()
+            .iter()
+            .map(|p| format!("{} {}", p.method, p.path))
+            .collect();
+        assert_eq!(
+            pings,
+            ["POST /ping/notes-token/start", "POST /ping/notes-token"]
+        );
         let snaps = m.ok("atelier-backup --json list notes");
         assert!(snaps.contains("service:notes"), "{snaps}");
     }
@@ -167,9 +187,18 @@ fn backup_timer_elapses_and_runs_the_backup() {
 
 #[test]
 fn failing_backup_starts_its_units_again_and_triggers_on_failure() {
-    let Some(m) = boot("failing_backup_starts_its_units_again", NEVER, ON_FAILURE) else {
+    let Some(m) = boot(
+        "failing_backup_starts_its_units_again",
+        NEVER,
+        &format!("{ON_FAILURE}{PINGS}"),
+    ) else {
         return;
     };
+    let server = common::PingServer::start();
+    m.ok(&format!(
+        "echo {} > /var/lib/atelier-keys/ping-url",
+        server.url("ledger-token")
+    ));
     let unit = m.read("/etc/systemd/system/restic-backups-ledger.service");
     assert!(
         unit.contains("OnFailure=atelier-on-failure@%n.service")
@@ -197,6 +226,19 @@ fn failing_backup_starts_its_units_again_and_triggers_on_failure() {
         m.prop("ledger.service", "ActiveState") == "active"
     });
 
+    let pings: Vec<String> = server
+        .pings()
+        .iter()
+        .map(|p| format!("{} {}", p.method, p.path))
+        .collect();
+    assert_eq!(
+        pings,
+        [
+            "POST /ping/ledger-token/start",
+            "POST /ping/ledger-token/fail"
+        ]
+    );
+    assert!(server.pings()[1].body.contains("atelier-missing-repo"));
     m.wait_for(30, "the OnFailure= handler to run", |m| {
         m.read("/var/lib/atelier-failures.log").contains("--")
     });
