@@ -30,10 +30,11 @@ const ON_FAILURE: &str = r#"
   '';
 "#;
 
+/// Prints a SKIP line past the test harness's output capture (which only
+/// intercepts `print!`/`eprint!`), so that skipped suites stay visible.
 fn skip(message: &str) {
     use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "{message}");
-    eprintln!("{message}");
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
 
 fn harness(test: &str) -> Option<PathBuf> {
