@@ -230,7 +230,7 @@ fn skip(message: &str) {
 }
 
 /// Ping URL files resolve per service (its own, else the host's) into the
-/// manifest; onFailure wires OnFailure= and the handler template unit, and
+/// manifest; onFailure wires `OnFailure=` and the handler template unit, and
 /// inhibitSleep (on by default) wraps only the backups in systemd-inhibit.
 #[test]
 fn monitoring_on_failure_and_inhibit_under_real_nixos_systemd() {
