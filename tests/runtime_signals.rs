@@ -183,3 +183,22 @@ fn check_prune_and_drill_ping_and_drill_writes_its_metrics() {
         "{drill}"
     );
 }
+
+#[test]
+fn snapshot_count_follows_backups_and_retention() {
+    let (mut w, repo, data) = World::with_files_service("app");
+    std::fs::write(data.join("a.txt"), "a").unwrap();
+    w.manifest.services.get_mut("app").unwrap().retention = common::keep_last(2);
+    let mut counts = Vec::new();
+    for i in 0..3 {
+        std::fs::write(data.join("a.txt"), format!("version {i}")).unwrap();
+        w.run_ok(&["run", "app"]);
+        counts.push(sample(
+            &metrics(&w.state_dir(), "app"),
+            "atelier_backup_snapshots",
+        ));
+    }
+    // The third run's forget keeps the last two.
+    assert_eq!(counts, [Some(1.0), Some(2.0), Some(2.0)]);
+    assert_eq!(repo.snapshots().len(), 2);
+}

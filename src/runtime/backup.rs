@@ -479,6 +479,8 @@ fn apply_retention(
                 Ok((groups, complete)) => {
                     if complete {
                         tracker.learn_forget(&filter, &groups);
+                    } else {
+                        tracker.forget_not_understood();
                     }
                     result.forgotten = groups
                         .iter()
@@ -491,6 +493,9 @@ fn apply_retention(
             }
         }
     };
+    if outcome.is_ok() {
+        result.snapshots = tracker.count(&filter);
+    }
     if let Err(e) = tracker.save() {
         eprintln!("atelier-backup: cannot save the retention record of `{name}`: {e:#}");
     }
@@ -764,6 +769,14 @@ fn write_metrics(state_dir: &Path, r: &RunRecord) -> anyhow::Result<()> {
                 labels: labels(),
                 value: res.bytes_added as f64,
             });
+            if let Some(n) = res.snapshots {
+                samples.push(Sample {
+                    name: "atelier_backup_snapshots",
+                    help: "Snapshots of the service in the repository after the last backup (local repositories)",
+                    labels: labels(),
+                    value: n as f64,
+                });
+            }
             samples.push(Sample {
                 name: "atelier_backup_total_bytes",
                 help: "Bytes processed by the last backup",
