@@ -66,8 +66,12 @@ pub const MANUAL_KEYS: &[&str] = &[
     "retention",
     "user",
     "group",
+    "monitoring",
 ];
-const SCHEDULE_KEYS: &[&str] = &["schedule", "randomizedDelay"];
+/// `atelier.backup.{prune,check,drill}`.
+const MAINTENANCE_KEYS: &[&str] = &["schedule", "randomizedDelay", "pingUrlFile"];
+/// `atelier.backup.monitoring` and a manual registration's `monitoring`.
+const MONITORING_KEYS: &[&str] = &["pingUrlFile"];
 /// The options of `atelier.backup` (nix/modules/backup.nix declares them).
 pub const BACKUP_KEYS: &[&str] = &[
     "enable",
@@ -81,6 +85,9 @@ pub const BACKUP_KEYS: &[&str] = &[
     "drill",
     "postgres",
     "services",
+    "onFailure",
+    "inhibitSleep",
+    "monitoring",
 ];
 pub const POSTGRES_KEYS: &[&str] = &["host", "port", "runAs"];
 
@@ -117,7 +124,9 @@ fn kind(path: &KeyPath) -> Kind {
         ["atelier", "services", _, ..] => Kind::Leaf,
         ["atelier", "backup", "repositories", _] => Kind::Node(Some(REPOSITORY_KEYS)),
         ["atelier", "backup", "services", _] => Kind::Node(Some(MANUAL_KEYS)),
-        ["atelier", "backup", "prune" | "check" | "drill"] => Kind::Node(Some(SCHEDULE_KEYS)),
+        ["atelier", "backup", "prune" | "check" | "drill"] => Kind::Node(Some(MAINTENANCE_KEYS)),
+        ["atelier", "backup", "monitoring"]
+        | ["atelier", "backup", "services", _, "monitoring"] => Kind::Node(Some(MONITORING_KEYS)),
         ["atelier", "backup", "postgres"] => Kind::Node(Some(POSTGRES_KEYS)),
         ["atelier", "backup", "package"] => Kind::Ignore,
         ["atelier", "backup", ..] => Kind::Leaf,

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::manifest::{
-    Dump, Hooks, Manifest, PostgresConnection, PostgresCreate, PostgresDatabase, Repository,
-    Retention, Schedule, Service, MANIFEST_VERSION,
+    Dump, Hooks, MaintenanceMonitoring, Manifest, Monitoring, PostgresConnection, PostgresCreate,
+    PostgresDatabase, Repository, Retention, Schedule, Service, MANIFEST_VERSION,
 };
 use super::validate::{self as v, location};
 use crate::diagnostic::{Diagnostic, Span};
@@ -401,6 +401,8 @@ pub fn build(decl: &HostDecl) -> Outcome {
             repositories,
             services,
             postgres,
+            // Ping URL files are module options, resolved by Nix at rebuild time.
+            monitoring: MaintenanceMonitoring::default(),
         },
         maintenance,
         origins,
@@ -755,6 +757,7 @@ fn build_service(
         },
         retention,
         stale_after: None,
+        monitoring: Monitoring::default(),
     })
 }
 

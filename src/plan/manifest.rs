@@ -30,6 +30,43 @@ pub struct Manifest {
     /// OS user `pg_dump`/`pg_restore`/`psql` run as).
     #[serde(default)]
     pub postgres: PostgresConnection,
+    /// Dead-man's-switch pings of `prune`, `check` and `drill`.
+    #[serde(default)]
+    pub monitoring: MaintenanceMonitoring,
+}
+
+/// Where a healthchecks-style ping URL is read from at run time (DESIGN.md
+/// §4.4): `<url>/start`, `<url>` on success, `<url>/fail` on failure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Monitoring {
+    /// A file whose first line is the URL (it holds a token).
+    #[serde(default)]
+    pub ping_url_file: Option<String>,
+}
+
+impl Monitoring {
+    pub fn is_empty(&self) -> bool {
+        self.ping_url_file.is_none()
+    }
+}
+
+/// The pings of the maintenance commands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MaintenanceMonitoring {
+    #[serde(default)]
+    pub prune: Monitoring,
+    #[serde(default)]
+    pub check: Monitoring,
+    #[serde(default)]
+    pub drill: Monitoring,
+}
+
+impl MaintenanceMonitoring {
+    pub fn is_empty(&self) -> bool {
+        self.prune.is_empty() && self.check.is_empty() && self.drill.is_empty()
+    }
 }
 
 /// Where a repository lives and how to open it. Secrets are file paths read
@@ -97,6 +134,9 @@ pub struct Service {
     /// than this (humantime: `26h`, `90m`); default derived from `schedule`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale_after: Option<String>,
+    /// Resolved pings of this service's backups (its own, else the host's).
+    #[serde(default)]
+    pub monitoring: Monitoring,
 }
 
 fn default_repositories() -> Vec<String> {

@@ -24,7 +24,7 @@ use super::restic::{BackupRequest, ErrorKind, Restic};
 use super::staging::Staging;
 use super::state::{now_rfc3339, Outcome, RepositoryResult, RunRecord};
 use super::units::{StoppedUnits, Systemctl};
-use super::{hooks, interrupt, lock, metrics, postgres, progress, sqlite, user};
+use super::{hooks, interrupt, lock, metrics, ping, postgres, progress, sqlite, user};
 
 /// Settings of the runtime taken from the environment and global flags.
 #[derive(Debug, Clone)]
@@ -87,6 +87,11 @@ pub fn run_service(manifest: &Manifest, name: &str, env: &Env) -> anyhow::Result
         return Err(crate::commands::service_not_in_manifest(manifest, name).into());
     };
     interrupt::install();
+    let pinger = ping::Pinger::from_file(
+        service.monitoring.ping_url_file.as_deref(),
+        &format!("backup of `{name}`"),
+    );
+    pinger.start();
     let started = now_rfc3339();
     let t0 = Instant::now();
     let mut record = RunRecord {
@@ -136,6 +141,10 @@ pub fn run_service(manifest: &Manifest, name: &str, env: &Env) -> anyhow::Result
     }
     if let Err(e) = write_metrics(&env.state_dir, &record) {
         eprintln!("atelier-backup: cannot write metrics: {e:#}");
+    }
+    match &record.error {
+        None => pinger.success(&ping::backup_summary(&record)),
+        Some(e) => pinger.fail(e),
     }
     Ok(record)
 }
@@ -474,6 +483,8 @@ fn apply_retention(
                 Ok((groups, complete)) => {
                     if complete {
                         tracker.learn_forget(&filter, &groups);
+                    } else {
+                        tracker.forget_not_understood();
                     }
                     result.forgotten = groups
                         .iter()
@@ -486,6 +497,9 @@ fn apply_retention(
             }
         }
     };
+    if outcome.is_ok() {
+        result.snapshots = tracker.count(&filter);
+    }
     if let Err(e) = tracker.save() {
         eprintln!("atelier-backup: cannot save the retention record of `{name}`: {e:#}");
     }
@@ -747,6 +761,13 @@ fn write_metrics(state_dir: &Path, r: &RunRecord) -> anyhow::Result<()> {
             value: finished,
         },
         Sample {
+            name: "atelier_backup_last_success_timestamp_seconds",
+            help:
+                "When the last successful backup of the service finished (a failed run leaves it)",
+            labels: vec![svc()],
+            value: metrics::last_backup_success(state_dir, r),
+        },
+        Sample {
             name: "atelier_backup_duration_seconds",
             help: "Duration of the last backup of the service",
             labels: vec![svc()],
@@ -773,6 +794,14 @@ fn write_metrics(state_dir: &Path, r: &RunRecord) -> anyhow::Result<()> {
                 labels: labels(),
                 value: res.bytes_added as f64,
             });
+            if let Some(n) = res.snapshots {
+                samples.push(Sample {
+                    name: "atelier_backup_snapshots",
+                    help: "Snapshots of the service in the repository after the last backup (local repositories)",
+                    labels: labels(),
+                    value: n as f64,
+                });
+            }
             samples.push(Sample {
                 name: "atelier_backup_total_bytes",
                 help: "Bytes processed by the last backup",

@@ -53,6 +53,7 @@ pub mod hooks;
 pub mod interrupt;
 pub mod lock;
 pub mod metrics;
+pub mod ping;
 pub mod postgres;
 pub mod progress;
 pub mod redact;

@@ -53,6 +53,10 @@ pub struct RepositoryResult {
     /// <why nothing could be removed>` (docs/architecture.md, "Retention").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<String>,
+    /// Snapshots of the service in the repository after this run, when
+    /// atelier knows them all (local repositories, see `retention`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshots: Option<u64>,
 }
 
 /// One `check --repository R`.
