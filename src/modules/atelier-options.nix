@@ -26,6 +26,12 @@ in
     prune.schedule = mkOption { default = "Sun *-*-* 04:00:00"; };
     check.schedule = mkOption { default = "Sun *-*-* 05:30:00"; };
     drill.schedule = mkOption { default = "*-*-01 06:00:00"; };
+    prune.pingUrlFile = mkOption { default = null; };
+    check.pingUrlFile = mkOption { default = null; };
+    drill.pingUrlFile = mkOption { default = null; };
+    onFailure = mkOption { default = null; };
+    inhibitSleep = mkOption { default = true; };
+    monitoring.pingUrlFile = mkOption { default = null; };
     postgres = {
       host = mkOption { default = null; };
       port = mkOption { default = null; };

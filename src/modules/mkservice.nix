@@ -27,6 +27,7 @@ in
     dataDir = lib.mkOption { default = "/var/lib/${name}"; };
     user = lib.mkOption { default = name; };
     group = lib.mkOption { default = name; };
+    monitoring = lib.mkOption { default = { }; };
     # The options of atelier's data type (nix/lib/types.nix), with its defaults.
     data =
       let
