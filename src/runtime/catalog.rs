@@ -8,6 +8,10 @@ use crate::plan::Manifest;
 use super::backup::Env;
 use super::restic::{ResticError, Snapshot};
 
+/// The bound of one `restic snapshots` here: `status` answers within
+/// about this (plus restic's grace to stop) per unreachable repository.
+pub const QUERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Snapshots per repository, or the error reading that repository.
 #[derive(Debug)]
 pub struct Catalog {
@@ -23,15 +27,30 @@ impl Catalog {
             .filter(|(n, _)| services.is_empty() || services.contains(n))
             .flat_map(|(_, s)| s.repositories.iter())
             .collect();
-        let mut repositories = BTreeMap::new();
-        for repo in repos {
-            let restic = env.restic(manifest, repo)?;
-            let mut snaps = restic.snapshots(&["atelier".to_owned()], Some(&manifest.host));
-            if let Ok(s) = &mut snaps {
-                s.sort_by_key(|a| a.time);
-            }
-            repositories.insert(repo.clone(), snaps);
-        }
+        // One thread per repository (each waits for its own restic, see
+        // `child`): an unreachable one costs its bound once, not per repository.
+        let repositories = std::thread::scope(|scope| {
+            let handles: Vec<_> = repos
+                .into_iter()
+                .map(|repo| {
+                    scope.spawn(move || {
+                        let snaps = env.restic_for(manifest, repo).and_then(|restic| {
+                            restic
+                                .with_timeout_at_most(QUERY_TIMEOUT)
+                                .snapshots(&["atelier".to_owned()], Some(&manifest.host))
+                        });
+                        (repo.clone(), snaps.map(|mut s| {
+                            s.sort_by_key(|a| a.time);
+                            s
+                        }))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .filter_map(|h| h.join().ok())
+                .collect::<BTreeMap<_, _>>()
+        });
         Ok(Self { repositories })
     }
 
@@ -46,12 +65,13 @@ impl Catalog {
         }
     }
 
-    /// Newest snapshot of `service` in `repo` that is not a pre-restore one.
+    /// Newest snapshot of `service` in `repo` that is neither a pre-restore
+    /// one nor incomplete.
     pub fn latest<'a>(&'a self, repo: &str, service: &'a str) -> Option<&'a Snapshot> {
         self.for_service(repo, service)
             .into_iter()
             .rev()
-            .find(|s| !s.is_pre_restore())
+            .find(|s| !s.is_pre_restore() && !s.is_incomplete())
     }
 
     pub fn error(&self, repo: &str) -> Option<&ResticError> {

@@ -53,6 +53,9 @@ pub struct RepositoryResult {
     /// <why nothing could be removed>` (docs/architecture.md, "Retention").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<String>,
+    /// What atelier did on its own, e.g. "removed a stale lock of PID N …".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One `check --repository R`.
