@@ -1563,6 +1563,47 @@ mod tests {
     }
 
     #[test]
+    fn json_errors_of_newer_restic_become_text() {
+        let text = stderr_text(
+            "{\"message_type\":\"exit_error\",\"code\":1,\"message\":\"Fatal: unable to open config file: x\\nIs there a repository at the following location?\\nrest:http://u:***@h/\"}\nplain line\n",
+        );
+        assert_eq!(
+            text,
+            "Fatal: unable to open config file: x\nIs there a repository at the following location?\nrest:http://u:***@h/\nplain line\n"
+        );
+        assert_eq!(classify(Some(1), &text).0, ErrorKind::NoRepository);
+        let text = stderr_text(
+            "{\"message_type\":\"error\",\"error\":{\"message\":\"permission denied\"},\"during\":\"archival\",\"item\":\"/x\"}",
+        );
+        assert_eq!(text, "error: archival /x: permission denied\n");
+    }
+
+    #[test]
+    fn timeouts_parse() {
+        assert_eq!(parse_timeout("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_timeout(" 2h "), Ok(Duration::from_secs(7200)));
+        assert!(parse_timeout("0s").is_err());
+        assert!(parse_timeout("soon").is_err());
+    }
+
+    #[test]
+    fn a_lock_holder_is_alive_only_if_it_started_before_the_lock() {
+        let me = i32::try_from(std::process::id()).unwrap();
+        let now = chrono::Utc::now();
+        assert!(holder_alive(me, &now));
+        // This process started long after a lock of 2001: its pid was reused.
+        let old = chrono::DateTime::parse_from_rfc3339("2001-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert!(!holder_alive(me, &old));
+        // A pid that does not exist.
+        let mut child = Command::new("true").spawn().unwrap();
+        let gone = i32::try_from(child.id()).unwrap();
+        child.wait().unwrap();
+        assert!(!holder_alive(gone, &now));
+    }
+
+    #[test]
     fn keep_args_skip_zero() {
         let p = Retention {
             last: Some(2),
