@@ -45,7 +45,11 @@ fn blocking_restic(dir: &Path, verb: &str) -> PathBuf {
 }
 
 fn read_pid(path: &Path) -> i32 {
-    std::fs::read_to_string(path).unwrap().trim().parse().unwrap()
+    std::fs::read_to_string(path)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// `atelier-backup run app` with `restic` as ATELIER_RESTIC, spawned; the
@@ -62,9 +66,11 @@ fn spawn_blocked_run(w: &World, restic: &Path) -> (std::process::Child, i32) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_until("the restic wrapper blocks", Duration::from_secs(120), || {
-        pid_file.exists()
-    });
+    wait_until(
+        "the restic wrapper blocks",
+        Duration::from_secs(120),
+        || pid_file.exists(),
+    );
     (child, read_pid(&pid_file))
 }
 
@@ -143,7 +149,10 @@ fn a_run_killed_after_restic_leaves_an_incomplete_snapshot_that_never_counts() {
     assert_eq!(r["latest"]["id"], good.as_str(), "{st}");
     assert_eq!(r["snapshots"], 1, "{st}");
     assert_eq!(r["incomplete"], 1, "{st}");
-    assert!(st["app"]["problems"].to_string().contains("incomplete"), "{st}");
+    assert!(
+        st["app"]["problems"].to_string().contains("incomplete"),
+        "{st}"
+    );
     // list shows it as incomplete.
     let out = w.run_ok(&["--json", "list", "app"]);
     let listed: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
@@ -160,7 +169,11 @@ fn a_run_killed_after_restic_leaves_an_incomplete_snapshot_that_never_counts() {
         .filter(|e| e.file_name() == "f.txt")
         .map(|e| std::fs::read_to_string(e.path()).unwrap())
         .collect();
-    assert_eq!(restored, ["one"], "restore took the incomplete snapshot: {out}");
+    assert_eq!(
+        restored,
+        ["one"],
+        "restore took the incomplete snapshot: {out}"
+    );
 
     // The next run's retention (keep-last 1) removes it and keeps only the
     // new complete snapshot.
@@ -189,7 +202,12 @@ fn restic_holding_a_lock(repo: &common::Repo, other_host: Option<&str>) -> std::
         }
         Some(h) => {
             let mut u = Command::new("unshare");
-            u.args(["--uts", "sh", "-c", &format!("hostname {h} && exec restic backup --stdin --host {h}")]);
+            u.args([
+                "--uts",
+                "sh",
+                "-c",
+                &format!("hostname {h} && exec restic backup --stdin --host {h}"),
+            ]);
             for (k, v) in cmd.get_envs() {
                 if let Some(v) = v {
                     u.env(k, v);
@@ -362,7 +380,11 @@ fn an_unreachable_repository_is_bounded_and_the_others_complete() {
 
     // A hang detector only: the run itself is bounded by the 15 s timeout.
     let hang_guard = |mut c: Command| {
-        let mut child = c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = c
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let pid = i32::try_from(child.id()).unwrap();
         let watchdog = std::thread::spawn(move || {
             let deadline = Instant::now() + Duration::from_secs(300);
@@ -381,7 +403,11 @@ fn an_unreachable_repository_is_bounded_and_the_others_complete() {
         std::io::Read::read_to_end(child.stderr.as_mut().unwrap(), &mut err).unwrap();
         let status = child.wait().unwrap();
         assert!(!watchdog.join().unwrap(), "hung: killed by the watchdog");
-        (status, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+        (
+            status,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
     };
 
     let mut c = w.cmd();
@@ -406,7 +432,8 @@ fn an_unreachable_repository_is_bounded_and_the_others_complete() {
     let mut c = w.cmd();
     c.args(["--json", "status"]);
     let (_status, out, err) = hang_guard(c);
-    let st: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    let st: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
     let off = &st["app"]["repositories"]["offsite"];
     assert!(off["error"].is_string(), "{st}");
     assert!(!off["error"].to_string().contains(secret), "{st}");

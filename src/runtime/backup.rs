@@ -707,6 +707,7 @@ pub(crate) fn stage_dumps(
             user::run_as(&mut cmd, u)
                 .with_context(|| format!("service `{name}`: dump `{dump_name}`"))?;
         }
+        super::child::die_with_parent(&mut cmd);
         let output = cmd.output().with_context(|| {
             format!("service `{name}`: cannot run backupCmd of dump `{dump_name}`")
         })?;

@@ -39,10 +39,13 @@ impl Catalog {
                                 .with_timeout_at_most(QUERY_TIMEOUT)
                                 .snapshots(&["atelier".to_owned()], Some(&manifest.host))
                         });
-                        (repo.clone(), snaps.map(|mut s| {
-                            s.sort_by_key(|a| a.time);
-                            s
-                        }))
+                        (
+                            repo.clone(),
+                            snaps.map(|mut s| {
+                                s.sort_by_key(|a| a.time);
+                                s
+                            }),
+                        )
                     })
                 })
                 .collect();

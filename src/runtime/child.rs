@@ -36,8 +36,7 @@ pub fn die_with_parent(cmd: &mut Command) {
     // async-signal-safe system calls (prctl, getppid, kill).
     unsafe {
         cmd.pre_exec(move || {
-            nix::sys::prctl::set_pdeathsig(Some(Signal::SIGKILL))
-                .map_err(std::io::Error::from)?;
+            nix::sys::prctl::set_pdeathsig(Some(Signal::SIGKILL)).map_err(std::io::Error::from)?;
             // The parent may have died before prctl: then nobody will send
             // the signal, so do not start at all.
             if nix::unistd::getppid() != parent {
@@ -144,6 +143,36 @@ pub fn run(
     }
 }
 
+/// Waits for a spawned `child` (its output not captured), at most
+/// `timeout`; past it, SIGTERM then SIGKILL as in [`run`]. Returns the exit
+/// status and whether it was ended for running too long.
+pub fn wait(
+    child: &mut std::process::Child,
+    timeout: Duration,
+) -> std::io::Result<(ExitStatus, bool)> {
+    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    let deadline = Instant::now() + timeout;
+    let mut killed_at: Option<Instant> = None;
+    loop {
+        if let Some(st) = child.try_wait()? {
+            return Ok((st, killed_at.is_some()));
+        }
+        let now = Instant::now();
+        match killed_at {
+            None if now >= deadline => {
+                let _ = kill(pid, Signal::SIGTERM);
+                killed_at = Some(now);
+            }
+            Some(k) if now >= k + KILL_GRACE => {
+                let _ = kill(pid, Signal::SIGKILL);
+                return Ok((child.wait()?, true));
+            }
+            _ => {}
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,7 +197,10 @@ mod tests {
     fn a_child_past_its_deadline_is_terminated_then_killed() {
         // Ignores SIGTERM: only the SIGKILL after the grace period ends it.
         let f = run(
-            Command::new("sh").args(["-c", "trap '' TERM; echo started; while :; do sleep 1; done"]),
+            Command::new("sh").args([
+                "-c",
+                "trap '' TERM; echo started; while :; do sleep 1; done",
+            ]),
             Some(Duration::from_millis(200)),
             &mut |_| {},
         )

@@ -681,7 +681,10 @@ impl Restic {
                 Vec::new()
             }
             None => {
-                if self.run_once("remove stale locks", &["unlock".into()]).is_err() {
+                if self
+                    .run_once("remove stale locks", &["unlock".into()])
+                    .is_err()
+                {
                     return 0;
                 }
                 let left: Vec<String> = self
@@ -873,9 +876,10 @@ impl Restic {
             if let Ok(v) = self.version() {
                 if v.has_retry_lock() {
                     // Within the bound of the whole process.
-                    let wait = Duration::from_secs(300).min(self.timeout / 2).max(Duration::from_secs(1));
-                    cmd.arg("--retry-lock")
-                        .arg(format!("{}s", wait.as_secs()));
+                    let wait = Duration::from_secs(300)
+                        .min(self.timeout / 2)
+                        .max(Duration::from_secs(1));
+                    cmd.arg("--retry-lock").arg(format!("{}s", wait.as_secs()));
                 }
             }
         }
@@ -1009,15 +1013,17 @@ impl Restic {
     /// prints it (`tag --json`); before, it is the snapshot whose `original`
     /// is `id` (found in the local `snapshots/` directory when it is one, else
     /// with `restic snapshots`).
-    pub fn mark_complete(&self, id: &str, host: &str, service_tag: &str) -> Result<String, ResticError> {
+    pub fn mark_complete(
+        &self,
+        id: &str,
+        host: &str,
+        service_tag: &str,
+    ) -> Result<String, ResticError> {
         let action = format!("mark snapshot {id} complete");
         let before = self
             .local_path()
             .and_then(|d| super::retention::list_snapshots(&d).ok());
-        let out = self.run(
-            &action,
-            ["tag", "--json", "--remove", INCOMPLETE_TAG, id],
-        )?;
+        let out = self.run(&action, ["tag", "--json", "--remove", INCOMPLETE_TAG, id])?;
         for line in String::from_utf8_lossy(&out.stdout).lines() {
             if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
                 if let Some(new) = v.get("new_snapshot_id").and_then(|n| n.as_str()) {
@@ -1043,7 +1049,9 @@ impl Restic {
                     &action,
                     None,
                     "",
-                    Some(format!("restic tag did not say which snapshot replaced {id}")),
+                    Some(format!(
+                        "restic tag did not say which snapshot replaced {id}"
+                    )),
                 )
             })
     }
@@ -1124,11 +1132,20 @@ impl Restic {
 
     fn timeout_error(&self, action: &str, stderr: &[u8]) -> ResticError {
         let stderr = self.redact(&stderr_text(&String::from_utf8_lossy(stderr)));
-        let last = stderr
-            .lines()
+        // What it was retrying says why (restic ≥ 0.17 retries a refused
+        // connection for minutes); what it printed when stopped does not.
+        let lines: Vec<&str> = stderr.lines().map(str::trim).collect();
+        let last = lines
+            .iter()
             .rev()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.contains("signal terminated"))
+            .find(|l| l.contains("retrying") || l.contains("dial tcp"))
+            .or_else(|| {
+                lines.iter().rev().find(|l| {
+                    !l.is_empty()
+                        && !l.contains("signal terminated")
+                        && !l.contains("context canceled")
+                })
+            })
             .map(|l| format!("; its last message: {l}"))
             .unwrap_or_default();
         ResticError {
@@ -1316,8 +1333,7 @@ fn process_start(pid: i32) -> Option<chrono::DateTime<chrono::Utc>> {
         .filter(|h| *h > 0)
         .unwrap_or(100);
     let ms = i64::try_from(ticks).ok()?.checked_mul(1000)? / hz;
-    chrono::DateTime::from_timestamp(btime, 0)
-        .map(|b| b + chrono::Duration::milliseconds(ms))
+    chrono::DateTime::from_timestamp(btime, 0).map(|b| b + chrono::Duration::milliseconds(ms))
 }
 
 /// The default bound of one restic process when neither the repository's
