@@ -192,7 +192,16 @@ fn a_run_killed_after_restic_leaves_an_incomplete_snapshot_that_never_counts() {
 /// reads), optionally in its own UTS namespace with another host name, and
 /// waits until its lock file is in the repository.
 fn restic_holding_a_lock(repo: &common::Repo, other_host: Option<&str>) -> std::process::Child {
-    let locks = Path::new(&repo.url).join("locks");
+    restic_holding_a_lock_in(repo, &Path::new(&repo.url).join("locks"), other_host)
+}
+
+/// [`restic_holding_a_lock`] for a repository whose lock files are in `locks`.
+fn restic_holding_a_lock_in(
+    repo: &common::Repo,
+    locks: &Path,
+    other_host: Option<&str>,
+) -> std::process::Child {
+    let locks = locks.to_owned();
     let before = std::fs::read_dir(&locks).map_or(0, Iterator::count);
     let mut cmd = repo.restic();
     let mut cmd = match other_host {
@@ -459,4 +468,33 @@ fn a_bad_timeout_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("ATELIER_RESTIC_TIMEOUT"), "{err}");
+}
+
+#[test]
+fn a_stale_lock_in_a_rest_repository_is_removed_with_restic_unlock() {
+    let mut w = World::new();
+    let root = w.path().join("rest-root");
+    let server = common::RestServer::start(&root);
+    let repo = common::Repo::init(w.path(), "rest", server.url.clone());
+    w.manifest
+        .repositories
+        .insert("default".into(), repo.manifest_entry());
+    let data = w.data_dir("app");
+    std::fs::write(data.join("f.txt"), b"data").unwrap();
+    let mut svc = files_service(&[&data], &["default"]);
+    svc.retention = keep_last(1);
+    w.add_service("app", svc);
+    let locks = root.join("locks");
+    let mut holder = restic_holding_a_lock_in(&repo, &locks, None);
+    let pid = i32::try_from(holder.id()).unwrap();
+    kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
+    holder.wait().unwrap();
+    let (code, _o, err) = w.run(&["run", "app"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!("removed a stale lock of PID {pid}")),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&locks).unwrap().count(), 0);
+    assert_eq!(repo.snapshots().len(), 1);
 }

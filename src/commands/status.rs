@@ -163,10 +163,12 @@ pub fn compute(
 ) -> anyhow::Result<BTreeMap<String, ServiceStatus>> {
     let names = selected(manifest, only)?;
     let env = ctx.runtime();
-    let catalog = Catalog::load(
+    let catalog = Catalog::load_within(
         &env,
         manifest,
         &names.iter().map(|s| (*s).clone()).collect::<Vec<_>>(),
+        // Answers even when a repository does not.
+        Some(crate::runtime::catalog::QUERY_TIMEOUT),
     )?;
     let sizes = size_index(&ctx.state_dir, &names);
     let now = chrono::Utc::now();

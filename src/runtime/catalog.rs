@@ -8,8 +8,8 @@ use crate::plan::Manifest;
 use super::backup::Env;
 use super::restic::{ResticError, Snapshot};
 
-/// The bound of one `restic snapshots` here: `status` answers within
-/// about this (plus restic's grace to stop) per unreachable repository.
+/// The bound of `status`'s `restic snapshots`: it answers within about
+/// this (plus restic's grace to stop), however many repositories do not.
 pub const QUERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Snapshots per repository, or the error reading that repository.
@@ -19,8 +19,20 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Reads the repositories used by `services` (all when empty).
+    /// Reads the repositories used by `services` (all when empty), each
+    /// bounded by its repository's timeout.
     pub fn load(env: &Env, manifest: &Manifest, services: &[String]) -> anyhow::Result<Self> {
+        Self::load_within(env, manifest, services, None)
+    }
+
+    /// [`Self::load`], each repository bounded by at most `limit` too
+    /// (`status` uses [`QUERY_TIMEOUT`]).
+    pub fn load_within(
+        env: &Env,
+        manifest: &Manifest,
+        services: &[String],
+        limit: Option<std::time::Duration>,
+    ) -> anyhow::Result<Self> {
         let repos: BTreeSet<&String> = manifest
             .services
             .iter()
@@ -35,8 +47,9 @@ impl Catalog {
                 .map(|repo| {
                     scope.spawn(move || {
                         let snaps = env.restic_for(manifest, repo).and_then(|restic| {
+                            let timeout = limit.unwrap_or(restic.timeout());
                             restic
-                                .with_timeout_at_most(QUERY_TIMEOUT)
+                                .with_timeout_at_most(timeout)
                                 .snapshots(&["atelier".to_owned()], Some(&manifest.host))
                         });
                         (

@@ -811,6 +811,9 @@ impl Restic {
                     })?;
             }
         }
+        // Known before it is needed (remembered per binary, so usually no
+        // process): whether a lock can be waited for with --retry-lock.
+        let has_retry_lock = self.version().is_ok_and(Version::has_retry_lock);
         let mut attempt = 0;
         let mut cleared = false;
         loop {
@@ -834,7 +837,6 @@ impl Restic {
                     continue;
                 }
             }
-            let has_retry_lock = self.version().is_ok_and(Version::has_retry_lock);
             if attempt == 0 && has_retry_lock {
                 attempt += 1;
                 continue;
