@@ -52,7 +52,7 @@ fn read_pid(path: &Path) -> i32 {
         .unwrap()
 }
 
-/// `atelier-backup run app` with `restic` as ATELIER_RESTIC, spawned; the
+/// `atelier-backup run app` with `restic` as `ATELIER_RESTIC`, spawned; the
 /// test waits until the wrapper is blocked, then returns (child, restic pid).
 fn spawn_blocked_run(w: &World, restic: &Path) -> (std::process::Child, i32) {
     let pid_file = w.path().join("blocked.pid");

@@ -1,6 +1,9 @@
 //! Every atelier snapshot of this host, read with ONE `restic snapshots
 //! --json` per repository (not one per service) and grouped by service.
 
+// Catalog keeps restic's (large) error per repository on purpose.
+#![allow(clippy::result_large_err)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::plan::Manifest;

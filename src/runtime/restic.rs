@@ -388,7 +388,12 @@ impl Restic {
     /// What atelier did on its own to this repository since the last call
     /// (e.g. "removed a stale lock of PID 123 …"); for the run record.
     pub fn take_notes(&self) -> Vec<String> {
-        std::mem::take(&mut *self.notes.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(
+            &mut *self
+                .notes
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 
     /// Tells the user (stderr) and keeps it for the run record.
@@ -396,7 +401,7 @@ impl Restic {
         eprintln!("atelier-backup: repository `{}`: {text}", self.name);
         self.notes
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(text);
     }
 
@@ -1302,9 +1307,8 @@ fn holder_alive(pid: i32, locked: &chrono::DateTime<chrono::Utc>) -> bool {
     if pid <= 0 {
         return true;
     }
-    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
-        Err(Errno::ESRCH) => return false,
-        Ok(()) | Err(_) => {}
+    if let Err(Errno::ESRCH) = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+        return false;
     }
     match process_start(pid) {
         // restic writes the lock after it started; a second of slack for
@@ -1398,7 +1402,6 @@ pub fn stderr_text(stderr: &str) -> String {
                     .or_else(|| v.pointer("/error/message").and_then(|m| m.as_str()))
                     .map(str::to_owned);
                 match (kind.as_str(), message) {
-                    ("exit_error", Some(m)) => Some(m),
                     ("error", m) => {
                         let item = v.get("item").and_then(|i| i.as_str()).unwrap_or("");
                         let during = v.get("during").and_then(|i| i.as_str()).unwrap_or("");
