@@ -39,7 +39,8 @@ pub struct RunRecord {
 #[serde(rename_all = "camelCase")]
 pub struct RepositoryResult {
     pub result: Option<Outcome>,
-    /// As restic reported it (8 chars on restic 0.14).
+    /// The snapshot after `restic tag --remove incomplete` (full id; on a
+    /// failure before that, the id `restic backup` reported, 8 chars on 0.14).
     pub snapshot_id: Option<String>,
     pub bytes_added: u64,
     pub total_bytes: u64,
