@@ -30,6 +30,8 @@ pub struct Listed {
     pub repository: String,
     pub size: Option<u64>,
     pub pre_restore: bool,
+    /// Its run never finished (tag `incomplete`): never used as "latest".
+    pub incomplete: bool,
 }
 
 pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
@@ -101,6 +103,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         repository: repo.clone(),
                         size: lookup_size(&sizes, s),
                         pre_restore: s.is_pre_restore(),
+                        incomplete: s.is_incomplete(),
                     });
                 }
             }

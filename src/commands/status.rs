@@ -114,6 +114,8 @@ pub struct LastRun {
 #[serde(rename_all = "camelCase")]
 pub struct RepositoryStatus {
     pub snapshots: usize,
+    /// Snapshots of runs that never finished (not counted in `snapshots`).
+    pub incomplete: usize,
     pub latest: Option<SnapshotRef>,
     pub age_seconds: Option<i64>,
     pub error: Option<String>,
@@ -214,10 +216,12 @@ pub fn compute(
 ) -> anyhow::Result<BTreeMap<String, ServiceStatus>> {
     let names = selected(manifest, only)?;
     let env = ctx.runtime();
-    let catalog = Catalog::load(
+    let catalog = Catalog::load_within(
         &env,
         manifest,
         &names.iter().map(|s| (*s).clone()).collect::<Vec<_>>(),
+        // Answers even when a repository does not.
+        Some(crate::runtime::catalog::QUERY_TIMEOUT),
     )?;
     let sizes = size_index(&ctx.state_dir, &names);
     let now = chrono::Utc::now();
@@ -232,12 +236,20 @@ pub fn compute(
         let mut stale = false;
         let mut failed = false;
         for repo in &service.repositories {
+            let all = catalog.for_service(repo, name);
+            let incomplete = all.iter().filter(|s| s.is_incomplete()).count();
             let mut rs = RepositoryStatus {
-                snapshots: catalog.for_service(repo, name).len(),
+                snapshots: all.len() - incomplete,
+                incomplete,
                 latest: None,
                 age_seconds: None,
                 error: None,
             };
+            if incomplete > 0 {
+                problems.push(format!(
+                    "{incomplete} incomplete snapshot(s) in `{repo}` (runs that never finished; never used for a restore, the next run removes them)"
+                ));
+            }
             if let Some(e) = catalog.error(repo) {
                 failed = true;
                 rs.error = Some(e.to_string());

@@ -243,6 +243,9 @@ impl Builder {
             password_file,
             environment_file,
             initialize,
+            // Not declared in the Nix module yet: set in the manifest or
+            // through ATELIER_RESTIC_TIMEOUT.
+            timeout: None,
         }
     }
 }

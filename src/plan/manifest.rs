@@ -88,6 +88,11 @@ pub struct Repository {
     /// Run `restic init` when the repository does not exist yet.
     #[serde(default)]
     pub initialize: bool,
+    /// How long one restic process on this repository may run before it is
+    /// stopped (humantime, e.g. `30m`, `6h`; default 24h;
+    /// `ATELIER_RESTIC_TIMEOUT` overrides it for every repository).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -45,6 +45,7 @@
 pub mod backup;
 pub mod bench;
 pub mod catalog;
+pub mod child;
 pub mod describe;
 pub mod drill_record;
 pub mod envfile;

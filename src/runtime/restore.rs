@@ -245,7 +245,11 @@ pub fn resolve(
     match wanted {
         None | Some("latest") => snaps
             .into_iter()
-            .rfind(|s| !s.has_tag("pre-restore") && (cloning || s.hostname == manifest.host))
+            .rfind(|s| {
+                !s.has_tag("pre-restore")
+                    && !s.has_tag(super::restic::INCOMPLETE_TAG)
+                    && (cloning || s.hostname == manifest.host)
+            })
             .with_context(|| {
                 format!(
                     "no snapshot of `{source}` for host `{}` in repository `{}`; run `atelier-backup run {source}` first, or pass a snapshot id from `atelier-backup list {source}`",

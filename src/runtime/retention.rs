@@ -293,6 +293,12 @@ fn can_skip(
                 origin: Some(o), ..
             }) => {
                 if filter.matches(o) {
+                    if o.tags.iter().any(|t| t == super::restic::INCOMPLETE_TAG) {
+                        return Err(format!(
+                            "snapshot {} is incomplete and must be removed",
+                            short(id)
+                        ));
+                    }
                     *groups.entry(o.group()).or_default() += 1;
                 }
             }
@@ -334,7 +340,7 @@ fn resolve<'a>(listing: &'a [String], id: &str) -> Option<&'a String> {
 /// The ids in `<repository>/snapshots`. Any entry that is not a complete
 /// snapshot id (a file being written, something foreign) makes the listing
 /// unusable.
-fn list_snapshots(repo: &Path) -> Result<Vec<String>, String> {
+pub(crate) fn list_snapshots(repo: &Path) -> Result<Vec<String>, String> {
     let dir = repo.join("snapshots");
     let rd = std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     let mut ids = Vec::new();
