@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 if [ -z "${ATELIER_NIXPKGS_LIB:-}" ]; then
   echo "note: ATELIER_NIXPKGS_LIB is unset: module-system tests will be skipped (see README)" >&2
 fi
+if [ -z "${ATELIER_NIX_LANG_TESTS:-}" ]; then
+  echo "note: ATELIER_NIX_LANG_TESTS is unset: Nix's language tests (the evaluator's conformance suite) will be skipped (see README)" >&2
+fi
 # Every .nix file in the repository must parse, except the fixtures of error
 # cases (tests/data/<suite>/err/), which are broken on purpose.
 find . -name '*.nix' -not -path './target/*' -not -path './.git/*' \

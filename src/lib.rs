@@ -9,6 +9,7 @@ pub mod commands;
 pub mod diagnostic;
 pub mod discover;
 pub mod flake;
+pub mod modules;
 pub mod nix;
 pub mod plan;
 pub mod render;

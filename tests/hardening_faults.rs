@@ -43,9 +43,11 @@ fn repository_disappears_mid_backup() {
     let server = common::RestServer::start(&w.path().join("rest"));
     let url = server.url.clone();
     let repo = common::Repo::init(w.path(), "rest", url.clone());
-    w.manifest
-        .repositories
-        .insert("default".into(), repo.manifest_entry());
+    // restic 0.18 retries a refused connection for about 15 minutes: the
+    // repository's timeout bounds it.
+    let mut entry = repo.manifest_entry();
+    entry.timeout = Some("30s".into());
+    w.manifest.repositories.insert("default".into(), entry);
     let (d, db) = service_data(&w, "app");
     let before = tree_hashes(&d);
     // Kill the REST server from inside the run, after the lock and the

@@ -69,6 +69,8 @@ fn planted_secrets_appear_nowhere() {
             repository_file: Some(repo_file.display().to_string()),
             password_file: Some(pw.display().to_string()),
             environment_file: Some(env_file.display().to_string()),
+            // Bounds restic 0.18's retries once the server is gone.
+            timeout: Some("30s".into()),
             ..atelier::plan::Repository::default()
         },
     );

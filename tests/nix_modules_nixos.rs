@@ -228,3 +228,88 @@ fn skip(message: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
+
+/// Ping URL files resolve per service (its own, else the host's) into the
+/// manifest; onFailure wires `OnFailure=` and the handler template unit, and
+/// inhibitSleep (on by default) wraps only the backups in systemd-inhibit.
+#[test]
+fn monitoring_on_failure_and_inhibit_under_real_nixos_systemd() {
+    let Some(dir) = harness("monitoring_on_failure_and_inhibit_under_real_nixos_systemd") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let extra = tmp.path().join("signals.nix");
+    std::fs::write(
+        &extra,
+        r#"{
+  atelier.backup.monitoring.pingUrlFile = "/run/keys/hc-host";
+  atelier.backup.check.pingUrlFile = "/run/keys/hc-check";
+  atelier.services.notes.monitoring.pingUrlFile = "/run/keys/hc-notes";
+  atelier.backup.onFailure = "echo failed";
+}
+"#,
+    )
+    .unwrap();
+    let out = run(
+        &dir,
+        "eval.sh",
+        &modules(&tmp, &[&extra.display().to_string()]),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "eval.sh failed: {stderr}");
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m = Manifest::from_json(
+        s["etc"]["atelier/backup-manifest.json"]["text"]
+            .as_str()
+            .unwrap(),
+        "manifest",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let ping = |svc: &str| m.services[svc].monitoring.ping_url_file.clone();
+    assert_eq!(ping("notes").as_deref(), Some("/run/keys/hc-notes"));
+    assert_eq!(ping("wiki").as_deref(), Some("/run/keys/hc-host"));
+    assert_eq!(ping("legacy").as_deref(), Some("/run/keys/hc-host"));
+    assert_eq!(
+        m.monitoring.check.ping_url_file.as_deref(),
+        Some("/run/keys/hc-check")
+    );
+    assert_eq!(m.monitoring.prune.ping_url_file, None);
+
+    let unit = |name: &str| {
+        s["units"][name]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    for u in [
+        "restic-backups-notes.service",
+        "atelier-prune-default.service",
+        "atelier-check-default.service",
+        "atelier-drill.service",
+    ] {
+        assert!(
+            unit(u).contains("OnFailure=atelier-on-failure@%n.service"),
+            "{u}: {}",
+            unit(u)
+        );
+    }
+    assert!(unit("atelier-on-failure@.service").contains("ExecStart="));
+    assert!(unit("restic-backups-notes.service")
+        .contains("/bin/systemd-inhibit --what=sleep:shutdown --mode=block"));
+    assert!(!unit("atelier-check-default.service").contains("systemd-inhibit"));
+
+    let out = run(
+        &dir,
+        "verify-units.sh",
+        &modules(&tmp, &[&extra.display().to_string()]),
+    );
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && all.contains("systemd-analyze verify: OK"),
+        "{all}"
+    );
+}

@@ -256,11 +256,10 @@ fn wrong_password_or_unreachable_repository_changes_nothing_live() {
     assert!(err.contains("wrong password"), "{err}");
 
     let port = common::free_port();
-    a.w.manifest
-        .repositories
-        .get_mut("default")
-        .unwrap()
-        .repository = Some(format!("rest:http://127.0.0.1:{port}/"));
+    let repo = a.w.manifest.repositories.get_mut("default").unwrap();
+    repo.repository = Some(format!("rest:http://127.0.0.1:{port}/"));
+    // restic 0.18 retries a refused connection for about 15 minutes.
+    repo.timeout = Some("30s".into());
     let (code, _, err) = a.w.run(&["restore", "app", "--in-place", "--yes"]);
     assert_eq!(code, 1, "{err}");
     assert!(

@@ -334,6 +334,8 @@ fn rest_repository_and_two_repositories_for_one_service() {
     }
     // One failing repository fails the run but the other still gets its snapshot.
     drop(server);
+    // restic 0.18 retries a refused connection for about 15 minutes.
+    w.manifest.repositories.get_mut("offsite").unwrap().timeout = Some("30s".into());
     let (code, _o, err) = w.run(&["run", "app"]);
     assert_eq!(code, 1);
     assert!(err.contains("offsite"), "{err}");

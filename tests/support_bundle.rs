@@ -34,6 +34,8 @@ fn bundle_has_diagnostics_and_no_secret() {
             ),
             password_file: Some(pw2.display().to_string()),
             environment_file: Some(env_file.display().to_string()),
+            // restic 0.18 retries an unresolvable host for about 15 minutes.
+            timeout: Some("30s".into()),
             ..Default::default()
         },
     );

@@ -85,6 +85,12 @@ in
       description = "Group of ${name}'s user and data. The default group is created.";
     };
 
+    monitoring = mkOption {
+      type = atelierTypes.monitoring;
+      default = { };
+      description = "Dead-man's-switch pings of ${name}'s backups (`pingUrlFile`).";
+    };
+
     data = mkOption {
       type = atelierTypes.data;
       default = { };

@@ -303,6 +303,16 @@ let
     // overrideOptions;
   };
 
+  # atelier.services.<name>.monitoring / atelier.backup.services.<name>.monitoring.
+  monitoring = types.submodule {
+    options.pingUrlFile = mkOption {
+      type = types.nullOr secretPath;
+      default = null;
+      description = "File whose first line is this service's healthchecks-style ping URL; overrides `atelier.backup.monitoring.pingUrlFile`. Read at run time.";
+      example = "/run/agenix/healthchecks-myapp";
+    };
+  };
+
   # atelier.backup.services.<name> (DESIGN.md §2.2).
   manualService = types.submodule {
     options = {
@@ -325,6 +335,11 @@ let
         default = [ ];
         description = "Units stopped around an in-place restore.";
       };
+      monitoring = mkOption {
+        type = monitoring;
+        default = { };
+        description = "Dead-man's-switch pings of this service's backups.";
+      };
     }
     // hookOptions
     // overrideOptions;
@@ -332,6 +347,7 @@ let
 in
 {
   inherit
+    monitoring
     absolutePath
     pathList
     unitName

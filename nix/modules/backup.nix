@@ -61,6 +61,15 @@ let
       example = "Sun *-*-* 04:00:00";
     };
 
+  pingOption =
+    what:
+    mkOption {
+      type = types.nullOr atelierTypes.secretPath;
+      default = null;
+      description = "File whose first line is the healthchecks-style ping URL of `atelier-backup ${what}` (`/start`, success, `/fail`), read at run time.";
+      example = "/run/agenix/healthchecks-${what}";
+    };
+
   secretChecks = lib.concatLists (
     lib.mapAttrsToList (
       repoName: repo:
@@ -147,6 +156,48 @@ in
 
     drill.schedule = scheduleOption "`atelier-backup drill --all` (restore into scratch, verify, record evidence)" "*-*-01 06:00:00";
 
+    onFailure = mkOption {
+      type = types.nullOr types.lines;
+      default = null;
+      description = ''
+        Shell command run as root by `atelier-on-failure@.service`, which is
+        `OnFailure=` of every backup, prune, check and drill unit, when one of
+        them fails. It gets `ATELIER_FAILED_UNIT` (the unit),
+        `ATELIER_FAILED_SERVICE` (the service of a backup unit, else empty),
+        `ATELIER_FAILED_REPOSITORY` (the repository of a prune or check unit,
+        else empty) and `ATELIER_JOURNAL` (the failed run's last journal lines).
+      '';
+      example = lib.literalExpression ''
+        '''
+          ''${pkgs.curl}/bin/curl -fsS --data-binary "$ATELIER_JOURNAL" "https://ntfy.sh/my-backups?title=$ATELIER_FAILED_UNIT"
+        '''
+      '';
+    };
+
+    inhibitSleep = mkOption {
+      type = types.bool;
+      default = true;
+      description = "Run backups under `systemd-inhibit --what=sleep:shutdown --mode=block`, so that the machine neither sleeps nor shuts down in the middle of one.";
+    };
+
+    monitoring.pingUrlFile = mkOption {
+      type = types.nullOr atelierTypes.secretPath;
+      default = null;
+      description = ''
+        File whose first line is a healthchecks-style ping URL (it holds a
+        token, so it is read at run time). Every backup pings `<url>/start`
+        before, `<url>` after success and `<url>/fail` after failure, with a
+        short summary or the error as the POST body. A service's own
+        `monitoring.pingUrlFile` overrides it. A failing ping is logged and
+        never fails the backup.
+      '';
+      example = "/run/agenix/healthchecks-backup";
+    };
+
+    prune.pingUrlFile = pingOption "prune";
+    check.pingUrlFile = pingOption "check";
+    drill.pingUrlFile = pingOption "drill";
+
     postgres = {
       host = mkOption {
         type = types.nullOr types.str;
@@ -208,6 +259,39 @@ in
     }) (lib.filter (m: m != null) secretChecks ++ unknownRepositoryUses);
 
     environment.systemPackages = [ cfg.package ];
+
+    # OnFailure= of every atelier unit (generated module) starts this with the
+    # failed unit's name as instance.
+    systemd.services."atelier-on-failure@" = lib.mkIf (cfg.onFailure != null) {
+      description = "atelier failure notification for %i";
+      restartIfChanged = false;
+      scriptArgs = "%i";
+      script = ''
+        unit="$1"
+        ATELIER_FAILED_UNIT="$unit"
+        ATELIER_FAILED_SERVICE=""
+        ATELIER_FAILED_REPOSITORY=""
+        case "$unit" in
+          restic-backups-*.service) ATELIER_FAILED_SERVICE="''${unit#restic-backups-}" ;;
+          atelier-prune-*.service) ATELIER_FAILED_REPOSITORY="''${unit#atelier-prune-}" ;;
+          atelier-check-*.service) ATELIER_FAILED_REPOSITORY="''${unit#atelier-check-}" ;;
+        esac
+        ATELIER_FAILED_SERVICE="''${ATELIER_FAILED_SERVICE%.service}"
+        ATELIER_FAILED_REPOSITORY="''${ATELIER_FAILED_REPOSITORY%.service}"
+        # The failed run's lines: its own output and systemd's about it
+        # (--sync: journald has stored what the unit wrote before it died).
+        journalctl --sync || true
+        id="$(systemctl show -p InvocationID --value "$unit" || true)"
+        if [ -n "$id" ]; then
+          ATELIER_JOURNAL="$(journalctl --no-pager -o short-iso -n 40 "_SYSTEMD_INVOCATION_ID=$id" + "INVOCATION_ID=$id" 2>&1 || true)"
+        else
+          ATELIER_JOURNAL="$(journalctl --no-pager -o short-iso -n 40 -u "$unit" 2>&1 || true)"
+        fi
+        export ATELIER_FAILED_UNIT ATELIER_FAILED_SERVICE ATELIER_FAILED_REPOSITORY ATELIER_JOURNAL
+        ${cfg.onFailure}
+      '';
+      serviceConfig.Type = "oneshot";
+    };
 
     # atelier-backup's run records, drill evidence and lock (ATELIER_STATE_DIR).
     systemd.tmpfiles.rules = [ "d /var/lib/atelier 0700 root root - -" ];

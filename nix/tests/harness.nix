@@ -323,6 +323,10 @@ in
     };
 
     systemd = {
+      package = mkOption {
+        type = types.package;
+        default = pkgs.systemd;
+      };
       services = mkOption {
         type = types.attrsOf service;
         default = { };

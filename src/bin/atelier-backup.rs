@@ -110,7 +110,11 @@ fn main() -> ExitCode {
     };
     let code = commands::exit_code(&result);
     if let Err(e) = &result {
-        eprintln!("error: {e:#}");
+        // Paths in errors may hold control characters: never drive the terminal with them.
+        eprintln!(
+            "error: {}",
+            atelier::runtime::terminal::lines(&format!("{e:#}"))
+        );
     }
     ExitCode::from(code)
 }

@@ -446,7 +446,11 @@ fn plan(args: &PlanArgs, format: OutputFormat, eval: &Evaluation) -> u8 {
         }
     }
     print_diagnostics(&o.diagnostics, format);
+    let mut out = std::io::stdout().lock();
     if o.has_errors() {
+        if args.json {
+            let _ = writeln!(out, "{}", plan_json_with_errors(&host, &o));
+        }
         return 1;
     }
     if o.is_partial() {
@@ -455,7 +459,6 @@ fn plan(args: &PlanArgs, format: OutputFormat, eval: &Evaluation) -> u8 {
             o.unread_imports().count()
         );
     }
-    let mut out = std::io::stdout().lock();
     if let (true, Some(json)) = (args.json, &o.plan_json) {
         let _ = writeln!(out, "{json}");
         return 0;
@@ -522,6 +525,25 @@ fn plan_hosts(args: &PlanArgs, hosts: &[String], format: OutputFormat, eval: &Ev
         );
     }
     u8::from(states.iter().any(|(_, s)| !s.is_clean()))
+}
+
+/// `plan --json` of a host with errors, for CI tools: the services that
+/// could be planned (the manifest schema) plus every diagnostic.
+fn plan_json_with_errors(host: &str, o: &HostOutput) -> String {
+    let mut v = o
+        .plan_json
+        .as_deref()
+        .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+        .filter(serde_json::Value::is_object)
+        .unwrap_or_else(|| {
+            serde_json::json!({
+                "version": atelier::plan::manifest::MANIFEST_VERSION,
+                "host": host,
+                "services": {},
+            })
+        });
+    v["diagnostics"] = o.diagnostics.iter().map(Diagnostic::to_json).collect();
+    serde_json::to_string_pretty(&v).unwrap_or_default()
 }
 
 fn main() -> ExitCode {

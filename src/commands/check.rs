@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Context;
 use crate::runtime::metrics;
+use crate::runtime::ping::Pinger;
 use crate::runtime::state::{now_rfc3339, CheckRecord, Outcome};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -37,6 +38,8 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         None => manifest.repositories.keys().cloned().collect(),
     };
     let env = ctx.runtime();
+    let pinger = Pinger::from_file(manifest.monitoring.check.ping_url_file.as_deref(), "check");
+    pinger.start();
     let mut records = BTreeMap::new();
     let mut failed = false;
     for repo in repos {
@@ -117,6 +120,12 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         }
         records.insert(repo, record);
     }
+    pinger.finish_all(
+        &records
+            .values()
+            .map(|r| (format!("repository `{}`", r.repository), r.error.clone()))
+            .collect::<Vec<_>>(),
+    );
     if ctx.json {
         println!("{}", serde_json::to_string_pretty(&records)?);
     }

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::runtime::restore::{self as engine, Env, Mode, Request};
+use crate::runtime::terminal;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -27,6 +28,9 @@ struct Row {
     snapshot_time: Option<String>,
     /// Restore size of the snapshot (`restic stats`), with --plan.
     size: Option<u64>,
+    /// With --plan: an interrupted restore of the service awaits recovery
+    /// (`dr` recovers it first; the plan leaves it alone).
+    recovery_pending: bool,
     restored: bool,
     verified: bool,
     failed: bool,
@@ -60,7 +64,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
             anyhow::bail!("disaster recovery cancelled: nothing was changed");
         }
     }
-    let progress = |m: &str| eprintln!("  {m}");
+    let progress = |m: &str| eprintln!("  {}", terminal::line(m));
     let confirm = |_: &[String]| Ok(true);
     let env = Env {
         manifest: &manifest,
@@ -108,6 +112,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         } else {
                             None
                         },
+                        recovery_pending: o.recovery_pending,
                         service: name,
                         snapshot: Some(o.snapshot.clone()),
                         snapshot_time: Some(o.snapshot_time.clone()),
@@ -125,6 +130,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         snapshot: None,
                         snapshot_time: None,
                         size: None,
+                        recovery_pending: false,
                         restored: false,
                         verified: false,
                         failed: true,
@@ -178,13 +184,27 @@ fn print_table(rows: &[Row], plan: bool) {
         t.set_header(["service", "snapshot", "age", "size", "actions"]);
         for r in rows {
             let actions = if let Some(e) = &r.error {
-                format!("cannot restore: {e}")
+                format!("cannot restore: {}", terminal::lines(e))
             } else {
-                let mut lines: Vec<String> = r.items.iter().map(|i| i.action.clone()).collect();
+                let mut lines: Vec<String> = r
+                    .items
+                    .iter()
+                    .map(|i| terminal::line(&i.action).into_owned())
+                    .collect();
                 if !r.missing_roles.is_empty() {
-                    lines.push(format!("but first: {}", r.missing_roles_text));
+                    lines.push(format!(
+                        "but first: {}",
+                        terminal::line(&r.missing_roles_text)
+                    ));
                 }
                 lines.join("\n")
+            };
+            let actions = if r.recovery_pending {
+                format!(
+                    "first finish or roll back the interrupted restore that is pending\n{actions}"
+                )
+            } else {
+                actions
             };
             t.add_row([
                 r.service.clone(),
@@ -210,7 +230,9 @@ fn print_table(rows: &[Row], plan: bool) {
                     .map_or_else(|| "-".into(), |s| s.chars().take(8).collect()),
                 yn(r.restored),
                 yn(r.verified),
-                r.error.clone().unwrap_or_else(|| yn(r.failed)),
+                r.error
+                    .as_deref()
+                    .map_or_else(|| yn(r.failed), |e| terminal::lines(e).into_owned()),
                 format!("{:.1}s", secs(r.duration_ms)),
             ]);
         }

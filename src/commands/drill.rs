@@ -19,6 +19,8 @@ use std::time::Instant;
 
 use super::Context;
 use crate::runtime::drill_record::DrillRecord;
+use crate::runtime::metrics;
+use crate::runtime::ping::Pinger;
 use crate::runtime::restore::{self as engine, Env, Mode, Request};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -52,10 +54,13 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         engine::refuse_live_target(&manifest, dir)
             .map_err(|e| super::ConfigError(format!("{e:#}")))?;
     }
+    let pinger = Pinger::from_file(manifest.monitoring.drill.ping_url_file.as_deref(), "drill");
+    pinger.start();
     let mut records = Vec::new();
     for name in &services {
         let rec = drill_one(ctx, &manifest, name, args.scratch.as_deref(), args.keep);
         rec.save(&ctx.state_dir)?;
+        write_metrics(ctx, &rec);
         if !ctx.json {
             eprintln!(
                 "drill `{name}`: {} (snapshot {}, restore {:.1}s{}){}",
@@ -66,13 +71,24 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                 rec.restore_seconds,
                 rec.check_exit
                     .map_or_else(String::new, |c| format!(", check exit {c}")),
-                rec.error
-                    .as_ref()
-                    .map_or_else(String::new, |e| format!(": {e}"))
+                rec.error.as_ref().map_or_else(String::new, |e| format!(
+                    ": {}",
+                    crate::runtime::terminal::lines(e)
+                ))
             );
         }
         records.push(rec);
     }
+    pinger.finish_all(
+        &records
+            .iter()
+            .map(|r| {
+                let err = (r.result != "success")
+                    .then(|| r.error.clone().unwrap_or_else(|| r.result.clone()));
+                (format!("service `{}`", r.service), err)
+            })
+            .collect::<Vec<_>>(),
+    );
     if ctx.json {
         let obj: serde_json::Map<String, serde_json::Value> = records
             .iter()
@@ -81,6 +97,35 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         println!("{}", serde_json::to_string_pretty(&obj)?);
     }
     Ok(u8::from(records.iter().any(|r| r.result != "success")))
+}
+
+/// `metrics/drill-<service>.prom`: the last drill's result, time and
+/// restore duration.
+fn write_metrics(ctx: &Context, rec: &DrillRecord) {
+    let labels = || vec![("service", rec.service.clone())];
+    let samples = [
+        metrics::Sample {
+            name: "atelier_drill_success",
+            help: "1 if the last restore drill of the service succeeded, else 0",
+            labels: labels(),
+            value: if rec.result == "success" { 1.0 } else { 0.0 },
+        },
+        metrics::Sample {
+            name: "atelier_drill_last_run_timestamp_seconds",
+            help: "When the last restore drill of the service ran",
+            labels: labels(),
+            value: metrics::seconds(&rec.time),
+        },
+        metrics::Sample {
+            name: "atelier_drill_restore_seconds",
+            help: "Duration of the last drill's restore",
+            labels: labels(),
+            value: rec.restore_seconds,
+        },
+    ];
+    if let Err(e) = metrics::write(&ctx.state_dir, &format!("drill-{}", rec.service), &samples) {
+        eprintln!("atelier-backup: cannot write metrics: {e:#}");
+    }
 }
 
 fn drill_one(
@@ -122,7 +167,7 @@ fn drill_one(
     let suffix = format!("_atelier_drill_{}", std::process::id());
     let progress = |m: &str| {
         if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-            eprintln!("  {m}");
+            eprintln!("  {}", crate::runtime::terminal::line(m));
         }
     };
     let confirm = |_: &[String]| Ok(true);

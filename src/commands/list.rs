@@ -30,14 +30,13 @@ pub struct Listed {
     pub repository: String,
     pub size: Option<u64>,
     pub pre_restore: bool,
+    /// Its run never finished (tag `incomplete`): never used as "latest".
+    pub incomplete: bool,
 }
 
 pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
-    let manifest = ctx.manifest()?;
+    let mut manifest = ctx.manifest()?;
     let names: Vec<String> = match &args.service {
-        Some(n) if !manifest.services.contains_key(n) => {
-            return Err(super::service_not_in_manifest(&manifest, n).into())
-        }
         Some(n) => vec![n.clone()],
         None => manifest.services.keys().cloned().collect(),
     };
@@ -47,6 +46,28 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                 super::ConfigError(format!("repository `{r}` is not in the manifest")).into(),
             );
         }
+    }
+    // A service removed from the manifest: its snapshots are looked for in
+    // every repository of the manifest (or the one asked for), as if it
+    // still went to them.
+    let removed = args
+        .service
+        .clone()
+        .filter(|n| !manifest.services.contains_key(n));
+    if let Some(n) = &removed {
+        let repositories = manifest
+            .repositories
+            .keys()
+            .filter(|r| args.repository.as_ref().is_none_or(|a| a == *r))
+            .cloned()
+            .collect();
+        manifest.services.insert(
+            n.clone(),
+            crate::plan::Service {
+                repositories,
+                ..Default::default()
+            },
+        );
     }
     let catalog = Catalog::load(&ctx.runtime(), &manifest, &names)?;
     let sizes = size_index(&ctx.state_dir, &names.iter().collect::<Vec<_>>());
@@ -82,9 +103,26 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         repository: repo.clone(),
                         size: lookup_size(&sizes, s),
                         pre_restore: s.is_pre_restore(),
+                        incomplete: s.is_incomplete(),
                     });
                 }
             }
+        }
+    }
+    if let Some(n) = &removed {
+        manifest.services.remove(n);
+        if listed.is_empty() && !failed {
+            return Err(super::ConfigError(format!(
+                "{}, and no repository of it holds a snapshot of `{n}` for host `{}`",
+                super::service_not_in_manifest(&manifest, n),
+                manifest.host
+            ))
+            .into());
+        }
+        if !ctx.json {
+            eprintln!(
+                "service `{n}` is not in the manifest: its snapshots found in the manifest's repositories (restore one with `atelier-backup restore {n} SNAPSHOT --inspect DIR`)"
+            );
         }
     }
     listed.sort_by(|a, b| {
@@ -108,7 +146,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                 l.repository.clone(),
                 l.short_id.clone(),
                 l.time.clone(),
-                tags.join(" "),
+                crate::runtime::terminal::line(&tags.join(" ")).into_owned(),
                 l.size.map_or("—".into(), super::run::human_bytes),
             ]);
         }

@@ -187,7 +187,8 @@ fn wizard(ctx: &Context, theme: &dyn dialoguer::theme::Theme) -> anyhow::Result<
             let size = size.map_or_else(|| "?".into(), human_size);
             let when = s.time().map_or_else(
                 || s.time.clone(),
-                |t| t.format("%Y-%m-%d %H:%M").to_string(),
+                // Seconds: two snapshots taken within a minute stay distinguishable.
+                |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
             );
             let tags: Vec<&str> = s
                 .tags
@@ -200,7 +201,7 @@ fn wizard(ctx: &Context, theme: &dyn dialoguer::theme::Theme) -> anyhow::Result<
                 s.short_id,
                 age(s.time()),
                 size,
-                tags.join(" ")
+                crate::runtime::terminal::line(&tags.join(" "))
             )
         })
         .collect();
@@ -238,17 +239,19 @@ fn wizard(ctx: &Context, theme: &dyn dialoguer::theme::Theme) -> anyhow::Result<
     } else {
         Mode::InPlace
     };
-    let progress = |m: &str| eprintln!("  … {m}");
+    let progress = |m: &str| eprintln!("  … {}", crate::runtime::terminal::line(m));
     let in_place = matches!(mode, Mode::InPlace);
     let svc_name = service.clone();
     let confirm = move |what: &[String]| -> anyhow::Result<bool> {
         eprintln!("Restoring `{svc_name}` in place will:");
         for w in what {
-            eprintln!("  - {w}");
+            eprintln!("  - {}", crate::runtime::terminal::line(w));
         }
+        // y/n needs Enter: a habitual Enter after `y` must not start the next menu item.
         Ok(Confirm::with_theme(self::theme().as_ref())
             .with_prompt(format!("Replace the live data of `{svc_name}`?"))
             .default(false)
+            .wait_for_newline(true)
             .interact()?)
     };
     let env = Env {
@@ -294,6 +297,7 @@ fn dr(ctx: &Context, theme: &dyn dialoguer::theme::Theme) -> anyhow::Result<()> 
     if Confirm::with_theme(theme)
         .with_prompt("Restore EVERY service above in place now?")
         .default(false)
+        .wait_for_newline(true)
         .interact()?
     {
         child(ctx, &["--yes", "dr"])?;

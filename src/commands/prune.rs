@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::runtime::metrics;
+use crate::runtime::ping::Pinger;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -47,6 +48,8 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         None => manifest.repositories.keys().cloned().collect(),
     };
     let env = ctx.runtime();
+    let pinger = Pinger::from_file(manifest.monitoring.prune.ping_url_file.as_deref(), "prune");
+    pinger.start();
     let mut reports = BTreeMap::new();
     let mut failed = false;
     for repo in repos {
@@ -128,6 +131,12 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         }
         reports.insert(repo, report);
     }
+    pinger.finish_all(
+        &reports
+            .iter()
+            .map(|(repo, r)| (format!("repository `{repo}`"), r.error.clone()))
+            .collect::<Vec<_>>(),
+    );
     if ctx.json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     }

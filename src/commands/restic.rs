@@ -55,11 +55,20 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
     let manifest = ctx.manifest()?;
     let repo = default_repository(&manifest, args.repository.as_ref())?;
     let restic = ctx.runtime().restic(&manifest, &repo)?;
-    let status = restic
+    let mut child = restic
         .command()
         .args(&args.args)
         .stdin(Stdio::inherit())
-        .status()
+        .spawn()
         .map_err(|e| anyhow::anyhow!("cannot run restic ({}): {e}", ctx.restic))?;
+    // Bounded like every restic call (the repository's `timeout`).
+    let (status, timed_out) = crate::runtime::child::wait(&mut child, restic.timeout())?;
+    if timed_out {
+        eprintln!(
+            "atelier-backup: restic did not finish within {} and was stopped (repository `{repo}`: `timeout`, or ATELIER_RESTIC_TIMEOUT)",
+            humantime::format_duration(restic.timeout())
+        );
+        return Ok(1);
+    }
     Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
 }

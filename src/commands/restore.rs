@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::{ConfigError, Context};
 use crate::runtime::restore::{self as engine, Env, Mode, Outcome, Request};
+use crate::runtime::terminal;
 
 #[derive(Debug, Clone, clap::Args)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["inspect", "in_place"])))]
@@ -32,9 +33,22 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
-    let manifest = ctx.manifest()?;
+    let mut manifest = ctx.manifest()?;
+    let mut repository = args.repository.clone();
     if !manifest.services.contains_key(&args.service) {
-        return Err(unknown_service(ctx, &manifest, &args.service));
+        if args.in_place {
+            return Err(ConfigError(format!(
+                "{}; its live locations are unknown, so it cannot be restored in place. Restore its snapshot into a directory with `atelier-backup restore {} SNAPSHOT --inspect DIR`, or into a declared service's locations with `atelier-backup restore SERVICE SNAPSHOT --in-place --from {}`",
+                unknown_service(ctx, &manifest, &args.service),
+                args.service,
+                args.service
+            ))
+            .into());
+        }
+        // A service removed from the manifest: its snapshots describe themselves.
+        let (service, repo) = removed_service(ctx, &manifest, args)?;
+        manifest.services.insert(args.service.clone(), service);
+        repository = Some(repo);
     }
     let mode = match &args.inspect {
         Some(dir) if !args.in_place => {
@@ -59,7 +73,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         dry_run: args.dry_run,
         safety_snapshot: true,
         start_all_units: false,
-        repository: args.repository.clone(),
+        repository,
     };
     let quiet = ctx.json;
     // On a terminal a spinner shows the current step; finished steps stay as lines.
@@ -70,10 +84,11 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
     });
     let progress = |msg: &str| match &bar {
         Some(pb) => {
+            let msg = terminal::line(msg);
             pb.println(format!("  {msg}"));
-            pb.set_message(msg.to_owned());
+            pb.set_message(msg.into_owned());
         }
-        None if !quiet || std::io::stderr().is_terminal() => eprintln!("  {msg}"),
+        None if !quiet || std::io::stderr().is_terminal() => eprintln!("  {}", terminal::line(msg)),
         None => {}
     };
     let yes = ctx.yes;
@@ -112,6 +127,117 @@ pub fn unknown_service(
     .into()
 }
 
+/// A service no longer in the manifest, as its snapshot describes it (what
+/// `--inspect` needs: its locations, databases and dumps), and the
+/// repository holding the snapshot: `--repository`, else the first of the
+/// manifest's repositories that has it (`latest`: the newest over all).
+fn removed_service(
+    ctx: &Context,
+    manifest: &crate::plan::Manifest,
+    args: &Args,
+) -> anyhow::Result<(crate::plan::Service, String)> {
+    use crate::runtime::restore_restic::Restic;
+    let name = &args.service;
+    let repos: Vec<String> = match &args.repository {
+        Some(r) if !manifest.repositories.contains_key(r) => {
+            return Err(ConfigError(format!(
+                "repository `{r}` is not in the manifest {} (known: {})",
+                ctx.manifest_path.display(),
+                super::known(manifest.repositories.keys())
+            ))
+            .into())
+        }
+        Some(r) => vec![r.clone()],
+        None => manifest.repositories.keys().cloned().collect(),
+    };
+    let wanted = args.snapshot.as_deref().filter(|s| *s != "latest");
+    let mut found: Option<(Restic, crate::runtime::restore_restic::Snapshot)> = None;
+    let mut errors = Vec::new();
+    for repo in &repos {
+        let restic = Restic::new(&ctx.restic, manifest, repo, &ctx.state_dir)?;
+        let snaps = match restic.snapshots(&[&format!("service:{name}")]) {
+            Ok(s) => s,
+            Err(e) => {
+                errors.push(format!("repository `{repo}`: {e:#}"));
+                continue;
+            }
+        };
+        let candidate = match wanted {
+            Some(id) => snaps
+                .into_iter()
+                .find(|s| s.id.starts_with(id) || s.short_id == id),
+            None => snaps
+                .into_iter()
+                .rfind(|s| !s.has_tag("pre-restore") && s.hostname == manifest.host),
+        };
+        if let Some(s) = candidate {
+            let newer = found.as_ref().is_none_or(|(_, f)| s.time() > f.time());
+            if newer {
+                found = Some((restic, s));
+            }
+            if wanted.is_some() {
+                break;
+            }
+        }
+    }
+    let Some((restic, snap)) = found else {
+        let mut msg = format!(
+            "{}, and none of the repositories {} holds {} of it",
+            unknown_service(ctx, manifest, name),
+            repos.join(", "),
+            wanted.map_or_else(
+                || format!("a snapshot for host `{}`", manifest.host),
+                |id| format!("snapshot `{id}`")
+            )
+        );
+        if !errors.is_empty() {
+            msg = format!("{msg} ({})", errors.join("; "));
+        }
+        anyhow::bail!(msg);
+    };
+    let desc = crate::runtime::snapshot_desc::locate(&restic, &snap, name)?.map(|l| l.description);
+    let files = match &desc {
+        Some(d) => d.files.clone(),
+        // No self-description: the snapshot's paths are the service's files.
+        None => snap.paths.clone(),
+    };
+    let d = desc.unwrap_or_default();
+    let service = crate::plan::Service {
+        files,
+        sqlite: d.sqlite.iter().map(|c| c.path.clone()).collect(),
+        postgres: d
+            .postgres
+            .iter()
+            .map(|p| crate::plan::PostgresDatabase {
+                name: p.name.clone(),
+                ..Default::default()
+            })
+            .collect(),
+        dumps: d
+            .dumps
+            .iter()
+            .map(|x| {
+                (
+                    x.name.clone(),
+                    crate::plan::Dump {
+                        backup_cmd: String::new(),
+                        restore_cmd: String::new(),
+                        user: None,
+                        backup_name: None,
+                    },
+                )
+            })
+            .collect(),
+        repositories: vec![restic.name.clone()],
+        ..Default::default()
+    };
+    eprintln!(
+        "service `{name}` is not in the manifest: restoring its snapshot {} from repository `{}` as it describes itself",
+        snap.short_id, restic.name
+    );
+    Ok((service, restic.name))
+}
+
 /// `--yes`, or an interactive confirmation that names what will be replaced.
 pub fn confirm_replace(yes: bool, service: &str, what: &[String]) -> anyhow::Result<bool> {
     if yes {
@@ -120,18 +246,20 @@ pub fn confirm_replace(yes: bool, service: &str, what: &[String]) -> anyhow::Res
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(ConfigError(format!(
             "restoring `{service}` in place would:\n{}\nrefusing without confirmation: pass --yes (or run on a terminal to confirm)",
-            what.iter().map(|w| format!("  - {w}")).collect::<Vec<_>>().join("\n")
+            what.iter().map(|w| format!("  - {}", terminal::line(w))).collect::<Vec<_>>().join("\n")
         ))
         .into());
     }
     eprintln!("Restoring `{service}` in place will:");
     for w in what {
-        eprintln!("  - {w}");
+        eprintln!("  - {}", terminal::line(w));
     }
+    // y/n alone does not answer: a habitual Enter must not reach the next prompt.
     Ok(
         dialoguer::Confirm::with_theme(super::menu::theme().as_ref())
             .with_prompt(format!("Replace the live data of `{service}`?"))
             .default(false)
+            .wait_for_newline(true)
             .interact()?,
     )
 }
@@ -155,14 +283,20 @@ pub fn report(ctx: &Context, o: &Outcome) {
                 format!(", of service `{}`", o.from)
             }
         );
+        if o.recovery_pending {
+            eprintln!(
+                "  - first finish or roll back the interrupted restore of `{}` that is pending (see `atelier-backup status {}`)",
+                o.service, o.service
+            );
+        }
         if o.mode == "in-place" {
             eprintln!("  - take a pre-restore safety snapshot of the current data");
         }
         for i in &o.items {
-            eprintln!("  - {}", i.action);
+            eprintln!("  - {}", terminal::line(&i.action));
         }
         if !o.missing_roles.is_empty() {
-            eprintln!("but first: {}", o.missing_roles_text());
+            eprintln!("but first: {}", terminal::line(&o.missing_roles_text()));
         }
         eprintln!("nothing was changed");
         return;
@@ -178,7 +312,7 @@ pub fn report(ctx: &Context, o: &Outcome) {
         },
         o.target_dir
             .as_ref()
-            .map_or_else(String::new, |d| format!(" into {d}"))
+            .map_or_else(String::new, |d| format!(" into {}", terminal::path(d)))
     );
     if let Some(s) = &o.safety_snapshot {
         eprintln!("  safety snapshot (pre-restore): {s} — undo with `atelier-backup restore {} {s} --in-place`", o.service);
@@ -189,7 +323,12 @@ pub fn report(ctx: &Context, o: &Outcome) {
             Some(false) => "FAILED",
             None => "-",
         };
-        eprintln!("  [{v}] {} {}: {}", i.kind, i.target, i.detail);
+        eprintln!(
+            "  [{v}] {} {}: {}",
+            i.kind,
+            terminal::path(&i.target),
+            terminal::line(&i.detail)
+        );
     }
     eprintln!("  took {:.1}s", super::dr::secs(o.duration_ms));
 }

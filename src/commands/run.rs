@@ -47,7 +47,7 @@ pub fn report(ctx: &Context, record: &RunRecord) -> anyhow::Result<()> {
             eprintln!(
                 "error: backup of `{}` failed:\n{}",
                 record.service,
-                record.error.as_deref().unwrap_or("unknown error")
+                crate::runtime::terminal::lines(record.error.as_deref().unwrap_or("unknown error"))
             );
         }
     }

@@ -1,6 +1,7 @@
 //! `atelier-backup status [SERVICE]`: per service the newest snapshot and
 //! its age, size, last run result and staleness; exit 1 when anything is
-//! stale or failed. One `restic snapshots --json` per repository.
+//! stale or failed, or when an interrupted restore awaits recovery. One
+//! `restic snapshots --json` per repository.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use super::Context;
 use crate::plan::{Manifest, Service};
 use crate::runtime::catalog::Catalog;
 use crate::runtime::state::{Outcome, RunRecord};
+use crate::runtime::{swap, terminal};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -23,10 +25,14 @@ pub struct Args {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceStatus {
-    /// `ok`, `stale`, `failed` or `never` (no snapshot yet).
+    /// `ok`, `stale`, `failed`, `never` (no snapshot yet) or
+    /// `restore-pending` (an interrupted restore awaits recovery).
     pub status: String,
     pub stale: bool,
     pub failed: bool,
+    /// Interrupted restores of the service (crash or kill mid-restore): its
+    /// live data may be half swapped until recovery finishes or undoes them.
+    pub restore_pending: Vec<PendingRestore>,
     /// Newest snapshot over all its repositories (never a pre-restore one).
     pub last_snapshot: Option<SnapshotRef>,
     pub age_seconds: Option<i64>,
@@ -34,6 +40,53 @@ pub struct ServiceStatus {
     pub last_run: Option<LastRun>,
     pub repositories: BTreeMap<String, RepositoryStatus>,
     pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingRestore {
+    /// The restore journal left behind.
+    pub journal: String,
+    /// Snapshot the interrupted restore was bringing in.
+    pub snapshot: String,
+    /// `prepared`, `swapping` or `committed` (docs/restore.md).
+    pub phase: String,
+    /// What recovery will do.
+    pub recovery: &'static str,
+}
+
+/// The restore journals of `service` in the state dir (see `runtime::swap`).
+pub fn pending_restores(state_dir: &std::path::Path, service: &str) -> Vec<PendingRestore> {
+    let Ok(rd) = std::fs::read_dir(swap::journal_dir(state_dir)) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<_> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            let j: swap::Journal = serde_json::from_slice(&std::fs::read(&p).ok()?).ok()?;
+            (j.service == service).then(|| PendingRestore {
+                journal: p.display().to_string(),
+                snapshot: j.snapshot.clone(),
+                phase: match j.phase {
+                    swap::Phase::Prepared => "prepared",
+                    swap::Phase::Swapping => "swapping",
+                    swap::Phase::Committed => "committed",
+                }
+                .into(),
+                recovery: match j.phase {
+                    swap::Phase::Prepared => "discard the staged copy (live data was not touched)",
+                    swap::Phase::Swapping => "roll back to the data from before the restore",
+                    swap::Phase::Committed => "finish the cleanup (the restored data is in place)",
+                },
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -61,6 +114,8 @@ pub struct LastRun {
 #[serde(rename_all = "camelCase")]
 pub struct RepositoryStatus {
     pub snapshots: usize,
+    /// Snapshots of runs that never finished (not counted in `snapshots`).
+    pub incomplete: usize,
     pub latest: Option<SnapshotRef>,
     pub age_seconds: Option<i64>,
     pub error: Option<String>,
@@ -161,10 +216,12 @@ pub fn compute(
 ) -> anyhow::Result<BTreeMap<String, ServiceStatus>> {
     let names = selected(manifest, only)?;
     let env = ctx.runtime();
-    let catalog = Catalog::load(
+    let catalog = Catalog::load_within(
         &env,
         manifest,
         &names.iter().map(|s| (*s).clone()).collect::<Vec<_>>(),
+        // Answers even when a repository does not.
+        Some(crate::runtime::catalog::QUERY_TIMEOUT),
     )?;
     let sizes = size_index(&ctx.state_dir, &names);
     let now = chrono::Utc::now();
@@ -179,12 +236,20 @@ pub fn compute(
         let mut stale = false;
         let mut failed = false;
         for repo in &service.repositories {
+            let all = catalog.for_service(repo, name);
+            let incomplete = all.iter().filter(|s| s.is_incomplete()).count();
             let mut rs = RepositoryStatus {
-                snapshots: catalog.for_service(repo, name).len(),
+                snapshots: all.len() - incomplete,
+                incomplete,
                 latest: None,
                 age_seconds: None,
                 error: None,
             };
+            if incomplete > 0 {
+                problems.push(format!(
+                    "{incomplete} incomplete snapshot(s) in `{repo}` (runs that never finished; never used for a restore, the next run removes them)"
+                ));
+            }
             if let Some(e) = catalog.error(repo) {
                 failed = true;
                 rs.error = Some(e.to_string());
@@ -239,7 +304,19 @@ pub fn compute(
                 ));
             }
         }
-        let status = if failed {
+        let restore_pending = pending_restores(&ctx.state_dir, name);
+        for p in &restore_pending {
+            problems.push(format!(
+                "an interrupted restore (snapshot {}, phase {}, journal {}) is pending: the live data may be half restored. Run `atelier-backup restore {name} --in-place` to finish or roll it back (recovery will {}; it then asks before restoring again: answer no to stop there), or `atelier-backup dr`, which recovers it and restores every service",
+                p.snapshot.chars().take(8).collect::<String>(),
+                p.phase,
+                p.journal,
+                p.recovery
+            ));
+        }
+        let status = if !restore_pending.is_empty() {
+            "restore-pending"
+        } else if failed {
             "failed"
         } else if newest.is_none() {
             "never"
@@ -254,6 +331,7 @@ pub fn compute(
                 status: status.into(),
                 stale: stale || newest.is_none(),
                 failed,
+                restore_pending,
                 age_seconds: newest_time
                     .map(|t| (now - t.with_timezone(&chrono::Utc)).num_seconds()),
                 last_snapshot: newest,
@@ -270,7 +348,9 @@ pub fn compute(
 pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
     let manifest = ctx.manifest()?;
     let statuses = compute(ctx, &manifest, args.service.as_ref())?;
-    let bad = statuses.values().any(|s| s.stale || s.failed);
+    let bad = statuses
+        .values()
+        .any(|s| s.stale || s.failed || !s.restore_pending.is_empty());
     if ctx.json {
         println!("{}", serde_json::to_string_pretty(&statuses)?);
     } else {
@@ -324,7 +404,7 @@ fn print_table(statuses: &BTreeMap<String, ServiceStatus>) {
     println!("{table}");
     for (name, s) in statuses {
         for p in &s.problems {
-            println!("{name}: {p}");
+            println!("{name}: {}", terminal::line(p));
         }
     }
 }

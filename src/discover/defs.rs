@@ -22,6 +22,9 @@ pub struct Def {
     pub value: Value,
     pub span: Option<Span>,
     pub priority: i64,
+    /// `mkOrder` (`mkBefore` 500, plain 1000, `mkAfter` 1500): the order
+    /// of a list's definitions when they are concatenated.
+    pub order: i64,
     /// Set when a surrounding `mkIf` condition is not known statically.
     pub cond: Option<Rc<Unknown>>,
 }
@@ -63,8 +66,12 @@ pub const MANUAL_KEYS: &[&str] = &[
     "retention",
     "user",
     "group",
+    "monitoring",
 ];
-const SCHEDULE_KEYS: &[&str] = &["schedule", "randomizedDelay"];
+/// `atelier.backup.{prune,check,drill}`.
+const MAINTENANCE_KEYS: &[&str] = &["schedule", "randomizedDelay", "pingUrlFile"];
+/// `atelier.backup.monitoring` and a manual registration's `monitoring`.
+const MONITORING_KEYS: &[&str] = &["pingUrlFile"];
 /// The options of `atelier.backup` (nix/modules/backup.nix declares them).
 pub const BACKUP_KEYS: &[&str] = &[
     "enable",
@@ -78,6 +85,9 @@ pub const BACKUP_KEYS: &[&str] = &[
     "drill",
     "postgres",
     "services",
+    "onFailure",
+    "inhibitSleep",
+    "monitoring",
 ];
 pub const POSTGRES_KEYS: &[&str] = &["host", "port", "runAs"];
 
@@ -114,7 +124,9 @@ fn kind(path: &KeyPath) -> Kind {
         ["atelier", "services", _, ..] => Kind::Leaf,
         ["atelier", "backup", "repositories", _] => Kind::Node(Some(REPOSITORY_KEYS)),
         ["atelier", "backup", "services", _] => Kind::Node(Some(MANUAL_KEYS)),
-        ["atelier", "backup", "prune" | "check" | "drill"] => Kind::Node(Some(SCHEDULE_KEYS)),
+        ["atelier", "backup", "prune" | "check" | "drill"] => Kind::Node(Some(MAINTENANCE_KEYS)),
+        ["atelier", "backup", "monitoring"]
+        | ["atelier", "backup", "services", _, "monitoring"] => Kind::Node(Some(MONITORING_KEYS)),
         ["atelier", "backup", "postgres"] => Kind::Node(Some(POSTGRES_KEYS)),
         ["atelier", "backup", "package"] => Kind::Ignore,
         ["atelier", "backup", ..] => Kind::Leaf,
@@ -450,7 +462,7 @@ pub fn collect(
         value.clone(),
         span,
         &mut path,
-        DEFAULT_PRIORITY,
+        (DEFAULT_PRIORITY, crate::modules::DEFAULT_ORDER),
         None,
         defs,
     );
@@ -477,7 +489,7 @@ fn walk(
     value: Value,
     span: Option<Span>,
     path: &mut KeyPath,
-    priority: i64,
+    (priority, order): (i64, i64),
     cond: Option<Rc<Unknown>>,
     defs: &mut Defs,
 ) {
@@ -501,11 +513,11 @@ fn walk(
                 };
                 match c {
                     Value::Bool(true) => {
-                        walk(ev, content, span, path, priority, cond, defs);
+                        walk(ev, content, span, path, (priority, order), cond, defs);
                     }
                     Value::Bool(false) => {}
                     Value::Unknown(u) => {
-                        walk(ev, content, span, path, priority, Some(u), defs);
+                        walk(ev, content, span, path, (priority, order), Some(u), defs);
                     }
                     other => defs.diagnostics.push(Diagnostic::error(
                         "type-error",
@@ -525,7 +537,7 @@ fn walk(
                 for t in items.iter() {
                     let s = t.span().or_else(|| span.clone());
                     if let Some(v) = force_entry(ev, t, defs) {
-                        walk(ev, v, s, path, priority, cond.clone(), defs);
+                        walk(ev, v, s, path, (priority, order), cond.clone(), defs);
                     }
                 }
                 return;
@@ -536,13 +548,17 @@ fn walk(
                     _ => priority,
                 };
                 if let Some(content) = field(ev, defs, "content") {
-                    walk(ev, content, span, path, p, cond, defs);
+                    walk(ev, content, span, path, (p, order), cond, defs);
                 }
                 return;
             }
             "order" => {
+                let o = match field(ev, defs, "priority") {
+                    Some(Value::Int(o)) => o,
+                    _ => order,
+                };
                 if let Some(content) = field(ev, defs, "content") {
-                    walk(ev, content, span, path, priority, cond, defs);
+                    walk(ev, content, span, path, (priority, o), cond, defs);
                 }
                 return;
             }
@@ -563,6 +579,7 @@ fn walk(
                 value,
                 span,
                 priority,
+                order,
                 cond,
             },
         );
@@ -589,7 +606,15 @@ fn walk(
                     path.push(key);
                     if path.kind() != Kind::Ignore {
                         if let Some(v) = force_entry(ev, thunk, defs) {
-                            walk(ev, v, entry_span, path, priority, cond.clone(), defs);
+                            walk(
+                                ev,
+                                v,
+                                entry_span,
+                                path,
+                                (priority, order),
+                                cond.clone(),
+                                defs,
+                            );
                         }
                     }
                     path.pop();
@@ -637,6 +662,7 @@ mod tests {
                         end: s,
                     }),
                     priority: *priority,
+                    order: crate::modules::DEFAULT_ORDER,
                     cond: None,
                 },
             );

@@ -66,6 +66,7 @@ enum InputKind {
     Haumea,
     EzConfigs,
     NixosUnified,
+    HomeManager,
     Other,
 }
 
@@ -86,6 +87,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         Some("flake-parts") => return InputKind::FlakeParts,
         Some("import-tree") => return InputKind::ImportTree,
         Some("haumea") => return InputKind::Haumea,
+        Some("home-manager") => return InputKind::HomeManager,
         Some("ez-configs") => return InputKind::EzConfigs,
         Some("nixos-unified" | "nixos-flake") => return InputKind::NixosUnified,
         Some(_) => return InputKind::Other,
@@ -96,6 +98,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         "import-tree" => InputKind::ImportTree,
         "snowfall-lib" | "snowfall" => InputKind::SnowfallLib,
         "haumea" => InputKind::Haumea,
+        "home-manager" => InputKind::HomeManager,
         "ez-configs" => InputKind::EzConfigs,
         "nixos-unified" | "nixos-flake" => InputKind::NixosUnified,
         n if n.starts_with("nixpkgs") => InputKind::Nixpkgs,
@@ -405,8 +408,30 @@ fn input_value(
                 other => other,
             }
         }
-        // Its `lib` is a set (so `nixpkgs.lib // home-manager.lib` keeps
-        // nixpkgs' functions), everything in it unknown.
+        // home-manager's `lib` is `{ hm; homeManagerConfiguration; }` (its
+        // lib/default.nix): its names are known, so `nixpkgs.lib //
+        // home-manager.lib` keeps nixpkgs' functions.
+        InputKind::HomeManager => {
+            let lib = Attrs::from_values(["hm", "homeManagerConfiguration"].iter().map(|n| {
+                (
+                    (*n).to_owned(),
+                    Value::unknown_root(&format!("{name}.lib.{n}"), reason.clone(), None),
+                )
+            }));
+            partial(
+                name,
+                &reason,
+                vec![
+                    ("lib".into(), Value::Attrs(Rc::new(lib))),
+                    (
+                        "outPath".into(),
+                        Value::unknown_root(&format!("{name}.outPath"), reason.clone(), None),
+                    ),
+                ],
+            )
+        }
+        // Its `lib` is a set whose names are unknown: `nixpkgs.lib // x.lib`
+        // is then unknown wherever x.lib could replace a name.
         InputKind::Other => partial(
             name,
             &reason,

@@ -17,22 +17,86 @@ use crate::nix::{Attrs, Thunk, Unknown, Value};
 pub struct MkServiceCall {
     pub arg: Thunk,
     pub span: Option<Span>,
+    /// The `config` of the module the call makes, as the module system
+    /// reads it (`mkIf cfg.enable (extraConfig ...)`).
+    pub config: Option<Thunk>,
 }
+
+/// The modules that import a module, and the module itself: the keys
+/// (file path or `key`) `disabledModules` can name.
+type Chain = Rc<[Rc<str>]>;
 
 /// What the walk found.
 #[derive(Default)]
 pub struct ModuleGraph {
-    /// The config part of every module, with where the module was written.
-    pub configs: Vec<(Value, Option<Span>)>,
+    /// The config part of every module (not yet forced: it may read
+    /// `config`), with where the module was written.
+    pub configs: Vec<(Thunk, Option<Span>)>,
+    /// The config of the modules `….lib.mkService` calls make: the module
+    /// system reads them, discovery reads `mk_services` instead.
+    pub service_configs: Vec<(Thunk, Option<Span>)>,
+    /// Every module's `options`.
+    pub options: Vec<Thunk>,
     pub mk_services: Vec<MkServiceCall>,
     pub files: Vec<PathBuf>,
     pub diagnostics: Vec<Diagnostic>,
+    chains: Chains,
+    disabled: HashSet<Rc<str>>,
 }
 
-/// Module arguments: `config`, `options`, `pkgs`, `lib`, `modulesPath`, the
-/// host's `specialArgs`; anything else a module asks for is unknown.
+/// The chain of each item above, in step with its list.
+#[derive(Default)]
+struct Chains {
+    configs: Vec<Chain>,
+    service_configs: Vec<Chain>,
+    options: Vec<Chain>,
+    mk_services: Vec<Chain>,
+}
+
+impl ModuleGraph {
+    /// Drops what `disabledModules` removes: a disabled module and the
+    /// modules it alone imports (reached only through it).
+    fn apply_disabled(&mut self) {
+        if self.disabled.is_empty() {
+            return;
+        }
+        let disabled = std::mem::take(&mut self.disabled);
+        let keep = |c: &Chain| !c.iter().any(|k| disabled.contains(k));
+        let chains = std::mem::take(&mut self.chains);
+        retain_by(&mut self.configs, &chains.configs, keep);
+        retain_by(&mut self.service_configs, &chains.service_configs, keep);
+        retain_by(&mut self.options, &chains.options, keep);
+        retain_by(&mut self.mk_services, &chains.mk_services, keep);
+    }
+
+    /// Every module's config, for the module system.
+    pub fn modules(&self) -> Vec<crate::modules::Module> {
+        self.configs
+            .iter()
+            .chain(&self.service_configs)
+            .map(|(t, s)| crate::modules::Module {
+                config: t.clone(),
+                span: s.clone(),
+            })
+            .collect()
+    }
+}
+
+fn retain_by<T>(items: &mut Vec<T>, chains: &[Chain], keep: impl Fn(&Chain) -> bool) {
+    let mut i = 0;
+    items.retain(|_| {
+        let k = keep(&chains[i]);
+        i += 1;
+        k
+    });
+}
+
+/// Module arguments: `config` (the module system's, lazy), `options`,
+/// `pkgs`, `lib`, `modulesPath`, the host's `specialArgs`, then
+/// `_module.args`; anything else a module asks for is unknown.
 pub struct ModuleArgs {
-    pub entries: Vec<(String, Value)>,
+    pub entries: Vec<(String, Thunk)>,
+    pub modules: crate::modules::Modules,
 }
 
 impl ModuleArgs {
@@ -45,35 +109,35 @@ impl ModuleArgs {
                 Value::unknown_root("lib", "lib is not available", None)
             }
         };
+        let (modules, d) = crate::modules::Modules::new(ev);
+        diags.extend(d);
+        let value = |v: Value| Thunk::value(v);
         let mut entries = vec![
-            (
-                "config".to_owned(),
-                Value::unknown_root(
-                    "config",
-                    "config values are only known at rebuild time",
-                    None,
-                ),
-            ),
+            ("config".to_owned(), modules.config()),
             (
                 "options".to_owned(),
-                Value::unknown_root("options", "options are only known at rebuild time", None),
+                value(Value::unknown_root(
+                    "options",
+                    "options are only known at rebuild time",
+                    None,
+                )),
             ),
             (
                 "pkgs".to_owned(),
-                Value::unknown_root(
+                value(Value::unknown_root(
                     "pkgs",
                     "packages are only known when Nix builds the system",
                     None,
-                ),
+                )),
             ),
-            ("lib".to_owned(), lib),
+            ("lib".to_owned(), value(lib)),
             (
                 "modulesPath".to_owned(),
-                Value::unknown_root(
+                value(Value::unknown_root(
                     "modulesPath",
                     "nixpkgs' modules are not read by atelier-gen",
                     None,
-                ),
+                )),
             ),
         ];
         if let Some(Value::Attrs(a)) = special {
@@ -81,13 +145,13 @@ impl ModuleArgs {
                 match ev.force(&e.value) {
                     Ok(v) => {
                         entries.retain(|(n, _)| n != k);
-                        entries.push((k.clone(), v));
+                        entries.push((k.clone(), value(v)));
                     }
                     Err(d) => diags.extend(d),
                 }
             }
         }
-        (Self { entries }, diags)
+        (Self { entries, modules }, diags)
     }
 
     /// The argument set for a module function: only the names it asks for
@@ -95,37 +159,36 @@ impl ModuleArgs {
     fn for_function(&self, f: &Value) -> Value {
         let wanted: Option<Vec<String>> = match f {
             Value::Lambda(c) => match &c.lambda.param {
-                Param::Pattern {
-                    entries, ellipsis, ..
-                } if !ellipsis => Some(entries.iter().map(|e| e.name.clone()).collect()),
-                _ => None,
+                Param::Pattern { entries, .. } => {
+                    Some(entries.iter().map(|e| e.name.clone()).collect())
+                }
+                Param::Ident(_) => None,
             },
             _ => None,
         };
-        let mut attrs = Attrs::from_values(
-            self.entries
-                .iter()
-                .filter(|(k, _)| wanted.as_ref().is_none_or(|w| w.contains(k)))
-                .map(|(k, v)| (k.clone(), v.clone())),
-        );
+        let ellipsis = matches!(f, Value::Lambda(c) if matches!(&c.lambda.param, Param::Pattern { ellipsis: true, .. }));
+        let mut attrs = Attrs::default();
+        for (k, t) in &self.entries {
+            if ellipsis || wanted.as_ref().is_none_or(|w| w.contains(k)) {
+                attrs.insert(k.clone(), t.clone(), None);
+            }
+        }
         attrs.unknown_keys = Some(Rc::new(Unknown {
-            reason: "module arguments other than config, options, pkgs, lib, modulesPath and specialArgs are only known at rebuild time".into(),
+            reason: "module arguments other than config, options, pkgs, lib, modulesPath, specialArgs and _module.args are only known at rebuild time".into(),
             span: None,
             origin: crate::nix::UnknownOrigin::Root("moduleArgs".into()),
         }));
         if let Some(w) = &wanted {
-            // Names the module asks for that we do not supply are unknowns.
+            // Names the module asks for that we do not supply come from
+            // `_module.args`, or are unknown.
             for name in w {
                 if attrs.get(name).is_none() {
-                    attrs.insert(
-                        name.clone(),
-                        Thunk::value(Value::unknown_root(
-                            name,
-                            "this module argument is only known at rebuild time",
-                            None,
-                        )),
+                    let fallback = Value::unknown_root(
+                        name,
+                        "this module argument is only known at rebuild time",
                         None,
                     );
+                    attrs.insert(name.clone(), self.modules.arg(name, fallback), None);
                 }
             }
         }
@@ -145,133 +208,333 @@ const MAX_MODULE_DEPTH: usize = 200;
 
 /// Walks the modules of a host. `generated` are the files atelier-gen writes:
 /// they are skipped (reading our own output would be circular), and so is any
-/// file that starts with the generated-file header.
+/// file that starts with the generated-file header. Then the module system
+/// (`args.modules`) is given every module, without those `disabledModules`
+/// removes.
 pub fn walk_modules(
     ev: &mut Evaluator,
     modules: &[Thunk],
     args: &ModuleArgs,
     generated: &[PathBuf],
 ) -> ModuleGraph {
-    let mut g = ModuleGraph::default();
-    let mut seen: HashSet<PathBuf> = generated.iter().map(|p| normalize(ev, p)).collect();
-    prefetch(ev, modules);
-    for m in modules {
-        walk(ev, m, args, &mut seen, &mut g, 0);
+    let walk = |ev: &mut Evaluator, disabled: HashSet<Rc<str>>| {
+        let mut w = Walker {
+            args,
+            seen: generated.iter().map(|p| normalize(ev, p)).collect(),
+            seen_keys: HashSet::new(),
+            g: ModuleGraph::default(),
+            stack: Vec::new(),
+            service: false,
+            skip: disabled,
+        };
+        prefetch(ev, modules);
+        for m in modules {
+            w.walk(ev, m, 0);
+        }
+        w.g
+    };
+    let mut g = walk(ev, HashSet::new());
+    if !g.disabled.is_empty() {
+        // Again, leaving the disabled modules out from the start: a module
+        // they import that another module imports too is then met there
+        // (the module system removes only what the disabled ones alone
+        // import).
+        let disabled = std::mem::take(&mut g.disabled);
+        g = walk(ev, disabled.clone());
+        g.disabled = disabled;
     }
+    g.apply_disabled();
+    args.modules.seal(g.modules(), g.options.clone());
+    g.diagnostics.extend(args.modules.take_diagnostics());
     g
 }
 
-fn walk(
-    ev: &mut Evaluator,
-    module: &Thunk,
-    args: &ModuleArgs,
-    seen: &mut HashSet<PathBuf>,
-    g: &mut ModuleGraph,
-    depth: usize,
-) {
-    let span = module.span();
-    if depth > MAX_MODULE_DEPTH {
-        g.diagnostics.push(Diagnostic::error(
-            "import-too-deep",
-            "modules import each other more than 200 levels deep",
-            span,
-        ));
-        return;
-    }
-    let value = match ev.force(module) {
-        Ok(v) => v,
-        Err(d) => {
-            g.diagnostics.extend(d);
-            return;
-        }
-    };
-    walk_value(ev, value, span, args, seen, g, depth);
+struct Walker<'a> {
+    args: &'a ModuleArgs,
+    seen: HashSet<PathBuf>,
+    seen_keys: HashSet<String>,
+    g: ModuleGraph,
+    /// Keys of the modules being walked, outermost first.
+    stack: Vec<Rc<str>>,
+    /// Inside the module of a `….lib.mkService` call.
+    service: bool,
+    /// Keys of modules `disabledModules` names (the second walk).
+    skip: HashSet<Rc<str>>,
 }
 
-fn walk_value(
-    ev: &mut Evaluator,
-    value: Value,
-    span: Option<Span>,
-    args: &ModuleArgs,
-    seen: &mut HashSet<PathBuf>,
-    g: &mut ModuleGraph,
-    depth: usize,
-) {
-    match &value {
-        Value::Path(p) => import(ev, p.to_path_buf(), span, args, seen, g, depth),
-        Value::String(s) if s.starts_with('/') => {
-            import(ev, PathBuf::from(&**s), span, args, seen, g, depth);
+impl Walker<'_> {
+    fn chain(&self) -> Chain {
+        self.stack.clone().into()
+    }
+
+    fn walk(&mut self, ev: &mut Evaluator, module: &Thunk, depth: usize) {
+        let span = module.span();
+        if depth > MAX_MODULE_DEPTH {
+            self.g.diagnostics.push(Diagnostic::error(
+                "import-too-deep",
+                "modules import each other more than 200 levels deep",
+                span,
+            ));
+            return;
         }
-        Value::Lambda(_) => {
-            let arg = args.for_function(&value);
-            match ev.apply(&value, arg) {
-                Ok(v) => walk_value(ev, v, span, args, seen, g, depth + 1),
-                Err(d) => g.diagnostics.extend(d),
-            }
-        }
-        Value::Attrs(a) => {
-            if let Some(e) = a.get("imports") {
-                let imports = e.value.clone();
-                match ev.force(&imports) {
-                    Ok(Value::List(items)) => {
-                        prefetch(ev, &items);
-                        for t in items.iter() {
-                            walk(ev, t, args, seen, g, depth + 1);
-                        }
+        let value = match ev.force(module) {
+            Ok(v) => v,
+            Err(d) => {
+                self.g.diagnostics.extend(d.into_iter().map(|mut d| {
+                    if d.span.is_none() {
+                        d.span.clone_from(&span);
                     }
-                    Ok(Value::Unknown(u)) => g.diagnostics.push(
-                        Diagnostic::warning(
-                            "unresolved-import",
-                            format!(
-                                "the imports of this module are not known statically ({}); services declared there are not seen",
-                                super::values::describe_unknown(&u)
-                            ),
-                            e.span.clone().or(span.clone()),
-                        ),
-                    ),
-                    Ok(other) => g.diagnostics.push(Diagnostic::error(
-                        "type-error",
-                        format!("`imports` is {} while a list was expected", other.type_name()),
-                        e.span.clone(),
-                    )),
-                    Err(d) => g.diagnostics.extend(d),
+                    d
+                }));
+                return;
+            }
+        };
+        self.walk_value(ev, value, span, depth);
+    }
+
+    fn walk_value(&mut self, ev: &mut Evaluator, value: Value, span: Option<Span>, depth: usize) {
+        match &value {
+            Value::Path(p) => self.import(ev, p.to_path_buf(), span, depth),
+            Value::String(s) if s.starts_with('/') => {
+                self.import(ev, PathBuf::from(&**s), span, depth);
+            }
+            Value::Lambda(_) => {
+                let arg = self.args.for_function(&value);
+                match ev.apply(&value, arg) {
+                    Ok(v) => self.walk_value(ev, v, span, depth + 1),
+                    Err(d) => self.g.diagnostics.extend(d),
                 }
             }
-            // A module with `options` or `config` keeps its definitions in
-            // `config`; otherwise the whole set is config.
-            let config = if a.get("config").is_some() || a.get("options").is_some() {
-                a.get("config").map(|e| (e.value.clone(), e.span.clone()))
+            Value::Attrs(a) => {
+                let a = a.clone();
+                self.walk_attrs(ev, value, &a, span, depth);
+            }
+            Value::Unknown(u) => {
+                if let Some(arg) = call_of(u, "mkService") {
+                    let call_span = u.span.clone().or(span);
+                    // The module system sees the module the call makes.
+                    // (An error is reported where discovery reads the call.)
+                    let before = self.g.service_configs.len();
+                    if let Ok(m) = self.args.modules.mk_service_module(ev, arg) {
+                        let outer = std::mem::replace(&mut self.service, true);
+                        self.walk_value(ev, m, call_span.clone(), depth + 1);
+                        self.service = outer;
+                    }
+                    let config = (self.g.service_configs.len() == before + 1)
+                        .then(|| self.g.service_configs[before].0.clone());
+                    self.g.mk_services.push(MkServiceCall {
+                        arg: arg.clone(),
+                        span: call_span,
+                        config,
+                    });
+                    self.g.chains.mk_services.push(self.chain());
+                }
+                // Anything else (atelier.nixosModules.default, nixpkgs modules)
+                // comes from outside the flake and declares no data of ours.
+            }
+            Value::Null => {}
+            other => self.g.diagnostics.push(Diagnostic::error(
+                "type-error",
+                format!(
+                    "a module is {} while a set, a function or a path was expected",
+                    other.type_name()
+                ),
+                span,
+            )),
+        }
+    }
+
+    fn walk_attrs(
+        &mut self,
+        ev: &mut Evaluator,
+        value: Value,
+        a: &Attrs,
+        span: Option<Span>,
+        depth: usize,
+    ) {
+        // A module with a `key` is imported once per key.
+        let mut pushed = false;
+        if let Some(e) = a.get("key") {
+            if let Ok(Value::String(k)) = ev.force(&e.value.clone()) {
+                if self.skip.contains(&k) || !self.seen_keys.insert(k.to_string()) {
+                    return;
+                }
+                self.stack.push(Rc::from(&*k));
+                pushed = true;
+            }
+        }
+        if let Some(e) = a.get("disabledModules") {
+            self.disabled_modules(ev, &e.value.clone());
+        }
+        if let Some(e) = a.get("imports") {
+            let imports = e.value.clone();
+            match ev.force(&imports) {
+                Ok(Value::List(items)) => {
+                    prefetch(ev, &items);
+                    for t in items.iter() {
+                        self.walk(ev, t, depth + 1);
+                    }
+                }
+                Ok(Value::Unknown(u)) => self.g.diagnostics.push(
+                    Diagnostic::warning(
+                        "unresolved-import",
+                        format!(
+                            "the imports of this module are not known statically ({}); services declared there are not seen",
+                            super::values::describe_unknown(&u)
+                        ),
+                        e.span.clone().or(span.clone()),
+                    ),
+                ),
+                Ok(other) => self.g.diagnostics.push(Diagnostic::error(
+                    "type-error",
+                    format!("`imports` is {} while a list was expected", other.type_name()),
+                    e.span.clone(),
+                )),
+                // (`config` read here fails without a place of its own.)
+                Err(d) => self.g.diagnostics.extend(d.into_iter().map(|mut d| {
+                    if d.span.is_none() {
+                        d.span = e.span.clone().or(span.clone());
+                    }
+                    d
+                })),
+            }
+        }
+        // A module with `options` or `config` keeps its definitions in
+        // `config`; otherwise the whole set (but its structural keys) is config.
+        let chain = self.chain();
+        if let Some(e) = a.get("options") {
+            self.g.options.push(e.value.clone());
+            self.g.chains.options.push(chain.clone());
+        }
+        let config = if a.get("config").is_some() || a.get("options").is_some() {
+            a.get("config")
+                .map(|e| (e.value.clone(), e.span.clone().or(span.clone())))
+        } else {
+            Some((Thunk::value(value), span))
+        };
+        if let Some((t, s)) = config {
+            if self.service {
+                self.g.service_configs.push((t, s));
+                self.g.chains.service_configs.push(chain);
             } else {
-                None
-            };
-            match config {
-                Some((t, s)) => match ev.force(&t) {
-                    Ok(v) => g.configs.push((v, s.or(span))),
-                    Err(d) => g.diagnostics.extend(d),
+                self.g.configs.push((t, s));
+                self.g.chains.configs.push(chain);
+            }
+        }
+        if pushed {
+            self.stack.pop();
+        }
+    }
+
+    /// Records what `disabledModules` names: files (paths), `key`s (sets
+    /// with a key, or strings). A path relative to nixpkgs' modules names
+    /// a module atelier-gen does not read anyway.
+    fn disabled_modules(&mut self, ev: &mut Evaluator, list: &Thunk) {
+        let items = match ev.force(list) {
+            Ok(Value::List(items)) => items,
+            Ok(_) => return,
+            Err(d) => {
+                self.g.diagnostics.extend(d);
+                return;
+            }
+        };
+        for t in items.iter() {
+            let key: Option<Rc<str>> = match ev.force(t) {
+                Ok(Value::Path(p)) => Some(Self::file_key(ev, &p)),
+                Ok(Value::String(s)) if s.starts_with('/') => {
+                    Some(Self::file_key(ev, std::path::Path::new(&*s)))
+                }
+                Ok(Value::String(s)) => Some(s),
+                Ok(Value::Attrs(a)) => match a.get("key").map(|e| ev.force(&e.value.clone())) {
+                    Some(Ok(Value::String(k))) => Some(k),
+                    _ => None,
                 },
-                None if a.get("options").is_some() => {}
-                None => g.configs.push((value.clone(), span)),
+                Ok(_) => None,
+                Err(d) => {
+                    self.g.diagnostics.extend(d);
+                    None
+                }
+            };
+            if let Some(k) = key {
+                self.g.disabled.insert(k);
             }
         }
-        Value::Unknown(u) => {
-            if let Some(arg) = call_of(u, "mkService") {
-                g.mk_services.push(MkServiceCall {
-                    arg: arg.clone(),
-                    span: u.span.clone().or(span),
-                });
+    }
+
+    fn file_key(ev: &mut Evaluator, p: &std::path::Path) -> Rc<str> {
+        let target = match ev.resolve_import(p) {
+            Some(k) => k,
+            None => normalize(ev, p),
+        };
+        Rc::from(target.display().to_string())
+    }
+
+    fn import(&mut self, ev: &mut Evaluator, path: PathBuf, span: Option<Span>, depth: usize) {
+        let Some(key) = ev.resolve_import(&path) else {
+            let target = if ev.inputs().is_dir(&path) {
+                path.join("default.nix")
+            } else {
+                path
+            };
+            let key = normalize(ev, &target);
+            // The module system imports a file once, however often it is listed.
+            if self.seen.insert(key.clone()) {
+                self.g.diagnostics.push(
+                    Diagnostic::error(
+                        "import-not-found",
+                        format!(
+                            "imported module {} does not exist",
+                            key.strip_prefix(ev.root()).map_or_else(
+                                |_| target.display().to_string(),
+                                |p| p.display().to_string()
+                            )
+                        ),
+                        span,
+                    )
+                    .with_note("fix the path in `imports` / `modules`"),
+                );
             }
-            // Anything else (atelier.nixosModules.default, nixpkgs modules)
-            // comes from outside the flake and declares no data of ours.
+            return;
+        };
+        let file_key: Rc<str> = Rc::from(key.display().to_string());
+        if self.skip.contains(&file_key) || !self.seen.insert(key.clone()) {
+            return;
         }
-        Value::Null => {}
-        other => g.diagnostics.push(Diagnostic::error(
-            "type-error",
-            format!(
-                "a module is {} while a set, a function or a path was expected",
-                other.type_name()
-            ),
-            span,
-        )),
+        if ev.file_starts_with(&key, crate::render::HEADER_PREFIX) {
+            return;
+        }
+        self.g.files.push(key.clone());
+        self.stack.push(file_key);
+        match ev.eval_file(&key) {
+            Ok(v) => self.walk_value(ev, v, span, depth + 1),
+            Err(d) => {
+                // An encrypted module (sops, git-crypt) is not Nix until the
+                // checkout decrypts it: an unread import, not a syntax error.
+                if let Some(how) = d
+                    .iter()
+                    .any(|x| x.code == "parse-error")
+                    .then(|| encrypted(ev, &key))
+                    .flatten()
+                {
+                    let name = key
+                        .strip_prefix(ev.root())
+                        .unwrap_or(&key)
+                        .display()
+                        .to_string();
+                    self.g.diagnostics.push(
+                        Diagnostic::warning(
+                            "unresolved-import",
+                            format!("imported module {name} is encrypted ({how}); services declared there are not seen"),
+                            span,
+                        )
+                        .with_note("run atelier-gen on a checkout where it is decrypted"),
+                    );
+                } else {
+                    self.g.diagnostics.extend(d);
+                }
+            }
+        }
+        self.stack.pop();
     }
 }
 
@@ -288,79 +551,6 @@ fn prefetch(ev: &mut Evaluator, modules: &[Thunk]) {
         })
         .collect();
     ev.prefetch(&paths);
-}
-
-fn import(
-    ev: &mut Evaluator,
-    path: PathBuf,
-    span: Option<Span>,
-    args: &ModuleArgs,
-    seen: &mut HashSet<PathBuf>,
-    g: &mut ModuleGraph,
-    depth: usize,
-) {
-    let Some(key) = ev.resolve_import(&path) else {
-        let target = if ev.inputs().is_dir(&path) {
-            path.join("default.nix")
-        } else {
-            path
-        };
-        let key = normalize(ev, &target);
-        // The module system imports a file once, however often it is listed.
-        if seen.insert(key.clone()) {
-            g.diagnostics.push(
-                Diagnostic::error(
-                    "import-not-found",
-                    format!(
-                        "imported module {} does not exist",
-                        key.strip_prefix(ev.root()).map_or_else(
-                            |_| target.display().to_string(),
-                            |p| p.display().to_string()
-                        )
-                    ),
-                    span,
-                )
-                .with_note("fix the path in `imports` / `modules`"),
-            );
-        }
-        return;
-    };
-    if !seen.insert(key.clone()) {
-        return;
-    }
-    if ev.file_starts_with(&key, crate::render::HEADER_PREFIX) {
-        return;
-    }
-    g.files.push(key.clone());
-    match ev.eval_file(&key) {
-        Ok(v) => walk_value(ev, v, span, args, seen, g, depth + 1),
-        Err(d) => {
-            // An encrypted module (sops, git-crypt) is not Nix until the
-            // checkout decrypts it: an unread import, not a syntax error.
-            if let Some(how) = d
-                .iter()
-                .any(|x| x.code == "parse-error")
-                .then(|| encrypted(ev, &key))
-                .flatten()
-            {
-                let name = key
-                    .strip_prefix(ev.root())
-                    .unwrap_or(&key)
-                    .display()
-                    .to_string();
-                g.diagnostics.push(
-                    Diagnostic::warning(
-                        "unresolved-import",
-                        format!("imported module {name} is encrypted ({how}); services declared there are not seen"),
-                        span,
-                    )
-                    .with_note("run atelier-gen on a checkout where it is decrypted"),
-                );
-                return;
-            }
-            g.diagnostics.extend(d);
-        }
-    }
 }
 
 /// How a file that does not parse is encrypted, if it is.

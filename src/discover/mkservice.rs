@@ -6,11 +6,10 @@
 //! the service.
 
 use std::collections::HashSet;
-use std::rc::Rc;
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::nix::Evaluator;
-use crate::nix::{Attrs, Thunk, Unknown, UnknownOrigin, Value};
+use crate::nix::Value;
 
 use super::defs::{self, Defs};
 use super::graph::MkServiceCall;
@@ -31,18 +30,12 @@ pub struct Expanded {
     pub group: Located<String>,
 }
 
-fn located_value(l: &Located<String>) -> Value {
-    match &l.value {
-        Known::Value(s) => Value::string(s.as_str()),
-        Known::Unknown(reason) => Value::unknown(reason.clone(), l.span.clone()),
-    }
-}
-
 /// Runs every mkService call's `extraConfig`; merges the definitions of
 /// enabled services into `host`.
 pub fn expand(
     ev: &mut Evaluator,
     calls: &[MkServiceCall],
+    config: &Value,
     host: &mut Defs,
     data_keys: &'static [&'static str],
     diags: &mut Vec<Diagnostic>,
@@ -82,23 +75,41 @@ pub fn expand(
                 continue;
             }
         };
+        let opt = |o| ["atelier", "services", name.as_str(), o];
+        // Whether the service is enabled, as the module system computes it
+        // (a host definition, a default, another module's, under mkIf).
+        let enable = match ev.select(config, &opt("enable")) {
+            Ok(v) => v,
+            Err(d) => {
+                diags.extend(d);
+                continue;
+            }
+        };
         let mut r = Reader {
             ev,
             defs: host.view(),
             diags,
         };
-        let opt = |o| ["atelier", "services", name.as_str(), o];
-        let enable = r.boolean(&opt("enable"));
-        let enabled = match enable.as_ref().map(|e| &e.value) {
-            Some(Known::Value(b)) => *b,
-            Some(Known::Unknown(reason)) => {
+        let enabled = match enable {
+            Some(Value::Bool(b)) => b,
+            other => {
+                // Said where the host defines it, when it does.
+                let at = r.boolean(&opt("enable"));
+                let reason = match (&other, at.as_ref().map(|e| &e.value)) {
+                    (_, Some(Known::Unknown(reason))) => reason.clone(),
+                    (Some(Value::Unknown(u)), _) => values::describe_unknown(u),
+                    (Some(v), _) => format!("it is {} while a Boolean was expected", v.type_name()),
+                    (None, _) => "the option is not declared".to_owned(),
+                };
                 r.diags.push(
                     Diagnostic::error(
                         "unresolved-value",
                         format!(
                             "whether service `{name}` is enabled is not known statically: {reason}"
                         ),
-                        enable.as_ref().and_then(|e| e.span.clone()),
+                        at.as_ref()
+                            .and_then(|e| e.span.clone())
+                            .or(call.span.clone()),
                     )
                     .with_note(format!(
                         "write `atelier.services.{name}.enable = true;` (or false) literally"
@@ -106,9 +117,14 @@ pub fn expand(
                 );
                 false
             }
-            None => false,
         };
         let call_span = call.span.clone();
+        // The module system fails on conflicting definitions; so do we.
+        for o in ["dataDir", "user", "group"] {
+            if let Err(d) = r.ev.select(config, &opt(o)) {
+                r.diags.extend(d);
+            }
+        }
         let data_dir = r
             .string(&opt("dataDir"))
             .unwrap_or_else(|| Located::known(format!("/var/lib/{name}"), call_span.clone()));
@@ -119,36 +135,19 @@ pub fn expand(
             .string(&opt("group"))
             .unwrap_or_else(|| Located::known(name.clone(), call_span.clone()));
 
-        // cfg: the known options, then extraOptions (host value, else the
-        // option's default); anything else is only known at rebuild time.
-        let mut cfg = Attrs::from_values([
-            ("name".to_owned(), Value::string(name.as_str())),
-            ("enable".to_owned(), Value::Bool(enabled)),
-            ("dataDir".to_owned(), located_value(&data_dir)),
-            ("user".to_owned(), located_value(&user)),
-            ("group".to_owned(), located_value(&group)),
-        ]);
-        if let Ok(Some(Value::Attrs(extra))) = r.ev.select(&arg, &["extraOptions"]) {
-            for (k, e) in &extra.entries {
-                if let Some(d) = r.defs.last_winning(&opt(k)) {
-                    cfg.insert(k.clone(), Thunk::value(d.value.clone()), d.span.clone());
-                    continue;
-                }
-                let default =
-                    r.ev.force(&e.value)
-                        .ok()
-                        .and_then(|o| r.ev.select(&o, &["default"]).ok().flatten());
-                if let Some(v) = default {
-                    cfg.insert(k.clone(), Thunk::value(v), e.span.clone());
-                }
+        // cfg: the service's options, as the module system computes them.
+        let cfg = match r.ev.select(config, &["atelier", "services", name.as_str()]) {
+            Ok(Some(v)) => v,
+            Ok(None) => Value::unknown_root(
+                "cfg",
+                "the service's options are not declared",
+                call_span.clone(),
+            ),
+            Err(d) => {
+                r.diags.extend(d);
+                continue;
             }
-        }
-        cfg.unknown_keys = Some(Rc::new(Unknown {
-            reason: format!("options of service `{name}` other than enable, dataDir, user, group and extraOptions with defaults are only known at rebuild time"),
-            span: call_span.clone(),
-            origin: UnknownOrigin::Root(format!("cfg({name})")),
-        }));
-        let cfg = Value::Attrs(Rc::new(cfg));
+        };
 
         // An enabled service's definitions go straight into the host's
         // (appended, as `Defs::extend` would); a disabled one's are kept apart.
@@ -156,18 +155,37 @@ pub fn expand(
         let target = if enabled { &mut *host } else { &mut svc_defs };
         let diags_before = target.diagnostics.len();
         let mut errors = Vec::new();
-        match ev.select(&arg, &["extraConfig"]) {
-            Ok(Some(f)) if f.is_function() => match ev.apply(&f, cfg) {
-                Ok(config) => {
+        // What the module system evaluated already: the content of the
+        // call's module's `mkIf cfg.enable (extraConfig ...)`.
+        let evaluated = match &call.config {
+            Some(t) => match ev.force(t) {
+                Ok(v) => v
+                    .as_attrs()
+                    .and_then(|a| a.get("content"))
+                    .map(|e| e.value.clone())
+                    .map(|t| ev.force(&t)),
+                Err(d) => Some(Err(d)),
+            },
+            None => None,
+        };
+        match evaluated {
+            Some(Ok(content)) => {
+                defs::collect(ev, &content, call_span.clone(), data_keys, target);
+            }
+            Some(Err(d)) => errors.extend(d),
+            None => match ev.select(&arg, &["extraConfig"]) {
+                Ok(Some(f)) if f.is_function() => match apply_extra_config(ev, &f, cfg, config) {
+                    Ok(config) => {
+                        defs::collect(ev, &config, call_span.clone(), data_keys, target);
+                    }
+                    Err(d) => errors.extend(d),
+                },
+                Ok(Some(config)) => {
                     defs::collect(ev, &config, call_span.clone(), data_keys, target);
                 }
+                Ok(None) => {}
                 Err(d) => errors.extend(d),
             },
-            Ok(Some(config)) => {
-                defs::collect(ev, &config, call_span.clone(), data_keys, target);
-            }
-            Ok(None) => {}
-            Err(d) => errors.extend(d),
         }
         errors.extend(target.diagnostics.drain(diags_before..));
         if enabled {
@@ -195,6 +213,57 @@ pub fn expand(
         });
     }
     out
+}
+
+/// `extraConfig cfg`, or, for a function of a set pattern
+/// (`{ cfg, pkgs, ... }:`), `extraConfig { cfg, config, lib, pkgs }`, as
+/// nix/lib/mkService.nix calls it.
+fn apply_extra_config(
+    ev: &mut Evaluator,
+    f: &Value,
+    cfg: Value,
+    config: &Value,
+) -> crate::nix::EvalResult<Value> {
+    let pattern = matches!(f, Value::Lambda(c) if matches!(c.lambda.param, crate::nix::syntax::Param::Pattern { .. }));
+    if !pattern {
+        return ev.apply(f, cfg);
+    }
+    let lib = ev.lib()?;
+    let arg = Value::attrs([
+        ("cfg".to_owned(), cfg),
+        ("config".to_owned(), config.clone()),
+        ("lib".to_owned(), lib),
+        (
+            "pkgs".to_owned(),
+            Value::unknown_root(
+                "pkgs",
+                "packages are only known when Nix builds the system",
+                None,
+            ),
+        ),
+    ]);
+    ev.apply(f, arg)
+}
+
+/// A string option: its value as the module system computes it when that
+/// is known (a default counts), located where the host defines it; else
+/// what the host's definitions say.
+fn from_config(r: &mut Reader<'_>, config: &Value, path: &[&str]) -> Option<Located<String>> {
+    let defined = r.string(path);
+    match r.ev.select(config, path) {
+        Ok(Some(Value::String(v))) => Some(Located::known(
+            v.to_string(),
+            defined
+                .and_then(|d| d.span)
+                .or_else(|| r.defs.first_span(path)),
+        )),
+        Ok(_) => defined,
+        // Conflicting definitions, an error in the option's default.
+        Err(d) => {
+            r.diags.extend(d);
+            defined
+        }
+    }
 }
 
 pub struct MkService;
@@ -231,14 +300,23 @@ impl Shape for MkService {
             }
             let span = r.defs.first_span(&data);
             let mut s = ServiceDecl::new(name.clone(), Origin::MkService, span);
-            let enable = r.boolean(&["atelier", "services", name.as_str(), "enable"]);
-            s.enabled = enable.and_then(|e| e.get().copied()).unwrap_or(true);
+            let opt = |o| ["atelier", "services", name.as_str(), o];
+            // A hand-written module declares these options itself (with
+            // defaults the module system knows); without a declaration,
+            // the host's definitions say.
+            s.enabled = match r.ev.select(cx.config, &opt("enable")) {
+                Ok(Some(Value::Bool(b))) => b,
+                _ => r
+                    .boolean(&opt("enable"))
+                    .and_then(|e| e.get().copied())
+                    .unwrap_or(true),
+            };
             s.data_dir = Some(
-                r.string(&["atelier", "services", name.as_str(), "dataDir"])
+                from_config(r, cx.config, &opt("dataDir"))
                     .unwrap_or_else(|| Located::known(format!("/var/lib/{name}"), None)),
             );
-            s.user = r.string(&["atelier", "services", name.as_str(), "user"]);
-            s.group = r.string(&["atelier", "services", name.as_str(), "group"]);
+            s.user = from_config(r, cx.config, &opt("user"));
+            s.group = from_config(r, cx.config, &opt("group"));
             out.push(s);
         }
         out

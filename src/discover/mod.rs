@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
-use crate::nix::Evaluator;
+use crate::nix::{Evaluator, Value};
 
 use model::{HostDecl, HostSettingsDecl, Origin};
 use shape::{Cx, Shape, View};
@@ -157,13 +157,27 @@ fn discover_in(
     let mut g = graph::walk_modules(ev, &entry.modules, &args, generated);
     diagnostics.extend(std::mem::take(&mut g.diagnostics));
 
+    // `config`, as the module system computes it from every module.
+    let config = match ev.force(&args.modules.config()) {
+        Ok(v) => v,
+        Err(d) => {
+            diagnostics.extend(d);
+            Value::unknown_root("config", crate::modules::UNDECLARED_REASON, None)
+        }
+    };
+    // Errors in option declarations (read with the first value of config).
+    diagnostics.extend(args.modules.take_diagnostics());
     let mut host_defs = defs::Defs::default();
     for (config, span) in &g.configs {
-        defs::collect(ev, config, span.clone(), DATA_KEYS, &mut host_defs);
+        match ev.force(config) {
+            Ok(v) => defs::collect(ev, &v, span.clone(), DATA_KEYS, &mut host_defs),
+            Err(d) => diagnostics.extend(d),
+        }
     }
     let expanded = mkservice::expand(
         ev,
         &g.mk_services,
+        &config,
         &mut host_defs,
         DATA_KEYS,
         &mut diagnostics,
@@ -172,6 +186,7 @@ fn discover_in(
     let cx = Cx {
         host,
         expanded: &expanded,
+        config: &config,
     };
     let mut decl = HostDecl {
         host: host.to_owned(),
@@ -235,6 +250,18 @@ fn discover_in(
         .extend(host_defs.unknown_keys.iter().cloned());
     diagnostics.extend(host_defs.diagnostics.iter().cloned());
     diagnostics.extend(reader_diags);
+    // A value read twice (by the module system for a condition, by a
+    // shape for the data) fails twice: say it once.
+    let mut said = std::collections::HashSet::new();
+    diagnostics.retain(|d| {
+        said.insert((
+            d.code,
+            d.message.clone(),
+            d.span
+                .as_ref()
+                .map(|s| (s.file.path.clone(), s.start, s.end)),
+        ))
+    });
     keep.push(Box::new(g));
     keep.push(Box::new(host_defs));
     keep.push(Box::new(expanded));

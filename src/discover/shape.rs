@@ -41,6 +41,8 @@ impl View {
 pub struct Cx<'a> {
     pub host: &'a str,
     pub expanded: &'a [crate::discover::mkservice::Expanded],
+    /// The host's `config`, as the module system computes it.
+    pub config: &'a crate::nix::Value,
 }
 
 pub trait Shape: Sync {

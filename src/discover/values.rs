@@ -194,7 +194,10 @@ impl Reader<'_> {
     pub fn items(&mut self, path: &[&str]) -> Vec<(Value, Option<Span>, Option<Rc<Unknown>>)> {
         let defs = self.defs;
         let mut out = Vec::new();
-        for d in defs.winning(path) {
+        let mut winning = defs.winning(path);
+        // Concatenated like the module system: by `mkOrder`, then module order.
+        winning.sort_by_key(|d| d.order);
+        for d in winning {
             match &d.value {
                 Value::List(items) => {
                     for t in items.iter() {

@@ -2,6 +2,7 @@
 //! function. `lib` is written in Nix (`lib.nix`) on top of these.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -32,13 +33,19 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("any", 2, any),
     row!("attrNames", 1, attr_names),
     row!("attrValues", 1, attr_values),
-    row!("baseNameOf", 1, base_name_of),
+    row!("baseNameOf", 1, |ev, a, s| keep_context(
+        ev,
+        a,
+        s,
+        base_name_of,
+        0
+    )),
     row!("catAttrs", 2, cat_attrs),
     row!("concatLists", 1, concat_lists),
     row!("concatMap", 2, concat_map),
     row!("concatStringsSep", 2, concat_strings_sep),
     row!("deepSeq", 2, deep_seq),
-    row!("dirOf", 1, dir_of),
+    row!("dirOf", 1, |ev, a, s| keep_context(ev, a, s, dir_of, 0)),
     row!("div", 2, |ev, a, s| arith2(ev, a, s, BinOp::Div)),
     row!("elem", 2, elem),
     row!("elemAt", 2, elem_at),
@@ -48,7 +55,7 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("functionArgs", 1, function_args),
     row!("genList", 2, gen_list),
     row!("getAttr", 2, get_attr),
-    row!("getEnv", 1, |_, _, _| Ok(Value::string(""))),
+    row!("getEnv", 1, get_env),
     row!("hasAttr", 2, has_attr),
     row!("head", 1, head),
     row!("import", 1, import),
@@ -94,7 +101,13 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("lessThan", 2, less_than),
     row!("listToAttrs", 1, list_to_attrs),
     row!("map", 2, map),
-    row!("match", 2, regex_match),
+    row!("match", 2, |ev, a, s| keep_context(
+        ev,
+        a,
+        s,
+        regex_match,
+        1
+    )),
     row!("mapAttrs", 2, map_attrs),
     row!("mul", 2, |ev, a, s| arith2(ev, a, s, BinOp::Mul)),
     row!("partition", 2, partition),
@@ -102,13 +115,27 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("readDir", 1, read_dir),
     row!("readFile", 1, read_file),
     row!("removeAttrs", 2, remove_attrs),
-    row!("replaceStrings", 3, replace_strings),
+    row!("replaceStrings", 3, |ev, a, s| keep_context(
+        ev,
+        a,
+        s,
+        replace_strings,
+        2
+    )),
     row!("seq", 2, seq),
     row!("sort", 2, sort),
-    row!("split", 2, regex_split),
+    row!("split", 2, |ev, a, s| keep_context(
+        ev,
+        a,
+        s,
+        regex_split,
+        1
+    )),
     row!("stringLength", 1, string_length),
     row!("sub", 2, |ev, a, s| arith2(ev, a, s, BinOp::Sub)),
-    row!("substring", 3, substring),
+    row!("substring", 3, |ev, a, s| keep_context(
+        ev, a, s, substring, 2
+    )),
     row!("tail", 1, tail),
     row!("throw", 1, throw),
     row!("toJSON", 1, to_json),
@@ -117,14 +144,50 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("tryEval", 1, try_eval),
     row!("typeOf", 1, type_of),
     row!("zipAttrsWith", 2, zip_attrs_with),
+    row!("addErrorContext", 2, add_error_context),
+    row!("bitAnd", 2, |ev, a, s| bit_op(ev, a, s, |x, y| x & y)),
+    row!("bitOr", 2, |ev, a, s| bit_op(ev, a, s, |x, y| x | y)),
+    row!("bitXor", 2, |ev, a, s| bit_op(ev, a, s, |x, y| x ^ y)),
+    row!("ceil", 1, |ev, a, s| round_with(ev, a, s, f64::ceil)),
+    row!("compareVersions", 2, compare_versions_prim),
+    row!("derivationStrict", 1, derivation_strict),
+    row!("floor", 1, |ev, a, s| round_with(ev, a, s, f64::floor)),
+    row!("fromTOML", 1, from_toml),
+    row!("genericClosure", 1, generic_closure),
+    row!("getContext", 1, get_context),
+    row!("groupBy", 2, group_by),
+    row!("hasContext", 1, has_context),
+    row!("hashFile", 2, hash_file),
+    row!("hashString", 2, hash_string),
+    row!("parseDrvName", 1, parse_drv_name),
+    row!("placeholder", 1, placeholder),
+    row!("readFileType", 1, read_file_type),
+    row!("scopedImport", 2, scoped_import),
+    row!("splitVersion", 1, split_version),
+    row!("toFile", 2, to_file),
+    row!("toPath", 1, to_path),
+    row!("toXML", 1, to_xml),
+    row!("unsafeDiscardOutputDependency", 1, discard_context),
+    row!("unsafeDiscardStringContext", 1, discard_context),
+    row!("unsafeGetAttrPos", 2, unsafe_get_attr_pos),
+    row!("warn", 2, warn),
 ];
 
 /// Builtins that are also global names (outside `builtins.`), as in Nix.
 const GLOBAL: &[&str] = &[
     "abort",
     "baseNameOf",
+    "derivation",
+    "derivationStrict",
     "dirOf",
+    "fetchGit",
+    "fetchMercurial",
+    "fetchTarball",
+    "fetchTree",
+    "fromTOML",
     "import",
+    "placeholder",
+    "scopedImport",
     "isNull",
     "map",
     "removeAttrs",
@@ -169,13 +232,42 @@ pub(crate) fn base_env() -> super::value::Env {
         )),
         None,
     );
-    // Builtins we do not implement (fetchers, hashing, ...) are
-    // unknown, not errors: Nix evaluates them at rebuild time.
-    b.unknown_keys = Some(Rc::new(Unknown {
+    b.insert("langVersion", Thunk::value(Value::Int(6)), None);
+    b.insert(
+        "derivation",
+        Thunk::native(super::eval::builtin_span(), derivation_value),
+        None,
+    );
+    b.insert(
+        "builtins",
+        Thunk::native(super::eval::builtin_span(), |ev| {
+            let env = ev.base_env();
+            let t = super::eval::lookup_lexical("builtins", &env)
+                .expect("the global scope has builtins");
+            ev.force(&t)
+        }),
+        None,
+    );
+    // Builtins we do not implement (fetchers, the store, the clock, ...)
+    // are unknown, not errors: Nix evaluates them at rebuild time.
+    let root = Rc::new(Unknown {
         reason: "this builtin is not evaluated statically by atelier-gen".into(),
         span: None,
         origin: UnknownOrigin::Root("builtins".into()),
-    }));
+    });
+    for name in NIX_BUILTINS.iter().chain(LATER_BUILTINS) {
+        if b.get(name).is_none() {
+            let u = Rc::new(Unknown {
+                reason: format!("`builtins.{name}` is not evaluated statically by atelier-gen"),
+                span: None,
+                origin: UnknownOrigin::Select {
+                    base: root.clone(),
+                    attr: (*name).to_string(),
+                },
+            });
+            b.insert(*name, Thunk::value(Value::Unknown(u)), None);
+        }
+    }
     let mut vars: HashMap<String, Thunk> = HashMap::new();
     for (k, v) in &b.entries {
         vars.insert(format!("__{k}"), v.value.clone());
@@ -185,7 +277,7 @@ pub(crate) fn base_env() -> super::value::Env {
             vars.insert((*name).to_string(), e.value.clone());
         }
     }
-    for name in ["true", "false", "null"] {
+    for name in ["true", "false", "null", "derivation"] {
         vars.insert(name.to_string(), b.get(name).unwrap().value.clone());
     }
     vars.insert("builtins".into(), Thunk::value(Value::Attrs(Rc::new(b))));
@@ -227,6 +319,17 @@ fn want_bool(ev: &mut Evaluator, v: &Value, span: &Span) -> EvalResult<Result<bo
     })
 }
 
+/// A function argument, checked before use as Nix does (so `sort 1 [ x ]`
+/// is an error although the comparator is never called).
+fn want_function(ev: &mut Evaluator, t: &Thunk, span: &Span) -> EvalResult<Value> {
+    let f = ev.force(t)?;
+    match &f {
+        Value::Lambda(_) | Value::PrimOp(_) | Value::Unknown(_) => Ok(f),
+        Value::Attrs(a) if a.get("__functor").is_some() => Ok(f),
+        other => type_err("a function", other, span),
+    }
+}
+
 fn call(ev: &mut Evaluator, f: &Value, arg: Thunk, span: &Span) -> EvalResult<Value> {
     ev.apply_thunk(f.clone(), arg, span)
 }
@@ -263,6 +366,13 @@ fn abort(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
         format!("evaluation aborted with the following error message: '{msg}'"),
         span,
     )
+}
+
+/// Flakes evaluate purely: every variable reads as empty, as in Nix's pure
+/// evaluation mode.
+fn get_env(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let _name = want!(ev, &a[0], span, String, "a string");
+    Ok(Value::string(""))
 }
 
 fn throw(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
@@ -370,6 +480,9 @@ fn cat_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> 
         let set = want!(ev, t, span, Attrs, "a set");
         if let Some(e) = set.get(&name) {
             out.push(e.value.clone());
+        } else if let Some(u) = &set.unknown_keys {
+            // The name may be among those atelier could not compute.
+            return Ok(unknown_of(u));
         }
     }
     Ok(Value::List(Rc::new(out)))
@@ -474,12 +587,14 @@ fn filter(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
 
 fn foldl_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     let f = ev.force(&a[0])?;
-    let mut acc = ev.force(&a[1])?;
     let list = want!(ev, &a[2], span, List, "a list");
+    // The initial accumulator is only forced when the list is empty (or
+    // when `f` uses it), as in Nix; each later one is forced.
+    let mut acc = a[1].clone();
     for t in list.iter() {
-        acc = call2(ev, &f, Thunk::value(acc), t.clone(), span)?;
+        acc = Thunk::value(call2(ev, &f, acc, t.clone(), span)?);
     }
-    Ok(acc)
+    ev.force(&acc)
 }
 
 fn from_json(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
@@ -494,9 +609,16 @@ fn function_args(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Val
     match ev.force(&a[0])? {
         Value::Lambda(c) => match &c.lambda.param {
             super::syntax::Param::Pattern { entries, .. } => {
-                Ok(Value::attrs(entries.iter().map(|e| {
-                    (e.name.clone(), Value::Bool(e.default.is_some()))
-                })))
+                // Each with where it was written, for `unsafeGetAttrPos`.
+                let mut out = Attrs::default();
+                for e in entries {
+                    out.insert(
+                        e.name.clone(),
+                        Thunk::value(Value::Bool(e.default.is_some())),
+                        Some(e.span.clone()),
+                    );
+                }
+                Ok(Value::Attrs(Rc::new(out)))
             }
             super::syntax::Param::Ident(_) => Ok(Value::attrs([])),
         },
@@ -591,7 +713,15 @@ fn import(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
 fn intersect_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     let x = want!(ev, &a[0], span, Attrs, "a set");
     let y = want!(ev, &a[1], span, Attrs, "a set");
+    // Names atelier could not compute: in `x`, any of `y`'s may be there;
+    // in `y`, the result may hold more.
+    if let Some(u) = &x.unknown_keys {
+        if y.entries.keys().any(|k| x.get(k).is_none()) {
+            return Ok(unknown_of(u));
+        }
+    }
     let mut out = Attrs::default();
+    out.unknown_keys.clone_from(&y.unknown_keys);
     for (k, e) in &y.entries {
         if x.get(k).is_some() {
             out.entries.insert(k.clone(), e.clone());
@@ -705,7 +835,8 @@ fn path_arg(ev: &mut Evaluator, t: &Thunk, span: &Span) -> EvalResult<Result<Pat
 
 fn path_exists(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     match path_arg(ev, &a[0], span)? {
-        Ok(p) => Ok(Value::Bool(ev.inputs().stat(&p).is_some())),
+        // A symlink exists even when it leads nowhere, as in Nix.
+        Ok(p) => Ok(Value::Bool(ev.inputs().lstat(&p).is_some())),
         Err(u) => Ok(u),
     }
 }
@@ -861,7 +992,7 @@ fn replace_strings(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<V
 }
 
 fn sort(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    let f = ev.force(&a[0])?;
+    let f = want_function(ev, &a[0], span)?;
     let list = want!(ev, &a[1], span, List, "a list");
     // Stable insertion-merge sort driven by the user's comparator; errors
     // and unknowns abort the sort.
@@ -971,6 +1102,8 @@ fn trace(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
 
 fn try_eval(ev: &mut Evaluator, a: &[Thunk], _span: &Span) -> EvalResult<Value> {
     match ev.force(&a[0]) {
+        // Whether it would succeed is not known either.
+        Ok(Value::Unknown(u)) => Ok(unknown_of(&u)),
         Ok(v) => Ok(Value::attrs([
             ("success".to_string(), Value::Bool(true)),
             ("value".to_string(), v),
@@ -1010,6 +1143,10 @@ fn zip_attrs_with(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Va
     let mut acc: std::collections::BTreeMap<String, Vec<Thunk>> = std::collections::BTreeMap::new();
     for t in list.iter() {
         let set = want!(ev, t, span, Attrs, "a set");
+        // A name we cannot compute could be any of the result's names.
+        if let Some(u) = &set.unknown_keys {
+            return Ok(unknown_of(u));
+        }
         for (k, e) in &set.entries {
             acc.entry(k.clone()).or_default().push(e.value.clone());
         }
@@ -1082,10 +1219,11 @@ fn regex_args(
         Ok(s) => s,
         Err(u) => return Ok(Err(u)),
     };
+    // In POSIX extended regexes, as Nix runs them, `.` matches a newline.
     let src = if anchored {
-        format!("^(?:{re})$")
+        format!("(?s)^(?:{re})$")
     } else {
-        re.clone()
+        format!("(?s){re}")
     };
     let Ok(compiled) = regex::Regex::new(&src) else {
         return Ok(Err(Value::unknown(
@@ -1128,4 +1266,1060 @@ fn regex_split(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value
     }
     out.push(Value::string(s[last..].to_owned()));
     Ok(Value::list(out))
+}
+
+// ---------------------------------------------------------------- more of Nix 2.8's builtins
+
+/// Every name in Nix 2.8's `builtins`. The ones atelier does not evaluate
+/// (fetchers, the store, the clock) are there, as unknowns; a name Nix
+/// does not have is missing, so `builtins ? fnord` is false as in Nix.
+const NIX_BUILTINS: &[&str] = &[
+    "abort",
+    "add",
+    "addErrorContext",
+    "all",
+    "any",
+    "appendContext",
+    "attrNames",
+    "attrValues",
+    "baseNameOf",
+    "bitAnd",
+    "bitOr",
+    "bitXor",
+    "builtins",
+    "catAttrs",
+    "ceil",
+    "compareVersions",
+    "concatLists",
+    "concatMap",
+    "concatStringsSep",
+    "currentSystem",
+    "currentTime",
+    "deepSeq",
+    "derivation",
+    "derivationStrict",
+    "dirOf",
+    "div",
+    "elem",
+    "elemAt",
+    "false",
+    "fetchGit",
+    "fetchMercurial",
+    "fetchTarball",
+    "fetchTree",
+    "fetchurl",
+    "filter",
+    "filterSource",
+    "findFile",
+    "floor",
+    "foldl'",
+    "fromJSON",
+    "fromTOML",
+    "functionArgs",
+    "genList",
+    "genericClosure",
+    "getAttr",
+    "getContext",
+    "getEnv",
+    "groupBy",
+    "hasAttr",
+    "hasContext",
+    "hashFile",
+    "hashString",
+    "head",
+    "import",
+    "intersectAttrs",
+    "isAttrs",
+    "isBool",
+    "isFloat",
+    "isFunction",
+    "isInt",
+    "isList",
+    "isNull",
+    "isPath",
+    "isString",
+    "langVersion",
+    "length",
+    "lessThan",
+    "listToAttrs",
+    "map",
+    "mapAttrs",
+    "match",
+    "mul",
+    "nixPath",
+    "nixVersion",
+    "null",
+    "parseDrvName",
+    "partition",
+    "path",
+    "pathExists",
+    "placeholder",
+    "readDir",
+    "readFile",
+    "removeAttrs",
+    "replaceStrings",
+    "scopedImport",
+    "seq",
+    "sort",
+    "split",
+    "splitVersion",
+    "storeDir",
+    "storePath",
+    "stringLength",
+    "sub",
+    "substring",
+    "tail",
+    "throw",
+    "toFile",
+    "toJSON",
+    "toPath",
+    "toString",
+    "toXML",
+    "trace",
+    "true",
+    "tryEval",
+    "typeOf",
+    "unsafeDiscardOutputDependency",
+    "unsafeDiscardStringContext",
+    "unsafeGetAttrPos",
+    "zipAttrsWith",
+];
+
+/// Builtins of later Nix versions that atelier evaluates too, because
+/// nixpkgs' `lib` prefers them when they exist; and those Nix 2.8 has with
+/// the experimental features flakes need (`getFlake`, `fetchClosure`),
+/// which stay unknown.
+const LATER_BUILTINS: &[&str] = &["readFileType", "warn", "getFlake", "fetchClosure"];
+
+/// Builtins written in Nix on top of the primitive ones.
+const DERIVATION_NIX: &str = r#"
+drvAttrs@{ outputs ? [ "out" ], ... }:
+let
+  strict = builtins.derivationStrict drvAttrs;
+  forOutput = outputName: {
+    name = outputName;
+    value = common // {
+      outPath = builtins.getAttr outputName strict;
+      drvPath = strict.drvPath;
+      type = "derivation";
+      inherit outputName;
+    };
+  };
+  perOutput = map forOutput outputs;
+  common = drvAttrs // builtins.listToAttrs perOutput // {
+    all = map (o: o.value) perOutput;
+    inherit drvAttrs;
+  };
+in
+(builtins.head perOutput).value
+"#;
+
+fn bit_op(
+    ev: &mut Evaluator,
+    a: &[Thunk],
+    span: &Span,
+    f: fn(i64, i64) -> i64,
+) -> EvalResult<Value> {
+    let x = match want_int(ev, &a[0], span)? {
+        Ok(x) => x,
+        Err(u) => return Ok(u),
+    };
+    let y = match want_int(ev, &a[1], span)? {
+        Ok(y) => y,
+        Err(u) => return Ok(u),
+    };
+    Ok(Value::Int(f(x, y)))
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+fn round_with(
+    ev: &mut Evaluator,
+    a: &[Thunk],
+    span: &Span,
+    f: fn(f64) -> f64,
+) -> EvalResult<Value> {
+    match ev.force(&a[0])? {
+        Value::Int(i) => Ok(Value::Int(f(i as f64) as i64)),
+        Value::Float(x) => Ok(Value::Int(f(x) as i64)),
+        Value::Unknown(u) => Ok(unknown_of(&u)),
+        other => type_err("a float", &other, span),
+    }
+}
+
+/// The next component of a version string, as Nix's `nextComponent`.
+fn next_version_component<'a>(s: &'a [u8], p: &mut usize) -> &'a [u8] {
+    while *p < s.len() && (s[*p] == b'.' || s[*p] == b'-') {
+        *p += 1;
+    }
+    let start = *p;
+    if *p < s.len() && s[*p].is_ascii_digit() {
+        while *p < s.len() && s[*p].is_ascii_digit() {
+            *p += 1;
+        }
+    } else {
+        while *p < s.len() && !s[*p].is_ascii_digit() && s[*p] != b'.' && s[*p] != b'-' {
+            *p += 1;
+        }
+    }
+    &s[start..*p]
+}
+
+fn version_component_less(c1: &[u8], c2: &[u8]) -> bool {
+    let num = |c: &[u8]| {
+        std::str::from_utf8(c)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .and_then(|s| s.parse::<i32>().ok())
+    };
+    let (n1, n2) = (num(c1), num(c2));
+    match (n1, n2) {
+        (Some(a), Some(b)) => a < b,
+        _ if c1.is_empty() && n2.is_some() => true,
+        _ if c1 == b"pre" && c2 != b"pre" => true,
+        _ if c2 == b"pre" => false,
+        (_, Some(_)) => true,
+        (Some(_), _) => false,
+        _ => c1 < c2,
+    }
+}
+
+/// Nix's `compareVersions`: -1, 0 or 1.
+pub(crate) fn compare_versions(v1: &str, v2: &str) -> i64 {
+    let (s1, s2) = (v1.as_bytes(), v2.as_bytes());
+    let (mut p1, mut p2) = (0, 0);
+    while p1 < s1.len() || p2 < s2.len() {
+        let c1 = next_version_component(s1, &mut p1);
+        let c2 = next_version_component(s2, &mut p2);
+        if version_component_less(c1, c2) {
+            return -1;
+        }
+        if version_component_less(c2, c1) {
+            return 1;
+        }
+    }
+    0
+}
+
+fn compare_versions_prim(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let x = match to_str(ev, &a[0], span)? {
+        Ok(s) => s,
+        Err(u) => return Ok(u),
+    };
+    let y = match to_str(ev, &a[1], span)? {
+        Ok(s) => s,
+        Err(u) => return Ok(u),
+    };
+    Ok(Value::Int(compare_versions(&x, &y)))
+}
+
+fn split_version(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let s = match to_str(ev, &a[0], span)? {
+        Ok(s) => s,
+        Err(u) => return Ok(u),
+    };
+    let bytes = s.as_bytes();
+    let mut p = 0;
+    let mut out = Vec::new();
+    while p < bytes.len() {
+        let c = next_version_component(bytes, &mut p);
+        if c.is_empty() {
+            break;
+        }
+        out.push(Value::string(String::from_utf8_lossy(c).into_owned()));
+    }
+    Ok(Value::list(out))
+}
+
+fn parse_drv_name(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let s = match to_str(ev, &a[0], span)? {
+        Ok(s) => s,
+        Err(u) => return Ok(u),
+    };
+    let b = s.as_bytes();
+    let split =
+        (0..b.len()).find(|&i| b[i] == b'-' && i + 1 < b.len() && !b[i + 1].is_ascii_alphabetic());
+    let (name, version) = match split {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s.as_str(), ""),
+    };
+    Ok(Value::attrs([
+        ("name".to_string(), Value::string(name)),
+        ("version".to_string(), Value::string(version)),
+    ]))
+}
+
+/// A key `genericClosure` can remember: equal keys give equal forms.
+fn closure_key(ev: &mut Evaluator, v: &Value, span: &Span) -> EvalResult<Result<String, Value>> {
+    Ok(Ok(match v {
+        Value::Int(i) => format!("i{i}"),
+        Value::Float(f) => {
+            // 1 and 1.0 are the same key in Nix.
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_precision_loss,
+                clippy::float_cmp
+            )]
+            if f.fract() == 0.0 && (*f as i64) as f64 == *f {
+                format!("i{}", *f as i64)
+            } else {
+                format!("f{f}")
+            }
+        }
+        Value::String(s) => format!("s{s}"),
+        Value::Path(p) => format!("p{}", p.display()),
+        Value::Unknown(u) => return Ok(Err(unknown_of(u))),
+        Value::List(items) => {
+            let mut parts = Vec::new();
+            for t in items.iter() {
+                let x = ev.force(t)?;
+                match closure_key(ev, &x, span)? {
+                    Ok(k) => parts.push(k),
+                    Err(u) => return Ok(Err(u)),
+                }
+            }
+            format!("l{}", serde_json::to_string(&parts).unwrap_or_default())
+        }
+        other => {
+            return err(
+                "type-error",
+                format!(
+                    "cannot compare {} with {}",
+                    other.type_name(),
+                    other.type_name()
+                ),
+                span,
+            )
+        }
+    }))
+}
+
+fn generic_closure(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let args = want!(ev, &a[0], span, Attrs, "a set");
+    let get = |name: &str| {
+        args.get(name).map(|e| e.value.clone()).ok_or_else(|| {
+            vec![Diagnostic::error(
+                "missing-attribute",
+                format!("attribute `{name}` required by genericClosure"),
+                Some(span.clone()),
+            )]
+        })
+    };
+    let start = get("startSet")?;
+    let op = get("operator")?;
+    let start = want!(ev, &start, span, List, "a list");
+    let op = ev.force(&op)?;
+    let mut work: std::collections::VecDeque<Thunk> = start.iter().cloned().collect();
+    let mut done = std::collections::HashSet::new();
+    // Nix keeps the keys ordered: keys of types it cannot compare fail.
+    let mut key_type: Option<&'static str> = None;
+    let mut out = Vec::new();
+    while let Some(t) = work.pop_front() {
+        let item = want!(ev, &t, span, Attrs, "a set");
+        let Some(key) = item.get("key") else {
+            if let Some(u) = &item.unknown_keys {
+                return Ok(unknown_of(u));
+            }
+            return err("missing-attribute", "attribute `key` required", span);
+        };
+        let key = ev.force(&key.value.clone())?;
+        let ty = match &key {
+            Value::Int(_) | Value::Float(_) => "a number",
+            other => other.type_name(),
+        };
+        match key_type {
+            Some(first) if first != ty && !matches!(key, Value::Unknown(_)) => {
+                return err(
+                    "type-error",
+                    format!("cannot compare {ty} with {first} (genericClosure keys)"),
+                    span,
+                );
+            }
+            None => key_type = Some(ty),
+            _ => {}
+        }
+        let key = match closure_key(ev, &key, span)? {
+            Ok(k) => k,
+            Err(u) => return Ok(u),
+        };
+        if !done.insert(key) {
+            continue;
+        }
+        super::eval::check_list_len(out.len() + 1, span)?;
+        out.push(t.clone());
+        match call(ev, &op, t, span)? {
+            Value::List(next) => work.extend(next.iter().cloned()),
+            Value::Unknown(u) => return Ok(unknown_of(&u)),
+            other => return type_err("a list", &other, span),
+        }
+    }
+    Ok(Value::List(Rc::new(out)))
+}
+
+fn group_by(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let f = ev.force(&a[0])?;
+    let list = want!(ev, &a[1], span, List, "a list");
+    let mut groups: std::collections::BTreeMap<String, Vec<Thunk>> =
+        std::collections::BTreeMap::new();
+    for t in list.iter() {
+        let k = call(ev, &f, t.clone(), span)?;
+        let k = match k {
+            Value::String(s) => s.to_string(),
+            Value::Unknown(u) => return Ok(unknown_of(&u)),
+            other => return type_err("a string", &other, span),
+        };
+        groups.entry(k).or_default().push(t.clone());
+    }
+    Ok(Value::attrs(
+        groups
+            .into_iter()
+            .map(|(k, v)| (k, Value::List(Rc::new(v)))),
+    ))
+}
+
+fn hash_hex(algo: &str, data: &[u8], span: &Span) -> EvalResult<String> {
+    use sha2::Digest as _;
+    Ok(match algo {
+        "md5" => hex::encode(md5::Md5::digest(data)),
+        "sha1" => hex::encode(sha1::Sha1::digest(data)),
+        "sha256" => hex::encode(sha2::Sha256::digest(data)),
+        "sha512" => hex::encode(sha2::Sha512::digest(data)),
+        other => {
+            return err(
+                "type-error",
+                format!("unknown hash algorithm '{other}' (md5, sha1, sha256 or sha512)"),
+                span,
+            )
+        }
+    })
+}
+
+fn hash_string(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let algo = want!(ev, &a[0], span, String, "a string");
+    let s = match to_str(ev, &a[1], span)? {
+        Ok(s) => s,
+        Err(u) => return Ok(u),
+    };
+    Ok(Value::string(hash_hex(&algo, s.as_bytes(), span)?))
+}
+
+fn hash_file(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let algo = want!(ev, &a[0], span, String, "a string");
+    let text = match read_file(ev, &a[1..], span)? {
+        Value::String(s) => s,
+        other => return Ok(other),
+    };
+    Ok(Value::string(hash_hex(&algo, text.as_bytes(), span)?))
+}
+
+fn toml_value(v: toml::Value, span: &Span) -> EvalResult<Value> {
+    Ok(match v {
+        toml::Value::String(s) => Value::string(s),
+        toml::Value::Integer(i) => Value::Int(i),
+        toml::Value::Float(f) => Value::Float(f),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Array(items) => Value::list(
+            items
+                .into_iter()
+                .map(|x| toml_value(x, span))
+                .collect::<EvalResult<Vec<_>>>()?,
+        ),
+        toml::Value::Table(t) => Value::attrs(
+            t.into_iter()
+                .map(|(k, x)| Ok((k, toml_value(x, span)?)))
+                .collect::<EvalResult<Vec<_>>>()?,
+        ),
+        toml::Value::Datetime(d) => {
+            return err(
+                "type-error",
+                format!(
+                "while parsing a TOML string: unsupported type (date and time {d}), as in Nix 2.8"
+            ),
+                span,
+            )
+        }
+    })
+}
+
+fn from_toml(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let s = want!(ev, &a[0], span, String, "a string");
+    match s.parse::<toml::Table>() {
+        Ok(t) => toml_value(toml::Value::Table(t), span),
+        Err(e) => err(
+            "type-error",
+            format!("while parsing a TOML string: {}", e.message()),
+            span,
+        ),
+    }
+}
+
+/// `{ file; line; column; }` of where an attribute was defined, or null.
+fn unsafe_get_attr_pos(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let name = want!(ev, &a[0], span, String, "a string");
+    let set = want!(ev, &a[1], span, Attrs, "a set");
+    let Some(e) = set.get(&name) else {
+        return Ok(match &set.unknown_keys {
+            Some(u) => unknown_of(u),
+            None => Value::Null,
+        });
+    };
+    Ok(match &e.span {
+        Some(s) => {
+            let (line, col) = s.line_col();
+            Value::attrs([
+                (
+                    "file".to_string(),
+                    Value::string(s.file.path.display().to_string()),
+                ),
+                (
+                    "line".to_string(),
+                    Value::Int(i64::try_from(line).unwrap_or(0)),
+                ),
+                (
+                    "column".to_string(),
+                    Value::Int(i64::try_from(col).unwrap_or(0)),
+                ),
+            ])
+        }
+        None => Value::Null,
+    })
+}
+
+fn to_path(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let v = ev.force(&a[0])?;
+    let s = match &v {
+        Value::Path(p) => p.display().to_string(),
+        _ => match ev.coerce_to_string(&v, span, false)? {
+            Ok(s) => s,
+            Err(u) => return Ok(Value::Unknown(u)),
+        },
+    };
+    if !s.starts_with('/') {
+        return err(
+            "type-error",
+            format!("string '{s}' doesn't represent an absolute path"),
+            span,
+        );
+    }
+    // Nix 2.8 gives the canonical path as a string.
+    Ok(Value::string(
+        canon_path(Path::new(&s)).display().to_string(),
+    ))
+}
+
+fn read_file_type(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let p = match path_arg(ev, &a[0], span)? {
+        Ok(p) => p,
+        Err(u) => return Ok(u),
+    };
+    match ev.inputs().lstat(&p) {
+        Some(kind) => Ok(Value::string(kind.name())),
+        None => err(
+            "file-not-found",
+            format!("cannot read {}: no such file or directory", p.display()),
+            span,
+        ),
+    }
+}
+
+fn add_error_context(ev: &mut Evaluator, a: &[Thunk], _span: &Span) -> EvalResult<Value> {
+    ev.force(&a[1])
+}
+
+/// The only known strings that carry context (the store paths a string
+/// depends on) are those holding a derivation's paths, which contain the
+/// store directory: see `store.rs`. Strings without it have none.
+fn has_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    match to_str(ev, &a[0], span)? {
+        Ok(s) if s.contains(STORE_MARK) => Ok(context_unknown(span)),
+        Ok(_) => Ok(Value::Bool(false)),
+        Err(u) => Ok(u),
+    }
+}
+
+fn get_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    match to_str(ev, &a[0], span)? {
+        Ok(s) if s.contains(STORE_MARK) => Ok(context_unknown(span)),
+        Ok(_) => Ok(Value::attrs([])),
+        Err(u) => Ok(u),
+    }
+}
+
+/// Marks the strings that may carry context.
+const STORE_MARK: &str = "/nix/store/";
+
+fn context_unknown(span: &Span) -> Value {
+    Value::unknown(
+        "the string holds a store path, whose context (what it depends on) atelier does not track",
+        Some(span.clone()),
+    )
+}
+
+/// Runs a builtin that cuts strings (`substring`, `match`, ...). Cutting a
+/// string that holds a store path can drop the path but not, in Nix, its
+/// context; such a result is unknown, so every known string with context
+/// still shows the store directory (see [`has_context`]).
+fn keep_context(
+    ev: &mut Evaluator,
+    a: &[Thunk],
+    span: &Span,
+    cut: super::value::PrimOpFn,
+    input: usize,
+) -> EvalResult<Value> {
+    let r = cut(ev, a, span)?;
+    let v = ev.force(&a[input])?;
+    let text = match &v {
+        Value::String(s) => s.to_string(),
+        Value::Attrs(_) => match ev.coerce_to_string(&v, span, false)? {
+            Ok(s) => s,
+            Err(_) => return Ok(r),
+        },
+        _ => return Ok(r),
+    };
+    if !text.contains(STORE_MARK) || all_hold_store_path(&r) {
+        return Ok(r);
+    }
+    Ok(context_unknown(span))
+}
+
+fn all_hold_store_path(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains(STORE_MARK),
+        Value::List(items) => items
+            .iter()
+            .all(|t| t.peek().is_none_or(|x| all_hold_store_path(&x))),
+        _ => true,
+    }
+}
+
+fn discard_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    match to_str(ev, &a[0], span)? {
+        Ok(s) => Ok(Value::string(s)),
+        Err(u) => Ok(u),
+    }
+}
+
+fn placeholder(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    use sha2::Digest as _;
+    let out = want!(ev, &a[0], span, String, "a string");
+    let h = sha2::Sha256::digest(format!("nix-output:{out}").as_bytes());
+    Ok(Value::string(format!("/{}", super::store::base32(&h))))
+}
+
+fn to_file(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let name = want!(ev, &a[0], span, String, "a string");
+    match to_str(ev, &a[1], span)? {
+        Ok(text) => {
+            // The text's store path: Nix writes it there (a store path in a
+            // string carries context, which atelier does not track, so
+            // the string is unknown; its path is in the reason).
+            let path = super::store::text_path(&name, &text);
+            Ok(Value::unknown(
+                format!("builtins.toFile writes {path} to the Nix store"),
+                Some(span.clone()),
+            ))
+        }
+        Err(u) => Ok(u),
+    }
+}
+
+fn scoped_import(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let scope = want!(ev, &a[0], span, Attrs, "a set");
+    if let Some(u) = &scope.unknown_keys {
+        return Ok(unknown_of(u));
+    }
+    let path: PathBuf = match ev.force(&a[1])? {
+        Value::Path(p) => p.to_path_buf(),
+        Value::String(s) if s.starts_with('/') => canon_path(Path::new(&*s)),
+        Value::Unknown(u) => return Ok(unknown_of(&u)),
+        other => return type_err("a path", &other, span),
+    };
+    let vars = scope
+        .entries
+        .iter()
+        .map(|(k, e)| (k.clone(), e.value.clone()))
+        .collect();
+    ev.import_scoped(&path, vars, span)
+}
+
+/// Nix's `derivationStrict` for what atelier knows exactly: the output and
+/// `.drv` paths of an input-addressed derivation whose attributes are all
+/// known (see `store.rs` for why that is exact).
+fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let attrs = want!(ev, &a[0], span, Attrs, "a set");
+    if let Some(u) = &attrs.unknown_keys {
+        return Ok(unknown_of(u));
+    }
+    let unknown = |why: &str| {
+        Ok(Value::unknown(
+            format!("{why}: Nix computes this derivation's store paths when it builds"),
+            Some(span.clone()),
+        ))
+    };
+    let ignore_nulls = match attrs.get("__ignoreNulls") {
+        Some(e) => matches!(ev.force(&e.value.clone())?, Value::Bool(true)),
+        None => false,
+    };
+    for special in ["outputHash", "__contentAddressed", "__impure"] {
+        if attrs.get(special).is_some() {
+            return unknown(&format!(
+                "`{special}` is not evaluated statically by atelier-gen"
+            ));
+        }
+    }
+    // With `__structuredAttrs = true` the attributes (but `args`) reach
+    // the builder as one JSON document, `__json`.
+    let structured = match attrs.get("__structuredAttrs") {
+        Some(e) => matches!(ev.force(&e.value.clone())?, Value::Bool(true)),
+        None => false,
+    };
+    let mut json_attrs = serde_json::Map::new();
+    let mut env = std::collections::BTreeMap::new();
+    let mut args = Vec::new();
+    let mut outputs = vec!["out".to_string()];
+    for (k, e) in &attrs.entries {
+        if k == "__ignoreNulls" || (structured && k == "__structuredAttrs") {
+            continue;
+        }
+        let v = ev.force(&e.value.clone())?;
+        if ignore_nulls && matches!(v, Value::Null) {
+            continue;
+        }
+        if structured && k != "args" {
+            match json::to_json(ev, &v, JsonMode::Nix, span)? {
+                Ok(j) => {
+                    json_attrs.insert(k.clone(), j);
+                }
+                Err(u) => return Ok(Value::Unknown(u)),
+            }
+            if !matches!(k.as_str(), "builder" | "system" | "name" | "outputs") {
+                continue;
+            }
+        }
+        if k == "args" {
+            let Value::List(items) = &v else {
+                match v {
+                    Value::Unknown(u) => return Ok(unknown_of(&u)),
+                    other => return type_err("a list", &other, span),
+                }
+            };
+            for t in items.iter() {
+                let x = ev.force(t)?;
+                match drv_string(ev, &x, span)? {
+                    Ok(s) => args.push(s),
+                    Err(u) => return Ok(u),
+                }
+            }
+            continue;
+        }
+        if k == "outputs" {
+            let Value::List(items) = &v else {
+                match v {
+                    Value::Unknown(u) => return Ok(unknown_of(&u)),
+                    other => return type_err("a list", &other, span),
+                }
+            };
+            let mut outs = Vec::new();
+            for t in items.iter() {
+                match ev.force(t)? {
+                    Value::String(s) => {
+                        if &*s == "drv" || outs.contains(&s.to_string()) {
+                            return err(
+                                "type-error",
+                                format!("invalid derivation output name '{s}'"),
+                                span,
+                            );
+                        }
+                        outs.push(s.to_string());
+                    }
+                    Value::Unknown(u) => return Ok(unknown_of(&u)),
+                    other => return type_err("a string", &other, span),
+                }
+            }
+            if outs.is_empty() {
+                return err(
+                    "type-error",
+                    "derivation cannot have an empty set of outputs",
+                    span,
+                );
+            }
+            if !structured {
+                env.insert(k.clone(), outs.join(" "));
+            }
+            outputs = outs;
+            continue;
+        }
+        match drv_string(ev, &v, span)? {
+            Ok(s) => {
+                env.insert(k.clone(), s);
+            }
+            Err(u) => return Ok(u),
+        }
+    }
+    let required = |env: &std::collections::BTreeMap<String, String>, name: &str| {
+        env.get(name).cloned().ok_or_else(|| {
+            vec![Diagnostic::error(
+                "missing-attribute",
+                format!("required attribute '{name}' missing"),
+                Some(span.clone()),
+            )]
+        })
+    };
+    let name = required(&env, "name")?;
+    let builder = required(&env, "builder")?;
+    let system = required(&env, "system")?;
+    // A store path in an attribute makes its derivation an input, which
+    // changes this one's paths: atelier does not track those.
+    if env.values().chain(&args).any(|v| v.contains(STORE_MARK))
+        || json_attrs
+            .values()
+            .any(|j| j.to_string().contains(STORE_MARK))
+    {
+        return unknown("an attribute holds a store path (another derivation is an input)");
+    }
+    if structured {
+        env.clear();
+        env.insert(
+            "__json".to_string(),
+            json::nix_json_string(&serde_json::Value::Object(json_attrs)),
+        );
+    }
+    if std::path::Path::new(&name)
+        .extension()
+        .is_some_and(|e| e == "drv")
+    {
+        return err(
+            "type-error",
+            "derivation names are not allowed to end in '.drv'",
+            span,
+        );
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "+-._?=".contains(*c)))
+    {
+        return err(
+            "type-error",
+            format!("the derivation name '{name}' contains the character '{c}', which is not allowed in a store path"),
+            span,
+        );
+    }
+    if name.is_empty() || name.starts_with('.') || name.len() > 211 {
+        return err(
+            "type-error",
+            format!("'{name}' is not a valid store path name (empty, starts with '.', or longer than 211 characters)"),
+            span,
+        );
+    }
+    let drv = super::store::Derivation {
+        name,
+        system,
+        builder,
+        args,
+        env,
+        outputs,
+    };
+    let (drv_path, paths) = drv.paths();
+    let mut out = vec![("drvPath".to_string(), Value::string(drv_path))];
+    out.extend(paths.into_iter().map(|(o, p)| (o, Value::string(p))));
+    Ok(Value::attrs(out))
+}
+
+/// How `derivationStrict` turns an attribute into an environment string.
+fn drv_string(ev: &mut Evaluator, v: &Value, span: &Span) -> EvalResult<Result<String, Value>> {
+    match v {
+        Value::Path(p) => Ok(Err(Value::unknown(
+            format!(
+                "the path {} is copied to the Nix store for a derivation",
+                p.display()
+            ),
+            Some(span.clone()),
+        ))),
+        Value::List(items) => {
+            let mut parts = Vec::new();
+            for t in items.iter() {
+                let x = ev.force(t)?;
+                match drv_string(ev, &x, span)? {
+                    Ok(s) => parts.push((s, matches!(&x, Value::List(l) if l.is_empty()))),
+                    Err(u) => return Ok(Err(u)),
+                }
+            }
+            let n = parts.len();
+            let mut out = String::new();
+            for (i, (s, empty_list)) in parts.into_iter().enumerate() {
+                out.push_str(&s);
+                if i + 1 < n && !empty_list {
+                    out.push(' ');
+                }
+            }
+            Ok(Ok(out))
+        }
+        _ => Ok(ev.coerce_to_string(v, span, true)?.map_err(Value::Unknown)),
+    }
+}
+
+fn derivation_value(ev: &mut Evaluator) -> EvalResult<Value> {
+    ev.eval_source("<derivation>", Path::new("/"), DERIVATION_NIX)
+}
+
+/// Like `trace` (newer Nix's `builtins.warn`).
+fn warn(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let msg = want!(ev, &a[0], span, String, "a string");
+    ev.traces.push(format!("warning: {msg}"));
+    ev.force(&a[1])
+}
+
+/// `builtins.toXML`, as Nix 2.8 prints it (without locations).
+fn to_xml(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let v = ev.force(&a[0])?;
+    let mut out = String::from("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
+    if let Err(u) = xml_value(ev, &v, 1, span, &mut out)? {
+        return Ok(u);
+    }
+    out.push_str("</expr>\n");
+    Ok(Value::string(out))
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' => out.push_str("&#xA;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn xml_value(
+    ev: &mut Evaluator,
+    v: &Value,
+    depth: usize,
+    span: &Span,
+    out: &mut String,
+) -> EvalResult<Result<(), Value>> {
+    let pad = "  ".repeat(depth);
+    let leaf = |out: &mut String, tag: &str, value: &str| {
+        let _ = writeln!(out, "{pad}<{tag} value=\"{}\" />", xml_escape(value));
+    };
+    match v {
+        Value::String(s) => leaf(out, "string", s),
+        Value::Int(i) => leaf(out, "int", &i.to_string()),
+        Value::Float(f) => leaf(out, "float", &format_g(*f)),
+        Value::Bool(b) => leaf(out, "bool", if *b { "true" } else { "false" }),
+        Value::Null => {
+            let _ = writeln!(out, "{pad}<null />");
+        }
+        Value::Path(p) => leaf(out, "path", &p.display().to_string()),
+        Value::Unknown(u) => return Ok(Err(unknown_of(u))),
+        Value::List(items) => {
+            if items.is_empty() {
+                let _ = writeln!(out, "{pad}<list />");
+            } else {
+                let _ = writeln!(out, "{pad}<list>");
+                for t in items.iter() {
+                    let x = ev.force(t)?;
+                    if let Err(u) = xml_value(ev, &x, depth + 1, span, out)? {
+                        return Ok(Err(u));
+                    }
+                }
+                let _ = writeln!(out, "{pad}</list>");
+            }
+        }
+        Value::Attrs(set) => {
+            if let Some(u) = &set.unknown_keys {
+                return Ok(Err(unknown_of(u)));
+            }
+            if let Some(t) = set.get("type") {
+                if matches!(ev.force(&t.value.clone())?, Value::String(s) if &*s == "derivation") {
+                    return Ok(Err(Value::unknown(
+                        "toXML of a derivation is not evaluated statically by atelier-gen",
+                        Some(span.clone()),
+                    )));
+                }
+            }
+            if set.is_empty() {
+                let _ = writeln!(out, "{pad}<attrs />");
+            } else {
+                let _ = writeln!(out, "{pad}<attrs>");
+                for (k, e) in &set.entries {
+                    let _ = writeln!(out, "{pad}  <attr name=\"{}\">", xml_escape(k));
+                    let x = ev.force(&e.value.clone())?;
+                    if let Err(u) = xml_value(ev, &x, depth + 2, span, out)? {
+                        return Ok(Err(u));
+                    }
+                    let _ = writeln!(out, "{pad}  </attr>");
+                }
+                let _ = writeln!(out, "{pad}</attrs>");
+            }
+        }
+        Value::Lambda(c) => match &c.lambda.param {
+            super::syntax::Param::Ident(name) => {
+                let _ = writeln!(out, "{pad}<function>");
+                let _ = writeln!(out, "{pad}  <varpat name=\"{}\" />", xml_escape(name));
+                let _ = writeln!(out, "{pad}</function>");
+            }
+            super::syntax::Param::Pattern {
+                entries,
+                bind,
+                ellipsis,
+            } => {
+                // Attributes in name order, as Nix's XML writer keeps them.
+                let mut attrs = String::new();
+                if *ellipsis {
+                    attrs.push_str(" ellipsis=\"1\"");
+                }
+                if let Some(b) = bind {
+                    let _ = write!(attrs, " name=\"{}\"", xml_escape(b));
+                }
+                let _ = writeln!(out, "{pad}<function>");
+                let _ = writeln!(out, "{pad}  <attrspat{attrs}>");
+                let mut entries: Vec<_> = entries.iter().collect();
+                entries.sort_by(|x, y| x.name.cmp(&y.name));
+                for e in entries {
+                    let _ = writeln!(out, "{pad}    <attr name=\"{}\" />", xml_escape(&e.name));
+                }
+                let _ = writeln!(out, "{pad}  </attrspat>");
+                let _ = writeln!(out, "{pad}</function>");
+            }
+        },
+        Value::PrimOp(_) => {
+            let _ = writeln!(out, "{pad}<unevaluated />");
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// C++'s `ostream << double` (`%g`, six significant digits), as Nix
+/// prints floats.
+pub(crate) fn format_g(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f < 0.0 { "-inf" } else { "inf" }.into();
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    let sci = format!("{f:.5e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if (-4..6).contains(&exp) {
+        let decimals = usize::try_from(5 - exp).unwrap_or(0);
+        trim(&format!("{f:.decimals$}"))
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    }
 }

@@ -17,6 +17,18 @@ use super::value::{
 };
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
 
+/// What evaluating up to a tail position gives: a value, or a call still
+/// to be made.
+enum Tail {
+    Value(Value),
+    Call(Value, Thunk, Span),
+}
+
+/// Calls a function may make in tail position, one after the other (each
+/// takes no stack): Nix 2.8 evaluates 100,000-deep tail recursion; a
+/// tail call that never ends is still an error.
+pub const MAX_TAIL_CALLS: usize = 250_000;
+
 /// Errors are diagnostics; a parse error can come with several.
 pub type EvalResult<T> = Result<T, Vec<Diagnostic>>;
 
@@ -412,13 +424,14 @@ impl Evaluator {
                 "atelier-gen only reads files inside the flake; move the file into it",
             )]);
         }
-        if let Some(v) = self.imported.get(&canon) {
+        let key = self.nix_file_path(path, &canon);
+        if let Some(v) = self.imported.get(&key) {
             return Ok(v.clone());
         }
-        if let Some(pos) = self.importing.iter().position(|p| p == &canon) {
+        if let Some(pos) = self.importing.iter().position(|p| p == &key) {
             let chain: Vec<String> = self.importing[pos..]
                 .iter()
-                .chain(std::iter::once(&canon))
+                .chain(std::iter::once(&key))
                 .map(|p| self.display_name(p))
                 .collect();
             let msg = if chain.len() <= 2 {
@@ -431,14 +444,90 @@ impl Evaluator {
             };
             return Err(mk_err("cyclic-import", msg));
         }
-        let expr = self.parse_canonical(canon.clone())?;
-        self.importing.push(canon.clone());
+        let expr = if key == canon {
+            self.parse_canonical(canon)?
+        } else {
+            self.parse_as(&canon, &key)?
+        };
+        self.importing.push(key.clone());
         let env = self.base_env.clone();
         let r = self.eval(&expr, &env);
         self.importing.pop();
         let v = r?;
-        self.imported.insert(canon, v.clone());
+        self.imported.insert(key, v.clone());
         Ok(v)
+    }
+
+    /// The path Nix evaluates an import of `path` as: symlinked
+    /// directories on the way are not resolved, so `../lib` in
+    /// `foo/overlays/overlay.nix` is `foo/lib` even when `foo/overlays`
+    /// links elsewhere. It differs from `canon` only then (and only inside
+    /// the root; a final symlink keeps the canonical path).
+    fn nix_file_path(&mut self, path: &Path, canon: &Path) -> PathBuf {
+        let lexical = canon_path(path);
+        // The usual case, no symlink on the way: nothing to ask.
+        if lexical == canon || lexical.join("default.nix") == canon {
+            return canon.to_path_buf();
+        }
+        let file = match self.inputs.lstat(&lexical) {
+            Some(Kind::Regular) => lexical,
+            Some(Kind::Directory) => lexical.join("default.nix"),
+            _ => return canon.to_path_buf(),
+        };
+        if file != canon
+            && file.starts_with(&self.root)
+            && self.inputs.lstat(&file) == Some(Kind::Regular)
+        {
+            file
+        } else {
+            canon.to_path_buf()
+        }
+    }
+
+    /// Parses the (canonical) file `canon` as if it were at `nix_path`,
+    /// which relative paths in it start from.
+    fn parse_as(&mut self, canon: &Path, nix_path: &Path) -> EvalResult<ExprRef> {
+        if let Some(r) = self.parsed.get(nix_path) {
+            return r.clone();
+        }
+        let (read, answer, stamp) = inputs::read_file(canon);
+        self.inputs
+            .note_stamped(Probe::Read(canon.to_path_buf()), answer, stamp);
+        let r = read
+            .map_err(|e| unreadable(canon, &e))
+            .and_then(|bytes| parse_bytes(&self.root, nix_path, bytes));
+        self.parsed.insert(nix_path.to_path_buf(), r.clone());
+        r
+    }
+
+    /// `scopedImport vars path`: the file evaluated (not cached) with
+    /// `vars` in scope before the global names.
+    pub(crate) fn import_scoped(
+        &mut self,
+        path: &Path,
+        vars: HashMap<String, Thunk>,
+        span: &Span,
+    ) -> EvalResult<Value> {
+        let Some(canon) = self.resolve_import(path) else {
+            return err(
+                "import-not-found",
+                format!("cannot import {}: no such file", self.display_name(path)),
+                span,
+            );
+        };
+        if !canon.starts_with(&self.root) {
+            return err(
+                "import-outside-root",
+                format!(
+                    "import of {} is outside the flake root",
+                    relative_to(&canon, &self.root).display()
+                ),
+                span,
+            );
+        }
+        let expr = self.parse_canonical(canon)?;
+        let env = Scope::vars(Some(self.base_env.clone()), vars);
+        self.eval(&expr, &env)
     }
 
     // ------------------------------------------------------------ public helpers
@@ -521,11 +610,18 @@ impl Evaluator {
     }
 
     /// Forces a value deeply (lists and attribute sets, recursively).
+    /// A set or list met again (`let as = { y = as; }; in as`) is not
+    /// walked again, as in Nix.
     pub fn force_deep(&mut self, v: &Value) -> EvalResult<()> {
-        self.deep_guard(v, 0)
+        self.deep_guard(v, 0, &mut std::collections::HashSet::new())
     }
 
-    fn deep_guard(&mut self, v: &Value, level: usize) -> EvalResult<()> {
+    fn deep_guard(
+        &mut self,
+        v: &Value,
+        level: usize,
+        seen: &mut std::collections::HashSet<usize>,
+    ) -> EvalResult<()> {
         if level > self.max_depth {
             return Err(vec![Diagnostic::error(
                 "evaluation-too-deep",
@@ -535,18 +631,24 @@ impl Evaluator {
         }
         match v {
             Value::List(items) => {
+                if !seen.insert(Rc::as_ptr(items) as usize) {
+                    return Ok(());
+                }
                 for t in items.iter() {
                     let x = self.force(t)?;
                     stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-                        self.deep_guard(&x, level + 1)
+                        self.deep_guard(&x, level + 1, seen)
                     })?;
                 }
             }
             Value::Attrs(a) => {
+                if !seen.insert(Rc::as_ptr(a) as usize) {
+                    return Ok(());
+                }
                 for e in a.entries.values() {
                     let x = self.force(&e.value)?;
                     stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-                        self.deep_guard(&x, level + 1)
+                        self.deep_guard(&x, level + 1, seen)
                     })?;
                 }
             }
@@ -601,7 +703,76 @@ impl Evaluator {
     // ------------------------------------------------------------ evaluation
 
     pub(crate) fn eval(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Value> {
-        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.eval_inner(e, env))
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+            match self.eval_tail(e, env)? {
+                Tail::Value(v) => Ok(v),
+                Tail::Call(f, arg, span) => self.apply_thunk(f, arg, &span),
+            }
+        })
+    }
+
+    /// Evaluates through tail positions (`if` branches, `let`/`with`/
+    /// `assert` bodies) in a loop, and stops before a call there: the
+    /// caller makes it, so a function that calls itself in tail position
+    /// (`f = n: if n == 0 then 0 else f (n - 1)`) runs in constant stack.
+    fn eval_tail(&mut self, e: &ExprRef, env: &Env) -> EvalResult<Tail> {
+        let mut e = e.clone();
+        let mut env = env.clone();
+        loop {
+            let next = match &e.kind {
+                ExprKind::Let { bindings, body } => {
+                    let new_env = Scope::vars(Some(env.clone()), HashMap::new());
+                    let mut vars = HashMap::new();
+                    for b in &bindings.statics {
+                        let t = match &b.value {
+                            Binding::Expr(x) => Thunk::pending(x.clone(), new_env.clone()),
+                            Binding::Inherit => self.inherit_thunk(&b.name, &env, &b.span),
+                        };
+                        vars.insert(b.name.clone(), t);
+                    }
+                    if let ScopeKind::Vars(cell) = &new_env.kind {
+                        *cell.borrow_mut() = vars;
+                    }
+                    env = new_env;
+                    body.clone()
+                }
+                ExprKind::With { namespace, body } => {
+                    let ns = self.thunk_of(namespace, &env);
+                    env = Scope::with(env.clone(), ns);
+                    body.clone()
+                }
+                ExprKind::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => match self.eval(cond, &env)? {
+                    Value::Bool(true) => then.clone(),
+                    Value::Bool(false) => otherwise.clone(),
+                    Value::Unknown(u) => {
+                        return Ok(Tail::Value(Value::Unknown(Unknown::derived(&u))))
+                    }
+                    other => return type_err("a Boolean", &other, &cond.span),
+                },
+                ExprKind::Assert { cond, body } => match self.eval(cond, &env)? {
+                    Value::Bool(true) | Value::Unknown(_) => body.clone(),
+                    Value::Bool(false) => {
+                        return err(
+                            "assertion-failed",
+                            format!("assertion `{}` failed", snippet(&cond.span)),
+                            &cond.span,
+                        )
+                    }
+                    other => return type_err("a Boolean", &other, &cond.span),
+                },
+                ExprKind::Apply { func, arg } => {
+                    let f = self.eval(func, &env)?;
+                    let a = self.thunk_of(arg, &env);
+                    return Ok(Tail::Call(f, a, e.span.clone()));
+                }
+                _ => return self.eval_inner(&e, &env).map(Tail::Value),
+            };
+            e = next;
+        }
     }
 
     /// A thunk for an expression, avoiding a thunk for plain variables and
@@ -692,35 +863,10 @@ impl Evaluator {
                 let ts = items.iter().map(|i| self.thunk_of(i, env)).collect();
                 Ok(Value::List(Rc::new(ts)))
             }
-            ExprKind::Let { bindings, body } => {
-                let new_env = Scope::vars(Some(env.clone()), HashMap::new());
-                let mut vars = HashMap::new();
-                for b in &bindings.statics {
-                    let t = match &b.value {
-                        Binding::Expr(x) => Thunk::pending(x.clone(), new_env.clone()),
-                        Binding::Inherit => self.inherit_thunk(&b.name, env, &b.span),
-                    };
-                    vars.insert(b.name.clone(), t);
-                }
-                if let ScopeKind::Vars(cell) = &new_env.kind {
-                    *cell.borrow_mut() = vars;
-                }
-                self.eval(body, &new_env)
-            }
-            ExprKind::With { namespace, body } => {
-                let ns = self.thunk_of(namespace, env);
-                let new_env = Scope::with(env.clone(), ns);
-                self.eval(body, &new_env)
-            }
             ExprKind::Lambda(l) => Ok(Value::Lambda(Rc::new(Closure {
                 lambda: l.clone(),
                 env: env.clone(),
             }))),
-            ExprKind::Apply { func, arg } => {
-                let f = self.eval(func, env)?;
-                let a = self.thunk_of(arg, env);
-                self.apply_thunk(f, a, span)
-            }
             ExprKind::Select {
                 expr,
                 path,
@@ -752,24 +898,13 @@ impl Evaluator {
                 }
                 Ok(Value::Bool(true))
             }
-            ExprKind::If {
-                cond,
-                then,
-                otherwise,
-            } => match self.eval(cond, env)? {
-                Value::Bool(true) => self.eval(then, env),
-                Value::Bool(false) => self.eval(otherwise, env),
-                Value::Unknown(u) => Ok(Value::Unknown(Unknown::derived(&u))),
-                other => type_err("a Boolean", &other, &cond.span),
-            },
-            ExprKind::Assert { cond, body } => match self.eval(cond, env)? {
-                Value::Bool(true) | Value::Unknown(_) => self.eval(body, env),
-                Value::Bool(false) => err(
-                    "assertion-failed",
-                    format!("assertion `{}` failed", snippet(&cond.span)),
-                    &cond.span,
-                ),
-                other => type_err("a Boolean", &other, &cond.span),
+            ExprKind::Let { .. }
+            | ExprKind::With { .. }
+            | ExprKind::If { .. }
+            | ExprKind::Assert { .. }
+            | ExprKind::Apply { .. } => match self.eval_tail(e, env)? {
+                Tail::Value(v) => Ok(v),
+                Tail::Call(f, arg, span) => self.apply_thunk(f, arg, &span),
             },
             ExprKind::Not(x) => match self.eval(x, env)? {
                 Value::Bool(b) => Ok(Value::Bool(!b)),
@@ -827,6 +962,12 @@ impl Evaluator {
                     vars.insert(k.clone(), v.value.clone());
                 }
             }
+            if let Some(o) = attrs.get("__overrides") {
+                let o = o.value.clone();
+                if let Err(u) = self.apply_overrides(&mut attrs, &o, &inner)? {
+                    return Ok(Value::Unknown(u));
+                }
+            }
         }
         for d in &def.dynamics {
             let key = self.eval(&d.key, &inner)?;
@@ -855,6 +996,38 @@ impl Evaluator {
             attrs.insert(name, t, Some(d.span.clone()));
         }
         Ok(Value::Attrs(Rc::new(attrs)))
+    }
+
+    /// `rec { __overrides = { ... }; ... }`: as in Nix, the overriding
+    /// attributes replace the set's own, in the set and in its recursive
+    /// scope (new names only join the set). The whole set is unknown when
+    /// the overrides are.
+    fn apply_overrides(
+        &mut self,
+        attrs: &mut Attrs,
+        overrides: &Thunk,
+        scope: &Env,
+    ) -> EvalResult<Result<(), Rc<Unknown>>> {
+        let span = overrides.span().unwrap_or_else(builtin_span);
+        let o = match self.force(overrides)? {
+            Value::Attrs(o) => o,
+            Value::Unknown(u) => return Ok(Err(Unknown::derived(&u))),
+            other => return type_err("a set (`__overrides`)", &other, &span),
+        };
+        if let Some(u) = &o.unknown_keys {
+            return Ok(Err(Unknown::derived(u)));
+        }
+        let ScopeKind::Vars(cell) = &scope.kind else {
+            unreachable!("a rec set's scope holds variables")
+        };
+        let mut vars = cell.borrow_mut();
+        for (k, e) in &o.entries {
+            if attrs.entries.contains_key(k) {
+                vars.insert(k.clone(), e.value.clone());
+            }
+            attrs.entries.insert(k.clone(), e.clone());
+        }
+        Ok(Ok(()))
     }
 
     /// `Ok(Ok(name))`, or `Ok(Err(unknown))` when a dynamic name is unknown.
@@ -981,24 +1154,47 @@ impl Evaluator {
 
     /// Function calls count towards the depth limit, like Nix's
     /// `max-call-depth`.
+    ///
+    /// A call in tail position of the body is made here, in a loop, not
+    /// by recursion: it takes no stack, and counts towards
+    /// [`MAX_TAIL_CALLS`] instead of the nesting limit.
     fn call_lambda(&mut self, c: &Rc<Closure>, arg: Thunk, span: &Span) -> EvalResult<Value> {
         if self.depth >= self.max_depth {
             return Err(too_deep(span, self.max_depth));
         }
         self.depth += 1;
-        let r = self.call_lambda_inner(c, arg, span);
+        let mut tail_calls = 0usize;
+        let mut call = (c.clone(), arg, span.clone());
+        let r = loop {
+            let (c, arg, span) = call;
+            let r = self
+                .bind_lambda(&c, arg, &span)
+                .and_then(|env| self.eval_tail(&c.lambda.body, &env));
+            match r {
+                Ok(Tail::Call(Value::Lambda(next), arg, span)) => {
+                    tail_calls += 1;
+                    if tail_calls > MAX_TAIL_CALLS {
+                        break Err(too_deep(&span, MAX_TAIL_CALLS));
+                    }
+                    call = (next, arg, span);
+                }
+                Ok(Tail::Call(f, arg, span)) => break self.apply_thunk(f, arg, &span),
+                Ok(Tail::Value(v)) => break Ok(v),
+                Err(e) => break Err(e),
+            }
+        };
         self.depth -= 1;
         r
     }
 
-    fn call_lambda_inner(&mut self, c: &Rc<Closure>, arg: Thunk, span: &Span) -> EvalResult<Value> {
+    /// The scope of a lambda's body, with its parameter(s) bound to `arg`.
+    fn bind_lambda(&mut self, c: &Rc<Closure>, arg: Thunk, span: &Span) -> EvalResult<Env> {
         let lambda = &c.lambda;
         match &lambda.param {
             Param::Ident(name) => {
                 let mut vars = HashMap::new();
                 vars.insert(name.clone(), arg);
-                let env = Scope::vars(Some(c.env.clone()), vars);
-                self.eval(&lambda.body, &env)
+                Ok(Scope::vars(Some(c.env.clone()), vars))
             }
             Param::Pattern {
                 entries,
@@ -1072,7 +1268,7 @@ impl Evaluator {
                 if let ScopeKind::Vars(cell) = &env.kind {
                     *cell.borrow_mut() = vars;
                 }
-                self.eval(&lambda.body, &env)
+                Ok(env)
             }
         }
     }
@@ -1305,6 +1501,16 @@ impl Evaluator {
                         return Ok(r.clone());
                     }
                     let mut out: Attrs = (**a).clone();
+                    // A name of `b` atelier cannot compute may replace any
+                    // of `a`'s: those values are unknown.
+                    if let Some(u) = &b.unknown_keys {
+                        for (k, e) in &mut out.entries {
+                            if !b.entries.contains_key(k) {
+                                e.value =
+                                    Thunk::value(Value::Unknown(select_unknown(u, k, Some(span))));
+                            }
+                        }
+                    }
                     for (k, v) in &b.entries {
                         out.entries.insert(k.clone(), v.clone());
                     }
@@ -1322,9 +1528,14 @@ impl Evaluator {
                     Ok(Value::Unknown(Unknown::derived(u)))
                 }
                 (Value::Path(p), _) => {
-                    let s = match self.coerce_to_string(r, span, false)? {
-                        Ok(s) => s,
-                        Err(u) => return Ok(Value::Unknown(u)),
+                    // `/a/b + /c/d` is `/a/b/c/d`: the right path is not
+                    // copied to the store.
+                    let s = match r {
+                        Value::Path(q) => q.display().to_string(),
+                        _ => match self.coerce_to_string(r, span, false)? {
+                            Ok(s) => s,
+                            Err(u) => return Ok(Value::Unknown(u)),
+                        },
                     };
                     let joined = format!("{}{}", p.display(), s);
                     Ok(Value::Path(Rc::from(
@@ -1375,9 +1586,7 @@ impl Evaluator {
                     return Ok(Ok(false));
                 }
                 for (tx, ty) in x.iter().zip(y.iter()) {
-                    let vx = self.force(tx)?;
-                    let vy = self.force(ty)?;
-                    match self.equal(&vx, &vy)? {
+                    match self.equal_items(tx, ty)? {
                         Ok(true) => {}
                         other => return Ok(other),
                     }
@@ -1403,17 +1612,31 @@ impl Evaluator {
                     return Ok(Ok(false));
                 }
                 for (ex, ey) in x.entries.values().zip(y.entries.values()) {
-                    let vx = self.force(&ex.value.clone())?;
-                    let vy = self.force(&ey.value.clone())?;
-                    match self.equal(&vx, &vy)? {
+                    match self.equal_items(&ex.value, &ey.value)? {
                         Ok(true) => {}
                         other => return Ok(other),
                     }
+                }
+                // The names atelier could not compute may still differ.
+                if let Some(u) = x.unknown_keys.as_ref().or(y.unknown_keys.as_ref()) {
+                    return Ok(Err(Unknown::derived(u)));
                 }
                 true
             }
             _ => false,
         }))
+    }
+
+    /// Equality of two list items or attribute values. As in Nix, the very
+    /// same value is equal to itself even when it is a function
+    /// (`let f = x: x; in [ f ] == [ f ]` is true, `f == f` is false).
+    fn equal_items(&mut self, tx: &Thunk, ty: &Thunk) -> EvalResult<Result<bool, Rc<Unknown>>> {
+        let vx = self.force(tx)?;
+        let vy = self.force(ty)?;
+        if Rc::ptr_eq(&tx.0, &ty.0) && !matches!(vx, Value::Unknown(_)) {
+            return Ok(Ok(true));
+        }
+        self.equal(&vx, &vy)
     }
 
     #[allow(clippy::many_single_char_names)]
@@ -1542,7 +1765,14 @@ pub(crate) fn arith(op: BinOp, l: &Value, r: &Value, span: &Span) -> EvalResult<
                 if *b == 0 {
                     err("division-by-zero", "division by zero", span)
                 } else {
-                    Ok(Value::Int(a.wrapping_div(*b)))
+                    match a.checked_div(*b) {
+                        Some(quotient) => Ok(Value::Int(quotient)),
+                        None => err(
+                            "integer-overflow",
+                            format!("overflow in integer division: {a} / {b}"),
+                            span,
+                        ),
+                    }
                 }
             }
             _ => unreachable!("arith called with a non-arithmetic operator"),

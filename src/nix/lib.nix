@@ -12,6 +12,7 @@ let
     stringLength substring tail;
 
   id = x: x;
+  functionArgs = b.functionArgs;
   const = x: _: x;
   flip = f: a: b: f b a;
   concatStrings = concatStringsSep "";
@@ -249,7 +250,7 @@ let
     pkgs = internal.unknown "pkgs";
   };
 
-  trivial = { inherit id const flip boolToString pipe mapNullable defaultTo warn warnIf info throwIf throwIfNot; };
+  trivial = { inherit id const flip boolToString functionArgs pipe mapNullable defaultTo warn warnIf info throwIf throwIfNot; };
   fixedPoints = { inherit fix fix' extends composeExtensions composeManyExtensions makeExtensible makeExtensibleWithCustomName; };
   versions = {
     splitVersion = v: splitString "." v;

@@ -30,8 +30,14 @@
 //! * [`Value::partial_attrs`] builds a partly known set (e.g. a `config`
 //!   where only `atelier.*` is known): missing attributes are unknowns whose
 //!   [`Unknown::path`] says what was asked for (`config.services.x.port`).
-//! * Builtins atelier does not implement (fetchers, hashes; regular expressions the `regex` crate cannot read) are
-//!   unknown rather than errors.
+//! * `builtins` has Nix 2.8's names; those atelier does not evaluate
+//!   (fetchers, the clock, the store; regular expressions the `regex` crate
+//!   cannot read) are unknown rather than errors. `derivation` gives Nix's
+//!   exact store paths when its attributes are known (`store.rs`).
+//! * Calls in tail position run in a loop ([`MAX_TAIL_CALLS`] in a row),
+//!   other nesting up to [`DEFAULT_MAX_DEPTH`].
+//! * Nix's own language tests are the conformance suite
+//!   (`tests/nix_lang_conformance.rs`).
 //! * Applying an unknown function (e.g. `inputs.atelier.lib.mkService`)
 //!   gives an unknown whose [`Unknown::application`] returns the function
 //!   (with its [`Unknown::path`]) and the still-inspectable argument.
@@ -42,11 +48,12 @@ mod eval;
 pub mod inputs;
 mod json;
 mod prefetch;
+mod store;
 pub mod syntax;
 mod value;
 
 pub use builtins::{BUILTINS, LIB_NIX};
-pub use eval::{EvalResult, Evaluator, DEFAULT_MAX_DEPTH, MAX_VALUE_SIZE};
+pub use eval::{EvalResult, Evaluator, DEFAULT_MAX_DEPTH, MAX_TAIL_CALLS, MAX_VALUE_SIZE};
 pub use json::{from_json, to_json, unknown_json, JsonMode};
 pub use value::{
     AttrEntry, Attrs, Closure, Env, PrimOpApp, PrimOpDef, Thunk, Unknown, UnknownOrigin, Value,

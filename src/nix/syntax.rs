@@ -560,13 +560,15 @@ impl Lowerer {
                     body,
                 }
             }
-            E::LegacyLet(_) => {
-                self.err(
-                    "unsupported",
-                    "the legacy `let { ... }` syntax is not supported; use `let ... in`",
-                    span.clone(),
-                );
-                return self.bad(span);
+            // `let { a = 1; body = a; }` is `rec { a = 1; body = a; }.body`.
+            E::LegacyLet(l) => {
+                let b = self.attrs_builder(l, true, false);
+                let set = self.mk(ExprKind::Attrs(Arc::new(b.finish())), span.clone());
+                ExprKind::Select {
+                    expr: set,
+                    path: vec![AttrName::Static("body".into())],
+                    default: None,
+                }
             }
             E::With(w) => {
                 let namespace = self.opt_expr(w.namespace(), span.clone());
@@ -789,9 +791,8 @@ impl Lowerer {
                     };
                     if is_let {
                         if let Some(first) = attrs.first() {
-                            if matches!(first, ast::Attr::Dynamic(_))
-                                || matches!(self.attr_name(first), AttrName::Dynamic(_))
-                            {
+                            // `${"a"} = 1;` is allowed: its name is static.
+                            if matches!(self.attr_name(first), AttrName::Dynamic(_)) {
                                 let s = self.span(first);
                                 self.err(
                                     "unsupported",

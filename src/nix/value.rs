@@ -365,6 +365,83 @@ impl Scope {
     }
 }
 
+/// Scopes and thunks form chains as long as the evaluation that built them
+/// (each step of `f = n: f (n + 1)` holds the previous `n`); dropping one
+/// recursively would overflow the stack, so the parts that nobody else
+/// holds are taken apart here, one at a time.
+impl Drop for Scope {
+    fn drop(&mut self) {
+        let mut stack: Vec<Env> = Vec::new();
+        let mut thunks: Vec<Thunk> = Vec::new();
+        take_scope_parts(self, &mut stack, &mut thunks);
+        loop {
+            if let Some(t) = thunks.pop() {
+                if let Ok(cell) = Rc::try_unwrap(t.0) {
+                    match cell.into_inner() {
+                        ThunkState::Pending(_, env) => stack.push(env),
+                        ThunkState::Done(v) => take_value_parts(v, &mut stack, &mut thunks),
+                        _ => {}
+                    }
+                }
+            } else if let Some(env) = stack.pop() {
+                if let Ok(mut scope) = Rc::try_unwrap(env) {
+                    take_scope_parts(&mut scope, &mut stack, &mut thunks);
+                }
+            } else {
+                break;
+            }
+        }
+    }
+}
+
+/// Moves out the parts only this scope holds (the rest is merely released).
+fn take_scope_parts(scope: &mut Scope, stack: &mut Vec<Env>, thunks: &mut Vec<Thunk>) {
+    if let Some(p) = scope.parent.take() {
+        if Rc::strong_count(&p) == 1 {
+            stack.push(p);
+        }
+    }
+    let only_ours = |t: &Thunk| Rc::strong_count(&t.0) == 1;
+    match &mut scope.kind {
+        ScopeKind::Vars(vars) => {
+            let vars = vars.get_mut();
+            if vars.values().any(only_ours) {
+                thunks.extend(vars.drain().map(|(_, t)| t).filter(only_ours));
+            }
+        }
+        ScopeKind::With(t) => {
+            if only_ours(t) {
+                if let ScopeKind::With(t) =
+                    std::mem::replace(&mut scope.kind, ScopeKind::Vars(RefCell::default()))
+                {
+                    thunks.push(t);
+                }
+            }
+        }
+    }
+}
+
+fn take_value_parts(v: Value, stack: &mut Vec<Env>, thunks: &mut Vec<Thunk>) {
+    match v {
+        Value::Lambda(c) => {
+            if let Ok(c) = Rc::try_unwrap(c) {
+                stack.push(c.env);
+            }
+        }
+        Value::List(items) => {
+            if let Ok(items) = Rc::try_unwrap(items) {
+                thunks.extend(items);
+            }
+        }
+        Value::Attrs(a) => {
+            if let Ok(a) = Rc::try_unwrap(a) {
+                thunks.extend(a.entries.into_values().map(|e| e.value));
+            }
+        }
+        _ => {}
+    }
+}
+
 impl fmt::Debug for Unknown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<unknown at {}: {}>", self.location(), self.reason)

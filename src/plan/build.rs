@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::manifest::{
-    Dump, Hooks, Manifest, PostgresConnection, PostgresCreate, PostgresDatabase, Repository,
-    Retention, Schedule, Service, MANIFEST_VERSION,
+    Dump, Hooks, MaintenanceMonitoring, Manifest, Monitoring, PostgresConnection, PostgresCreate,
+    PostgresDatabase, Repository, Retention, Schedule, Service, MANIFEST_VERSION,
 };
 use super::validate::{self as v, location};
 use crate::diagnostic::{Diagnostic, Span};
@@ -80,6 +80,9 @@ impl Plan {
 /// The plan, or the errors that prevent it; warnings in both cases.
 pub struct Outcome {
     pub plan: Option<Plan>,
+    /// With errors: the plan of the services that could be planned (what
+    /// `plan --json` prints next to the diagnostics).
+    pub partial: Option<Plan>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -240,11 +243,15 @@ impl Builder {
             password_file,
             environment_file,
             initialize,
+            // Not declared in the Nix module yet: set in the manifest or
+            // through ATELIER_RESTIC_TIMEOUT.
+            timeout: None,
         }
     }
 }
 
-/// Builds and validates the plan of one host. On any error the plan is `None`.
+/// Builds and validates the plan of one host. On any error the plan is
+/// `None` (and `partial` has what could be planned).
 pub fn build(decl: &HostDecl) -> Outcome {
     let mut b = Builder {
         diags: Vec::new(),
@@ -386,9 +393,10 @@ pub fn build(decl: &HostDecl) -> Outcome {
     }
 
     overlap_check(&mut b.diags, &all_paths);
+    repository_check(&mut b.diags, &all_paths, &settings.repositories, &decl.host);
 
     let has_errors = b.diags.iter().any(Diagnostic::is_error);
-    let plan = (!has_errors).then(|| Plan {
+    let plan = Plan {
         manifest: Manifest {
             version: MANIFEST_VERSION,
             host: decl.host.clone(),
@@ -396,13 +404,21 @@ pub fn build(decl: &HostDecl) -> Outcome {
             repositories,
             services,
             postgres,
+            // Ping URL files are module options, resolved by Nix at rebuild time.
+            monitoring: MaintenanceMonitoring::default(),
         },
         maintenance,
         origins,
         unresolved: b.unresolved,
-    });
+    };
+    let (plan, partial) = if has_errors {
+        (None, Some(plan))
+    } else {
+        (Some(plan), None)
+    };
     Outcome {
         plan,
+        partial,
         diagnostics: b.diags,
     }
 }
@@ -744,6 +760,7 @@ fn build_service(
         },
         retention,
         stale_after: None,
+        monitoring: Monitoring::default(),
     })
 }
 
@@ -754,8 +771,12 @@ type DataPath = (String, String, Option<Span>);
 /// overwrite the other's data. Sorted by path components, every descendant
 /// of a path follows it directly, so only those runs are compared.
 fn overlap_check(diags: &mut Vec<Diagnostic>, all: &[DataPath]) {
-    let mut sorted: Vec<(Vec<&str>, &DataPath)> =
-        all.iter().map(|e| (v::components(&e.1), e)).collect();
+    let normal: Vec<String> = all.iter().map(|e| v::normal_path(&e.1)).collect();
+    let mut sorted: Vec<(Vec<&str>, &DataPath)> = normal
+        .iter()
+        .zip(all)
+        .map(|(n, e)| (v::components(n), e))
+        .collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     let mut reported = BTreeSet::new();
     for (i, (outer, (sa, pa, spa))) in sorted.iter().enumerate() {
@@ -780,5 +801,89 @@ fn overlap_check(diags: &mut Vec<Diagnostic>, all: &[DataPath]) {
                 .with_note("each path must belong to exactly one service, or a restore of one would overwrite the other's data; narrow one of the paths"),
             );
         }
+    }
+}
+
+/// No data path may hold (or lie inside) a repository on this host or the
+/// state directory: an in-place restore replaces the whole data path with
+/// its copy in the snapshot, which would take every snapshot written since
+/// (of every service) or atelier's own journal and staging with it.
+fn repository_check(
+    diags: &mut Vec<Diagnostic>,
+    all: &[DataPath],
+    repositories: &[RepositoryDecl],
+    host: &str,
+) {
+    // (decl, directory, where `repository` is set)
+    let repos: Vec<(&RepositoryDecl, String, Option<Span>)> = repositories
+        .iter()
+        .filter_map(|r| {
+            let l = r.repository.as_ref()?;
+            match &l.value {
+                Known::Value(loc) => {
+                    v::repository_local_path(loc, host).map(|p| (r, p, l.span.clone()))
+                }
+                Known::Unknown(_) => None,
+            }
+        })
+        .collect();
+    for (r, repo, repo_span) in &repos {
+        let relation = if v::contains(repo, v::STATE_DIR) {
+            "contains"
+        } else if v::contains(v::STATE_DIR, repo) {
+            "is inside"
+        } else {
+            continue;
+        };
+        diags.push(
+            Diagnostic::error(
+                "repository-in-data",
+                format!(
+                    "repository `{}` ({repo}) {relation} atelier's state directory {}",
+                    r.name,
+                    v::STATE_DIR
+                ),
+                repo_span.clone(),
+            )
+            .with_note("the state directory holds staging copies, locks and restore journals that atelier clears and rewrites; keep the repository outside it"),
+        );
+    }
+    for (service, path, span) in all {
+        for (r, repo, repo_span) in &repos {
+            let relation = if v::contains(path, repo) {
+                "contains"
+            } else if v::contains(repo, path) {
+                "is inside"
+            } else {
+                continue;
+            };
+            diags.push(
+                Diagnostic::error(
+                    "repository-in-data",
+                    format!("service `{service}`: data path `{path}` {relation} repository `{}` ({repo})", r.name),
+                    span.clone(),
+                )
+                .with_note(format!("repository `{}` is set at {}", r.name, location(repo_span.as_ref())))
+                .with_note("an in-place restore replaces the whole data path with its copy in the snapshot, and would replace the repository too, losing every snapshot taken since, of every service; keep the repository outside every data path"),
+            );
+        }
+        let relation = if v::contains(path, v::STATE_DIR) {
+            "contains"
+        } else if v::contains(v::STATE_DIR, path) {
+            "is inside"
+        } else {
+            continue;
+        };
+        diags.push(
+            Diagnostic::error(
+                "state-dir-in-data",
+                format!(
+                    "service `{service}`: data path `{path}` {relation} atelier's state directory {}",
+                    v::STATE_DIR
+                ),
+                span.clone(),
+            )
+            .with_note("the state directory holds run records, locks, staging and restore journals; an in-place restore of the data path would replace them; narrow the data path"),
+        );
     }
 }

@@ -30,6 +30,43 @@ pub struct Manifest {
     /// OS user `pg_dump`/`pg_restore`/`psql` run as).
     #[serde(default)]
     pub postgres: PostgresConnection,
+    /// Dead-man's-switch pings of `prune`, `check` and `drill`.
+    #[serde(default)]
+    pub monitoring: MaintenanceMonitoring,
+}
+
+/// Where a healthchecks-style ping URL is read from at run time (DESIGN.md
+/// §4.4): `<url>/start`, `<url>` on success, `<url>/fail` on failure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Monitoring {
+    /// A file whose first line is the URL (it holds a token).
+    #[serde(default)]
+    pub ping_url_file: Option<String>,
+}
+
+impl Monitoring {
+    pub fn is_empty(&self) -> bool {
+        self.ping_url_file.is_none()
+    }
+}
+
+/// The pings of the maintenance commands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MaintenanceMonitoring {
+    #[serde(default)]
+    pub prune: Monitoring,
+    #[serde(default)]
+    pub check: Monitoring,
+    #[serde(default)]
+    pub drill: Monitoring,
+}
+
+impl MaintenanceMonitoring {
+    pub fn is_empty(&self) -> bool {
+        self.prune.is_empty() && self.check.is_empty() && self.drill.is_empty()
+    }
 }
 
 /// Where a repository lives and how to open it. Secrets are file paths read
@@ -51,6 +88,11 @@ pub struct Repository {
     /// Run `restic init` when the repository does not exist yet.
     #[serde(default)]
     pub initialize: bool,
+    /// How long one restic process on this repository may run before it is
+    /// stopped (humantime, e.g. `30m`, `6h`; default 24h;
+    /// `ATELIER_RESTIC_TIMEOUT` overrides it for every repository).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -97,6 +139,9 @@ pub struct Service {
     /// than this (humantime: `26h`, `90m`); default derived from `schedule`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale_after: Option<String>,
+    /// Resolved pings of this service's backups (its own, else the host's).
+    #[serde(default)]
+    pub monitoring: Monitoring,
 }
 
 fn default_repositories() -> Vec<String> {
@@ -360,6 +405,22 @@ impl Manifest {
                     )?;
                 }
             }
+            let data_paths = service
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (format!("services.{name}.files[{i}]"), p))
+                .chain(
+                    service
+                        .sqlite
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| (format!("services.{name}.sqlite[{i}]"), p)),
+                );
+            for (field, path) in data_paths {
+                self.check_data_path(path)
+                    .map_err(|message| invalid(field, message))?;
+            }
             if let Some(span) = &service.stale_after {
                 if humantime::parse_duration(span).is_err() {
                     return Err(invalid(
@@ -395,6 +456,44 @@ impl Manifest {
                     ));
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A data path must be absolute and in normal form (restic restores and
+    /// compares it so; two spellings would hide an overlap), and must
+    /// neither hold nor lie inside a repository on this host (an in-place
+    /// restore would replace the repository with its copy in the snapshot).
+    fn check_data_path(&self, path: &str) -> Result<(), String> {
+        use crate::plan::validate::{contains, normal_path, repository_local_path};
+        if !path.starts_with('/') {
+            return Err(format!(
+                "data path {path:?} is not absolute; write the full path, e.g. \"/var/lib/<service>/…\""
+            ));
+        }
+        let normal = normal_path(path);
+        if normal != path {
+            return Err(format!(
+                "data path {path:?} is not in normal form; write {normal:?} (no `.`, `..`, `//` or trailing `/`)"
+            ));
+        }
+        for (repo_name, repo) in &self.repositories {
+            let Some(location) = repo.repository.as_deref() else {
+                continue;
+            };
+            let Some(repo_path) = repository_local_path(location, &self.host) else {
+                continue;
+            };
+            let relation = if contains(path, &repo_path) {
+                "contains"
+            } else if contains(&repo_path, path) {
+                "is inside"
+            } else {
+                continue;
+            };
+            return Err(format!(
+                "data path {path:?} {relation} repository `{repo_name}` ({repo_path}); an in-place restore of the data would replace repository files with their copy in the snapshot, losing every snapshot taken since; keep the repository outside every data path"
+            ));
         }
         Ok(())
     }
@@ -558,6 +657,66 @@ mod tests {
             "\"create\": { \"options\": { \"connection limit\": \"5\", \"lc_collate\": \"C\" } }",
         );
         Manifest::from_json(&ok, "m.json").unwrap();
+    }
+
+    #[test]
+    fn data_paths_are_absolute_and_normal() {
+        for (bad, normal) in [
+            ("/var/lib/myapp/../myapp/uploads", "/var/lib/myapp/uploads"),
+            ("/var/lib//myapp/uploads", "/var/lib/myapp/uploads"),
+            ("/var/lib/myapp/./uploads", "/var/lib/myapp/uploads"),
+            ("/var/lib/myapp/uploads/", "/var/lib/myapp/uploads"),
+        ] {
+            let text = EXAMPLE.replace("\"/var/lib/myapp/uploads\"", &format!("{bad:?}"));
+            let err = Manifest::from_json(&text, "m.json")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("services.myapp.files[0]"), "{err}");
+            assert!(err.contains(&format!("write {normal:?}")), "{err}");
+        }
+        let text = EXAMPLE.replace("\"/var/lib/myapp/data/app.db\"", "\"data/app.db\"");
+        let err = Manifest::from_json(&text, "m.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("services.myapp.sqlite[0]"), "{err}");
+        assert!(err.contains("not absolute"), "{err}");
+    }
+
+    #[test]
+    fn a_repository_inside_or_above_data_is_rejected() {
+        for (repo, field) in [
+            ("/var/lib/myapp/uploads/restic", "services.myapp.files[0]"),
+            (
+                "local:/var/lib/myapp/uploads/restic",
+                "services.myapp.files[0]",
+            ),
+            (
+                "sftp:backup@localhost:/var/lib/myapp/data",
+                "services.myapp.sqlite[0]",
+            ),
+            (
+                "sftp://u@terebithia:22//var/lib/myapp/data",
+                "services.myapp.sqlite[0]",
+            ),
+        ] {
+            let text = EXAMPLE.replace(
+                "\"repository\": null, \"repositoryFile\": \"/run/agenix/restic/repo\"",
+                &format!("\"repository\": {repo:?}"),
+            );
+            let err = Manifest::from_json(&text, "m.json")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(field), "{repo}: {err}");
+            assert!(err.contains("repository `default`"), "{repo}: {err}");
+        }
+        // Elsewhere, or on another host: fine.
+        for repo in ["/srv/restic", "sftp:backup@nas:/var/lib/myapp/uploads"] {
+            let text = EXAMPLE.replace(
+                "\"repository\": null, \"repositoryFile\": \"/run/agenix/restic/repo\"",
+                &format!("\"repository\": {repo:?}"),
+            );
+            Manifest::from_json(&text, "m.json").unwrap();
+        }
     }
 
     #[test]

@@ -200,8 +200,102 @@ pub fn data_path(
             diags.push(d);
             None
         }
+        Known::Value(p) if normal_path(p) != *p => {
+            diags.push(
+                Diagnostic::error(
+                    "non-normal-path",
+                    format!(
+                        "service `{service}`: {what} path `{p}` is not in normal form; write `{}`",
+                        normal_path(p)
+                    ),
+                    path.span.clone(),
+                )
+                .with_note(
+                    "restic stores the path as written but restores and compares it in normal form, \
+                     and two spellings of one directory hide an overlap; write data paths without \
+                     `.`, `..`, `//` or a trailing `/`",
+                ),
+            );
+            None
+        }
         Known::Value(p) => Some(p.clone()),
     }
+}
+
+/// The lexical normal form of a path: no empty or `.` components, `..`
+/// taken against the component before it (never above `/`), no trailing
+/// `/`. Symlinks are not consulted: this is the spelling to write.
+pub fn normal_path(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." if out.last().is_some_and(|l| *l != "..") => {
+                out.pop();
+            }
+            ".." if path.starts_with('/') => {}
+            c => out.push(c),
+        }
+    }
+    let joined = out.join("/");
+    if path.starts_with('/') {
+        format!("/{joined}")
+    } else if joined.is_empty() {
+        ".".to_owned()
+    } else {
+        joined
+    }
+}
+
+/// The state directory of `atelier-backup` on a host (run records, locks,
+/// staging, restore journals).
+pub const STATE_DIR: &str = "/var/lib/atelier";
+
+/// The directory of a repository on this host, in normal form, when its
+/// location says so: a local path (`/srv/restic`, `local:/srv/restic`) or
+/// SFTP to this host with an absolute path (`sftp:user@localhost:/srv/r`,
+/// `sftp://user@localhost:22//srv/r`). `host` is the host's own name.
+/// `None` for other backends and for paths relative to a home directory.
+pub fn repository_local_path(repository: &str, host: &str) -> Option<String> {
+    let repository = repository.trim();
+    let local_host = |h: &str| {
+        let h = h.trim_start_matches('[').trim_end_matches(']');
+        ["localhost", "127.0.0.1", "::1"].contains(&h)
+            || (!host.is_empty() && h.eq_ignore_ascii_case(host))
+    };
+    // The host part of `[user@]host[:port]` (IPv6 in brackets).
+    let host_of = |authority: &str| -> String {
+        let h = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        if let Some(rest) = h.strip_prefix('[') {
+            rest.split(']').next().unwrap_or_default().to_owned()
+        } else {
+            h.split(':').next().unwrap_or_default().to_owned()
+        }
+    };
+    let path = if let Some(rest) = repository.strip_prefix("sftp://") {
+        let (authority, path) = rest.split_once('/')?;
+        if !local_host(&host_of(authority)) || !path.starts_with('/') {
+            return None;
+        }
+        path.to_owned()
+    } else if let Some(rest) = repository.strip_prefix("sftp:") {
+        // `[user@]host:/path`; an IPv6 host is in brackets.
+        let after_host = match rest.find('[') {
+            Some(i) if rest[..i].chars().all(|c| c != ':') => i + rest[i..].find(']')?,
+            _ => 0,
+        };
+        let colon = after_host + rest[after_host..].find(':')?;
+        let (authority, path) = (&rest[..colon], &rest[colon + 1..]);
+        if !local_host(&host_of(authority)) || !path.starts_with('/') {
+            return None;
+        }
+        path.to_owned()
+    } else if let Some(path) = repository.strip_prefix("local:") {
+        path.to_owned()
+    } else {
+        repository.to_owned()
+    };
+    path.starts_with('/').then(|| normal_path(&path))
 }
 
 /// A value the plan needs (unit names, schedules, exclude patterns, names).
@@ -324,6 +418,54 @@ mod tests {
         assert!(contains("/var/lib/a/", "/var/lib/a"));
         assert!(!contains("/var/lib/a", "/var/lib/ab"));
         assert!(!contains("/var/lib/a/b", "/var/lib/a"));
+    }
+
+    #[test]
+    fn normal_forms() {
+        for (p, n) in [
+            ("/a/b", "/a/b"),
+            ("/", "/"),
+            ("/a/b/../a", "/a/a"),
+            ("/a//b", "/a/b"),
+            ("/a/./b", "/a/b"),
+            ("/a/b/", "/a/b"),
+            ("/../a", "/a"),
+            ("//", "/"),
+            ("a/../../b", "../b"),
+            ("./a", "a"),
+        ] {
+            assert_eq!(normal_path(p), n, "{p}");
+        }
+    }
+
+    #[test]
+    fn repository_paths_on_this_host() {
+        for (repo, path) in [
+            ("/srv/restic", Some("/srv/restic")),
+            ("/srv/x/../restic/", Some("/srv/restic")),
+            ("local:/srv/restic", Some("/srv/restic")),
+            ("sftp:backup@localhost:/srv/r", Some("/srv/r")),
+            ("sftp:127.0.0.1:/srv/r", Some("/srv/r")),
+            ("sftp:u@[::1]:/srv/r", Some("/srv/r")),
+            ("sftp:u@box:/srv/r", Some("/srv/r")),
+            ("sftp://u@localhost:2222//srv/r", Some("/srv/r")),
+            ("sftp://u@[::1]:2222//srv/r", Some("/srv/r")),
+            ("sftp://u@localhost/relative", None),
+            ("sftp:u@localhost:relative", None),
+            ("sftp:u@nas:/srv/r", None),
+            ("sftp://u@nas//srv/r", None),
+            ("rest:http://localhost:8000/", None),
+            ("s3:s3.amazonaws.com/bucket", None),
+            ("rclone:remote:/srv/r", None),
+            ("relative/dir", None),
+            ("", None),
+        ] {
+            assert_eq!(
+                repository_local_path(repo, "box").as_deref(),
+                path,
+                "{repo}"
+            );
+        }
     }
 
     #[test]

@@ -15,7 +15,8 @@ pub struct HostOutput {
     pub host: String,
     pub plan: Option<Plan>,
     /// What `plan --json` prints for `plan` ([`Plan::write_json`]), when
-    /// it was made already (by `plan_host`, or kept in the cache).
+    /// it was made already (by `plan_host`, or kept in the cache). With
+    /// errors (no `plan`), the same of the services that could be planned.
     pub plan_json: Option<String>,
     /// The generated module (when the plan has no errors).
     pub module: Option<String>,
@@ -236,7 +237,10 @@ fn host_output(host: String, found: discover::Discovery, render: bool) -> HostOu
     let outcome = plan::build(&decl);
     diagnostics.extend(outcome.diagnostics);
     let discovery_failed = diagnostics.iter().any(Diagnostic::is_error);
-    let plan = outcome.plan.filter(|_| !discovery_failed);
+    let (plan, partial) = match outcome.plan {
+        Some(p) if discovery_failed => (None, Some(p)),
+        plan => (plan, outcome.partial),
+    };
     let mut out = HostOutput {
         host,
         plan,
@@ -246,7 +250,9 @@ fn host_output(host: String, found: discover::Discovery, render: bool) -> HostOu
     };
     if render {
         render_into(&mut out);
-    } else if let Some(p) = &out.plan {
+    } else if let Some(p) = out.plan.as_ref().or(partial.as_ref()) {
+        // With errors, the services that could be planned: `plan --json`
+        // prints them with the diagnostics.
         let mut json = Vec::new();
         if p.write_json(&mut json).is_ok() {
             out.plan_json = String::from_utf8(json).ok();

@@ -20,11 +20,11 @@ use crate::plan::{Manifest, Service};
 use super::describe::{
     self, Description, DumpFile, Owner, PostgresDump, PostgresDumps, SqliteCopy,
 };
-use super::restic::{BackupRequest, ErrorKind, Restic};
+use super::restic::{BackupRequest, ErrorKind, Restic, INCOMPLETE_TAG};
 use super::staging::Staging;
 use super::state::{now_rfc3339, Outcome, RepositoryResult, RunRecord};
 use super::units::{StoppedUnits, Systemctl};
-use super::{hooks, interrupt, lock, metrics, postgres, progress, sqlite, user};
+use super::{hooks, interrupt, lock, metrics, ping, postgres, progress, sqlite, user};
 
 /// Settings of the runtime taken from the environment and global flags.
 #[derive(Debug, Clone)]
@@ -38,6 +38,15 @@ pub struct Env {
 impl Env {
     /// restic bound to `repo`, with its cache under the state directory.
     pub fn restic(&self, manifest: &Manifest, repo: &str) -> anyhow::Result<Restic> {
+        Ok(self.restic_for(manifest, repo)?)
+    }
+
+    /// [`Self::restic`] with restic's own error type.
+    pub fn restic_for(
+        &self,
+        manifest: &Manifest,
+        repo: &str,
+    ) -> Result<Restic, super::restic::ResticError> {
         Ok(Restic::for_repository(&self.restic, manifest, repo)?
             .with_cache_dir(self.state_dir.join("cache"))
             .with_version_cache(self.state_dir.join("restic-version.json"))
@@ -67,6 +76,11 @@ pub fn snapshot_tags(name: &str, service: &Service) -> anyhow::Result<Vec<String
         tags.push(format!("type:{k}"));
     }
     for t in &service.tags {
+        if t == INCOMPLETE_TAG {
+            anyhow::bail!(
+                "service `{name}`: the tag `{INCOMPLETE_TAG}` is reserved: atelier marks the snapshots of unfinished runs with it; rename the tag"
+            );
+        }
         if t.contains(',') || t.trim().is_empty() {
             anyhow::bail!(
                 "service `{name}`: tag {t:?} is empty or contains a comma, which restic would split; rename the tag"
@@ -87,6 +101,11 @@ pub fn run_service(manifest: &Manifest, name: &str, env: &Env) -> anyhow::Result
         return Err(crate::commands::service_not_in_manifest(manifest, name).into());
     };
     interrupt::install();
+    let pinger = ping::Pinger::from_file(
+        service.monitoring.ping_url_file.as_deref(),
+        &format!("backup of `{name}`"),
+    );
+    pinger.start();
     let started = now_rfc3339();
     let t0 = Instant::now();
     let mut record = RunRecord {
@@ -137,6 +156,10 @@ pub fn run_service(manifest: &Manifest, name: &str, env: &Env) -> anyhow::Result
     if let Err(e) = write_metrics(&env.state_dir, &record) {
         eprintln!("atelier-backup: cannot write metrics: {e:#}");
     }
+    match &record.error {
+        None => pinger.success(&ping::backup_summary(&record)),
+        Some(e) => pinger.fail(e),
+    }
     Ok(record)
 }
 
@@ -171,12 +194,25 @@ fn perform(
         // A bad ATELIER_PG_LOCK_TIMEOUT is reported before any hook or unit stop.
         postgres::lock_wait_timeout().with_context(|| format!("service `{name}`"))?;
     }
-    let restics = service
-        .repositories
-        .iter()
-        .map(|r| env.restic(manifest, r))
-        .collect::<anyhow::Result<Vec<_>>>()
-        .with_context(|| format!("service `{name}`"))?;
+    // A repository that cannot even be set up (an unreadable
+    // `environmentFile`, a bad `timeout`) fails alone; the others go on.
+    let mut failures = Vec::new();
+    let mut restics = Vec::new();
+    for repo in &service.repositories {
+        match env.restic(manifest, repo) {
+            Ok(r) => restics.push(r),
+            Err(e) => {
+                let e = e.context(format!("service `{name}`: repository `{repo}`"));
+                let entry = record.repositories.entry(repo.clone()).or_default();
+                entry.result = Some(Outcome::Failed);
+                entry.error = Some(format!("{e:#}"));
+                failures.push(format!("{e:#}"));
+            }
+        }
+    }
+    if restics.is_empty() {
+        anyhow::bail!("{}", failures.join("\n"));
+    }
 
     if let Some(script) = &service.hooks.pre_backup {
         hooks::run(name, "preBackup", script, &[])?;
@@ -248,7 +284,6 @@ fn perform(
         host: manifest.host.clone(),
     };
 
-    let mut failures = Vec::new();
     for restic in &restics {
         if let Err(e) = interrupt::check() {
             failures.push(format!("{e:#}"));
@@ -265,6 +300,7 @@ fn perform(
                 failures.push(format!("{e:#}"));
             }
         }
+        entry.notes = restic.take_notes();
     }
     if let Some(guard) = stopped.take() {
         guard
@@ -378,6 +414,11 @@ fn backup_to(
         Err(e) => return Err((result, e)),
     };
     let bar = progress::Bar::new(env.progress, &format!("{name} → {repo}"));
+    // The snapshot is written as incomplete and marked complete below, once
+    // restic succeeded: a run killed in between leaves it marked.
+    let mut tagged = request.clone();
+    tagged.tags.push(INCOMPLETE_TAG.to_owned());
+    let request = &tagged;
     let mut outcome = restic.backup(request, &mut |s| bar.update(s));
     // `initialize = true`: the backup's own failure tells that the
     // repository does not exist yet (no separate restic process, with its
@@ -420,7 +461,23 @@ fn backup_to(
             ));
         }
     };
-    result.snapshot_id = Some(summary.snapshot_id.clone());
+    let id = match restic.mark_complete(&summary.snapshot_id, host, &format!("service:{name}")) {
+        Ok(id) => id,
+        Err(e) => {
+            result.snapshot_id = Some(summary.snapshot_id.clone());
+            return Err((
+                result,
+                anyhow::Error::new(e).context(format!(
+                    "service `{name}`: snapshot {} was saved to `{repo}` but could not be marked complete; it stays tagged `{INCOMPLETE_TAG}` (never used for a restore) and the next run removes it",
+                    summary.snapshot_id
+                )),
+            ));
+        }
+    };
+    let mut request = request.clone();
+    request.tags.retain(|t| t != INCOMPLETE_TAG);
+    let request = &request;
+    result.snapshot_id = Some(id);
     result.bytes_added = summary.data_added;
     result.total_bytes = summary.total_bytes_processed;
     result.files_new = summary.files_new;
@@ -474,18 +531,46 @@ fn apply_retention(
                 Ok((groups, complete)) => {
                     if complete {
                         tracker.learn_forget(&filter, &groups);
+                    } else {
+                        tracker.forget_not_understood();
                     }
                     result.forgotten = groups
                         .iter()
                         .flat_map(|g| g.remove.iter().flatten().map(|s| s.short_id.clone()))
                         .collect();
                     result.retention = Some(format!("forget ran: {reason}"));
-                    Ok(())
+                    // Snapshots of runs that never finished form their own
+                    // group, which the policy would keep: they go (no run of
+                    // this service is under way: the service lock is held).
+                    let incomplete: Vec<&super::restic::Snapshot> = groups
+                        .iter()
+                        .flat_map(|g| g.keep.iter().flatten())
+                        .filter(|s| s.is_incomplete())
+                        .collect();
+                    let ids: Vec<String> = incomplete.iter().map(|s| s.id.clone()).collect();
+                    match restic.forget_ids(&ids) {
+                        Ok(()) => {
+                            for s in &incomplete {
+                                restic.note(format!(
+                                    "removed snapshot {} of {}: its run never finished (tagged `{}`)",
+                                    s.short_id,
+                                    s.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                                    super::restic::INCOMPLETE_TAG
+                                ));
+                                result.forgotten.push(s.short_id.clone());
+                            }
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    }
                 }
                 Err(e) => Err(e),
             }
         }
     };
+    if outcome.is_ok() {
+        result.snapshots = tracker.count(&filter);
+    }
     if let Err(e) = tracker.save() {
         eprintln!("atelier-backup: cannot save the retention record of `{name}`: {e:#}");
     }
@@ -532,6 +617,24 @@ pub(crate) fn excludes(service: &Service) -> Vec<String> {
         }
     }
     excludes
+}
+
+/// The service's own exclude patterns: without those atelier-gen adds for
+/// its SQLite databases (they are copied consistently, not left out).
+pub(crate) fn user_excludes(service: &Service) -> Vec<String> {
+    let sqlite: Vec<String> = service
+        .sqlite
+        .iter()
+        .flat_map(|db| {
+            ["", "-wal", "-shm", "-journal"].map(|suffix| escape_pattern(&format!("{db}{suffix}")))
+        })
+        .collect();
+    service
+        .exclude
+        .iter()
+        .filter(|p| !sqlite.contains(p))
+        .cloned()
+        .collect()
 }
 
 pub(crate) fn stage_sqlite(
@@ -643,6 +746,7 @@ pub(crate) fn stage_dumps(
             user::run_as(&mut cmd, u)
                 .with_context(|| format!("service `{name}`: dump `{dump_name}`"))?;
         }
+        super::child::die_with_parent(&mut cmd);
         let output = cmd.output().with_context(|| {
             format!("service `{name}`: cannot run backupCmd of dump `{dump_name}`")
         })?;
@@ -729,6 +833,13 @@ fn write_metrics(state_dir: &Path, r: &RunRecord) -> anyhow::Result<()> {
             value: finished,
         },
         Sample {
+            name: "atelier_backup_last_success_timestamp_seconds",
+            help:
+                "When the last successful backup of the service finished (a failed run leaves it)",
+            labels: vec![svc()],
+            value: metrics::last_backup_success(state_dir, r),
+        },
+        Sample {
             name: "atelier_backup_duration_seconds",
             help: "Duration of the last backup of the service",
             labels: vec![svc()],
@@ -755,6 +866,14 @@ fn write_metrics(state_dir: &Path, r: &RunRecord) -> anyhow::Result<()> {
                 labels: labels(),
                 value: res.bytes_added as f64,
             });
+            if let Some(n) = res.snapshots {
+                samples.push(Sample {
+                    name: "atelier_backup_snapshots",
+                    help: "Snapshots of the service in the repository after the last backup (local repositories)",
+                    labels: labels(),
+                    value: n as f64,
+                });
+            }
             samples.push(Sample {
                 name: "atelier_backup_total_bytes",
                 help: "Bytes processed by the last backup",

@@ -14,6 +14,8 @@ pub fn run(service: &str, hook: &str, script: &str, env: &[(&str, &str)]) -> any
         cmd.env(k, v);
     }
     cmd.stdin(Stdio::null()).stdout(std::io::stderr());
+    // Ends with atelier-backup, like restic (see `child`).
+    super::child::die_with_parent(&mut cmd);
     let status = cmd
         .status()
         .map_err(|e| anyhow::anyhow!("service `{service}`: cannot run the {hook} hook: {e}"))?;

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::state::write_atomic;
+use super::state::{write_atomic, Outcome, RunRecord};
 
 /// One metric sample.
 pub struct Sample<'a> {
@@ -54,6 +54,41 @@ pub fn write(state_dir: &Path, file: &str, samples: &[Sample<'_>]) -> anyhow::Re
         &state_dir.join("metrics").join(format!("{file}.prom")),
         render(samples).as_bytes(),
     )
+}
+
+/// `atelier_backup_last_success_timestamp_seconds` after run `r`: its end
+/// when it succeeded; otherwise the value the previous metrics file holds,
+/// else the newest successful run record; 0 when there never was one.
+pub fn last_backup_success(state_dir: &Path, r: &RunRecord) -> f64 {
+    const NAME: &str = "atelier_backup_last_success_timestamp_seconds";
+    if r.result == Outcome::Success {
+        return seconds(&r.finished);
+    }
+    let previous = std::fs::read_to_string(
+        state_dir
+            .join("metrics")
+            .join(format!("backup-{}.prom", r.service)),
+    )
+    .ok()
+    .and_then(|text| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{NAME}{{")))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+    });
+    previous.unwrap_or_else(|| {
+        RunRecord::history(state_dir, &r.service)
+            .iter()
+            .filter(|h| h.result == Outcome::Success)
+            .map(|h| seconds(&h.finished))
+            .fold(0.0, f64::max)
+    })
+}
+
+/// An RFC 3339 time as Unix seconds (0 when unparsable).
+#[allow(clippy::cast_precision_loss)]
+pub fn seconds(rfc3339: &str) -> f64 {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map_or(0.0, |t| t.timestamp_millis() as f64 / 1000.0)
 }
 
 #[cfg(test)]

@@ -43,6 +43,7 @@ pub fn client(conn: &PostgresConnection, program: &str, database: &str) -> anyho
     cmd.env("PGDATABASE", database);
     cmd.stdin(Stdio::null());
     user::run_as(&mut cmd, &conn.run_as)?;
+    super::child::die_with_parent(&mut cmd);
     Ok(cmd)
 }
 

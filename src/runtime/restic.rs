@@ -12,16 +12,16 @@
 #![allow(clippy::result_large_err)]
 
 use std::ffi::{OsStr, OsString};
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::plan::{Manifest, Repository, Retention};
 
-use super::envfile;
+use super::{child, envfile};
 
 /// Variables a caller's environment might carry that would silently change
 /// which repository or password restic uses; they are removed from the child.
@@ -33,6 +33,14 @@ const SCRUBBED_VARS: &[&str] = &[
     "RESTIC_PASSWORD_COMMAND",
     "RESTIC_KEY_HINT",
 ];
+
+/// `run` backs up with this extra tag and removes it (`restic tag
+/// --remove`) only once restic succeeded and atelier has the result: a
+/// snapshot that still carries it belongs to a run that was killed or failed
+/// after restic wrote it. It is never "latest", retention removes it, and
+/// `list`/`status` show it as incomplete (docs/architecture.md, "Backup
+/// procedure").
+pub const INCOMPLETE_TAG: &str = "incomplete";
 
 /// `restic version`, e.g. 0.14.0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -138,6 +146,8 @@ pub enum ErrorKind {
     NotInstalled,
     /// Bad repository settings in the manifest (missing files, …).
     Config,
+    /// restic did not finish within the repository's `timeout` and was stopped.
+    Timeout,
     Other,
 }
 
@@ -184,6 +194,9 @@ pub struct Snapshot {
     pub tags: Vec<String>,
     #[serde(default)]
     pub program_version: Option<String>,
+    /// The id before `restic tag` rewrote the snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<String>,
     #[serde(default)]
     pub summary: Option<serde_json::Value>,
 }
@@ -201,6 +214,11 @@ impl Snapshot {
     /// Safety snapshots taken before a restore are never "latest".
     pub fn is_pre_restore(&self) -> bool {
         self.has_tag("pre-restore")
+    }
+
+    /// A snapshot whose run never finished (see [`INCOMPLETE_TAG`]).
+    pub fn is_incomplete(&self) -> bool {
+        self.has_tag(INCOMPLETE_TAG)
     }
 
     /// The staging directory of `service` inside this snapshot (where
@@ -286,6 +304,10 @@ pub struct Restic {
     version_cache: Option<PathBuf>,
     progress: bool,
     version: OnceLock<Version>,
+    /// How long one restic process may run (see [`timeout_for`]).
+    timeout: Duration,
+    /// What atelier did on its own (stale locks removed), for run records.
+    notes: Mutex<Vec<String>>,
 }
 
 impl Restic {
@@ -327,6 +349,7 @@ impl Restic {
             })?,
             None => Vec::new(),
         };
+        let timeout = timeout_for(name, repo)?;
         if repo.repository.is_none() && repo.repository_file.is_none() {
             return Err(config_error(
                 name,
@@ -344,7 +367,42 @@ impl Restic {
             version_cache: None,
             progress: false,
             version: OnceLock::new(),
+            timeout,
+            notes: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Lowers the bound of every restic call to at most `limit` (`status`
+    /// and `list` must answer even when a repository does not).
+    #[must_use]
+    pub fn with_timeout_at_most(mut self, limit: Duration) -> Self {
+        self.timeout = self.timeout.min(limit);
+        self
+    }
+
+    /// How long one restic process may run before it is stopped.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// What atelier did on its own to this repository since the last call
+    /// (e.g. "removed a stale lock of PID 123 …"); for the run record.
+    pub fn take_notes(&self) -> Vec<String> {
+        std::mem::take(
+            &mut *self
+                .notes
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Tells the user (stderr) and keeps it for the run record.
+    pub fn note(&self, text: String) {
+        eprintln!("atelier-backup: repository `{}`: {text}", self.name);
+        self.notes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(text);
     }
 
     /// Keeps restic's cache under atelier's state directory (systemd units
@@ -442,6 +500,10 @@ impl Restic {
             cmd.env_remove("RESTIC_PROGRESS_FPS");
         }
         cmd.stdin(Stdio::null());
+        // A restic left running after a `kill -9` of atelier-backup would
+        // save a snapshot nobody records (docs/architecture.md, "Child
+        // processes").
+        child::die_with_parent(&mut cmd);
         cmd
     }
 
@@ -465,11 +527,14 @@ impl Restic {
                 return Ok(c.version);
             }
         }
-        let out = Command::new(&self.program)
-            .arg("version")
-            .stdin(Stdio::null())
-            .output()
+        let mut cmd = Command::new(&self.program);
+        cmd.arg("version").stdin(Stdio::null());
+        child::die_with_parent(&mut cmd);
+        let out = child::run(&mut cmd, Some(self.timeout), &mut |_| {})
             .map_err(|e| self.spawn_error("ask restic for its version", &e))?;
+        if out.timed_out {
+            return Err(self.timeout_error("ask restic for its version", &out.stderr));
+        }
         let text = String::from_utf8_lossy(&out.stdout);
         let v = Version::parse(&text).ok_or_else(|| {
             self.error(
@@ -505,29 +570,148 @@ impl Restic {
     {
         let args: Vec<OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
         let mut attempt = 0;
+        let mut cleared = false;
         loop {
-            let mut cmd = self.command();
-            cmd.args(&args);
-            let out = cmd.output().map_err(|e| self.spawn_error(action, &e))?;
-            if out.status.success() {
-                return Ok(out);
+            let err = match self.run_once(action, &args) {
+                Ok(out) => return Ok(out),
+                Err(e) => e,
+            };
+            if err.kind != ErrorKind::Locked {
+                return Err(err);
             }
-            let err = self.error(
-                ErrorKind::Other,
-                action,
-                out.status.code(),
-                &String::from_utf8_lossy(&out.stderr),
-                None,
-            );
-            // Another host's (or a crashed) restic may hold the repository
-            // lock briefly; restic < 0.16 has no --retry-lock, so retry here.
-            if err.kind == ErrorKind::Locked && attempt < lock_retries() {
+            // A lock left by a dead restic of this host never goes away by
+            // itself: remove it (only that kind) and try again at once.
+            if !cleared {
+                cleared = true;
+                if self.clear_stale_locks() > 0 {
+                    continue;
+                }
+            }
+            // Another host's restic may hold the repository lock briefly;
+            // restic < 0.16 has no --retry-lock, so retry here.
+            if attempt < lock_retries() {
                 attempt += 1;
-                std::thread::sleep(std::time::Duration::from_secs(2 * u64::from(attempt)));
+                std::thread::sleep(Duration::from_secs(2 * u64::from(attempt)));
                 continue;
             }
             return Err(err);
         }
+    }
+
+    /// One restic process with `args`, bounded by the repository's
+    /// timeout; no lock handling.
+    fn run_once(
+        &self,
+        action: &str,
+        args: &[OsString],
+    ) -> Result<std::process::Output, ResticError> {
+        let mut cmd = self.command();
+        cmd.args(args);
+        let out = child::run(&mut cmd, Some(self.timeout), &mut |_| {})
+            .map_err(|e| self.spawn_error(action, &e))?;
+        if out.timed_out {
+            return Err(self.timeout_error(action, &out.stderr));
+        }
+        if out.status.success() {
+            return Ok(std::process::Output {
+                status: out.status,
+                stdout: out.stdout,
+                stderr: out.stderr,
+            });
+        }
+        Err(self.error(
+            ErrorKind::Other,
+            action,
+            out.status.code(),
+            &String::from_utf8_lossy(&out.stderr),
+            None,
+        ))
+    }
+
+    /// Removes the repository locks left by restic processes of this host
+    /// that no longer run (a `kill -9`, a crash, a reboot), and says so.
+    /// Never a lock of a live process or of another host. Returns how many
+    /// were removed; any failure here only means none were.
+    pub fn clear_stale_locks(&self) -> usize {
+        let no_lock = |a: &[&str]| -> Vec<OsString> {
+            let mut v: Vec<OsString> = a.iter().map(OsString::from).collect();
+            v.push("--no-lock".into());
+            v
+        };
+        let Ok(out) = self.run_once("list locks", &no_lock(&["list", "locks"])) else {
+            return 0;
+        };
+        let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_hexdigit()))
+            .map(str::to_owned)
+            .collect();
+        let this_host = local_hostname();
+        let mut stale: Vec<(String, LockFile)> = Vec::new();
+        let mut foreign_stale_by_age = false;
+        for id in ids {
+            let Ok(out) = self.run_once("read a lock", &no_lock(&["cat", "lock", &id])) else {
+                continue;
+            };
+            let Ok(lock) = serde_json::from_slice::<LockFile>(&out.stdout) else {
+                continue;
+            };
+            if Some(lock.hostname.as_str()) == this_host.as_deref() {
+                if !holder_alive(lock.pid, &lock.time) {
+                    stale.push((id, lock));
+                }
+            } else if chrono::Utc::now().signed_duration_since(lock.time)
+                > chrono::Duration::minutes(30)
+            {
+                // `restic unlock` would remove this one too.
+                foreign_stale_by_age = true;
+            }
+        }
+        if stale.is_empty() {
+            return 0;
+        }
+        let removed: Vec<&(String, LockFile)> = match self.local_path() {
+            // A local repository: remove exactly these lock files.
+            Some(dir) => stale
+                .iter()
+                .filter(|(id, _)| std::fs::remove_file(dir.join("locks").join(id)).is_ok())
+                .collect(),
+            None if foreign_stale_by_age => {
+                self.note(format!(
+                    "{} stale lock(s) of this host were left in place: `restic unlock` would also remove another host's lock older than 30 minutes; check that host, then run `atelier-backup restic --repository {} -- unlock`",
+                    stale.len(),
+                    self.name
+                ));
+                Vec::new()
+            }
+            None => {
+                if self
+                    .run_once("remove stale locks", &["unlock".into()])
+                    .is_err()
+                {
+                    return 0;
+                }
+                let left: Vec<String> = self
+                    .run_once("list locks", &no_lock(&["list", "locks"]))
+                    .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                    .unwrap_or_default()
+                    .lines()
+                    .map(|l| l.trim().to_owned())
+                    .collect();
+                stale.iter().filter(|(id, _)| !left.contains(id)).collect()
+            }
+        };
+        for (id, lock) in &removed {
+            self.note(format!(
+                "removed a stale {}lock of PID {} from {} (that process no longer runs on this host; lock {})",
+                if lock.exclusive { "exclusive " } else { "" },
+                lock.pid,
+                lock.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                &id[..id.len().min(8)]
+            ));
+        }
+        removed.len()
     }
 
     /// Does the repository exist and open with the password? `Ok(false)`
@@ -632,12 +816,62 @@ impl Restic {
                     })?;
             }
         }
+        // Known before it is needed (remembered per binary, so usually no
+        // process): whether a lock can be waited for with --retry-lock.
+        let has_retry_lock = self.version().is_ok_and(Version::has_retry_lock);
+        let mut attempt = 0;
+        let mut cleared = false;
+        loop {
+            let failure = match self.backup_once(req, list.path(), attempt > 0, on_status) {
+                Ok(summary) => {
+                    let _ = list.close();
+                    return Ok(summary);
+                }
+                Err(f) => f,
+            };
+            if failure.error.kind != ErrorKind::Locked {
+                let _ = list.close();
+                return Err(failure);
+            }
+            // A stale lock of this host is removed, then the backup is tried
+            // again (waiting with --retry-lock where restic has it).
+            if !cleared {
+                cleared = true;
+                if self.clear_stale_locks() > 0 {
+                    attempt += 1;
+                    continue;
+                }
+            }
+            if attempt == 0 && has_retry_lock {
+                attempt += 1;
+                continue;
+            }
+            if !has_retry_lock && attempt < lock_retries() {
+                attempt += 1;
+                std::thread::sleep(Duration::from_secs(2 * u64::from(attempt)));
+                continue;
+            }
+            let _ = list.close();
+            return Err(failure);
+        }
+    }
+
+    /// One `restic backup` process; `wait_for_lock` adds `--retry-lock`
+    /// where restic has it (0.16+).
+    fn backup_once(
+        &self,
+        req: &BackupRequest,
+        list: &Path,
+        wait_for_lock: bool,
+        on_status: &mut dyn FnMut(&BackupStatus),
+    ) -> Result<BackupSummary, BackupFailure> {
+        let action = "back up";
         let mut cmd = self.command();
         // --quiet: without it, restic 0.14 prints JSON status lines at 60 per
         // second even when nobody watches; RESTIC_PROGRESS_FPS (set by
         // `with_progress`) brings them back when a bar is drawn.
         cmd.arg("backup").arg("--json").arg("--quiet");
-        cmd.arg("--files-from-raw").arg(list.path());
+        cmd.arg("--files-from-raw").arg(list);
         cmd.arg("--host").arg(&req.host);
         for t in &req.tags {
             cmd.arg("--tag").arg(t);
@@ -645,28 +879,22 @@ impl Restic {
         for e in &req.excludes {
             cmd.arg("--exclude").arg(e);
         }
-        if let Ok(v) = self.version() {
-            if v.has_retry_lock() {
-                cmd.arg("--retry-lock").arg("5m");
+        if wait_for_lock {
+            if let Ok(v) = self.version() {
+                if v.has_retry_lock() {
+                    // Within the bound of the whole process.
+                    let wait = Duration::from_secs(300)
+                        .min(self.timeout / 2)
+                        .max(Duration::from_secs(1));
+                    cmd.arg("--retry-lock").arg(format!("{}s", wait.as_secs()));
+                }
             }
         }
-        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| BackupFailure::plain(self.spawn_error(action, &e)))?;
-        let mut stderr_pipe = child.stderr.take().expect("stderr piped");
-        let stderr_thread = std::thread::spawn(move || {
-            let mut s = Vec::new();
-            let _ = stderr_pipe.read_to_end(&mut s);
-            s
-        });
         let mut summary = None;
         let mut item_errors = Vec::new();
-        let stdout = child.stdout.take().expect("stdout piped");
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
-                continue;
+        let mut on_line = |line: &[u8]| {
+            let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) else {
+                return;
             };
             match v.get("message_type").and_then(|m| m.as_str()) {
                 Some("status") => {
@@ -683,19 +911,16 @@ impl Restic {
                 }
                 _ => {}
             }
+        };
+        let out = child::run(&mut cmd, Some(self.timeout), &mut on_line)
+            .map_err(|e| BackupFailure::plain(self.spawn_error(action, &e)))?;
+        if out.timed_out {
+            return Err(BackupFailure::plain(
+                self.timeout_error(action, &out.stderr),
+            ));
         }
-        let status = child.wait().map_err(|e| {
-            BackupFailure::plain(self.error(
-                ErrorKind::Other,
-                action,
-                None,
-                "",
-                Some(format!("waiting for restic failed: {e}")),
-            ))
-        })?;
-        let stderr =
-            String::from_utf8_lossy(&stderr_thread.join().unwrap_or_default()).into_owned();
-        let _ = list.close();
+        let status = out.status;
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         if status.success() {
             return summary.ok_or_else(|| {
                 BackupFailure::plain(self.error(
@@ -710,6 +935,7 @@ impl Restic {
         let mut err = self.error(ErrorKind::Other, action, status.code(), &stderr, None);
         if status.code() == Some(3) {
             err.kind = ErrorKind::SomeFilesUnreadable;
+            let stderr = stderr_text(&stderr);
             let first = stderr
                 .lines()
                 .find(|l| l.to_ascii_lowercase().contains("error"))
@@ -789,6 +1015,54 @@ impl Restic {
         Ok((groups, complete))
     }
 
+    /// Removes [`INCOMPLETE_TAG`] from snapshot `id` (full or restic 0.14's
+    /// short id), which rewrites it: returns the new full id. restic ≥ 0.17
+    /// prints it (`tag --json`); before, it is the snapshot whose `original`
+    /// is `id` (found in the local `snapshots/` directory when it is one, else
+    /// with `restic snapshots`).
+    pub fn mark_complete(
+        &self,
+        id: &str,
+        host: &str,
+        service_tag: &str,
+    ) -> Result<String, ResticError> {
+        let action = format!("mark snapshot {id} complete");
+        let before = self
+            .local_path()
+            .and_then(|d| super::retention::list_snapshots(&d).ok());
+        let out = self.run(&action, ["tag", "--json", "--remove", INCOMPLETE_TAG, id])?;
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+                if let Some(new) = v.get("new_snapshot_id").and_then(|n| n.as_str()) {
+                    return Ok(new.to_owned());
+                }
+            }
+        }
+        if let (Some(before), Some(dir)) = (before, self.local_path()) {
+            if let Ok(after) = super::retention::list_snapshots(&dir) {
+                let new: Vec<&String> = after.iter().filter(|a| !before.contains(a)).collect();
+                if let [one] = new.as_slice() {
+                    return Ok((*one).clone());
+                }
+            }
+        }
+        self.snapshots(&[service_tag.to_owned()], Some(host))?
+            .into_iter()
+            .find(|s| s.original.as_deref().is_some_and(|o| o.starts_with(id)))
+            .map(|s| s.id)
+            .ok_or_else(|| {
+                self.error(
+                    ErrorKind::Other,
+                    &action,
+                    None,
+                    "",
+                    Some(format!(
+                        "restic tag did not say which snapshot replaced {id}"
+                    )),
+                )
+            })
+    }
+
     /// `restic forget ID…` (removes exactly these snapshots).
     pub fn forget_ids(&self, ids: &[String]) -> Result<(), ResticError> {
         if ids.is_empty() {
@@ -863,6 +1137,38 @@ impl Restic {
         out
     }
 
+    fn timeout_error(&self, action: &str, stderr: &[u8]) -> ResticError {
+        let stderr = self.redact(&stderr_text(&String::from_utf8_lossy(stderr)));
+        // What it was retrying says why (restic ≥ 0.17 retries a refused
+        // connection for minutes); what it printed when stopped does not.
+        let lines: Vec<&str> = stderr.lines().map(str::trim).collect();
+        let last = lines
+            .iter()
+            .rev()
+            .find(|l| l.contains("retrying") || l.contains("dial tcp"))
+            .or_else(|| {
+                lines.iter().rev().find(|l| {
+                    !l.is_empty()
+                        && !l.contains("signal terminated")
+                        && !l.contains("context canceled")
+                })
+            })
+            .map(|l| format!("; its last message: {l}"))
+            .unwrap_or_default();
+        ResticError {
+            kind: ErrorKind::Timeout,
+            action: action.to_owned(),
+            repository: self.name.clone(),
+            exit_code: None,
+            detail: format!(
+                "restic did not finish within {} and was stopped{last}",
+                humantime::format_duration(self.timeout)
+            ),
+            hint: self.hint(ErrorKind::Timeout),
+            stderr,
+        }
+    }
+
     fn spawn_error(&self, action: &str, e: &std::io::Error) -> ResticError {
         let (kind, hint) = if e.kind() == std::io::ErrorKind::NotFound {
             (
@@ -893,7 +1199,7 @@ impl Restic {
         stderr: &str,
         detail: Option<String>,
     ) -> ResticError {
-        let stderr = self.redact(stderr);
+        let stderr = self.redact(&stderr_text(stderr));
         let (mut kind, line) = classify(exit_code, &stderr);
         if kind == ErrorKind::Other {
             kind = fallback;
@@ -934,6 +1240,9 @@ impl Restic {
             ErrorKind::SomeFilesUnreadable => "make every path readable (or exclude it) and run the backup again".into(),
             ErrorKind::NotInstalled => "install restic or set ATELIER_RESTIC to its path".into(),
             ErrorKind::Config => "fix the repository settings in the manifest".into(),
+            ErrorKind::Timeout => format!(
+                "the repository `{n}` did not answer in time (unreachable server, or a stale lock restic waits for); check it with `atelier-backup restic --repository {n} -- snapshots`; the bound is the repository's `timeout` (or ATELIER_RESTIC_TIMEOUT)"
+            ),
             ErrorKind::Other => format!(
                 "run `atelier-backup restic --repository {n} -- snapshots` to see restic's full output"
             ),
@@ -968,6 +1277,150 @@ fn config_error(repo: &str, action: &str, detail: String, hint: &str) -> ResticE
         hint: hint.to_owned(),
         stderr: String::new(),
     }
+}
+
+/// A restic lock file (`restic cat lock ID`).
+#[derive(Debug, Deserialize)]
+struct LockFile {
+    time: chrono::DateTime<chrono::Utc>,
+    #[serde(default)]
+    exclusive: bool,
+    #[serde(default)]
+    hostname: String,
+    #[serde(default)]
+    pid: i32,
+}
+
+/// The host name restic writes into its locks (`os.Hostname()`).
+fn local_hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+}
+
+/// Does process `pid` of this host run, and could it be the one that took a
+/// lock at `locked`? A process that started after the lock (its pid reused,
+/// e.g. after a reboot) cannot hold it. When unsure: alive.
+fn holder_alive(pid: i32, locked: &chrono::DateTime<chrono::Utc>) -> bool {
+    use nix::errno::Errno;
+    if pid <= 0 {
+        return true;
+    }
+    if let Err(Errno::ESRCH) = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+        return false;
+    }
+    match process_start(pid) {
+        // restic writes the lock after it started; a second of slack for
+        // clock granularity.
+        Some(start) => start <= *locked + chrono::Duration::seconds(1),
+        None => true,
+    }
+}
+
+/// When process `pid` started (`/proc/PID/stat` field 22 and the boot
+/// time of `/proc/stat`).
+fn process_start(pid: i32) -> Option<chrono::DateTime<chrono::Utc>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces and parentheses: fields start after
+    // the last `)`; starttime is field 22, the 20th after it.
+    let after = &stat[stat.rfind(')')? + 1..];
+    let ticks: u64 = after.split_whitespace().nth(19)?.parse().ok()?;
+    let btime: i64 = std::fs::read_to_string("/proc/stat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .filter(|h| *h > 0)
+        .unwrap_or(100);
+    let ms = i64::try_from(ticks).ok()?.checked_mul(1000)? / hz;
+    chrono::DateTime::from_timestamp(btime, 0).map(|b| b + chrono::Duration::milliseconds(ms))
+}
+
+/// The default bound of one restic process when neither the repository's
+/// `timeout` nor `ATELIER_RESTIC_TIMEOUT` sets one.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// How long one restic process on repository `name` may run:
+/// `ATELIER_RESTIC_TIMEOUT` (humantime, all repositories), else the
+/// repository's `timeout`, else [`DEFAULT_TIMEOUT`].
+pub fn timeout_for(name: &str, repo: &Repository) -> Result<Duration, ResticError> {
+    if let Ok(v) = std::env::var("ATELIER_RESTIC_TIMEOUT") {
+        return parse_timeout(&v).map_err(|e| {
+            config_error(
+                name,
+                "read ATELIER_RESTIC_TIMEOUT",
+                format!("ATELIER_RESTIC_TIMEOUT={v:?}: {e}"),
+                "set it to a duration such as `90s`, `30m` or `6h`, or unset it",
+            )
+        });
+    }
+    match &repo.timeout {
+        Some(t) => parse_timeout(t).map_err(|e| {
+            config_error(
+                name,
+                "read the repository's timeout",
+                format!("`timeout = {t:?}`: {e}"),
+                "set `timeout` of the repository to a duration such as `30m` or `6h`",
+            )
+        }),
+        None => Ok(DEFAULT_TIMEOUT),
+    }
+}
+
+/// A positive humantime duration.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text.trim()) {
+        Ok(d) if d.is_zero() => Err("a timeout of zero would stop every restic call".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!("not a duration ({e})")),
+    }
+}
+
+/// restic ≥ 0.17 prints errors as JSON lines on stderr under `--json`
+/// (`{"message_type":"exit_error","code":1,"message":"Fatal: …"}`, and
+/// `{"message_type":"error","error":{"message":…},"item":…}`): they become
+/// their text, so messages read the same with every version.
+pub fn stderr_text(stderr: &str) -> String {
+    let mut out = String::with_capacity(stderr.len());
+    for line in stderr.lines() {
+        let text = line
+            .trim()
+            .starts_with('{')
+            .then(|| serde_json::from_str::<serde_json::Value>(line.trim()).ok())
+            .flatten()
+            .and_then(|v| {
+                let kind = v.get("message_type")?.as_str()?.to_owned();
+                let message = v
+                    .get("message")
+                    .and_then(|m| m.as_str())
+                    .or_else(|| v.pointer("/error/message").and_then(|m| m.as_str()))
+                    .map(str::to_owned);
+                match (kind.as_str(), message) {
+                    ("error", m) => {
+                        let item = v.get("item").and_then(|i| i.as_str()).unwrap_or("");
+                        let during = v.get("during").and_then(|i| i.as_str()).unwrap_or("");
+                        Some(format!(
+                            "error: {during} {item}: {}",
+                            m.unwrap_or_else(|| "(no message)".into())
+                        ))
+                    }
+                    (_, Some(m)) => Some(m),
+                    _ => None,
+                }
+            });
+        match text {
+            Some(t) => out.push_str(&t),
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
 }
 
 fn lock_retries() -> u32 {
@@ -1128,6 +1581,47 @@ mod tests {
         let (k, _) = classify(Some(1), "Fatal: create repository at rest:http://127.0.0.1:1/ failed: Post \"http://127.0.0.1:1/?create=true\": dial tcp 127.0.0.1:1: connect: connection refused\n");
         assert_eq!(k, ErrorKind::Network);
         assert_eq!(classify(Some(12), "").0, ErrorKind::WrongPassword);
+    }
+
+    #[test]
+    fn json_errors_of_newer_restic_become_text() {
+        let text = stderr_text(
+            "{\"message_type\":\"exit_error\",\"code\":1,\"message\":\"Fatal: unable to open config file: x\\nIs there a repository at the following location?\\nrest:http://u:***@h/\"}\nplain line\n",
+        );
+        assert_eq!(
+            text,
+            "Fatal: unable to open config file: x\nIs there a repository at the following location?\nrest:http://u:***@h/\nplain line\n"
+        );
+        assert_eq!(classify(Some(1), &text).0, ErrorKind::NoRepository);
+        let text = stderr_text(
+            "{\"message_type\":\"error\",\"error\":{\"message\":\"permission denied\"},\"during\":\"archival\",\"item\":\"/x\"}",
+        );
+        assert_eq!(text, "error: archival /x: permission denied\n");
+    }
+
+    #[test]
+    fn timeouts_parse() {
+        assert_eq!(parse_timeout("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_timeout(" 2h "), Ok(Duration::from_secs(7200)));
+        assert!(parse_timeout("0s").is_err());
+        assert!(parse_timeout("soon").is_err());
+    }
+
+    #[test]
+    fn a_lock_holder_is_alive_only_if_it_started_before_the_lock() {
+        let me = i32::try_from(std::process::id()).unwrap();
+        let now = chrono::Utc::now();
+        assert!(holder_alive(me, &now));
+        // This process started long after a lock of 2001: its pid was reused.
+        let old = chrono::DateTime::parse_from_rfc3339("2001-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert!(!holder_alive(me, &old));
+        // A pid that does not exist.
+        let mut child = Command::new("true").spawn().unwrap();
+        let gone = i32::try_from(child.id()).unwrap();
+        child.wait().unwrap();
+        assert!(!holder_alive(gone, &now));
     }
 
     #[test]

@@ -100,6 +100,9 @@ pub struct Outcome {
     pub snapshot_time: String,
     pub mode: &'static str,
     pub dry_run: bool,
+    /// Dry run in place: an interrupted restore of the service awaits
+    /// recovery, which the real restore would do first (a dry run does not).
+    pub recovery_pending: bool,
     pub safety_snapshot: Option<String>,
     pub items: Vec<Item>,
     pub verified: bool,
@@ -242,7 +245,11 @@ pub fn resolve(
     match wanted {
         None | Some("latest") => snaps
             .into_iter()
-            .rfind(|s| !s.has_tag("pre-restore") && (cloning || s.hostname == manifest.host))
+            .rfind(|s| {
+                !s.has_tag("pre-restore")
+                    && !s.has_tag(super::restic::INCOMPLETE_TAG)
+                    && (cloning || s.hostname == manifest.host)
+            })
             .with_context(|| {
                 format!(
                     "no snapshot of `{source}` for host `{}` in repository `{}`; run `atelier-backup run {source}` first, or pass a snapshot id from `atelier-backup list {source}`",
@@ -629,6 +636,77 @@ pub fn refuse_live_target(manifest: &Manifest, dir: &Path) -> anyhow::Result<()>
     Ok(())
 }
 
+/// The live entries under a files location that the service's excludes
+/// leave out of every backup (its SQLite files aside: those are restored).
+fn kept_entries(service: &Service, live: &Path) -> Vec<PathBuf> {
+    let sqlite: Vec<PathBuf> = service
+        .sqlite
+        .iter()
+        .flat_map(|db| ["", "-wal", "-shm", "-journal"].map(|s| side(Path::new(db), s)))
+        .collect();
+    super::exclude::excluded_entries(live, &super::backup::user_excludes(service))
+        .into_iter()
+        .filter(|e| !sqlite.contains(e))
+        .collect()
+}
+
+/// The first restic repository (`config` with `keys/` and `snapshots/`) or
+/// atelier staging directory (holding a snapshot description) in `root`.
+fn protected_inside(root: &Path) -> Option<(&'static str, PathBuf)> {
+    let is_repository = |d: &Path| {
+        d.join("config").is_file() && d.join("keys").is_dir() && d.join("snapshots").is_dir()
+    };
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_dir())
+        .find_map(|e| {
+            if is_repository(e.path()) {
+                Some(("a restic repository", e.into_path()))
+            } else if e.path().join(snapshot_desc::DESCRIPTION_FILE).is_file() {
+                Some(("an atelier staging directory", e.into_path()))
+            } else {
+                None
+            }
+        })
+}
+
+/// Refuses an in-place restore whose swap would replace a restic
+/// repository, atelier's state directory or a staging directory along with
+/// the service's files: the copy in the snapshot is older, so snapshots,
+/// journals and locks written since would be lost.
+fn refuse_unswappable(env: &Env, name: &str, planned: &[Planned]) -> anyhow::Result<()> {
+    let state = normalize(env.state_dir);
+    for p in planned {
+        let Planned::File { live, .. } = p else {
+            continue;
+        };
+        let l = normalize(live);
+        let relation = if state.starts_with(&l) {
+            Some("holds")
+        } else if l.starts_with(&state) {
+            Some("is inside")
+        } else {
+            None
+        };
+        if let Some(relation) = relation {
+            bail!(
+                "refusing to restore `{name}` in place: its files location {} {relation} atelier's state directory {} (run records, locks, staging, restore journals), which the swap would replace; nothing was changed. Set ATELIER_STATE_DIR outside every data path or narrow the service's files; `--inspect DIR` still restores a copy",
+                live.display(),
+                env.state_dir.display()
+            );
+        }
+        if let Some((what, at)) = protected_inside(live) {
+            bail!(
+                "refusing to restore `{name}` in place: its files location {} holds {what} at {}, which the swap would replace with its older copy in the snapshot (losing what was written since, e.g. every newer snapshot); nothing was changed. Move it outside every data path, or restore with `--inspect DIR` and copy back what you need",
+                live.display(),
+                at.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 fn token() -> String {
     format!(
         "{}-{}",
@@ -670,12 +748,13 @@ fn verify_files(
 }
 
 /// `PRAGMA integrity_check` on a copy; also proves it is a SQLite database.
-pub fn verify_sqlite(path: &Path) -> anyhow::Result<String> {
+/// A failure names the first few problems; the full list is written to
+/// `<state>/integrity/` when `state_dir` is given.
+pub fn verify_sqlite(path: &Path, state_dir: Option<&Path>) -> anyhow::Result<String> {
     let conn =
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
             .with_context(|| format!("cannot open restored SQLite copy {}", path.display()))?;
-    let result: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+    let problems = super::sqlite::integrity_problems(&conn)
         .with_context(|| format!("{} is not a readable SQLite database", path.display()))?;
     let tables: i64 = conn.query_row(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
@@ -683,13 +762,33 @@ pub fn verify_sqlite(path: &Path) -> anyhow::Result<String> {
         |r| r.get(0),
     )?;
     drop(conn);
-    if result != "ok" {
+    if !problems.is_empty() {
+        let full = state_dir.and_then(|d| integrity_report(d, path, &problems));
         bail!(
-            "PRAGMA integrity_check of {} reported: {result}",
-            path.display()
+            "PRAGMA integrity_check of {} reported {}{}",
+            path.display(),
+            super::sqlite::summarize_problems(&problems),
+            full.map(|f| format!(" (full report: {})", f.display()))
+                .unwrap_or_default()
         );
     }
     Ok(format!("integrity_check ok, {tables} tables"))
+}
+
+/// Writes every integrity problem of `db` to `<state>/integrity/<time>-<name>.txt`.
+fn integrity_report(state_dir: &Path, db: &Path, problems: &[String]) -> Option<PathBuf> {
+    let name = db.file_name()?.to_string_lossy().replace(['/', '\n'], "_");
+    let file = state_dir.join("integrity").join(format!(
+        "{}-{name}.txt",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f")
+    ));
+    let text = format!(
+        "PRAGMA integrity_check of {}\n{}\n",
+        db.display(),
+        problems.join("\n")
+    );
+    super::state::write_atomic(&file, text.as_bytes()).ok()?;
+    Some(file)
 }
 
 fn chown_like(
@@ -799,6 +898,9 @@ pub fn capture(
             .cloned()
             .collect(),
         stop_for_backup: false,
+        // Without the service's excludes: what a backup leaves out is
+        // exactly what the safety snapshot must hold.
+        exclude: Vec::new(),
         ..service.clone()
     };
     let private_root = env
@@ -903,7 +1005,10 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
     } else {
         None
     };
-    if matches!(req.mode, Mode::InPlace) {
+    // A dry run changes nothing, recovery included: it only reports it.
+    let recovery_pending =
+        matches!(req.mode, Mode::InPlace) && req.dry_run && swap::pending(env.state_dir, name);
+    if matches!(req.mode, Mode::InPlace) && !req.dry_run {
         swap::recover(env.state_dir, Some(name))?;
     }
     let restic = match &req.repository {
@@ -944,6 +1049,7 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
         snapshot_time: snap.time.clone(),
         mode: mode_name,
         dry_run: req.dry_run,
+        recovery_pending,
         safety_snapshot: None,
         items: planned
             .iter()
@@ -976,6 +1082,22 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
     };
     if planned.is_empty() {
         bail!("service `{name}` declares no data to restore");
+    }
+    if matches!(req.mode, Mode::InPlace) {
+        refuse_unswappable(env, name, &planned)?;
+        let patterns = super::backup::user_excludes(service);
+        for (p, item) in planned.iter().zip(outcome.items.iter_mut()) {
+            if let Planned::File { live, .. } = p {
+                let kept = super::exclude::file_count(&kept_entries(service, live));
+                if kept > 0 {
+                    item.action = format!(
+                        "{}; kept: {kept} files matching exclude patterns ({}) are carried over from the live tree",
+                        item.action,
+                        patterns.join(", ")
+                    );
+                }
+            }
+        }
     }
     if let Mode::Inspect(dir) | Mode::Scratch { dir, .. } = &req.mode {
         refuse_live_target(manifest, dir)?;
@@ -1085,7 +1207,7 @@ fn to_directory(
                 std::fs::rename(&got, &dst)?;
                 item.target = dst.display().to_string();
                 (env.progress)(&format!("verifying {}", dst.display()));
-                item.record_check(verify_sqlite(&dst));
+                item.record_check(verify_sqlite(&dst, Some(env.state_dir)));
             }
             Planned::Postgres {
                 source,
@@ -1234,6 +1356,8 @@ fn in_place(
     journal.staging_dirs.push(tmp_dir.clone());
     let (svc_uid, svc_gid) = user_ids(service, name);
     let mut dumps_to_feed: Vec<(String, PathBuf, String, Option<String>)> = Vec::new();
+    // (live, staged) files locations: the excluded live files go along.
+    let mut carry: Vec<(PathBuf, PathBuf)> = Vec::new();
 
     // Stage and verify; on any error, discard what was staged: nothing live changed.
     let staged = (|| -> anyhow::Result<()> {
@@ -1260,6 +1384,7 @@ fn in_place(
                         )
                     })?;
                     item.verified = Some(true);
+                    carry.push((live.clone(), got.clone()));
                     let base = live
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
@@ -1295,12 +1420,13 @@ fn in_place(
                     let staged_file = stage.join(&base);
                     std::fs::rename(&got, &staged_file)?;
                     (env.progress)(&format!("verifying {}", live.display()));
-                    item.detail = verify_sqlite(&staged_file).with_context(|| {
-                        format!(
+                    item.detail =
+                        verify_sqlite(&staged_file, Some(env.state_dir)).with_context(|| {
+                            format!(
                             "verification of the restored copy of {} failed; live data untouched",
                             live.display()
                         )
-                    })?;
+                        })?;
                     item.verified = Some(true);
                     for s in ["-wal", "-shm", "-journal"] {
                         swap::remove_any(&side(&staged_file, s));
@@ -1457,6 +1583,23 @@ fn in_place(
                 &hook_env,
                 &format!("preRestore hook of `{name}`"),
             )?;
+        }
+        // With the units stopped, the excluded files are final: they join
+        // the restored tree (the live tree is only read).
+        for (live, staged) in &carry {
+            let kept = super::exclude::carry_over(live, staged, &kept_entries(service, live))
+                .with_context(|| {
+                    format!(
+                        "cannot carry the files excluded from backups over from {}",
+                        live.display()
+                    )
+                })?;
+            if kept > 0 {
+                (env.progress)(&format!(
+                    "{name}: kept {kept} files matching exclude patterns from {}",
+                    live.display()
+                ));
+            }
         }
         (env.progress)(&format!("{name}: swapping the restored data in"));
         journal.swap(env.state_dir)?;

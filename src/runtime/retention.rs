@@ -103,6 +103,10 @@ pub struct Tracker {
     listing: Result<Vec<String>, String>,
     /// Ids a forget listed (they exist even if the listing predates them).
     learned: BTreeSet<String>,
+    /// Ids a forget removed (the listing predates their removal).
+    forgotten: BTreeSet<String>,
+    /// A forget ran whose output was not understood: what it removed is unknown.
+    removals_unknown: bool,
 }
 
 impl Tracker {
@@ -136,6 +140,8 @@ impl Tracker {
             index,
             listing,
             learned: BTreeSet::new(),
+            forgotten: BTreeSet::new(),
+            removals_unknown: false,
         }
     }
 
@@ -212,6 +218,7 @@ impl Tracker {
             }
             for s in g.remove.iter().flatten() {
                 seen.insert(s.id.clone());
+                self.forgotten.insert(s.id.clone());
                 self.learned.remove(&s.id);
                 self.index.snapshots.remove(&s.id);
             }
@@ -225,6 +232,37 @@ impl Tracker {
                 known.not_matching.insert(filter.clone());
             }
         }
+    }
+
+    /// A forget ran whose output could not be parsed completely.
+    pub fn forget_not_understood(&mut self) {
+        self.removals_unknown = true;
+    }
+
+    /// How many snapshots `filter` matches now, when atelier knows every
+    /// snapshot of the repository (the metrics' snapshot count); `None`
+    /// when it does not (a repository that is not local, a snapshot made
+    /// elsewhere that no forget has described yet).
+    pub fn count(&self, filter: &Filter) -> Option<u64> {
+        if self.removals_unknown {
+            return None;
+        }
+        let listing = self.listing.as_ref().ok()?;
+        let extra = self.learned.iter().filter(|id| !listing.contains(id));
+        let mut n = 0;
+        for id in listing.iter().chain(extra) {
+            if self.forgotten.contains(id) {
+                continue;
+            }
+            match self.index.snapshots.get(id) {
+                Some(Known {
+                    origin: Some(o), ..
+                }) => n += u64::from(filter.matches(o)),
+                Some(k) if k.not_matching.contains(filter) => {}
+                _ => return None,
+            }
+        }
+        Some(n)
     }
 
     /// Writes the index (only snapshots that still exist), atomically.
@@ -255,6 +293,12 @@ fn can_skip(
                 origin: Some(o), ..
             }) => {
                 if filter.matches(o) {
+                    if o.tags.iter().any(|t| t == super::restic::INCOMPLETE_TAG) {
+                        return Err(format!(
+                            "snapshot {} is incomplete and must be removed",
+                            short(id)
+                        ));
+                    }
                     *groups.entry(o.group()).or_default() += 1;
                 }
             }
@@ -296,7 +340,7 @@ fn resolve<'a>(listing: &'a [String], id: &str) -> Option<&'a String> {
 /// The ids in `<repository>/snapshots`. Any entry that is not a complete
 /// snapshot id (a file being written, something foreign) makes the listing
 /// unusable.
-fn list_snapshots(repo: &Path) -> Result<Vec<String>, String> {
+pub(crate) fn list_snapshots(repo: &Path) -> Result<Vec<String>, String> {
     let dir = repo.join("snapshots");
     let rd = std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     let mut ids = Vec::new();

@@ -93,9 +93,62 @@ fn copy_from(from: &Connection, src: &Path, dst: &Path) -> anyhow::Result<()> {
     }
     // The copy is a self-contained rollback-journal file: restores need no -wal.
     to.pragma_update(None, "journal_mode", "DELETE")?;
-    let ok: String = to.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-    if ok != "ok" {
-        anyhow::bail!("the copy of {} fails integrity_check: {ok}", src.display());
+    let problems = integrity_problems(&to)?;
+    if !problems.is_empty() {
+        anyhow::bail!(
+            "the copy of {} fails integrity_check: {} (`PRAGMA integrity_check` on the live database lists them all)",
+            src.display(),
+            summarize_problems(&problems)
+        );
     }
     Ok(())
+}
+
+/// What `PRAGMA integrity_check` reports, one problem per entry; empty when
+/// the database is sound. SQLite gives up to 100 problems, as rows or as
+/// lines of one row, under a `*** in database main ***` heading.
+pub fn integrity_problems(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut problems = Vec::new();
+    for row in rows {
+        for line in row?.lines().map(str::trim) {
+            if !(line.is_empty() || line == "ok" || line.starts_with("*** in database")) {
+                problems.push(line.to_owned());
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// How many problems an error message names; the rest are counted.
+pub const PROBLEMS_SHOWN: usize = 5;
+
+/// SQLite stops `integrity_check` after this many problems (its default).
+const INTEGRITY_CHECK_LIMIT: usize = 100;
+
+/// `N problems: a; b; …; and K more` on one line.
+pub fn summarize_problems(problems: &[String]) -> String {
+    let shown: Vec<&str> = problems
+        .iter()
+        .take(PROBLEMS_SHOWN)
+        .map(String::as_str)
+        .collect();
+    let more = problems.len().saturating_sub(shown.len());
+    format!(
+        "{}{} problem{}: {}{}",
+        problems.len(),
+        if problems.len() >= INTEGRITY_CHECK_LIMIT {
+            " or more"
+        } else {
+            ""
+        },
+        if problems.len() == 1 { "" } else { "s" },
+        shown.join("; "),
+        if more > 0 {
+            format!("; … and {more} more")
+        } else {
+            String::new()
+        }
+    )
 }

@@ -39,7 +39,8 @@ pub struct RunRecord {
 #[serde(rename_all = "camelCase")]
 pub struct RepositoryResult {
     pub result: Option<Outcome>,
-    /// As restic reported it (8 chars on restic 0.14).
+    /// The snapshot after `restic tag --remove incomplete` (full id; on a
+    /// failure before that, the id `restic backup` reported, 8 chars on 0.14).
     pub snapshot_id: Option<String>,
     pub bytes_added: u64,
     pub total_bytes: u64,
@@ -53,6 +54,13 @@ pub struct RepositoryResult {
     /// <why nothing could be removed>` (docs/architecture.md, "Retention").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<String>,
+    /// Snapshots of the service in the repository after this run, when
+    /// atelier knows them all (local repositories, see `retention`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshots: Option<u64>,
+    /// What atelier did on its own, e.g. "removed a stale lock of PID N …".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One `check --repository R`.

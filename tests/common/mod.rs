@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use atelier::plan::{Manifest, PostgresConnection, Repository, Retention, Service};
 
+pub mod systemd;
+
 pub const PASSWORD: &str = "correct horse battery staple 7f3a";
 
 /// A temp directory readable by the `postgres` user (tests run as root).
@@ -214,6 +216,7 @@ impl World {
             repositories: BTreeMap::new(),
             services: BTreeMap::new(),
             postgres: PostgresConnection::default(),
+            monitoring: atelier::plan::MaintenanceMonitoring::default(),
         };
         Self {
             systemctl,
@@ -756,5 +759,84 @@ impl Drop for PgCluster {
             .arg(self.dir.join("data"))
             .arg("stop")
             .output();
+    }
+}
+
+/// One HTTP request a [`PingServer`] received.
+#[derive(Debug, Clone)]
+pub struct Ping {
+    pub method: String,
+    pub path: String,
+    pub body: String,
+}
+
+/// A healthchecks-like HTTP server on 127.0.0.1 that records every request
+/// and answers `200 OK`.
+pub struct PingServer {
+    pub port: u16,
+    pings: std::sync::Arc<std::sync::Mutex<Vec<Ping>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl PingServer {
+    pub fn start() -> Self {
+        use std::io::{Read as _, Write as _};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let pings = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (p, s) = (pings.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if s.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut conn) = conn else { continue };
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut request_line = String::new();
+                if reader.read_line(&mut request_line).is_err() {
+                    continue;
+                }
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some((k, v)) = line.split_once(':') {
+                        if k.eq_ignore_ascii_case("content-length") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let mut parts = request_line.split_whitespace();
+                p.lock().unwrap().push(Ping {
+                    method: parts.next().unwrap_or_default().to_owned(),
+                    path: parts.next().unwrap_or_default().to_owned(),
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                });
+                let _ = conn.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK",
+                );
+            }
+        });
+        Self { port, pings, stop }
+    }
+
+    pub fn url(&self, token: &str) -> String {
+        format!("http://127.0.0.1:{}/ping/{token}", self.port)
+    }
+
+    pub fn pings(&self) -> Vec<Ping> {
+        self.pings.lock().unwrap().clone()
+    }
+}
+
+impl Drop for PingServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
     }
 }

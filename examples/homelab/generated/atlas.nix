@@ -8,6 +8,17 @@ let
   # Hooks and check commands come from the options, so `${pkgs.x}` in them is
   # evaluated by Nix at rebuild time.
   cmd = v: if v == null || v == "" then null else v;
+  # OnFailure= of every unit when atelier.backup.onFailure is set; `or` keeps
+  # an older atelier module without these options working.
+  onFailure = if (cfg.onFailure or null) != null then [ "atelier-on-failure@%n.service" ] else [ ];
+  # Backups hold a sleep/shutdown inhibitor lock (atelier.backup.inhibitSleep).
+  inhibit =
+    why:
+    if cfg.inhibitSleep or false then
+      "${config.systemd.package}/bin/systemd-inhibit --what=sleep:shutdown --mode=block --who=atelier --why='${why}' "
+    else
+      "";
+  ping = v: str (if v == null then cfg.monitoring.pingUrlFile or null else v);
 in
 {
   atelier.generated = {
@@ -54,6 +65,12 @@ in
         environmentFile = str (r.environmentFile or null);
         initialize = r.initialize or false;
       }) cfg.repositories;
+      # Dead-man's-switch pings of the maintenance commands.
+      monitoring = {
+        prune.pingUrlFile = str (cfg.prune.pingUrlFile or null);
+        check.pingUrlFile = str (cfg.check.pingUrlFile or null);
+        drill.pingUrlFile = str (cfg.drill.pingUrlFile or null);
+      };
       # How atelier-backup reaches PostgreSQL, from atelier.backup.postgres at
       # rebuild time; `or` keeps an older atelier module without the option working.
       postgres = {
@@ -66,6 +83,7 @@ in
           let
             decl = config.atelier.services.directory.data;
             hooks = decl.hooks or { };
+            own = config.atelier.services.directory.monitoring or { };
           in
           {
             source = "services/directory.nix:6:6";
@@ -99,11 +117,13 @@ in
             repositories = [ "local" "offsite" ];
             schedule = { onCalendar = "02:00"; randomizedDelay = "2h"; };
             retention = { last = 3; daily = 7; weekly = 5; monthly = 12; };
+            monitoring.pingUrlFile = ping (own.pingUrlFile or null);
           };
         legacy-cms =
           let
             decl = cfg.services.legacy-cms;
             hooks = decl;
+            own = decl.monitoring or { };
           in
           {
             source = "hosts/atlas/legacy-cms.nix:9:5";
@@ -129,11 +149,13 @@ in
             repositories = [ "local" "offsite" ];
             schedule = { onCalendar = "02:00"; randomizedDelay = "2h"; };
             retention = { last = 3; daily = 7; weekly = 5; monthly = 12; };
+            monitoring.pingUrlFile = ping (own.pingUrlFile or null);
           };
         mail =
           let
             decl = config.atelier.services.mail.data;
             hooks = decl.hooks or { };
+            own = config.atelier.services.mail.monitoring or { };
           in
           {
             source = "services/mail.nix:7:6";
@@ -159,11 +181,13 @@ in
             repositories = [ "local" "offsite" ];
             schedule = { onCalendar = "hourly"; randomizedDelay = "5m"; };
             retention = { hourly = 24; daily = 14; weekly = 8; monthly = 24; };
+            monitoring.pingUrlFile = ping (own.pingUrlFile or null);
           };
         photos =
           let
             decl = config.atelier.services.photos.data;
             hooks = decl.hooks or { };
+            own = config.atelier.services.photos.monitoring or { };
           in
           {
             source = "services/photos.nix:5:6";
@@ -189,11 +213,13 @@ in
             repositories = [ "local" "offsite" ];
             schedule = { onCalendar = "02:00"; randomizedDelay = "2h"; };
             retention = { last = 3; daily = 7; weekly = 5; monthly = 12; };
+            monitoring.pingUrlFile = ping (own.pingUrlFile or null);
           };
         wiki =
           let
             decl = config.atelier.services.wiki.data;
             hooks = decl.hooks or { };
+            own = config.atelier.services.wiki.monitoring or { };
           in
           {
             source = "services/wiki.nix:9:6";
@@ -219,6 +245,7 @@ in
             repositories = [ "local" "offsite" ];
             schedule = { onCalendar = "02:00"; randomizedDelay = "2h"; };
             retention = { last = 3; daily = 7; weekly = 5; monthly = 12; };
+            monitoring.pingUrlFile = ping (own.pingUrlFile or null);
           };
       };
     };
@@ -231,9 +258,10 @@ in
       after = [ "network-online.target" ];
       # A backup is never started or restarted by nixos-rebuild switch.
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
-        ExecStart = "${cfg.package}/bin/atelier-backup run " + "directory";
+        ExecStart = inhibit "atelier backup of directory" + "${cfg.package}/bin/atelier-backup run " + "directory";
       };
     };
     restic-backups-legacy-cms = {
@@ -242,9 +270,10 @@ in
       after = [ "network-online.target" ];
       # A backup is never started or restarted by nixos-rebuild switch.
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
-        ExecStart = "${cfg.package}/bin/atelier-backup run " + "legacy-cms";
+        ExecStart = inhibit "atelier backup of legacy-cms" + "${cfg.package}/bin/atelier-backup run " + "legacy-cms";
       };
     };
     restic-backups-mail = {
@@ -253,9 +282,10 @@ in
       after = [ "network-online.target" ];
       # A backup is never started or restarted by nixos-rebuild switch.
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
-        ExecStart = "${cfg.package}/bin/atelier-backup run " + "mail";
+        ExecStart = inhibit "atelier backup of mail" + "${cfg.package}/bin/atelier-backup run " + "mail";
       };
     };
     restic-backups-photos = {
@@ -264,9 +294,10 @@ in
       after = [ "network-online.target" ];
       # A backup is never started or restarted by nixos-rebuild switch.
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
-        ExecStart = "${cfg.package}/bin/atelier-backup run " + "photos";
+        ExecStart = inhibit "atelier backup of photos" + "${cfg.package}/bin/atelier-backup run " + "photos";
       };
     };
     restic-backups-wiki = {
@@ -275,9 +306,10 @@ in
       after = [ "network-online.target" ];
       # A backup is never started or restarted by nixos-rebuild switch.
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
-        ExecStart = "${cfg.package}/bin/atelier-backup run " + "wiki";
+        ExecStart = inhibit "atelier backup of wiki" + "${cfg.package}/bin/atelier-backup run " + "wiki";
       };
     };
     atelier-prune-local = {
@@ -285,6 +317,7 @@ in
       wants = [ "network-online.target" ];
       after = [ "network-online.target" ];
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
         ExecStart = "${cfg.package}/bin/atelier-backup prune --repository " + "local";
@@ -295,6 +328,7 @@ in
       wants = [ "network-online.target" ];
       after = [ "network-online.target" ];
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
         ExecStart = "${cfg.package}/bin/atelier-backup check --repository " + "local";
@@ -305,6 +339,7 @@ in
       wants = [ "network-online.target" ];
       after = [ "network-online.target" ];
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
         ExecStart = "${cfg.package}/bin/atelier-backup prune --repository " + "offsite";
@@ -315,6 +350,7 @@ in
       wants = [ "network-online.target" ];
       after = [ "network-online.target" ];
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
         ExecStart = "${cfg.package}/bin/atelier-backup check --repository " + "offsite";
@@ -323,6 +359,7 @@ in
     atelier-drill = {
       description = "atelier restore drill";
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
         ExecStart = "${cfg.package}/bin/atelier-backup drill --all";

@@ -8,6 +8,17 @@ let
   # Hooks and check commands come from the options, so `${pkgs.x}` in them is
   # evaluated by Nix at rebuild time.
   cmd = v: if v == null || v == "" then null else v;
+  # OnFailure= of every unit when atelier.backup.onFailure is set; `or` keeps
+  # an older atelier module without these options working.
+  onFailure = if (cfg.onFailure or null) != null then [ "atelier-on-failure@%n.service" ] else [ ];
+  # Backups hold a sleep/shutdown inhibitor lock (atelier.backup.inhibitSleep).
+  inhibit =
+    why:
+    if cfg.inhibitSleep or false then
+      "${config.systemd.package}/bin/systemd-inhibit --what=sleep:shutdown --mode=block --who=atelier --why='${why}' "
+    else
+      "";
+  ping = v: str (if v == null then cfg.monitoring.pingUrlFile or null else v);
 in
 {
   atelier.generated = {
@@ -39,6 +50,12 @@ in
         environmentFile = str (r.environmentFile or null);
         initialize = r.initialize or false;
       }) cfg.repositories;
+      # Dead-man's-switch pings of the maintenance commands.
+      monitoring = {
+        prune.pingUrlFile = str (cfg.prune.pingUrlFile or null);
+        check.pingUrlFile = str (cfg.check.pingUrlFile or null);
+        drill.pingUrlFile = str (cfg.drill.pingUrlFile or null);
+      };
       # How atelier-backup reaches PostgreSQL, from atelier.backup.postgres at
       # rebuild time; `or` keeps an older atelier module without the option working.
       postgres = {
@@ -51,6 +68,7 @@ in
           let
             decl = config.atelier.services.forge.data;
             hooks = decl.hooks or { };
+            own = config.atelier.services.forge.monitoring or { };
           in
           {
             source = "services/forge.nix:5:6";
@@ -76,11 +94,13 @@ in
             repositories = [ "local" ];
             schedule = { onCalendar = "02:00"; randomizedDelay = "2h"; };
             retention = { last = 3; daily = 7; weekly = 5; monthly = 12; };
+            monitoring.pingUrlFile = ping (own.pingUrlFile or null);
           };
         notes =
           let
             decl = config.atelier.services.notes.data;
             hooks = decl.hooks or { };
+            own = config.atelier.services.notes.monitoring or { };
           in
           {
             source = "services/notes.nix:5:6";
@@ -106,6 +126,7 @@ in
             repositories = [ "local" ];
             schedule = { onCalendar = "02:00"; randomizedDelay = "2h"; };
             retention = { last = 3; daily = 7; weekly = 5; monthly = 12; };
+            monitoring.pingUrlFile = ping (own.pingUrlFile or null);
           };
       };
     };
@@ -118,9 +139,10 @@ in
       after = [ "network-online.target" ];
       # A backup is never started or restarted by nixos-rebuild switch.
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
-        ExecStart = "${cfg.package}/bin/atelier-backup run " + "forge";
+        ExecStart = inhibit "atelier backup of forge" + "${cfg.package}/bin/atelier-backup run " + "forge";
       };
     };
     restic-backups-notes = {
@@ -129,9 +151,10 @@ in
       after = [ "network-online.target" ];
       # A backup is never started or restarted by nixos-rebuild switch.
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
-        ExecStart = "${cfg.package}/bin/atelier-backup run " + "notes";
+        ExecStart = inhibit "atelier backup of notes" + "${cfg.package}/bin/atelier-backup run " + "notes";
       };
     };
     atelier-prune-local = {
@@ -139,6 +162,7 @@ in
       wants = [ "network-online.target" ];
       after = [ "network-online.target" ];
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
         ExecStart = "${cfg.package}/bin/atelier-backup prune --repository " + "local";
@@ -149,6 +173,7 @@ in
       wants = [ "network-online.target" ];
       after = [ "network-online.target" ];
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
         ExecStart = "${cfg.package}/bin/atelier-backup check --repository " + "local";
@@ -157,6 +182,7 @@ in
     atelier-drill = {
       description = "atelier restore drill";
       restartIfChanged = false;
+      inherit onFailure;
       serviceConfig = {
         Type = "oneshot";
         ExecStart = "${cfg.package}/bin/atelier-backup drill --all";

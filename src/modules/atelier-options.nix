@@ -1,0 +1,48 @@
+# The options atelier's own NixOS modules (nix/modules) declare, with their
+# defaults: the module system's view of `atelier.nixosModules.default`, which
+# atelier-gen does not read as an input. Keep in step with nix/modules/*.nix
+# (a test compares the defaults).
+{ lib, pkgs }:
+let
+  inherit (lib) mkOption mkEnableOption;
+in
+{
+  options._module.args = mkOption { default = { }; };
+
+  options.atelier.backup = {
+    enable = mkEnableOption "atelier backups";
+    package = mkOption { default = pkgs.atelier; };
+    repositories = mkOption { default = { }; };
+    schedule = mkOption { default = "02:00"; };
+    randomizedDelay = mkOption { default = "2h"; };
+    retention = mkOption {
+      default = {
+        last = 3;
+        daily = 7;
+        weekly = 5;
+        monthly = 12;
+      };
+    };
+    prune.schedule = mkOption { default = "Sun *-*-* 04:00:00"; };
+    check.schedule = mkOption { default = "Sun *-*-* 05:30:00"; };
+    drill.schedule = mkOption { default = "*-*-01 06:00:00"; };
+    prune.pingUrlFile = mkOption { default = null; };
+    check.pingUrlFile = mkOption { default = null; };
+    drill.pingUrlFile = mkOption { default = null; };
+    onFailure = mkOption { default = null; };
+    inhibitSleep = mkOption { default = true; };
+    monitoring.pingUrlFile = mkOption { default = null; };
+    postgres = {
+      host = mkOption { default = null; };
+      port = mkOption { default = null; };
+      runAs = mkOption { default = "postgres"; };
+    };
+    services = mkOption { default = { }; };
+  };
+
+  options.atelier.generated = {
+    host = mkOption { default = null; };
+    generator = mkOption { default = null; };
+    services = mkOption { default = { }; };
+  };
+}

@@ -1,0 +1,995 @@
+//! The module system as `lib.evalModules` does it, for the options the
+//! host's own modules (and atelier's, built in) declare — lazily: a value of
+//! `config` is computed only when something reads it (a `mkIf` condition,
+//! a service's `cfg.enable`, a data path).
+//!
+//! `config.<path>` is, like nixpkgs' `lib/modules.nix`:
+//! - below no declared option, a namespace whose attributes are the
+//!   declared names; an undeclared one (`config.services.nginx`, declared
+//!   only by nixpkgs) is unknown and names itself;
+//! - at a declared option, its definitions from every module, found by
+//!   pushing `mkIf`/`mkMerge`/`mkOverride`/`mkOrder` down to the option
+//!   (a condition is forced only for a definition that exists there), then
+//!   false conditions dropped, the lowest priority number kept (the
+//!   option's `default` is `mkOptionDefault`, 1500), and merged: lists
+//!   concatenate (sorted by `mkOrder`), attribute sets merge key by key (the
+//!   same steps below each key), equal scalars are one value, different
+//!   ones an error; `apply` runs last.
+//!
+//! A definition under a condition only Nix knows makes the option unknown,
+//! and the unknown says which condition. Reading `config` while the
+//! modules are being collected (from `imports`) is infinite recursion in
+//! Nix, and an error here.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, SourceFile, Span};
+use crate::nix::{AttrEntry, Attrs, EvalResult, Evaluator, Thunk, Unknown, UnknownOrigin, Value};
+
+/// Priority of a plain definition (`mkOverride 100`).
+pub const DEFAULT_PRIORITY: i64 = 100;
+/// Priority of an option's `default` (`mkOptionDefault`).
+pub const OPTION_DEFAULT_PRIORITY: i64 = 1500;
+/// Order of a definition without `mkOrder`.
+pub const DEFAULT_ORDER: i64 = 1000;
+
+/// Why `config.<undeclared option>` is unknown.
+pub const UNDECLARED_REASON: &str = "config values are only known at rebuild time";
+
+const ATELIER_OPTIONS: &str = include_str!("atelier-options.nix");
+const MKSERVICE: &str = include_str!("mkservice.nix");
+
+/// One module's `config`, with where the module was written.
+#[derive(Clone)]
+pub struct Module {
+    pub config: Thunk,
+    pub span: Option<Span>,
+}
+
+#[derive(Default)]
+struct OptNode {
+    option: Option<OptionDecl>,
+    children: BTreeMap<String, OptNode>,
+}
+
+#[derive(Clone)]
+struct OptionDecl {
+    default: Option<Thunk>,
+    apply: Option<Thunk>,
+}
+
+#[derive(Default)]
+struct State {
+    sealed: bool,
+    modules: Rc<[Module]>,
+    option_sources: Vec<Thunk>,
+    tree: Option<Rc<OptNode>>,
+    building_tree: bool,
+    mk_service: Option<Value>,
+    diagnostics: Vec<Diagnostic>,
+    levels: HashMap<Vec<String>, Rc<Level>>,
+}
+
+/// The configuration of one host: collect modules, [`Modules::seal`], then
+/// read [`Modules::config`].
+pub struct Modules {
+    state: Rc<RefCell<State>>,
+    root: Thunk,
+}
+
+type Path_ = Rc<[String]>;
+
+impl Modules {
+    /// A configuration with atelier's own options declared.
+    pub fn new(ev: &mut Evaluator) -> (Self, Vec<Diagnostic>) {
+        let state = Rc::new(RefCell::new(State::default()));
+        let weak = Rc::downgrade(&state);
+        let top: Path_ = Rc::from(Vec::new());
+        let root = native(move |ev| node(ev, &weak, &top));
+        let mut diags = Vec::new();
+        match builtin_options(ev) {
+            Ok(t) => state.borrow_mut().option_sources.push(t),
+            Err(d) => diags.extend(d),
+        }
+        (Self { state, root }, diags)
+    }
+
+    /// The lazy `config` argument of every module.
+    pub fn config(&self) -> Thunk {
+        self.root.clone()
+    }
+
+    /// A module argument that is not one of the fixed ones: what
+    /// `_module.args.<name>` says, else `fallback`.
+    /// Read while the modules are collected (in `imports`), it is
+    /// `fallback`: Nix would fail on `_module.args` there, so the module
+    /// gets it from somewhere atelier-gen does not see (a framework's
+    /// `specialArgs`).
+    pub fn arg(&self, name: &str, fallback: Value) -> Thunk {
+        let root = self.root.clone();
+        let state = Rc::downgrade(&self.state);
+        let name = name.to_owned();
+        native(move |ev| {
+            if !state.upgrade().is_some_and(|s| s.borrow().sealed) {
+                return Ok(fallback.clone());
+            }
+            let config = ev.force(&root)?;
+            match ev.select(&config, &["_module", "args"])? {
+                Some(Value::Attrs(a)) => match a.get(&name) {
+                    Some(e) => {
+                        let t = e.value.clone();
+                        ev.force(&t)
+                    }
+                    None => Ok(fallback.clone()),
+                },
+                _ => Ok(fallback.clone()),
+            }
+        })
+    }
+
+    /// Every module is known: `config` can be read from now on.
+    pub fn seal(&self, modules: Vec<Module>, options: Vec<Thunk>) {
+        let mut s = self.state.borrow_mut();
+        s.modules = modules.into();
+        s.option_sources.extend(options);
+        s.tree = None;
+        s.levels.clear();
+        s.sealed = true;
+    }
+
+    /// Errors met while reading option declarations.
+    pub fn take_diagnostics(&self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.state.borrow_mut().diagnostics)
+    }
+
+    /// The module that `….lib.mkService arg` (atelier's, not read as an
+    /// input) makes: a function of `{ config, pkgs, ... }`.
+    pub fn mk_service_module(&self, ev: &mut Evaluator, arg: &Thunk) -> EvalResult<Value> {
+        let cached = self.state.borrow().mk_service.clone();
+        let f = if let Some(f) = cached {
+            f
+        } else {
+            let f = ev.eval_source("<atelier mkService>", Path::new("/"), MKSERVICE)?;
+            let lib = ev.lib()?;
+            let f = ev.apply(&f, lib)?;
+            self.state.borrow_mut().mk_service = Some(f.clone());
+            f
+        };
+        let arg = ev.force(arg)?;
+        ev.apply(&f, arg)
+    }
+}
+
+fn builtin_options(ev: &mut Evaluator) -> EvalResult<Thunk> {
+    let f = ev.eval_source("<atelier options>", Path::new("/"), ATELIER_OPTIONS)?;
+    let lib = ev.lib()?;
+    let pkgs = Value::unknown_root(
+        "pkgs",
+        "packages are only known when Nix builds the system",
+        None,
+    );
+    let m = ev.apply(
+        &f,
+        Value::attrs([("lib".to_owned(), lib), ("pkgs".to_owned(), pkgs)]),
+    )?;
+    Ok(m.as_attrs()
+        .and_then(|a| a.get("options"))
+        .map_or_else(|| Thunk::value(Value::attrs([])), |e| e.value.clone()))
+}
+
+fn span() -> Span {
+    thread_local! {
+        static FILE: Arc<SourceFile> = Arc::new(SourceFile {
+            name: "<module system>".into(),
+            path: "/".into(),
+            text: String::new(),
+        });
+    }
+    FILE.with(|f| Span {
+        file: f.clone(),
+        start: 0,
+        end: 0,
+    })
+}
+
+fn native(f: impl Fn(&mut Evaluator) -> EvalResult<Value> + 'static) -> Thunk {
+    Thunk::native(span(), f)
+}
+
+fn dotted(path: &[String]) -> String {
+    path.join(".")
+}
+
+/// `config.a.b` as an unknown that names the option.
+fn config_unknown(path: &[String]) -> Rc<Unknown> {
+    let mut u = Rc::new(Unknown {
+        reason: UNDECLARED_REASON.into(),
+        span: None,
+        origin: UnknownOrigin::Root("config".into()),
+    });
+    for p in path {
+        u = select(&u, p);
+    }
+    u
+}
+
+fn select(u: &Rc<Unknown>, attr: &str) -> Rc<Unknown> {
+    Rc::new(Unknown {
+        reason: u.reason.clone(),
+        span: u.span.clone(),
+        origin: UnknownOrigin::Select {
+            base: u.clone(),
+            attr: attr.to_owned(),
+        },
+    })
+}
+
+fn error(code: &'static str, msg: String, span: Option<Span>) -> Vec<Diagnostic> {
+    vec![Diagnostic::error(code, msg, span)]
+}
+
+// ------------------------------------------------------------ declarations
+
+fn tree(ev: &mut Evaluator, state: &Rc<RefCell<State>>) -> EvalResult<Rc<OptNode>> {
+    let sources = {
+        let mut s = state.borrow_mut();
+        if let Some(t) = &s.tree {
+            return Ok(t.clone());
+        }
+        if s.building_tree {
+            return Err(error(
+                "infinite-recursion",
+                "an option declaration (`options = ...`) depends on config; Nix fails here with infinite recursion".into(),
+                None,
+            ));
+        }
+        s.building_tree = true;
+        s.option_sources.clone()
+    };
+    let mut root = OptNode::default();
+    let mut diags = Vec::new();
+    for t in &sources {
+        match ev.force(t) {
+            Ok(v) => declare(ev, &v, &mut root, &mut diags),
+            Err(d) => diags.extend(d),
+        }
+    }
+    let root = Rc::new(root);
+    let mut s = state.borrow_mut();
+    s.building_tree = false;
+    s.diagnostics.extend(diags);
+    s.tree = Some(root.clone());
+    Ok(root)
+}
+
+fn property_type(ev: &mut Evaluator, v: &Value) -> Option<Rc<str>> {
+    let t = v.as_attrs()?.get("_type")?.value.clone();
+    match ev.force(&t) {
+        Ok(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn declare(ev: &mut Evaluator, v: &Value, node: &mut OptNode, diags: &mut Vec<Diagnostic>) {
+    let Value::Attrs(a) = v else { return };
+    if property_type(ev, v).as_deref() == Some("option") {
+        if node.option.is_none() {
+            node.option = Some(OptionDecl {
+                default: a.get("default").map(|e| e.value.clone()),
+                apply: a.get("apply").map(|e| e.value.clone()),
+            });
+        }
+        return;
+    }
+    for (k, e) in &a.entries {
+        match ev.force(&e.value) {
+            Ok(child) => declare(
+                ev,
+                &child,
+                node.children.entry(k.clone()).or_default(),
+                diags,
+            ),
+            Err(d) => diags.extend(d),
+        }
+    }
+}
+
+enum Place<'a> {
+    Namespace(&'a OptNode),
+    Option(OptionDecl),
+    Undeclared,
+}
+
+fn classify<'a>(tree: &'a OptNode, path: &[String]) -> Place<'a> {
+    let mut n = tree;
+    for p in path {
+        if let Some(d) = &n.option {
+            return Place::Option(d.clone());
+        }
+        match n.children.get(p) {
+            Some(c) => n = c,
+            None => return Place::Undeclared,
+        }
+    }
+    match &n.option {
+        Some(d) => Place::Option(d.clone()),
+        None => Place::Namespace(n),
+    }
+}
+
+// ------------------------------------------------------------ values
+
+fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: &Path_) -> EvalResult<Value> {
+    let Some(state) = state.upgrade() else {
+        return Ok(Value::Unknown(config_unknown(path)));
+    };
+    if !state.borrow().sealed {
+        return Err(error(
+            "infinite-recursion",
+            format!(
+                "`config{}{}` is read while the modules are being collected (from `imports` or a module's own shape); Nix fails here with infinite recursion",
+                if path.is_empty() { "" } else { "." },
+                dotted(path)
+            ),
+            None,
+        )
+        .into_iter()
+        .map(|d| d.with_note("`imports` cannot depend on config; use `lib.mkIf` inside the imported module instead"))
+        .collect());
+    }
+    let tree = tree(ev, &state)?;
+    match classify(&tree, path) {
+        Place::Undeclared => Ok(Value::Unknown(config_unknown(path))),
+        Place::Namespace(n) => {
+            let mut attrs = Attrs::default();
+            for k in n.children.keys() {
+                let mut child: Vec<String> = path.to_vec();
+                child.push(k.clone());
+                let child: Path_ = child.into();
+                let weak = Rc::downgrade(&state);
+                attrs.entries.insert(
+                    k.clone(),
+                    AttrEntry {
+                        value: native(move |ev| node(ev, &weak, &child)),
+                        span: None,
+                    },
+                );
+            }
+            // Only atelier's own module and the flake's declare options
+            // under `atelier`: a name missing there does not exist (and
+            // `or` falls back). Anywhere else a module atelier-gen does
+            // not read (nixpkgs', an input's) may declare it.
+            if !closed(path) {
+                attrs.unknown_keys = Some(config_unknown(path));
+            }
+            Ok(Value::Attrs(Rc::new(attrs)))
+        }
+        Place::Option(decl) => option_value(ev, &state, path, &decl),
+    }
+}
+
+/// Whether every option below `path` is declared where atelier-gen reads it.
+fn closed(path: &[String]) -> bool {
+    matches!(
+        path.first().map(String::as_str),
+        Some("atelier" | "_module")
+    )
+}
+
+/// A definition found at a path, before its conditions are known.
+#[derive(Clone)]
+struct Found {
+    value: Value,
+    span: Option<Span>,
+    priority: i64,
+    order: i64,
+    conds: Vec<Thunk>,
+}
+
+/// A definition whose conditions are not false.
+struct Def {
+    value: Value,
+    span: Option<Span>,
+    priority: i64,
+    order: i64,
+    unknown_cond: Option<Rc<Unknown>>,
+}
+
+/// The definitions found at one path (properties pushed down), and which
+/// of them have which names: each path is looked up once, from its
+/// parent's, so reading many options does not scan every module each time.
+struct Level {
+    found: Vec<Found>,
+    by_key: HashMap<String, Vec<usize>>,
+    /// Unknown values: they may have any name.
+    opaque: Vec<usize>,
+}
+
+fn level(ev: &mut Evaluator, state: &Rc<RefCell<State>>, path: &[String]) -> EvalResult<Rc<Level>> {
+    if let Some(l) = state.borrow().levels.get(path) {
+        return Ok(l.clone());
+    }
+    let mut found = Vec::new();
+    if let Some((last, parent)) = path.split_last() {
+        let p = level(ev, state, parent)?;
+        let mut at: Vec<usize> = p.by_key.get(last).cloned().unwrap_or_default();
+        at.extend(&p.opaque);
+        // Module order.
+        at.sort_unstable();
+        for i in at {
+            push_down(
+                ev,
+                p.found[i].clone(),
+                std::slice::from_ref(last),
+                &mut found,
+            )?;
+        }
+    } else {
+        let modules = state.borrow().modules.clone();
+        for m in modules.iter() {
+            let v = ev.force(&m.config)?;
+            let at = Found {
+                value: v,
+                span: m.span.clone(),
+                priority: DEFAULT_PRIORITY,
+                order: DEFAULT_ORDER,
+                conds: Vec::new(),
+            };
+            push_down(ev, at, &[], &mut found)?;
+        }
+    }
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut opaque = Vec::new();
+    for (i, f) in found.iter().enumerate() {
+        match &f.value {
+            Value::Attrs(a) => {
+                for k in a.keys() {
+                    by_key.entry(k.to_owned()).or_default().push(i);
+                }
+            }
+            Value::Unknown(_) => opaque.push(i),
+            _ => {}
+        }
+    }
+    let l = Rc::new(Level {
+        found,
+        by_key,
+        opaque,
+    });
+    state.borrow_mut().levels.insert(path.to_vec(), l.clone());
+    Ok(l)
+}
+
+fn option_value(
+    ev: &mut Evaluator,
+    state: &Rc<RefCell<State>>,
+    path: &[String],
+    decl: &OptionDecl,
+) -> EvalResult<Value> {
+    let found = level(ev, state, path)?.found.clone();
+    let mut defs = discharge(ev, found)?;
+    let best = defs.iter().map(|d| d.priority).min();
+    if best.is_none_or(|b| b >= OPTION_DEFAULT_PRIORITY) {
+        if let Some(t) = &decl.default {
+            let v = ev.force(t)?;
+            let at = Found {
+                value: v,
+                span: t.span(),
+                priority: OPTION_DEFAULT_PRIORITY,
+                order: DEFAULT_ORDER,
+                conds: Vec::new(),
+            };
+            let mut f = Vec::new();
+            push_down(ev, at, &[], &mut f)?;
+            defs.extend(discharge(ev, f)?);
+        }
+    }
+    let v = merge(ev, path, defs)?;
+    match &decl.apply {
+        Some(f) => {
+            let f = ev.force(f)?;
+            ev.apply(&f, v)
+        }
+        None => Ok(v),
+    }
+}
+
+/// Follows `path` into a definition, through `mkIf` (its condition kept,
+/// not forced), `mkMerge`, `mkOverride` and `mkOrder`.
+fn push_down(
+    ev: &mut Evaluator,
+    at: Found,
+    path: &[String],
+    out: &mut Vec<Found>,
+) -> EvalResult<()> {
+    let field = |v: &Value, name: &str| {
+        v.as_attrs()
+            .and_then(|a| a.get(name))
+            .map(|e| e.value.clone())
+    };
+    if let Some(ty) = property_type(ev, &at.value) {
+        match &*ty {
+            "if" => {
+                let (Some(c), Some(content)) =
+                    (field(&at.value, "condition"), field(&at.value, "content"))
+                else {
+                    return Ok(());
+                };
+                let value = ev.force(&content)?;
+                let mut conds = at.conds;
+                conds.push(c);
+                return push_down(ev, Found { value, conds, ..at }, path, out);
+            }
+            "merge" => {
+                let Some(contents) = field(&at.value, "contents") else {
+                    return Ok(());
+                };
+                let Value::List(items) = ev.force(&contents)? else {
+                    return Ok(());
+                };
+                for t in items.iter() {
+                    let value = ev.force(t)?;
+                    let f = Found {
+                        value,
+                        span: t.span().or_else(|| at.span.clone()),
+                        priority: at.priority,
+                        order: at.order,
+                        conds: at.conds.clone(),
+                    };
+                    push_down(ev, f, path, out)?;
+                }
+                return Ok(());
+            }
+            "override" | "order" => {
+                let (Some(p), Some(content)) =
+                    (field(&at.value, "priority"), field(&at.value, "content"))
+                else {
+                    return Ok(());
+                };
+                let Value::Int(p) = ev.force(&p)? else {
+                    return Ok(());
+                };
+                let value = ev.force(&content)?;
+                let f = if &*ty == "override" {
+                    Found {
+                        value,
+                        priority: p,
+                        ..at
+                    }
+                } else {
+                    Found {
+                        value,
+                        order: p,
+                        ..at
+                    }
+                };
+                return push_down(ev, f, path, out);
+            }
+            _ => {}
+        }
+    }
+    let Some((first, rest)) = path.split_first() else {
+        out.push(at);
+        return Ok(());
+    };
+    match &at.value {
+        Value::Attrs(a) => {
+            if let Some(e) = a.get(first) {
+                let t = e.value.clone();
+                let span = e.span.clone().or_else(|| t.span()).or(at.span.clone());
+                let value = ev.force(&t)?;
+                push_down(ev, Found { value, span, ..at }, rest, out)?;
+            }
+        }
+        Value::Unknown(u) => {
+            let mut u = select(u, first);
+            for p in rest {
+                u = select(&u, p);
+            }
+            out.push(Found {
+                value: Value::Unknown(u),
+                ..at
+            });
+        }
+        // A type error, reported where the definitions are read.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Forces the conditions of the definitions found: false ones drop out.
+fn discharge(ev: &mut Evaluator, found: Vec<Found>) -> EvalResult<Vec<Def>> {
+    let mut out = Vec::new();
+    'defs: for f in found {
+        let mut unknown_cond = None;
+        for c in &f.conds {
+            match ev.force(c)? {
+                Value::Bool(true) => {}
+                Value::Bool(false) => continue 'defs,
+                Value::Unknown(u) => {
+                    unknown_cond.get_or_insert(u);
+                }
+                other => {
+                    return Err(error(
+                        "type-error",
+                        format!(
+                            "mkIf condition is {} while a Boolean was expected",
+                            other.type_name()
+                        ),
+                        c.span().or(f.span.clone()),
+                    ))
+                }
+            }
+        }
+        out.push(Def {
+            value: f.value,
+            span: f.span,
+            priority: f.priority,
+            order: f.order,
+            unknown_cond,
+        });
+    }
+    Ok(out)
+}
+
+fn merge(ev: &mut Evaluator, path: &[String], defs: Vec<Def>) -> EvalResult<Value> {
+    let Some(best) = defs.iter().map(|d| d.priority).min() else {
+        return Err(error(
+            "undefined-option",
+            format!(
+                "option `{}` is used but not defined (no definition applies and it has no default)",
+                dotted(path)
+            ),
+            None,
+        ));
+    };
+    let mut defs: Vec<Def> = defs.into_iter().filter(|d| d.priority == best).collect();
+    // Sets merge key by key: a set under a condition only Nix knows makes
+    // only its own keys unknown.
+    if defs.iter().all(|d| matches!(d.value, Value::Attrs(_))) {
+        return Ok(merge_attrs(path, &defs));
+    }
+    if let Some(u) = defs.iter().find_map(|d| d.unknown_cond.clone()) {
+        return Ok(Value::Unknown(Rc::new(Unknown {
+            reason: u.reason.clone(),
+            span: defs.iter().find_map(|d| d.span.clone()),
+            origin: UnknownOrigin::Derived(u),
+        })));
+    }
+    if let Some(d) = defs.iter().find(|d| matches!(d.value, Value::Unknown(_))) {
+        return Ok(d.value.clone());
+    }
+    if defs.iter().all(|d| matches!(d.value, Value::List(_))) {
+        defs.sort_by_key(|d| d.order);
+        let items: Vec<Thunk> = defs
+            .iter()
+            .filter_map(|d| d.value.as_list())
+            .flat_map(|l| l.iter().cloned())
+            .collect();
+        return Ok(Value::List(Rc::new(items)));
+    }
+    let last = defs.pop().expect("at least one definition");
+    for d in &defs {
+        match ev.equal(&d.value, &last.value)? {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(vec![Diagnostic::error(
+                    "conflicting-definitions",
+                    format!(
+                        "option `{}` has conflicting definitions: {:?} and {:?}",
+                        dotted(path),
+                        d.value,
+                        last.value
+                    ),
+                    last.span.clone(),
+                )
+                .with_note(format!(
+                    "the other one is at {}; give one of them `lib.mkDefault` or `lib.mkForce`",
+                    d.span
+                        .as_ref()
+                        .map_or_else(|| "<unknown location>".into(), Span::location)
+                ))])
+            }
+            Err(u) => return Ok(Value::Unknown(u)),
+        }
+    }
+    Ok(last.value)
+}
+
+/// The union of the definitions' attributes; each attribute merges its
+/// own definitions when read.
+fn merge_attrs(path: &[String], defs: &[Def]) -> Value {
+    type Entry = (Thunk, Option<Span>, Option<Rc<Unknown>>);
+    let mut keys: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
+    for d in defs {
+        if let Value::Attrs(a) = &d.value {
+            for (k, e) in &a.entries {
+                keys.entry(k.clone()).or_default().push((
+                    e.value.clone(),
+                    e.span.clone().or_else(|| e.value.span()),
+                    d.unknown_cond.clone(),
+                ));
+            }
+        }
+    }
+    let mut attrs = Attrs::default();
+    for (k, entries) in keys {
+        let span = entries.iter().find_map(|(_, s, _)| s.clone());
+        let mut child: Vec<String> = path.to_vec();
+        child.push(k.clone());
+        let value = native(move |ev| {
+            let mut defs = Vec::new();
+            for (t, s, cond) in &entries {
+                let value = ev.force(t)?;
+                let at = Found {
+                    value,
+                    span: s.clone(),
+                    priority: DEFAULT_PRIORITY,
+                    order: DEFAULT_ORDER,
+                    conds: Vec::new(),
+                };
+                let mut found = Vec::new();
+                push_down(ev, at, &[], &mut found)?;
+                for mut d in discharge(ev, found)? {
+                    if d.unknown_cond.is_none() {
+                        d.unknown_cond.clone_from(cond);
+                    }
+                    defs.push(d);
+                }
+            }
+            if defs.is_empty() {
+                return Err(error(
+                    "undefined-option",
+                    format!(
+                        "`{}` has no value: each of its definitions is under a `mkIf` whose condition is false",
+                        dotted(&child)
+                    ),
+                    entries.first().and_then(|(_, s, _)| s.clone()),
+                ));
+            }
+            merge(ev, &child, defs)
+        });
+        attrs.entries.insert(k, AttrEntry { value, span });
+    }
+    Value::Attrs(Rc::new(attrs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nix::{to_json, JsonMode};
+
+    /// The option tree (defaults as JSON) under `options.<prefix>` of a
+    /// module value: `None` for an option without a default.
+    fn defaults(
+        ev: &mut Evaluator,
+        v: &Value,
+        path: &mut Vec<String>,
+        out: &mut Vec<(String, Option<String>)>,
+    ) {
+        let Value::Attrs(a) = v else { return };
+        if property_type(ev, v).as_deref() == Some("option") {
+            let d = a.get("default").map(|e| {
+                let d = ev.force(&e.value).unwrap();
+                match to_json(ev, &d, JsonMode::Nix, &span()).unwrap() {
+                    Ok(j) => j.to_string(),
+                    Err(_) => "<unknown>".into(),
+                }
+            });
+            out.push((path.join("."), d));
+            return;
+        }
+        for (k, e) in &a.entries {
+            let child = ev.force(&e.value).unwrap();
+            path.push(k.clone());
+            defaults(ev, &child, path, out);
+            path.pop();
+        }
+    }
+
+    /// The host `modules` (Nix sources of `{ config, lib, ... }: { options; config; }`
+    /// functions), sealed; returns `config` read at each `paths` entry.
+    fn eval(modules: &[&str], paths: &[&str]) -> Vec<EvalResult<Option<Value>>> {
+        let mut ev = Evaluator::new("/");
+        let (system, diags) = Modules::new(&mut ev);
+        assert!(diags.is_empty());
+        let lib = ev.lib().unwrap();
+        let mut configs = Vec::new();
+        let mut options = Vec::new();
+        for (i, src) in modules.iter().enumerate() {
+            let f = ev
+                .eval_source(&format!("m{i}.nix"), Path::new("/"), src)
+                .unwrap();
+            let mut args = Attrs::from_values([("lib".to_owned(), lib.clone())]);
+            args.insert("config", system.config(), None);
+            let module = ev.apply(&f, Value::Attrs(Rc::new(args))).unwrap();
+            let a = module.as_attrs().unwrap();
+            if let Some(decl) = a.get("options") {
+                options.push(decl.value.clone());
+            }
+            if let Some(def) = a.get("config") {
+                configs.push(Module {
+                    config: def.value.clone(),
+                    span: None,
+                });
+            }
+        }
+        system.seal(configs, options);
+        let root = ev.force(&system.config()).unwrap();
+        paths
+            .iter()
+            .map(|p| {
+                let p: Vec<&str> = p.split('.').collect();
+                ev.select(&root, &p).and_then(|v| match v {
+                    Some(v) => ev.force_deep(&v).map(|()| Some(v)),
+                    None => Ok(None),
+                })
+            })
+            .collect()
+    }
+
+    fn show(ev_result: &EvalResult<Option<Value>>) -> String {
+        match ev_result {
+            Ok(Some(Value::List(l))) => format!(
+                "{:?}",
+                l.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>()
+            ),
+            Ok(Some(Value::Unknown(u))) => {
+                format!(
+                    "unknown {:?}",
+                    u.path().or_else(|| match &u.origin {
+                        UnknownOrigin::Derived(b) => b.path(),
+                        _ => None,
+                    })
+                )
+            }
+            Ok(Some(v)) => format!("{v:?}"),
+            Ok(None) => "missing".into(),
+            Err(d) => format!("error {}", d[0].code),
+        }
+    }
+
+    const DECLS: &str = r#"{ lib, ... }: {
+      options.t = {
+        s = lib.mkOption { default = "default"; };
+        l = lib.mkOption { default = [ "default" ]; };
+        on = lib.mkOption { default = true; };
+        off = lib.mkOption { default = false; };
+        nodefault = lib.mkOption { };
+        attrs = lib.mkOption { default = { }; };
+        applied = lib.mkOption { default = 1; apply = x: x + 1; };
+      };
+    }"#;
+
+    #[test]
+    fn priorities_orders_conditions_and_merges() {
+        let got = eval(
+            &[
+                DECLS,
+                r#"{ config, lib, ... }: { config = lib.mkMerge [
+                    { t.s = lib.mkDefault "mkDefault"; }
+                    { t.l = lib.mkAfter [ "after" ]; }
+                    (lib.mkIf config.t.on { t.l = [ "on" ]; t.attrs.a = 1; })
+                    (lib.mkIf config.t.off { t.l = [ "off" ]; })
+                    (lib.mkIf config.services.nginx.enable { t.attrs.b = 2; })
+                  ]; }"#,
+                r#"{ lib, ... }: { config.t = {
+                    s = "plain";
+                    l = lib.mkBefore [ "before" ];
+                    attrs = { c = lib.mkForce 3; };
+                  }; }"#,
+            ],
+            &[
+                "t.s",
+                "t.l",
+                "t.attrs.a",
+                "t.attrs.b",
+                "t.attrs.c",
+                "t.applied",
+                "t.nodefault",
+                "t.undeclared",
+                "services.nginx.enable",
+            ],
+        );
+        let got: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(
+            got,
+            [
+                "\"plain\"",
+                "[\"\\\"before\\\"\", \"\\\"on\\\"\", \"\\\"after\\\"\"]",
+                "1",
+                "unknown Some([\"config\", \"services\", \"nginx\", \"enable\"])",
+                "3",
+                "2",
+                "error undefined-option",
+                "unknown Some([\"config\", \"t\", \"undeclared\"])",
+                "unknown Some([\"config\", \"services\", \"nginx\", \"enable\"])",
+            ]
+        );
+    }
+
+    #[test]
+    fn conflicting_scalars_are_an_error_equal_ones_are_not() {
+        let got = eval(
+            &[
+                DECLS,
+                r#"{ ... }: { config.t = { s = "a"; on = false; }; }"#,
+                r#"{ ... }: { config.t = { s = "b"; on = false; }; }"#,
+                r#"{ lib, ... }: { config.t.off = lib.mkForce true; config.t.s = lib.mkOptionDefault "c"; }"#,
+            ],
+            &["t.s", "t.on", "t.off"],
+        );
+        let got: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(got, ["error conflicting-definitions", "false", "true"]);
+    }
+
+    #[test]
+    fn a_condition_on_the_option_itself_reads_only_definitions_that_are_there() {
+        // `mkIf cfg.enable { other = ...; }` does not need `enable`'s own
+        // condition to find `enable`'s definitions.
+        let got = eval(
+            &[
+                DECLS,
+                r#"{ config, lib, ... }: { config = lib.mkIf config.t.on { t.s = "gated"; }; }"#,
+            ],
+            &["t.s", "t.on"],
+        );
+        let got: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(got, ["\"gated\"", "true"]);
+    }
+
+    #[test]
+    fn config_read_before_the_modules_are_known_is_infinite_recursion() {
+        let mut ev = Evaluator::new("/");
+        let (m, _) = Modules::new(&mut ev);
+        let err = ev.force(&m.config()).unwrap_err();
+        assert_eq!(err[0].code, "infinite-recursion");
+        // A module argument is then unknown instead (a framework's).
+        let arg = m.arg("nodes", Value::unknown_root("nodes", "x", None));
+        assert!(matches!(ev.force(&arg), Ok(Value::Unknown(_))));
+    }
+
+    /// atelier-options.nix declares what nix/modules declares, with the
+    /// same defaults (every default that is not a package).
+    #[test]
+    fn builtin_options_follow_nix_modules() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut ev = Evaluator::new(root);
+        let lib = ev.lib().unwrap();
+        let args = Value::attrs([
+            ("lib".to_owned(), lib),
+            (
+                "config".to_owned(),
+                Value::unknown_root("config", "test", None),
+            ),
+            ("pkgs".to_owned(), Value::unknown_root("pkgs", "test", None)),
+        ]);
+        let mut theirs = Vec::new();
+        for file in ["nix/modules/backup.nix", "nix/modules/generated.nix"] {
+            let f = ev.eval_file(&root.join(file)).unwrap();
+            let m = ev.apply(&f, args.clone()).unwrap();
+            let opts = ev.select(&m, &["options"]).unwrap().unwrap();
+            defaults(&mut ev, &opts, &mut Vec::new(), &mut theirs);
+        }
+        let ours = builtin_options(&mut ev).unwrap();
+        let ours = ev.force(&ours).unwrap();
+        let mut mine = Vec::new();
+        defaults(&mut ev, &ours, &mut Vec::new(), &mut mine);
+        mine.retain(|(p, _)| p != "_module.args");
+        // `package` defaults to `pkgs.atelier`: unknown in both.
+        for list in [&mut theirs, &mut mine] {
+            for (p, d) in list.iter_mut() {
+                if p == "atelier.backup.package" {
+                    *d = None;
+                }
+            }
+            list.sort();
+        }
+        assert!(theirs.len() > 10, "{theirs:?}");
+        assert_eq!(mine, theirs);
+    }
+}

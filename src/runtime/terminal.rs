@@ -1,0 +1,67 @@
+//! Text for a terminal: data paths may hold newlines, tabs or escape
+//! sequences, and printed raw they forge lines or drive the terminal.
+//! Human output escapes them (Rust's `escape_debug` form: `\n`, `\t`,
+//! `\u{1b}`); JSON output keeps the exact values.
+
+use std::borrow::Cow;
+
+/// One line of human text with every control character escaped, so it
+/// stays one line whatever paths or names it contains.
+pub fn line(s: &str) -> Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        Cow::Owned(escape_controls(s, false))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Multi-line human text (an error with its hints): control characters
+/// other than the line breaks are escaped.
+pub fn lines(s: &str) -> Cow<'_, str> {
+    if s.chars().any(|c| c.is_control() && c != '\n') {
+        Cow::Owned(escape_controls(s, true))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// A path as a terminal shows it: as is when it holds no control
+/// character, else quoted and escaped (`"/srv/a\nb"`).
+pub fn path(p: impl AsRef<std::ffi::OsStr>) -> String {
+    let s = p.as_ref().to_string_lossy();
+    if s.chars().any(char::is_control) {
+        format!("\"{}\"", s.escape_debug())
+    } else {
+        s.into_owned()
+    }
+}
+
+fn escape_controls(s: &str, keep_newlines: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() && !(keep_newlines && c == '\n') {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_the_rest_kept() {
+        assert_eq!(
+            line("replace files /srv/a\nb\tc"),
+            "replace files /srv/a\\nb\\tc"
+        );
+        assert_eq!(line("/srv/café \"q\""), "/srv/café \"q\"");
+        assert_eq!(line("\u{1b}[31mred"), "\\u{1b}[31mred");
+        assert_eq!(lines("a\tb\nhint: c"), "a\\tb\nhint: c");
+        assert_eq!(path("/srv/a\nb"), "\"/srv/a\\nb\"");
+        assert_eq!(path("/srv/plain"), "/srv/plain");
+    }
+}

@@ -1,0 +1,4 @@
+{ nodes, ... }:
+{
+  imports = [ nodes.web.module ];
+}

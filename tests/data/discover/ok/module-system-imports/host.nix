@@ -1,0 +1,10 @@
+{
+  disabledModules = [ ./modules/legacy.nix ];
+  atelier.backup = {
+    enable = true;
+    repositories.default = {
+      repository = "/srv/restic";
+      passwordFile = "/run/keys/restic";
+    };
+  };
+}

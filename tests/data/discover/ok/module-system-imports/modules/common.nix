@@ -1,0 +1,4 @@
+# Imported by path from two modules: one module.
+{
+  atelier.backup.services.common.paths = [ "/srv/common" ];
+}

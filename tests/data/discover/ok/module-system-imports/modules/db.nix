@@ -1,0 +1,4 @@
+{ ... }:
+{
+  imports = [ ./common.nix (import ./keyed.nix) ];
+}

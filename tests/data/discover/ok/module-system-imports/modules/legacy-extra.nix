@@ -1,0 +1,3 @@
+{
+  atelier.backup.services.legacy-extra.paths = [ "/srv/legacy-extra" ];
+}

@@ -1,0 +1,3 @@
+{
+  imports = [ ./common.nix (import ./keyed.nix) ];
+}

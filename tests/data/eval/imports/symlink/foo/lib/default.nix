@@ -1,0 +1,1 @@
+"foo/lib, next to the symlink as written"

@@ -1,0 +1,2 @@
+# error: type-error
+rec { __overrides = 1; }

@@ -1,0 +1,2 @@
+# error: type-error
+builtins.sort 1 [ "foo" ]

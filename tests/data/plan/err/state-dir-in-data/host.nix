@@ -1,0 +1,21 @@
+{ atelier, config, pkgs, lib, ... }:
+{
+  imports = [
+    (atelier.lib.mkService {
+      name = "app";
+      extraConfig = cfg: {
+        atelier.services.app.data = {
+          files = [ "/var/lib" ];
+        };
+      };
+    })
+  ];
+  atelier.services.app.enable = true;
+  atelier.backup = {
+    enable = true;
+    repositories.default = {
+      repository = "/srv/restic";
+      passwordFile = "/run/keys/restic";
+    };
+  };
+}
