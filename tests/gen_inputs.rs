@@ -32,7 +32,7 @@ fn real_nixpkgs_lib_from_override_input() {
         return;
     };
     let src = Path::new(&lib).parent().unwrap().to_path_buf();
-    // Without the source, the built-in lib has no `trivial.release`.
+    // Without the source, the built-in lib has no `evalModules`.
     gen()
         .args(["--no-cache", "--format", "short", "plan"])
         .arg(data("real-lib"))
