@@ -500,3 +500,28 @@ fn fetch_inputs_clones_a_git_input_at_its_locked_revision() {
     assert!(!kept_dir.join("later.nix").exists());
     assert!(!kept_dir.join(".git").exists());
 }
+
+#[test]
+fn an_override_of_no_input_is_a_warning() {
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(data("import-tree"))
+        .args(["--override-input", "import-tre", "/nonexistent"])
+        .assert()
+        .stderr(predicate::str::contains(
+            "warning[override-input]: --override-input import-tre: the flake has no input `import-tre`; the override is not used",
+        ));
+}
+
+#[test]
+fn an_override_path_that_is_not_there_is_an_error() {
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(data("import-tree"))
+        .args(["--override-input", "import-tree", "/nonexistent/import-tree"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "error[override-input]: --override-input import-tree: /nonexistent/import-tree:",
+        ));
+}

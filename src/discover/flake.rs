@@ -857,6 +857,19 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
     };
     // Hosts were found; others may come from flake modules not read.
     let mut diagnostics = Vec::new();
+    for (name, _) in lock::sources().overrides {
+        let first = name.split('/').next().unwrap_or(&name);
+        if !input_names.iter().any(|n| n == first) {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "override-input",
+                    format!("--override-input {name}: the flake has no input `{first}`; the override is not used"),
+                    top.as_attrs().and_then(|a| a.span.clone()),
+                )
+                .with_note(format!("its inputs: {}", input_names.join(", "))),
+            );
+        }
+    }
     let names = unread_flake_modules(ev, &out, &input_names, &frameworks);
     if !names.is_empty() {
         diagnostics.push(
