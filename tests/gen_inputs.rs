@@ -518,10 +518,53 @@ fn an_override_path_that_is_not_there_is_an_error() {
     gen()
         .args(["--no-cache", "--format", "short", "plan"])
         .arg(data("import-tree"))
-        .args(["--override-input", "import-tree", "/nonexistent/import-tree"])
+        .args([
+            "--override-input",
+            "import-tree",
+            "/nonexistent/import-tree",
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
             "error[override-input]: --override-input import-tree: /nonexistent/import-tree:",
         ));
+}
+
+#[test]
+fn a_flake_in_a_sub_directory_of_its_source_is_read_there() {
+    // The source holds the helpers flake under `nix/` (`?dir=nix`).
+    let staging = tempfile::tempdir().unwrap();
+    let tree = staging.path().join("tree");
+    copy_tree(&data("fetched/helpers-src"), &tree.join("nix"));
+    std::fs::write(tree.join("README"), "not a flake\n").unwrap();
+    let digest = atelier::flake::nar::nar_sha256(&tree).unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let store_dir = store.path().join("store");
+    let path =
+        atelier::flake::nar::fixed_output_path(store_dir.to_str().unwrap(), &digest, "source");
+    copy_tree(&tree, Path::new(&path));
+    let flake = locked_flake();
+    let sri = atelier::flake::nar::to_sri(&digest);
+    let lock = serde_json::json!({
+        "version": 7,
+        "root": "root",
+        "nodes": {
+            "root": { "inputs": { "helpers": "helpers" } },
+            "helpers": {
+                "locked": { "type": "github", "owner": "example", "repo": "helpers", "rev": "0123abc", "dir": "nix", "narHash": sri },
+                "original": { "type": "github", "owner": "example", "repo": "helpers", "dir": "nix" }
+            }
+        }
+    });
+    std::fs::write(flake.path().join("flake.lock"), lock.to_string()).unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(flake.path())
+        .args(["--host", "good", "--json"])
+        .env("NIX_STORE_DIR", &store_dir)
+        .env_remove("ATELIER_FETCH_INPUTS")
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
 }

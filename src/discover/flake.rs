@@ -520,9 +520,24 @@ fn from_source(
         return Ok(nixpkgs_value(name, &reason, &real, out_path));
     }
     let locked = ctx.lock.as_ref().zip(node).and_then(|(l, n)| l.node(n));
-    let flake_file = src.join("flake.nix");
+    // A flake in a sub-directory of its source (`?dir=sub`): its `self` is there.
+    let sub = locked.and_then(|n| {
+        n["locked"]["dir"]
+            .as_str()
+            .or(n["original"]["dir"].as_str())
+    });
+    let flake_dir = sub.map_or_else(|| src.to_path_buf(), |d| src.join(d));
+    let out_path = match sub {
+        Some(_) => Value::string(flake_dir.display().to_string()),
+        None => out_path,
+    };
+    let flake_file = flake_dir.join("flake.nix");
     let is_flake = locked.is_none_or(|n| n["flake"].as_bool() != Some(false));
     if !is_flake || !ev.inputs().is_file(&flake_file) {
+        let reason = format!(
+            "flake input `{path}` is not a flake (no flake.nix in {}): only its `outPath` is known",
+            flake_dir.display()
+        );
         return Ok(partial(
             name,
             &reason,
