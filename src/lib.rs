@@ -2,7 +2,8 @@
 //!
 //! The pipeline runs one way (see `docs/architecture.md`):
 //! `nix` (parse + static evaluation) → `discover` (declaration shapes) →
-//! `plan` (the manifest schema, validation) → `render` (the generated module).
+//! `plan` (the manifest schema, validation) → `render` (the generated module);
+//! `flake` hashes and fetches flake inputs' sources for `discover`.
 //! `runtime` and `commands` make up `atelier-backup` and depend only on `plan`.
 
 pub mod commands;
