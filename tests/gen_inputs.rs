@@ -568,3 +568,76 @@ fn a_flake_in_a_sub_directory_of_its_source_is_read_there() {
         .stderr("")
         .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
 }
+
+#[test]
+fn frameworks_in_the_store_keep_their_built_in_knowledge() {
+    // A "flake-parts" whose real code would fail: in the store, it is not
+    // used (atelier-gen does not evaluate flake-parts' module system yet),
+    // so the flake reads as before, and nothing is fetched for it.
+    let staging = tempfile::tempdir().unwrap();
+    let tree = staging.path().join("fp");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(
+        tree.join("flake.nix"),
+        "{ outputs = _: throw \"the real flake-parts was evaluated\"; }\n",
+    )
+    .unwrap();
+    let digest = atelier::flake::nar::nar_sha256(&tree).unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let store_dir = store.path().join("store");
+    let path =
+        atelier::flake::nar::fixed_output_path(store_dir.to_str().unwrap(), &digest, "source");
+    copy_tree(&tree, Path::new(&path));
+    let flake = tempfile::tempdir().unwrap();
+    std::fs::copy(data("import-tree/host.nix"), flake.path().join("host.nix")).unwrap();
+    std::fs::write(
+        flake.path().join("flake.nix"),
+        r#"{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  outputs = inputs@{ flake-parts, nixpkgs, ... }:
+    flake-parts.lib.mkFlake { inherit inputs; } {
+      flake.nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ ./host.nix ]; };
+    };
+}
+"#,
+    )
+    .unwrap();
+    let lock = serde_json::json!({
+        "version": 7,
+        "root": "root",
+        "nodes": {
+            "root": { "inputs": { "flake-parts": "flake-parts" } },
+            "flake-parts": {
+                "locked": { "type": "github", "owner": "hercules-ci", "repo": "flake-parts", "rev": "0123abc", "narHash": atelier::flake::nar::to_sri(&digest) },
+                "original": { "type": "github", "owner": "hercules-ci", "repo": "flake-parts" }
+            }
+        }
+    });
+    std::fs::write(flake.path().join("flake.lock"), lock.to_string()).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "--cache-dir"])
+        .arg(cache.path())
+        .arg("plan")
+        .arg(flake.path())
+        .arg("--fetch-inputs")
+        .env("NIX_STORE_DIR", &store_dir)
+        .assert()
+        .success()
+        .stderr("")
+        .stdout("host box: 0 service(s)\n  repository default: /srv/restic\n");
+    assert!(kept(cache.path()).is_empty());
+    // Asked for by name, its source is evaluated.
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(flake.path())
+        .arg("--override-input")
+        .arg("flake-parts")
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "the real flake-parts was evaluated",
+        ));
+}

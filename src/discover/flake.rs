@@ -479,11 +479,21 @@ fn sourced(
     });
     let at = span.clone();
     Thunk::native(span, move |ev| {
+        // Frameworks whose real code atelier's evaluator does not evaluate
+        // yet (flake-parts' own module system fails inside nixpkgs'
+        // lib/modules.nix) keep their built-in knowledge unless an
+        // override asks for their source: a store that holds them (any
+        // flake Nix has evaluated) must not make a readable flake fail.
+        let from_lock = matches!(
+            kind,
+            InputKind::Nixpkgs | InputKind::ImportTree | InputKind::Other
+        );
         let locked = ctx
             .lock
             .as_ref()
             .zip(node.as_deref())
-            .and_then(|(l, n)| l.node(n));
+            .and_then(|(l, n)| l.node(n))
+            .filter(|_| from_lock);
         match lock::source(ev, &path, locked) {
             Err(d) => Err(vec![Diagnostic {
                 span: Some(at.clone()),
