@@ -164,3 +164,43 @@ fn dr_jobs_one_service_fails_the_other_is_restored_and_verified() {
     );
     assert_eq!(tree_hash(&bad.join("files")), bad_files, "bad's live files");
 }
+
+/// dr lists each repository's snapshots once for all services (every restic
+/// process pays the key derivation), and still restores each service from
+/// its own latest snapshot, not from a pre-restore safety snapshot.
+#[test]
+fn dr_lists_snapshots_once_per_repository() {
+    let mut w = World::new();
+    let _repo = w.add_local_repo("default");
+    let mut dirs = Vec::new();
+    for name in ["a", "b", "c"] {
+        let d = w.data_dir(name);
+        std::fs::write(d.join("v.txt"), format!("{name} v1")).unwrap();
+        w.add_service(name, common::files_service(&[&d], &["default"]));
+        w.run_ok(&["run", name]);
+        std::fs::write(d.join("v.txt"), format!("{name} v2")).unwrap();
+        w.run_ok(&["run", name]);
+        dirs.push((d, format!("{name} v2")));
+    }
+    for (d, _) in &dirs {
+        std::fs::write(d.join("v.txt"), "live, newer than every snapshot").unwrap();
+    }
+    let (restic, log) = common::logging_restic(w.path());
+    let out = w.output_with_restic(&restic, &["--json", "--yes", "dr", "--jobs", "2"]);
+    common::assert_success(&out);
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let lists = calls
+        .lines()
+        .filter(|l| l.split_whitespace().any(|w| w == "snapshots"))
+        .count();
+    assert_eq!(lists, 1, "one snapshots call for three services:\n{calls}");
+    for (d, want) in &dirs {
+        assert_eq!(&std::fs::read_to_string(d.join("v.txt")).unwrap(), want);
+    }
+    // A second dr (safety snapshots now exist) still restores the latest backups.
+    let out = w.output_with_restic(&restic, &["--yes", "dr", "--jobs", "3"]);
+    common::assert_success(&out);
+    for (d, want) in &dirs {
+        assert_eq!(&std::fs::read_to_string(d.join("v.txt")).unwrap(), want);
+    }
+}

@@ -85,6 +85,9 @@ const SUBCOMMANDS: &[&str] = &[
     "diff",
 ];
 
+/// One round's times: bare sequential, bare parallel, dr --jobs 1, dr --jobs J.
+type Round = (Duration, Duration, Duration, Duration);
+
 /// What must come back, per service.
 struct Expected {
     files: BTreeMap<String, Vec<(PathBuf, String)>>,
@@ -328,7 +331,7 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
         let drj = dr(&b, &pg, &manifest, &logged, &log, o.jobs, round, &expected)?;
         rounds.push((seq, par, dr1, drj));
     }
-    let median = |f: &dyn Fn(&(Duration, Duration, Duration, Duration)) -> Duration| {
+    let median = |f: &dyn Fn(&Round) -> Duration| {
         let mut v: Vec<Duration> = rounds.iter().map(f).collect();
         v.sort();
         v[v.len() / 2]

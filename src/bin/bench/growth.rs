@@ -13,7 +13,7 @@
 //! PostgreSQL: the same with a database of similar size; atelier stores
 //! `pg_dump -Fc -Z 0`; bare restic backs up, each into its own repository
 //! copy, a plain dump (`-Fp`), a custom dump without compression (`-Fc -Z
-//! 0`, atelier's format) and one with pg_dump's default compression (`-Fc`).
+//! 0`, atelier's format) and one with `pg_dump`'s default compression (`-Fc`).
 
 use std::path::Path;
 use std::process::Command;

@@ -187,9 +187,10 @@ pub fn sha256(bytes: &[u8]) -> String {
 
 /// The 1-, 5- and 15-minute load averages, as `/proc/loadavg` says.
 pub fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "?".into(),
+        |s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
 }
 
 /// Bytes of all files under `dir` (as stored: `du --apparent-size` sum).
