@@ -344,7 +344,7 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
     );
     let total = o.services as u64 * o.mib + 2 * o.db_mib;
     println!(
-        "dr, {} services (~{total} MiB), median of {} round(s), load now {}:",
+        "dr, {} services (~{total} MiB), median of {} round(s) (of two: the slower), load now {}:",
         o.services,
         o.rounds,
         load()
