@@ -61,6 +61,7 @@ pub const MANUAL_KEYS: &[&str] = &[
     "schedule",
     "randomizedDelay",
     "retention",
+    "staleAfter",
     "user",
     "group",
 ];
@@ -73,6 +74,7 @@ pub const BACKUP_KEYS: &[&str] = &[
     "schedule",
     "randomizedDelay",
     "retention",
+    "staleAfter",
     "prune",
     "check",
     "drill",
