@@ -344,9 +344,14 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
     );
     let total = o.services as u64 * o.mib + 2 * o.db_mib;
     println!(
-        "dr, {} services (~{total} MiB), median of {} round(s) (of two: the slower), load now {}:",
+        "dr, {} services (~{total} MiB), median of {} round(s){}, load now {}:",
         o.services,
         o.rounds,
+        if o.rounds % 2 == 0 {
+            " (the slower middle one)"
+        } else {
+            ""
+        },
         load()
     );
     println!(
