@@ -322,8 +322,9 @@ fn postgres(b: &Bench, o: &Opts) -> anyhow::Result<()> {
         load()
     );
     println!(
-        "  {}",
-        line("atelier-backup run (-Fc -Z 0)", growth[0], growth[2])
+        "  {}; first backup +{:.2} MiB raw-data",
+        line("atelier-backup run (-Fc -Z 0)", growth[0], growth[2]),
+        mib(delta(empty[0], first[0]).0)
     );
     for (i, (what, _)) in formats.iter().enumerate() {
         let dump_size = std::fs::metadata(b.root.join(format!("bare-pg-{i}/growthdb.dump")))?.len();
