@@ -210,6 +210,12 @@ let
       description = "systemd `RandomizedDelaySec=` of this service's backup timer; null = `atelier.backup.randomizedDelay`.";
       example = "5m";
     };
+    staleAfter = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      description = "`atelier-backup status` calls this service stale (and exits non-zero) when its newest snapshot is older than this (`26h`, `90m`, `2days`); null = `atelier.backup.staleAfter`.";
+      example = "3days";
+    };
     retention = mkOption {
       type = types.nullOr retention;
       default = null;

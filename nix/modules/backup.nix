@@ -139,6 +139,13 @@ in
       example = "30m";
     };
 
+    staleAfter = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      description = "`atelier-backup status` calls a service stale (and exits non-zero) when its newest snapshot is older than this (`26h`, `90m`, `2days`; overridable per service); null = the service's schedule period + randomizedDelay + 1h.";
+      example = "26h";
+    };
+
     retention = mkOption {
       type = atelierTypes.retention;
       default = {

@@ -5,10 +5,14 @@
 //! ```text
 //! atelier-bench run [--size-mib 1024] [--services 50] [--snapshots 20]
 //! atelier-bench plan [--services 1000] [--runs 9]
+//! atelier-bench dr [--services 10] [--mib 50] [--db-mib 32] [--jobs 4] [--rounds 1]
+//! atelier-bench growth [--db-mib 200] [--percent 1]
 //! atelier-bench sqlite-writer DB STOP_FILE [--interval-ms 2] [--ready-after 50]
 //! ```
 
 use std::process::ExitCode;
+
+mod bench;
 
 // Reading a flake allocates many small syntax and value nodes; mimalloc
 // makes that markedly cheaper than the system allocator (docs/bench.md).
@@ -21,9 +25,11 @@ fn main() -> ExitCode {
         Some("sqlite-writer") => atelier::runtime::writer::main(&args[1..]),
         Some("run") => atelier::runtime::bench::main(&args[1..]),
         Some("plan") => atelier::render::bench::main(&args[1..]),
+        Some("dr") => bench::dr::main(&args[1..]),
+        Some("growth") => bench::growth::main(&args[1..]),
         _ => {
             eprintln!(
-                "usage: atelier-bench run [--size-mib N] [--services N] [--snapshots N]\n       atelier-bench plan [--services N] [--runs N]\n       atelier-bench sqlite-writer DB STOP_FILE [--interval-ms N] [--ready-after N]"
+                "usage: atelier-bench run [--size-mib N] [--services N] [--snapshots N]\n       atelier-bench plan [--services N] [--runs N]\n       atelier-bench dr [--services N] [--mib N] [--db-mib N] [--jobs N] [--rounds N]\n       atelier-bench growth [--db-mib N] [--percent N]\n       atelier-bench sqlite-writer DB STOP_FILE [--interval-ms N] [--ready-after N]"
             );
             return ExitCode::from(2);
         }

@@ -46,6 +46,8 @@ struct Row {
 
 pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
     let manifest = ctx.manifest()?;
+    // One `snapshots` per repository for all services, not one per service.
+    crate::runtime::restore_restic::list_each_repository_once();
     if !args.plan {
         crate::runtime::swap::recover(&ctx.state_dir, None)?;
     }

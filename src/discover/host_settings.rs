@@ -1,5 +1,5 @@
 //! Shape: host settings `atelier.backup = { enable; repositories.<r> = {...};
-//! schedule; randomizedDelay; retention; prune/check/drill.schedule; }`.
+//! schedule; randomizedDelay; staleAfter; retention; prune/check/drill.schedule; }`.
 
 use crate::nix::Value;
 
@@ -19,6 +19,7 @@ impl Shape for HostSettings {
         s.enable = r.boolean(&["atelier", "backup", "enable"]);
         s.schedule = r.string(&["atelier", "backup", "schedule"]);
         s.randomized_delay = r.string(&["atelier", "backup", "randomizedDelay"]);
+        s.stale_after = r.string(&["atelier", "backup", "staleAfter"]);
         s.prune_schedule = r.string(&["atelier", "backup", "prune", "schedule"]);
         s.check_schedule = r.string(&["atelier", "backup", "check", "schedule"]);
         s.drill_schedule = r.string(&["atelier", "backup", "drill", "schedule"]);

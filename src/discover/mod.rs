@@ -58,6 +58,7 @@ pub const DATA_KEYS: &[&str] = &[
     "schedule",
     "randomizedDelay",
     "retention",
+    "staleAfter",
     "tags",
     "repositories",
 ];

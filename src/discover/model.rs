@@ -140,6 +140,8 @@ pub struct ServiceDecl {
     pub schedule: Option<Located<String>>,
     pub randomized_delay: Option<Located<String>>,
     pub retention: Option<RetentionDecl>,
+    /// `staleAfter`: when `status` calls the service stale.
+    pub stale_after: Option<Located<String>>,
     pub unknown_keys: Vec<UnknownKey>,
 }
 
@@ -167,6 +169,7 @@ impl ServiceDecl {
             schedule: None,
             randomized_delay: None,
             retention: None,
+            stale_after: None,
             unknown_keys: Vec::new(),
         }
     }
@@ -201,6 +204,8 @@ pub struct HostSettingsDecl {
     pub schedule: Option<Located<String>>,
     pub randomized_delay: Option<Located<String>>,
     pub retention: Option<RetentionDecl>,
+    /// `atelier.backup.staleAfter`: the services' default `staleAfter`.
+    pub stale_after: Option<Located<String>>,
     pub prune_schedule: Option<Located<String>>,
     pub check_schedule: Option<Located<String>>,
     pub drill_schedule: Option<Located<String>>,

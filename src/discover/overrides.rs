@@ -18,6 +18,7 @@ impl Shape for Overrides {
             "schedule",
             "randomizedDelay",
             "retention",
+            "staleAfter",
             "tags",
             "repositories",
         ]
@@ -26,6 +27,7 @@ impl Shape for Overrides {
     fn read_data(&self, r: &mut Reader<'_>, view: &View, svc: &mut ServiceDecl) {
         svc.schedule = r.string(&view.path(&["schedule"]));
         svc.randomized_delay = r.string(&view.path(&["randomizedDelay"]));
+        svc.stale_after = r.string(&view.path(&["staleAfter"]));
         svc.tags = r.strings(&view.path(&["tags"]));
         svc.repositories = r.strings_opt(&view.path(&["repositories"]));
         svc.retention = retention(r, &view.path(&["retention"]));

@@ -297,6 +297,10 @@ pub fn build(decl: &HostDecl) -> Outcome {
         Some(d) => v::required("atelier.backup", "randomizedDelay", d, &mut b.diags),
         None => Schedule::default().randomized_delay,
     };
+    let host_stale_after = settings
+        .stale_after
+        .as_ref()
+        .and_then(|d| stale_after("atelier.backup", d, &mut b.diags));
     let host_retention = settings
         .retention
         .as_ref()
@@ -384,6 +388,7 @@ pub fn build(decl: &HostDecl) -> Outcome {
             &host_schedule,
             host_delay.as_ref(),
             &host_retention,
+            host_stale_after.as_ref(),
             &mut all_paths,
             &mut all_databases,
         ) {
@@ -432,6 +437,7 @@ fn build_service(
     host_schedule: &str,
     host_delay: Option<&String>,
     host_retention: &Retention,
+    host_stale_after: Option<&String>,
     all_paths: &mut Vec<(String, String, Option<Span>)>,
     all_databases: &mut BTreeMap<String, (String, Option<Span>)>,
 ) -> Option<Service> {
@@ -723,6 +729,10 @@ fn build_service(
         .as_ref()
         .and_then(|r| b.retention(&svc_ctx, r))
         .unwrap_or_else(|| host_retention.clone());
+    let stale = match &s.stale_after {
+        Some(d) => stale_after(&svc_ctx, d, &mut b.diags),
+        None => host_stale_after.cloned(),
+    };
 
     let data_dir = s.data_dir.as_ref().and_then(|d| {
         let p = b.eval_time(|| format!("{}/dataDir", base()), Some(d));
@@ -759,9 +769,27 @@ fn build_service(
             randomized_delay,
         },
         retention,
-        stale_after: None,
+        stale_after: stale,
         monitoring: Monitoring::default(),
     })
+}
+
+/// `staleAfter` (of a service or `atelier.backup`): a duration `status`
+/// understands (`26h`, `90m`, `2days`), else an error at its definition.
+fn stale_after(ctx: &str, d: &Located<String>, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    let span = v::required(ctx, "staleAfter", d, diags)?;
+    if humantime::parse_duration(&span).is_err() {
+        diags.push(
+            Diagnostic::error(
+                "invalid-stale-after",
+                format!("{ctx}: staleAfter `{span}` is not a duration"),
+                d.span.clone(),
+            )
+            .with_note("write it like 26h, 90m or 2days"),
+        );
+        return None;
+    }
+    Some(span)
 }
 
 /// (service, path, where it was declared) of one data path.

@@ -3,12 +3,32 @@
 //! `runtime::restic::Restic` (credentials only in the child's environment,
 //! classified errors with hints).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use anyhow::Context as _;
 use serde::Deserialize;
 
 use crate::plan::Manifest;
+
+/// Whether [`Restic::snapshots`] lists each repository once per process
+/// (see [`list_each_repository_once`]).
+static ONE_LIST: AtomicBool = AtomicBool::new(false);
+/// The snapshot list of each repository, by repository name, once listed.
+static LISTS: Mutex<Option<HashMap<String, Vec<Snapshot>>>> = Mutex::new(None);
+
+/// From now on in this process, [`Restic::snapshots`] lists a repository's
+/// snapshots once and answers every later call (every service, every tag
+/// filter) from that list: `dr` resolves the latest snapshot of N services
+/// with one restic process per repository instead of N (each process pays
+/// restic's key derivation). Only for commands whose answers must not see
+/// snapshots written after they started (dr restores what was latest when
+/// it began; its own safety snapshots are never "latest").
+pub fn list_each_repository_once() {
+    ONE_LIST.store(true, Ordering::SeqCst);
+}
 
 /// One repository of the manifest, ready to run restic against.
 #[derive(Debug)]
@@ -95,6 +115,26 @@ impl Restic {
 
     /// Snapshots carrying every tag in `tags`, oldest first.
     pub fn snapshots(&self, tags: &[&str]) -> anyhow::Result<Vec<Snapshot>> {
+        if ONE_LIST.load(Ordering::SeqCst) {
+            // Held while listing: parallel dr jobs wait for the one list.
+            let mut lists = LISTS
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let lists = lists.get_or_insert_with(HashMap::new);
+            if !lists.contains_key(&self.name) {
+                let all = self.list(&[])?;
+                lists.insert(self.name.clone(), all);
+            }
+            return Ok(lists[&self.name]
+                .iter()
+                .filter(|s| tags.iter().all(|t| s.has_tag(t)))
+                .cloned()
+                .collect());
+        }
+        self.list(tags)
+    }
+
+    fn list(&self, tags: &[&str]) -> anyhow::Result<Vec<Snapshot>> {
         let tags: Vec<String> = tags.iter().map(|t| (*t).to_owned()).collect();
         let mut snaps: Vec<Snapshot> = self
             .inner

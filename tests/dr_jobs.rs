@@ -1,0 +1,206 @@
+//! `dr --jobs N`: services restored in parallel; a service that fails is
+//! reported and rolled back, the others run to the end and are verified
+//! (real restic, SQLite and PostgreSQL).
+// "SQLite" and "PostgreSQL" are names, not code.
+#![allow(clippy::doc_markdown)]
+
+mod common;
+#[path = "common/tree.rs"]
+mod tree;
+
+use atelier::plan::{Dump, PostgresDatabase, Service};
+use common::{PgCluster, World};
+use tree::{sqlite_rows, tree_hash};
+
+fn sqlite_db(path: &std::path::Path, rows: &[(i64, &str)]) {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)")
+        .unwrap();
+    for (id, v) in rows {
+        c.execute(
+            "INSERT OR REPLACE INTO t VALUES (?1, ?2)",
+            rusqlite::params![id, v],
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn dr_jobs_one_service_fails_the_other_is_restored_and_verified() {
+    let mut w = World::new();
+    let pg = PgCluster::start(w.path());
+    w.manifest.postgres = pg.connection();
+    let _repo = w.add_local_repo("default");
+
+    // good: files + SQLite + PostgreSQL, lost entirely before dr.
+    let good = w.data_dir("good");
+    std::fs::create_dir_all(good.join("files")).unwrap();
+    for i in 0..20u8 {
+        std::fs::write(
+            good.join(format!("files/f{i}")),
+            vec![i; 3000 + usize::from(i)],
+        )
+        .unwrap();
+    }
+    let good_db = good.join("good.db");
+    sqlite_db(&good_db, &[(1, "g1"), (2, "g2"), (3, "g3")]);
+    pg.psql("postgres", "CREATE DATABASE shop");
+    pg.psql(
+        "shop",
+        "CREATE TABLE orders (id int primary key, item text); INSERT INTO orders SELECT g, 'item ' || g FROM generate_series(1, 300) g;",
+    );
+    w.add_service(
+        "good",
+        Service {
+            files: vec![good.join("files").display().to_string()],
+            sqlite: vec![good_db.display().to_string()],
+            postgres: vec![PostgresDatabase {
+                name: "shop".into(),
+                ..PostgresDatabase::default()
+            }],
+            units: vec!["good.service".into()],
+            ..common::files_service(&[], &["default"])
+        },
+    );
+
+    // bad: files + SQLite + a dump whose restoreCmd fails (exit 1) after
+    // writing into the live directory.
+    let bad = w.data_dir("bad");
+    std::fs::create_dir_all(bad.join("files")).unwrap();
+    std::fs::write(bad.join("files/a.txt"), "bad v1").unwrap();
+    let bad_db = bad.join("bad.db");
+    sqlite_db(&bad_db, &[(1, "b1")]);
+    w.add_service(
+        "bad",
+        Service {
+            files: vec![bad.join("files").display().to_string()],
+            sqlite: vec![bad_db.display().to_string()],
+            dumps: [(
+                "ldap".to_owned(),
+                Dump {
+                    backup_cmd: "echo 'dn: dc=example'".into(),
+                    restore_cmd: format!(
+                        "cat > {} && echo 'restore of ldap refused on purpose' >&2 && exit 1",
+                        bad.join("files/partial.ldif").display()
+                    ),
+                    user: None,
+                    backup_name: Some("ldap.ldif".into()),
+                },
+            )]
+            .into(),
+            units: vec!["bad.service".into()],
+            ..common::files_service(&[], &["default"])
+        },
+    );
+    for s in ["good.service", "bad.service"] {
+        w.systemctl.define(s, "exec sleep 1000\n");
+    }
+    w.run_ok(&["run", "good"]);
+    w.run_ok(&["run", "bad"]);
+    let good_files = tree_hash(&good.join("files"));
+    let good_rows = sqlite_rows(&good_db);
+    let shop_rows = pg.psql(
+        "shop",
+        "SELECT count(*), sum(id), md5(string_agg(item, ',' ORDER BY id)) FROM orders",
+    );
+
+    // good is lost; bad has moved on since its snapshot (live data newer
+    // than the snapshot, which a failed restore must leave as it was).
+    std::fs::remove_dir_all(&good).unwrap();
+    pg.psql("postgres", "DROP DATABASE shop");
+    std::fs::write(bad.join("files/a.txt"), "bad v2 (live)").unwrap();
+    sqlite_db(&bad_db, &[(2, "b2 live")]);
+    let bad_files = tree_hash(&bad.join("files"));
+    let bad_rows = sqlite_rows(&bad_db);
+    w.systemctl.start("bad.service");
+
+    let (code, out, err) = w.run(&["--json", "--yes", "dr", "--jobs", "2"]);
+    assert_eq!(code, 1, "one service failed, so dr exits 1\n{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v["services"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{out}");
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r["service"] == name)
+            .unwrap_or_else(|| panic!("no row for {name}: {out}"))
+    };
+    let g = row("good");
+    assert_eq!(g["restored"], true, "{g}");
+    assert_eq!(g["verified"], true, "{g}");
+    assert_eq!(g["failed"], false, "{g}");
+    let b = row("bad");
+    assert_eq!(b["failed"], true, "{b}");
+    assert_eq!(b["verified"], false, "{b}");
+    let error = b["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("ldap") && error.contains("refused on purpose"),
+        "the error names the failing dump and its output: {b}"
+    );
+
+    // good: every byte back and verified.
+    assert_eq!(tree_hash(&good.join("files")), good_files);
+    assert_eq!(sqlite_rows(&good_db), good_rows);
+    assert_eq!(
+        pg.psql(
+            "shop",
+            "SELECT count(*), sum(id), md5(string_agg(item, ',' ORDER BY id)) FROM orders"
+        ),
+        shop_rows
+    );
+    assert!(w.systemctl.is_running("good.service"));
+
+    // bad: the live data is as it was before dr, and its unit runs again.
+    assert_eq!(tree_hash(&bad.join("files")), bad_files, "bad's live files");
+    assert_eq!(sqlite_rows(&bad_db), bad_rows, "bad's live database");
+    assert!(w.systemctl.is_running("bad.service"));
+
+    // The table (without --json) names the failure too.
+    let (code, _, err) = w.run(&["--yes", "dr", "--jobs", "2"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains("bad") && l.contains("refused on purpose")),
+        "{err}"
+    );
+    assert_eq!(tree_hash(&bad.join("files")), bad_files, "bad's live files");
+}
+
+/// dr lists each repository's snapshots once for all services (every restic
+/// process pays the key derivation), and still restores each service from
+/// its own latest snapshot, not from a pre-restore safety snapshot.
+#[test]
+fn dr_lists_snapshots_once_per_repository() {
+    let mut w = World::new();
+    let _repo = w.add_local_repo("default");
+    let mut dirs = Vec::new();
+    for name in ["a", "b", "c"] {
+        let d = w.data_dir(name);
+        std::fs::write(d.join("v.txt"), format!("{name} v1")).unwrap();
+        w.add_service(name, common::files_service(&[&d], &["default"]));
+        w.run_ok(&["run", name]);
+        std::fs::write(d.join("v.txt"), format!("{name} v2")).unwrap();
+        w.run_ok(&["run", name]);
+        dirs.push((d, format!("{name} v2")));
+    }
+    for (d, _) in &dirs {
+        std::fs::write(d.join("v.txt"), "live, newer than every snapshot").unwrap();
+    }
+    let (restic, log) = common::logging_restic(w.path());
+    let out = w.output_with_restic(&restic, &["--json", "--yes", "dr", "--jobs", "2"]);
+    common::assert_success(&out);
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let lists = calls
+        .lines()
+        .filter(|l| l.split_whitespace().any(|w| w == "snapshots"))
+        .count();
+    assert_eq!(lists, 1, "one snapshots call for three services:\n{calls}");
+    for (d, want) in &dirs {
+        assert_eq!(&std::fs::read_to_string(d.join("v.txt")).unwrap(), want);
+    }
+    // A second dr (safety snapshots now exist) still restores the latest backups.
+    let out = w.output_with_restic(&restic, &["--yes", "dr", "--jobs", "3"]);
+    common::assert_success(&out);
+    for (d, want) in &dirs {
+        assert_eq!(&std::fs::read_to_string(d.join("v.txt")).unwrap(), want);
+    }
+}
