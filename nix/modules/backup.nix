@@ -287,13 +287,22 @@ in
         ATELIER_FAILED_REPOSITORY="''${ATELIER_FAILED_REPOSITORY%.service}"
         # The failed run's lines: its own output and systemd's about it
         # (--sync: journald has stored what the unit wrote before it died).
-        journalctl --sync || true
+        # The unit's own lines can reach journald a moment after systemd's
+        # "Failed" line (its stdout stream is read asynchronously): ask again
+        # a few times until a line of the unit itself is there.
         id="$(systemctl show -p InvocationID --value "$unit" || true)"
-        if [ -n "$id" ]; then
-          ATELIER_JOURNAL="$(journalctl --no-pager -o short-iso -n 40 "_SYSTEMD_INVOCATION_ID=$id" + "INVOCATION_ID=$id" 2>&1 || true)"
-        else
-          ATELIER_JOURNAL="$(journalctl --no-pager -o short-iso -n 40 -u "$unit" 2>&1 || true)"
-        fi
+        for _ in 1 2 3 4 5; do
+          journalctl --sync || true
+          if [ -n "$id" ]; then
+            ATELIER_JOURNAL="$(journalctl --no-pager -o short-iso -n 40 "_SYSTEMD_INVOCATION_ID=$id" + "INVOCATION_ID=$id" 2>&1 || true)"
+          else
+            ATELIER_JOURNAL="$(journalctl --no-pager -o short-iso -n 40 -u "$unit" 2>&1 || true)"
+          fi
+          if printf '%s\n' "$ATELIER_JOURNAL" | grep -v -e ' systemd\[1\]: ' -e '^-- ' | grep -q .; then
+            break
+          fi
+          sleep 1
+        done
         export ATELIER_FAILED_UNIT ATELIER_FAILED_SERVICE ATELIER_FAILED_REPOSITORY ATELIER_JOURNAL
         ${cfg.onFailure}
       '';

@@ -15,6 +15,7 @@ in
     repositories = mkOption { default = { }; };
     schedule = mkOption { default = "02:00"; };
     randomizedDelay = mkOption { default = "2h"; };
+    staleAfter = mkOption { default = null; };
     retention = mkOption {
       default = {
         last = 3;

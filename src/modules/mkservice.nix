@@ -51,6 +51,7 @@ in
         tags = o [ ];
         schedule = o null;
         randomizedDelay = o null;
+        staleAfter = o null;
         retention = o null;
         repositories = o null;
       };
