@@ -28,6 +28,10 @@ in
   select-or-deep = src.c.zz.yy or "deep-default";
   select-or-not-a-set = src.a.b or "not-a-set";
   has-attr = src ? a;
+  # `?` does not force the value it finds: an attribute may test itself
+  # (nixpkgs' mergeOptionDecls on flake-parts' `processedFlake.apply`).
+  has-attr-not-forced = let r = { loc = 1; apply = if r ? apply then r.loc else 0; }; in r.apply;
+  has-attr-nested-not-forced = let r = { a.b = if r ? a.b then 2 else 0; }; in r.a.b;
   has-attr-missing = src ? zz;
   has-attr-nested = src ? c.d;
   has-attr-nested-missing = src ? c.e;
