@@ -641,3 +641,113 @@ fn frameworks_in_the_store_keep_their_built_in_knowledge() {
             "the real flake-parts was evaluated",
         ));
 }
+
+/// A source given by a variable naming a checkout, or a visible SKIP.
+fn source_var(var: &str, what: &str) -> Option<PathBuf> {
+    let v = std::env::var_os(var).map(PathBuf::from);
+    if v.is_none() {
+        eprintln!("SKIP: {var} ({what}) is not set");
+    }
+    v
+}
+
+/// `plan --json --host <host>` of tests/data/discover/ok/<case>, with these
+/// overrides; it must succeed without a diagnostic.
+fn discover_plan(case: &str, host: &str, overrides: &[(&str, &Path)]) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/discover/ok")
+        .join(case);
+    let mut cmd = gen();
+    cmd.args(["--no-cache", "--format", "short", "plan", "--json"])
+        .arg(&dir)
+        .args(["--host", host]);
+    for (name, path) in overrides {
+        cmd.arg("--override-input").arg(name).arg(path);
+    }
+    let out = cmd.env_remove("ATELIER_FETCH_INPUTS").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.is_empty(),
+        "{case} with {overrides:?}: exit {:?}\n{stderr}",
+        out.status.code()
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The plan of `host` in `case` with the frameworks' real sources equals
+/// its plan from built-in knowledge (which gen_discover checks against its
+/// snapshot), and names `service`.
+fn same_plan_from_real_sources(case: &str, host: &str, service: &str, overrides: &[(&str, &Path)]) {
+    let built_in = discover_plan(case, host, &[]);
+    let real = discover_plan(case, host, overrides);
+    assert!(
+        built_in.contains(&format!("\"{service}\": {{")),
+        "{case}: {built_in}"
+    );
+    assert_eq!(real, built_in, "{case}: real sources plan differently");
+}
+
+#[test]
+fn flake_parts_evaluates_from_its_real_source() {
+    let (Some(fp), Some(lib)) = (
+        source_var(
+            "ATELIER_FLAKE_PARTS_SRC",
+            "a checkout of hercules-ci/flake-parts",
+        ),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    // Hosts in mkFlake's `flake` argument.
+    same_plan_from_real_sources(
+        "flake-parts-flake-arg",
+        "box",
+        "notes",
+        &[
+            ("flake-parts", &fp),
+            ("flake-parts/nixpkgs-lib", nixpkgs),
+            ("nixpkgs", nixpkgs),
+        ],
+    );
+    // Hosts set by an imported flake module (readDir, mapAttrs,
+    // withSystem, importApply, `_module.args`, flakeModules.easyOverlay).
+    same_plan_from_real_sources(
+        "flake-parts-hosts-module",
+        "alpha",
+        "wiki",
+        &[
+            ("parts", &fp),
+            ("parts/nixpkgs-lib", nixpkgs),
+            ("nixpkgs", nixpkgs),
+        ],
+    );
+}
+
+#[test]
+fn import_tree_in_flake_parts_evaluates_from_real_sources() {
+    let (Some(it), Some(fp), Some(lib)) = (
+        source_var("ATELIER_IMPORT_TREE_SRC", "a checkout of vic/import-tree"),
+        source_var(
+            "ATELIER_FLAKE_PARTS_SRC",
+            "a checkout of hercules-ci/flake-parts",
+        ),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    // The dendritic layout: every flake-parts module and the host's NixOS
+    // services found by import-tree, `_`-prefixed paths skipped.
+    same_plan_from_real_sources(
+        "import-tree-dendritic",
+        "box",
+        "forum",
+        &[
+            ("flake-parts", &fp),
+            ("flake-parts/nixpkgs-lib", nixpkgs),
+            ("import-tree", &it),
+            ("nixpkgs", nixpkgs),
+        ],
+    );
+}

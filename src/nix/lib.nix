@@ -174,6 +174,7 @@ let
   sort = b.sort;
   escape = list: b.replaceStrings list (map (c: "\\${c}") list);
   escapeRegex = escape (stringToCharacters "\\[{()^$?*+|.");
+  hasInfix = infix: content: b.match ".*${escapeRegex infix}.*" "${content}" != null;
   splitString = sep: s: filter b.isString (b.split (escapeRegex (toString sep)) (toString s));
   stringToCharacters = s: genList (p: substring p 1 s) (stringLength s);
   trim = s:
@@ -300,7 +301,7 @@ let
   meta = { inherit getExe getExe'; };
   strings = {
     inherit concatStrings concatMapStrings concatMapStringsSep concatStringsSep
-      optionalString hasPrefix hasSuffix removePrefix removeSuffix escapeShellArg
+      optionalString hasPrefix hasSuffix hasInfix removePrefix removeSuffix escapeShellArg
       escapeShellArgs makeBinPath makeSearchPath boolToString concatLines toLower toUpper
       splitString escape escapeRegex stringToCharacters trim fileContents nameFromURL versionAtLeast versionOlder;
   };
