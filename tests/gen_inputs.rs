@@ -751,3 +751,26 @@ fn import_tree_in_flake_parts_evaluates_from_real_sources() {
         ],
     );
 }
+
+#[test]
+fn haumea_evaluates_from_its_real_source() {
+    let (Some(haumea), Some(lib)) = (
+        source_var("ATELIER_HAUMEA_SRC", "a checkout of nix-community/haumea"),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    // `haumea.lib.load` of a directory of host files (`_` files left out);
+    // haumea's flake is `lib = import self { ... }`.
+    same_plan_from_real_sources(
+        "haumea",
+        "box",
+        "journal",
+        &[
+            ("haumea", &haumea),
+            ("haumea/nixpkgs", nixpkgs),
+            ("nixpkgs", nixpkgs),
+        ],
+    );
+}

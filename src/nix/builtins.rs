@@ -701,7 +701,19 @@ fn tail(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
 }
 
 fn import(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    let path: PathBuf = match ev.force(&a[0])? {
+    let mut v = ev.force(&a[0])?;
+    // A set with `outPath` (a flake's `self`, an input) is imported as
+    // that path, as Nix does: haumea's flake has `lib = import self { ... }`.
+    while let Value::Attrs(set) = &v {
+        match set.get("outPath") {
+            Some(e) => {
+                let t = e.value.clone();
+                v = ev.force(&t)?;
+            }
+            None => break,
+        }
+    }
+    let path: PathBuf = match v {
         Value::Path(p) => p.to_path_buf(),
         Value::String(s) if s.starts_with('/') => canon_path(Path::new(&*s)),
         Value::Unknown(u) => return Ok(unknown_of(&u)),

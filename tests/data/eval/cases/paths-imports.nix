@@ -9,6 +9,7 @@ in
   import-nested-relative = (import ../imports/sub/nested.nix).combined;
   import-twice-equal = import ../imports/helper.nix == import ../imports/helper.nix;
   import-string-path = (import (toString ../imports/helper.nix)).value;
+  import-out-path-set = (import { outPath = ../imports/helper.nix; }).value;
   import-mutual-lazy = (import ../imports/mutual-a.nix).y;
   path-to-string-basename = baseNameOf (toString ./paths-imports.nix);
   path-concat = baseNameOf (toString (../imports + "/helper.nix"));
