@@ -6,6 +6,11 @@ cd "$(dirname "$0")/.."
 if [ -z "${ATELIER_NIXPKGS_LIB:-}" ]; then
   echo "note: ATELIER_NIXPKGS_LIB is unset: module-system tests will be skipped (see README)" >&2
 fi
+for v in ATELIER_IMPORT_TREE_SRC ATELIER_FLAKE_PARTS_SRC ATELIER_HAUMEA_SRC; do
+  if [ -z "${!v:-}" ]; then
+    echo "note: $v is unset: the test evaluating that framework from its source will be skipped (see README)" >&2
+  fi
+done
 if [ -z "${ATELIER_NIX_LANG_TESTS:-}" ]; then
   echo "note: ATELIER_NIX_LANG_TESTS is unset: Nix's language tests (the evaluator's conformance suite) will be skipped (see README)" >&2
 fi

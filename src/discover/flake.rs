@@ -479,11 +479,12 @@ fn sourced(
     });
     let at = span.clone();
     Thunk::native(span, move |ev| {
-        // Frameworks whose real code atelier's evaluator does not evaluate
-        // yet (flake-parts' own module system fails inside nixpkgs'
-        // lib/modules.nix) keep their built-in knowledge unless an
-        // override asks for their source: a store that holds them (any
-        // flake Nix has evaluated) must not make a readable flake fail.
+        // Frameworks keep their built-in knowledge unless an override asks
+        // for their source: flake-parts needs the real lib for its own
+        // `nixpkgs-lib` input, and snowfall-lib, ez-configs and
+        // nixos-unified interpolate paths (unknown store paths), so a store
+        // that holds them (any flake Nix has evaluated) must not make a
+        // readable flake fail (docs/architecture.md).
         let from_lock = matches!(
             kind,
             InputKind::Nixpkgs | InputKind::ImportTree | InputKind::Other
