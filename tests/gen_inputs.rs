@@ -675,7 +675,7 @@ fn discover_plan(case: &str, host: &str, overrides: &[(&str, &Path)]) -> String 
 }
 
 /// The plan of `host` in `case` with the frameworks' real sources equals
-/// its plan from built-in knowledge (which gen_discover checks against its
+/// its plan from built-in knowledge (which `gen_discover` checks against its
 /// snapshot), and names `service`.
 fn same_plan_from_real_sources(case: &str, host: &str, service: &str, overrides: &[(&str, &Path)]) {
     let built_in = discover_plan(case, host, &[]);
