@@ -447,7 +447,9 @@ fn snapshots_of_a_removed_service_can_be_listed_and_inspected() {
     let (code, _, err) = w.run(&["list", "old", "--repository", "default"]);
     assert_eq!(code, 2, "none in that repository: {err}");
 
-    // `list` without a service shows it too, marked removed.
+    // `list` without a service shows it too, marked removed (and the
+    // declared service's snapshots as before).
+    w.run_ok(&["run", "new"]);
     let (code, out, err) = w.run(&["--json", "list"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
