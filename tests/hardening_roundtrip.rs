@@ -75,6 +75,7 @@ fn decl(sqlite: &str, files: &[String], tags: &[String], exclude: &str) -> HostD
                 password_file: Some(s("/run/keys/pw")),
                 environment_file: None,
                 initialize: None,
+                timeout: None,
             }],
             ..Default::default()
         },

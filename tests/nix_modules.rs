@@ -231,6 +231,11 @@ fn modules_with_generated_module_evaluate_to_units_and_manifest() {
         manifest.repositories["default"].password_file.as_deref(),
         Some("/run/keys/restic-password")
     );
+    assert_eq!(
+        manifest.repositories["default"].timeout.as_deref(),
+        Some("10m"),
+        "the repository's timeout reaches the manifest"
+    );
 
     // and nixos-rebuild's view: no failed assertion aborts the build
     let out = case.instantiate(&lib, "toplevel");
@@ -413,6 +418,14 @@ fn wrong_types_fail_naming_the_option_path() {
         .with(r"{ atelier.backup.retention.daily = -1; }")
         .error(&lib);
     assert!(err.contains("atelier.backup.retention.daily"), "{err}");
+
+    let err = Case::host()
+        .with(r#"{ atelier.backup.repositories.default.timeout = "soon"; }"#)
+        .error(&lib);
+    assert!(
+        err.contains("atelier.backup.repositories.default.timeout") && err.contains("soon"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -350,6 +350,49 @@ fn control_characters_in_paths_are_escaped_for_humans_and_exact_in_json() {
     assert!(!err.contains('\t') && !err.contains('\u{1b}'), "{err}");
 }
 
+/// A newline in a data path cannot split an error into lines (or forge
+/// one): the path is printed quoted and escaped, on the error's own line.
+#[test]
+fn newlines_in_paths_of_errors_stay_on_one_line() {
+    let mut w = World::new();
+    let _repo = w.add_local_repo("default");
+    let data = w.data_dir("nl");
+    let kept = data.join("kept");
+    std::fs::create_dir_all(&kept).unwrap();
+    std::fs::write(kept.join("f"), "x").unwrap();
+    let odd = data.join("new\nline");
+    let escaped = format!("\"{}\"", odd.display().to_string().escape_debug());
+    let one_line = |err: &str, what: &str| {
+        assert!(!err.contains("new\nline"), "{what}: raw newline:\n{err}");
+        assert!(
+            err.lines().any(|l| l.contains(&escaped)),
+            "{what}: no escaped path {escaped}:\n{err}"
+        );
+    };
+
+    // A backup fails: the declared path does not exist.
+    w.add_service(
+        "nl",
+        Service {
+            files: vec![kept.display().to_string(), odd.display().to_string()],
+            ..common::files_service(&[], &["default"])
+        },
+    );
+    let (code, _, err) = w.run(&["run", "nl"]);
+    assert_eq!(code, 1, "{err}");
+    one_line(&err, "run");
+
+    // A restore fails: the snapshot does not hold the path.
+    w.manifest.services.get_mut("nl").unwrap().files = vec![kept.display().to_string()];
+    w.run_ok(&["run", "nl"]);
+    w.manifest.services.get_mut("nl").unwrap().files =
+        vec![kept.display().to_string(), odd.display().to_string()];
+    let (code, _, err) = w.run(&["restore", "nl", "latest", "--in-place", "--yes"]);
+    assert_ne!(code, 0, "{err}");
+    one_line(&err, "restore");
+    assert_eq!(std::fs::read_to_string(kept.join("f")).unwrap(), "x");
+}
+
 #[test]
 fn snapshots_of_a_removed_service_can_be_listed_and_inspected() {
     let mut w = World::new();
@@ -403,6 +446,38 @@ fn snapshots_of_a_removed_service_can_be_listed_and_inspected() {
     );
     let (code, _, err) = w.run(&["list", "old", "--repository", "default"]);
     assert_eq!(code, 2, "none in that repository: {err}");
+
+    // `list` without a service shows it too, marked removed (and the
+    // declared service's snapshots as before).
+    w.run_ok(&["run", "new"]);
+    let (code, out, err) = w.run(&["--json", "list"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let by = |svc: &str| -> Vec<&serde_json::Value> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["service"] == svc)
+            .collect()
+    };
+    assert_eq!(by("old").len(), 1, "{v:#}");
+    assert_eq!(by("old")[0]["removed"], true);
+    assert!(!by("new").is_empty() && by("new").iter().all(|s| s["removed"] == false));
+    let (code, out, err) = w.run(&["list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("old (removed)") && out.contains(&id) && err.contains("removed"),
+        "{out}{err}"
+    );
+
+    // A drill of the removed service: its snapshot describes itself.
+    let (code, out, err) = w.run(&["--json", "drill", "old"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["old"]["result"], "success", "{v:#}");
+    assert_eq!(v["old"]["verified"], true, "{v:#}");
+    assert!(v["old"]["snapshot"].as_str().unwrap().starts_with(&id));
+    assert!(!old.exists(), "a drill never writes to live locations");
 
     let dir = w.path().join("inspect-old");
     let (code, _, err) = w.run(&["restore", "old", &id, "--inspect", dir.to_str().unwrap()]);

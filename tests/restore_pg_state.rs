@@ -13,9 +13,12 @@ use common::{PgCluster, World};
 
 /// Everything database-level about `db`, in a comparable form.
 fn database_state(pg: &PgCluster, db: &str) -> String {
-    pg.psql(
-        "postgres",
-        &format!(
+    pg.psql("postgres", &state_sql(db))
+}
+
+/// The query of [`database_state`].
+fn state_sql(db: &str) -> String {
+    format!(
             "SELECT concat_ws(E'\\n',
                'owner=' || pg_get_userbyid(d.datdba),
                'acl=' || coalesce((SELECT string_agg(format('%s:%s:%s', coalesce(nullif(pg_get_userbyid(a.grantee), '-'), 'PUBLIC'), a.privilege_type, a.is_grantable), ',' ORDER BY 1)
@@ -26,7 +29,6 @@ fn database_state(pg: &PgCluster, db: &str) -> String {
                                         FROM pg_db_role_setting s LEFT JOIN pg_roles r ON r.oid = s.setrole WHERE s.setdatabase = d.oid), '<none>'),
                'connlimit=' || d.datconnlimit)
              FROM pg_database d WHERE d.datname = '{db}'"
-        ),
     )
 }
 
@@ -283,4 +285,64 @@ fn snapshot_without_database_state_restores_as_before() {
     let (code, _, err) = w.run(&["--yes", "restore", "shop", &old, "--in-place"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("CREATE ROLE \"app\";"), "{err}");
+}
+
+/// A drill restores the way a restore would: the scratch database gets the
+/// recorded privileges, settings, comment, connection limit and owner (the
+/// check sees them), and roles the dump needs that the server lacks fail
+/// the drill, named with the SQL to create them, before a scratch database
+/// is created.
+#[test]
+fn drill_applies_database_state_and_reports_missing_roles() {
+    let mut w = World::new();
+    let pg = PgCluster::start(w.path());
+    w.manifest.postgres = pg.connection();
+    let _repo = w.add_local_repo("default");
+    seed_shop(&pg);
+    let before = database_state(&pg, "shop");
+    // The check records the scratch database's state with the query above.
+    let query = w.path().join("state.sql");
+    let seen = w.path().join("seen");
+    std::fs::write(&query, state_sql("@DB@").replace("'@DB@'", ":'db'")).unwrap();
+    let mut svc = shop_service(false);
+    svc.check = Some(format!(
+        "psql -X -At -v ON_ERROR_STOP=1 -d postgres -v db=\"$PGDATABASE\" -f '{}' > '{}'",
+        query.display(),
+        seen.display()
+    ));
+    w.add_service("shop", svc);
+    w.run_ok(&["run", "shop"]);
+
+    let (code, out, err) = w.run(&["--json", "drill", "shop"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(
+        std::fs::read_to_string(&seen).unwrap().trim_end(),
+        before.trim_end(),
+        "the scratch database lacks the recorded database-level state"
+    );
+
+    // Another server: the roles are gone.
+    pg.psql("postgres", "DROP DATABASE shop");
+    pg.psql("postgres", "DROP ROLE reader; DROP ROLE app");
+    let sql = "CREATE ROLE \"app\"; CREATE ROLE \"reader\";";
+    let (code, out, err) = w.run(&["--json", "drill", "shop"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let e = v["shop"]["error"].as_str().unwrap();
+    assert!(
+        e.contains(sql) && e.contains("app") && e.contains("reader"),
+        "{e}"
+    );
+    assert_eq!(
+        pg.psql(
+            "postgres",
+            "SELECT count(*) FROM pg_database WHERE datname LIKE '%atelier\\_drill%'"
+        )
+        .trim(),
+        "0",
+        "a scratch database was created or left behind"
+    );
+    // With the roles created, the drill succeeds again.
+    pg.psql("postgres", sql);
+    w.run_ok(&["drill", "shop"]);
 }

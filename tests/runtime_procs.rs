@@ -451,6 +451,101 @@ fn an_unreachable_repository_is_bounded_and_the_others_complete() {
     assert_eq!(st["app"]["failed"], true, "{st}");
 }
 
+/// `atelier.backup.repositories.<r>.timeout` from Nix to the run:
+/// atelier-gen plans it into the manifest, and `atelier-backup` stops the
+/// restic call to an unreachable `rest:` server at that bound (restic ≥ 0.17
+/// retries it for minutes; 0.14 is refused at once), naming the repository;
+/// the other repository completes.
+#[test]
+fn a_timeout_declared_in_nix_bounds_an_unreachable_repository() {
+    let mut w = World::new();
+    let local = w.add_local_repo("local");
+    let data = w.data_dir("app");
+    std::fs::write(data.join("f.txt"), b"data").unwrap();
+    let pw = w.path().join("offsite.pw");
+    std::fs::write(&pw, "pw\n").unwrap();
+    let flake = w.path().join("flake");
+    std::fs::create_dir_all(&flake).unwrap();
+    std::fs::write(
+        flake.join("flake.nix"),
+        format!(
+            r#"{{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+  inputs.atelier.url = "path:{}";
+  outputs = {{ nixpkgs, atelier, ... }}: {{
+    nixosConfigurations.box = nixpkgs.lib.nixosSystem {{
+      system = "x86_64-linux";
+      modules = [ atelier.nixosModules.default ./host.nix ];
+    }};
+  }};
+}}
+"#,
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        flake.join("host.nix"),
+        format!(
+            r#"{{
+  atelier.backup = {{
+    enable = true;
+    repositories.offsite = {{
+      repository = "rest:http://127.0.0.1:9/repo";
+      passwordFile = "{pw}";
+      timeout = "4s";
+    }};
+    repositories.local = {{
+      repository = "{local}";
+      passwordFile = "{pw}";
+    }};
+    services.app = {{
+      paths = [ "{data}" ];
+      repositories = [ "offsite" "local" ];
+    }};
+  }};
+}}
+"#,
+            pw = pw.display(),
+            local = w.manifest.repositories["local"].repository.clone().unwrap(),
+            data = data.display(),
+        ),
+    )
+    .unwrap();
+    let o = atelier::render::pipeline::plan_host(&flake, "box", &[]);
+    let plan = o.plan.unwrap_or_else(|| panic!("{:#?}", o.diagnostics));
+    let mut json = Vec::new();
+    plan.write_json(&mut json).unwrap();
+    let planned =
+        atelier::plan::Manifest::from_json(&String::from_utf8(json).unwrap(), "plan").unwrap();
+    assert_eq!(
+        planned.repositories["offsite"].timeout.as_deref(),
+        Some("4s"),
+        "{planned:#?}"
+    );
+    // The local repository's password is its own (the test world's).
+    let local_pw = w.manifest.repositories["local"].password_file.clone();
+    w.manifest.repositories = planned.repositories;
+    w.manifest
+        .repositories
+        .get_mut("local")
+        .unwrap()
+        .password_file = local_pw;
+    w.manifest.services = planned.services;
+
+    let (code, _out, err) = w.run(&["run", "app"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("`offsite`"), "{err}");
+    assert!(
+        err.contains("did not finish within 4s") || err.contains("connection refused"),
+        "{err}"
+    );
+    assert_eq!(local.snapshots().len(), 1);
+    let rec = w.last_record("app");
+    assert_eq!(rec["repositories"]["local"]["result"], "success", "{rec}");
+    assert_eq!(rec["repositories"]["offsite"]["result"], "failed", "{rec}");
+}
+
 #[test]
 fn a_bad_timeout_is_a_clear_error() {
     let (mut w, _repo, _data) = World::with_files_service("app");

@@ -48,6 +48,12 @@ let
           default = false;
           description = "Run `restic init` when the repository `${name}` does not exist yet. Off by default: a missing repository usually means a wrong location or credentials.";
         };
+        timeout = mkOption {
+          type = types.nullOr (types.strMatching "[[:space:]]*[0-9].*");
+          default = null;
+          description = "How long one restic process on the repository `${name}` may run before it is stopped and reported (a duration such as `\"90s\"`, `\"30m\"`, `\"6h\"`; null: 24 hours). Bounds calls to an unreachable server, which restic 0.17 and later retry for a long time. `ATELIER_RESTIC_TIMEOUT` overrides it for every repository.";
+          example = "30m";
+        };
       };
     }
   );

@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 
 use super::Context;
 use crate::runtime::state::{Outcome, RunRecord};
+use crate::runtime::terminal::ShowPath as _;
 use crate::runtime::units::Systemctl;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -84,7 +85,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                 records.push(r);
             }
             (Ok(()), None) => {
-                eprintln!("{name}: {unit} finished (no run record found in {}; is ATELIER_STATE_DIR the unit's?)", ctx.state_dir.display());
+                eprintln!("{name}: {unit} finished (no run record found in {}; is ATELIER_STATE_DIR the unit's?)", ctx.state_dir.shown());
             }
             (Err(e), None) => {
                 failed = true;

@@ -40,13 +40,29 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
-    let manifest = ctx.manifest()?;
+    let mut manifest = ctx.manifest()?;
     let services: Vec<String> = if args.all {
         manifest.services.keys().cloned().collect()
     } else {
         let s = args.service.clone().expect("clap requires it");
         if !manifest.services.contains_key(&s) {
-            return Err(super::restore::unknown_service(ctx, &manifest, &s));
+            // A service removed from the manifest: its latest snapshot (over
+            // the manifest's repositories) describes what to restore and
+            // verify, as `restore OLD --inspect` does; it has no `check`.
+            let (service, _) = super::restore::removed_service(
+                ctx,
+                &manifest,
+                &super::restore::Args {
+                    service: s.clone(),
+                    snapshot: None,
+                    inspect: None,
+                    in_place: false,
+                    from: None,
+                    dry_run: false,
+                    repository: None,
+                },
+            )?;
+            manifest.services.insert(s.clone(), service);
         }
         vec![s]
     };

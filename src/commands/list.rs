@@ -32,6 +32,8 @@ pub struct Listed {
     pub pre_restore: bool,
     /// Its run never finished (tag `incomplete`): never used as "latest".
     pub incomplete: bool,
+    /// Its service is no longer in the manifest.
+    pub removed: bool,
 }
 
 pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
@@ -69,9 +71,21 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
             },
         );
     }
-    let catalog = Catalog::load(&ctx.runtime(), &manifest, &names)?;
+    // Without a service: every repository of the manifest, so that the
+    // snapshots of services removed from it show too (marked removed).
+    let catalog = if args.service.is_none() {
+        let repos = manifest
+            .repositories
+            .keys()
+            .filter(|r| args.repository.as_ref().is_none_or(|a| a == *r))
+            .collect();
+        Catalog::load_repositories(&ctx.runtime(), &manifest, repos, None)?
+    } else {
+        Catalog::load(&ctx.runtime(), &manifest, &names)?
+    };
     let sizes = size_index(&ctx.state_dir, &names.iter().collect::<Vec<_>>());
     let mut listed = Vec::new();
+    let mut removed_seen = std::collections::BTreeSet::new();
     let mut failed = false;
     for (repo, snaps) in &catalog.repositories {
         if args.repository.as_ref().is_some_and(|r| r != repo) {
@@ -85,12 +99,17 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
             Ok(snaps) => {
                 for s in snaps {
                     let Some(service) = s.service() else { continue };
-                    if !names.iter().any(|n| n == service) {
+                    let gone = !manifest.services.contains_key(service)
+                        || removed.as_deref() == Some(service);
+                    if args.service.is_some() && !names.iter().any(|n| n == service) {
                         continue;
                     }
-                    // A service only lists the repositories it uses.
-                    if !manifest.services[service].repositories.contains(repo) {
+                    // A declared service only lists the repositories it uses.
+                    if !gone && !manifest.services[service].repositories.contains(repo) {
                         continue;
+                    }
+                    if gone {
+                        removed_seen.insert(service.to_owned());
                     }
                     listed.push(Listed {
                         id: s.id.clone(),
@@ -104,6 +123,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                         size: lookup_size(&sizes, s),
                         pre_restore: s.is_pre_restore(),
                         incomplete: s.is_incomplete(),
+                        removed: gone,
                     });
                 }
             }
@@ -125,6 +145,14 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
             );
         }
     }
+    if removed.is_none() && !removed_seen.is_empty() && !ctx.json {
+        eprintln!(
+            "not in the manifest (removed): {}; their snapshots stay listed and restorable with `atelier-backup restore SERVICE SNAPSHOT --inspect DIR`",
+            crate::runtime::terminal::line(
+                &removed_seen.into_iter().collect::<Vec<_>>().join(", ")
+            )
+        );
+    }
     listed.sort_by(|a, b| {
         (&a.service, &a.time, &a.repository).cmp(&(&b.service, &b.time, &b.repository))
     });
@@ -142,7 +170,12 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                 .filter(|t| *t != "atelier" && !t.starts_with("service:"))
                 .collect();
             table.add_row(vec![
-                l.service.clone(),
+                if l.removed {
+                    // A name read from a snapshot's tags: escaped.
+                    crate::runtime::terminal::line(&format!("{} (removed)", l.service)).into_owned()
+                } else {
+                    l.service.clone()
+                },
                 l.repository.clone(),
                 l.short_id.clone(),
                 l.time.clone(),

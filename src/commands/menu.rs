@@ -17,6 +17,7 @@ use dialoguer::{Confirm, Input, Select};
 use super::Context;
 use crate::runtime::restore::{self as engine, Env, Mode, Request};
 use crate::runtime::restore_restic::Restic;
+use crate::runtime::terminal::ShowPath as _;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {}
@@ -56,7 +57,7 @@ pub fn run(ctx: &Context, _args: &Args) -> anyhow::Result<u8> {
         env!("CARGO_PKG_VERSION"),
         manifest.host,
         manifest.services.len(),
-        ctx.manifest_path.display()
+        ctx.manifest_path.shown()
     );
     loop {
         let choice = Select::with_theme(theme.as_ref())

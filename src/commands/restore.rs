@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::{ConfigError, Context};
 use crate::runtime::restore::{self as engine, Env, Mode, Outcome, Request};
 use crate::runtime::terminal;
+use crate::runtime::terminal::ShowPath as _;
 
 #[derive(Debug, Clone, clap::Args)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["inspect", "in_place"])))]
@@ -121,7 +122,7 @@ pub fn unknown_service(
 ) -> anyhow::Error {
     ConfigError(format!(
         "service `{name}` is not in the manifest {} (known: {})",
-        ctx.manifest_path.display(),
+        ctx.manifest_path.shown(),
         super::known(manifest.services.keys())
     ))
     .into()
@@ -131,7 +132,7 @@ pub fn unknown_service(
 /// `--inspect` needs: its locations, databases and dumps), and the
 /// repository holding the snapshot: `--repository`, else the first of the
 /// manifest's repositories that has it (`latest`: the newest over all).
-fn removed_service(
+pub(super) fn removed_service(
     ctx: &Context,
     manifest: &crate::plan::Manifest,
     args: &Args,
@@ -142,7 +143,7 @@ fn removed_service(
         Some(r) if !manifest.repositories.contains_key(r) => {
             return Err(ConfigError(format!(
                 "repository `{r}` is not in the manifest {} (known: {})",
-                ctx.manifest_path.display(),
+                ctx.manifest_path.shown(),
                 super::known(manifest.repositories.keys())
             ))
             .into())

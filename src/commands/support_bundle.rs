@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use super::Context;
 use crate::runtime::redact::Secrets;
+use crate::runtime::terminal::ShowPath as _;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -156,7 +157,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
     };
     // NamedTempFile is created 0600; rename makes the bundle appear whole or not at all.
     let mut tmp = tempfile::NamedTempFile::new_in(&dir)
-        .map_err(|e| anyhow::anyhow!("cannot write the bundle in {}: {e}", dir.display()))?;
+        .map_err(|e| anyhow::anyhow!("cannot write the bundle in {}: {e}", dir.shown()))?;
     tmp.write_all(text.as_bytes())?;
     tmp.as_file().sync_all()?;
     {
@@ -165,7 +166,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
             .set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
     tmp.persist(&args.output)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.output.display()))?;
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.output.shown()))?;
     if ctx.json {
         println!(
             "{}",
@@ -174,7 +175,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
     } else {
         eprintln!(
             "wrote {} ({} bytes, mode 0600, secrets redacted)",
-            args.output.display(),
+            args.output.shown(),
             text.len()
         );
     }

@@ -49,6 +49,7 @@ pub const REPOSITORY_KEYS: &[&str] = &[
     "passwordFile",
     "environmentFile",
     "initialize",
+    "timeout",
 ];
 pub const MANUAL_KEYS: &[&str] = &[
     "paths",

@@ -58,6 +58,7 @@ impl Shape for HostSettings {
                 password_file: r.string(&f("passwordFile")),
                 environment_file: r.string(&f("environmentFile")),
                 initialize: r.boolean(&f("initialize")),
+                timeout: r.string(&f("timeout")),
                 name: name.clone(),
             });
         }

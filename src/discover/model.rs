@@ -192,6 +192,8 @@ pub struct RepositoryDecl {
     pub password_file: Option<Located<String>>,
     pub environment_file: Option<Located<String>>,
     pub initialize: Option<Located<bool>>,
+    /// How long one restic process may run (humantime).
+    pub timeout: Option<Located<String>>,
 }
 
 /// `atelier.backup.*` of one host.

@@ -237,16 +237,38 @@ impl Builder {
             }
             None => false,
         };
+        let timeout = self.repository_timeout(r, &base);
         Repository {
             repository,
             repository_file,
             password_file,
             environment_file,
             initialize,
-            // Not declared in the Nix module yet: set in the manifest or
-            // through ATELIER_RESTIC_TIMEOUT.
-            timeout: None,
+            timeout,
         }
+    }
+
+    /// `timeout` of a repository: a positive duration (the bound of one
+    /// restic process), else an error at its definition. A value only Nix
+    /// knows is left to the generated module (which writes it into the
+    /// manifest, where `atelier-backup` checks it again).
+    fn repository_timeout(&mut self, r: &RepositoryDecl, base: &str) -> Option<String> {
+        let t = r.timeout.as_ref()?;
+        let Known::Value(text) = &t.value else {
+            return self.eval_time(|| format!("{base}/timeout"), Some(t));
+        };
+        if let Err(e) = super::manifest::parse_timeout(text) {
+            self.diags.push(
+                Diagnostic::error(
+                    "invalid-timeout",
+                    format!("repository `{}`: timeout `{text}`: {e}", r.name),
+                    t.span.clone(),
+                )
+                .with_note("write it like \"30m\", \"6h\" or \"90s\": how long one restic call on this repository may run before it is stopped"),
+            );
+            return None;
+        }
+        Some(text.clone())
     }
 }
 

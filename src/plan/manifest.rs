@@ -95,6 +95,16 @@ pub struct Repository {
     pub timeout: Option<String>,
 }
 
+/// A repository's `timeout`: a positive humantime duration (atelier-gen
+/// checks it at plan time, `atelier-backup` again when it reads the manifest).
+pub fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    match humantime::parse_duration(text.trim()) {
+        Ok(d) if d.is_zero() => Err("a timeout of zero would stop every restic call".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!("not a duration ({e})")),
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Service {

@@ -213,6 +213,7 @@ mod tests {
                     password_file: Some(s("/run/agenix/restic-password")),
                     environment_file: None,
                     initialize: None,
+                    timeout: None,
                 }],
                 ..Default::default()
             },

@@ -23,6 +23,7 @@ use super::describe::{
 use super::restic::{BackupRequest, ErrorKind, Restic, INCOMPLETE_TAG};
 use super::staging::Staging;
 use super::state::{now_rfc3339, Outcome, RepositoryResult, RunRecord};
+use super::terminal::ShowPath as _;
 use super::units::{StoppedUnits, Systemctl};
 use super::{hooks, interrupt, lock, metrics, ping, postgres, progress, sqlite, user};
 
@@ -181,7 +182,7 @@ fn perform(
     if super::swap::pending(&env.state_dir, name) {
         anyhow::bail!(
             "service `{name}`: an interrupted in-place restore awaits recovery (journal in {}); no backup is taken over half-swapped data — run `atelier-backup restore {name} --in-place` to finish or undo it, then back up again",
-            super::swap::journal_dir(&env.state_dir).display()
+            super::swap::journal_dir(&env.state_dir).shown()
         );
     }
     if service.repositories.is_empty() {
@@ -226,7 +227,7 @@ fn perform(
     if !missing.is_empty() {
         anyhow::bail!(
             "service `{name}`: these `files` paths do not exist: {}; create them or remove them from the declaration",
-            missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            missing.iter().map(|s| s.shown().to_string()).collect::<Vec<_>>().join(", ")
         );
     }
 
@@ -339,10 +340,10 @@ impl StoppedMarker {
 
     fn write(&mut self, units: &[String]) -> anyhow::Result<()> {
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.shown()))?;
         }
         std::fs::write(&self.path, serde_json::to_vec(units)?)
-            .with_context(|| format!("writing {}", self.path.display()))?;
+            .with_context(|| format!("writing {}", self.path.shown()))?;
         self.written = true;
         Ok(())
     }
@@ -372,7 +373,7 @@ fn restart_left_stopped(state_dir: &Path, name: &str, systemctl: &Systemctl) -> 
     if !foreign.is_empty() {
         eprintln!(
             "atelier-backup: ignoring {foreign:?} in {}: not valid unit names",
-            path.display()
+            path.shown()
         );
     }
     let mut down = Vec::new();
@@ -390,7 +391,7 @@ fn restart_left_stopped(state_dir: &Path, name: &str, systemctl: &Systemctl) -> 
             format!("service `{name}`: starting units an interrupted run left stopped")
         })?;
     }
-    std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+    std::fs::remove_file(&path).with_context(|| format!("removing {}", path.shown()))?;
     Ok(())
 }
 
@@ -659,7 +660,8 @@ pub(crate) fn stage_sqlite(
         } else {
             sqlite::online_copy(src, &dst)
         };
-        method.with_context(|| format!("service `{name}`: copying SQLite database {db}"))?;
+        method
+            .with_context(|| format!("service `{name}`: copying SQLite database {}", db.shown()))?;
         desc.sqlite.push(SqliteCopy {
             path: db.clone(),
             staged,
@@ -736,7 +738,7 @@ pub(crate) fn stage_dumps(
         let backup_name = sanitize(dump.backup_name.as_deref().unwrap_or(dump_name));
         let dst = dir.join(&backup_name);
         let out =
-            std::fs::File::create(&dst).with_context(|| format!("creating {}", dst.display()))?;
+            std::fs::File::create(&dst).with_context(|| format!("creating {}", dst.shown()))?;
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(&dump.backup_cmd);
         cmd.env("ATELIER_SERVICE", name)

@@ -42,6 +42,17 @@ impl Catalog {
             .filter(|(n, _)| services.is_empty() || services.contains(n))
             .flat_map(|(_, s)| s.repositories.iter())
             .collect();
+        Self::load_repositories(env, manifest, repos, limit)
+    }
+
+    /// Reads the repositories `repos` of the manifest (`list` reads every
+    /// one: snapshots of removed services may be in any of them).
+    pub fn load_repositories(
+        env: &Env,
+        manifest: &Manifest,
+        repos: BTreeSet<&String>,
+        limit: Option<std::time::Duration>,
+    ) -> anyhow::Result<Self> {
         // One thread per repository (each waits for its own restic, see
         // `child`): an unreachable one costs its bound once, not per repository.
         let repositories = std::thread::scope(|scope| {

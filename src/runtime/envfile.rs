@@ -3,15 +3,17 @@
 
 use std::path::Path;
 
+use super::terminal::ShowPath as _;
+
 /// Reads an environment file. The error names the file and the line, never
 /// a value.
 pub fn read(path: &Path) -> Result<Vec<(String, String)>, String> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read environment file {}: {e}", path.display()))?;
+        .map_err(|e| format!("cannot read environment file {}: {e}", path.shown()))?;
     parse(&text).map_err(|line| {
         format!(
             "{}:{line}: expected KEY=value (values are not shown)",
-            path.display()
+            path.shown()
         )
     })
 }

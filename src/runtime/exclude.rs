@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
+use super::terminal::ShowPath as _;
+
 /// Whether restic would exclude `path` (absolute) with `patterns`, in
 /// order: a pattern starting with `!` cancels a match of the patterns
 /// before it. A malformed pattern matches nothing (restic refuses such a
@@ -277,7 +279,7 @@ pub fn carry_over(
     for entry in entries {
         let rel = entry
             .strip_prefix(live_root)
-            .with_context(|| format!("{} is not under {}", entry.display(), live_root.display()))?;
+            .with_context(|| format!("{} is not under {}", entry.shown(), live_root.shown()))?;
         let dst = staged_root.join(rel);
         let mut missing = Vec::new();
         let mut dir = dst.parent();
@@ -299,7 +301,7 @@ pub fn carry_over(
 }
 
 fn make_dir_like(live: &Path, dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir(dir).with_context(|| format!("cannot create {}", dir.shown()))?;
     let md = live.symlink_metadata()?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(md.mode() & 0o7777))?;
     let _ = nix::unistd::chown(
@@ -313,11 +315,11 @@ fn make_dir_like(live: &Path, dir: &Path) -> anyhow::Result<()> {
 fn link_tree(src: &Path, dst: &Path) -> anyhow::Result<usize> {
     let md = src
         .symlink_metadata()
-        .with_context(|| format!("cannot read {}", src.display()))?;
+        .with_context(|| format!("cannot read {}", src.shown()))?;
     if md.is_dir() {
         make_dir_like(src, dst)?;
         let mut files = 0;
-        for e in std::fs::read_dir(src).with_context(|| format!("cannot list {}", src.display()))? {
+        for e in std::fs::read_dir(src).with_context(|| format!("cannot list {}", src.shown()))? {
             let e = e?;
             files += link_tree(&e.path(), &dst.join(e.file_name()))?;
         }
@@ -328,7 +330,7 @@ fn link_tree(src: &Path, dst: &Path) -> anyhow::Result<usize> {
             std::os::unix::fs::symlink(std::fs::read_link(src)?, dst)?;
         } else {
             std::fs::copy(src, dst)
-                .with_context(|| format!("cannot copy {} into the restored tree", src.display()))?;
+                .with_context(|| format!("cannot copy {} into the restored tree", src.shown()))?;
         }
         let _ = nix::unistd::fchownat(
             nix::fcntl::AT_FDCWD,

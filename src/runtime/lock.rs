@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use fs4::fs_std::FileExt;
 
+use super::terminal::ShowPath as _;
+
 /// Held lock; released on drop.
 #[derive(Debug)]
 pub struct Lock {
@@ -45,7 +47,7 @@ pub fn default_timeout() -> Duration {
 /// a waiting process can say who has it.
 pub fn acquire(dir: &Path, name: &str, what: &str, timeout: Duration) -> anyhow::Result<Lock> {
     std::fs::create_dir_all(dir)
-        .map_err(|e| anyhow::anyhow!("cannot create lock directory {}: {e}", dir.display()))?;
+        .map_err(|e| anyhow::anyhow!("cannot create lock directory {}: {e}", dir.shown()))?;
     let path = dir.join(format!("{name}.lock"));
     let mut file = OpenOptions::new()
         .read(true)
@@ -53,7 +55,7 @@ pub fn acquire(dir: &Path, name: &str, what: &str, timeout: Duration) -> anyhow:
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|e| anyhow::anyhow!("cannot open lock file {}: {e}", path.display()))?;
+        .map_err(|e| anyhow::anyhow!("cannot open lock file {}: {e}", path.shown()))?;
     let start = Instant::now();
     loop {
         if file.try_lock_exclusive()? {
@@ -74,7 +76,7 @@ pub fn acquire(dir: &Path, name: &str, what: &str, timeout: Duration) -> anyhow:
             anyhow::bail!(
                 "{what}: waited {} for the lock {} held by {}; another atelier-backup is working on it — try again when it has finished (ATELIER_LOCK_TIMEOUT sets the wait)",
                 humantime::format_duration(Duration::from_secs(timeout.as_secs())),
-                path.display(),
+                path.shown(),
                 if holder.trim().is_empty() { "another process" } else { holder.trim() }
             );
         }

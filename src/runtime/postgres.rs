@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::PostgresConnection;
 
+use super::terminal::ShowPath as _;
 use super::user;
 
 /// Where the client tools are: `ATELIER_PG_BINDIR` if set, else on PATH.
@@ -228,7 +229,7 @@ pub fn lock_wait_timeout() -> anyhow::Result<Duration> {
 pub fn dump(conn: &PostgresConnection, database: &str, dst: &Path) -> anyhow::Result<()> {
     let wait = lock_wait_timeout()?;
     let out_file =
-        File::create(dst).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dst.display()))?;
+        File::create(dst).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dst.shown()))?;
     let mut cmd = client(conn, "pg_dump", database)?;
     cmd.args(["--format=custom", "--compress=0", "--no-password"]);
     cmd.arg(format!("--lock-wait-timeout={}", wait.as_millis()));

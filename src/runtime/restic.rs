@@ -1373,14 +1373,7 @@ pub fn timeout_for(name: &str, repo: &Repository) -> Result<Duration, ResticErro
     }
 }
 
-/// A positive humantime duration.
-pub fn parse_timeout(text: &str) -> Result<Duration, String> {
-    match humantime::parse_duration(text.trim()) {
-        Ok(d) if d.is_zero() => Err("a timeout of zero would stop every restic call".into()),
-        Ok(d) => Ok(d),
-        Err(e) => Err(format!("not a duration ({e})")),
-    }
-}
+pub use crate::plan::parse_timeout;
 
 /// restic ≥ 0.17 prints errors as JSON lines on stderr under `--json`
 /// (`{"message_type":"exit_error","code":1,"message":"Fatal: …"}`, and

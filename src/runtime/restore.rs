@@ -21,6 +21,7 @@ use super::restore_pg::Pg;
 use super::restore_restic::{Restic, Snapshot};
 use super::snapshot_desc::{self, Located};
 use super::swap::{self, crash_point, DbSwap, FileSwap, Journal, Phase};
+use super::terminal::ShowPath as _;
 use crate::plan::{Manifest, Service};
 
 /// Where the restored data goes.
@@ -213,8 +214,7 @@ pub fn shell(
     }
     c.stdin(match stdin {
         Some(p) => Stdio::from(
-            std::fs::File::open(p)
-                .with_context(|| format!("{what}: cannot open {}", p.display()))?,
+            std::fs::File::open(p).with_context(|| format!("{what}: cannot open {}", p.shown()))?,
         ),
         None => Stdio::null(),
     });
@@ -320,7 +320,7 @@ fn plan(
     };
     for (i, live) in service.files.iter().enumerate() {
         let source = source_files.get(i).cloned().with_context(|| {
-            format!("service `{name}`: the snapshot has no counterpart for files location {live} (the other service has {} files locations)", source_files.len())
+            format!("service `{name}`: the snapshot has no counterpart for files location {} (the other service has {} files locations)", live.shown(), source_files.len())
         })?;
         if !cloning
             && !snap.paths.iter().any(|p| {
@@ -328,8 +328,9 @@ fn plan(
             })
         {
             bail!(
-                "service `{name}`: snapshot {} does not contain {source}",
-                snap.short_id
+                "service `{name}`: snapshot {} does not contain {}",
+                snap.short_id,
+                source.shown()
             );
         }
         out.push(Planned::File {
@@ -348,7 +349,7 @@ fn plan(
         |what: String| format!("service `{name}`: snapshot {} has no {what}", snap.short_id);
     for (i, live) in service.sqlite.iter().enumerate() {
         let copy = stored_entry(&d.sqlite, i, cloning, |c| c.path == *live)
-            .with_context(|| missing(format!("copy of SQLite database {live}")))?;
+            .with_context(|| missing(format!("copy of SQLite database {}", live.shown())))?;
         out.push(Planned::Sqlite {
             source: loc.path_of(&copy.file),
             live: PathBuf::from(live),
@@ -628,8 +629,8 @@ pub fn refuse_live_target(manifest: &Manifest, dir: &Path) -> anyhow::Result<()>
         if d.starts_with(&l) || l.starts_with(&d) {
             bail!(
                 "refusing to use {} as a scratch/inspect target: it overlaps the live location {}; choose a directory outside every service's data",
-                dir.display(),
-                live.display()
+                dir.shown(),
+                live.shown()
             );
         }
     }
@@ -692,15 +693,15 @@ fn refuse_unswappable(env: &Env, name: &str, planned: &[Planned]) -> anyhow::Res
         if let Some(relation) = relation {
             bail!(
                 "refusing to restore `{name}` in place: its files location {} {relation} atelier's state directory {} (run records, locks, staging, restore journals), which the swap would replace; nothing was changed. Set ATELIER_STATE_DIR outside every data path or narrow the service's files; `--inspect DIR` still restores a copy",
-                live.display(),
-                env.state_dir.display()
+                live.shown(),
+                env.state_dir.shown()
             );
         }
         if let Some((what, at)) = protected_inside(live) {
             bail!(
                 "refusing to restore `{name}` in place: its files location {} holds {what} at {}, which the swap would replace with its older copy in the snapshot (losing what was written since, e.g. every newer snapshot); nothing was changed. Move it outside every data path, or restore with `--inspect DIR` and copy back what you need",
-                live.display(),
-                at.display()
+                live.shown(),
+                at.shown()
             );
         }
     }
@@ -741,7 +742,7 @@ fn verify_files(
     if got != expected {
         bail!(
             "{} holds {got} files, the snapshot {expected}",
-            restored.display()
+            restored.shown()
         );
     }
     Ok(format!("{got} files, as in the snapshot"))
@@ -753,9 +754,9 @@ fn verify_files(
 pub fn verify_sqlite(path: &Path, state_dir: Option<&Path>) -> anyhow::Result<String> {
     let conn =
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .with_context(|| format!("cannot open restored SQLite copy {}", path.display()))?;
+            .with_context(|| format!("cannot open restored SQLite copy {}", path.shown()))?;
     let problems = super::sqlite::integrity_problems(&conn)
-        .with_context(|| format!("{} is not a readable SQLite database", path.display()))?;
+        .with_context(|| format!("{} is not a readable SQLite database", path.shown()))?;
     let tables: i64 = conn.query_row(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
         [],
@@ -766,9 +767,9 @@ pub fn verify_sqlite(path: &Path, state_dir: Option<&Path>) -> anyhow::Result<St
         let full = state_dir.and_then(|d| integrity_report(d, path, &problems));
         bail!(
             "PRAGMA integrity_check of {} reported {}{}",
-            path.display(),
+            path.shown(),
             super::sqlite::summarize_problems(&problems),
-            full.map(|f| format!(" (full report: {})", f.display()))
+            full.map(|f| format!(" (full report: {})", f.shown()))
                 .unwrap_or_default()
         );
     }
@@ -803,7 +804,7 @@ fn chown_like(
             uid.map(nix::unistd::Uid::from_raw),
             gid.map(nix::unistd::Gid::from_raw),
         )
-        .with_context(|| format!("cannot set the owner of {}", path.display()))?;
+        .with_context(|| format!("cannot set the owner of {}", path.shown()))?;
     }
     if let Some(m) = mode {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(m & 0o7777))?;
@@ -823,7 +824,7 @@ fn chown_tree(root: &Path, uid: Option<u32>, gid: Option<u32>) -> anyhow::Result
             gid.map(nix::unistd::Gid::from_raw),
             nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
         )
-        .with_context(|| format!("cannot set the owner of {}", e.path().display()))?;
+        .with_context(|| format!("cannot set the owner of {}", e.path().shown()))?;
     }
     Ok(())
 }
@@ -951,7 +952,7 @@ fn same_filesystem(live: &Path, staged: &Path) -> anyhow::Result<()> {
         if l.dev() != s.dev() {
             bail!(
                 "{} is a mount point (another filesystem than its parent directory), so it cannot be swapped atomically; restore with --inspect DIR and copy the data in, or declare the directories inside it as the files locations",
-                live.display()
+                live.shown()
             );
         }
     }
@@ -1102,8 +1103,10 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
     if let Mode::Inspect(dir) | Mode::Scratch { dir, .. } = &req.mode {
         refuse_live_target(manifest, dir)?;
     }
-    // Roles the dumps need, checked before the safety snapshot and staging.
-    if matches!(req.mode, Mode::InPlace) {
+    // Roles the dumps need, checked before the safety snapshot and staging
+    // (a drill too: it restores as a restore would, and must fail where
+    // that one would stop).
+    if matches!(req.mode, Mode::InPlace | Mode::Scratch { .. }) {
         let mut needed = BTreeMap::new();
         for p in &planned {
             needed_roles(p, &mut needed);
@@ -1131,6 +1134,12 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
             }
         }
         if !req.dry_run && !outcome.missing_roles.is_empty() {
+            if matches!(req.mode, Mode::Scratch { .. }) {
+                bail!(
+                    "drill of `{name}`: a restore would stop here, nothing was restored: {}\nthen drill again",
+                    outcome.missing_roles_text()
+                );
+            }
             bail!(
                 "restore of `{name}` stopped before touching anything, nothing was changed: {}\nthen restore again",
                 outcome.missing_roles_text()
@@ -1171,7 +1180,11 @@ fn fetch(restic: &Restic, snap: &Snapshot, source: &str, target: &Path) -> anyho
     restic.restore(&snap.id, target, &[source.to_owned()])?;
     let got = target.join(source.trim_start_matches('/'));
     if got.symlink_metadata().is_err() {
-        bail!("snapshot {} does not contain {source}", snap.short_id);
+        bail!(
+            "snapshot {} does not contain {}",
+            snap.short_id,
+            source.shown()
+        );
     }
     Ok(got)
 }
@@ -1186,7 +1199,7 @@ fn to_directory(
     outcome: &mut Outcome,
 ) -> anyhow::Result<()> {
     let pg = pg_of(env.manifest);
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.shown()))?;
     let tmp = dir.join(".atelier-fetch");
     for (p, item) in planned.iter().zip(outcome.items.iter_mut()) {
         (env.progress)(&format!("restoring {}", item.target));
@@ -1206,13 +1219,15 @@ fn to_directory(
                 std::fs::create_dir_all(dst.parent().expect("parent"))?;
                 std::fs::rename(&got, &dst)?;
                 item.target = dst.display().to_string();
-                (env.progress)(&format!("verifying {}", dst.display()));
+                (env.progress)(&format!("verifying {}", dst.shown()));
                 item.record_check(verify_sqlite(&dst, Some(env.state_dir)));
             }
             Planned::Postgres {
                 source,
                 db,
                 options,
+                state,
+                cloning,
                 ..
             } => {
                 let dst = dir.join("postgres").join(format!("{db}.dump"));
@@ -1246,14 +1261,12 @@ fn to_directory(
                         bail!("refusing scratch database {scratch}: it is a live database");
                     }
                     pg.drop_if_exists(&scratch)?;
-                    pg.create(
-                        &scratch,
-                        &options
-                            .iter()
-                            .filter(|(k, _)| !k.eq_ignore_ascii_case("owner"))
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect(),
-                    )?;
+                    let opts: BTreeMap<String, String> = options
+                        .iter()
+                        .filter(|(k, _)| !k.eq_ignore_ascii_case("owner"))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    pg.create(&scratch, &opts)?;
                     outcome.scratch_databases.push(scratch.clone());
                     match pg
                         .restore_dump(&dst, &scratch, None)
@@ -1262,6 +1275,31 @@ fn to_directory(
                         Ok(n) => {
                             item.detail =
                                 format!("{}; restored into {scratch} ({n} tables)", item.detail);
+                            // What an in-place restore gives the database
+                            // (owner, privileges, settings, comment), read back.
+                            if let Some(st) = state {
+                                match pg
+                                    .apply_database_state(&scratch, st, !*cloning, &opts)
+                                    .and_then(|()| {
+                                        check_database_state(
+                                            &env.manifest.postgres,
+                                            &scratch,
+                                            st,
+                                            !*cloning,
+                                        )
+                                    }) {
+                                    Ok(()) => item.detail.push_str(
+                                        "; its recorded owner, privileges, settings and comment applied and checked",
+                                    ),
+                                    Err(e) => {
+                                        item.verified = Some(false);
+                                        item.detail = format!(
+                                            "{}; the recorded database-level state in {scratch}: {e:#}",
+                                            item.detail
+                                        );
+                                    }
+                                }
+                            }
                         }
                         Err(e) => {
                             item.verified = Some(false);
@@ -1284,6 +1322,61 @@ fn to_directory(
         }
     }
     swap::remove_any(&tmp);
+    Ok(())
+}
+
+/// `db` has the recorded database-level `state` (owner when `owner`,
+/// privileges, settings, comment), else an error naming what differs.
+fn check_database_state(
+    conn: &crate::plan::PostgresConnection,
+    db: &str,
+    state: &DatabaseState,
+    owner: bool,
+) -> anyhow::Result<()> {
+    let got = super::postgres::database_state(conn, db)?;
+    let sorted = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v
+    };
+    let acl = |s: &DatabaseState| {
+        s.acl
+            .as_ref()
+            .map(|a| sorted(&a.iter().map(|g| format!("{g:?}")).collect::<Vec<_>>()))
+    };
+    let settings = |s: &DatabaseState| {
+        sorted(
+            &s.settings
+                .iter()
+                .map(|x| format!("{x:?}"))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let mut diff = Vec::new();
+    if owner && got.owner != state.owner {
+        diff.push(format!("owner {} instead of {}", got.owner, state.owner));
+    }
+    if owner && acl(&got) != acl(state) {
+        diff.push(format!(
+            "privileges {:?} instead of {:?}",
+            got.acl, state.acl
+        ));
+    }
+    if settings(&got) != settings(state) {
+        diff.push(format!(
+            "settings {:?} instead of {:?}",
+            got.settings, state.settings
+        ));
+    }
+    if got.comment != state.comment {
+        diff.push(format!(
+            "comment {:?} instead of {:?}",
+            got.comment, state.comment
+        ));
+    }
+    if !diff.is_empty() {
+        bail!("it differs: {}", diff.join("; "));
+    }
     Ok(())
 }
 
@@ -1371,7 +1464,7 @@ fn in_place(
                     let stage = parent.join(format!(".atelier-restore-{tok}"));
                     journal.staging_dirs.push(stage.clone());
                     journal.save(env.state_dir)?;
-                    (env.progress)(&format!("restoring {} into staging", live.display()));
+                    (env.progress)(&format!("restoring {} into staging", live.shown()));
                     let got = fetch(restic, snap, source, &stage)?;
                     same_filesystem(live, &got)?;
                     if req.from.is_some() {
@@ -1380,7 +1473,7 @@ fn in_place(
                     item.detail = verify_files(restic, snap, source, &got).with_context(|| {
                         format!(
                             "verification of the restored copy of {} failed; live data untouched",
-                            live.display()
+                            live.shown()
                         )
                     })?;
                     item.verified = Some(true);
@@ -1411,7 +1504,7 @@ fn in_place(
                         journal.staging_dirs.push(stage.clone());
                         journal.save(env.state_dir)?;
                     }
-                    (env.progress)(&format!("restoring {} into staging", live.display()));
+                    (env.progress)(&format!("restoring {} into staging", live.shown()));
                     let got = fetch(restic, snap, source, &stage.join("fetch"))?;
                     let base = live
                         .file_name()
@@ -1419,12 +1512,12 @@ fn in_place(
                         .unwrap_or_default();
                     let staged_file = stage.join(&base);
                     std::fs::rename(&got, &staged_file)?;
-                    (env.progress)(&format!("verifying {}", live.display()));
+                    (env.progress)(&format!("verifying {}", live.shown()));
                     item.detail =
                         verify_sqlite(&staged_file, Some(env.state_dir)).with_context(|| {
                             format!(
                             "verification of the restored copy of {} failed; live data untouched",
-                            live.display()
+                            live.shown()
                         )
                         })?;
                     item.verified = Some(true);
@@ -1591,13 +1684,13 @@ fn in_place(
                 .with_context(|| {
                     format!(
                         "cannot carry the files excluded from backups over from {}",
-                        live.display()
+                        live.shown()
                     )
                 })?;
             if kept > 0 {
                 (env.progress)(&format!(
                     "{name}: kept {kept} files matching exclude patterns from {}",
-                    live.display()
+                    live.shown()
                 ));
             }
         }
@@ -1622,7 +1715,7 @@ fn in_place(
             let _ = post_and_start(env, service, name, &units, &hook_env);
             return Err(anyhow::anyhow!(
                 "restore of `{name}` failed: {e:#}; rollback also failed: {rb:#}; the journal is kept at {}; run `atelier-backup restore {name} --in-place` again to retry recovery",
-                journal.path(env.state_dir).display()
+                journal.path(env.state_dir).shown()
             ));
         }
     }

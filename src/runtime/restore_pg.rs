@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::plan::PostgresConnection;
 
 use super::postgres::DatabaseState;
+use super::terminal::ShowPath as _;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pg {
@@ -86,7 +87,7 @@ impl Pg {
         let feeder = if let Some(path) = input {
             let mut stdin = child.stdin.take().expect("piped");
             let mut file = std::fs::File::open(path)
-                .with_context(|| format!("{what}: cannot open {}", path.display()))?;
+                .with_context(|| format!("{what}: cannot open {}", path.shown()))?;
             Some(std::thread::spawn(move || {
                 let _ = std::io::copy(&mut file, &mut stdin);
                 let _ = stdin.flush();
@@ -193,7 +194,7 @@ impl Pg {
         let out = Self::run(
             cmd,
             Some(dump),
-            &format!("pg_restore --list {}", dump.display()),
+            &format!("pg_restore --list {}", dump.shown()),
         )?;
         Ok(out
             .lines()

@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::plan::Retention;
 
 use super::restic::{ForgetGroup, Restic};
+use super::terminal::ShowPath as _;
 
 const FORMAT: u32 = 1;
 
@@ -342,10 +343,10 @@ fn resolve<'a>(listing: &'a [String], id: &str) -> Option<&'a String> {
 /// unusable.
 pub(crate) fn list_snapshots(repo: &Path) -> Result<Vec<String>, String> {
     let dir = repo.join("snapshots");
-    let rd = std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let rd = std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.shown()))?;
     let mut ids = Vec::new();
     for e in rd {
-        let e = e.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        let e = e.map_err(|e| format!("cannot list {}: {e}", dir.shown()))?;
         let name = e.file_name().to_string_lossy().into_owned();
         let is_id = name.len() == 64
             && name
@@ -354,7 +355,7 @@ pub(crate) fn list_snapshots(repo: &Path) -> Result<Vec<String>, String> {
         if !is_id || !e.file_type().is_ok_and(|t| t.is_file()) {
             return Err(format!(
                 "{} holds {name:?}, which is not a complete snapshot",
-                dir.display()
+                dir.shown()
             ));
         }
         ids.push(name);

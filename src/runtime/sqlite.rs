@@ -12,6 +12,8 @@ use std::time::Duration;
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 
+use super::terminal::ShowPath as _;
+
 /// Copies the live database `src` to `dst` (which must not exist) while
 /// other connections keep writing.
 pub fn online_copy(src: &Path, dst: &Path) -> anyhow::Result<()> {
@@ -25,7 +27,7 @@ pub fn checkpoint_and_copy(src: &Path, dst: &Path) -> anyhow::Result<()> {
     let from = open_source(src)?;
     // TRUNCATE also empties the -wal so nothing stale is left beside the file.
     from.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-        .map_err(|e| anyhow::anyhow!("checkpoint of {} failed: {e}", src.display()))?;
+        .map_err(|e| anyhow::anyhow!("checkpoint of {} failed: {e}", src.shown()))?;
     copy_from(&from, src, dst)
 }
 
@@ -36,7 +38,7 @@ fn open_source(src: &Path) -> anyhow::Result<Connection> {
     if !src.is_file() {
         anyhow::bail!(
             "SQLite database {} does not exist; fix the `sqlite` path of the service or create the database",
-            src.display()
+            src.shown()
         );
     }
     // Read-write (not read-only) so a WAL database's -shm can be used and a
@@ -45,7 +47,7 @@ fn open_source(src: &Path) -> anyhow::Result<Connection> {
         src,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| anyhow::anyhow!("cannot open SQLite database {}: {e}", src.display()))?;
+    .map_err(|e| anyhow::anyhow!("cannot open SQLite database {}: {e}", src.shown()))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // Fail early, with a clear message, on a file that is not a database —
     // or one that another process keeps locked (that is not corruption).
@@ -57,19 +59,19 @@ fn open_source(src: &Path) -> anyhow::Result<Connection> {
             ) {
                 anyhow::anyhow!(
                     "SQLite database {} is locked by another process (waited {}s): a long write transaction or an exclusive lock holds it; retry when it is released, or set stopForBackup so the service is stopped for the copy",
-                    src.display(),
+                    src.shown(),
                     BUSY_TIMEOUT.as_secs()
                 )
             } else {
-                anyhow::anyhow!("{} is not a readable SQLite database: {e}", src.display())
+                anyhow::anyhow!("{} is not a readable SQLite database: {e}", src.shown())
             }
         })?;
     Ok(conn)
 }
 
 fn copy_from(from: &Connection, src: &Path, dst: &Path) -> anyhow::Result<()> {
-    let mut to = Connection::open(dst)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dst.display()))?;
+    let mut to =
+        Connection::open(dst).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dst.shown()))?;
     {
         let backup = Backup::new(from, &mut to)?;
         let deadline = std::time::Instant::now() + Duration::from_secs(600);
@@ -80,12 +82,12 @@ fn copy_from(from: &Connection, src: &Path, dst: &Path) -> anyhow::Result<()> {
                     if std::time::Instant::now() > deadline {
                         anyhow::bail!(
                             "copying {}: the database stayed locked for 10 minutes",
-                            src.display()
+                            src.shown()
                         );
                     }
                     std::thread::sleep(Duration::from_millis(50));
                 }
-                Err(e) => anyhow::bail!("copying {} failed: {e}", src.display()),
+                Err(e) => anyhow::bail!("copying {} failed: {e}", src.shown()),
                 // More (and future variants): keep stepping.
                 Ok(_) => {}
             }
@@ -97,7 +99,7 @@ fn copy_from(from: &Connection, src: &Path, dst: &Path) -> anyhow::Result<()> {
     if !problems.is_empty() {
         anyhow::bail!(
             "the copy of {} fails integrity_check: {} (`PRAGMA integrity_check` on the live database lists them all)",
-            src.display(),
+            src.shown(),
             summarize_problems(&problems)
         );
     }

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::terminal::ShowPath as _;
+
 /// The staging directory of `service`.
 pub fn dir(state_dir: &Path, service: &str) -> PathBuf {
     state_dir.join("staging").join(service)
@@ -22,10 +24,10 @@ impl Staging {
         let path = dir(state_dir, service);
         if path.exists() {
             std::fs::remove_dir_all(&path)
-                .map_err(|e| anyhow::anyhow!("cannot clear old staging {}: {e}", path.display()))?;
+                .map_err(|e| anyhow::anyhow!("cannot clear old staging {}: {e}", path.shown()))?;
         }
         std::fs::create_dir_all(&path)
-            .map_err(|e| anyhow::anyhow!("cannot create staging {}: {e}", path.display()))?;
+            .map_err(|e| anyhow::anyhow!("cannot create staging {}: {e}", path.shown()))?;
         {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))?;
@@ -79,8 +81,8 @@ impl Staging {
         };
         let msg = format!(
             "no space left in the staging directory {} ({room}{need}): staging holds a full copy of every database and dump of the service before restic reads it. Free space on that filesystem, or give {} more room (mount a larger filesystem there, or set ATELIER_STATE_DIR to a directory on one), then run again. No snapshot was taken; the live data was not changed",
-            self.path.display(),
-            root.display(),
+            self.path.shown(),
+            root.shown(),
         );
         err.context(msg)
     }
@@ -89,7 +91,7 @@ impl Staging {
     pub fn subdir(&self, sub: &str) -> anyhow::Result<PathBuf> {
         let p = self.path.join(sub);
         std::fs::create_dir_all(&p)
-            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", p.display()))?;
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", p.shown()))?;
         Ok(p)
     }
 }

@@ -21,6 +21,7 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use super::restore_pg::Pg;
+use super::terminal::ShowPath as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -59,7 +60,7 @@ fn exchange(a: &Path, b: &Path) -> anyhow::Result<()> {
         b,
         nix::fcntl::RenameFlags::RENAME_EXCHANGE,
     )
-    .with_context(|| format!("cannot exchange {} and {}", a.display(), b.display()))
+    .with_context(|| format!("cannot exchange {} and {}", a.shown(), b.shown()))
 }
 
 /// A database replaced by a fully restored staging database (renames).
@@ -125,12 +126,11 @@ impl Journal {
     pub fn save(&self, state_dir: &Path) -> anyhow::Result<()> {
         use std::io::Write as _;
         let dir = journal_dir(state_dir);
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.shown()))?;
         let path = self.path(state_dir);
         let tmp = dir.join(format!(".{}.tmp", self.id));
-        let mut f = std::fs::File::create(&tmp)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        let mut f =
+            std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.shown()))?;
         f.write_all(serde_json::to_string_pretty(self)?.as_bytes())?;
         f.sync_all()?;
         std::fs::rename(&tmp, &path)?;
@@ -167,7 +167,7 @@ impl Journal {
                 None => {
                     if live_exists {
                         std::fs::rename(&f.live, &f.backup)
-                            .with_context(|| format!("cannot move {} aside", f.live.display()))?;
+                            .with_context(|| format!("cannot move {} aside", f.live.shown()))?;
                     }
                 }
                 Some(staged) => {
@@ -186,8 +186,8 @@ impl Journal {
                         std::fs::rename(staged, &f.live).with_context(|| {
                             format!(
                                 "cannot move the restored copy {} into {}",
-                                staged.display(),
-                                f.live.display()
+                                staged.shown(),
+                                f.live.shown()
                             )
                         })?;
                     }
@@ -295,7 +295,7 @@ impl Journal {
                 Ok(())
             })();
             if let Err(e) = r {
-                errors.push(format!("{}: {e:#}", f.live.display()));
+                errors.push(format!("{}: {e:#}", f.live.shown()));
             }
         }
         for d in &self.staging_dirs {
@@ -360,7 +360,7 @@ pub fn recover(state_dir: &Path, service: Option<&str>) -> anyhow::Result<Vec<Re
         let journal: Journal = serde_json::from_str(&text).with_context(|| {
             format!(
                 "unreadable restore journal {}: inspect it and remove it by hand",
-                path.display()
+                path.shown()
             )
         })?;
         if service.is_some_and(|s| s != journal.service) {
@@ -376,7 +376,7 @@ pub fn recover(state_dir: &Path, service: Option<&str>) -> anyhow::Result<Vec<Re
                     format!(
                         "an interrupted restore of `{}` could not be rolled back; journal kept at {}",
                         journal.service,
-                        path.display()
+                        path.shown()
                     )
                 })?;
                 "rolled back to the data from before the restore"

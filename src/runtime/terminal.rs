@@ -28,11 +28,42 @@ pub fn lines(s: &str) -> Cow<'_, str> {
 /// A path as a terminal shows it: as is when it holds no control
 /// character, else quoted and escaped (`"/srv/a\nb"`).
 pub fn path(p: impl AsRef<std::ffi::OsStr>) -> String {
-    let s = p.as_ref().to_string_lossy();
-    if s.chars().any(char::is_control) {
-        format!("\"{}\"", s.escape_debug())
-    } else {
-        s.into_owned()
+    Shown(p.as_ref()).to_string()
+}
+
+/// A path in an error or status message: `format!("cannot read {}",
+/// shown(&p))`. The one way paths enter human text, so that a newline in a
+/// path cannot split a message (multi-line errors keep their own line
+/// breaks, see [`lines`]) nor forge one.
+pub fn shown<P: AsRef<std::ffi::OsStr> + ?Sized>(p: &P) -> Shown<'_> {
+    Shown(p.as_ref())
+}
+
+/// `p.shown()`: [`shown`] as a method, in place of `p.display()` in
+/// messages for humans.
+pub trait ShowPath {
+    fn shown(&self) -> Shown<'_>;
+}
+
+impl<T: AsRef<std::ffi::OsStr> + ?Sized> ShowPath for T {
+    fn shown(&self) -> Shown<'_> {
+        Shown(self.as_ref())
+    }
+}
+
+/// See [`shown`]: displays as [`path`] does, without allocating when the
+/// path is plain.
+#[derive(Clone, Copy)]
+pub struct Shown<'a>(&'a std::ffi::OsStr);
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.0.to_string_lossy();
+        if s.chars().any(char::is_control) {
+            write!(f, "\"{}\"", s.escape_debug())
+        } else {
+            f.write_str(&s)
+        }
     }
 }
 
@@ -63,5 +94,10 @@ mod tests {
         assert_eq!(lines("a\tb\nhint: c"), "a\\tb\nhint: c");
         assert_eq!(path("/srv/a\nb"), "\"/srv/a\\nb\"");
         assert_eq!(path("/srv/plain"), "/srv/plain");
+        assert_eq!(
+            format!("cannot read {}", shown(std::path::Path::new("/a\nb"))),
+            "cannot read \"/a\\nb\""
+        );
+        assert_eq!(format!("{}", shown("/srv/plain")), "/srv/plain");
     }
 }

@@ -64,6 +64,7 @@ in
         passwordFile = str (r.passwordFile or null);
         environmentFile = str (r.environmentFile or null);
         initialize = r.initialize or false;
+        timeout = str (r.timeout or null);
       }) cfg.repositories;
       # Dead-man's-switch pings of the maintenance commands.
       monitoring = {

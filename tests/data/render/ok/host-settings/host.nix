@@ -30,6 +30,8 @@
       repository = "rest:http://nas.lan:8000/";
       passwordFile = "/run/agenix/restic-nas";
       initialize = true;
+      # One restic call may run this long (the server may be down).
+      timeout = "2h";
     };
     repositories.cloud = {
       repositoryFile = "/run/agenix/restic-cloud-repo";
