@@ -297,6 +297,11 @@ fn host_states() -> PathBuf {
 
 const EXTERNAL: &str = "flake.nix:22:20: error[unsupported-input]: the configuration of host `external` comes from flake input `helpers`, which atelier-gen cannot read without its source (is the result of calling `helpers.lib.mkSystem`, flake input `helpers` has no source here (give it with `--fetch-inputs`, `nix flake archive` or `--override-input helpers PATH`))";
 
+/// The atelier options an unread import of host `partial` could define:
+/// any new service, the declared but disabled `wiki`'s `enable`, more data
+/// of the planned `chat`, any repository.
+const COULD_DEFINE: &str = "atelier.services.<name>, atelier.backup.services.<name>, atelier.services.chat.data, atelier.services.wiki.enable, atelier.backup.repositories.<name>";
+
 #[test]
 fn plan_lists_every_host_with_its_state() {
     gen()
@@ -307,7 +312,7 @@ fn plan_lists_every_host_with_its_state() {
         .stdout(format!(
             "bare      no atelier data\n\
              external  not readable: {EXTERNAL}\n\
-             partial   partly read: 1 service(s) found, imports not read at hosts/partial.nix:3:3\n\
+             partial   partly read: 1 service(s) found, imports not read at hosts/partial.nix:3:3; they could define {COULD_DEFINE}\n\
              planned   planned: 1 service(s), 1 repository(ies)\n\
              (plan one host with --host NAME to see its services and every diagnostic)\n"
         ));
@@ -327,7 +332,8 @@ fn plan_lists_every_host_with_its_state() {
             {"name": "external", "state": "unreadable", "code": "unsupported-input",
              "message": EXTERNAL.split_once("error[unsupported-input]: ").unwrap().1,
              "at": "flake.nix:22:20"},
-            {"name": "partial", "state": "partial", "services": 1, "unread": ["hosts/partial.nix:3:3"]},
+            {"name": "partial", "state": "partial", "services": 1, "unread": ["hosts/partial.nix:3:3"],
+             "couldDefine": COULD_DEFINE.split(", ").collect::<Vec<_>>()},
             {"name": "planned", "state": "planned", "services": 1, "repositories": 1},
         ]})
     );
@@ -393,6 +399,43 @@ fn a_partly_read_host_is_not_a_clean_result() {
         .assert()
         .success();
     assert!(out.path().join("partial.nix").exists());
+}
+
+#[test]
+fn an_unread_import_names_the_options_a_module_there_could_define() {
+    // Human output: a note on the warning.
+    gen()
+        .args(["--no-cache", "plan"])
+        .arg(host_states())
+        .args(["--host", "partial"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "atelier options a module there could define: {}",
+            COULD_DEFINE
+                .split(", ")
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    // JSON: the manifest, and each unread import with those options.
+    let out = gen()
+        .args(["--no-cache", "plan", "--json"])
+        .arg(host_states())
+        .args(["--host", "partial"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(json["services"]["chat"].is_object(), "{json}");
+    assert_eq!(json["unread"].as_array().map(Vec::len), Some(1), "{json}");
+    assert_eq!(json["unread"][0]["at"], "hosts/partial.nix:3:3");
+    assert_eq!(
+        json["unread"][0]["couldDefine"],
+        serde_json::json!(COULD_DEFINE.split(", ").collect::<Vec<_>>())
+    );
 }
 
 #[test]

@@ -66,6 +66,7 @@ enum InputKind {
     Haumea,
     EzConfigs,
     NixosUnified,
+    Clan,
     HomeManager,
     Other,
 }
@@ -90,6 +91,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         Some("home-manager") => return InputKind::HomeManager,
         Some("ez-configs") => return InputKind::EzConfigs,
         Some("nixos-unified" | "nixos-flake") => return InputKind::NixosUnified,
+        Some("clan-core") => return InputKind::Clan,
         Some(_) => return InputKind::Other,
         None => {}
     }
@@ -101,6 +103,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         "home-manager" => InputKind::HomeManager,
         "ez-configs" => InputKind::EzConfigs,
         "nixos-unified" | "nixos-flake" => InputKind::NixosUnified,
+        "clan-core" | "clan" => InputKind::Clan,
         n if n.starts_with("nixpkgs") => InputKind::Nixpkgs,
         _ => InputKind::Other,
     }
@@ -187,6 +190,11 @@ static PRIMS: &[PrimOpDef] = &[
         arity: 2,
         func: prim_unknown,
     },
+    PrimOpDef {
+        name: "openAttrs",
+        arity: 3,
+        func: prim_open_attrs,
+    },
 ];
 
 fn prim_is_known(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
@@ -202,6 +210,25 @@ fn prim_unknown(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalRe
         span: None,
         origin: UnknownOrigin::Root(name.as_str().unwrap_or("?").to_owned()),
     })))
+}
+
+/// `openAttrs root reason set`: `set` whose other attributes are unknown
+/// (`<root>.<name>`), for values only Nix knows all of (a clan service's
+/// settings, filled in by an interface atelier-gen does not read).
+fn prim_open_attrs(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
+    let root = ev.force(&a[0])?;
+    let reason = ev.force(&a[1])?;
+    let set = ev.force(&a[2])?;
+    let Value::Attrs(attrs) = set else {
+        return Ok(set);
+    };
+    let mut attrs = (*attrs).clone();
+    attrs.unknown_keys = Some(Rc::new(Unknown {
+        reason: reason.as_str().unwrap_or("not known statically").to_owned(),
+        span: None,
+        origin: UnknownOrigin::Root(root.as_str().unwrap_or("?").to_owned()),
+    }));
+    Ok(Value::Attrs(Rc::new(attrs)))
 }
 
 /// The built-in knowledge, applied to its helpers and to atelier's `lib`.
@@ -373,9 +400,11 @@ fn input_value(
         InputKind::SnowfallLib
         | InputKind::Haumea
         | InputKind::EzConfigs
-        | InputKind::NixosUnified => {
+        | InputKind::NixosUnified
+        | InputKind::Clan => {
             let which = match kind {
                 InputKind::Haumea => "haumea",
+                InputKind::Clan => "clan",
                 InputKind::EzConfigs => "ezConfigs",
                 InputKind::NixosUnified => "nixosUnified",
                 _ => "snowfall",
@@ -767,7 +796,7 @@ fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>
             span,
         )
         .with_note(format!(
-            "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs and nixos-unified without their sources; `{input}` is none of them"
+            "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs, nixos-unified and clan-core's inventory without their sources; `{input}` is none of them"
         )),
         None => Diagnostic::error(
             "unresolved-value",
@@ -781,7 +810,7 @@ fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>
 }
 
 const KNOWN_NOTE: &str =
-    "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs and nixos-unified without their sources";
+    "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs, nixos-unified and clan-core's inventory without their sources";
 
 fn quoted(names: &[String]) -> String {
     names
