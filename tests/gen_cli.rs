@@ -519,9 +519,9 @@ fn hosts_found_next_to_unread_flake_modules_say_others_may_be_missing() {
         r#"{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs";
   inputs.flake-parts.url = "github:hercules-ci/flake-parts";
-  inputs.clan-core.url = "git+https://git.clan.lol/clan/clan-core";
+  inputs.host-factory.url = "git+https://git.example.org/ops/host-factory";
   outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {
-    imports = [ inputs.clan-core.flakeModules.default ];
+    imports = [ inputs.host-factory.flakeModules.default ];
     flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem { modules = [ ]; };
   };
 }
@@ -536,7 +536,7 @@ fn hosts_found_next_to_unread_flake_modules_say_others_may_be_missing() {
         .success()
         .stdout("host box: 0 service(s)\n")
         .stderr(
-            "flake.nix:5:3: warning[unsupported-input]: flake modules of `clan-core` could not be read \
+            "flake.nix:5:3: warning[unsupported-input]: flake modules of `host-factory` could not be read \
              without their sources: hosts they define are not seen\n",
         );
 }
