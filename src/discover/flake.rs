@@ -299,6 +299,8 @@ const TOOLING: &[&str] = &[
     "pkgs-by-name-for-flake-parts",
     "devenv",
     "flake-file",
+    "nix-topology",
+    "landrun-nix",
 ];
 
 /// The systems whose `legacyPackages` a nixpkgs input offers without its
@@ -1102,6 +1104,10 @@ mod tests {
             r#"{"ax":1}"#
         );
         assert_eq!(with_lib("lib: lib.pipe 1 [ (x: x + 1) (x: x * 3) ]"), "6");
+        assert_eq!(
+            with_lib(r#"lib: lib.naturalSort [ "disk11" "disk8" "disk100" "disk9" ]"#),
+            r#"["disk8","disk9","disk11","disk100"]"#
+        );
     }
 
     #[test]

@@ -657,7 +657,18 @@ fn discharge(ev: &mut Evaluator, found: Vec<Found>) -> EvalResult<Vec<Def>> {
     'defs: for f in found {
         let mut unknown_cond = None;
         for c in &f.conds {
-            match ev.force(c)? {
+            let cond = match (ev.force(c), &f.value) {
+                // A definition only Nix can read (`mkIf c (x // y)` with
+                // `y` unknown here) is met by every option, its own
+                // condition's included: where Nix sees it defines no such
+                // option, forcing `c` here is a recursion Nix never makes.
+                // The definition stays unknown instead.
+                (Err(d), Value::Unknown(u)) if d.iter().all(|d| d.code == "infinite-recursion") => {
+                    Value::Unknown(u.clone())
+                }
+                (r, _) => r?,
+            };
+            match cond {
                 Value::Bool(true) => {}
                 Value::Bool(false) => continue 'defs,
                 Value::Unknown(u) => {
@@ -970,6 +981,52 @@ mod tests {
                 "error undefined-option",
                 "unknown Some([\"config\", \"t\", \"undeclared\"])",
                 "unknown Some([\"config\", \"services\", \"nginx\", \"enable\"])",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_definition_only_nix_can_read_under_its_own_option_is_unknown_not_recursion() {
+        // `mkIf cfg.enable (x // y)` with `y` unknown here: Nix sees that it
+        // defines no `enable`; here it could, and reading its condition to
+        // know is `enable` itself.
+        let got = eval(
+            &[
+                r#"{ lib, config, ... }: {
+                    options.srv.enable = lib.mkOption { default = false; };
+                    config = lib.mkIf config.srv.enable ({ srv.port = 1; } // config.services.x);
+                  }"#,
+                r#"{ ... }: { config.srv.enable = true; }"#,
+            ],
+            &["srv.enable"],
+        );
+        let got: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(got, ["unknown Some([\"config\", \"services\", \"x\"])"]);
+    }
+
+    #[test]
+    fn a_submodule_value_has_unknown_unset_options_not_missing_ones() {
+        let got = eval(
+            &[
+                r#"{ lib, ... }: {
+                    options.boxes = lib.mkOption {
+                      type = lib.types.attrsOf (lib.types.submoduleWith { modules = [ ]; });
+                      default = { };
+                    };
+                    options.plain = lib.mkOption { type = lib.types.attrsOf lib.types.int; default = { }; };
+                  }"#,
+                r#"{ ... }: { config.boxes.web.port = 80; config.plain.a = 1; }"#,
+            ],
+            &["boxes.web.port", "boxes.web.enable", "plain.a", "plain.b"],
+        );
+        let got: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(
+            got,
+            [
+                "80",
+                "unknown Some([\"config.boxes.web\", \"enable\"])",
+                "1",
+                "missing"
             ]
         );
     }
