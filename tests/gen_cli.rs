@@ -490,7 +490,7 @@ fn hosts_only_nix_can_choose_are_reported_not_taken_for_none() {
         .stdout("")
         .stderr(
             "flake.nix:10:52: error[unresolved-value]: `nixosConfigurations` is not known statically: \
-             depends on `config.system.kind`, `config` is only meaningful to the NixOS module system\n",
+             depends on `config.system.kind`, config values are only known at rebuild time\n",
         );
 }
 

@@ -8,10 +8,17 @@
 # (`perSystem` is ignored: it never holds a NixOS host), and import-tree's
 # documented semantics (every `.nix` file under the paths, skipping paths
 # with a segment starting with `_`).
-prim: lib:
+prim: lib0:
 let
   b = builtins;
   inherit (prim) isKnown unknown;
+
+  # atelier's lib for the flake: a `nixosSystem` result's `config` is what
+  # atelier's module system makes of its modules (so a host table that
+  # keeps the hosts whose `config.x` is some value is followed).
+  lib = lib0.extend (final: prev: {
+    nixosSystem = args: prev.nixosSystem args // { config = prim.hostConfig args; };
+  });
 
   # The flake's `self`: its outputs, with what Nix adds to them
   # (`lastModified`, `narHash`, ... stay unknown).
@@ -57,6 +64,11 @@ let
     else if b.length known == 1 then b.head known
     else if b.all (d: b.isAttrs d && !(d ? _type)) known then
       b.zipAttrsWith (_: vs: merge (b.concatMap defsOf vs)) known
+    # Modules (functions, paths, sets) defined several times: a
+    # `deferredModule` option (`flake.machineModules.<name>`), merged as
+    # the module system does, one module importing each.
+    else if b.all (d: b.isFunction d || b.isAttrs d || isPathLike d) known && b.any (d: b.isFunction d || isPathLike d) known then
+      { imports = known; }
     else lib.last known;
 
   isPathLike = m: b.isPath m || (b.isString m && lib.hasPrefix "/" m);
@@ -143,14 +155,19 @@ let
       configDefs = m:
         if m ? config || m ? options then defsOf (m.config or { })
         else [ (b.removeAttrs m [ "imports" "_file" "key" "disabledModules" "options" "_class" "meta" ]) ];
-      config = merge (b.concatMap configDefs found.modules) // {
+      merged = merge (b.concatMap configDefs found.modules);
+      config = merged // {
         perSystem = unknown "perSystem" "flake-parts' perSystem is not read by atelier-gen";
         allSystems = unknown "allSystems" "flake-parts' perSystem is not read by atelier-gen";
       };
       flake = config.flake or { };
       withSystem = system: f: f (perSystemArgs system);
       getSystem = system: perSystemArgs system;
-      moduleWithSystem = f: f (perSystemArgs (unknown "system" "the host's system is not read by atelier-gen"));
+      # As flake-parts: a module importing `f` called with the perSystem
+      # arguments its formals name.
+      moduleWithSystem = f: { config, ... }: {
+        imports = [ (f (b.intersectAttrs (b.functionArgs f) (perSystemArgs (unknown "system" "the host's system is not read by atelier-gen")))) ];
+      };
     in
     flake // {
       # Read by flake.rs: flake modules it could not read.
@@ -529,5 +546,5 @@ let
   nixpkgsLib = src: (import (src + "/lib")).extend (final: prev: { inherit (lib) nixosSystem; });
 in
 {
-  inherit nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan;
+  inherit lib nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan;
 }

@@ -195,7 +195,40 @@ static PRIMS: &[PrimOpDef] = &[
         arity: 3,
         func: prim_open_attrs,
     },
+    PrimOpDef {
+        name: "hostConfig",
+        arity: 1,
+        func: prim_host_config,
+    },
 ];
+
+thread_local! {
+    /// The module systems of `nixosSystem` results whose `config` was read
+    /// (their values refer to them weakly): kept for the evaluation's
+    /// thread.
+    static HOST_CONFIGS: std::cell::RefCell<Vec<super::graph::ModuleArgs>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `hostConfig args`: the `config` atelier's module system makes of a
+/// `nixosSystem { modules; specialArgs; }` call's modules (options only
+/// nixpkgs declares stay unknown, naming themselves).
+fn prim_host_config(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
+    let args = ev.force(&a[0])?;
+    let modules: Vec<Thunk> = match ev.select(&args, &["modules"])? {
+        Some(Value::List(items)) => items.iter().cloned().collect(),
+        Some(Value::Unknown(u)) => return Ok(Value::Unknown(u)),
+        _ => Vec::new(),
+    };
+    let special = ev.select(&args, &["specialArgs"])?;
+    let (margs, _) = super::graph::ModuleArgs::new(ev, special.as_ref());
+    // Diagnostics of the walk are the host's own (reported when it is
+    // planned); here only values are read.
+    let _ = super::graph::walk_modules(ev, &modules, &margs, &[]);
+    let config = margs.modules.config();
+    HOST_CONFIGS.with(|k| k.borrow_mut().push(margs));
+    ev.force(&config)
+}
 
 fn prim_is_known(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
     Ok(Value::Bool(!matches!(ev.force(&a[0])?, Value::Unknown(_))))
@@ -677,8 +710,9 @@ fn outputs_of(
             )])
         }
     };
-    let lib = ev.lib()?;
-    let known = knowledge(ev, &lib)?;
+    let base_lib = ev.lib()?;
+    let known = knowledge(ev, &base_lib)?;
+    let lib = ev.select(&known, &["lib"])?.unwrap_or(Value::Null);
     let declared: Vec<String> = match ev.select(top, &["inputs"]) {
         Ok(Some(Value::Attrs(a))) => a.keys().map(str::to_owned).collect(),
         _ => Vec::new(),
@@ -877,12 +911,15 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
     let configs = match ev.select(&out, &["nixosConfigurations"]) {
         Ok(Some(Value::Attrs(a))) => a,
         Ok(Some(Value::Unknown(u))) => {
-            return failed(vec![needs_input(
-                &input_names,
-                "`nixosConfigurations`",
-                &u,
-                None,
-            )])
+            let mut d = needs_input(&input_names, "`nixosConfigurations`", &u, None);
+            if d.code == "unresolved-value" {
+                // A host table chosen by the hosts' evaluated `config`:
+                // followed for options the flake's own modules declare.
+                d = d.with_note(
+                    "a host table that keeps hosts by their `config` is followed where the flake's own modules declare the option; one that nixpkgs declares is only known to NixOS: choose the hosts by name or by a value of the flake's own",
+                );
+            }
+            return failed(vec![d]);
         }
         Ok(_) => {
             // Where `outputs` is written (the result is built by atelier's
