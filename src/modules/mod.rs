@@ -992,11 +992,11 @@ mod tests {
         // know is `enable` itself.
         let got = eval(
             &[
-                r#"{ lib, config, ... }: {
+                r"{ lib, config, ... }: {
                     options.srv.enable = lib.mkOption { default = false; };
                     config = lib.mkIf config.srv.enable ({ srv.port = 1; } // config.services.x);
-                  }"#,
-                r#"{ ... }: { config.srv.enable = true; }"#,
+                  }",
+                r"{ ... }: { config.srv.enable = true; }",
             ],
             &["srv.enable"],
         );
@@ -1008,14 +1008,14 @@ mod tests {
     fn a_submodule_value_has_unknown_unset_options_not_missing_ones() {
         let got = eval(
             &[
-                r#"{ lib, ... }: {
+                r"{ lib, ... }: {
                     options.boxes = lib.mkOption {
                       type = lib.types.attrsOf (lib.types.submoduleWith { modules = [ ]; });
                       default = { };
                     };
                     options.plain = lib.mkOption { type = lib.types.attrsOf lib.types.int; default = { }; };
-                  }"#,
-                r#"{ ... }: { config.boxes.web.port = 80; config.plain.a = 1; }"#,
+                  }",
+                r"{ ... }: { config.boxes.web.port = 80; config.plain.a = 1; }",
             ],
             &["boxes.web.port", "boxes.web.enable", "plain.a", "plain.b"],
         );
