@@ -297,6 +297,11 @@ fn host_states() -> PathBuf {
 
 const EXTERNAL: &str = "flake.nix:22:20: error[unsupported-input]: the configuration of host `external` comes from flake input `helpers`, which atelier-gen cannot read without its source (is the result of calling `helpers.lib.mkSystem`, flake input `helpers` has no source here (give it with `--fetch-inputs`, `nix flake archive` or `--override-input helpers PATH`))";
 
+/// The atelier options an unread import of host `partial` could define:
+/// any new service, the declared but disabled `wiki`'s `enable`, more data
+/// of the planned `chat`, any repository.
+const COULD_DEFINE: &str = "atelier.services.<name>, atelier.backup.services.<name>, atelier.services.chat.data, atelier.services.wiki.enable, atelier.backup.repositories.<name>";
+
 #[test]
 fn plan_lists_every_host_with_its_state() {
     gen()
@@ -307,7 +312,7 @@ fn plan_lists_every_host_with_its_state() {
         .stdout(format!(
             "bare      no atelier data\n\
              external  not readable: {EXTERNAL}\n\
-             partial   partly read: 1 service(s) found, imports not read at hosts/partial.nix:3:3\n\
+             partial   partly read: 1 service(s) found, imports not read at hosts/partial.nix:3:3; they could define {COULD_DEFINE}\n\
              planned   planned: 1 service(s), 1 repository(ies)\n\
              (plan one host with --host NAME to see its services and every diagnostic)\n"
         ));
@@ -327,7 +332,8 @@ fn plan_lists_every_host_with_its_state() {
             {"name": "external", "state": "unreadable", "code": "unsupported-input",
              "message": EXTERNAL.split_once("error[unsupported-input]: ").unwrap().1,
              "at": "flake.nix:22:20"},
-            {"name": "partial", "state": "partial", "services": 1, "unread": ["hosts/partial.nix:3:3"]},
+            {"name": "partial", "state": "partial", "services": 1, "unread": ["hosts/partial.nix:3:3"],
+             "couldDefine": COULD_DEFINE.split(", ").collect::<Vec<_>>()},
             {"name": "planned", "state": "planned", "services": 1, "repositories": 1},
         ]})
     );
@@ -396,6 +402,43 @@ fn a_partly_read_host_is_not_a_clean_result() {
 }
 
 #[test]
+fn an_unread_import_names_the_options_a_module_there_could_define() {
+    // Human output: a note on the warning.
+    gen()
+        .args(["--no-cache", "plan"])
+        .arg(host_states())
+        .args(["--host", "partial"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "atelier options a module there could define: {}",
+            COULD_DEFINE
+                .split(", ")
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    // JSON: the manifest, and each unread import with those options.
+    let out = gen()
+        .args(["--no-cache", "plan", "--json"])
+        .arg(host_states())
+        .args(["--host", "partial"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(json["services"]["chat"].is_object(), "{json}");
+    assert_eq!(json["unread"].as_array().map(Vec::len), Some(1), "{json}");
+    assert_eq!(json["unread"][0]["at"], "hosts/partial.nix:3:3");
+    assert_eq!(
+        json["unread"][0]["couldDefine"],
+        serde_json::json!(COULD_DEFINE.split(", ").collect::<Vec<_>>())
+    );
+}
+
+#[test]
 fn an_encrypted_module_is_an_unread_import() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -447,7 +490,7 @@ fn hosts_only_nix_can_choose_are_reported_not_taken_for_none() {
         .stdout("")
         .stderr(
             "flake.nix:10:52: error[unresolved-value]: `nixosConfigurations` is not known statically: \
-             depends on `config.system.kind`, `config` is only meaningful to the NixOS module system\n",
+             depends on `config.system.kind`, config values are only known at rebuild time\n",
         );
 }
 
@@ -476,9 +519,9 @@ fn hosts_found_next_to_unread_flake_modules_say_others_may_be_missing() {
         r#"{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs";
   inputs.flake-parts.url = "github:hercules-ci/flake-parts";
-  inputs.clan-core.url = "git+https://git.clan.lol/clan/clan-core";
+  inputs.host-factory.url = "git+https://git.example.org/ops/host-factory";
   outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {
-    imports = [ inputs.clan-core.flakeModules.default ];
+    imports = [ inputs.host-factory.flakeModules.default ];
     flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem { modules = [ ]; };
   };
 }
@@ -493,7 +536,7 @@ fn hosts_found_next_to_unread_flake_modules_say_others_may_be_missing() {
         .success()
         .stdout("host box: 0 service(s)\n")
         .stderr(
-            "flake.nix:5:3: warning[unsupported-input]: flake modules of `clan-core` could not be read \
+            "flake.nix:5:3: warning[unsupported-input]: flake modules of `host-factory` could not be read \
              without their sources: hosts they define are not seen\n",
         );
 }

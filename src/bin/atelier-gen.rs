@@ -459,6 +459,19 @@ fn plan(args: &PlanArgs, format: OutputFormat, eval: &Evaluation) -> u8 {
             o.unread_imports().count()
         );
     }
+    if let (true, true, Some(json)) = (args.json, o.is_partial(), &o.plan_json) {
+        // A partly read host: the plan found, and what was not read
+        // (where, and the atelier options a module there could define).
+        if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(json) {
+            v["unread"] = o.unread_json();
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            );
+            return 0;
+        }
+    }
     if let (true, Some(json)) = (args.json, &o.plan_json) {
         let _ = writeln!(out, "{json}");
         return 0;

@@ -8,10 +8,17 @@
 # (`perSystem` is ignored: it never holds a NixOS host), and import-tree's
 # documented semantics (every `.nix` file under the paths, skipping paths
 # with a segment starting with `_`).
-prim: lib:
+prim: lib0:
 let
   b = builtins;
   inherit (prim) isKnown unknown;
+
+  # atelier's lib for the flake: a `nixosSystem` result's `config` is what
+  # atelier's module system makes of its modules (so a host table that
+  # keeps the hosts whose `config.x` is some value is followed).
+  lib = lib0.extend (final: prev: {
+    nixosSystem = args: prev.nixosSystem args // { config = prim.hostConfig args; };
+  });
 
   # The flake's `self`: its outputs, with what Nix adds to them
   # (`lastModified`, `narHash`, ... stay unknown).
@@ -57,6 +64,11 @@ let
     else if b.length known == 1 then b.head known
     else if b.all (d: b.isAttrs d && !(d ? _type)) known then
       b.zipAttrsWith (_: vs: merge (b.concatMap defsOf vs)) known
+    # Modules (functions, paths, sets) defined several times: a
+    # `deferredModule` option (`flake.machineModules.<name>`), merged as
+    # the module system does, one module importing each.
+    else if b.all (d: b.isFunction d || b.isAttrs d || isPathLike d) known && b.any (d: b.isFunction d || isPathLike d) known then
+      { imports = known; }
     else lib.last known;
 
   isPathLike = m: b.isPath m || (b.isString m && lib.hasPrefix "/" m);
@@ -143,14 +155,19 @@ let
       configDefs = m:
         if m ? config || m ? options then defsOf (m.config or { })
         else [ (b.removeAttrs m [ "imports" "_file" "key" "disabledModules" "options" "_class" "meta" ]) ];
-      config = merge (b.concatMap configDefs found.modules) // {
+      merged = merge (b.concatMap configDefs found.modules);
+      config = merged // {
         perSystem = unknown "perSystem" "flake-parts' perSystem is not read by atelier-gen";
         allSystems = unknown "allSystems" "flake-parts' perSystem is not read by atelier-gen";
       };
       flake = config.flake or { };
       withSystem = system: f: f (perSystemArgs system);
       getSystem = system: perSystemArgs system;
-      moduleWithSystem = f: f (perSystemArgs (unknown "system" "the host's system is not read by atelier-gen"));
+      # As flake-parts: a module importing `f` called with the perSystem
+      # arguments its formals name.
+      moduleWithSystem = f: { config, ... }: {
+        imports = [ (f (b.intersectAttrs (b.functionArgs f) (perSystemArgs (unknown "system" "the host's system is not read by atelier-gen")))) ];
+      };
     in
     flake // {
       # Read by flake.rs: flake modules it could not read.
@@ -170,7 +187,9 @@ let
           b.filter (p: !(skip root p) && lib.hasSuffix ".nix" (toString p) && b.all (f: f p) st.filters)
             (lib.filesystem.listFilesRecursive root)
         else [ root ];
-      make = st: {
+      make = st: let tree = {
+        # `import inputs.import-tree` is its default.nix: this same value.
+        __atelierImport = tree;
         __functor = self: paths: { imports = map (p: b.foldl' (x: f: f x) p st.maps) (leafsOf st (st.paths ++ lib.toList paths)); };
         filter = f: make (st // { filters = st.filters ++ [ (p: f (toString p)) ]; });
         filterNot = f: make (st // { filters = st.filters ++ [ (p: !(f (toString p))) ]; });
@@ -182,7 +201,7 @@ let
         leafs = paths: leafsOf st (st.paths ++ lib.toList paths);
         files = leafsOf st st.paths;
         new = make { filters = [ ]; maps = [ ]; paths = [ ]; };
-      };
+      }; in tree;
     in
     make { filters = [ ]; maps = [ ]; paths = [ ]; };
   # snowfall-lib's `mkFlake`: hosts are `systems/<arch>-linux/<host>/`, every
@@ -395,10 +414,137 @@ let
       flakeModule = default;
       lib.mkFlake = mkUnifiedFlake;
     };
+  # clan-core: `lib.clan { self; machines; inventory; specialArgs;
+  # directory; modules; ... }` (an evalModules result: hosts in
+  # `.config.nixosConfigurations`), the deprecated `lib.buildClan` (that
+  # `config` itself) and its flake module (`flakeModules.default`: the
+  # `clan` / `flake.clan` option, hosts in `flake.nixosConfigurations`).
+  # As modules/clan/module.nix: a machine is each directory of
+  # `<directory>/machines`, each `inventory.machines.<name>` (also from
+  # `<directory>/inventory.json`) and each `machines.<name>`; its class is
+  # `inventory.machines.<name>.machineClass` (default `nixos`; darwin ones
+  # are no NixOS host). A machine's modules (forName.nix): the existing
+  # `machines/<name>/configuration.nix`, `hardware-configuration.nix`,
+  # `disko.nix`, then `machines.<name>`, `networking.hostName = mkDefault
+  # <name>`, special arguments `clan-core`, `self` and `specialArgs`.
+  # Inventory service instances reach a machine through
+  # `roles.<role>.machines.<name>` or `roles.<role>.tags` (`all`, `nixos`
+  # or a tag of the machine): an instance of the flake's own
+  # (`module.input = "self"`, from `modules.<name>`) adds the `nixosModule`
+  # of its role's `perInstance` and of its `perMachine`; those of other
+  # inputs are their modules (not read, as nixpkgs' modules are not).
+  clan =
+    let
+      isDir = p: b.pathExists p && (b.readDir (dirOf p)).${baseNameOf (toString p)} or null == "directory";
+      attrsOr = v: if isKnown v && b.isAttrs v then v else { };
+      callModule = args: m:
+        let v = if isPathLike m then import m else m; in
+        if isKnown v && b.isFunction v then applyModule args (n: args.${n} or (unknown n "this clan service argument is not known to atelier-gen")) v else v;
+      evalClan = cfg:
+        let
+          self = cfg.self or (unknown "self" "clan was given no `self`");
+          directory = toString (cfg.directory or self);
+          machinesDir = "${directory}/machines";
+          inventoryFile = "${directory}/inventory.json";
+          inventory = attrsOr (cfg.inventory or { });
+          fromFile = if b.pathExists inventoryFile then (b.fromJSON (b.readFile inventoryFile)).machines or { } else { };
+          fromDirs = if isDir machinesDir then lib.filterAttrs (_: kind: kind == "directory") (b.readDir machinesDir) else { };
+          inventoryMachines = fromFile // attrsOr (inventory.machines or { });
+          userMachines = attrsOr (cfg.machines or { });
+          names = b.attrNames (fromDirs // inventoryMachines // userMachines);
+          classOf = n: (attrsOr (inventoryMachines.${n} or { })).machineClass or "nixos";
+          tagsOf = n: lib.toList ((attrsOr (inventoryMachines.${n} or { })).tags or [ ]);
+          instances = attrsOr (inventory.instances or { });
+          tagNames = t: if b.isAttrs t then b.attrNames t else lib.toList t;
+          # The roles of `instance` that machine `n` has.
+          rolesOf = n: instance:
+            b.filter
+              (r:
+                let role = attrsOr instance.roles.${r}; in
+                (attrsOr (role.machines or { })) ? ${n}
+                || b.any (t: t == "all" || t == classOf n || b.elem t (tagsOf n)) (tagNames (role.tags or [ ])))
+              (b.attrNames (attrsOr (instance.roles or { })));
+          serviceModule = name: instanceName: instance:
+            let m = (attrsOr (cfg.modules or { })).${name} or null; in
+            if m == null then
+              { imports = unknown "clan.modules.${name}" "clan service `${name}` (instance `${instanceName}`) is not in the clan's `modules`"; }
+            else m;
+          instanceModules = n: b.concatMap
+            (instanceName:
+              let
+                instance = attrsOr instances.${instanceName};
+                module = attrsOr (instance.module or { });
+                name = module.name or instanceName;
+                input = module.input or null;
+                roles = rolesOf n instance;
+                service = callModule { inherit lib; } (serviceModule name instanceName instance);
+                machine = { name = n; inherit roles; };
+                settingsOf = r:
+                  let role = attrsOr instance.roles.${r}; in
+                  prim.openAttrs "clan.inventory.instances.${instanceName}.roles.${r}.settings"
+                    "a clan service's settings are only known to its interface, which atelier-gen does not read"
+                    (lib.recursiveUpdate (attrsOr (role.settings or { }))
+                      (attrsOr ((attrsOr ((attrsOr (role.machines or { })).${n} or { })).settings or { })));
+                args = r: {
+                  inherit instanceName machine lib;
+                  roles = attrsOr (instance.roles or { });
+                  settings = settingsOf r;
+                  mkExports = x: x;
+                  exports = unknown "exports" "clan exports are not read by atelier-gen";
+                };
+                perInstance = r:
+                  let f = (attrsOr ((attrsOr (attrsOr service).roles or { }).${r} or { })).perInstance or null; in
+                  if f == null then [ ] else [ ((callModule (args r) f).nixosModule or { }) ];
+                perMachine =
+                  let f = (attrsOr service).perMachine or null; in
+                  if f == null then [ ] else
+                    [ ((callModule { inherit machine lib; instances = { ${instanceName} = instance; }; settings = prim.openAttrs "clan.settings" "clan settings are not read" { }; } f).nixosModule or { }) ];
+              in
+              if roles == [ ] || input != "self" then [ ]
+              else b.concatMap perInstance roles ++ perMachine)
+            (b.attrNames instances);
+          existing = n: b.filter b.pathExists
+            (map (f: "${machinesDir}/${n}/${f}") [ "configuration.nix" "hardware-configuration.nix" "disko.nix" ]);
+          mkMachine = n: lib.nixosSystem {
+            specialArgs = {
+              inherit self;
+              clan-core = unknown "clan-core" "clan-core's own modules are not read by atelier-gen";
+            } // attrsOr (cfg.specialArgs or { });
+            modules = existing n
+              ++ lib.optional (userMachines ? ${n}) userMachines.${n}
+              ++ [ { networking.hostName = lib.mkDefault n; } ]
+              ++ instanceModules n;
+          };
+          nixosNames = b.filter (n: classOf n == "nixos") names;
+        in
+        {
+          nixosConfigurations = lib.genAttrs nixosNames mkMachine;
+          nixosModules = { };
+          darwinConfigurations = { };
+          darwinModules = { };
+          clanInternals = unknown "clanInternals" "clan's internals are not read by atelier-gen";
+        };
+      # `clan` returns what lib.evalModules does.
+      clanFn = m: { config = evalClan m; };
+      flakeModule = { config, ... }:
+        let
+          cfg = merge (b.filter (d: d != null) [ ((attrsOr (config.flake or { })).clan or null) (config.clan or null) ]);
+          out = evalClan (attrsOr cfg);
+        in
+        {
+          flake = { inherit (out) nixosConfigurations nixosModules darwinConfigurations darwinModules clanInternals; };
+        };
+    in
+    {
+      lib = { clan = clanFn; buildClan = m: (clanFn m).config; };
+      clanLib = { clan = clanFn; buildClan = m: (clanFn m).config; };
+      flakeModules = { default = flakeModule; clan = flakeModule; };
+      flakeModule = flakeModule;
+    };
   # nixpkgs' real lib from its source, with `nixosSystem` kept as
   # atelier's host marker (NixOS itself is not evaluated statically).
   nixpkgsLib = src: (import (src + "/lib")).extend (final: prev: { inherit (lib) nixosSystem; });
 in
 {
-  inherit nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified;
+  inherit lib nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan;
 }

@@ -66,6 +66,7 @@ enum InputKind {
     Haumea,
     EzConfigs,
     NixosUnified,
+    Clan,
     HomeManager,
     Other,
 }
@@ -90,6 +91,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         Some("home-manager") => return InputKind::HomeManager,
         Some("ez-configs") => return InputKind::EzConfigs,
         Some("nixos-unified" | "nixos-flake") => return InputKind::NixosUnified,
+        Some("clan-core") => return InputKind::Clan,
         Some(_) => return InputKind::Other,
         None => {}
     }
@@ -101,6 +103,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         "home-manager" => InputKind::HomeManager,
         "ez-configs" => InputKind::EzConfigs,
         "nixos-unified" | "nixos-flake" => InputKind::NixosUnified,
+        "clan-core" | "clan" => InputKind::Clan,
         n if n.starts_with("nixpkgs") => InputKind::Nixpkgs,
         _ => InputKind::Other,
     }
@@ -187,7 +190,45 @@ static PRIMS: &[PrimOpDef] = &[
         arity: 2,
         func: prim_unknown,
     },
+    PrimOpDef {
+        name: "openAttrs",
+        arity: 3,
+        func: prim_open_attrs,
+    },
+    PrimOpDef {
+        name: "hostConfig",
+        arity: 1,
+        func: prim_host_config,
+    },
 ];
+
+thread_local! {
+    /// The module systems of `nixosSystem` results whose `config` was read
+    /// (their values refer to them weakly): kept for the evaluation's
+    /// thread.
+    static HOST_CONFIGS: std::cell::RefCell<Vec<super::graph::ModuleArgs>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `hostConfig args`: the `config` atelier's module system makes of a
+/// `nixosSystem { modules; specialArgs; }` call's modules (options only
+/// nixpkgs declares stay unknown, naming themselves).
+fn prim_host_config(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
+    let args = ev.force(&a[0])?;
+    let modules: Vec<Thunk> = match ev.select(&args, &["modules"])? {
+        Some(Value::List(items)) => items.iter().cloned().collect(),
+        Some(Value::Unknown(u)) => return Ok(Value::Unknown(u)),
+        _ => Vec::new(),
+    };
+    let special = ev.select(&args, &["specialArgs"])?;
+    let (margs, _) = super::graph::ModuleArgs::new(ev, special.as_ref());
+    // Diagnostics of the walk are the host's own (reported when it is
+    // planned); here only values are read.
+    let _ = super::graph::walk_modules(ev, &modules, &margs, &[]);
+    let config = margs.modules.config();
+    HOST_CONFIGS.with(|k| k.borrow_mut().push(margs));
+    ev.force(&config)
+}
 
 fn prim_is_known(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
     Ok(Value::Bool(!matches!(ev.force(&a[0])?, Value::Unknown(_))))
@@ -202,6 +243,25 @@ fn prim_unknown(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalRe
         span: None,
         origin: UnknownOrigin::Root(name.as_str().unwrap_or("?").to_owned()),
     })))
+}
+
+/// `openAttrs root reason set`: `set` whose other attributes are unknown
+/// (`<root>.<name>`), for values only Nix knows all of (a clan service's
+/// settings, filled in by an interface atelier-gen does not read).
+fn prim_open_attrs(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
+    let root = ev.force(&a[0])?;
+    let reason = ev.force(&a[1])?;
+    let set = ev.force(&a[2])?;
+    let Value::Attrs(attrs) = set else {
+        return Ok(set);
+    };
+    let mut attrs = (*attrs).clone();
+    attrs.unknown_keys = Some(Rc::new(Unknown {
+        reason: reason.as_str().unwrap_or("not known statically").to_owned(),
+        span: None,
+        origin: UnknownOrigin::Root(root.as_str().unwrap_or("?").to_owned()),
+    }));
+    Ok(Value::Attrs(Rc::new(attrs)))
 }
 
 /// The built-in knowledge, applied to its helpers and to atelier's `lib`.
@@ -272,6 +332,8 @@ const TOOLING: &[&str] = &[
     "pkgs-by-name-for-flake-parts",
     "devenv",
     "flake-file",
+    "nix-topology",
+    "landrun-nix",
 ];
 
 /// The systems whose `legacyPackages` a nixpkgs input offers without its
@@ -373,9 +435,11 @@ fn input_value(
         InputKind::SnowfallLib
         | InputKind::Haumea
         | InputKind::EzConfigs
-        | InputKind::NixosUnified => {
+        | InputKind::NixosUnified
+        | InputKind::Clan => {
             let which = match kind {
                 InputKind::Haumea => "haumea",
+                InputKind::Clan => "clan",
                 InputKind::EzConfigs => "ezConfigs",
                 InputKind::NixosUnified => "nixosUnified",
                 _ => "snowfall",
@@ -647,8 +711,9 @@ fn outputs_of(
             )])
         }
     };
-    let lib = ev.lib()?;
-    let known = knowledge(ev, &lib)?;
+    let base_lib = ev.lib()?;
+    let known = knowledge(ev, &base_lib)?;
+    let lib = ev.select(&known, &["lib"])?.unwrap_or(Value::Null);
     let declared: Vec<String> = match ev.select(top, &["inputs"]) {
         Ok(Some(Value::Attrs(a))) => a.keys().map(str::to_owned).collect(),
         _ => Vec::new(),
@@ -768,7 +833,7 @@ fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>
             span,
         )
         .with_note(format!(
-            "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs and nixos-unified without their sources; `{input}` is none of them"
+            "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs, nixos-unified and clan-core's inventory without their sources; `{input}` is none of them"
         )),
         None => Diagnostic::error(
             "unresolved-value",
@@ -782,7 +847,7 @@ fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>
 }
 
 const KNOWN_NOTE: &str =
-    "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs and nixos-unified without their sources";
+    "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs, nixos-unified and clan-core's inventory without their sources";
 
 fn quoted(names: &[String]) -> String {
     names
@@ -847,12 +912,15 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
     let configs = match ev.select(&out, &["nixosConfigurations"]) {
         Ok(Some(Value::Attrs(a))) => a,
         Ok(Some(Value::Unknown(u))) => {
-            return failed(vec![needs_input(
-                &input_names,
-                "`nixosConfigurations`",
-                &u,
-                None,
-            )])
+            let mut d = needs_input(&input_names, "`nixosConfigurations`", &u, None);
+            if d.code == "unresolved-value" {
+                // A host table chosen by the hosts' evaluated `config`:
+                // followed for options the flake's own modules declare.
+                d = d.with_note(
+                    "a host table that keeps hosts by their `config` is followed where the flake's own modules declare the option; one that nixpkgs declares is only known to NixOS: choose the hosts by name or by a value of the flake's own",
+                );
+            }
+            return failed(vec![d]);
         }
         Ok(_) => {
             // Where `outputs` is written (the result is built by atelier's
@@ -1074,6 +1142,10 @@ mod tests {
             r#"{"ax":1}"#
         );
         assert_eq!(with_lib("lib: lib.pipe 1 [ (x: x + 1) (x: x * 3) ]"), "6");
+        assert_eq!(
+            with_lib(r#"lib: lib.naturalSort [ "disk11" "disk8" "disk100" "disk9" ]"#),
+            r#"["disk8","disk9","disk11","disk100"]"#
+        );
     }
 
     #[test]

@@ -60,6 +60,10 @@ struct OptNode {
 struct OptionDecl {
     default: Option<Thunk>,
     apply: Option<Thunk>,
+    /// The type is (or holds) a submodule: its values have the
+    /// submodule's options, whose defaults atelier-gen does not read, so
+    /// an attribute no definition sets is unknown rather than missing.
+    submodule: bool,
 }
 
 #[derive(Default)]
@@ -278,9 +282,13 @@ fn declare(ev: &mut Evaluator, v: &Value, node: &mut OptNode, diags: &mut Vec<Di
     let Value::Attrs(a) = v else { return };
     if property_type(ev, v).as_deref() == Some("option") {
         if node.option.is_none() {
+            let submodule = a
+                .get("type")
+                .is_some_and(|e| has_submodule(ev, &e.value.clone(), 0));
             node.option = Some(OptionDecl {
                 default: a.get("default").map(|e| e.value.clone()),
                 apply: a.get("apply").map(|e| e.value.clone()),
+                submodule,
             });
         }
         return;
@@ -295,6 +303,48 @@ fn declare(ev: &mut Evaluator, v: &Value, node: &mut OptNode, diags: &mut Vec<Di
             ),
             Err(d) => diags.extend(d),
         }
+    }
+}
+
+/// Whether an option type is or holds a submodule: `types.submodule`,
+/// `submoduleWith`, `attrsOf (submodule ...)`, ... — with atelier's opaque
+/// `lib.types` an unknown whose selections say so, with nixpkgs' real lib
+/// a type whose `name` (or a nested type's) does.
+fn has_submodule(ev: &mut Evaluator, t: &Thunk, depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    match ev.force(t) {
+        Ok(Value::Unknown(u)) => unknown_has_submodule(ev, &u, depth),
+        Ok(v @ Value::Attrs(_)) => {
+            let name = ev.select(&v, &["name"]);
+            if let Ok(Some(Value::String(n))) = name {
+                if n.starts_with("submodule") {
+                    return true;
+                }
+            }
+            match ev.select(&v, &["nestedTypes"]) {
+                Ok(Some(Value::Attrs(n))) => n
+                    .entries
+                    .values()
+                    .any(|e| has_submodule(ev, &e.value.clone(), depth + 1)),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+fn unknown_has_submodule(ev: &mut Evaluator, u: &Unknown, depth: usize) -> bool {
+    match &u.origin {
+        UnknownOrigin::Select { base, attr } => {
+            attr.starts_with("submodule") || unknown_has_submodule(ev, base, depth)
+        }
+        UnknownOrigin::Apply { func, arg } => {
+            unknown_has_submodule(ev, func, depth) || has_submodule(ev, arg, depth + 1)
+        }
+        UnknownOrigin::Derived(b) => unknown_has_submodule(ev, b, depth),
+        UnknownOrigin::Root(_) | UnknownOrigin::Opaque => false,
     }
 }
 
@@ -488,7 +538,7 @@ fn option_value(
             defs.extend(discharge(ev, f)?);
         }
     }
-    let v = merge(ev, path, defs)?;
+    let v = merge(ev, path, defs, decl.submodule)?;
     match &decl.apply {
         Some(f) => {
             let f = ev.force(f)?;
@@ -607,7 +657,18 @@ fn discharge(ev: &mut Evaluator, found: Vec<Found>) -> EvalResult<Vec<Def>> {
     'defs: for f in found {
         let mut unknown_cond = None;
         for c in &f.conds {
-            match ev.force(c)? {
+            let cond = match (ev.force(c), &f.value) {
+                // A definition only Nix can read (`mkIf c (x // y)` with
+                // `y` unknown here) is met by every option, its own
+                // condition's included: where Nix sees it defines no such
+                // option, forcing `c` here is a recursion Nix never makes.
+                // The definition stays unknown instead.
+                (Err(d), Value::Unknown(u)) if d.iter().all(|d| d.code == "infinite-recursion") => {
+                    Value::Unknown(u.clone())
+                }
+                (r, _) => r?,
+            };
+            match cond {
                 Value::Bool(true) => {}
                 Value::Bool(false) => continue 'defs,
                 Value::Unknown(u) => {
@@ -636,7 +697,9 @@ fn discharge(ev: &mut Evaluator, found: Vec<Found>) -> EvalResult<Vec<Def>> {
     Ok(out)
 }
 
-fn merge(ev: &mut Evaluator, path: &[String], defs: Vec<Def>) -> EvalResult<Value> {
+/// `open`: the value is (below) a submodule's, whose unset options are
+/// unknown (see [`OptionDecl::submodule`]).
+fn merge(ev: &mut Evaluator, path: &[String], defs: Vec<Def>, open: bool) -> EvalResult<Value> {
     let Some(best) = defs.iter().map(|d| d.priority).min() else {
         return Err(error(
             "undefined-option",
@@ -651,7 +714,7 @@ fn merge(ev: &mut Evaluator, path: &[String], defs: Vec<Def>) -> EvalResult<Valu
     // Sets merge key by key: a set under a condition only Nix knows makes
     // only its own keys unknown.
     if defs.iter().all(|d| matches!(d.value, Value::Attrs(_))) {
-        return Ok(merge_attrs(path, &defs));
+        return Ok(merge_attrs(path, &defs, open));
     }
     if let Some(u) = defs.iter().find_map(|d| d.unknown_cond.clone()) {
         return Ok(Value::Unknown(Rc::new(Unknown {
@@ -702,7 +765,7 @@ fn merge(ev: &mut Evaluator, path: &[String], defs: Vec<Def>) -> EvalResult<Valu
 
 /// The union of the definitions' attributes; each attribute merges its
 /// own definitions when read.
-fn merge_attrs(path: &[String], defs: &[Def]) -> Value {
+fn merge_attrs(path: &[String], defs: &[Def], open: bool) -> Value {
     type Entry = (Thunk, Option<Span>, Option<Rc<Unknown>>);
     let mut keys: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     for d in defs {
@@ -751,9 +814,19 @@ fn merge_attrs(path: &[String], defs: &[Def]) -> Value {
                     entries.first().and_then(|(_, s, _)| s.clone()),
                 ));
             }
-            merge(ev, &child, defs)
+            merge(ev, &child, defs, open)
         });
         attrs.entries.insert(k, AttrEntry { value, span });
+    }
+    if open {
+        attrs.unknown_keys = Some(Rc::new(Unknown {
+            reason: format!(
+                "`{}` is a submodule value: the defaults of its options are not read by atelier-gen",
+                dotted(path)
+            ),
+            span: None,
+            origin: UnknownOrigin::Root(format!("config.{}", dotted(path))),
+        }));
     }
     Value::Attrs(Rc::new(attrs))
 }
@@ -908,6 +981,52 @@ mod tests {
                 "error undefined-option",
                 "unknown Some([\"config\", \"t\", \"undeclared\"])",
                 "unknown Some([\"config\", \"services\", \"nginx\", \"enable\"])",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_definition_only_nix_can_read_under_its_own_option_is_unknown_not_recursion() {
+        // `mkIf cfg.enable (x // y)` with `y` unknown here: Nix sees that it
+        // defines no `enable`; here it could, and reading its condition to
+        // know is `enable` itself.
+        let got = eval(
+            &[
+                r"{ lib, config, ... }: {
+                    options.srv.enable = lib.mkOption { default = false; };
+                    config = lib.mkIf config.srv.enable ({ srv.port = 1; } // config.services.x);
+                  }",
+                r"{ ... }: { config.srv.enable = true; }",
+            ],
+            &["srv.enable"],
+        );
+        let got: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(got, ["unknown None"]);
+    }
+
+    #[test]
+    fn a_submodule_value_has_unknown_unset_options_not_missing_ones() {
+        let got = eval(
+            &[
+                r"{ lib, ... }: {
+                    options.boxes = lib.mkOption {
+                      type = lib.types.attrsOf (lib.types.submoduleWith { modules = [ ]; });
+                      default = { };
+                    };
+                    options.plain = lib.mkOption { type = lib.types.attrsOf lib.types.int; default = { }; };
+                  }",
+                r"{ ... }: { config.boxes.web.port = 80; config.plain.a = 1; }",
+            ],
+            &["boxes.web.port", "boxes.web.enable", "plain.a", "plain.b"],
+        );
+        let got: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(
+            got,
+            [
+                "80",
+                "unknown Some([\"config.boxes.web\", \"enable\"])",
+                "1",
+                "missing"
             ]
         );
     }

@@ -702,16 +702,17 @@ fn tail(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
 
 fn import(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     let mut v = ev.force(&a[0])?;
-    // A set with `outPath` (a flake's `self`, an input) is imported as
-    // that path, as Nix does: haumea's flake has `lib = import self { ... }`.
-    while let Value::Attrs(set) = &v {
-        match set.get("outPath") {
-            Some(e) => {
-                let t = e.value.clone();
-                v = ev.force(&t)?;
-            }
-            None => break,
-        }
+    // A set (a flake input) is imported as its `outPath`, as Nix does;
+    // atelier's built-in knowledge of an input without its source says
+    // what its default.nix is (`__atelierImport`).
+    for _ in 0..8 {
+        let Value::Attrs(attrs) = &v else { break };
+        let next = match (attrs.get("__atelierImport"), attrs.get("outPath")) {
+            (Some(e), _) => return ev.force(&e.value.clone()),
+            (None, Some(e)) => e.value.clone(),
+            (None, None) => break,
+        };
+        v = ev.force(&next)?;
     }
     let path: PathBuf = match v {
         Value::Path(p) => p.to_path_buf(),

@@ -172,6 +172,19 @@ let
   groupBy' = op: nul: pred: lst: foldl' (r: e: let key = pred e; in r // { ${key} = op (r.${key} or nul) e; }) { } lst;
   groupBy = pred: lst: groupBy' (acc: x: acc ++ [ x ]) [ ] pred lst;
   sort = b.sort;
+  compareLists = cmp: a: c:
+    if a == [ ] then (if c == [ ] then 0 else -1)
+    else if c == [ ] then 1
+    else let rel = cmp (head a) (head c); in if rel == 0 then compareLists cmp (tail a) (tail c) else rel;
+  # As nixpkgs: numbers in the strings compare as numbers.
+  naturalSort = lst:
+    let
+      compare = x: y: if x < y then -1 else if x > y then 1 else 0;
+      vectorise = s: map (x: if isList x then b.fromJSON (head x) else x) (b.split "(0|[1-9][0-9]*)" s);
+      prepared = map (x: [ (vectorise x) x ]) lst;
+      less = x: y: (compareLists compare (head x) (head y)) < 0;
+    in
+    map (x: b.elemAt x 1) (b.sort less prepared);
   escape = list: b.replaceStrings list (map (c: "\\${c}") list);
   escapeRegex = escape (stringToCharacters "\\[{()^$?*+|.");
   hasInfix = infix: content: b.match ".*${escapeRegex infix}.*" "${content}" != null;
@@ -309,7 +322,7 @@ let
     inherit optional optionals foldr foldl foldl' flatten unique last init take drop
       range count toList concatLists concatMap filter map elem length head tail
       singleton forEach imap0 imap1 ifilter0 reverseList subtractLists intersectLists remove
-      findFirst any all partition groupBy groupBy' sort elemAt;
+      findFirst any all partition groupBy groupBy' sort elemAt compareLists naturalSort;
   };
   attrsets = {
     inherit optionalAttrs nameValuePair genAttrs mapAttrsToList mapAttrs' filterAttrs

@@ -38,6 +38,68 @@ impl HostOutput {
     pub fn is_partial(&self) -> bool {
         self.unread_imports().next().is_some()
     }
+
+    /// The unread imports for `plan --json`: where, why, and the atelier
+    /// options a module there could define.
+    pub fn unread_json(&self) -> serde_json::Value {
+        self.unread_imports()
+            .map(|d| {
+                serde_json::json!({
+                    "at": d.span.as_ref().map(crate::diagnostic::Span::location),
+                    "message": d.message,
+                    "couldDefine": could_define_of(d),
+                })
+            })
+            .collect()
+    }
+}
+
+/// How the note on an unread import that names the atelier options a
+/// module there could define begins (the paths follow, comma-separated).
+const COULD_DEFINE_NOTE: &str = "atelier options a module there could define: ";
+
+/// The option paths an unread import's note names.
+pub fn could_define_of(d: &Diagnostic) -> Vec<String> {
+    d.notes
+        .iter()
+        .find_map(|n| n.strip_prefix(COULD_DEFINE_NOTE))
+        .map(|list| {
+            list.split(", ")
+                .map(|p| p.trim_matches('`').to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The atelier options of `host` that a module it could not read could
+/// define, changing the plan: any new service or registration or
+/// repository; `enable` of each service declared but not enabled; more
+/// data of each planned service; `atelier.backup.enable` when unset.
+fn could_define(host: &discover::model::HostDecl) -> Vec<String> {
+    let mut out = vec![
+        "atelier.services.<name>".to_owned(),
+        "atelier.backup.services.<name>".to_owned(),
+    ];
+    for s in &host.services {
+        match (s.enabled, s.origin) {
+            (false, _) => out.push(format!("atelier.services.{}.enable", s.name)),
+            (true, discover::model::Origin::MkService) => {
+                out.push(format!("atelier.services.{}.data", s.name));
+            }
+            (true, discover::model::Origin::Manual) => {
+                out.push(format!("atelier.backup.services.{}.paths", s.name));
+            }
+        }
+    }
+    out.push("atelier.backup.repositories.<name>".to_owned());
+    if !matches!(
+        host.settings.enable.as_ref().map(|e| &e.value),
+        Some(discover::model::Known::Value(true))
+    ) {
+        out.push("atelier.backup.enable".to_owned());
+    }
+    out.dedup();
+    out
 }
 
 /// The code of the warning a module walk gives for `imports` it cannot read.
@@ -57,6 +119,8 @@ pub enum HostState {
     Partial {
         unread: Vec<String>,
         services: usize,
+        /// The atelier options a module there could define.
+        could_define: Vec<String>,
     },
     /// Not readable: the first error (`code`, message, location).
     Unreadable {
@@ -89,6 +153,11 @@ impl HostState {
                     })
                     .collect(),
                 services,
+                could_define: o
+                    .unread_imports()
+                    .next()
+                    .map(could_define_of)
+                    .unwrap_or_default(),
             };
         }
         if services == 0 && repositories == 0 {
@@ -114,9 +183,14 @@ impl HostState {
                 repositories,
             } => format!("planned: {services} service(s), {repositories} repository(ies)"),
             HostState::NoData => "no atelier data".to_owned(),
-            HostState::Partial { unread, services } => format!(
-                "partly read: {services} service(s) found, imports not read at {}",
-                unread.join(", ")
+            HostState::Partial {
+                unread,
+                services,
+                could_define,
+            } => format!(
+                "partly read: {services} service(s) found, imports not read at {}; they could define {}",
+                unread.join(", "),
+                could_define.join(", ")
             ),
             HostState::Unreadable { code, message, at } => format!(
                 "not readable: {}error[{code}]: {message}",
@@ -134,8 +208,12 @@ impl HostState {
                 repositories,
             } => json!({ "state": "planned", "services": services, "repositories": repositories }),
             HostState::NoData => json!({ "state": "no-data" }),
-            HostState::Partial { unread, services } => {
-                json!({ "state": "partial", "services": services, "unread": unread })
+            HostState::Partial {
+                unread,
+                services,
+                could_define,
+            } => {
+                json!({ "state": "partial", "services": services, "unread": unread, "couldDefine": could_define })
             }
             HostState::Unreadable { code, message, at } => {
                 json!({ "state": "unreadable", "code": code, "message": message, "at": at })
@@ -234,6 +312,19 @@ fn host_output(host: String, found: discover::Discovery, render: bool) -> HostOu
             diagnostics,
         };
     };
+    if diagnostics.iter().any(|d| d.code == UNREAD_IMPORT) {
+        let note = format!(
+            "{COULD_DEFINE_NOTE}{}",
+            could_define(&decl)
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for d in diagnostics.iter_mut().filter(|d| d.code == UNREAD_IMPORT) {
+            d.notes.push(note.clone());
+        }
+    }
     let outcome = plan::build(&decl);
     diagnostics.extend(outcome.diagnostics);
     let discovery_failed = diagnostics.iter().any(Diagnostic::is_error);

@@ -18,7 +18,7 @@
       nixosConfigurations = {
         planned = host [ ./hosts/planned.nix ];
         bare = host [ ./hosts/bare.nix ];
-        partial = host [ ./hosts/planned.nix ./hosts/partial.nix ];
+        partial = host [ ./hosts/planned.nix ./hosts/wiki.nix ./hosts/partial.nix ];
         external = helpers.lib.mkSystem { hostName = "external"; };
       };
     };

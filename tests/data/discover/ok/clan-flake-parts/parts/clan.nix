@@ -1,0 +1,9 @@
+{ self, inputs, ... }:
+{
+  imports = [ inputs.clan-core.flakeModules.default ];
+  clan = {
+    inherit self;
+    meta.name = "home";
+    specialArgs = { inherit (inputs) atelier; };
+  };
+}

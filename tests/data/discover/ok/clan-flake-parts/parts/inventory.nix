@@ -1,0 +1,3 @@
+{
+  flake.clan.inventory.machines.nas.tags = [ "storage" ];
+}

@@ -1,0 +1,1 @@
+{ fileSystems."/srv" = { device = "/dev/disk/by-label/srv"; fsType = "ext4"; }; }

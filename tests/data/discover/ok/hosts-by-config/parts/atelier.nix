@@ -1,0 +1,6 @@
+{ moduleWithSystem, ... }:
+{
+  flake.nixosModules.base = moduleWithSystem ({ system }: { atelier, ... }: {
+    imports = [ atelier.nixosModules.default ];
+  });
+}

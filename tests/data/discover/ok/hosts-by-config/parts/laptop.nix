@@ -1,0 +1,3 @@
+{
+  flake.machineModules.laptop = { my.role = "desktop"; };
+}

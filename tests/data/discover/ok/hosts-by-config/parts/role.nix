@@ -1,0 +1,5 @@
+{
+  flake.nixosModules.base = { lib, ... }: {
+    options.my.role = lib.mkOption { type = lib.types.str; };
+  };
+}

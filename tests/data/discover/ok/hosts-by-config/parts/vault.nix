@@ -1,0 +1,3 @@
+{
+  flake.machineModules.vault = { my.role = "server"; };
+}
