@@ -874,13 +874,16 @@ impl Evaluator {
             } => self.eval_select(expr, path, default.as_ref(), env, span),
             ExprKind::HasAttr { expr, path } => {
                 let mut cur = self.eval(expr, env)?;
-                for name in path {
+                for (i, name) in path.iter().enumerate() {
                     let name = match self.attr_name(name, env)? {
                         Ok(n) => n,
                         Err(u) => return Ok(Value::Unknown(u)),
                     };
                     match &cur {
                         Value::Attrs(a) => match a.get(&name) {
+                            // As in Nix, the last attribute's value is not
+                            // forced: `x ? a` inside `x.a` is no recursion.
+                            Some(_) if i + 1 == path.len() => {}
                             Some(entry) => {
                                 let t = entry.value.clone();
                                 cur = self.force(&t)?;

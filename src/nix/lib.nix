@@ -113,6 +113,178 @@ let
   recursiveUpdate = lhs: rhs:
     recursiveUpdateUntil (path: lhs: rhs: !(isAttrs lhs && isAttrs rhs)) lhs rhs;
 
+  # More of nixpkgs' lib: the pure functions NixOS modules and flakes use
+  # (checked against nixpkgs' own suite by tests/nix_lib_conformance.rs).
+  mergeAttrs = x: y: x // y;
+  and = x: y: x && y;
+  xor = x: y: (!x) != (!y);
+  bitAnd = b.bitAnd;
+  bitOr = b.bitOr;
+  bitXor = b.bitXor;
+  min = x: y: if x < y then x else y;
+  max = x: y: if x > y then x else y;
+  mod = base: int: base - (int * (b.div base int));
+  toFunction = v: if b.isFunction v then v else k: v;
+  toBaseDigits = base: i:
+    let
+      go = i:
+        if i < base then [ i ]
+        else let r = i - ((i / base) * base); q = (i - r) / base; in go q ++ [ r ];
+    in
+    assert (b.isInt base); assert (b.isInt i); assert (base >= 2); assert (i >= 0);
+    go i;
+  toHexString =
+    let
+      hexDigits = { "10" = "A"; "11" = "B"; "12" = "C"; "13" = "D"; "14" = "E"; "15" = "F"; };
+      toHexDigit = d: if d < 10 then toString d else hexDigits.${toString d};
+    in
+    i: concatMapStrings toHexDigit (toBaseDigits 16 i);
+  fromHexString = str:
+    let m = b.match "(0x)?([0-7]?[0-9A-Fa-f]{1,15})" str; in
+    if m != null then (b.fromTOML "v=0x${b.elemAt m 1}").v
+    else (b.fromTOML "v=0x${removePrefix "0x" (toLower str)}").v;
+  join = b.concatStringsSep;
+  replaceString = from: to: b.replaceStrings [ from ] [ to ];
+  hasInfix = infix: content: b.match ".*${escapeRegex infix}.*" "${content}" != null;
+  stringAsChars = f: s: concatStrings (map f (stringToCharacters s));
+  isStringLike = x: b.isString x || b.isPath x || x ? outPath || x ? __toString;
+  isStorePath = x:
+    if isStringLike x then
+      let str = toString x; in
+      substring 0 1 str == "/" && (dirOf str == b.storeDir || b.match "/[0-9a-z]{52}" str != null)
+    else false;
+  escapeXML = b.replaceStrings [ "\"" "'" "<" ">" "&" ] [ "&quot;" "&apos;" "&lt;" "&gt;" "&amp;" ];
+  escapeNixString = s: escape [ "$" ] (b.toJSON s);
+  escapeNixIdentifier = s:
+    if b.match "[a-zA-Z_][a-zA-Z0-9_'-]*" s != null
+      && !(elem s [ "assert" "else" "if" "in" "inherit" "let" "or" "rec" "then" "with" ])
+    then s else escapeNixString s;
+  isValidPosixName = name: b.match "[a-zA-Z_][a-zA-Z0-9_]*" name != null;
+  toShellVar = name: value:
+    throwIfNot (isValidPosixName name) "toShellVar: ${name} is not a valid shell variable name" (
+      if isAttrs value && !isStringLike value then
+        "declare -A ${name}=(${concatStringsSep " " (mapAttrsToList (n: v: "[${escapeShellArg n}]=${escapeShellArg v}") value)})"
+      else if isList value then
+        "declare -a ${name}=(${escapeShellArgs value})"
+      else
+        "${name}=${escapeShellArg value}");
+  toShellVars = vars: concatStringsSep "\n" (mapAttrsToList toShellVar vars);
+  fixedWidthString = width: filler: str:
+    let strw = stringLength str; reqWidth = width - (stringLength filler); in
+    assert assertMsg (strw <= width)
+      "fixedWidthString: requested string length (${toString width}) must not be shorter than actual length (${toString strw})";
+    if strw == width then str else filler + fixedWidthString reqWidth filler str;
+  fixedWidthNumber = width: n: fixedWidthString width "0" (toString n);
+  toInt =
+    let
+      matchStripInput = b.match "[[:space:]]*(-?[[:digit:]]+)[[:space:]]*";
+      matchLeadingZero = b.match "0[[:digit:]]+";
+    in
+    str:
+    let
+      strippedInput = matchStripInput str;
+      isLeadingZero = matchLeadingZero (head strippedInput) == [ ];
+      parsedInput = b.fromJSON (head strippedInput);
+      generalError = "toInt: Could not convert ${escapeNixString str} to int.";
+    in
+    if strippedInput == null then throw generalError
+    else if isLeadingZero then
+      throw "toInt: Ambiguity in interpretation of ${escapeNixString str} between octal and zero padded integer."
+    else if !b.isInt parsedInput then throw generalError
+    else parsedInput;
+  toIntBase10 =
+    let
+      matchStripInput = b.match "[[:space:]]*0*(-?[[:digit:]]+)[[:space:]]*";
+      matchZero = b.match "0+";
+    in
+    str:
+    let
+      strippedInput = matchStripInput str;
+      isZero = matchZero (head strippedInput) == [ ];
+      parsedInput = b.fromJSON (head strippedInput);
+      generalError = "toIntBase10: Could not convert ${escapeNixString str} to int.";
+    in
+    if strippedInput == null then throw generalError
+    else if isZero then 0
+    else if !b.isInt parsedInput then throw generalError
+    else parsedInput;
+  concatMapAttrsStringSep = sep: f: attrs: concatStringsSep sep (attrValues (mapAttrs f attrs));
+  getOutput = output: pkg:
+    if !pkg ? outputSpecified || !pkg.outputSpecified then pkg.${output} or pkg.out or pkg else pkg;
+  makeSearchPathOutput = output: subDir: pkgs: makeSearchPath subDir (map (getOutput output) pkgs);
+  makeLibraryPath = makeSearchPathOutput "lib" "lib";
+  makeIncludePath = makeSearchPathOutput "dev" "include";
+  replicate = n: elem: genList (_: elem) n;
+  sortOn = f: list:
+    let pairs = map (x: [ (f x) x ]) list; in
+    map (x: b.elemAt x 1) (b.sort (a: c: head a < head c) pairs);
+  allUnique = list: (length (unique list) == length list);
+  uniqueStrings = list: attrNames (groupBy id list);
+  zipListsWith = f: fst: snd: genList (n: f (b.elemAt fst n) (b.elemAt snd n)) (min (length fst) (length snd));
+  zipLists = zipListsWith (fst: snd: { inherit fst snd; });
+  findFirstIndex = pred: default: list:
+    let
+      resultIndex = foldl' (index: el:
+        if index < 0 then (if pred el then -index - 1 else index - 1) else index) (-1) list;
+    in
+    if resultIndex < 0 then default else resultIndex;
+  findSingle = pred: default: multiple: list:
+    let found = filter pred list; len = length found; in
+    if len == 0 then default else if len != 1 then multiple else head found;
+  commonPrefix = list1: list2:
+    let
+      matchings = zipListsWith (fst: snd: fst != snd) list1 list2;
+      commonPrefixLength = findFirstIndex id (length matchings) matchings;
+    in
+    take commonPrefixLength list1;
+  sublist = start: count: list:
+    let len = length list; in
+    genList (n: b.elemAt list (n + start))
+      (if start >= len then 0 else if start + count > len then len - start else count);
+  dropEnd = n: xs: take (max 0 (length xs - n)) xs;
+  takeEnd = n: xs: drop (max 0 (length xs - n)) xs;
+  compareLists = cmp: a: c:
+    if a == [ ] then (if c == [ ] then 0 else -1)
+    else if c == [ ] then 1
+    else let rel = cmp (head a) (head c); in if rel == 0 then compareLists cmp (tail a) (tail c) else rel;
+  crossLists = f: foldl (fs: args: concatMap (f: map f args) fs) [ f ];
+  cartesianProduct = attrsOfLists:
+    foldl' (listOfAttrs: attrName:
+      concatMap (attrs: map (listValue: attrs // { ${attrName} = listValue; }) attrsOfLists.${attrName}) listOfAttrs)
+      [ { } ] (attrNames attrsOfLists);
+  mapCartesianProduct = f: attrsOfLists: map f (cartesianProduct attrsOfLists);
+  foldAttrs = op: nul: list_of_attrs:
+    foldr (n: a: foldr (name: o: o // { ${name} = op n.${name} (a.${name} or nul); }) a (attrNames n)) { } list_of_attrs;
+  matchAttrs = pattern: attrs:
+    assert isAttrs pattern;
+    b.all (attr: attrs ? ${attr} && (
+      let lhs = pattern.${attr}; rhs = attrs.${attr}; in
+      if isAttrs lhs then isAttrs rhs && matchAttrs lhs rhs else lhs == rhs)) (attrNames pattern);
+  overrideExisting = old: new: mapAttrs (name: value: new.${name} or value) old;
+  showAttrPath = path:
+    if path == [ ] then "<root attribute path>" else concatMapStringsSep "." escapeNixIdentifier path;
+  mapAttrsToListRecursiveCond = pred: f: set:
+    let
+      mapRecursive = path: value: if isAttrs value && pred path value then recurse path value else [ (f path value) ];
+      recurse = path: set: concatMap (name: mapRecursive (path ++ [ name ]) set.${name}) (attrNames set);
+    in
+    recurse [ ] set;
+  mapAttrsToListRecursive = mapAttrsToListRecursiveCond (_: _: true);
+  collect = pred: attrs:
+    if pred attrs then [ attrs ]
+    else if isAttrs attrs then concatMap (collect pred) (attrValues attrs)
+    else [ ];
+  attrVals = nameList: set: map (x: set.${x}) nameList;
+  getAttrs = names: attrs: genAttrs names (name: attrs.${name});
+  isDerivation = value: value.type or null == "derivation";
+  unionOfDisjoint = x: y:
+    let
+      intersection = b.intersectAttrs x y;
+      collisions = concatStringsSep " " (attrNames intersection);
+      mask = mapAttrs (name: value: throw "unionOfDisjoint: collision on ${name}; complete list: ${collisions}") intersection;
+    in
+    (x // y) // mask;
+
   # Fixed points and extensible sets, as lib.fixedPoints.
   fix = f: let x = f x; in x;
   fix' = f: let x = f x // { __unfix__ = f; }; in x;
@@ -250,7 +422,11 @@ let
     pkgs = internal.unknown "pkgs";
   };
 
-  trivial = { inherit id const flip boolToString functionArgs pipe mapNullable defaultTo warn warnIf info throwIf throwIfNot; };
+  trivial = {
+    inherit id const flip boolToString functionArgs pipe mapNullable defaultTo warn warnIf info throwIf throwIfNot
+      mergeAttrs and xor bitAnd bitOr bitXor min max mod toFunction toBaseDigits toHexString fromHexString;
+    "or" = x: y: x || y;
+  };
   fixedPoints = { inherit fix fix' extends composeExtensions composeManyExtensions makeExtensible makeExtensibleWithCustomName; };
   versions = {
     splitVersion = v: splitString "." v;
@@ -302,20 +478,28 @@ let
     inherit concatStrings concatMapStrings concatMapStringsSep concatStringsSep
       optionalString hasPrefix hasSuffix removePrefix removeSuffix escapeShellArg
       escapeShellArgs makeBinPath makeSearchPath boolToString concatLines toLower toUpper
-      splitString escape escapeRegex stringToCharacters trim fileContents nameFromURL versionAtLeast versionOlder;
+      splitString escape escapeRegex stringToCharacters trim fileContents nameFromURL versionAtLeast versionOlder
+      join replaceString hasInfix stringAsChars isStringLike isStorePath escapeXML escapeNixString
+      escapeNixIdentifier isValidPosixName toShellVar toShellVars fixedWidthString fixedWidthNumber
+      toInt toIntBase10 concatMapAttrsStringSep makeSearchPathOutput makeLibraryPath makeIncludePath;
   };
   lists = {
     inherit optional optionals foldr foldl foldl' flatten unique last init take drop
       range count toList concatLists concatMap filter map elem length head tail
       singleton forEach imap0 imap1 ifilter0 reverseList subtractLists intersectLists remove
-      findFirst any all partition groupBy groupBy' sort elemAt;
+      findFirst any all partition groupBy groupBy' sort elemAt
+      replicate sortOn allUnique uniqueStrings zipListsWith zipLists findFirstIndex findSingle
+      commonPrefix sublist dropEnd takeEnd compareLists crossLists;
   };
   attrsets = {
     inherit optionalAttrs nameValuePair genAttrs mapAttrsToList mapAttrs' filterAttrs
       attrByPath getAttrFromPath setAttrByPath recursiveUpdate recursiveUpdateUntil
       attrNames attrValues mapAttrs listToAttrs hasAttr mergeAttrsList concatMapAttrs
       mapAttrsRecursive mapAttrsRecursiveCond attrsToList foldlAttrs zipAttrs zipAttrsWith
-      hasAttrByPath filterAttrsRecursive genAttrs';
+      hasAttrByPath filterAttrsRecursive genAttrs'
+      cartesianProduct mapCartesianProduct foldAttrs matchAttrs overrideExisting showAttrPath
+      mapAttrsToListRecursiveCond mapAttrsToListRecursive collect attrVals getAttrs isDerivation
+      unionOfDisjoint getOutput;
     inherit (b) removeAttrs intersectAttrs catAttrs;
   };
   modules = {
