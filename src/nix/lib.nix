@@ -12,7 +12,6 @@ let
     stringLength substring tail;
 
   id = x: x;
-  functionArgs = b.functionArgs;
   const = x: _: x;
   flip = f: a: b: f b a;
   concatStrings = concatStringsSep "";
@@ -70,8 +69,6 @@ let
   upperChars = b.genList (i: b.substring i 1 "ABCDEFGHIJKLMNOPQRSTUVWXYZ") 26;
   toLower = b.replaceStrings upperChars lowerChars;
   toUpper = b.replaceStrings lowerChars upperChars;
-  getExe' = x: y: "${x}/bin/${y}";
-  getExe = x: "${x}/bin/${x.meta.mainProgram or (x.pname or x.name)}";
   listFilesRecursive = dir:
     flatten (mapAttrsToList
       (name: type: if type == "directory" then listFilesRecursive (dir + "/${name}") else dir + "/${name}")
@@ -285,6 +282,368 @@ let
     in
     (x // y) // mask;
 
+  # Copied from nixpkgs' lib (same definitions, so that results agree).
+  inherit (b) isString isPath typeOf match split parseDrvName unsafeDiscardStringContext;
+  addContextFrom = src: target: substring 0 0 src + target;
+  getBin = getOutput "bin";
+  functionArgs =
+    let
+      functionArgs = builtins.functionArgs;
+    in
+    f: if f ? __functor then f.__functionArgs or (functionArgs (f.__functor f)) else functionArgs f;
+  setFunctionArgs = f: args: {
+    __functor = self: f;
+    __functionArgs = args;
+  };
+  isFunction =
+    let
+      isFunction = builtins.isFunction;
+    in
+    f: isFunction f || (f ? __functor && isFunction (f.__functor f));
+  getExe =
+    x:
+    getExe' x (
+      x.meta.mainProgram or (
+        lib.warn
+          "getExe: Package ${
+            lib.strings.escapeNixIdentifier x.meta.name or x.pname or x.name
+          } does not have the meta.mainProgram attribute. We'll assume that the main program has the same name for now, but this behavior is deprecated, because it leads to surprising errors when the assumption does not hold. If the package has a main program, please set `meta.mainProgram` in its definition to make this warning go away. Otherwise, if the package does not have a main program, or if you don't control its definition, use getExe' to specify the name to the program, such as lib.getExe' foo \"bar\"."
+          lib.getName
+          x
+      )
+    );
+  getExe' =
+    x: y:
+    assert assertMsg (isDerivation x)
+      "lib.meta.getExe': The first argument is of type ${typeOf x}, but it should be a derivation instead.";
+    assert assertMsg (isString y)
+      "lib.meta.getExe': The second argument is of type ${typeOf y}, but it should be a string instead.";
+    assert assertMsg (match ".*/.*" y == null)
+      "lib.meta.getExe': The second argument \"${y}\" is a nested path with a \"/\" character, but it should just be the name of the executable instead.";
+    "${getBin x}/bin/${y}";
+  getName =
+    let
+      parse = drv: (parseDrvName drv).name;
+    in
+    x: if isString x then parse x else x.pname or (parse x.name);
+  testAllTrue = expr: {
+    inherit expr;
+    expected = map (x: true) expr;
+  };
+  replaceElemAt =
+    list: idx: newElem:
+    assert lib.assertMsg (idx >= 0 && idx < length list)
+      "'lists.replaceElemAt' called with index ${toString idx} on a list of size ${toString (length list)}";
+    genList (i: if i == idx then newElem else elemAt list i) (length list);
+  listsRemovePrefix =
+    list1: list2:
+    if listsHasPrefix list1 list2 then
+      drop (length list1) list2
+    else
+      throw "lib.lists.removePrefix: First argument is not a list prefix of the second argument";
+  listsHasPrefix = list1: list2: take (length list1) list2 == list1;
+  stringsReplicate = n: s: concatStrings (lib.lists.replicate n s);
+  commonPrefixLength =
+    a: b:
+    let
+      m = lib.min (stringLength a) (stringLength b);
+      go =
+        i:
+        if i >= m then
+          m
+        else if substring i 1 a == substring i 1 b then
+          go (i + 1)
+        else
+          i;
+    in
+    go 0;
+  commonSuffixLength =
+    a: b:
+    let
+      m = lib.min (stringLength a) (stringLength b);
+      go =
+        i:
+        if i >= m then
+          m
+        else if substring (stringLength a - i - 1) 1 a == substring (stringLength b - i - 1) 1 b then
+          go (i + 1)
+        else
+          i;
+    in
+    go 0;
+  levenshtein =
+    a: b:
+    let
+      arr = lib.genList (i: lib.genList (j: dist i j) (stringLength b + 1)) (stringLength a + 1);
+      d = x: y: lib.elemAt (lib.elemAt arr x) y;
+      dist =
+        i: j:
+        let
+          c = if substring (i - 1) 1 a == substring (j - 1) 1 b then 0 else 1;
+        in
+        if j == 0 then
+          i
+        else if i == 0 then
+          j
+        else
+          lib.min (lib.min (d (i - 1) j + 1) (d i (j - 1) + 1)) (d (i - 1) (j - 1) + c);
+    in
+    d (stringLength a) (stringLength b);
+  levenshteinAtMost =
+    let
+      infixDifferAtMost1 = x: y: stringLength x <= 1 && stringLength y <= 1;
+
+      infixDifferAtMost2 =
+        x: y:
+        let
+          xlen = stringLength x;
+          ylen = stringLength y;
+          diff = xlen - ylen;
+
+          xinfix = substring 1 (xlen - 2) x;
+          yinfix = substring 1 (ylen - 2) y;
+
+          xdelr = substring 0 (xlen - 1) x;
+          xdell = substring 1 (xlen - 1) x;
+          ydelr = substring 0 (ylen - 1) y;
+          ydell = substring 1 (ylen - 1) y;
+        in
+        if diff == 2 then
+          xinfix == y
+        else if diff == 1 then
+          xinfix == ydelr || xinfix == ydell
+        else
+          xinfix == yinfix || xdelr == ydell || xdell == ydelr;
+
+    in
+    k:
+    if k <= 0 then
+      a: b: a == b
+    else
+      let
+        f =
+          a: b:
+          let
+            alen = stringLength a;
+            blen = stringLength b;
+            prelen = commonPrefixLength a b;
+            suflen = commonSuffixLength a b;
+            presuflen = prelen + suflen;
+            ainfix = substring prelen (alen - presuflen) a;
+            binfix = substring prelen (blen - presuflen) b;
+          in
+          if alen < blen then
+            f b a
+          else if alen - blen > k then
+            false
+          else if k == 1 then
+            infixDifferAtMost1 ainfix binfix
+          else if k == 2 then
+            infixDifferAtMost2 ainfix binfix
+          else
+            levenshtein ainfix binfix <= k;
+      in
+      f;
+  splitStringBy =
+    predicate: keepSplit: str:
+    let
+      len = stringLength str;
+
+      go =
+        pos: currentPart: result:
+        if pos == len then
+          result ++ [ currentPart ]
+        else
+          let
+            currChar = substring pos 1 str;
+            prevChar = if pos > 0 then substring (pos - 1) 1 str else "";
+            isSplit = predicate prevChar currChar;
+          in
+          if isSplit then
+            let
+              newResult = result ++ [ currentPart ];
+              newCurrentPart = if keepSplit then currChar else "";
+            in
+            go (pos + 1) newCurrentPart newResult
+          else
+            go (pos + 1) (currentPart + currChar) result;
+    in
+    if len == 0 then [ (addContextFrom str "") ] else map (addContextFrom str) (go 0 "" [ ]);
+  updateManyAttrsByPath =
+    let
+      go =
+        prefixLength: hasValue: value: updates:
+        let
+          split = partition (el: length el.path == prefixLength) updates;
+
+          nested = groupBy (el: elemAt el.path prefixLength) split.wrong;
+
+          withNestedMods =
+            if split.wrong == [ ] then
+              if hasValue then
+                value
+              else
+                let
+                  updatePath = (head split.right).path;
+                in
+                throw (
+                  "updateManyAttrsByPath: Path '${showAttrPath updatePath}' does "
+                  + "not exist in the given value, but the first update to this "
+                  + "path tries to access the existing value."
+                )
+            else
+            if !hasValue then
+              mapAttrs (name: go (prefixLength + 1) false null) nested
+            else if isAttrs value then
+              value // mapAttrs (name: go (prefixLength + 1) (value ? ${name}) value.${name}) nested
+            else
+              let
+                updatePath = (head split.wrong).path;
+              in
+              throw (
+                "updateManyAttrsByPath: Path '${showAttrPath updatePath}' needs to "
+                + "be updated, but path '${showAttrPath (take prefixLength updatePath)}' "
+                + "of the given value is not an attribute set, so we can't "
+                + "update an attribute inside of it."
+              );
+
+        in
+        foldl (acc: el: el.update acc) withNestedMods split.right;
+
+    in
+    updates: value: go 0 true value updates;
+  longestValidPathPrefix =
+    attrPath: v:
+    let
+      lenAttrPath = length attrPath;
+      getPrefixForSetAtIndex =
+        remainingSet:
+        remainingPathIndex:
+
+        if remainingPathIndex == lenAttrPath then
+          attrPath
+        else
+          let
+            attr = elemAt attrPath remainingPathIndex;
+          in
+          if remainingSet ? ${attr} then
+            getPrefixForSetAtIndex remainingSet.${attr} # advance from the set to the attribute value
+              (remainingPathIndex + 1) # advance the path
+          else
+            take remainingPathIndex attrPath;
+    in
+    getPrefixForSetAtIndex v 0;
+  toSentenceCase =
+    str:
+    lib.throwIfNot (isString str)
+      "toSentenceCase does only accepts string values, but got ${typeOf str}"
+      (
+        let
+          firstChar = substring 0 1 str;
+          rest = substring 1 (stringLength str) str;
+        in
+        addContextFrom str (toUpper firstChar + toLower rest)
+      );
+  toCamelCase =
+    str:
+    lib.throwIfNot (isString str) "toCamelCase does only accepts string values, but got ${typeOf str}" (
+      let
+        separators = splitStringBy (
+          prev: curr:
+          elem curr [
+            "-"
+            "_"
+            " "
+          ]
+        ) false str;
+
+        parts = lib.flatten (
+          map (splitStringBy (
+            prev: curr: match "[a-z]" prev != null && match "[A-Z]" curr != null
+          ) true) separators
+        );
+
+        first = if length parts > 0 then toLower (head parts) else "";
+        rest = if length parts > 1 then map toSentenceCase (tail parts) else [ ];
+      in
+      concatStrings (map (addContextFrom str) ([ first ] ++ rest))
+    );
+  sanitizeDerivationName =
+    let
+      okRegex = match "[[:alnum:]+_?=-][[:alnum:]+._?=-]*";
+    in
+    string:
+    if stringLength string <= 207 && okRegex string != null then
+      unsafeDiscardStringContext string
+    else
+      lib.pipe string [
+        unsafeDiscardStringContext
+        (x: elemAt (match "\\.*(.*)" x) 0)
+        (split "[^[:alnum:]+._?=-]+")
+        (concatMapStrings (s: if lib.isList s then "-" else s))
+        (x: substring (lib.max (stringLength x - 207) 0) (-1) x)
+        (x: if stringLength x == 0 then "unknown" else x)
+      ];
+  trimWith =
+    {
+      start ? false,
+      end ? false,
+    }:
+    let
+      chars = " \t\r\n";
+
+      regex =
+        if start && end then
+          "[${chars}]*(.*[^${chars}])[${chars}]*"
+        else if start then
+          "[${chars}]*(.*)"
+        else if end then
+          "(.*[^${chars}])[${chars}]*"
+        else
+          "(.*)";
+    in
+    s:
+    let
+      res = match regex s;
+    in
+    optionalString (res != null) (head res);
+  normalizePath =
+    s:
+    warnIf (isPath s)
+      ''
+        lib.strings.normalizePath: The argument (${toString s}) is a path value, but only strings are supported.
+            Path values are always normalised in Nix, so there's no need to call this function on them.
+            This function also copies the path to the Nix store and returns the store path, the same as "''${path}" will, which may not be what you want.
+            This behavior is deprecated and will throw an error in the future.''
+      (
+        builtins.foldl' (x: y: if y == "/" && hasSuffix "/" x then x else x + y) "" (stringToCharacters s)
+      );
+  showOption =
+    parts:
+    let
+      isNamedPlaceholder = builtins.match "<(.*)>";
+      escapeOptionPart =
+        part:
+        if part == "*" || isNamedPlaceholder part != null then
+          part
+        else
+          lib.strings.escapeNixIdentifier part;
+    in
+    (concatStringsSep ".") (map escapeOptionPart parts);
+  toExtension =
+    f:
+    if lib.isFunction f then
+      final: prev:
+      let
+        fPrev = f prev;
+      in
+      if lib.isFunction fPrev then
+        f final prev
+      else
+        fPrev
+    else
+      final: prev: f;
+
   # Fixed points and extensible sets, as lib.fixedPoints.
   fix = f: let x = f x; in x;
   fix' = f: let x = f x // { __unfix__ = f; }; in x;
@@ -372,7 +731,6 @@ let
   sourceByRegex = src: regexes: src;
   sourceFilesBySuffices = src: exts: src;
   setDefaultModuleLocation = file: m: { _file = file; imports = [ m ]; };
-  setFunctionArgs = f: args: { __functor = self: f; __functionArgs = args; };
   # Option helpers whose values only the NixOS module system reads.
   mkRemovedOptionModule = optionName: replacementInstructions: { };
   mkRenamedOptionModule = from: to: { };
@@ -426,8 +784,9 @@ let
     inherit id const flip boolToString functionArgs pipe mapNullable defaultTo warn warnIf info throwIf throwIfNot
       mergeAttrs and xor bitAnd bitOr bitXor min max mod toFunction toBaseDigits toHexString fromHexString;
     "or" = x: y: x || y;
+    inherit isFunction setFunctionArgs toExtension;
   };
-  fixedPoints = { inherit fix fix' extends composeExtensions composeManyExtensions makeExtensible makeExtensibleWithCustomName; };
+  fixedPoints = { inherit toExtension fix fix' extends composeExtensions composeManyExtensions makeExtensible makeExtensibleWithCustomName; };
   versions = {
     splitVersion = v: splitString "." v;
     major = v: b.elemAt (splitString "." v) 0;
@@ -473,7 +832,7 @@ let
     };
   customisation = { inherit callPackageWith makeOverridable; };
   sources = { inherit cleanSourceWith cleanSource cleanSourceFilter sourceByRegex sourceFilesBySuffices; };
-  meta = { inherit getExe getExe'; };
+  meta = { inherit getExe getExe' getName; };
   strings = {
     inherit concatStrings concatMapStrings concatMapStringsSep concatStringsSep
       optionalString hasPrefix hasSuffix removePrefix removeSuffix escapeShellArg
@@ -481,7 +840,10 @@ let
       splitString escape escapeRegex stringToCharacters trim fileContents nameFromURL versionAtLeast versionOlder
       join replaceString hasInfix stringAsChars isStringLike isStorePath escapeXML escapeNixString
       escapeNixIdentifier isValidPosixName toShellVar toShellVars fixedWidthString fixedWidthNumber
-      toInt toIntBase10 concatMapAttrsStringSep makeSearchPathOutput makeLibraryPath makeIncludePath;
+      toInt toIntBase10 concatMapAttrsStringSep makeSearchPathOutput makeLibraryPath makeIncludePath
+      getName commonPrefixLength commonSuffixLength levenshtein levenshteinAtMost splitStringBy
+      toSentenceCase toCamelCase sanitizeDerivationName trimWith normalizePath addContextFrom;
+    replicate = stringsReplicate;
   };
   lists = {
     inherit optional optionals foldr foldl foldl' flatten unique last init take drop
@@ -489,7 +851,9 @@ let
       singleton forEach imap0 imap1 ifilter0 reverseList subtractLists intersectLists remove
       findFirst any all partition groupBy groupBy' sort elemAt
       replicate sortOn allUnique uniqueStrings zipListsWith zipLists findFirstIndex findSingle
-      commonPrefix sublist dropEnd takeEnd compareLists crossLists;
+      commonPrefix sublist dropEnd takeEnd compareLists crossLists replaceElemAt;
+    hasPrefix = listsHasPrefix;
+    removePrefix = listsRemovePrefix;
   };
   attrsets = {
     inherit optionalAttrs nameValuePair genAttrs mapAttrsToList mapAttrs' filterAttrs
@@ -499,7 +863,7 @@ let
       hasAttrByPath filterAttrsRecursive genAttrs'
       cartesianProduct mapCartesianProduct foldAttrs matchAttrs overrideExisting showAttrPath
       mapAttrsToListRecursiveCond mapAttrsToListRecursive collect attrVals getAttrs isDerivation
-      unionOfDisjoint getOutput;
+      unionOfDisjoint getOutput updateManyAttrsByPath longestValidPathPrefix getBin;
     inherit (b) removeAttrs intersectAttrs catAttrs;
   };
   modules = {
@@ -508,18 +872,21 @@ let
       mkChangedOptionModule mkAliasOptionModule mkAliasOptionModuleMD mkDerivedConfig
       setDefaultModuleLocation mkImageMediaOverride mkFixStrictness;
   };
-  options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD; };
+  options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD showOption; };
   # The whole lib, extensible as nixpkgs' is (`lib.extend (final: prev: ...)`).
   base = self: trivial // fixedPoints // strings // lists // attrsets // modules // options // customisation // sources // {
   inherit trivial fixedPoints strings lists attrsets modules options filesystem customisation sources fileset
     types nixosSystem mkVMOverride versions;
   inherit (b) removeAttrs intersectAttrs catAttrs pathExists readFile readDir isPath typeOf
     toJSON fromJSON seq deepSeq tryEval baseNameOf dirOf toString;
-  inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile;
+  inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile meta testAllTrue;
+  inherit (strings) hasPrefix removePrefix getName;
+  inherit (lists) replicate;
   inherit getExe getExe';
   mdDoc = x: x;
-  inherit (b) isString isList isAttrs isBool isInt isFunction genList;
+  inherit (b) isString isList isAttrs isBool isInt genList;
   isNull = x: x == null;
 };
+  lib = makeExtensible base;
 in
-makeExtensible base
+lib
