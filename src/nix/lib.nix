@@ -644,6 +644,526 @@ let
     else
       final: prev: f;
 
+  floatToString = float:
+    let result = toString float; precise = float == b.fromJSON result; in
+    warnIf (!precise) "Imprecise conversion from float to string ${result}" result;
+  # lib.generators, as nixpkgs' lib/generators.nix (documentation left out).
+  generators = (
+    { lib }:
+
+    let
+      inherit (lib)
+        addErrorContext
+        any
+        assertMsg
+        attrNames
+        attrValues
+        concatLists
+        concatMap
+        concatMapStringsSep
+        concatStrings
+        concatStringsSep
+        const
+        elem
+        escape
+        filter
+        flatten
+        foldl
+        functionArgs # Note: not the builtin; considers `__functor` in attrsets.
+        gvariant
+        hasInfix
+        head
+        id
+        init
+        isAttrs
+        isBool
+        isDerivation
+        isFloat
+        isFunction # Note: not the builtin; considers `__functor` in attrsets.
+        isInt
+        isList
+        isPath
+        isString
+        last
+        length
+        genAttrs
+        mapAttrs
+        mapAttrsToList
+        optionals
+        recursiveUpdate
+        replaceStrings
+        reverseList
+        splitString
+        tail
+        toList
+        ;
+
+      inherit (lib.strings)
+        escapeNixIdentifier
+        floatToString
+        match
+        split
+        toJSON
+        typeOf
+        escapeXML
+        ;
+
+    in
+    rec {
+      mkValueStringDefault =
+        { }:
+        v:
+        let
+          err = t: v: abort ("generators.mkValueStringDefault: " + "${t} not supported: ${toPretty { } v}");
+        in
+        if isInt v then
+          toString v
+        else if isDerivation v then
+          toString v
+        else if isString v then
+          v
+        else if true == v then
+          "true"
+        else if false == v then
+          "false"
+        else if null == v then
+          "null"
+        else if isList v then
+          err "lists" v
+        else if isAttrs v then
+          err "attrsets" v
+        else if isFunction v then
+          err "functions" v
+        else if isFloat v then
+          floatToString v
+        else
+          err "this value is" (toString v);
+
+      mkKeyValueDefault =
+        {
+          mkValueString ? mkValueStringDefault { },
+        }:
+        sep: k: v:
+        "${escape [ sep ] k}${sep}${mkValueString v}";
+
+
+      toKeyValue =
+        {
+          mkKeyValue ? mkKeyValueDefault { } "=",
+          listsAsDuplicateKeys ? false,
+          indent ? "",
+        }:
+        let
+          mkLine = k: v: indent + mkKeyValue k v + "\n";
+          mkLines =
+            if listsAsDuplicateKeys then
+              k: v: map (mkLine k) (if isList v then v else [ v ])
+            else
+              k: v: [ (mkLine k v) ];
+        in
+        attrs: concatStrings (concatLists (mapAttrsToList mkLines attrs));
+
+      toINI =
+        {
+          mkSectionName ? (name: escape [ "[" "]" ] name),
+          mkKeyValue ? mkKeyValueDefault { } "=",
+          listsAsDuplicateKeys ? false,
+        }:
+        attrsOfAttrs:
+        let
+          mapAttrsToStringsSep =
+            sep: mapFn: attrs:
+            concatStringsSep sep (mapAttrsToList mapFn attrs);
+          mkSection =
+            sectName: sectValues:
+            ''
+              [${mkSectionName sectName}]
+            ''
+            + toKeyValue { inherit mkKeyValue listsAsDuplicateKeys; } sectValues;
+        in
+        mapAttrsToStringsSep "\n" mkSection attrsOfAttrs;
+
+      toINIWithGlobalSection =
+        {
+          mkSectionName ? (name: escape [ "[" "]" ] name),
+          mkKeyValue ? mkKeyValueDefault { } "=",
+          listsAsDuplicateKeys ? false,
+        }:
+        {
+          globalSection,
+          sections ? { },
+        }:
+        (
+          if globalSection == { } then
+            ""
+          else
+            (toKeyValue { inherit mkKeyValue listsAsDuplicateKeys; } globalSection) + "\n"
+        )
+        + (toINI { inherit mkSectionName mkKeyValue listsAsDuplicateKeys; } sections);
+
+      toGitINI =
+        let
+          mkSectionName =
+            let
+              containsQuote = hasInfix ''"'';
+            in
+            name:
+            let
+              sections = splitString "." name;
+            in
+            if containsQuote name || length sections == 1 then
+              name
+            else
+              ''${head sections} "${concatStringsSep "." (tail sections)}"'';
+
+          mkValueString =
+            let
+              escape = replaceStrings [ "\n" "	" ''"'' "\\" ] [ "\\n" "\\t" ''\"'' "\\\\" ];
+            in
+            v: mkValueStringDefault { } (if isString v then ''"${escape v}"'' else v);
+
+          mkKeyValue =
+            let
+              mkKeyValue = mkKeyValueDefault { inherit mkValueString; } " = ";
+              attrToString = k: v: "\t" + mkKeyValue k v;
+            in
+            k: v: if isList v then concatStringsSep "\n" (map (attrToString k) v) else attrToString k v;
+
+          gitFlattenAttrs =
+            let
+              isNonDrvAttrs = value: isAttrs value && !isDerivation value;
+              recurse =
+                path: value:
+                if isNonDrvAttrs value then
+                  concatMap (name: recurse ([ name ] ++ path) value.${name}) (attrNames value)
+                else if length path > 1 then
+                  [
+                    {
+                      ${concatStringsSep "." (reverseList (tail path))}.${head path} = value;
+                    }
+                  ]
+                else
+                  [
+                    {
+                      ${head path} = value;
+                    }
+                  ];
+            in
+            attrs:
+            let
+              namesToRewrite = filter (
+                name: isAttrs attrs.${name} && any isNonDrvAttrs (attrValues attrs.${name})
+              ) (attrNames attrs);
+              attrsToRewrite = genAttrs namesToRewrite (name: attrs.${name});
+            in
+            removeAttrs attrs namesToRewrite // foldl recursiveUpdate { } (recurse [ ] attrsToRewrite);
+
+          toINI_ = toINI { inherit mkKeyValue mkSectionName; };
+        in
+        attrs: toINI_ (gitFlattenAttrs attrs);
+
+      mkDconfKeyValue = mkKeyValueDefault { mkValueString = v: toString (gvariant.mkValue v); } "=";
+
+      toDconfINI = toINI { mkKeyValue = mkDconfKeyValue; };
+
+      withRecursion =
+        {
+          depthLimit,
+          throwOnDepthLimit ? true,
+        }:
+        assert isInt depthLimit;
+        let
+          specialAttrs = [
+            "__functor"
+            "__functionArgs"
+            "__toString"
+            "__pretty"
+          ];
+          stepIntoAttr = evalNext: name: if elem name specialAttrs then id else evalNext;
+          transform =
+            depth:
+            if depthLimit != null && depth > depthLimit then
+              if throwOnDepthLimit then
+                throw "Exceeded maximum eval-depth limit of ${toString depthLimit} while trying to evaluate with `generators.withRecursion'!"
+              else
+                const "<unevaluated>"
+            else
+              id;
+          mapAny =
+            depth: v:
+            let
+              evalNext = x: mapAny (depth + 1) (transform (depth + 1) x);
+            in
+            if isAttrs v then
+              mapAttrs (stepIntoAttr evalNext) v
+            else if isList v then
+              map evalNext v
+            else
+              transform (depth + 1) v;
+        in
+        mapAny 0;
+
+      toPretty =
+        {
+          allowPrettyValues ? false,
+          multiline ? true,
+          indent ? "",
+        }:
+        let
+          go =
+            indent: v:
+            let
+              introSpace = if multiline then "\n${indent}  " else " ";
+              outroSpace = if multiline then "\n${indent}" else " ";
+            in
+            if isInt v then
+              toString v
+            else if isFloat v then
+              builtins.toJSON v
+            else if isString v then
+              let
+                lines = filter (v: !isList v) (split "\n" v);
+                escapeSingleline = escape [
+                  "\\"
+                  "\""
+                  "\${"
+                ];
+                escapeMultiline = replaceStrings [ "\${" "''" ] [ "''\${" "'''" ];
+                singlelineResult = "\"" + concatStringsSep "\\n" (map escapeSingleline lines) + "\"";
+                multilineResult =
+                  let
+                    escapedLines = map escapeMultiline lines;
+                    lastLine = last escapedLines;
+                  in
+                  "''"
+                  + introSpace
+                  + concatStringsSep introSpace (init escapedLines)
+                  + (if lastLine == "" then outroSpace else introSpace + lastLine)
+                  + "''";
+              in
+              if multiline && length lines > 1 then multilineResult else singlelineResult
+            else if true == v then
+              "true"
+            else if false == v then
+              "false"
+            else if null == v then
+              "null"
+            else if isPath v then
+              toString v
+            else if isList v then
+              if v == [ ] then
+                "[ ]"
+              else
+                "[" + introSpace + concatMapStringsSep introSpace (go (indent + "  ")) v + outroSpace + "]"
+            else if isFunction v then
+              let
+                fna = functionArgs v;
+                showFnas = concatStringsSep ", " (
+                  mapAttrsToList (name: hasDefVal: if hasDefVal then name + "?" else name) fna
+                );
+              in
+              if fna == { } then "<function>" else "<function, args: {${showFnas}}>"
+            else if isAttrs v then
+              if allowPrettyValues && v ? __pretty && v ? val then
+                v.__pretty v.val
+              else if v == { } then
+                "{ }"
+              else if v ? type && v.type == "derivation" then
+                "<derivation ${v.name or "???"}>"
+              else
+                "{"
+                + introSpace
+                + concatStringsSep introSpace (
+                  mapAttrsToList (
+                    name: value:
+                    "${escapeNixIdentifier name} = ${
+                      addErrorContext "while evaluating an attribute `${name}`" (go (indent + "  ") value)
+                    };"
+                  ) v
+                )
+                + outroSpace
+                + "}"
+            else
+              abort "generators.toPretty: should never happen (v = ${v})";
+        in
+        go indent;
+
+      toPlist =
+        {
+          escape ? false,
+        }:
+        v:
+        let
+          expr =
+            ind: x:
+            if x == null then
+              ""
+            else if isBool x then
+              bool ind x
+            else if isInt x then
+              int ind x
+            else if isString x then
+              str ind x
+            else if isList x then
+              list ind x
+            else if isAttrs x then
+              attrs ind x
+            else if isPath x then
+              str ind (toString x)
+            else if isFloat x then
+              float ind x
+            else
+              abort "generators.toPlist: should never happen (v = ${v})";
+
+          literal = ind: x: ind + x;
+
+          maybeEscapeXML = if escape then escapeXML else x: x;
+
+          bool = ind: x: literal ind (if x then "<true/>" else "<false/>");
+          int = ind: x: literal ind "<integer>${toString x}</integer>";
+          str = ind: x: literal ind "<string>${maybeEscapeXML x}</string>";
+          key = ind: x: literal ind "<key>${maybeEscapeXML x}</key>";
+          float = ind: x: literal ind "<real>${toString x}</real>";
+
+          indent = ind: expr "\t${ind}";
+
+          item = ind: concatMapStringsSep "\n" (indent ind);
+
+          list =
+            ind: x:
+            concatStringsSep "\n" [
+              (literal ind "<array>")
+              (item ind x)
+              (literal ind "</array>")
+            ];
+
+          attrs =
+            ind: x:
+            concatStringsSep "\n" [
+              (literal ind "<dict>")
+              (attr ind x)
+              (literal ind "</dict>")
+            ];
+
+          attr =
+            let
+              attrFilter = name: value: name != "_module" && value != null;
+            in
+            ind: x:
+            concatStringsSep "\n" (
+              flatten (
+                mapAttrsToList (
+                  name: value:
+                  optionals (attrFilter name value) [
+                    (key "\t${ind}" name)
+                    (expr "\t${ind}" value)
+                  ]
+                ) x
+              )
+            );
+
+        in
+        lib.warnIf (!escape && lib.oldestSupportedReleaseIsAtLeast 2505)
+          "Using `lib.generators.toPlist` without `escape = true` is deprecated"
+          ''
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!DOCTYPE plist PUBLIC "-//Apple Computer//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+            <plist version="1.0">
+            ${expr "" v}
+            </plist>'';
+
+      toDhall =
+        { }@args:
+        v:
+        let
+          concatItems = concatStringsSep ", ";
+        in
+        if isAttrs v then
+          "{ ${concatItems (mapAttrsToList (key: value: "${key} = ${toDhall args value}") v)} }"
+        else if isList v then
+          "[ ${concatItems (map (toDhall args) v)} ]"
+        else if isInt v then
+          "${if v < 0 then "" else "+"}${toString v}"
+        else if isBool v then
+          (if v then "True" else "False")
+        else if isFunction v then
+          abort "generators.toDhall: cannot convert a function to Dhall"
+        else if v == null then
+          abort "generators.toDhall: cannot convert a null to Dhall"
+        else
+          toJSON v;
+
+      toLua =
+        {
+          multiline ? true,
+          indent ? "",
+          asBindings ? false,
+        }@args:
+        v:
+        let
+          innerIndent = "${indent}  ";
+          introSpace = if multiline then "\n${innerIndent}" else " ";
+          outroSpace = if multiline then "\n${indent}" else " ";
+          innerArgs = args // {
+            indent = if asBindings then indent else innerIndent;
+            asBindings = false;
+          };
+          concatItems = concatStringsSep ",${introSpace}";
+          isLuaInline =
+            {
+              _type ? null,
+              ...
+            }:
+            _type == "lua-inline";
+
+          generatedBindings =
+            assert assertMsg (badVarNames == [ ]) "Bad Lua var names: ${toPretty { } badVarNames}";
+            concatStrings (mapAttrsToList (key: value: "${indent}${key} = ${toLua innerArgs value}\n") v);
+
+          matchVarName = match "[[:alpha:]_][[:alnum:]_]*(\\.[[:alpha:]_][[:alnum:]_]*)*";
+          badVarNames = filter (name: matchVarName name == null) (attrNames v);
+        in
+        if asBindings then
+          generatedBindings
+        else if v == null then
+          "nil"
+        else if isInt v || isFloat v || isString v || isBool v then
+          toJSON v
+        else if isPath v || isDerivation v then
+          toJSON "${v}"
+        else if isList v then
+          (
+            if v == [ ] then
+              "{}"
+            else
+              "{${introSpace}${concatItems (map (value: "${toLua innerArgs value}") v)}${outroSpace}}"
+          )
+        else if isAttrs v then
+          (
+            if isLuaInline v then
+              "(${v.expr})"
+            else if v == { } then
+              "{}"
+            else
+              "{${introSpace}${
+                concatItems (mapAttrsToList (key: value: "[${toJSON key}] = ${toLua innerArgs value}") v)
+              }${outroSpace}}"
+          )
+        else
+          abort "generators.toLua: type ${typeOf v} is unsupported";
+
+      mkLuaInline = expr: {
+        _type = "lua-inline";
+        inherit expr;
+      };
+    }
+    // {
+      toJSON = { }: lib.strings.toJSON;
+
+      toYAML = { }: lib.strings.toJSON;
+    }
+  ) { inherit lib; };
+
   # Fixed points and extensible sets, as lib.fixedPoints.
   fix = f: let x = f x; in x;
   fix' = f: let x = f x // { __unfix__ = f; }; in x;
@@ -841,9 +1361,10 @@ let
       join replaceString hasInfix stringAsChars isStringLike isStorePath escapeXML escapeNixString
       escapeNixIdentifier isValidPosixName toShellVar toShellVars fixedWidthString fixedWidthNumber
       toInt toIntBase10 concatMapAttrsStringSep makeSearchPathOutput makeLibraryPath makeIncludePath
-      getName commonPrefixLength commonSuffixLength levenshtein levenshteinAtMost splitStringBy
+      floatToString getName commonPrefixLength commonSuffixLength levenshtein levenshteinAtMost splitStringBy
       toSentenceCase toCamelCase sanitizeDerivationName trimWith normalizePath addContextFrom;
     replicate = stringsReplicate;
+    inherit (b) match split toJSON typeOf;
   };
   lists = {
     inherit optional optionals foldr foldl foldl' flatten unique last init take drop
@@ -882,6 +1403,8 @@ let
   inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile meta testAllTrue;
   inherit (strings) hasPrefix removePrefix getName;
   inherit (lists) replicate;
+  inherit generators;
+  inherit (b) addErrorContext isFloat replaceStrings head tail concatLists concatMap elem;
   inherit getExe getExe';
   mdDoc = x: x;
   inherit (b) isString isList isAttrs isBool isInt genList;
