@@ -1164,6 +1164,205 @@ let
     }
   ) { inherit lib; };
 
+  showMaybeAttrPosPre = prefix: attrName: v:
+    let pos = b.unsafeGetAttrPos attrName v; in
+    if pos == null then "" else "${prefix}${pos.file}:${toString pos.line}:${toString pos.column}";
+  showMaybePackagePosPre = prefix: pkg:
+    if pkg ? meta.position && isString pkg.meta.position then "${prefix}${pkg.meta.position}" else "";
+  mkDefinition = args@{ file, value, ... }: args // { _type = "definition"; };
+  mapDefinitionValue =
+    f: def:
+    if def ? _type then
+      if def._type == "merge" then
+        def // { contents = map (mapDefinitionValue f) def.contents; }
+      else if def._type == "if" then
+        def // { content = mapDefinitionValue f def.content; }
+      else if def._type == "override" then
+        def // { content = mapDefinitionValue f def.content; }
+      else if def._type == "order" then
+        def // { content = mapDefinitionValue f def.content; }
+      else if def._type == "definition" then
+        def // { value = mapDefinitionValue f def.value; }
+      else
+        f def
+    else
+      f def;
+  lazyDerivation =
+    args@{
+      derivation,
+      meta ? null,
+      passthru ? { },
+      outputs ? [ "out" ],
+    }:
+    let
+      checked =
+        throwIfNot (derivation.type or null == "derivation") "lazyDerivation: input must be a derivation."
+          throwIfNot
+          (derivation.outputs == outputs)
+          ''
+            lib.lazyDerivation: The derivation ${derivation.name or "<unknown>"} has outputs that don't match the assumed outputs.
+
+            Assumed outputs passed to lazyDerivation${showMaybeAttrPosPre ",\n    at " "outputs" args}:
+                ${lib.generators.toPretty { multiline = false; } outputs};
+
+            Actual outputs of the derivation${showMaybePackagePosPre ",\n    defined at " derivation}:
+                ${lib.generators.toPretty { multiline = false; } derivation.outputs}
+
+            If the outputs are known ahead of evaluating the derivation,
+            then update the lazyDerivation call to match the actual outputs, in the same order.
+            If lazyDerivation is passed a literal value, just change it to the actual outputs.
+            As a result it will work as before / as intended.
+
+            Otherwise, when the outputs are dynamic and can't be known ahead of time, it won't
+            be possible to add laziness, but lib.lazyDerivation may still be useful for trimming
+            the attributes.
+            If you want to keep trimming the attributes, make sure that the package is in a
+            variable (don't evaluate it twice!) and pass the variable and its outputs attribute
+            to lib.lazyDerivation. This largely defeats laziness, but keeps the trimming.
+            If none of the above works for you, replace the lib.lazyDerivation call by the
+            expression in the derivation argument.
+          ''
+          derivation;
+    in
+    {
+      type = "derivation";
+
+      inherit (checked)
+        outPath
+        outputName
+        drvPath
+        name
+        system
+        ;
+      inherit outputs;
+
+      meta = args.meta or checked.meta;
+    }
+    // genAttrs outputs (outputName: checked.${outputName})
+    // passthru;
+  optionalDrvAttr = cond: value: if cond then value else null;
+  resolveDefaultNix =
+    v:
+    if pathIsDirectory v then
+      v + "/default.nix"
+    else if lib.isString v && hasSuffix "/" v then
+      v + "default.nix"
+    else
+      v;
+
+  # lib.cli, as nixpkgs' lib/cli.nix (documentation left out).
+  cli = (
+    { lib }:
+
+    {
+      toGNUCommandLineShell =
+        lib.warnIf (lib.oldestSupportedReleaseIsAtLeast 2511)
+          "lib.cli.toGNUCommandLineShell is deprecated, please use lib.cli.toCommandLineShell or lib.cli.toCommandLineShellGNU instead."
+          (options: attrs: lib.escapeShellArgs (lib.cli.toGNUCommandLine options attrs));
+
+      toGNUCommandLine =
+        lib.warnIf (lib.oldestSupportedReleaseIsAtLeast 2511)
+          "lib.cli.toGNUCommandLine is deprecated, please use lib.cli.toCommandLine or lib.cli.toCommandLineShellGNU instead."
+          (
+            {
+              mkOptionName ? k: if builtins.stringLength k == 1 then "-${k}" else "--${k}",
+
+              mkBool ? k: v: lib.optional v (mkOptionName k),
+
+              mkList ? k: v: lib.concatMap (mkOption k) v,
+
+              mkOption ?
+                k: v:
+                if v == null then
+                  [ ]
+                else if optionValueSeparator == null then
+                  [
+                    (mkOptionName k)
+                    (lib.generators.mkValueStringDefault { } v)
+                  ]
+                else
+                  [ "${mkOptionName k}${optionValueSeparator}${lib.generators.mkValueStringDefault { } v}" ],
+
+              optionValueSeparator ? null,
+            }:
+            options:
+            let
+              render =
+                k: v:
+                if builtins.isBool v then
+                  mkBool k v
+                else if builtins.isList v then
+                  mkList k v
+                else
+                  mkOption k v;
+
+            in
+            builtins.concatLists (lib.mapAttrsToList render options)
+          );
+
+      toCommandLineShellGNU =
+        options: attrs: lib.escapeShellArgs (lib.cli.toCommandLineGNU options attrs);
+
+      toCommandLineGNU =
+        {
+          isLong ? optionName: builtins.stringLength optionName > 1,
+          explicitBool ? false,
+          formatArg ? lib.generators.mkValueStringDefault { },
+        }:
+        let
+          optionFormat = optionName: {
+            option = if isLong optionName then "--${optionName}" else "-${optionName}";
+            sep = if isLong optionName then "=" else "";
+            inherit explicitBool formatArg;
+          };
+        in
+        lib.cli.toCommandLine optionFormat;
+
+      toCommandLineShell =
+        optionFormat: attrs: lib.escapeShellArgs (lib.cli.toCommandLine optionFormat attrs);
+
+      toCommandLine =
+        optionFormat: attrs:
+        let
+          handlePair =
+            k: v:
+            if k == "" then
+              lib.throw "lib.cli.toCommandLine only accepts non-empty option names."
+            else if builtins.isList v then
+              builtins.concatMap (handleOption k) v
+            else
+              handleOption k v;
+
+          handleOption = k: renderOption (optionFormat k) k;
+
+          renderOption =
+            {
+              option,
+              sep,
+              explicitBool,
+              formatArg ? lib.generators.mkValueStringDefault { },
+            }:
+            k: v:
+            if v == null || (!explicitBool && v == false) then
+              [ ]
+            else if !explicitBool && v == true then
+              [ option ]
+            else
+              let
+                arg = formatArg v;
+              in
+              if sep != null then
+                [ "${option}${sep}${arg}" ]
+              else
+                [
+                  option
+                  arg
+                ];
+        in
+        builtins.concatLists (lib.mapAttrsToList handlePair attrs);
+    }
+  ) { inherit lib; };
+
   # Fixed points and extensible sets, as lib.fixedPoints.
   fix = f: let x = f x; in x;
   fix' = f: let x = f x // { __unfix__ = f; }; in x;
@@ -1320,7 +1519,7 @@ let
     else (b.readDir (dirOf path)).${baseNameOf path};
   pathIsDirectory = path: b.pathExists path && pathType path == "directory";
   pathIsRegularFile = path: b.pathExists path && pathType path == "regular";
-  filesystem = { inherit listFilesRecursive pathType pathIsDirectory pathIsRegularFile; };
+  filesystem = { inherit resolveDefaultNix listFilesRecursive pathType pathIsDirectory pathIsRegularFile; };
   # lib.fileset, for reading: a file set is its list of files (a path
   # stands for every file under it); toSource gives the root path itself.
   fileset =
@@ -1391,7 +1590,7 @@ let
     inherit mkIf mkMerge mkOverride mkDefault mkForce mkOptionDefault mkOrder mkBefore mkAfter
       mkRemovedOptionModule mkRenamedOptionModule mkRenamedOptionModuleWith mkMergedOptionModule
       mkChangedOptionModule mkAliasOptionModule mkAliasOptionModuleMD mkDerivedConfig
-      setDefaultModuleLocation mkImageMediaOverride mkFixStrictness;
+      setDefaultModuleLocation mkImageMediaOverride mkFixStrictness mkDefinition mapDefinitionValue;
   };
   options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD showOption; };
   # The whole lib, extensible as nixpkgs' is (`lib.extend (final: prev: ...)`).
@@ -1403,7 +1602,8 @@ let
   inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile meta testAllTrue;
   inherit (strings) hasPrefix removePrefix getName;
   inherit (lists) replicate;
-  inherit generators;
+  inherit generators cli lazyDerivation optionalDrvAttr;
+  derivations = { inherit lazyDerivation optionalDrvAttr; };
   inherit (b) addErrorContext isFloat replaceStrings head tail concatLists concatMap elem;
   inherit getExe getExe';
   mdDoc = x: x;
