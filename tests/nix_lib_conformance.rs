@@ -42,7 +42,7 @@ const TARGET_EQUAL_PERCENT: usize = 95;
 
 /// A case that has not finished after this long counts as a crash (and
 /// ends the run: the cases share one evaluator).
-const CASE_TIMEOUT: Duration = Duration::from_secs(60);
+const CASE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Nix evaluates this many cases per `nix-instantiate` (a batch that fails
 /// is split until the failing cases are alone).

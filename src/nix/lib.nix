@@ -1363,6 +1363,42 @@ let
     }
   ) { inherit lib; };
 
+  concat = x: y: x ++ y;
+  boolToYesNo = b: if b then "yes" else "no";
+  warnIfNot = cond: msg: if cond then x: x else warn msg;
+  checkListOfEnum =
+    msg: valid: given:
+    let
+      unexpected = lib.subtractLists valid given;
+    in
+    lib.throwIfNot (unexpected == [ ])
+      "${msg}: ${builtins.concatStringsSep ", " (map toString unexpected)} unexpected; valid ones: ${builtins.concatStringsSep ", " (map toString valid)}";
+  compare =
+    a: b:
+    if a < b then
+      -1
+    else if a > b then
+      1
+    else
+      0;
+  splitByAndCompare =
+    p: yes: no: a: b:
+    if p a then
+      if p b then yes a b else -1
+    else if p b then
+      1
+    else
+      no a b;
+  mirrorFunctionArgs =
+    f:
+    let
+      fArgs = functionArgs f;
+    in
+    g: {
+      __functor = self: g;
+      __functionArgs = fArgs;
+    };
+  importTOML = path: b.fromTOML (b.readFile path);
   # Fixed points and extensible sets, as lib.fixedPoints.
   fix = f: let x = f x; in x;
   fix' = f: let x = f x // { __unfix__ = f; }; in x;
@@ -1503,7 +1539,11 @@ let
     inherit id const flip boolToString functionArgs pipe mapNullable defaultTo warn warnIf info throwIf throwIfNot
       mergeAttrs and xor bitAnd bitOr bitXor min max mod toFunction toBaseDigits toHexString fromHexString;
     "or" = x: y: x || y;
-    inherit isFunction setFunctionArgs toExtension;
+    inherit isFunction setFunctionArgs toExtension concat boolToYesNo warnIfNot checkListOfEnum compare
+      splitByAndCompare mirrorFunctionArgs importTOML;
+    bitNot = b.sub (-1);
+    inherit (b) mul div add sub lessThan ceil floor isFloat isBool isInt seq deepSeq pathExists readFile genericClosure;
+    inPureEvalMode = !b ? currentSystem;
   };
   fixedPoints = { inherit toExtension fix fix' extends composeExtensions composeManyExtensions makeExtensible makeExtensibleWithCustomName; };
   versions = {
@@ -1563,7 +1603,7 @@ let
       floatToString getName commonPrefixLength commonSuffixLength levenshtein levenshteinAtMost splitStringBy
       toSentenceCase toCamelCase sanitizeDerivationName trimWith normalizePath addContextFrom;
     replicate = stringsReplicate;
-    inherit (b) match split toJSON typeOf;
+    inherit (b) match split toJSON typeOf stringLength substring;
   };
   lists = {
     inherit optional optionals foldr foldl foldl' flatten unique last init take drop
