@@ -514,6 +514,12 @@ fn has_attr_does_not_force_the_last_attribute() {
     );
     let v = v.unwrap();
     assert_eq!(string_at(&mut ev, &v, &["a"]), "a");
-    assert!(matches!(ev.select(&v, &["b"]).unwrap(), Some(Value::Bool(false))));
-    assert!(matches!(ev.select(&v, &["e"]).unwrap(), Some(Value::Bool(true))));
+    assert!(matches!(
+        ev.select(&v, &["b"]).unwrap(),
+        Some(Value::Bool(false))
+    ));
+    assert!(matches!(
+        ev.select(&v, &["e"]).unwrap(),
+        Some(Value::Bool(true))
+    ));
 }

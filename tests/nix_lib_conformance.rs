@@ -206,7 +206,12 @@ fn nix_answers(cases: &Path, names: &[String], key: &str) -> BTreeMap<String, Ni
             return m;
         }
     }
-    let queue = std::sync::Mutex::new(names.chunks(NIX_BATCH).map(<[String]>::to_vec).collect::<Vec<_>>());
+    let queue = std::sync::Mutex::new(
+        names
+            .chunks(NIX_BATCH)
+            .map(<[String]>::to_vec)
+            .collect::<Vec<_>>(),
+    );
     let results = std::sync::Mutex::new(BTreeMap::new());
     std::thread::scope(|s| {
         for _ in 0..2 {

@@ -1546,12 +1546,26 @@ let
     inPureEvalMode = !b ? currentSystem;
   };
   fixedPoints = { inherit toExtension fix fix' extends composeExtensions composeManyExtensions makeExtensible makeExtensibleWithCustomName; };
-  versions = {
-    splitVersion = v: splitString "." v;
-    major = v: b.elemAt (splitString "." v) 0;
-    minor = v: b.elemAt (splitString "." v) 1;
-    majorMinor = v: concatStringsSep "." (take 2 (splitString "." v));
-  };
+  # lib.versions, as nixpkgs' lib/versions.nix (documentation left out).
+  versions = (
+    { lib }:
+    rec {
+      inherit (builtins) compareVersions;
+      splitVersion = builtins.splitVersion;
+      major = v: builtins.elemAt (splitVersion v) 0;
+      minor = v: builtins.elemAt (splitVersion v) 1;
+      patch = v: builtins.elemAt (splitVersion v) 2;
+      majorMinor = v: builtins.concatStringsSep "." (lib.take 2 (splitVersion v));
+      pad =
+        n: version:
+        let
+          numericVersion = lib.head (lib.splitString "-" version);
+          versionSuffix = lib.removePrefix numericVersion version;
+        in
+        lib.concatStringsSep "." (lib.take n (lib.splitVersion numericVersion ++ lib.genList (_: "0") n))
+        + versionSuffix;
+    }
+  ) { inherit lib; };
   importJSON = path: b.fromJSON (b.readFile path);
   pathType = path:
     if !(b.pathExists path) then throw "lib.filesystem.pathType: path ${toString path} does not exist"
@@ -1642,6 +1656,7 @@ let
   inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile meta testAllTrue;
   inherit (strings) hasPrefix removePrefix getName;
   inherit (lists) replicate;
+  inherit (b) splitVersion compareVersions;
   inherit generators cli lazyDerivation optionalDrvAttr;
   derivations = { inherit lazyDerivation optionalDrvAttr; };
   inherit (b) addErrorContext isFloat replaceStrings head tail concatLists concatMap elem;
