@@ -283,7 +283,7 @@ let
     (x // y) // mask;
 
   # Copied from nixpkgs' lib (same definitions, so that results agree).
-  inherit (b) isString isPath typeOf match split parseDrvName unsafeDiscardStringContext;
+  inherit (b) isString isPath typeOf match split parseDrvName unsafeDiscardStringContext replaceStrings removeAttrs;
   addContextFrom = src: target: substring 0 0 src + target;
   getBin = getOutput "bin";
   functionArgs =
@@ -1399,6 +1399,94 @@ let
       __functionArgs = fArgs;
     };
   importTOML = path: b.fromTOML (b.readFile path);
+  # nixpkgs' lib/ascii-table.nix: tab, newline, carriage return and the
+  # printable characters, by their code.
+  asciiTable =
+    let
+      hex = i: let d = "0123456789abcdef"; in substring (i / 16) 1 d + substring (i - (i / 16) * 16) 1 d;
+    in
+    listToAttrs (map (i: { name = b.fromJSON "\"\\u00${hex i}\""; value = i; }) ([ 9 10 13 ] ++ genList (i: i + 32) 95));
+  charToInt = c: b.getAttr c asciiTable;
+  escapeC =
+    list:
+    replaceStrings list (
+      map (c: "\\x${fixedWidthString 2 "0" (toLower (lib.toHexString (charToInt c)))}") list
+    );
+  escapeURL =
+    let
+      unreserved = [
+        "A"
+        "B"
+        "C"
+        "D"
+        "E"
+        "F"
+        "G"
+        "H"
+        "I"
+        "J"
+        "K"
+        "L"
+        "M"
+        "N"
+        "O"
+        "P"
+        "Q"
+        "R"
+        "S"
+        "T"
+        "U"
+        "V"
+        "W"
+        "X"
+        "Y"
+        "Z"
+        "a"
+        "b"
+        "c"
+        "d"
+        "e"
+        "f"
+        "g"
+        "h"
+        "i"
+        "j"
+        "k"
+        "l"
+        "m"
+        "n"
+        "o"
+        "p"
+        "q"
+        "r"
+        "s"
+        "t"
+        "u"
+        "v"
+        "w"
+        "x"
+        "y"
+        "z"
+        "0"
+        "1"
+        "2"
+        "3"
+        "4"
+        "5"
+        "6"
+        "7"
+        "8"
+        "9"
+        "-"
+        "_"
+        "."
+        "~"
+      ];
+      toEscape = removeAttrs asciiTable unreserved;
+    in
+    replaceStrings (builtins.attrNames toEscape) (
+      lib.mapAttrsToList (_: c: "%${fixedWidthString 2 "0" (lib.toHexString c)}") toEscape
+    );
   # Fixed points and extensible sets, as lib.fixedPoints.
   fix = f: let x = f x; in x;
   fix' = f: let x = f x // { __unfix__ = f; }; in x;
@@ -1614,7 +1702,7 @@ let
       join replaceString hasInfix stringAsChars isStringLike isStorePath escapeXML escapeNixString
       escapeNixIdentifier isValidPosixName toShellVar toShellVars fixedWidthString fixedWidthNumber
       toInt toIntBase10 concatMapAttrsStringSep makeSearchPathOutput makeLibraryPath makeIncludePath
-      floatToString getName commonPrefixLength commonSuffixLength levenshtein levenshteinAtMost splitStringBy
+      floatToString getName charToInt escapeC escapeURL commonPrefixLength commonSuffixLength levenshtein levenshteinAtMost splitStringBy
       toSentenceCase toCamelCase sanitizeDerivationName trimWith normalizePath addContextFrom;
     replicate = stringsReplicate;
     inherit (b) match split toJSON typeOf stringLength substring;
