@@ -504,3 +504,22 @@ fn endless_tail_recursion_is_an_error() {
     let diags = v.unwrap_err();
     assert_eq!(diags[0].code, "evaluation-too-deep", "{}", diags[0].message);
 }
+
+/// `x ? a` does not force `x.a` (as in Nix): `lib.fix` on a set that asks
+/// whether it has an attribute is no recursion.
+#[test]
+fn has_attr_does_not_force_the_last_attribute() {
+    let (mut ev, v, _dir) = eval_text(
+        r#"let fix = f: let x = f x; in x; in fix (x: { a = if x ? a then "a" else "b"; b = x ? a.c; c = { d = 1; }; e = x ? c.d; })"#,
+    );
+    let v = v.unwrap();
+    assert_eq!(string_at(&mut ev, &v, &["a"]), "a");
+    assert!(matches!(
+        ev.select(&v, &["b"]).unwrap(),
+        Some(Value::Bool(false))
+    ));
+    assert!(matches!(
+        ev.select(&v, &["e"]).unwrap(),
+        Some(Value::Bool(true))
+    ));
+}

@@ -12,7 +12,6 @@ let
     stringLength substring tail;
 
   id = x: x;
-  functionArgs = b.functionArgs;
   const = x: _: x;
   flip = f: a: b: f b a;
   concatStrings = concatStringsSep "";
@@ -70,8 +69,6 @@ let
   upperChars = b.genList (i: b.substring i 1 "ABCDEFGHIJKLMNOPQRSTUVWXYZ") 26;
   toLower = b.replaceStrings upperChars lowerChars;
   toUpper = b.replaceStrings lowerChars upperChars;
-  getExe' = x: y: "${x}/bin/${y}";
-  getExe = x: "${x}/bin/${x.meta.mainProgram or (x.pname or x.name)}";
   listFilesRecursive = dir:
     flatten (mapAttrsToList
       (name: type: if type == "directory" then listFilesRecursive (dir + "/${name}") else dir + "/${name}")
@@ -113,6 +110,1383 @@ let
   recursiveUpdate = lhs: rhs:
     recursiveUpdateUntil (path: lhs: rhs: !(isAttrs lhs && isAttrs rhs)) lhs rhs;
 
+  # More of nixpkgs' lib: the pure functions NixOS modules and flakes use
+  # (checked against nixpkgs' own suite by tests/nix_lib_conformance.rs).
+  mergeAttrs = x: y: x // y;
+  and = x: y: x && y;
+  xor = x: y: (!x) != (!y);
+  bitAnd = b.bitAnd;
+  bitOr = b.bitOr;
+  bitXor = b.bitXor;
+  min = x: y: if x < y then x else y;
+  max = x: y: if x > y then x else y;
+  mod = base: int: base - (int * (b.div base int));
+  toFunction = v: if b.isFunction v then v else k: v;
+  toBaseDigits = base: i:
+    let
+      go = i:
+        if i < base then [ i ]
+        else let r = i - ((i / base) * base); q = (i - r) / base; in go q ++ [ r ];
+    in
+    assert (b.isInt base); assert (b.isInt i); assert (base >= 2); assert (i >= 0);
+    go i;
+  toHexString =
+    let
+      hexDigits = { "10" = "A"; "11" = "B"; "12" = "C"; "13" = "D"; "14" = "E"; "15" = "F"; };
+      toHexDigit = d: if d < 10 then toString d else hexDigits.${toString d};
+    in
+    i: concatMapStrings toHexDigit (toBaseDigits 16 i);
+  fromHexString = str:
+    let m = b.match "(0x)?([0-7]?[0-9A-Fa-f]{1,15})" str; in
+    if m != null then (b.fromTOML "v=0x${b.elemAt m 1}").v
+    else (b.fromTOML "v=0x${removePrefix "0x" (toLower str)}").v;
+  join = b.concatStringsSep;
+  replaceString = from: to: b.replaceStrings [ from ] [ to ];
+  hasInfix = infix: content: b.match ".*${escapeRegex infix}.*" "${content}" != null;
+  stringAsChars = f: s: concatStrings (map f (stringToCharacters s));
+  isStringLike = x: b.isString x || b.isPath x || x ? outPath || x ? __toString;
+  isStorePath = x:
+    if isStringLike x then
+      let str = toString x; in
+      substring 0 1 str == "/" && (dirOf str == b.storeDir || b.match "/[0-9a-z]{52}" str != null)
+    else false;
+  escapeXML = b.replaceStrings [ "\"" "'" "<" ">" "&" ] [ "&quot;" "&apos;" "&lt;" "&gt;" "&amp;" ];
+  escapeNixString = s: escape [ "$" ] (b.toJSON s);
+  escapeNixIdentifier = s:
+    if b.match "[a-zA-Z_][a-zA-Z0-9_'-]*" s != null
+      && !(elem s [ "assert" "else" "if" "in" "inherit" "let" "or" "rec" "then" "with" ])
+    then s else escapeNixString s;
+  isValidPosixName = name: b.match "[a-zA-Z_][a-zA-Z0-9_]*" name != null;
+  toShellVar = name: value:
+    throwIfNot (isValidPosixName name) "toShellVar: ${name} is not a valid shell variable name" (
+      if isAttrs value && !isStringLike value then
+        "declare -A ${name}=(${concatStringsSep " " (mapAttrsToList (n: v: "[${escapeShellArg n}]=${escapeShellArg v}") value)})"
+      else if isList value then
+        "declare -a ${name}=(${escapeShellArgs value})"
+      else
+        "${name}=${escapeShellArg value}");
+  toShellVars = vars: concatStringsSep "\n" (mapAttrsToList toShellVar vars);
+  fixedWidthString = width: filler: str:
+    let strw = stringLength str; reqWidth = width - (stringLength filler); in
+    assert assertMsg (strw <= width)
+      "fixedWidthString: requested string length (${toString width}) must not be shorter than actual length (${toString strw})";
+    if strw == width then str else filler + fixedWidthString reqWidth filler str;
+  fixedWidthNumber = width: n: fixedWidthString width "0" (toString n);
+  toInt =
+    let
+      matchStripInput = b.match "[[:space:]]*(-?[[:digit:]]+)[[:space:]]*";
+      matchLeadingZero = b.match "0[[:digit:]]+";
+    in
+    str:
+    let
+      strippedInput = matchStripInput str;
+      isLeadingZero = matchLeadingZero (head strippedInput) == [ ];
+      parsedInput = b.fromJSON (head strippedInput);
+      generalError = "toInt: Could not convert ${escapeNixString str} to int.";
+    in
+    if strippedInput == null then throw generalError
+    else if isLeadingZero then
+      throw "toInt: Ambiguity in interpretation of ${escapeNixString str} between octal and zero padded integer."
+    else if !b.isInt parsedInput then throw generalError
+    else parsedInput;
+  toIntBase10 =
+    let
+      matchStripInput = b.match "[[:space:]]*0*(-?[[:digit:]]+)[[:space:]]*";
+      matchZero = b.match "0+";
+    in
+    str:
+    let
+      strippedInput = matchStripInput str;
+      isZero = matchZero (head strippedInput) == [ ];
+      parsedInput = b.fromJSON (head strippedInput);
+      generalError = "toIntBase10: Could not convert ${escapeNixString str} to int.";
+    in
+    if strippedInput == null then throw generalError
+    else if isZero then 0
+    else if !b.isInt parsedInput then throw generalError
+    else parsedInput;
+  concatMapAttrsStringSep = sep: f: attrs: concatStringsSep sep (attrValues (mapAttrs f attrs));
+  getOutput = output: pkg:
+    if !pkg ? outputSpecified || !pkg.outputSpecified then pkg.${output} or pkg.out or pkg else pkg;
+  makeSearchPathOutput = output: subDir: pkgs: makeSearchPath subDir (map (getOutput output) pkgs);
+  makeLibraryPath = makeSearchPathOutput "lib" "lib";
+  makeIncludePath = makeSearchPathOutput "dev" "include";
+  replicate = n: elem: genList (_: elem) n;
+  sortOn = f: list:
+    let pairs = map (x: [ (f x) x ]) list; in
+    map (x: b.elemAt x 1) (b.sort (a: c: head a < head c) pairs);
+  allUnique = list: (length (unique list) == length list);
+  uniqueStrings = list: attrNames (groupBy id list);
+  zipListsWith = f: fst: snd: genList (n: f (b.elemAt fst n) (b.elemAt snd n)) (min (length fst) (length snd));
+  zipLists = zipListsWith (fst: snd: { inherit fst snd; });
+  findFirstIndex = pred: default: list:
+    let
+      resultIndex = foldl' (index: el:
+        if index < 0 then (if pred el then -index - 1 else index - 1) else index) (-1) list;
+    in
+    if resultIndex < 0 then default else resultIndex;
+  findSingle = pred: default: multiple: list:
+    let found = filter pred list; len = length found; in
+    if len == 0 then default else if len != 1 then multiple else head found;
+  commonPrefix = list1: list2:
+    let
+      matchings = zipListsWith (fst: snd: fst != snd) list1 list2;
+      commonPrefixLength = findFirstIndex id (length matchings) matchings;
+    in
+    take commonPrefixLength list1;
+  sublist = start: count: list:
+    let len = length list; in
+    genList (n: b.elemAt list (n + start))
+      (if start >= len then 0 else if start + count > len then len - start else count);
+  dropEnd = n: xs: take (max 0 (length xs - n)) xs;
+  takeEnd = n: xs: drop (max 0 (length xs - n)) xs;
+  compareLists = cmp: a: c:
+    if a == [ ] then (if c == [ ] then 0 else -1)
+    else if c == [ ] then 1
+    else let rel = cmp (head a) (head c); in if rel == 0 then compareLists cmp (tail a) (tail c) else rel;
+  crossLists = f: foldl (fs: args: concatMap (f: map f args) fs) [ f ];
+  cartesianProduct = attrsOfLists:
+    foldl' (listOfAttrs: attrName:
+      concatMap (attrs: map (listValue: attrs // { ${attrName} = listValue; }) attrsOfLists.${attrName}) listOfAttrs)
+      [ { } ] (attrNames attrsOfLists);
+  mapCartesianProduct = f: attrsOfLists: map f (cartesianProduct attrsOfLists);
+  foldAttrs = op: nul: list_of_attrs:
+    foldr (n: a: foldr (name: o: o // { ${name} = op n.${name} (a.${name} or nul); }) a (attrNames n)) { } list_of_attrs;
+  matchAttrs = pattern: attrs:
+    assert isAttrs pattern;
+    b.all (attr: attrs ? ${attr} && (
+      let lhs = pattern.${attr}; rhs = attrs.${attr}; in
+      if isAttrs lhs then isAttrs rhs && matchAttrs lhs rhs else lhs == rhs)) (attrNames pattern);
+  overrideExisting = old: new: mapAttrs (name: value: new.${name} or value) old;
+  showAttrPath = path:
+    if path == [ ] then "<root attribute path>" else concatMapStringsSep "." escapeNixIdentifier path;
+  mapAttrsToListRecursiveCond = pred: f: set:
+    let
+      mapRecursive = path: value: if isAttrs value && pred path value then recurse path value else [ (f path value) ];
+      recurse = path: set: concatMap (name: mapRecursive (path ++ [ name ]) set.${name}) (attrNames set);
+    in
+    recurse [ ] set;
+  mapAttrsToListRecursive = mapAttrsToListRecursiveCond (_: _: true);
+  collect = pred: attrs:
+    if pred attrs then [ attrs ]
+    else if isAttrs attrs then concatMap (collect pred) (attrValues attrs)
+    else [ ];
+  attrVals = nameList: set: map (x: set.${x}) nameList;
+  getAttrs = names: attrs: genAttrs names (name: attrs.${name});
+  isDerivation = value: value.type or null == "derivation";
+  unionOfDisjoint = x: y:
+    let
+      intersection = b.intersectAttrs x y;
+      collisions = concatStringsSep " " (attrNames intersection);
+      mask = mapAttrs (name: value: throw "unionOfDisjoint: collision on ${name}; complete list: ${collisions}") intersection;
+    in
+    (x // y) // mask;
+
+  # Copied from nixpkgs' lib (same definitions, so that results agree).
+  inherit (b) isString isPath typeOf match split parseDrvName unsafeDiscardStringContext replaceStrings removeAttrs;
+  addContextFrom = src: target: substring 0 0 src + target;
+  getBin = getOutput "bin";
+  functionArgs =
+    let
+      functionArgs = builtins.functionArgs;
+    in
+    f: if f ? __functor then f.__functionArgs or (functionArgs (f.__functor f)) else functionArgs f;
+  setFunctionArgs = f: args: {
+    __functor = self: f;
+    __functionArgs = args;
+  };
+  isFunction =
+    let
+      isFunction = builtins.isFunction;
+    in
+    f: isFunction f || (f ? __functor && isFunction (f.__functor f));
+  getExe =
+    x:
+    getExe' x (
+      x.meta.mainProgram or (
+        lib.warn
+          "getExe: Package ${
+            lib.strings.escapeNixIdentifier x.meta.name or x.pname or x.name
+          } does not have the meta.mainProgram attribute. We'll assume that the main program has the same name for now, but this behavior is deprecated, because it leads to surprising errors when the assumption does not hold. If the package has a main program, please set `meta.mainProgram` in its definition to make this warning go away. Otherwise, if the package does not have a main program, or if you don't control its definition, use getExe' to specify the name to the program, such as lib.getExe' foo \"bar\"."
+          lib.getName
+          x
+      )
+    );
+  getExe' =
+    x: y:
+    assert assertMsg (isDerivation x)
+      "lib.meta.getExe': The first argument is of type ${typeOf x}, but it should be a derivation instead.";
+    assert assertMsg (isString y)
+      "lib.meta.getExe': The second argument is of type ${typeOf y}, but it should be a string instead.";
+    assert assertMsg (match ".*/.*" y == null)
+      "lib.meta.getExe': The second argument \"${y}\" is a nested path with a \"/\" character, but it should just be the name of the executable instead.";
+    "${getBin x}/bin/${y}";
+  getName =
+    let
+      parse = drv: (parseDrvName drv).name;
+    in
+    x: if isString x then parse x else x.pname or (parse x.name);
+  testAllTrue = expr: {
+    inherit expr;
+    expected = map (x: true) expr;
+  };
+  replaceElemAt =
+    list: idx: newElem:
+    assert lib.assertMsg (idx >= 0 && idx < length list)
+      "'lists.replaceElemAt' called with index ${toString idx} on a list of size ${toString (length list)}";
+    genList (i: if i == idx then newElem else elemAt list i) (length list);
+  listsRemovePrefix =
+    list1: list2:
+    if listsHasPrefix list1 list2 then
+      drop (length list1) list2
+    else
+      throw "lib.lists.removePrefix: First argument is not a list prefix of the second argument";
+  listsHasPrefix = list1: list2: take (length list1) list2 == list1;
+  stringsReplicate = n: s: concatStrings (lib.lists.replicate n s);
+  commonPrefixLength =
+    a: b:
+    let
+      m = lib.min (stringLength a) (stringLength b);
+      go =
+        i:
+        if i >= m then
+          m
+        else if substring i 1 a == substring i 1 b then
+          go (i + 1)
+        else
+          i;
+    in
+    go 0;
+  commonSuffixLength =
+    a: b:
+    let
+      m = lib.min (stringLength a) (stringLength b);
+      go =
+        i:
+        if i >= m then
+          m
+        else if substring (stringLength a - i - 1) 1 a == substring (stringLength b - i - 1) 1 b then
+          go (i + 1)
+        else
+          i;
+    in
+    go 0;
+  levenshtein =
+    a: b:
+    let
+      arr = lib.genList (i: lib.genList (j: dist i j) (stringLength b + 1)) (stringLength a + 1);
+      d = x: y: lib.elemAt (lib.elemAt arr x) y;
+      dist =
+        i: j:
+        let
+          c = if substring (i - 1) 1 a == substring (j - 1) 1 b then 0 else 1;
+        in
+        if j == 0 then
+          i
+        else if i == 0 then
+          j
+        else
+          lib.min (lib.min (d (i - 1) j + 1) (d i (j - 1) + 1)) (d (i - 1) (j - 1) + c);
+    in
+    d (stringLength a) (stringLength b);
+  levenshteinAtMost =
+    let
+      infixDifferAtMost1 = x: y: stringLength x <= 1 && stringLength y <= 1;
+
+      infixDifferAtMost2 =
+        x: y:
+        let
+          xlen = stringLength x;
+          ylen = stringLength y;
+          diff = xlen - ylen;
+
+          xinfix = substring 1 (xlen - 2) x;
+          yinfix = substring 1 (ylen - 2) y;
+
+          xdelr = substring 0 (xlen - 1) x;
+          xdell = substring 1 (xlen - 1) x;
+          ydelr = substring 0 (ylen - 1) y;
+          ydell = substring 1 (ylen - 1) y;
+        in
+        if diff == 2 then
+          xinfix == y
+        else if diff == 1 then
+          xinfix == ydelr || xinfix == ydell
+        else
+          xinfix == yinfix || xdelr == ydell || xdell == ydelr;
+
+    in
+    k:
+    if k <= 0 then
+      a: b: a == b
+    else
+      let
+        f =
+          a: b:
+          let
+            alen = stringLength a;
+            blen = stringLength b;
+            prelen = commonPrefixLength a b;
+            suflen = commonSuffixLength a b;
+            presuflen = prelen + suflen;
+            ainfix = substring prelen (alen - presuflen) a;
+            binfix = substring prelen (blen - presuflen) b;
+          in
+          if alen < blen then
+            f b a
+          else if alen - blen > k then
+            false
+          else if k == 1 then
+            infixDifferAtMost1 ainfix binfix
+          else if k == 2 then
+            infixDifferAtMost2 ainfix binfix
+          else
+            levenshtein ainfix binfix <= k;
+      in
+      f;
+  splitStringBy =
+    predicate: keepSplit: str:
+    let
+      len = stringLength str;
+
+      go =
+        pos: currentPart: result:
+        if pos == len then
+          result ++ [ currentPart ]
+        else
+          let
+            currChar = substring pos 1 str;
+            prevChar = if pos > 0 then substring (pos - 1) 1 str else "";
+            isSplit = predicate prevChar currChar;
+          in
+          if isSplit then
+            let
+              newResult = result ++ [ currentPart ];
+              newCurrentPart = if keepSplit then currChar else "";
+            in
+            go (pos + 1) newCurrentPart newResult
+          else
+            go (pos + 1) (currentPart + currChar) result;
+    in
+    if len == 0 then [ (addContextFrom str "") ] else map (addContextFrom str) (go 0 "" [ ]);
+  updateManyAttrsByPath =
+    let
+      go =
+        prefixLength: hasValue: value: updates:
+        let
+          split = partition (el: length el.path == prefixLength) updates;
+
+          nested = groupBy (el: elemAt el.path prefixLength) split.wrong;
+
+          withNestedMods =
+            if split.wrong == [ ] then
+              if hasValue then
+                value
+              else
+                let
+                  updatePath = (head split.right).path;
+                in
+                throw (
+                  "updateManyAttrsByPath: Path '${showAttrPath updatePath}' does "
+                  + "not exist in the given value, but the first update to this "
+                  + "path tries to access the existing value."
+                )
+            else
+            if !hasValue then
+              mapAttrs (name: go (prefixLength + 1) false null) nested
+            else if isAttrs value then
+              value // mapAttrs (name: go (prefixLength + 1) (value ? ${name}) value.${name}) nested
+            else
+              let
+                updatePath = (head split.wrong).path;
+              in
+              throw (
+                "updateManyAttrsByPath: Path '${showAttrPath updatePath}' needs to "
+                + "be updated, but path '${showAttrPath (take prefixLength updatePath)}' "
+                + "of the given value is not an attribute set, so we can't "
+                + "update an attribute inside of it."
+              );
+
+        in
+        foldl (acc: el: el.update acc) withNestedMods split.right;
+
+    in
+    updates: value: go 0 true value updates;
+  longestValidPathPrefix =
+    attrPath: v:
+    let
+      lenAttrPath = length attrPath;
+      getPrefixForSetAtIndex =
+        remainingSet:
+        remainingPathIndex:
+
+        if remainingPathIndex == lenAttrPath then
+          attrPath
+        else
+          let
+            attr = elemAt attrPath remainingPathIndex;
+          in
+          if remainingSet ? ${attr} then
+            getPrefixForSetAtIndex remainingSet.${attr} # advance from the set to the attribute value
+              (remainingPathIndex + 1) # advance the path
+          else
+            take remainingPathIndex attrPath;
+    in
+    getPrefixForSetAtIndex v 0;
+  toSentenceCase =
+    str:
+    lib.throwIfNot (isString str)
+      "toSentenceCase does only accepts string values, but got ${typeOf str}"
+      (
+        let
+          firstChar = substring 0 1 str;
+          rest = substring 1 (stringLength str) str;
+        in
+        addContextFrom str (toUpper firstChar + toLower rest)
+      );
+  toCamelCase =
+    str:
+    lib.throwIfNot (isString str) "toCamelCase does only accepts string values, but got ${typeOf str}" (
+      let
+        separators = splitStringBy (
+          prev: curr:
+          elem curr [
+            "-"
+            "_"
+            " "
+          ]
+        ) false str;
+
+        parts = lib.flatten (
+          map (splitStringBy (
+            prev: curr: match "[a-z]" prev != null && match "[A-Z]" curr != null
+          ) true) separators
+        );
+
+        first = if length parts > 0 then toLower (head parts) else "";
+        rest = if length parts > 1 then map toSentenceCase (tail parts) else [ ];
+      in
+      concatStrings (map (addContextFrom str) ([ first ] ++ rest))
+    );
+  sanitizeDerivationName =
+    let
+      okRegex = match "[[:alnum:]+_?=-][[:alnum:]+._?=-]*";
+    in
+    string:
+    if stringLength string <= 207 && okRegex string != null then
+      unsafeDiscardStringContext string
+    else
+      lib.pipe string [
+        unsafeDiscardStringContext
+        (x: elemAt (match "\\.*(.*)" x) 0)
+        (split "[^[:alnum:]+._?=-]+")
+        (concatMapStrings (s: if lib.isList s then "-" else s))
+        (x: substring (lib.max (stringLength x - 207) 0) (-1) x)
+        (x: if stringLength x == 0 then "unknown" else x)
+      ];
+  trimWith =
+    {
+      start ? false,
+      end ? false,
+    }:
+    let
+      chars = " \t\r\n";
+
+      regex =
+        if start && end then
+          "[${chars}]*(.*[^${chars}])[${chars}]*"
+        else if start then
+          "[${chars}]*(.*)"
+        else if end then
+          "(.*[^${chars}])[${chars}]*"
+        else
+          "(.*)";
+    in
+    s:
+    let
+      res = match regex s;
+    in
+    optionalString (res != null) (head res);
+  normalizePath =
+    s:
+    warnIf (isPath s)
+      ''
+        lib.strings.normalizePath: The argument (${toString s}) is a path value, but only strings are supported.
+            Path values are always normalised in Nix, so there's no need to call this function on them.
+            This function also copies the path to the Nix store and returns the store path, the same as "''${path}" will, which may not be what you want.
+            This behavior is deprecated and will throw an error in the future.''
+      (
+        builtins.foldl' (x: y: if y == "/" && hasSuffix "/" x then x else x + y) "" (stringToCharacters s)
+      );
+  showOption =
+    parts:
+    let
+      isNamedPlaceholder = builtins.match "<(.*)>";
+      escapeOptionPart =
+        part:
+        if part == "*" || isNamedPlaceholder part != null then
+          part
+        else
+          lib.strings.escapeNixIdentifier part;
+    in
+    (concatStringsSep ".") (map escapeOptionPart parts);
+  toExtension =
+    f:
+    if lib.isFunction f then
+      final: prev:
+      let
+        fPrev = f prev;
+      in
+      if lib.isFunction fPrev then
+        f final prev
+      else
+        fPrev
+    else
+      final: prev: f;
+
+  floatToString = float:
+    let result = toString float; precise = float == b.fromJSON result; in
+    warnIf (!precise) "Imprecise conversion from float to string ${result}" result;
+  # lib.generators, as nixpkgs' lib/generators.nix (documentation left out).
+  generators = (
+    { lib }:
+
+    let
+      inherit (lib)
+        addErrorContext
+        any
+        assertMsg
+        attrNames
+        attrValues
+        concatLists
+        concatMap
+        concatMapStringsSep
+        concatStrings
+        concatStringsSep
+        const
+        elem
+        escape
+        filter
+        flatten
+        foldl
+        functionArgs # Note: not the builtin; considers `__functor` in attrsets.
+        gvariant
+        hasInfix
+        head
+        id
+        init
+        isAttrs
+        isBool
+        isDerivation
+        isFloat
+        isFunction # Note: not the builtin; considers `__functor` in attrsets.
+        isInt
+        isList
+        isPath
+        isString
+        last
+        length
+        genAttrs
+        mapAttrs
+        mapAttrsToList
+        optionals
+        recursiveUpdate
+        replaceStrings
+        reverseList
+        splitString
+        tail
+        toList
+        ;
+
+      inherit (lib.strings)
+        escapeNixIdentifier
+        floatToString
+        match
+        split
+        toJSON
+        typeOf
+        escapeXML
+        ;
+
+    in
+    rec {
+      mkValueStringDefault =
+        { }:
+        v:
+        let
+          err = t: v: abort ("generators.mkValueStringDefault: " + "${t} not supported: ${toPretty { } v}");
+        in
+        if isInt v then
+          toString v
+        else if isDerivation v then
+          toString v
+        else if isString v then
+          v
+        else if true == v then
+          "true"
+        else if false == v then
+          "false"
+        else if null == v then
+          "null"
+        else if isList v then
+          err "lists" v
+        else if isAttrs v then
+          err "attrsets" v
+        else if isFunction v then
+          err "functions" v
+        else if isFloat v then
+          floatToString v
+        else
+          err "this value is" (toString v);
+
+      mkKeyValueDefault =
+        {
+          mkValueString ? mkValueStringDefault { },
+        }:
+        sep: k: v:
+        "${escape [ sep ] k}${sep}${mkValueString v}";
+
+
+      toKeyValue =
+        {
+          mkKeyValue ? mkKeyValueDefault { } "=",
+          listsAsDuplicateKeys ? false,
+          indent ? "",
+        }:
+        let
+          mkLine = k: v: indent + mkKeyValue k v + "\n";
+          mkLines =
+            if listsAsDuplicateKeys then
+              k: v: map (mkLine k) (if isList v then v else [ v ])
+            else
+              k: v: [ (mkLine k v) ];
+        in
+        attrs: concatStrings (concatLists (mapAttrsToList mkLines attrs));
+
+      toINI =
+        {
+          mkSectionName ? (name: escape [ "[" "]" ] name),
+          mkKeyValue ? mkKeyValueDefault { } "=",
+          listsAsDuplicateKeys ? false,
+        }:
+        attrsOfAttrs:
+        let
+          mapAttrsToStringsSep =
+            sep: mapFn: attrs:
+            concatStringsSep sep (mapAttrsToList mapFn attrs);
+          mkSection =
+            sectName: sectValues:
+            ''
+              [${mkSectionName sectName}]
+            ''
+            + toKeyValue { inherit mkKeyValue listsAsDuplicateKeys; } sectValues;
+        in
+        mapAttrsToStringsSep "\n" mkSection attrsOfAttrs;
+
+      toINIWithGlobalSection =
+        {
+          mkSectionName ? (name: escape [ "[" "]" ] name),
+          mkKeyValue ? mkKeyValueDefault { } "=",
+          listsAsDuplicateKeys ? false,
+        }:
+        {
+          globalSection,
+          sections ? { },
+        }:
+        (
+          if globalSection == { } then
+            ""
+          else
+            (toKeyValue { inherit mkKeyValue listsAsDuplicateKeys; } globalSection) + "\n"
+        )
+        + (toINI { inherit mkSectionName mkKeyValue listsAsDuplicateKeys; } sections);
+
+      toGitINI =
+        let
+          mkSectionName =
+            let
+              containsQuote = hasInfix ''"'';
+            in
+            name:
+            let
+              sections = splitString "." name;
+            in
+            if containsQuote name || length sections == 1 then
+              name
+            else
+              ''${head sections} "${concatStringsSep "." (tail sections)}"'';
+
+          mkValueString =
+            let
+              escape = replaceStrings [ "\n" "	" ''"'' "\\" ] [ "\\n" "\\t" ''\"'' "\\\\" ];
+            in
+            v: mkValueStringDefault { } (if isString v then ''"${escape v}"'' else v);
+
+          mkKeyValue =
+            let
+              mkKeyValue = mkKeyValueDefault { inherit mkValueString; } " = ";
+              attrToString = k: v: "\t" + mkKeyValue k v;
+            in
+            k: v: if isList v then concatStringsSep "\n" (map (attrToString k) v) else attrToString k v;
+
+          gitFlattenAttrs =
+            let
+              isNonDrvAttrs = value: isAttrs value && !isDerivation value;
+              recurse =
+                path: value:
+                if isNonDrvAttrs value then
+                  concatMap (name: recurse ([ name ] ++ path) value.${name}) (attrNames value)
+                else if length path > 1 then
+                  [
+                    {
+                      ${concatStringsSep "." (reverseList (tail path))}.${head path} = value;
+                    }
+                  ]
+                else
+                  [
+                    {
+                      ${head path} = value;
+                    }
+                  ];
+            in
+            attrs:
+            let
+              namesToRewrite = filter (
+                name: isAttrs attrs.${name} && any isNonDrvAttrs (attrValues attrs.${name})
+              ) (attrNames attrs);
+              attrsToRewrite = genAttrs namesToRewrite (name: attrs.${name});
+            in
+            removeAttrs attrs namesToRewrite // foldl recursiveUpdate { } (recurse [ ] attrsToRewrite);
+
+          toINI_ = toINI { inherit mkKeyValue mkSectionName; };
+        in
+        attrs: toINI_ (gitFlattenAttrs attrs);
+
+      mkDconfKeyValue = mkKeyValueDefault { mkValueString = v: toString (gvariant.mkValue v); } "=";
+
+      toDconfINI = toINI { mkKeyValue = mkDconfKeyValue; };
+
+      withRecursion =
+        {
+          depthLimit,
+          throwOnDepthLimit ? true,
+        }:
+        assert isInt depthLimit;
+        let
+          specialAttrs = [
+            "__functor"
+            "__functionArgs"
+            "__toString"
+            "__pretty"
+          ];
+          stepIntoAttr = evalNext: name: if elem name specialAttrs then id else evalNext;
+          transform =
+            depth:
+            if depthLimit != null && depth > depthLimit then
+              if throwOnDepthLimit then
+                throw "Exceeded maximum eval-depth limit of ${toString depthLimit} while trying to evaluate with `generators.withRecursion'!"
+              else
+                const "<unevaluated>"
+            else
+              id;
+          mapAny =
+            depth: v:
+            let
+              evalNext = x: mapAny (depth + 1) (transform (depth + 1) x);
+            in
+            if isAttrs v then
+              mapAttrs (stepIntoAttr evalNext) v
+            else if isList v then
+              map evalNext v
+            else
+              transform (depth + 1) v;
+        in
+        mapAny 0;
+
+      toPretty =
+        {
+          allowPrettyValues ? false,
+          multiline ? true,
+          indent ? "",
+        }:
+        let
+          go =
+            indent: v:
+            let
+              introSpace = if multiline then "\n${indent}  " else " ";
+              outroSpace = if multiline then "\n${indent}" else " ";
+            in
+            if isInt v then
+              toString v
+            else if isFloat v then
+              builtins.toJSON v
+            else if isString v then
+              let
+                lines = filter (v: !isList v) (split "\n" v);
+                escapeSingleline = escape [
+                  "\\"
+                  "\""
+                  "\${"
+                ];
+                escapeMultiline = replaceStrings [ "\${" "''" ] [ "''\${" "'''" ];
+                singlelineResult = "\"" + concatStringsSep "\\n" (map escapeSingleline lines) + "\"";
+                multilineResult =
+                  let
+                    escapedLines = map escapeMultiline lines;
+                    lastLine = last escapedLines;
+                  in
+                  "''"
+                  + introSpace
+                  + concatStringsSep introSpace (init escapedLines)
+                  + (if lastLine == "" then outroSpace else introSpace + lastLine)
+                  + "''";
+              in
+              if multiline && length lines > 1 then multilineResult else singlelineResult
+            else if true == v then
+              "true"
+            else if false == v then
+              "false"
+            else if null == v then
+              "null"
+            else if isPath v then
+              toString v
+            else if isList v then
+              if v == [ ] then
+                "[ ]"
+              else
+                "[" + introSpace + concatMapStringsSep introSpace (go (indent + "  ")) v + outroSpace + "]"
+            else if isFunction v then
+              let
+                fna = functionArgs v;
+                showFnas = concatStringsSep ", " (
+                  mapAttrsToList (name: hasDefVal: if hasDefVal then name + "?" else name) fna
+                );
+              in
+              if fna == { } then "<function>" else "<function, args: {${showFnas}}>"
+            else if isAttrs v then
+              if allowPrettyValues && v ? __pretty && v ? val then
+                v.__pretty v.val
+              else if v == { } then
+                "{ }"
+              else if v ? type && v.type == "derivation" then
+                "<derivation ${v.name or "???"}>"
+              else
+                "{"
+                + introSpace
+                + concatStringsSep introSpace (
+                  mapAttrsToList (
+                    name: value:
+                    "${escapeNixIdentifier name} = ${
+                      addErrorContext "while evaluating an attribute `${name}`" (go (indent + "  ") value)
+                    };"
+                  ) v
+                )
+                + outroSpace
+                + "}"
+            else
+              abort "generators.toPretty: should never happen (v = ${v})";
+        in
+        go indent;
+
+      toPlist =
+        {
+          escape ? false,
+        }:
+        v:
+        let
+          expr =
+            ind: x:
+            if x == null then
+              ""
+            else if isBool x then
+              bool ind x
+            else if isInt x then
+              int ind x
+            else if isString x then
+              str ind x
+            else if isList x then
+              list ind x
+            else if isAttrs x then
+              attrs ind x
+            else if isPath x then
+              str ind (toString x)
+            else if isFloat x then
+              float ind x
+            else
+              abort "generators.toPlist: should never happen (v = ${v})";
+
+          literal = ind: x: ind + x;
+
+          maybeEscapeXML = if escape then escapeXML else x: x;
+
+          bool = ind: x: literal ind (if x then "<true/>" else "<false/>");
+          int = ind: x: literal ind "<integer>${toString x}</integer>";
+          str = ind: x: literal ind "<string>${maybeEscapeXML x}</string>";
+          key = ind: x: literal ind "<key>${maybeEscapeXML x}</key>";
+          float = ind: x: literal ind "<real>${toString x}</real>";
+
+          indent = ind: expr "\t${ind}";
+
+          item = ind: concatMapStringsSep "\n" (indent ind);
+
+          list =
+            ind: x:
+            concatStringsSep "\n" [
+              (literal ind "<array>")
+              (item ind x)
+              (literal ind "</array>")
+            ];
+
+          attrs =
+            ind: x:
+            concatStringsSep "\n" [
+              (literal ind "<dict>")
+              (attr ind x)
+              (literal ind "</dict>")
+            ];
+
+          attr =
+            let
+              attrFilter = name: value: name != "_module" && value != null;
+            in
+            ind: x:
+            concatStringsSep "\n" (
+              flatten (
+                mapAttrsToList (
+                  name: value:
+                  optionals (attrFilter name value) [
+                    (key "\t${ind}" name)
+                    (expr "\t${ind}" value)
+                  ]
+                ) x
+              )
+            );
+
+        in
+        lib.warnIf (!escape && lib.oldestSupportedReleaseIsAtLeast 2505)
+          "Using `lib.generators.toPlist` without `escape = true` is deprecated"
+          ''
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!DOCTYPE plist PUBLIC "-//Apple Computer//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+            <plist version="1.0">
+            ${expr "" v}
+            </plist>'';
+
+      toDhall =
+        { }@args:
+        v:
+        let
+          concatItems = concatStringsSep ", ";
+        in
+        if isAttrs v then
+          "{ ${concatItems (mapAttrsToList (key: value: "${key} = ${toDhall args value}") v)} }"
+        else if isList v then
+          "[ ${concatItems (map (toDhall args) v)} ]"
+        else if isInt v then
+          "${if v < 0 then "" else "+"}${toString v}"
+        else if isBool v then
+          (if v then "True" else "False")
+        else if isFunction v then
+          abort "generators.toDhall: cannot convert a function to Dhall"
+        else if v == null then
+          abort "generators.toDhall: cannot convert a null to Dhall"
+        else
+          toJSON v;
+
+      toLua =
+        {
+          multiline ? true,
+          indent ? "",
+          asBindings ? false,
+        }@args:
+        v:
+        let
+          innerIndent = "${indent}  ";
+          introSpace = if multiline then "\n${innerIndent}" else " ";
+          outroSpace = if multiline then "\n${indent}" else " ";
+          innerArgs = args // {
+            indent = if asBindings then indent else innerIndent;
+            asBindings = false;
+          };
+          concatItems = concatStringsSep ",${introSpace}";
+          isLuaInline =
+            {
+              _type ? null,
+              ...
+            }:
+            _type == "lua-inline";
+
+          generatedBindings =
+            assert assertMsg (badVarNames == [ ]) "Bad Lua var names: ${toPretty { } badVarNames}";
+            concatStrings (mapAttrsToList (key: value: "${indent}${key} = ${toLua innerArgs value}\n") v);
+
+          matchVarName = match "[[:alpha:]_][[:alnum:]_]*(\\.[[:alpha:]_][[:alnum:]_]*)*";
+          badVarNames = filter (name: matchVarName name == null) (attrNames v);
+        in
+        if asBindings then
+          generatedBindings
+        else if v == null then
+          "nil"
+        else if isInt v || isFloat v || isString v || isBool v then
+          toJSON v
+        else if isPath v || isDerivation v then
+          toJSON "${v}"
+        else if isList v then
+          (
+            if v == [ ] then
+              "{}"
+            else
+              "{${introSpace}${concatItems (map (value: "${toLua innerArgs value}") v)}${outroSpace}}"
+          )
+        else if isAttrs v then
+          (
+            if isLuaInline v then
+              "(${v.expr})"
+            else if v == { } then
+              "{}"
+            else
+              "{${introSpace}${
+                concatItems (mapAttrsToList (key: value: "[${toJSON key}] = ${toLua innerArgs value}") v)
+              }${outroSpace}}"
+          )
+        else
+          abort "generators.toLua: type ${typeOf v} is unsupported";
+
+      mkLuaInline = expr: {
+        _type = "lua-inline";
+        inherit expr;
+      };
+    }
+    // {
+      toJSON = { }: lib.strings.toJSON;
+
+      toYAML = { }: lib.strings.toJSON;
+    }
+  ) { inherit lib; };
+
+  showMaybeAttrPosPre = prefix: attrName: v:
+    let pos = b.unsafeGetAttrPos attrName v; in
+    if pos == null then "" else "${prefix}${pos.file}:${toString pos.line}:${toString pos.column}";
+  showMaybePackagePosPre = prefix: pkg:
+    if pkg ? meta.position && isString pkg.meta.position then "${prefix}${pkg.meta.position}" else "";
+  mkDefinition = args@{ file, value, ... }: args // { _type = "definition"; };
+  mapDefinitionValue =
+    f: def:
+    if def ? _type then
+      if def._type == "merge" then
+        def // { contents = map (mapDefinitionValue f) def.contents; }
+      else if def._type == "if" then
+        def // { content = mapDefinitionValue f def.content; }
+      else if def._type == "override" then
+        def // { content = mapDefinitionValue f def.content; }
+      else if def._type == "order" then
+        def // { content = mapDefinitionValue f def.content; }
+      else if def._type == "definition" then
+        def // { value = mapDefinitionValue f def.value; }
+      else
+        f def
+    else
+      f def;
+  lazyDerivation =
+    args@{
+      derivation,
+      meta ? null,
+      passthru ? { },
+      outputs ? [ "out" ],
+    }:
+    let
+      checked =
+        throwIfNot (derivation.type or null == "derivation") "lazyDerivation: input must be a derivation."
+          throwIfNot
+          (derivation.outputs == outputs)
+          ''
+            lib.lazyDerivation: The derivation ${derivation.name or "<unknown>"} has outputs that don't match the assumed outputs.
+
+            Assumed outputs passed to lazyDerivation${showMaybeAttrPosPre ",\n    at " "outputs" args}:
+                ${lib.generators.toPretty { multiline = false; } outputs};
+
+            Actual outputs of the derivation${showMaybePackagePosPre ",\n    defined at " derivation}:
+                ${lib.generators.toPretty { multiline = false; } derivation.outputs}
+
+            If the outputs are known ahead of evaluating the derivation,
+            then update the lazyDerivation call to match the actual outputs, in the same order.
+            If lazyDerivation is passed a literal value, just change it to the actual outputs.
+            As a result it will work as before / as intended.
+
+            Otherwise, when the outputs are dynamic and can't be known ahead of time, it won't
+            be possible to add laziness, but lib.lazyDerivation may still be useful for trimming
+            the attributes.
+            If you want to keep trimming the attributes, make sure that the package is in a
+            variable (don't evaluate it twice!) and pass the variable and its outputs attribute
+            to lib.lazyDerivation. This largely defeats laziness, but keeps the trimming.
+            If none of the above works for you, replace the lib.lazyDerivation call by the
+            expression in the derivation argument.
+          ''
+          derivation;
+    in
+    {
+      type = "derivation";
+
+      inherit (checked)
+        outPath
+        outputName
+        drvPath
+        name
+        system
+        ;
+      inherit outputs;
+
+      meta = args.meta or checked.meta;
+    }
+    // genAttrs outputs (outputName: checked.${outputName})
+    // passthru;
+  optionalDrvAttr = cond: value: if cond then value else null;
+  resolveDefaultNix =
+    v:
+    if pathIsDirectory v then
+      v + "/default.nix"
+    else if lib.isString v && hasSuffix "/" v then
+      v + "default.nix"
+    else
+      v;
+
+  # lib.cli, as nixpkgs' lib/cli.nix (documentation left out).
+  cli = (
+    { lib }:
+
+    {
+      toGNUCommandLineShell =
+        lib.warnIf (lib.oldestSupportedReleaseIsAtLeast 2511)
+          "lib.cli.toGNUCommandLineShell is deprecated, please use lib.cli.toCommandLineShell or lib.cli.toCommandLineShellGNU instead."
+          (options: attrs: lib.escapeShellArgs (lib.cli.toGNUCommandLine options attrs));
+
+      toGNUCommandLine =
+        lib.warnIf (lib.oldestSupportedReleaseIsAtLeast 2511)
+          "lib.cli.toGNUCommandLine is deprecated, please use lib.cli.toCommandLine or lib.cli.toCommandLineShellGNU instead."
+          (
+            {
+              mkOptionName ? k: if builtins.stringLength k == 1 then "-${k}" else "--${k}",
+
+              mkBool ? k: v: lib.optional v (mkOptionName k),
+
+              mkList ? k: v: lib.concatMap (mkOption k) v,
+
+              mkOption ?
+                k: v:
+                if v == null then
+                  [ ]
+                else if optionValueSeparator == null then
+                  [
+                    (mkOptionName k)
+                    (lib.generators.mkValueStringDefault { } v)
+                  ]
+                else
+                  [ "${mkOptionName k}${optionValueSeparator}${lib.generators.mkValueStringDefault { } v}" ],
+
+              optionValueSeparator ? null,
+            }:
+            options:
+            let
+              render =
+                k: v:
+                if builtins.isBool v then
+                  mkBool k v
+                else if builtins.isList v then
+                  mkList k v
+                else
+                  mkOption k v;
+
+            in
+            builtins.concatLists (lib.mapAttrsToList render options)
+          );
+
+      toCommandLineShellGNU =
+        options: attrs: lib.escapeShellArgs (lib.cli.toCommandLineGNU options attrs);
+
+      toCommandLineGNU =
+        {
+          isLong ? optionName: builtins.stringLength optionName > 1,
+          explicitBool ? false,
+          formatArg ? lib.generators.mkValueStringDefault { },
+        }:
+        let
+          optionFormat = optionName: {
+            option = if isLong optionName then "--${optionName}" else "-${optionName}";
+            sep = if isLong optionName then "=" else "";
+            inherit explicitBool formatArg;
+          };
+        in
+        lib.cli.toCommandLine optionFormat;
+
+      toCommandLineShell =
+        optionFormat: attrs: lib.escapeShellArgs (lib.cli.toCommandLine optionFormat attrs);
+
+      toCommandLine =
+        optionFormat: attrs:
+        let
+          handlePair =
+            k: v:
+            if k == "" then
+              lib.throw "lib.cli.toCommandLine only accepts non-empty option names."
+            else if builtins.isList v then
+              builtins.concatMap (handleOption k) v
+            else
+              handleOption k v;
+
+          handleOption = k: renderOption (optionFormat k) k;
+
+          renderOption =
+            {
+              option,
+              sep,
+              explicitBool,
+              formatArg ? lib.generators.mkValueStringDefault { },
+            }:
+            k: v:
+            if v == null || (!explicitBool && v == false) then
+              [ ]
+            else if !explicitBool && v == true then
+              [ option ]
+            else
+              let
+                arg = formatArg v;
+              in
+              if sep != null then
+                [ "${option}${sep}${arg}" ]
+              else
+                [
+                  option
+                  arg
+                ];
+        in
+        builtins.concatLists (lib.mapAttrsToList handlePair attrs);
+    }
+  ) { inherit lib; };
+
+  concat = x: y: x ++ y;
+  boolToYesNo = b: if b then "yes" else "no";
+  warnIfNot = cond: msg: if cond then x: x else warn msg;
+  checkListOfEnum =
+    msg: valid: given:
+    let
+      unexpected = lib.subtractLists valid given;
+    in
+    lib.throwIfNot (unexpected == [ ])
+      "${msg}: ${builtins.concatStringsSep ", " (map toString unexpected)} unexpected; valid ones: ${builtins.concatStringsSep ", " (map toString valid)}";
+  compare =
+    a: b:
+    if a < b then
+      -1
+    else if a > b then
+      1
+    else
+      0;
+  splitByAndCompare =
+    p: yes: no: a: b:
+    if p a then
+      if p b then yes a b else -1
+    else if p b then
+      1
+    else
+      no a b;
+  mirrorFunctionArgs =
+    f:
+    let
+      fArgs = functionArgs f;
+    in
+    g: {
+      __functor = self: g;
+      __functionArgs = fArgs;
+    };
+  importTOML = path: b.fromTOML (b.readFile path);
+  # nixpkgs' lib/ascii-table.nix: tab, newline, carriage return and the
+  # printable characters, by their code.
+  asciiTable =
+    let
+      hex = i: let d = "0123456789abcdef"; in substring (i / 16) 1 d + substring (i - (i / 16) * 16) 1 d;
+    in
+    listToAttrs (map (i: { name = b.fromJSON "\"\\u00${hex i}\""; value = i; }) ([ 9 10 13 ] ++ genList (i: i + 32) 95));
+  charToInt = c: b.getAttr c asciiTable;
+  escapeC =
+    list:
+    replaceStrings list (
+      map (c: "\\x${fixedWidthString 2 "0" (toLower (lib.toHexString (charToInt c)))}") list
+    );
+  escapeURL =
+    let
+      unreserved = [
+        "A"
+        "B"
+        "C"
+        "D"
+        "E"
+        "F"
+        "G"
+        "H"
+        "I"
+        "J"
+        "K"
+        "L"
+        "M"
+        "N"
+        "O"
+        "P"
+        "Q"
+        "R"
+        "S"
+        "T"
+        "U"
+        "V"
+        "W"
+        "X"
+        "Y"
+        "Z"
+        "a"
+        "b"
+        "c"
+        "d"
+        "e"
+        "f"
+        "g"
+        "h"
+        "i"
+        "j"
+        "k"
+        "l"
+        "m"
+        "n"
+        "o"
+        "p"
+        "q"
+        "r"
+        "s"
+        "t"
+        "u"
+        "v"
+        "w"
+        "x"
+        "y"
+        "z"
+        "0"
+        "1"
+        "2"
+        "3"
+        "4"
+        "5"
+        "6"
+        "7"
+        "8"
+        "9"
+        "-"
+        "_"
+        "."
+        "~"
+      ];
+      toEscape = removeAttrs asciiTable unreserved;
+    in
+    replaceStrings (builtins.attrNames toEscape) (
+      lib.mapAttrsToList (_: c: "%${fixedWidthString 2 "0" (lib.toHexString c)}") toEscape
+    );
   # Fixed points and extensible sets, as lib.fixedPoints.
   fix = f: let x = f x; in x;
   fix' = f: let x = f x // { __unfix__ = f; }; in x;
@@ -172,10 +1546,6 @@ let
   groupBy' = op: nul: pred: lst: foldl' (r: e: let key = pred e; in r // { ${key} = op (r.${key} or nul) e; }) { } lst;
   groupBy = pred: lst: groupBy' (acc: x: acc ++ [ x ]) [ ] pred lst;
   sort = b.sort;
-  compareLists = cmp: a: c:
-    if a == [ ] then (if c == [ ] then 0 else -1)
-    else if c == [ ] then 1
-    else let rel = cmp (head a) (head c); in if rel == 0 then compareLists cmp (tail a) (tail c) else rel;
   # As nixpkgs: numbers in the strings compare as numbers.
   naturalSort = lst:
     let
@@ -187,7 +1557,6 @@ let
     map (x: b.elemAt x 1) (b.sort less prepared);
   escape = list: b.replaceStrings list (map (c: "\\${c}") list);
   escapeRegex = escape (stringToCharacters "\\[{()^$?*+|.");
-  hasInfix = infix: content: b.match ".*${escapeRegex infix}.*" "${content}" != null;
   splitString = sep: s: filter b.isString (b.split (escapeRegex (toString sep)) (toString s));
   stringToCharacters = s: genList (p: substring p 1 s) (stringLength s);
   trim = s:
@@ -214,7 +1583,6 @@ let
   sourceByRegex = src: regexes: src;
   sourceFilesBySuffices = src: exts: src;
   setDefaultModuleLocation = file: m: { _file = file; imports = [ m ]; };
-  setFunctionArgs = f: args: { __functor = self: f; __functionArgs = args; };
   # Option helpers whose values only the NixOS module system reads.
   mkRemovedOptionModule = optionName: replacementInstructions: { };
   mkRenamedOptionModule = from: to: { };
@@ -264,14 +1632,37 @@ let
     pkgs = internal.unknown "pkgs";
   };
 
-  trivial = { inherit id const flip boolToString functionArgs pipe mapNullable defaultTo warn warnIf info throwIf throwIfNot; };
-  fixedPoints = { inherit fix fix' extends composeExtensions composeManyExtensions makeExtensible makeExtensibleWithCustomName; };
-  versions = {
-    splitVersion = v: splitString "." v;
-    major = v: b.elemAt (splitString "." v) 0;
-    minor = v: b.elemAt (splitString "." v) 1;
-    majorMinor = v: concatStringsSep "." (take 2 (splitString "." v));
+  trivial = {
+    inherit id const flip boolToString functionArgs pipe mapNullable defaultTo warn warnIf info throwIf throwIfNot
+      mergeAttrs and xor bitAnd bitOr bitXor min max mod toFunction toBaseDigits toHexString fromHexString;
+    "or" = x: y: x || y;
+    inherit isFunction setFunctionArgs toExtension concat boolToYesNo warnIfNot checkListOfEnum compare
+      splitByAndCompare mirrorFunctionArgs importTOML;
+    bitNot = b.sub (-1);
+    inherit (b) mul div add sub lessThan ceil floor isFloat isBool isInt seq deepSeq pathExists readFile genericClosure;
+    inPureEvalMode = !b ? currentSystem;
   };
+  fixedPoints = { inherit toExtension fix fix' extends composeExtensions composeManyExtensions makeExtensible makeExtensibleWithCustomName; };
+  # lib.versions, as nixpkgs' lib/versions.nix (documentation left out).
+  versions = (
+    { lib }:
+    rec {
+      inherit (builtins) compareVersions;
+      splitVersion = builtins.splitVersion;
+      major = v: builtins.elemAt (splitVersion v) 0;
+      minor = v: builtins.elemAt (splitVersion v) 1;
+      patch = v: builtins.elemAt (splitVersion v) 2;
+      majorMinor = v: builtins.concatStringsSep "." (lib.take 2 (splitVersion v));
+      pad =
+        n: version:
+        let
+          numericVersion = lib.head (lib.splitString "-" version);
+          versionSuffix = lib.removePrefix numericVersion version;
+        in
+        lib.concatStringsSep "." (lib.take n (lib.splitVersion numericVersion ++ lib.genList (_: "0") n))
+        + versionSuffix;
+    }
+  ) { inherit lib; };
   importJSON = path: b.fromJSON (b.readFile path);
   pathType = path:
     if !(b.pathExists path) then throw "lib.filesystem.pathType: path ${toString path} does not exist"
@@ -279,7 +1670,7 @@ let
     else (b.readDir (dirOf path)).${baseNameOf path};
   pathIsDirectory = path: b.pathExists path && pathType path == "directory";
   pathIsRegularFile = path: b.pathExists path && pathType path == "regular";
-  filesystem = { inherit listFilesRecursive pathType pathIsDirectory pathIsRegularFile; };
+  filesystem = { inherit resolveDefaultNix listFilesRecursive pathType pathIsDirectory pathIsRegularFile; };
   # lib.fileset, for reading: a file set is its list of files (a path
   # stands for every file under it); toSource gives the root path itself.
   fileset =
@@ -311,45 +1702,66 @@ let
     };
   customisation = { inherit callPackageWith makeOverridable; };
   sources = { inherit cleanSourceWith cleanSource cleanSourceFilter sourceByRegex sourceFilesBySuffices; };
-  meta = { inherit getExe getExe'; };
+  meta = { inherit getExe getExe' getName; };
   strings = {
     inherit concatStrings concatMapStrings concatMapStringsSep concatStringsSep
-      optionalString hasPrefix hasSuffix hasInfix removePrefix removeSuffix escapeShellArg
+      optionalString hasPrefix hasSuffix removePrefix removeSuffix escapeShellArg
       escapeShellArgs makeBinPath makeSearchPath boolToString concatLines toLower toUpper
-      splitString escape escapeRegex stringToCharacters trim fileContents nameFromURL versionAtLeast versionOlder;
+      splitString escape escapeRegex stringToCharacters trim fileContents nameFromURL versionAtLeast versionOlder
+      join replaceString hasInfix stringAsChars isStringLike isStorePath escapeXML escapeNixString
+      escapeNixIdentifier isValidPosixName toShellVar toShellVars fixedWidthString fixedWidthNumber
+      toInt toIntBase10 concatMapAttrsStringSep makeSearchPathOutput makeLibraryPath makeIncludePath
+      floatToString getName charToInt escapeC escapeURL commonPrefixLength commonSuffixLength levenshtein levenshteinAtMost splitStringBy
+      toSentenceCase toCamelCase sanitizeDerivationName trimWith normalizePath addContextFrom;
+    replicate = stringsReplicate;
+    inherit (b) match split toJSON typeOf stringLength substring;
   };
   lists = {
     inherit optional optionals foldr foldl foldl' flatten unique last init take drop
       range count toList concatLists concatMap filter map elem length head tail
       singleton forEach imap0 imap1 ifilter0 reverseList subtractLists intersectLists remove
-      findFirst any all partition groupBy groupBy' sort elemAt compareLists naturalSort;
+      findFirst any all partition groupBy groupBy' sort elemAt
+      replicate sortOn allUnique uniqueStrings zipListsWith zipLists findFirstIndex findSingle
+      commonPrefix sublist dropEnd takeEnd compareLists crossLists replaceElemAt naturalSort;
+    hasPrefix = listsHasPrefix;
+    removePrefix = listsRemovePrefix;
   };
   attrsets = {
     inherit optionalAttrs nameValuePair genAttrs mapAttrsToList mapAttrs' filterAttrs
       attrByPath getAttrFromPath setAttrByPath recursiveUpdate recursiveUpdateUntil
       attrNames attrValues mapAttrs listToAttrs hasAttr mergeAttrsList concatMapAttrs
       mapAttrsRecursive mapAttrsRecursiveCond attrsToList foldlAttrs zipAttrs zipAttrsWith
-      hasAttrByPath filterAttrsRecursive genAttrs';
+      hasAttrByPath filterAttrsRecursive genAttrs'
+      cartesianProduct mapCartesianProduct foldAttrs matchAttrs overrideExisting showAttrPath
+      mapAttrsToListRecursiveCond mapAttrsToListRecursive collect attrVals getAttrs isDerivation
+      unionOfDisjoint getOutput updateManyAttrsByPath longestValidPathPrefix getBin;
     inherit (b) removeAttrs intersectAttrs catAttrs;
   };
   modules = {
     inherit mkIf mkMerge mkOverride mkDefault mkForce mkOptionDefault mkOrder mkBefore mkAfter
       mkRemovedOptionModule mkRenamedOptionModule mkRenamedOptionModuleWith mkMergedOptionModule
       mkChangedOptionModule mkAliasOptionModule mkAliasOptionModuleMD mkDerivedConfig
-      setDefaultModuleLocation mkImageMediaOverride mkFixStrictness;
+      setDefaultModuleLocation mkImageMediaOverride mkFixStrictness mkDefinition mapDefinitionValue;
   };
-  options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD; };
+  options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD showOption; };
   # The whole lib, extensible as nixpkgs' is (`lib.extend (final: prev: ...)`).
   base = self: trivial // fixedPoints // strings // lists // attrsets // modules // options // customisation // sources // {
   inherit trivial fixedPoints strings lists attrsets modules options filesystem customisation sources fileset
     types nixosSystem mkVMOverride versions;
   inherit (b) removeAttrs intersectAttrs catAttrs pathExists readFile readDir isPath typeOf
     toJSON fromJSON seq deepSeq tryEval baseNameOf dirOf toString;
-  inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile;
+  inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile meta testAllTrue;
+  inherit (strings) hasPrefix removePrefix getName;
+  inherit (lists) replicate;
+  inherit (b) splitVersion compareVersions;
+  inherit generators cli lazyDerivation optionalDrvAttr;
+  derivations = { inherit lazyDerivation optionalDrvAttr; };
+  inherit (b) addErrorContext isFloat replaceStrings head tail concatLists concatMap elem;
   inherit getExe getExe';
   mdDoc = x: x;
-  inherit (b) isString isList isAttrs isBool isInt isFunction genList;
+  inherit (b) isString isList isAttrs isBool isInt genList;
   isNull = x: x == null;
 };
+  lib = makeExtensible base;
 in
-makeExtensible base
+lib
