@@ -4,7 +4,6 @@
 //! auto-escape renders every value as a Nix literal (`escape.rs`); raw Nix
 //! needs the visible `|raw_nix` filter. Each template has one typed context.
 
-pub mod bench;
 pub mod cache;
 pub mod escape;
 pub mod output;

@@ -43,7 +43,6 @@
 //! Snapshot layout: see docs/architecture.md, "Snapshot layout".
 
 pub mod backup;
-pub mod bench;
 pub mod catalog;
 pub mod child;
 pub mod describe;

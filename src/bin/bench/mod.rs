@@ -1,7 +1,9 @@
-//! Benchmarks of restore at scale (docs/bench.md, issue 14), built only into
-//! `atelier-bench`: `dr` (P5, disaster recovery time against bare `restic
-//! restore`) and `growth` (P6, repository growth per small database change
-//! against bare restic). `atelier-backup` does not contain this code.
+//! The benchmarks (docs/bench.md), built only into `atelier-bench`:
+//! `run` (the runtime against bare restic), `plan` (`atelier-gen plan`
+//! against `nix-instantiate`), `dr` (P5, disaster recovery time against bare
+//! `restic restore`) and `growth` (P6, repository growth per small database
+//! change against bare restic). `atelier-backup` and `atelier-gen` do not
+//! contain this code.
 //!
 //! Shared here: a throwaway PostgreSQL cluster, restic and `atelier-backup`
 //! command builders, deterministic incompressible bytes, tree hashes.
@@ -10,6 +12,10 @@
 
 pub mod dr;
 pub mod growth;
+pub mod plan;
+pub mod run;
+#[path = "../../../tests/support/synthetic_flake.rs"]
+mod synthetic_flake;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::writer::WriterStats;
+use atelier::runtime::writer::WriterStats;
 
 const PASSWORD: &str = "benchmark password";
 const HOST: &str = "bench-host";
