@@ -47,7 +47,7 @@ fn plan_json_written_directly_equals_the_json_tree() {
         (homelab.as_path(), "atlas"),
         (homelab.as_path(), "juniper"),
     ] {
-        let o = atelier::render::pipeline::plan_host(dir, host, &[]);
+        let o = atelier::generate::pipeline::plan_host(dir, host, &[]);
         let plan = o.plan.expect("plans");
         let mut direct = Vec::new();
         plan.write_json(&mut direct).unwrap();

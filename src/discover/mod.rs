@@ -89,7 +89,7 @@ pub fn discover_host(flake_dir: &Path, host: &str, generated: &[std::path::PathB
 /// What discovery leaves behind: the evaluator and the values it made.
 /// Dropping it frees the evaluation's memory, which takes a while for a
 /// large flake, so a caller can hand on its result first and drop this
-/// afterwards (`render::pipeline` does).
+/// afterwards (`generate::pipeline` does).
 pub struct Residue {
     evaluator: Evaluator,
     _values: Vec<Box<dyn std::any::Any>>,

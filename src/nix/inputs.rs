@@ -6,7 +6,7 @@
 //! listings as SHA-256 digests). Evaluation is otherwise pure (no
 //! environment, clock or network: `getEnv` is always `""`), so replaying the
 //! questions and getting the same answers proves that evaluating again would
-//! give the same result; `render::cache` relies on exactly that.
+//! give the same result; `generate::cache` relies on exactly that.
 
 use std::collections::HashSet;
 use std::io::Read as _;

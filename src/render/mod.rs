@@ -4,10 +4,8 @@
 //! auto-escape renders every value as a Nix literal (`escape.rs`); raw Nix
 //! needs the visible `|raw_nix` filter. Each template has one typed context.
 
-pub mod cache;
 pub mod escape;
 pub mod output;
-pub mod pipeline;
 
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
