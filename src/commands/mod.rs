@@ -21,6 +21,7 @@ pub mod restore;
 pub mod run;
 pub mod status;
 pub mod support_bundle;
+pub mod ui;
 
 /// Settings shared by every subcommand (global flags and environment).
 #[derive(Debug, Clone)]
