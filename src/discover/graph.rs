@@ -500,7 +500,7 @@ impl Walker<'_> {
         if self.skip.contains(&file_key) || !self.seen.insert(key.clone()) {
             return;
         }
-        if ev.file_starts_with(&key, crate::render::HEADER_PREFIX) {
+        if ev.file_starts_with(&key, super::HEADER_PREFIX) {
             return;
         }
         self.g.files.push(key.clone());

@@ -45,6 +45,7 @@
 pub mod backup;
 pub mod catalog;
 pub mod child;
+pub mod config_error;
 pub mod describe;
 pub mod drill_record;
 pub mod envfile;

@@ -991,7 +991,7 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
     let service = manifest
         .services
         .get(name)
-        .with_context(|| crate::commands::service_not_in_manifest(manifest, name).0)?;
+        .with_context(|| super::config_error::service_not_in_manifest(manifest, name).0)?;
     let source = req.from.clone().unwrap_or_else(|| name.to_owned());
     let cloning = req.from.is_some();
     // The same lock `run` takes: no backup of this service while it is restored.
