@@ -583,21 +583,7 @@ pub fn live_locations(manifest: &Manifest) -> Vec<PathBuf> {
 }
 
 fn normalize(p: &Path) -> PathBuf {
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    };
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
+    let out = crate::lexical::normalize(p);
     // Resolve symlinks of the existing prefix so `/tmp/x/../live` tricks are caught.
     let mut existing = out.clone();
     let mut rest = Vec::new();
