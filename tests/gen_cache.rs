@@ -1,4 +1,4 @@
-//! The evaluation cache (`render::cache`): a hit gives exactly what
+//! The evaluation cache (`generate::cache`): a hit gives exactly what
 //! evaluating gives, and any change to what evaluation read — a file's
 //! contents, a file appearing, a directory's entries — is a miss.
 
@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use atelier::diagnostic::{render, Diagnostic, OutputFormat};
-use atelier::render::cache::{Cache, Lookup};
-use atelier::render::pipeline::{self, HostOutput, HostSelection};
+use atelier::generate::cache::{Cache, Lookup};
+use atelier::generate::pipeline::{self, HostOutput, HostSelection};
 
 fn gen(cache: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_atelier-gen"));

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use atelier::generate::pipeline::{self, HostSelection};
 use atelier::render::output::{compare, Staleness};
-use atelier::render::pipeline::{self, HostSelection};
 
 fn homelab() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/homelab")

@@ -76,7 +76,7 @@ fn assert_agrees(case: &str, modules: &[&str], special_args: &Value) -> Option<(
     let lib = nixpkgs_lib(case)?;
     let dir = case_dir(case);
     let real = eval_modules(&lib, &dir, modules, special_args);
-    let o = atelier::render::pipeline::plan_host(&dir, "box", &[]);
+    let o = atelier::generate::pipeline::plan_host(&dir, "box", &[]);
     let plan = o
         .plan
         .unwrap_or_else(|| panic!("{case}: no plan: {:?}", o.diagnostics))

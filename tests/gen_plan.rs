@@ -1,6 +1,8 @@
 //! Golden tests of planning and validation: tests/data/plan/{ok,err}/<case>/.
 
 mod gen_common;
+#[path = "support/synthetic_flake.rs"]
+mod synthetic_flake;
 
 use gen_common::*;
 
@@ -37,7 +39,7 @@ fn err_cases() {
 #[test]
 fn plan_json_written_directly_equals_the_json_tree() {
     let tmp = tempfile::tempdir().unwrap();
-    atelier::render::bench::write_flake(tmp.path(), 12);
+    synthetic_flake::write_flake(tmp.path(), 12);
     let mut checked = 0;
     let homelab = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/homelab");
     for (dir, host) in [
@@ -45,7 +47,7 @@ fn plan_json_written_directly_equals_the_json_tree() {
         (homelab.as_path(), "atlas"),
         (homelab.as_path(), "juniper"),
     ] {
-        let o = atelier::render::pipeline::plan_host(dir, host, &[]);
+        let o = atelier::generate::pipeline::plan_host(dir, host, &[]);
         let plan = o.plan.expect("plans");
         let mut direct = Vec::new();
         plan.write_json(&mut direct).unwrap();

@@ -512,7 +512,7 @@ fn a_timeout_declared_in_nix_bounds_an_unreachable_repository() {
         ),
     )
     .unwrap();
-    let o = atelier::render::pipeline::plan_host(&flake, "box", &[]);
+    let o = atelier::generate::pipeline::plan_host(&flake, "box", &[]);
     let plan = o.plan.unwrap_or_else(|| panic!("{:#?}", o.diagnostics));
     let mut json = Vec::new();
     plan.write_json(&mut json).unwrap();

@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     });
-    let out = atelier::render::pipeline::process_host(flake_dir(), "box", &[]);
+    let out = atelier::generate::pipeline::process_host(flake_dir(), "box", &[]);
     if let Some(module) = &out.module {
         // Whatever the reader accepted, the generated module must parse.
         let parsed = rnix::Root::parse(module);

@@ -23,8 +23,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("sqlite-writer") => atelier::runtime::writer::main(&args[1..]),
-        Some("run") => atelier::runtime::bench::main(&args[1..]),
-        Some("plan") => atelier::render::bench::main(&args[1..]),
+        Some("run") => bench::run::main(&args[1..]),
+        Some("plan") => bench::plan::main(&args[1..]),
         Some("dr") => bench::dr::main(&args[1..]),
         Some("growth") => bench::growth::main(&args[1..]),
         _ => {

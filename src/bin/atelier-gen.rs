@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use atelier::diagnostic::{render, Diagnostic, OutputFormat};
-use atelier::render::cache::{self, Cache, Lookup};
+use atelier::generate::cache::{self, Cache, Lookup};
+use atelier::generate::pipeline::{self, HostOutput, HostSelection};
 use atelier::render::output::{self, Staleness};
-use atelier::render::pipeline::{self, HostOutput, HostSelection};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 #[derive(Debug, Parser)]

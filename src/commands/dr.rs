@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use super::ui::secs;
 use super::Context;
 use crate::runtime::restore::{self as engine, Env, Mode, Request};
 use crate::runtime::terminal;
@@ -62,7 +63,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
             .iter()
             .map(|n| format!("restore `{n}` in place from its latest snapshot"))
             .collect();
-        if !super::restore::confirm_replace(false, "every service", &what)? {
+        if !super::ui::confirm_replace(false, "every service", &what)? {
             anyhow::bail!("disaster recovery cancelled: nothing was changed");
         }
     }
@@ -214,7 +215,7 @@ fn print_table(rows: &[Row], plan: bool) {
                     .as_deref()
                     .map_or_else(|| "-".into(), |s| s.chars().take(8).collect()),
                 r.snapshot_time.as_deref().map_or_else(|| "-".into(), age),
-                r.size.map_or_else(|| "-".into(), super::menu::human_size),
+                r.size.map_or_else(|| "-".into(), super::ui::human_size),
                 actions,
             ]);
         }
@@ -240,10 +241,4 @@ fn print_table(rows: &[Row], plan: bool) {
         }
         eprintln!("{t}");
     }
-}
-
-/// Milliseconds as seconds for display (durations are far below f64's precision limit).
-#[allow(clippy::cast_precision_loss)]
-pub(crate) fn secs(ms: u128) -> f64 {
-    ms as f64 / 1000.0
 }

@@ -180,7 +180,8 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                 l.short_id.clone(),
                 l.time.clone(),
                 crate::runtime::terminal::line(&tags.join(" ")).into_owned(),
-                l.size.map_or("—".into(), super::run::human_bytes),
+                l.size
+                    .map_or("—".into(), crate::runtime::terminal::human_bytes),
             ]);
         }
         println!("{table}");

@@ -14,6 +14,7 @@ use std::process::Command;
 
 use dialoguer::{Confirm, Input, Select};
 
+use super::ui::{human_size, theme};
 use super::Context;
 use crate::runtime::restore::{self as engine, Env, Mode, Request};
 use crate::runtime::restore_restic::Restic;
@@ -21,18 +22,6 @@ use crate::runtime::terminal::ShowPath as _;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {}
-
-/// Plain theme without colour when `NO_COLOR` is set or colours are off;
-/// every prompt stays readable as text (a `>` marks the selection).
-pub fn theme() -> Box<dyn dialoguer::theme::Theme> {
-    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-        || !console::colors_enabled_stderr()
-    {
-        Box::new(dialoguer::theme::SimpleTheme)
-    } else {
-        Box::new(dialoguer::theme::ColorfulTheme::default())
-    }
-}
 
 const ITEMS: &[&str] = &[
     "Status             last snapshot, age and result per service",
@@ -122,18 +111,6 @@ fn pick_service(
         .default(0)
         .interact_opt()?;
     Ok(i.map(|i| names[i].clone()))
-}
-
-pub(crate) fn human_size(bytes: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    #[allow(clippy::cast_precision_loss)]
-    let mut v = bytes as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < units.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    format!("{v:.1} {}", units[u])
 }
 
 fn age(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
@@ -249,7 +226,7 @@ fn wizard(ctx: &Context, theme: &dyn dialoguer::theme::Theme) -> anyhow::Result<
             eprintln!("  - {}", crate::runtime::terminal::line(w));
         }
         // y/n needs Enter: a habitual Enter after `y` must not start the next menu item.
-        Ok(Confirm::with_theme(self::theme().as_ref())
+        Ok(Confirm::with_theme(super::ui::theme().as_ref())
             .with_prompt(format!("Replace the live data of `{svc_name}`?"))
             .default(false)
             .wait_for_newline(true)
@@ -278,7 +255,7 @@ fn wizard(ctx: &Context, theme: &dyn dialoguer::theme::Theme) -> anyhow::Result<
         json: false,
         ..ctx.clone()
     };
-    super::restore::report(&report_ctx, &outcome);
+    super::ui::report(&report_ctx, &outcome);
     eprintln!(
         "{}",
         if outcome.verified {

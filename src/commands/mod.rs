@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use crate::plan::Manifest;
+pub use crate::runtime::config_error::{known, service_not_in_manifest, ConfigError};
 
 pub mod backup;
 pub mod check;
@@ -21,6 +22,7 @@ pub mod restore;
 pub mod run;
 pub mod status;
 pub mod support_bundle;
+pub mod ui;
 
 /// Settings shared by every subcommand (global flags and environment).
 #[derive(Debug, Clone)]
@@ -57,25 +59,6 @@ impl Context {
             progress: self.progress && !self.json,
         }
     }
-}
-
-/// A usage or configuration error: exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
-
-/// Names for an error message, comma-separated (`known: a, b`).
-pub fn known<'a>(names: impl Iterator<Item = &'a String>) -> String {
-    names.cloned().collect::<Vec<_>>().join(", ")
-}
-
-/// ``service `NAME` is not in the manifest (known: …)``, a configuration
-/// error.
-pub fn service_not_in_manifest(manifest: &crate::plan::Manifest, name: &str) -> ConfigError {
-    ConfigError(format!(
-        "service `{name}` is not in the manifest (known: {})",
-        known(manifest.services.keys())
-    ))
 }
 
 /// Exit code for a command result.

@@ -4,8 +4,9 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
+use super::ui::{confirm_replace, report};
 use super::{ConfigError, Context};
-use crate::runtime::restore::{self as engine, Env, Mode, Outcome, Request};
+use crate::runtime::restore::{self as engine, Env, Mode, Request};
 use crate::runtime::terminal;
 use crate::runtime::terminal::ShowPath as _;
 
@@ -237,99 +238,4 @@ pub(super) fn removed_service(
         snap.short_id, restic.name
     );
     Ok((service, restic.name))
-}
-
-/// `--yes`, or an interactive confirmation that names what will be replaced.
-pub fn confirm_replace(yes: bool, service: &str, what: &[String]) -> anyhow::Result<bool> {
-    if yes {
-        return Ok(true);
-    }
-    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-        return Err(ConfigError(format!(
-            "restoring `{service}` in place would:\n{}\nrefusing without confirmation: pass --yes (or run on a terminal to confirm)",
-            what.iter().map(|w| format!("  - {}", terminal::line(w))).collect::<Vec<_>>().join("\n")
-        ))
-        .into());
-    }
-    eprintln!("Restoring `{service}` in place will:");
-    for w in what {
-        eprintln!("  - {}", terminal::line(w));
-    }
-    // y/n alone does not answer: a habitual Enter must not reach the next prompt.
-    Ok(
-        dialoguer::Confirm::with_theme(super::menu::theme().as_ref())
-            .with_prompt(format!("Replace the live data of `{service}`?"))
-            .default(false)
-            .wait_for_newline(true)
-            .interact()?,
-    )
-}
-
-/// Human report on stderr, or the outcome as JSON on stdout.
-pub fn report(ctx: &Context, o: &Outcome) {
-    if ctx.json {
-        println!("{}", serde_json::to_string_pretty(o).expect("serializes"));
-        return;
-    }
-    let short: String = o.snapshot.chars().take(8).collect();
-    if o.dry_run {
-        eprintln!(
-            "dry run: restoring `{}` {} from snapshot {short} ({}{}) would:",
-            o.service,
-            o.mode,
-            o.snapshot_time,
-            if o.from == o.service {
-                String::new()
-            } else {
-                format!(", of service `{}`", o.from)
-            }
-        );
-        if o.recovery_pending {
-            eprintln!(
-                "  - first finish or roll back the interrupted restore of `{}` that is pending (see `atelier-backup status {}`)",
-                o.service, o.service
-            );
-        }
-        if o.mode == "in-place" {
-            eprintln!("  - take a pre-restore safety snapshot of the current data");
-        }
-        for i in &o.items {
-            eprintln!("  - {}", terminal::line(&i.action));
-        }
-        if !o.missing_roles.is_empty() {
-            eprintln!("but first: {}", terminal::line(&o.missing_roles_text()));
-        }
-        eprintln!("nothing was changed");
-        return;
-    }
-    eprintln!(
-        "restored `{}` from snapshot {short} ({}){}{}",
-        o.service,
-        o.snapshot_time,
-        if o.from == o.service {
-            String::new()
-        } else {
-            format!(" of service `{}`", o.from)
-        },
-        o.target_dir
-            .as_ref()
-            .map_or_else(String::new, |d| format!(" into {}", terminal::path(d)))
-    );
-    if let Some(s) = &o.safety_snapshot {
-        eprintln!("  safety snapshot (pre-restore): {s} — undo with `atelier-backup restore {} {s} --in-place`", o.service);
-    }
-    for i in &o.items {
-        let v = match i.verified {
-            Some(true) => "verified",
-            Some(false) => "FAILED",
-            None => "-",
-        };
-        eprintln!(
-            "  [{v}] {} {}: {}",
-            i.kind,
-            terminal::path(&i.target),
-            terminal::line(&i.detail)
-        );
-    }
-    eprintln!("  took {:.1}s", super::dr::secs(o.duration_ms));
 }

@@ -3,6 +3,7 @@
 
 use super::Context;
 use crate::runtime::state::{Outcome, RunRecord};
+use crate::runtime::terminal::human_bytes;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -52,21 +53,4 @@ pub fn report(ctx: &Context, record: &RunRecord) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// `1.5 MiB`.
-#[allow(clippy::cast_precision_loss)]
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
 }

@@ -386,7 +386,7 @@ fn print_table(statuses: &BTreeMap<String, ServiceStatus>) {
                 s.last_snapshot
                     .as_ref()
                     .and_then(|r| r.size)
-                    .map_or("—".into(), super::run::human_bytes),
+                    .map_or("—".into(), crate::runtime::terminal::human_bytes),
             ),
             Cell::new(s.last_run.as_ref().map_or("—".into(), |r| {
                 format!(

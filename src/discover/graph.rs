@@ -220,7 +220,7 @@ pub fn walk_modules(
     let walk = |ev: &mut Evaluator, disabled: HashSet<Rc<str>>| {
         let mut w = Walker {
             args,
-            seen: generated.iter().map(|p| normalize(ev, p)).collect(),
+            seen: generated.iter().map(|p| ev.inputs().normalize(p)).collect(),
             seen_keys: HashSet::new(),
             g: ModuleGraph::default(),
             stack: Vec::new(),
@@ -464,7 +464,7 @@ impl Walker<'_> {
     fn file_key(ev: &mut Evaluator, p: &std::path::Path) -> Rc<str> {
         let target = match ev.resolve_import(p) {
             Some(k) => k,
-            None => normalize(ev, p),
+            None => ev.inputs().normalize(p),
         };
         Rc::from(target.display().to_string())
     }
@@ -476,7 +476,7 @@ impl Walker<'_> {
             } else {
                 path
             };
-            let key = normalize(ev, &target);
+            let key = ev.inputs().normalize(&target);
             // The module system imports a file once, however often it is listed.
             if self.seen.insert(key.clone()) {
                 self.g.diagnostics.push(
@@ -500,7 +500,7 @@ impl Walker<'_> {
         if self.skip.contains(&file_key) || !self.seen.insert(key.clone()) {
             return;
         }
-        if ev.file_starts_with(&key, crate::render::HEADER_PREFIX) {
+        if ev.file_starts_with(&key, super::HEADER_PREFIX) {
             return;
         }
         self.g.files.push(key.clone());
@@ -561,8 +561,4 @@ fn encrypted(ev: &mut Evaluator, path: &std::path::Path) -> Option<&'static str>
     }
     let text = String::from_utf8_lossy(&head);
     (text.contains("ENC[AES256_GCM,") || text.contains("\"sops\"")).then_some("sops")
-}
-
-fn normalize(ev: &mut Evaluator, p: &std::path::Path) -> PathBuf {
-    ev.inputs().normalize(p)
 }

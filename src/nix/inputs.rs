@@ -6,7 +6,7 @@
 //! listings as SHA-256 digests). Evaluation is otherwise pure (no
 //! environment, clock or network: `getEnv` is always `""`), so replaying the
 //! questions and getting the same answers proves that evaluating again would
-//! give the same result; `render::cache` relies on exactly that.
+//! give the same result; `generate::cache` relies on exactly that.
 
 use std::collections::HashSet;
 use std::io::Read as _;
@@ -394,8 +394,7 @@ impl Replay {
             }
         }
         if let Probe::Lstat(p) = &r.probe {
-            let m = std::fs::symlink_metadata(p).ok();
-            let answer = kind_answer(m.as_ref().map(|m| Kind::of(m.file_type())));
+            let (m, answer) = lstat(p);
             if let Some(m) = m {
                 self.lstats.insert(p.clone(), m);
             }
@@ -405,17 +404,20 @@ impl Replay {
     }
 }
 
+/// `lstat(p)`: the metadata (kept by [`Replay::holds`]) and the answer.
+fn lstat(p: &Path) -> (Option<std::fs::Metadata>, Answer) {
+    let m = std::fs::symlink_metadata(p).ok();
+    let answer = kind_answer(m.as_ref().map(|m| Kind::of(m.file_type())));
+    (m, answer)
+}
+
 /// Asks the question again: the answer to compare with the recorded one.
 pub fn replay(probe: &Probe) -> Answer {
     match probe {
         Probe::Canonical(p) => std::fs::canonicalize(p)
             .map(|c| c.to_string_lossy().into_owned())
             .map_err(|e| io_answer(&e)),
-        Probe::Lstat(p) => kind_answer(
-            std::fs::symlink_metadata(p)
-                .ok()
-                .map(|m| Kind::of(m.file_type())),
-        ),
+        Probe::Lstat(p) => lstat(p).1,
         Probe::Stat(p) => kind_answer(std::fs::metadata(p).ok().map(|m| Kind::of(m.file_type()))),
         Probe::Read(p) => read_file(p).1,
         Probe::Head(p, n) => read_answer(&head(p, *n)),
@@ -439,21 +441,7 @@ pub fn normalize(p: &Path) -> PathBuf {
     if let Ok(c) = std::fs::canonicalize(p) {
         return c;
     }
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().map_or_else(|_| p.to_path_buf(), |d| d.join(p))
-    };
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
+    let out = crate::lexical::normalize(p);
     match (
         out.parent().and_then(|d| std::fs::canonicalize(d).ok()),
         out.file_name(),

@@ -99,7 +99,7 @@ pub fn snapshot_tags(name: &str, service: &Service) -> anyhow::Result<Vec<String
 /// failed`, `error`), which is also saved with its metrics.
 pub fn run_service(manifest: &Manifest, name: &str, env: &Env) -> anyhow::Result<RunRecord> {
     let Some(service) = manifest.services.get(name) else {
-        return Err(crate::commands::service_not_in_manifest(manifest, name).into());
+        return Err(super::config_error::service_not_in_manifest(manifest, name).into());
     };
     interrupt::install();
     let pinger = ping::Pinger::from_file(

@@ -43,9 +43,9 @@
 //! Snapshot layout: see docs/architecture.md, "Snapshot layout".
 
 pub mod backup;
-pub mod bench;
 pub mod catalog;
 pub mod child;
+pub mod config_error;
 pub mod describe;
 pub mod drill_record;
 pub mod envfile;

@@ -584,21 +584,7 @@ pub fn live_locations(manifest: &Manifest) -> Vec<PathBuf> {
 }
 
 fn normalize(p: &Path) -> PathBuf {
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    };
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
+    let out = crate::lexical::normalize(p);
     // Resolve symlinks of the existing prefix so `/tmp/x/../live` tricks are caught.
     let mut existing = out.clone();
     let mut rest = Vec::new();
@@ -992,7 +978,7 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
     let service = manifest
         .services
         .get(name)
-        .with_context(|| crate::commands::service_not_in_manifest(manifest, name).0)?;
+        .with_context(|| super::config_error::service_not_in_manifest(manifest, name).0)?;
     let source = req.from.clone().unwrap_or_else(|| name.to_owned());
     let cloning = req.from.is_some();
     // The same lock `run` takes: no backup of this service while it is restored.

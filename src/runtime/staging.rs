@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::terminal::human_bytes;
 use super::terminal::ShowPath as _;
 
 /// The staging directory of `service`.
@@ -63,8 +64,8 @@ impl Staging {
         let room = match space(root) {
             Some((avail, total)) => format!(
                 "{} free of {} on that filesystem",
-                human(avail),
-                human(total)
+                human_bytes(avail),
+                human_bytes(total)
             ),
             None => "free space unknown".to_owned(),
         };
@@ -75,7 +76,7 @@ impl Staging {
             .map(|m| m.len())
             .sum();
         let need = if need > 0 {
-            format!("; its SQLite copies alone need about {}", human(need))
+            format!("; its SQLite copies alone need about {}", human_bytes(need))
         } else {
             String::new()
         };
@@ -131,10 +132,6 @@ fn space(path: &Path) -> Option<(u64, u64)> {
         st.blocks_available().saturating_mul(frag),
         st.blocks().saturating_mul(frag),
     ))
-}
-
-fn human(n: u64) -> String {
-    crate::commands::run::human_bytes(n)
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use atelier::plan::{Manifest, PostgresConnection, Repository, Retention, Service};
 
+#[path = "../support/pg.rs"]
+pub mod pg;
 pub mod systemd;
 
 pub const PASSWORD: &str = "correct horse battery staple 7f3a";
@@ -629,111 +631,25 @@ impl Drop for RestServer {
 }
 
 /// A throwaway PostgreSQL cluster listening only on a unix socket in a temp
-/// dir, run as `postgres` when the tests run as root.
-pub struct PgCluster {
-    pub dir: PathBuf,
-    pub socket_dir: PathBuf,
-    pub port: u16,
-    bindir: PathBuf,
-    run_as: Option<String>,
-}
+/// dir, run as `postgres` when the tests run as root (`support::pg::Cluster`,
+/// which `atelier-bench` uses too, with panics instead of errors).
+pub struct PgCluster(pg::Cluster);
 
-pub fn pg_bindir() -> PathBuf {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.path().join("bin"))
-                .collect()
-        })
-        .unwrap_or_default();
-    dirs.sort();
-    dirs.pop()
-        .filter(|d| d.join("initdb").exists())
-        .expect("PostgreSQL server binaries (apt-get install postgresql)")
+impl std::ops::Deref for PgCluster {
+    type Target = pg::Cluster;
+    fn deref(&self) -> &pg::Cluster {
+        &self.0
+    }
 }
 
 impl PgCluster {
     pub fn start(parent: &Path) -> Self {
-        let dir = parent.join("pg");
-        let socket_dir = parent.join("pgsock");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::create_dir_all(&socket_dir).unwrap();
-        let run_as = is_root().then(|| "postgres".to_owned());
-        if run_as.is_some() {
-            let pg = nix::unistd::User::from_name("postgres")
-                .unwrap()
-                .expect("postgres user");
-            for d in [&dir, &socket_dir] {
-                nix::unistd::chown(d.as_path(), Some(pg.uid), Some(pg.gid)).unwrap();
-            }
-        }
-        let port = 5432;
-        let c = Self {
-            dir,
-            socket_dir,
-            port,
-            bindir: pg_bindir(),
-            run_as,
-        };
-        sh(c.tool("initdb")
-            .args([
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "--no-sync",
-                "-E",
-                "UTF8",
-                "--locale",
-                "C",
-                "-D",
-            ])
-            .arg(c.dir.join("data")));
-        sh(c.tool("pg_ctl")
-            .args(["-w", "-D"])
-            .arg(c.dir.join("data"))
-            .arg("-l")
-            .arg(c.dir.join("log"))
-            .arg("-o")
-            .arg(format!(
-                "-k {} -c listen_addresses='' -p {port} -c fsync=off",
-                c.socket_dir.display()
-            ))
-            .arg("start"));
-        c
-    }
-
-    /// A server binary, run as the cluster's user.
-    pub fn tool(&self, name: &str) -> Command {
-        let mut c = match &self.run_as {
-            Some(u) => {
-                let mut c = Command::new("runuser");
-                c.args(["-u", u, "--"]).arg(self.bindir.join(name));
-                c
-            }
-            None => Command::new(self.bindir.join(name)),
-        };
-        c.env("PGHOST", &self.socket_dir)
-            .env("PGPORT", self.port.to_string())
-            .env("PGUSER", "postgres")
-            .current_dir("/")
-            .stdin(Stdio::null());
-        c
+        Self(pg::Cluster::start(parent).unwrap_or_else(|e| panic!("{e:#}")))
     }
 
     /// `psql -d db -c sql`, tuples only, unaligned.
     pub fn psql(&self, db: &str, sql: &str) -> String {
-        sh(self.tool("psql").args([
-            "-X",
-            "-A",
-            "-t",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            db,
-            "-c",
-            sql,
-        ]))
+        self.0.psql(db, sql).unwrap_or_else(|e| panic!("{e:#}"))
     }
 
     /// What the manifest's `postgres` section says for this cluster.
@@ -748,17 +664,6 @@ impl PgCluster {
                     .name
             }),
         }
-    }
-}
-
-impl Drop for PgCluster {
-    fn drop(&mut self) {
-        let _ = self
-            .tool("pg_ctl")
-            .args(["-m", "immediate", "-w", "-D"])
-            .arg(self.dir.join("data"))
-            .arg("stop")
-            .output();
     }
 }
 

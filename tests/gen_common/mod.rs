@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use atelier::diagnostic::Diagnostic;
-use atelier::render::pipeline::{self, HostSelection};
+use atelier::generate::pipeline::{self, HostSelection};
 
 pub fn data_dir(suite: &str, kind: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

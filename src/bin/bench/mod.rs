@@ -1,21 +1,32 @@
-//! Benchmarks of restore at scale (docs/bench.md, issue 14), built only into
-//! `atelier-bench`: `dr` (P5, disaster recovery time against bare `restic
-//! restore`) and `growth` (P6, repository growth per small database change
-//! against bare restic). `atelier-backup` does not contain this code.
+//! The benchmarks (docs/bench.md), built only into `atelier-bench`:
+//! `run` (the runtime against bare restic), `plan` (`atelier-gen plan`
+//! against `nix-instantiate`), `dr` (P5, disaster recovery time against bare
+//! `restic restore`) and `growth` (P6, repository growth per small database
+//! change against bare restic). `atelier-backup` and `atelier-gen` do not
+//! contain this code.
 //!
-//! Shared here: a throwaway PostgreSQL cluster, restic and `atelier-backup`
-//! command builders, deterministic incompressible bytes, tree hashes.
+//! Shared here: restic and `atelier-backup` command builders, deterministic
+//! incompressible bytes, tree hashes; the throwaway PostgreSQL cluster is
+//! tests/support/pg.rs, which the tests use too.
 
 #![allow(clippy::cast_precision_loss)]
 
 pub mod dr;
 pub mod growth;
+#[path = "../../../tests/support/pg.rs"]
+mod pg;
+pub mod plan;
+pub mod run;
+#[path = "../../../tests/support/synthetic_flake.rs"]
+mod synthetic_flake;
+
+/// A throwaway PostgreSQL cluster (Unix socket only), stopped on drop.
+pub use pg::Cluster as Pg;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 
 pub const PASSWORD: &str = "benchmark password";
@@ -181,10 +192,6 @@ pub fn file_hashes(dir: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
     Ok(out)
 }
 
-pub fn sha256(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 /// The 1-, 5- and 15-minute load averages, as `/proc/loadavg` says.
 pub fn load() -> String {
     std::fs::read_to_string("/proc/loadavg").map_or_else(
@@ -210,137 +217,6 @@ pub fn mib(bytes: u64) -> f64 {
 
 pub fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
-}
-
-/// A throwaway PostgreSQL cluster (Unix socket only), stopped on drop.
-pub struct Pg {
-    pub dir: PathBuf,
-    pub socket_dir: PathBuf,
-    pub port: u16,
-    pub run_as: Option<String>,
-    bindir: PathBuf,
-}
-
-fn pg_bindir() -> anyhow::Result<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.path().join("bin"))
-                .collect()
-        })
-        .unwrap_or_default();
-    dirs.sort();
-    dirs.pop()
-        .filter(|d| d.join("initdb").exists())
-        .context("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin")
-}
-
-impl Pg {
-    pub fn start(parent: &Path) -> anyhow::Result<Self> {
-        let dir = parent.join("pg");
-        let socket_dir = parent.join("pgsock");
-        std::fs::create_dir_all(&dir)?;
-        std::fs::create_dir_all(&socket_dir)?;
-        let run_as = nix::unistd::Uid::current()
-            .is_root()
-            .then(|| "postgres".to_owned());
-        if run_as.is_some() {
-            let pg = nix::unistd::User::from_name("postgres")?
-                .context("user postgres (needed to run PostgreSQL as root)")?;
-            for d in [&dir, &socket_dir] {
-                nix::unistd::chown(d.as_path(), Some(pg.uid), Some(pg.gid))?;
-            }
-            // The server (user postgres) must reach its directories.
-            std::fs::set_permissions(parent, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
-        }
-        let pg = Self {
-            dir,
-            socket_dir,
-            port: 5432,
-            run_as,
-            bindir: pg_bindir()?,
-        };
-        check(
-            pg.tool("initdb")
-                .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
-                .args(["--locale", "C", "-D"])
-                .arg(pg.dir.join("data")),
-        )?;
-        check(
-            pg.tool("pg_ctl")
-                .args(["-w", "-D"])
-                .arg(pg.dir.join("data"))
-                .arg("-l")
-                .arg(pg.dir.join("log"))
-                .arg("-o")
-                .arg(format!(
-                    "-k {} -c listen_addresses='' -p {} -c fsync=off",
-                    pg.socket_dir.display(),
-                    pg.port
-                ))
-                .arg("start"),
-        )?;
-        Ok(pg)
-    }
-
-    pub fn tool(&self, name: &str) -> Command {
-        let mut c = if let Some(u) = &self.run_as {
-            let mut c = Command::new("runuser");
-            c.args(["-u", u, "--"]).arg(self.bindir.join(name));
-            c
-        } else {
-            Command::new(self.bindir.join(name))
-        };
-        c.env("PGHOST", &self.socket_dir)
-            .env("PGPORT", self.port.to_string())
-            .env("PGUSER", "postgres")
-            .current_dir("/")
-            .stdin(Stdio::null());
-        c
-    }
-
-    pub fn psql(&self, db: &str, sql: &str) -> anyhow::Result<String> {
-        output(self.tool("psql").args([
-            "-X",
-            "-A",
-            "-t",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            db,
-            "-c",
-            sql,
-        ]))
-    }
-
-    /// sha256 of the plain-text `pg_dump` of `db` (schema and data).
-    pub fn dump_hash(&self, db: &str) -> anyhow::Result<String> {
-        let out = self.tool("pg_dump").args(["-Fp", "-d", db]).output()?;
-        anyhow::ensure!(
-            out.status.success(),
-            "pg_dump {db}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-        // Newer pg_dump wraps the script in `\restrict KEY` / `\unrestrict
-        // KEY` with a random key per run: not part of the data.
-        let text = String::from_utf8_lossy(&out.stdout);
-        let kept: Vec<&str> = text
-            .lines()
-            .filter(|l| !l.starts_with("\\restrict ") && !l.starts_with("\\unrestrict "))
-            .collect();
-        Ok(sha256(kept.join("\n").as_bytes()))
-    }
-}
-
-impl Drop for Pg {
-    fn drop(&mut self) {
-        let _ = self
-            .tool("pg_ctl")
-            .args(["-m", "immediate", "-w", "-D"])
-            .arg(self.dir.join("data"))
-            .arg("stop")
-            .output();
-    }
 }
 
 /// The value after option `a`.

@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::writer::WriterStats;
+use atelier::runtime::writer::WriterStats;
+
+use super::{check, fill};
 
 const PASSWORD: &str = "benchmark password";
 const HOST: &str = "bench-host";
@@ -134,33 +136,10 @@ impl Bench {
     }
 }
 
-fn check(cmd: &mut Command) -> anyhow::Result<()> {
-    let out = cmd.stderr(Stdio::piped()).output()?;
-    if !out.status.success() {
-        anyhow::bail!(
-            "{cmd:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(())
-}
-
 fn timed(cmd: &mut Command) -> anyhow::Result<Duration> {
     let t = Instant::now();
     check(cmd)?;
     Ok(t.elapsed())
-}
-
-/// Incompressible, deterministic bytes (xorshift), so restic's compression
-/// and deduplication cannot make the tree smaller than it is.
-fn fill(buf: &mut [u8], seed: &mut u64) {
-    for chunk in buf.chunks_mut(8) {
-        *seed ^= *seed << 13;
-        *seed ^= *seed >> 7;
-        *seed ^= *seed << 17;
-        let bytes = seed.to_le_bytes();
-        chunk.copy_from_slice(&bytes[..chunk.len()]);
-    }
 }
 
 fn make_tree(dir: &Path, size_mib: u64) -> anyhow::Result<(u64, u64)> {

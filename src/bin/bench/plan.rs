@@ -6,84 +6,11 @@
 //! see the same machine; the medians and their ratio are printed, then where
 //! atelier-gen's time goes (measured in this process).
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
-
-/// Writes the synthetic flake (host `bench`) and `collect.nix`, the same
-/// collection in plain Nix.
-pub fn write_flake(dir: &Path, n: usize) {
-    std::fs::create_dir_all(dir.join("services")).unwrap();
-    let mut imports = String::new();
-    for i in 0..n {
-        let svc = format!(
-            r#"{{ atelier, ... }}:
-{{
-  imports = [
-    (atelier.lib.mkService {{
-      name = "s{i}";
-      extraConfig = cfg: {{
-        atelier.services.s{i}.data = {{
-          sqlite = "${{cfg.dataDir}}/db.sqlite";
-          files = [ "${{cfg.dataDir}}/files" "${{cfg.dataDir}}/media" ];
-          exclude = [ "*.tmp" ];
-        }};
-      }};
-    }})
-  ];
-  atelier.services.s{i}.enable = true;
-}}
-"#
-        );
-        std::fs::write(dir.join(format!("services/s{i}.nix")), svc).unwrap();
-        let _ = write!(imports, " ./services/s{i}.nix");
-    }
-    std::fs::write(
-        dir.join("host.nix"),
-        format!(
-            "{{ ... }}: {{\n  imports = [{imports} ];\n  atelier.backup = {{ enable = true; repositories.default = {{ repository = \"/srv/restic\"; passwordFile = \"/run/keys/restic\"; }}; }};\n}}\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("flake.nix"),
-        r#"{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
-  inputs.atelier.url = "github:example/atelier";
-  outputs = { nixpkgs, atelier, ... }: {
-    nixosConfigurations.bench = nixpkgs.lib.nixosSystem {
-      specialArgs = { inherit atelier; };
-      modules = [ atelier.nixosModules.default ./host.nix ];
-    };
-  };
-}
-"#,
-    )
-    .unwrap();
-    // The same collection in plain Nix: import every file, call extraConfig
-    // with the default cfg, and collect the data paths.
-    std::fs::write(
-        dir.join("collect.nix"),
-        format!(
-            r#"let
-  atelier = {{ lib.mkService = args: {{ inherit args; }}; }};
-  files = builtins.genList (i: ./services + "/s${{toString i}}.nix") {n};
-  service = f:
-    let
-      m = import f {{ inherit atelier; }};
-      s = (builtins.head m.imports).args;
-      cfg = {{ dataDir = "/var/lib/${{s.name}}"; user = s.name; group = s.name; }};
-      d = (s.extraConfig cfg).atelier.services.${{s.name}}.data;
-    in {{ name = s.name; value = {{ sqlite = [ d.sqlite ]; inherit (d) files; }}; }};
-in builtins.listToAttrs (map service files)
-"#
-        ),
-    )
-    .unwrap();
-}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -138,7 +65,7 @@ pub fn main(args: &[String]) -> Result<()> {
     let gen = atelier_gen()?;
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path();
-    write_flake(dir, n);
+    super::synthetic_flake::write_flake(dir, n);
 
     // The evaluation cache trusts a file by its stamp only once the file
     // is older than its racy window (2 s); sources are usually older still.
@@ -236,7 +163,7 @@ struct Phases {
 
 fn phases(dir: &Path, n: usize, runs: usize) -> Result<Phases> {
     let dir = dir.to_path_buf();
-    crate::nix::with_large_stack(move || {
+    atelier::nix::with_large_stack(move || {
         let generated = [dir.join("generated/bench.nix")];
         let (mut disc, mut read, mut plans, mut render) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -245,22 +172,22 @@ fn phases(dir: &Path, n: usize, runs: usize) -> Result<Phases> {
             // As `atelier-gen` does it: the evaluator's memory is freed
             // after the result is handed on (and not timed here).
             let (found, residue) =
-                crate::discover::discover_host_keeping(&dir, "bench", &generated);
+                atelier::discover::discover_host_keeping(&dir, "bench", &generated);
             disc.push(t.elapsed());
             drop(residue);
             let decl = found.host.context("discovery found no host")?;
             let t = Instant::now();
-            let plan = crate::plan::build(&decl).plan.context("no plan")?;
+            let plan = atelier::plan::build(&decl).plan.context("no plan")?;
             plans.push(t.elapsed());
             let t = Instant::now();
-            crate::render::render_host_module(&plan)?;
+            atelier::render::render_host_module(&plan)?;
             render.push(t.elapsed());
             // Reading and parsing alone, as discovery does it.
             let files: Vec<PathBuf> = (0..n)
                 .map(|i| dir.join(format!("services/s{i}.nix")))
                 .collect();
             let t = Instant::now();
-            let mut ev = crate::nix::Evaluator::new(&dir);
+            let mut ev = atelier::nix::Evaluator::new(&dir);
             ev.prefetch(&files);
             for f in &files {
                 ev.parse_file(f)

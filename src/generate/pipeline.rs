@@ -8,7 +8,7 @@ use crate::discover;
 use crate::plan::{self, Plan};
 
 use super::cache::{Cache, Lookup};
-use super::output::GeneratedFile;
+use crate::render::output::GeneratedFile;
 
 /// Everything about one host.
 pub struct HostOutput {
@@ -354,7 +354,7 @@ fn host_output(host: String, found: discover::Discovery, render: bool) -> HostOu
 
 /// Renders the module of a host's plan (when it has one) into `out`.
 pub(crate) fn render_into(out: &mut HostOutput) {
-    match out.plan.as_ref().map(super::render_host_module) {
+    match out.plan.as_ref().map(crate::render::render_host_module) {
         Some(Ok(m)) => out.module = Some(m),
         Some(Err(e)) => out.diagnostics.push(Diagnostic::error(
             "render-error",
