@@ -356,7 +356,7 @@ impl Walker<'_> {
         let mut pushed = false;
         if let Some(e) = a.get("key") {
             if let Ok(Value::String(k)) = ev.force(&e.value.clone()) {
-                if self.skip.contains(&k) || !self.seen_keys.insert(k.to_string()) {
+                if self.skip.contains(&k.text) || !self.seen_keys.insert(k.to_string()) {
                     return;
                 }
                 self.stack.push(Rc::from(&*k));
@@ -444,9 +444,9 @@ impl Walker<'_> {
                 Ok(Value::String(s)) if s.starts_with('/') => {
                     Some(Self::file_key(ev, std::path::Path::new(&*s)))
                 }
-                Ok(Value::String(s)) => Some(s),
+                Ok(Value::String(s)) => Some(s.text),
                 Ok(Value::Attrs(a)) => match a.get("key").map(|e| ev.force(&e.value.clone())) {
-                    Some(Ok(Value::String(k))) => Some(k),
+                    Some(Ok(Value::String(k))) => Some(k.text),
                     _ => None,
                 },
                 Ok(_) => None,
