@@ -116,7 +116,12 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("lessThan", 2, less_than),
     row!("listToAttrs", 1, list_to_attrs),
     row!("map", 2, map),
-    row!("match", 2, regex_match),
+    row!("match", 2, |ev, a, s| context::without_context(
+        ev,
+        a,
+        s,
+        regex_match
+    )),
     row!("mapAttrs", 2, map_attrs),
     row!("mul", 2, |ev, a, s| arith2(ev, a, s, BinOp::Mul)),
     row!("partition", 2, partition),
@@ -127,7 +132,12 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("replaceStrings", 3, context::replace_strings_context),
     row!("seq", 2, seq),
     row!("sort", 2, sort),
-    row!("split", 2, regex_split),
+    row!("split", 2, |ev, a, s| context::without_context(
+        ev,
+        a,
+        s,
+        regex_split
+    )),
     row!("stringLength", 1, string_length),
     row!("sub", 2, |ev, a, s| arith2(ev, a, s, BinOp::Sub)),
     row!("substring", 3, |ev, a, s| context::carry_context(
@@ -139,7 +149,13 @@ pub static BUILTINS: &[PrimOpDef] = &[
     )),
     row!("tail", 1, tail),
     row!("throw", 1, throw),
-    row!("toJSON", 1, |ev, a, s| context::carry_context(ev, a, s, to_json, &[0])),
+    row!("toJSON", 1, |ev, a, s| context::carry_context(
+        ev,
+        a,
+        s,
+        to_json,
+        &[0]
+    )),
     row!("toString", 1, to_string),
     row!("trace", 2, trace),
     row!("tryEval", 1, try_eval),
@@ -838,9 +854,9 @@ fn partition(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> 
 fn path_arg(ev: &mut Evaluator, t: &Thunk, span: &Span) -> EvalResult<Result<PathBuf, Value>> {
     match ev.force(t)? {
         Value::Path(p) => Ok(Ok(p.to_path_buf())),
-        Value::String(s) if s.starts_with('/') => {
-            Ok(Ok(context::source_of(ev, &s).unwrap_or_else(|| PathBuf::from(&*s))))
-        }
+        Value::String(s) if s.starts_with('/') => Ok(Ok(
+            context::source_of(ev, &s).unwrap_or_else(|| PathBuf::from(&*s))
+        )),
         Value::Unknown(u) => Ok(Err(unknown_of(&u))),
         other => type_err("a path", &other, span),
     }

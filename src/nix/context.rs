@@ -256,7 +256,10 @@ fn nar_node(
         }
         Some(Kind::Regular) => {
             let bytes = ev.inputs().read(path).map_err(fail)?;
-            let mode = std::fs::symlink_metadata(path).map_err(fail)?.permissions().mode();
+            let mode = std::fs::symlink_metadata(path)
+                .map_err(fail)?
+                .permissions()
+                .mode();
             nar.str(b"regular").map_err(fail)?;
             if mode & 0o100 != 0 {
                 nar.str(b"executable").map_err(fail)?;
@@ -331,6 +334,23 @@ pub(crate) fn source_of(ev: &Evaluator, s: &str) -> Option<PathBuf> {
     })
 }
 
+/// An attribute name may not refer to a store path (Nix's
+/// `forceStringNoCtx`).
+pub(crate) fn no_context(s: &NixString, span: &Span) -> EvalResult<()> {
+    match s.context.as_ref().and_then(|c| c.iter().next()) {
+        Some(c) => Err(error(
+            "type-error",
+            format!(
+                "the string '{}' is not allowed to refer to a store path (such as '{}')",
+                s.text,
+                c.trim_start_matches('=').rsplit('!').next().unwrap_or(c)
+            ),
+            span,
+        )),
+        None => Ok(()),
+    }
+}
+
 // ---------------------------------------------------------------- builtins
 
 fn force_string(
@@ -379,28 +399,33 @@ pub(crate) fn get_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalR
             info.entry(drv.to_string()).or_default().1 = true;
         } else if let Some(rest) = c.strip_prefix('!') {
             if let Some((out, drv)) = rest.split_once('!') {
-                info.entry(drv.to_string()).or_default().2.push(out.to_string());
+                info.entry(drv.to_string())
+                    .or_default()
+                    .2
+                    .push(out.to_string());
             }
         } else {
             info.entry(c.clone()).or_default().0 = true;
         }
     }
-    Ok(Value::attrs(info.into_iter().map(|(p, (path, all, outs))| {
-        let mut e = Vec::new();
-        if path {
-            e.push(("path".to_string(), Value::Bool(true)));
-        }
-        if all {
-            e.push(("allOutputs".to_string(), Value::Bool(true)));
-        }
-        if !outs.is_empty() {
-            e.push((
-                "outputs".to_string(),
-                Value::list(outs.into_iter().map(Value::string)),
-            ));
-        }
-        (p, Value::attrs(e))
-    })))
+    Ok(Value::attrs(info.into_iter().map(
+        |(p, (path, all, outs))| {
+            let mut e = Vec::new();
+            if path {
+                e.push(("path".to_string(), Value::Bool(true)));
+            }
+            if all {
+                e.push(("allOutputs".to_string(), Value::Bool(true)));
+            }
+            if !outs.is_empty() {
+                e.push((
+                    "outputs".to_string(),
+                    Value::list(outs.into_iter().map(Value::string)),
+                ));
+            }
+            (p, Value::attrs(e))
+        },
+    )))
 }
 
 /// `builtins.unsafeDiscardStringContext`.
@@ -474,7 +499,10 @@ pub(crate) fn append_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> Ev
             other => {
                 return Err(error(
                     "type-error",
-                    format!("appendContext: the value of '{p}' must be a set, not {}", other.type_name()),
+                    format!(
+                        "appendContext: the value of '{p}' must be a set, not {}",
+                        other.type_name()
+                    ),
                     span,
                 ))
             }
@@ -487,7 +515,10 @@ pub(crate) fn append_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> Ev
                     Value::Unknown(u) => Ok(Err(Value::Unknown(Unknown::derived(&u)))),
                     other => Err(error(
                         "type-error",
-                        format!("appendContext: `{key}` of '{p}' must be a Boolean, not {}", other.type_name()),
+                        format!(
+                            "appendContext: `{key}` of '{p}' must be a Boolean, not {}",
+                            other.type_name()
+                        ),
                         span,
                     )),
                 },
@@ -521,7 +552,10 @@ pub(crate) fn append_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> Ev
                 other => {
                     return Err(error(
                         "type-error",
-                        format!("appendContext: `outputs` of '{p}' must be a list, not {}", other.type_name()),
+                        format!(
+                            "appendContext: `outputs` of '{p}' must be a list, not {}",
+                            other.type_name()
+                        ),
                         span,
                     ))
                 }
@@ -542,7 +576,10 @@ pub(crate) fn append_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> Ev
                     other => {
                         return Err(error(
                             "type-error",
-                            format!("appendContext: an output name of '{p}' must be a string, not {}", other.type_name()),
+                            format!(
+                                "appendContext: an output name of '{p}' must be a string, not {}",
+                                other.type_name()
+                            ),
                             span,
                         ))
                     }
@@ -563,7 +600,10 @@ pub(crate) fn to_file(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResul
         other => {
             return Err(error(
                 "type-error",
-                format!("toFile: the name must be a string, not {}", other.type_name()),
+                format!(
+                    "toFile: the name must be a string, not {}",
+                    other.type_name()
+                ),
                 span,
             ))
         }
@@ -618,7 +658,12 @@ pub(crate) fn store_path(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalRe
 }
 
 /// A path argument: a path value, or a string naming a copied source.
-fn source_arg(ev: &mut Evaluator, v: &Value, what: &str, span: &Span) -> EvalResult<Result<PathBuf, Value>> {
+fn source_arg(
+    ev: &mut Evaluator,
+    v: &Value,
+    what: &str,
+    span: &Span,
+) -> EvalResult<Result<PathBuf, Value>> {
     match v {
         Value::Path(p) => Ok(Ok(p.to_path_buf())),
         Value::String(s) => {
@@ -627,7 +672,10 @@ fn source_arg(ev: &mut Evaluator, v: &Value, what: &str, span: &Span) -> EvalRes
             }
             if s.text.starts_with(STORE_DIR) {
                 return Ok(Err(Value::Unknown(unknown(
-                    format!("{what}: {} is a store path that atelier-gen did not compute", s.text),
+                    format!(
+                        "{what}: {} is a store path that atelier-gen did not compute",
+                        s.text
+                    ),
                     span,
                 ))));
             }
@@ -636,7 +684,10 @@ fn source_arg(ev: &mut Evaluator, v: &Value, what: &str, span: &Span) -> EvalRes
             }
             Err(error(
                 "type-error",
-                format!("{what}: string '{}' doesn't represent an absolute path", s.text),
+                format!(
+                    "{what}: string '{}' doesn't represent an absolute path",
+                    s.text
+                ),
                 span,
             ))
         }
@@ -661,10 +712,12 @@ pub(crate) fn filter_source(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> Eva
         Err(u) => return Ok(u),
     };
     let name = base_name(&path);
-    Ok(match add_to_store(ev, &path, &name, Some(&filter), true, span)? {
-        Ok(p) => Value::String(store_string(p)),
-        Err(u) => Value::Unknown(u),
-    })
+    Ok(
+        match add_to_store(ev, &path, &name, Some(&filter), true, span)? {
+            Ok(p) => Value::String(store_string(p)),
+            Err(u) => Value::Unknown(u),
+        },
+    )
 }
 
 /// `builtins.path { path; name ? baseNameOf path; filter ? null;
@@ -704,7 +757,10 @@ pub(crate) fn path(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<V
                 other => {
                     return Err(error(
                         "type-error",
-                        format!("builtins.path: `name` must be a string, not {}", other.type_name()),
+                        format!(
+                            "builtins.path: `name` must be a string, not {}",
+                            other.type_name()
+                        ),
                         span,
                     ))
                 }
@@ -715,7 +771,10 @@ pub(crate) fn path(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<V
                 other => {
                     return Err(error(
                         "type-error",
-                        format!("builtins.path: `recursive` must be a Boolean, not {}", other.type_name()),
+                        format!(
+                            "builtins.path: `recursive` must be a Boolean, not {}",
+                            other.type_name()
+                        ),
                         span,
                     ))
                 }
@@ -725,7 +784,10 @@ pub(crate) fn path(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<V
                 other => {
                     return Err(error(
                         "type-error",
-                        format!("builtins.path: `sha256` must be a string, not {}", other.type_name()),
+                        format!(
+                            "builtins.path: `sha256` must be a string, not {}",
+                            other.type_name()
+                        ),
                         span,
                     ))
                 }
@@ -938,4 +1000,27 @@ pub(crate) fn replace_strings_context(
     } else {
         union.string(out.text)
     })
+}
+
+/// Runs `match` or `split`, whose strings have no context in Nix (even
+/// when they hold a store path).
+pub(crate) fn without_context(
+    ev: &mut Evaluator,
+    a: &[Thunk],
+    span: &Span,
+    f: super::value::PrimOpFn,
+) -> EvalResult<Value> {
+    fn clear(v: Value) -> Value {
+        match v {
+            Value::String(s) if s.context.is_none() && s.text.contains(STORE_MARK) => {
+                Value::string_with_context(s.text, Some(Rc::new(Context::new())))
+            }
+            Value::List(items) => Value::list(items.iter().map(|t| match t.peek() {
+                Some(x) => clear(x),
+                None => Value::Null,
+            })),
+            other => other,
+        }
+    }
+    Ok(clear(f(ev, a, span)?))
 }

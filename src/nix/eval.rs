@@ -976,7 +976,10 @@ impl Evaluator {
             let key = self.eval(&d.key, &inner)?;
             let name = match key {
                 Value::Null => continue,
-                Value::String(s) => s.to_string(),
+                Value::String(s) => {
+                    super::context::no_context(&s, &d.key.span)?;
+                    s.to_string()
+                }
                 Value::Unknown(u) => {
                     if attrs.unknown_keys.is_none() {
                         attrs.unknown_keys = Some(Unknown::derived(&u));
@@ -1038,7 +1041,10 @@ impl Evaluator {
         match name {
             AttrName::Static(s) => Ok(Ok(s.clone())),
             AttrName::Dynamic(e) => match self.eval(e, env)? {
-                Value::String(s) => Ok(Ok(s.to_string())),
+                Value::String(s) => {
+                    super::context::no_context(&s, &e.span)?;
+                    Ok(Ok(s.to_string()))
+                }
                 Value::Unknown(u) => Ok(Err(Unknown::derived(&u))),
                 other => type_err("a string (attribute name)", &other, &e.span),
             },

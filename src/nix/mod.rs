@@ -57,7 +57,8 @@ pub use builtins::{BUILTINS, LIB_NIX};
 pub use eval::{EvalResult, Evaluator, DEFAULT_MAX_DEPTH, MAX_TAIL_CALLS, MAX_VALUE_SIZE};
 pub use json::{from_json, to_json, unknown_json, JsonMode};
 pub use value::{
-    AttrEntry, Attrs, Closure, Context, Env, NixString, PrimOpApp, PrimOpDef, Thunk, Unknown, UnknownOrigin, Value,
+    AttrEntry, Attrs, Closure, Context, Env, NixString, PrimOpApp, PrimOpDef, Thunk, Unknown,
+    UnknownOrigin, Value,
 };
 
 /// Runs `f` on a thread with a large stack, so deeply nested (but finite)

@@ -36,6 +36,8 @@ in
   filter-source = builtins.filterSource (path: type: type == "directory" || baseNameOf path == "run.sh") ../store/tree;
   filter-source-context = builtins.getContext (builtins.filterSource (p: t: true) ../store/tree);
   drv-context = builtins.getContext drv.drvPath;
+  drv-has-context = builtins.hasContext drv.outPath;
+  cut-keeps-context = builtins.hasContext (builtins.substring 11 100 drv.outPath);
   out-context = builtins.getContext drv.outPath;
   out-context-interpolated = builtins.getContext "${drv}/bin/x";
   discard-output-dependency = builtins.getContext (builtins.unsafeDiscardOutputDependency drv.drvPath);
