@@ -945,11 +945,15 @@ fn collect(
             }
         }
         Value::Attrs(a) => {
-            if a.get("__toString").is_some() || a.get("outPath").is_some() {
+            if a.get("__toString").is_some() {
                 match ev.coerce_to_nix_string(v, span, false)? {
                     Ok(s) => union.add(&s),
                     Err(u) => return Ok(Err(Value::Unknown(u))),
                 }
+            } else if let Some(o) = a.get("outPath") {
+                // `toJSON` peels `outPath`, whatever it holds.
+                let o = ev.force(&o.value)?;
+                return collect(ev, &o, union, span);
             } else {
                 // The values `toJSON` forced.
                 for e in a.entries.values() {
