@@ -296,7 +296,10 @@ impl Walker<'_> {
         match &value {
             Value::Path(p) => self.import(ev, p.to_path_buf(), span, depth),
             Value::String(s) if s.starts_with('/') => {
-                self.import(ev, PathBuf::from(&**s), span, depth);
+                let p = ev
+                    .source_of_store_path(s)
+                    .unwrap_or_else(|| PathBuf::from(&**s));
+                self.import(ev, p, span, depth);
             }
             Value::Lambda(_) => {
                 let arg = self.args.for_function(&value);
@@ -546,7 +549,10 @@ fn prefetch(ev: &mut Evaluator, modules: &[Thunk]) {
         .iter()
         .filter_map(|t| match ev.peek_literal(t) {
             Some(Value::Path(p)) => Some(p.to_path_buf()),
-            Some(Value::String(s)) if s.starts_with('/') => Some(PathBuf::from(&*s)),
+            Some(Value::String(s)) if s.starts_with('/') => Some(
+                ev.source_of_store_path(&s)
+                    .unwrap_or_else(|| PathBuf::from(&*s)),
+            ),
             _ => None,
         })
         .collect();

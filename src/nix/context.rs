@@ -156,6 +156,9 @@ pub(crate) fn add_to_store(
     check_name(name, span)?;
     let readable = match ev.inputs().canonicalize(path) {
         Ok(c) => ev.readable(&c),
+        // A path outside the flake that is not here (`/var/lib/x`) may
+        // well be on the machine Nix evaluates on.
+        Err(_) if !ev.readable(path) => false,
         Err(e) => {
             return Err(error(
                 "file-not-found",
@@ -318,6 +321,14 @@ fn nar_node(
     }
     nar.str(b")").map_err(fail)?;
     Ok(Ok(()))
+}
+
+impl Evaluator {
+    /// The flake file behind a string naming (a file in) a store path that
+    /// this evaluation copied a source to, e.g. `"${./modules}/a.nix"`.
+    pub fn source_of_store_path(&self, s: &str) -> Option<PathBuf> {
+        source_of(self, s)
+    }
 }
 
 /// The source behind a string naming a store path this evaluation copied
