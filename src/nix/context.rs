@@ -239,7 +239,6 @@ fn nar_node(
     span: &Span,
 ) -> EvalResult<Result<(), Rc<Unknown>>> {
     use std::os::unix::ffi::OsStrExt as _;
-    use std::os::unix::fs::PermissionsExt as _;
     let fail = |e: std::io::Error| {
         error(
             "file-not-found",
@@ -252,19 +251,16 @@ fn nar_node(
     nar.str(b"type").map_err(fail)?;
     match kind {
         Some(Kind::Symlink) => {
-            let target = std::fs::read_link(path).map_err(fail)?;
+            let target = ev.inputs().symlink_target(path).map_err(fail)?;
             nar.str(b"symlink").map_err(fail)?;
             nar.str(b"target").map_err(fail)?;
             nar.str(target.as_os_str().as_bytes()).map_err(fail)?;
         }
         Some(Kind::Regular) => {
             let bytes = ev.inputs().read(path).map_err(fail)?;
-            let mode = std::fs::symlink_metadata(path)
-                .map_err(fail)?
-                .permissions()
-                .mode();
+            let executable = ev.inputs().is_executable(path).map_err(fail)?;
             nar.str(b"regular").map_err(fail)?;
-            if mode & 0o100 != 0 {
+            if executable {
                 nar.str(b"executable").map_err(fail)?;
                 nar.str(b"").map_err(fail)?;
             }
