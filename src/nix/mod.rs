@@ -34,6 +34,9 @@
 //!   (fetchers, the clock, the store; regular expressions the `regex` crate
 //!   cannot read) are unknown rather than errors. `derivation` gives Nix's
 //!   exact store paths when its attributes are known (`store.rs`).
+//! * Strings carry their context ([`NixString`]); an interpolated path,
+//!   `builtins.path`, `filterSource` and `toFile` give the store path Nix
+//!   computes, which reads back as the source (`context.rs`).
 //! * Calls in tail position run in a loop ([`MAX_TAIL_CALLS`] in a row),
 //!   other nesting up to [`DEFAULT_MAX_DEPTH`].
 //! * Nix's own language tests are the conformance suite

@@ -2,10 +2,9 @@
 //! `makeStorePath`, `hashDerivationModulo`, the `ATerm` form of a
 //! derivation), for the inputs atelier knows exactly.
 //!
-//! A string atelier knows never carries a store path's context: every value
-//! that would (a path copied to the store, a derivation whose inputs are not
-//! all known) is unknown. So a derivation whose attributes are all known has
-//! no input derivations or sources, and its paths are exact.
+//! A derivation whose attributes hold a store path (and so have context:
+//! see `context.rs`) is unknown; one whose attributes are all known without
+//! store paths has no input derivations or sources, and its paths are exact.
 
 use std::collections::BTreeMap;
 
