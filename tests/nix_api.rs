@@ -510,7 +510,7 @@ fn endless_tail_recursion_is_an_error() {
 /// reads the flake's own file: nothing is in the store.
 #[test]
 fn store_copies_of_sources_read_back_as_the_source() {
-    let (mut ev, v, _d) = eval_text(
+    let (mut ev, v, tmp) = eval_text(
         r#"{
           text = builtins.readFile "${./sub}/data.txt";
           imported = import "${./sub}/value.nix";
@@ -519,7 +519,7 @@ fn store_copies_of_sources_read_back_as_the_source() {
         }"#,
     );
     // Written after the evaluator read main.nix: only the file names matter.
-    let dir = _d.path();
+    let dir = tmp.path();
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::write(dir.join("sub/data.txt"), "x = 1\n").unwrap();
     std::fs::write(dir.join("sub/value.nix"), "{ a = 1; }\n").unwrap();

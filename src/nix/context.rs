@@ -464,6 +464,10 @@ pub(crate) fn discard_output_dependency(
     Ok(Value::string_with_context(s.text, Some(Rc::new(ctx))))
 }
 
+fn is_drv(p: &str) -> bool {
+    Path::new(p).extension().is_some_and(|e| e == "drv")
+}
+
 fn is_store_path(p: &str) -> bool {
     p.strip_prefix(STORE_MARK)
         .is_some_and(|r| r.len() > 33 && !r.contains('/') && r.as_bytes()[32] == b'-')
@@ -540,7 +544,7 @@ pub(crate) fn append_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> Ev
         }
         match flag(ev, "allOutputs")? {
             Ok(true) => {
-                if !p.ends_with(".drv") {
+                if !is_drv(p) {
                     return Err(error(
                         "type-error",
                         format!("tried to add all-outputs context of {p}, which is not a derivation, to a string"),
@@ -567,7 +571,7 @@ pub(crate) fn append_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> Ev
                     ))
                 }
             };
-            if !items.is_empty() && !p.ends_with(".drv") {
+            if !items.is_empty() && !is_drv(p) {
                 return Err(error(
                     "type-error",
                     format!("tried to add derivation output context of {p}, which is not a derivation, to a string"),
@@ -874,14 +878,14 @@ fn from_base32(s: &str) -> Option<[u8; 32]> {
     const CHARS: &[u8; 32] = b"0123456789abcdfghijklmnpqrsvwxyz";
     let mut out = [0u8; 32];
     for (n, c) in s.bytes().rev().enumerate() {
-        let digit = CHARS.iter().position(|&x| x == c)? as u16;
+        let digit = u32::try_from(CHARS.iter().position(|&x| x == c)?).ok()?;
         let b = n * 5;
         let i = b / 8;
         let j = b % 8;
-        out[i] |= (digit << j) as u8;
-        let carry = (digit << j) >> 8;
+        let [low, carry, ..] = (digit << j).to_le_bytes();
+        *out.get_mut(i)? |= low;
         if i + 1 < 32 {
-            out[i + 1] |= carry as u8;
+            out[i + 1] |= carry;
         } else if carry != 0 {
             return None;
         }
