@@ -1914,6 +1914,7 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
         None => false,
     };
     let mut json_attrs = serde_json::Map::new();
+    let mut inputs = context::Union::default();
     let mut env = std::collections::BTreeMap::new();
     let mut args = Vec::new();
     let mut outputs = vec!["out".to_string()];
@@ -1945,7 +1946,7 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
             };
             for t in items.iter() {
                 let x = ev.force(t)?;
-                match drv_string(ev, &x, span)? {
+                match drv_string(ev, &x, span, &mut inputs)? {
                     Ok(s) => args.push(s),
                     Err(u) => return Ok(u),
                 }
@@ -1989,7 +1990,7 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
             outputs = outs;
             continue;
         }
-        match drv_string(ev, &v, span)? {
+        match drv_string(ev, &v, span, &mut inputs)? {
             Ok(s) => {
                 env.insert(k.clone(), s);
             }
@@ -2008,12 +2009,11 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
     let name = required(&env, "name")?;
     let builder = required(&env, "builder")?;
     let system = required(&env, "system")?;
-    // A store path in an attribute makes its derivation an input, which
-    // changes this one's paths: atelier does not track those.
-    if env.values().chain(&args).any(|v| v.contains(STORE_MARK))
-        || json_attrs
-            .values()
-            .any(|j| j.to_string().contains(STORE_MARK))
+    // A store path in a structured attribute makes a derivation an input;
+    // atelier does not collect those from JSON.
+    if json_attrs
+        .values()
+        .any(|j| j.to_string().contains(STORE_MARK))
     {
         return unknown("an attribute holds a store path (another derivation is an input)");
     }
@@ -2051,6 +2051,10 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
             span,
         );
     }
+    let (input_srcs, input_drvs) = match context::derivation_inputs(ev, inputs, span) {
+        Ok(i) => i,
+        Err(u) => return Ok(u),
+    };
     let drv = super::store::Derivation {
         name,
         system,
@@ -2058,8 +2062,11 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
         args,
         env,
         outputs,
+        input_srcs,
+        input_drvs,
     };
-    let (drv_path, paths) = drv.paths();
+    let (drv_path, paths, modulo) = drv.paths();
+    context::remember_derivation(ev, &drv_path, modulo);
     // `drvPath` depends on the derivation and all its outputs, each output
     // path on that output.
     let ctx = |c: String| Some(Rc::new([c].into_iter().collect()));
@@ -2075,20 +2082,26 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
 }
 
 /// How `derivationStrict` turns an attribute into an environment string.
-fn drv_string(ev: &mut Evaluator, v: &Value, span: &Span) -> EvalResult<Result<String, Value>> {
+fn drv_string(
+    ev: &mut Evaluator,
+    v: &Value,
+    span: &Span,
+    inputs: &mut context::Union,
+) -> EvalResult<Result<String, Value>> {
     match v {
-        Value::Path(p) => Ok(Err(Value::unknown(
-            format!(
-                "the path {} is copied to the Nix store for a derivation",
-                p.display()
-            ),
-            Some(span.clone()),
-        ))),
+        // Copied to the store (see `context.rs`).
+        Value::Path(_) => Ok(ev
+            .coerce_to_nix_string(v, span, false)?
+            .map(|s| {
+                inputs.add(&s);
+                s.text.to_string()
+            })
+            .map_err(Value::Unknown)),
         Value::List(items) => {
             let mut parts = Vec::new();
             for t in items.iter() {
                 let x = ev.force(t)?;
-                match drv_string(ev, &x, span)? {
+                match drv_string(ev, &x, span, inputs)? {
                     Ok(s) => parts.push((s, matches!(&x, Value::List(l) if l.is_empty()))),
                     Err(u) => return Ok(Err(u)),
                 }
@@ -2103,7 +2116,13 @@ fn drv_string(ev: &mut Evaluator, v: &Value, span: &Span) -> EvalResult<Result<S
             }
             Ok(Ok(out))
         }
-        _ => Ok(ev.coerce_to_string(v, span, true)?.map_err(Value::Unknown)),
+        _ => Ok(ev
+            .coerce_to_nix_string(v, span, true)?
+            .map(|s| {
+                inputs.add(&s);
+                s.text.to_string()
+            })
+            .map_err(Value::Unknown)),
     }
 }
 

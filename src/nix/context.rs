@@ -24,6 +24,9 @@ use crate::diagnostic::{Diagnostic, Span};
 /// What an evaluation put in the store.
 #[derive(Default)]
 pub(crate) struct StoreState {
+    /// `.drv` path → its `hashDerivationModulo`, for derivations that
+    /// depend on it.
+    drv_hashes: HashMap<String, [u8; 32]>,
     /// Store path of a copied source → the source.
     sources: HashMap<String, PathBuf>,
     /// Interpolated paths already hashed (as Nix's `srcToStore`).
@@ -638,20 +641,8 @@ pub(crate) fn to_file(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResul
         refs.push(c.as_str());
     }
     check_name(&name, span)?;
-    let p = text_path_with_refs(&name, &text, &refs);
+    let p = super::store::text_path(&name, &text, &refs);
     Ok(Value::String(store_string(p)))
-}
-
-/// `makeTextPath`: type `text:<ref>:<ref>…` (references sorted).
-pub(crate) fn text_path_with_refs(name: &str, contents: &str, refs: &[&str]) -> String {
-    let mut refs = refs.to_vec();
-    refs.sort_unstable();
-    let mut kind = String::from("text");
-    for r in refs {
-        kind.push(':');
-        kind.push_str(r);
-    }
-    make_store_path(&kind, &Sha256::digest(contents.as_bytes()).into(), name)
 }
 
 /// `builtins.storePath`: impure (it needs the path to be in the store).
@@ -1038,4 +1029,65 @@ pub(crate) fn without_context(
         }
     }
     Ok(clear(f(ev, a, span)?))
+}
+
+/// Inputs of a derivation whose attributes had the context `inputs`:
+/// plain paths are input sources, `!out!drv` an output of a derivation
+/// this evaluation computed. Otherwise (a context not known, a derivation
+/// with all its outputs, whose closure Nix reads from the store) unknown.
+#[allow(clippy::type_complexity)]
+pub(crate) fn derivation_inputs(
+    ev: &Evaluator,
+    inputs: Union,
+    span: &Span,
+) -> Result<
+    (
+        std::collections::BTreeSet<String>,
+        std::collections::BTreeMap<String, (String, std::collections::BTreeSet<String>)>,
+    ),
+    Value,
+> {
+    let why = |w: &str| {
+        Value::Unknown(unknown(
+            format!("{w}: Nix computes this derivation's store paths when it builds"),
+            span,
+        ))
+    };
+    if inputs.lost {
+        return Err(why(
+            "an attribute holds a store path whose context atelier-gen does not know",
+        ));
+    }
+    let mut srcs = std::collections::BTreeSet::new();
+    let mut drvs: std::collections::BTreeMap<String, (String, std::collections::BTreeSet<String>)> =
+        std::collections::BTreeMap::new();
+    for c in inputs.ctx {
+        if c.starts_with('=') {
+            return Err(why(
+                "an attribute depends on a derivation with all its outputs",
+            ));
+        } else if let Some(rest) = c.strip_prefix('!') {
+            let Some((out, drv)) = rest.split_once('!') else {
+                return Err(why("an attribute has a malformed context"));
+            };
+            let Some(h) = ev.store.drv_hashes.get(drv) else {
+                return Err(why(
+                    "an attribute depends on a derivation atelier-gen did not compute",
+                ));
+            };
+            drvs.entry(drv.to_string())
+                .or_insert_with(|| (hex::encode(h), std::collections::BTreeSet::new()))
+                .1
+                .insert(out.to_string());
+        } else {
+            srcs.insert(c);
+        }
+    }
+    Ok((srcs, drvs))
+}
+
+/// Remembers a computed derivation, so that those depending on it can be
+/// computed too.
+pub(crate) fn remember_derivation(ev: &mut Evaluator, drv_path: &str, modulo: [u8; 32]) {
+    ev.store.drv_hashes.insert(drv_path.to_string(), modulo);
 }

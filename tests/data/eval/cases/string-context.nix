@@ -5,6 +5,10 @@ let
   tree = "${../store/tree}";
   drv = derivation { name = "ctx"; system = "x86_64-linux"; builder = "/bin/sh"; };
   text = builtins.toFile "notes" "see ${file}\n";
+  mk = attrs: derivation ({ system = "x86_64-linux"; builder = "/bin/sh"; } // attrs);
+  withSource = mk { name = "with-source"; src = ../store/tree; script = text; };
+  withInput = mk { name = "with-input"; dep = drv; args = [ "-c" "${withSource}/bin/x" ]; outputs = [ "out" "dev" ]; };
+  chain = mk { name = "chain"; a = withInput.dev; b = withInput; c = file; };
 in
 {
   interpolated-file = file;
@@ -36,6 +40,9 @@ in
   filter-source = builtins.filterSource (path: type: type == "directory" || baseNameOf path == "run.sh") ../store/tree;
   filter-source-context = builtins.getContext (builtins.filterSource (p: t: true) ../store/tree);
   drv-context = builtins.getContext drv.drvPath;
+  drv-with-source = [ withSource.drvPath withSource.outPath ];
+  drv-with-input = [ withInput.drvPath withInput.outPath withInput.dev.outPath ];
+  drv-chain = [ chain.drvPath chain.outPath (builtins.getContext chain.drvPath) ];
   drv-has-context = builtins.hasContext drv.outPath;
   cut-keeps-context = builtins.hasContext (builtins.substring 11 100 drv.outPath);
   out-context = builtins.getContext drv.outPath;
