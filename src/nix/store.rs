@@ -2,9 +2,9 @@
 //! `makeStorePath`, `hashDerivationModulo`, the `ATerm` form of a
 //! derivation), for the inputs atelier knows exactly.
 //!
-//! A derivation whose attributes hold a store path (and so have context:
-//! see `context.rs`) is unknown; one whose attributes are all known without
-//! store paths has no input derivations or sources, and its paths are exact.
+//! A derivation's inputs come from its attributes' context (`context.rs`):
+//! store paths of sources are input sources, outputs of derivations this
+//! evaluation computed are input derivations, by their modulo hash.
 
 use std::collections::BTreeMap;
 
