@@ -523,3 +523,88 @@ fn has_attr_does_not_force_the_last_attribute() {
         Some(Value::Bool(true))
     ));
 }
+
+/// A path interpolated into a string is the store path Nix copies it to,
+/// but reading through that string (`import`, `readFile`, `pathExists`)
+/// reads the flake's own file: nothing is in the store.
+#[test]
+fn store_copies_of_sources_read_back_as_the_source() {
+    let (mut ev, v, tmp) = eval_text(
+        r#"{
+          text = builtins.readFile "${./sub}/data.txt";
+          imported = import "${./sub}/value.nix";
+          exists = builtins.pathExists "${./sub}/value.nix";
+          flat = builtins.readFile (builtins.path { path = ./sub/data.txt; recursive = false; });
+        }"#,
+    );
+    // Written after the evaluator read main.nix: only the file names matter.
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("sub/data.txt"), "x = 1\n").unwrap();
+    std::fs::write(dir.join("sub/value.nix"), "{ a = 1; }\n").unwrap();
+    let v = v.unwrap();
+    let text = ev.select(&v, &["text"]).unwrap().unwrap();
+    assert_eq!(text.as_str(), Some("x = 1\n"));
+    let a = ev.select(&v, &["imported", "a"]).unwrap().unwrap();
+    assert!(matches!(a, Value::Int(1)), "{a:?}");
+    let exists = ev.select(&v, &["exists"]).unwrap().unwrap();
+    assert!(matches!(exists, Value::Bool(true)), "{exists:?}");
+    let flat = ev.select(&v, &["flat"]).unwrap().unwrap();
+    assert_eq!(flat.as_str(), Some("x = 1\n"));
+}
+
+/// `builtins.path` with `recursive = false` and an expected `sha256`: the
+/// path Nix 2.8 gives in read-write mode (`nix-instantiate --store /tmp/x
+/// --read-write-mode`; its read-only mode wrongly reports a mismatch), and
+/// a wrong hash is an error that names both paths.
+#[test]
+fn builtins_path_checks_the_expected_hash() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/eval");
+    let mut ev = Evaluator::new(&data);
+    let ok = ev
+        .eval_source(
+            "main.nix",
+            &data,
+            r#"builtins.path { path = ./store/file.txt; recursive = false; sha256 = "00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq"; }"#,
+        )
+        .unwrap();
+    assert_eq!(
+        ok.as_str(),
+        Some("/nix/store/z1rahp9fy11h8yvihxhgj8vr2pb6db1a-file.txt")
+    );
+    let bad = ev
+        .eval_source(
+            "main.nix",
+            &data,
+            r#"builtins.path { path = ./store/file.txt; sha256 = "00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq"; }"#,
+        )
+        .unwrap_err();
+    assert_eq!(bad[0].code, "hash-mismatch", "{}", bad[0].message);
+    assert!(
+        bad[0].message.contains("wanted /nix/store/"),
+        "{}",
+        bad[0].message
+    );
+}
+
+/// What needs the store itself stays unknown, with the reason: a path in
+/// the store (`storePath`), a file outside the flake.
+#[test]
+fn impure_store_builtins_are_unknown_with_a_reason() {
+    let (mut ev, v, _d) = eval_text(
+        r#"{
+          sp = builtins.storePath "/nix/store/qjqcrhqkjmdgv3yqcgcd9fa7qi234hga-file.txt";
+          outside = "${/etc}";
+        }"#,
+    );
+    let v = v.unwrap();
+    let sp = ev.select(&v, &["sp"]).unwrap().unwrap();
+    let u = sp.as_unknown().expect("storePath is unknown");
+    assert!(u.reason.contains("purely"), "{}", u.reason);
+    assert_eq!(u.location(), "main.nix:2:16");
+    let outside = ev.select(&v, &["outside"]).unwrap().unwrap();
+    let u = outside
+        .as_unknown()
+        .expect("a path outside the flake is unknown");
+    assert!(u.reason.contains("outside the flake"), "{}", u.reason);
+}

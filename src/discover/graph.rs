@@ -296,7 +296,10 @@ impl Walker<'_> {
         match &value {
             Value::Path(p) => self.import(ev, p.to_path_buf(), span, depth),
             Value::String(s) if s.starts_with('/') => {
-                self.import(ev, PathBuf::from(&**s), span, depth);
+                let p = ev
+                    .source_of_store_path(s)
+                    .unwrap_or_else(|| PathBuf::from(&**s));
+                self.import(ev, p, span, depth);
             }
             Value::Lambda(_) => {
                 let arg = self.args.for_function(&value);
@@ -356,7 +359,7 @@ impl Walker<'_> {
         let mut pushed = false;
         if let Some(e) = a.get("key") {
             if let Ok(Value::String(k)) = ev.force(&e.value.clone()) {
-                if self.skip.contains(&k) || !self.seen_keys.insert(k.to_string()) {
+                if self.skip.contains(&k.text) || !self.seen_keys.insert(k.to_string()) {
                     return;
                 }
                 self.stack.push(Rc::from(&*k));
@@ -444,9 +447,9 @@ impl Walker<'_> {
                 Ok(Value::String(s)) if s.starts_with('/') => {
                     Some(Self::file_key(ev, std::path::Path::new(&*s)))
                 }
-                Ok(Value::String(s)) => Some(s),
+                Ok(Value::String(s)) => Some(s.text),
                 Ok(Value::Attrs(a)) => match a.get("key").map(|e| ev.force(&e.value.clone())) {
-                    Some(Ok(Value::String(k))) => Some(k),
+                    Some(Ok(Value::String(k))) => Some(k.text),
                     _ => None,
                 },
                 Ok(_) => None,
@@ -546,7 +549,10 @@ fn prefetch(ev: &mut Evaluator, modules: &[Thunk]) {
         .iter()
         .filter_map(|t| match ev.peek_literal(t) {
             Some(Value::Path(p)) => Some(p.to_path_buf()),
-            Some(Value::String(s)) if s.starts_with('/') => Some(PathBuf::from(&*s)),
+            Some(Value::String(s)) if s.starts_with('/') => Some(
+                ev.source_of_store_path(&s)
+                    .unwrap_or_else(|| PathBuf::from(&*s)),
+            ),
             _ => None,
         })
         .collect();

@@ -319,7 +319,9 @@ fn describe(probe: &Probe) -> String {
         | Probe::Lstat(p)
         | Probe::Stat(p)
         | Probe::Head(p, _)
-        | Probe::Normalized(p) => {
+        | Probe::Normalized(p)
+        | Probe::ReadLink(p)
+        | Probe::Executable(p) => {
             format!("{} changed", p.display())
         }
         Probe::Read(p) => format!("{} was edited", p.display()),

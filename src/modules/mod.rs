@@ -273,7 +273,7 @@ fn tree(ev: &mut Evaluator, state: &Rc<RefCell<State>>) -> EvalResult<Rc<OptNode
 fn property_type(ev: &mut Evaluator, v: &Value) -> Option<Rc<str>> {
     let t = v.as_attrs()?.get("_type")?.value.clone();
     match ev.force(&t) {
-        Ok(Value::String(s)) => Some(s),
+        Ok(Value::String(s)) => Some(s.text),
         _ => None,
     }
 }

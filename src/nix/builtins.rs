@@ -6,10 +6,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use super::context;
 use super::eval::{canon_path, err, type_err, EvalResult, Evaluator};
 use super::json::{self, JsonMode};
 use super::syntax::BinOp;
-use super::value::{Attrs, PrimOpApp, PrimOpDef, Scope, Thunk, Unknown, UnknownOrigin, Value};
+use super::value::{
+    Attrs, PrimOpApp, PrimOpDef, Scope, Thunk, Unknown, UnknownOrigin, Value, STORE_MARK,
+};
 use crate::diagnostic::{Diagnostic, Span};
 
 /// nixpkgs' `lib`, the subset declarations use.
@@ -33,19 +36,31 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("any", 2, any),
     row!("attrNames", 1, attr_names),
     row!("attrValues", 1, attr_values),
-    row!("baseNameOf", 1, |ev, a, s| keep_context(
+    row!("baseNameOf", 1, |ev, a, s| context::carry_context(
         ev,
         a,
         s,
         base_name_of,
-        0
+        &[0]
     )),
     row!("catAttrs", 2, cat_attrs),
     row!("concatLists", 1, concat_lists),
     row!("concatMap", 2, concat_map),
-    row!("concatStringsSep", 2, concat_strings_sep),
+    row!("concatStringsSep", 2, |ev, a, s| context::carry_context(
+        ev,
+        a,
+        s,
+        concat_strings_sep,
+        &[0, 1]
+    )),
     row!("deepSeq", 2, deep_seq),
-    row!("dirOf", 1, |ev, a, s| keep_context(ev, a, s, dir_of, 0)),
+    row!("dirOf", 1, |ev, a, s| context::carry_context(
+        ev,
+        a,
+        s,
+        dir_of,
+        &[0]
+    )),
     row!("div", 2, |ev, a, s| arith2(ev, a, s, BinOp::Div)),
     row!("elem", 2, elem),
     row!("elemAt", 2, elem_at),
@@ -101,12 +116,11 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("lessThan", 2, less_than),
     row!("listToAttrs", 1, list_to_attrs),
     row!("map", 2, map),
-    row!("match", 2, |ev, a, s| keep_context(
+    row!("match", 2, |ev, a, s| context::without_context(
         ev,
         a,
         s,
-        regex_match,
-        1
+        regex_match
     )),
     row!("mapAttrs", 2, map_attrs),
     row!("mul", 2, |ev, a, s| arith2(ev, a, s, BinOp::Mul)),
@@ -115,30 +129,33 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("readDir", 1, read_dir),
     row!("readFile", 1, read_file),
     row!("removeAttrs", 2, remove_attrs),
-    row!("replaceStrings", 3, |ev, a, s| keep_context(
-        ev,
-        a,
-        s,
-        replace_strings,
-        2
-    )),
+    row!("replaceStrings", 3, context::replace_strings_context),
     row!("seq", 2, seq),
     row!("sort", 2, sort),
-    row!("split", 2, |ev, a, s| keep_context(
+    row!("split", 2, |ev, a, s| context::without_context(
         ev,
         a,
         s,
-        regex_split,
-        1
+        regex_split
     )),
     row!("stringLength", 1, string_length),
     row!("sub", 2, |ev, a, s| arith2(ev, a, s, BinOp::Sub)),
-    row!("substring", 3, |ev, a, s| keep_context(
-        ev, a, s, substring, 2
+    row!("substring", 3, |ev, a, s| context::carry_context(
+        ev,
+        a,
+        s,
+        substring,
+        &[2]
     )),
     row!("tail", 1, tail),
     row!("throw", 1, throw),
-    row!("toJSON", 1, to_json),
+    row!("toJSON", 1, |ev, a, s| context::carry_context(
+        ev,
+        a,
+        s,
+        to_json,
+        &[0]
+    )),
     row!("toString", 1, to_string),
     row!("trace", 2, trace),
     row!("tryEval", 1, try_eval),
@@ -154,21 +171,29 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("floor", 1, |ev, a, s| round_with(ev, a, s, f64::floor)),
     row!("fromTOML", 1, from_toml),
     row!("genericClosure", 1, generic_closure),
-    row!("getContext", 1, get_context),
+    row!("appendContext", 2, context::append_context),
+    row!("filterSource", 2, context::filter_source),
+    row!("getContext", 1, context::get_context),
     row!("groupBy", 2, group_by),
-    row!("hasContext", 1, has_context),
+    row!("hasContext", 1, context::has_context),
     row!("hashFile", 2, hash_file),
     row!("hashString", 2, hash_string),
     row!("parseDrvName", 1, parse_drv_name),
+    row!("path", 1, context::path),
     row!("placeholder", 1, placeholder),
     row!("readFileType", 1, read_file_type),
     row!("scopedImport", 2, scoped_import),
     row!("splitVersion", 1, split_version),
-    row!("toFile", 2, to_file),
+    row!("storePath", 1, context::store_path),
+    row!("toFile", 2, context::to_file),
     row!("toPath", 1, to_path),
     row!("toXML", 1, to_xml),
-    row!("unsafeDiscardOutputDependency", 1, discard_context),
-    row!("unsafeDiscardStringContext", 1, discard_context),
+    row!(
+        "unsafeDiscardOutputDependency",
+        1,
+        context::discard_output_dependency
+    ),
+    row!("unsafeDiscardStringContext", 1, context::discard_context),
     row!("unsafeGetAttrPos", 2, unsafe_get_attr_pos),
     row!("warn", 2, warn),
 ];
@@ -716,7 +741,9 @@ fn import(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     }
     let path: PathBuf = match v {
         Value::Path(p) => p.to_path_buf(),
-        Value::String(s) if s.starts_with('/') => canon_path(Path::new(&*s)),
+        Value::String(s) if s.starts_with('/') => {
+            context::source_of(ev, &s).unwrap_or_else(|| canon_path(Path::new(&*s)))
+        }
         Value::Unknown(u) => return Ok(unknown_of(&u)),
         other => return type_err("a path", &other, span),
     };
@@ -840,7 +867,9 @@ fn partition(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> 
 fn path_arg(ev: &mut Evaluator, t: &Thunk, span: &Span) -> EvalResult<Result<PathBuf, Value>> {
     match ev.force(t)? {
         Value::Path(p) => Ok(Ok(p.to_path_buf())),
-        Value::String(s) if s.starts_with('/') => Ok(Ok(PathBuf::from(&*s))),
+        Value::String(s) if s.starts_with('/') => Ok(Ok(
+            context::source_of(ev, &s).unwrap_or_else(|| PathBuf::from(&*s))
+        )),
         Value::Unknown(u) => Ok(Err(unknown_of(&u))),
         other => type_err("a path", &other, span),
     }
@@ -945,7 +974,7 @@ fn remove_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Valu
     Ok(Value::Attrs(Rc::new(out)))
 }
 
-fn replace_strings(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+pub(super) fn replace_strings(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     let from_l = want!(ev, &a[0], span, List, "a list");
     let to_l = want!(ev, &a[1], span, List, "a list");
     if from_l.len() != to_l.len() {
@@ -1094,8 +1123,8 @@ fn to_json(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
 
 fn to_string(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     let v = ev.force(&a[0])?;
-    Ok(match ev.coerce_to_string(&v, span, true)? {
-        Ok(s) => Value::string(s),
+    Ok(match ev.coerce_to_nix_string(&v, span, true)? {
+        Ok(s) => Value::String(s),
         Err(u) => Value::Unknown(u),
     })
 }
@@ -1838,101 +1867,11 @@ fn add_error_context(ev: &mut Evaluator, a: &[Thunk], _span: &Span) -> EvalResul
     ev.force(&a[1])
 }
 
-/// The only known strings that carry context (the store paths a string
-/// depends on) are those holding a derivation's paths, which contain the
-/// store directory: see `store.rs`. Strings without it have none.
-fn has_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    match to_str(ev, &a[0], span)? {
-        Ok(s) if s.contains(STORE_MARK) => Ok(context_unknown(span)),
-        Ok(_) => Ok(Value::Bool(false)),
-        Err(u) => Ok(u),
-    }
-}
-
-fn get_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    match to_str(ev, &a[0], span)? {
-        Ok(s) if s.contains(STORE_MARK) => Ok(context_unknown(span)),
-        Ok(_) => Ok(Value::attrs([])),
-        Err(u) => Ok(u),
-    }
-}
-
-/// Marks the strings that may carry context.
-const STORE_MARK: &str = "/nix/store/";
-
-fn context_unknown(span: &Span) -> Value {
-    Value::unknown(
-        "the string holds a store path, whose context (what it depends on) atelier does not track",
-        Some(span.clone()),
-    )
-}
-
-/// Runs a builtin that cuts strings (`substring`, `match`, ...). Cutting a
-/// string that holds a store path can drop the path but not, in Nix, its
-/// context; such a result is unknown, so every known string with context
-/// still shows the store directory (see [`has_context`]).
-fn keep_context(
-    ev: &mut Evaluator,
-    a: &[Thunk],
-    span: &Span,
-    cut: super::value::PrimOpFn,
-    input: usize,
-) -> EvalResult<Value> {
-    let r = cut(ev, a, span)?;
-    let v = ev.force(&a[input])?;
-    let text = match &v {
-        Value::String(s) => s.to_string(),
-        Value::Attrs(_) => match ev.coerce_to_string(&v, span, false)? {
-            Ok(s) => s,
-            Err(_) => return Ok(r),
-        },
-        _ => return Ok(r),
-    };
-    if !text.contains(STORE_MARK) || all_hold_store_path(&r) {
-        return Ok(r);
-    }
-    Ok(context_unknown(span))
-}
-
-fn all_hold_store_path(v: &Value) -> bool {
-    match v {
-        Value::String(s) => s.contains(STORE_MARK),
-        Value::List(items) => items
-            .iter()
-            .all(|t| t.peek().is_none_or(|x| all_hold_store_path(&x))),
-        _ => true,
-    }
-}
-
-fn discard_context(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    match to_str(ev, &a[0], span)? {
-        Ok(s) => Ok(Value::string(s)),
-        Err(u) => Ok(u),
-    }
-}
-
 fn placeholder(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     use sha2::Digest as _;
     let out = want!(ev, &a[0], span, String, "a string");
     let h = sha2::Sha256::digest(format!("nix-output:{out}").as_bytes());
     Ok(Value::string(format!("/{}", super::store::base32(&h))))
-}
-
-fn to_file(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    let name = want!(ev, &a[0], span, String, "a string");
-    match to_str(ev, &a[1], span)? {
-        Ok(text) => {
-            // The text's store path: Nix writes it there (a store path in a
-            // string carries context, which atelier does not track, so
-            // the string is unknown; its path is in the reason).
-            let path = super::store::text_path(&name, &text);
-            Ok(Value::unknown(
-                format!("builtins.toFile writes {path} to the Nix store"),
-                Some(span.clone()),
-            ))
-        }
-        Err(u) => Ok(u),
-    }
 }
 
 fn scoped_import(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
@@ -1942,7 +1881,9 @@ fn scoped_import(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Val
     }
     let path: PathBuf = match ev.force(&a[1])? {
         Value::Path(p) => p.to_path_buf(),
-        Value::String(s) if s.starts_with('/') => canon_path(Path::new(&*s)),
+        Value::String(s) if s.starts_with('/') => {
+            context::source_of(ev, &s).unwrap_or_else(|| canon_path(Path::new(&*s)))
+        }
         Value::Unknown(u) => return Ok(unknown_of(&u)),
         other => return type_err("a path", &other, span),
     };
@@ -1986,6 +1927,7 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
         None => false,
     };
     let mut json_attrs = serde_json::Map::new();
+    let mut inputs = context::Union::default();
     let mut env = std::collections::BTreeMap::new();
     let mut args = Vec::new();
     let mut outputs = vec!["out".to_string()];
@@ -2017,7 +1959,7 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
             };
             for t in items.iter() {
                 let x = ev.force(t)?;
-                match drv_string(ev, &x, span)? {
+                match drv_string(ev, &x, span, &mut inputs)? {
                     Ok(s) => args.push(s),
                     Err(u) => return Ok(u),
                 }
@@ -2061,7 +2003,7 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
             outputs = outs;
             continue;
         }
-        match drv_string(ev, &v, span)? {
+        match drv_string(ev, &v, span, &mut inputs)? {
             Ok(s) => {
                 env.insert(k.clone(), s);
             }
@@ -2080,12 +2022,11 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
     let name = required(&env, "name")?;
     let builder = required(&env, "builder")?;
     let system = required(&env, "system")?;
-    // A store path in an attribute makes its derivation an input, which
-    // changes this one's paths: atelier does not track those.
-    if env.values().chain(&args).any(|v| v.contains(STORE_MARK))
-        || json_attrs
-            .values()
-            .any(|j| j.to_string().contains(STORE_MARK))
+    // A store path in a structured attribute makes a derivation an input;
+    // atelier does not collect those from JSON.
+    if json_attrs
+        .values()
+        .any(|j| j.to_string().contains(STORE_MARK))
     {
         return unknown("an attribute holds a store path (another derivation is an input)");
     }
@@ -2123,6 +2064,10 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
             span,
         );
     }
+    let (input_srcs, input_drvs) = match context::derivation_inputs(ev, inputs, span) {
+        Ok(i) => i,
+        Err(u) => return Ok(u),
+    };
     let drv = super::store::Derivation {
         name,
         system,
@@ -2130,28 +2075,46 @@ fn derivation_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult
         args,
         env,
         outputs,
+        input_srcs,
+        input_drvs,
     };
-    let (drv_path, paths) = drv.paths();
-    let mut out = vec![("drvPath".to_string(), Value::string(drv_path))];
-    out.extend(paths.into_iter().map(|(o, p)| (o, Value::string(p))));
+    let (drv_path, paths, modulo) = drv.paths();
+    context::remember_derivation(ev, &drv_path, modulo);
+    // `drvPath` depends on the derivation and all its outputs, each output
+    // path on that output.
+    let ctx = |c: String| Some(Rc::new([c].into_iter().collect()));
+    let mut out = vec![(
+        "drvPath".to_string(),
+        Value::string_with_context(drv_path.clone(), ctx(format!("={drv_path}"))),
+    )];
+    out.extend(paths.into_iter().map(|(o, p)| {
+        let c = ctx(format!("!{o}!{drv_path}"));
+        (o, Value::string_with_context(p, c))
+    }));
     Ok(Value::attrs(out))
 }
 
 /// How `derivationStrict` turns an attribute into an environment string.
-fn drv_string(ev: &mut Evaluator, v: &Value, span: &Span) -> EvalResult<Result<String, Value>> {
+fn drv_string(
+    ev: &mut Evaluator,
+    v: &Value,
+    span: &Span,
+    inputs: &mut context::Union,
+) -> EvalResult<Result<String, Value>> {
     match v {
-        Value::Path(p) => Ok(Err(Value::unknown(
-            format!(
-                "the path {} is copied to the Nix store for a derivation",
-                p.display()
-            ),
-            Some(span.clone()),
-        ))),
+        // Copied to the store (see `context.rs`).
+        Value::Path(_) => Ok(ev
+            .coerce_to_nix_string(v, span, false)?
+            .map(|s| {
+                inputs.add(&s);
+                s.text.to_string()
+            })
+            .map_err(Value::Unknown)),
         Value::List(items) => {
             let mut parts = Vec::new();
             for t in items.iter() {
                 let x = ev.force(t)?;
-                match drv_string(ev, &x, span)? {
+                match drv_string(ev, &x, span, inputs)? {
                     Ok(s) => parts.push((s, matches!(&x, Value::List(l) if l.is_empty()))),
                     Err(u) => return Ok(Err(u)),
                 }
@@ -2166,7 +2129,13 @@ fn drv_string(ev: &mut Evaluator, v: &Value, span: &Span) -> EvalResult<Result<S
             }
             Ok(Ok(out))
         }
-        _ => Ok(ev.coerce_to_string(v, span, true)?.map_err(Value::Unknown)),
+        _ => Ok(ev
+            .coerce_to_nix_string(v, span, true)?
+            .map(|s| {
+                inputs.add(&s);
+                s.text.to_string()
+            })
+            .map_err(Value::Unknown)),
     }
 }
 

@@ -179,6 +179,8 @@ pub struct Evaluator {
     pub traces: Vec<String>,
     /// Sources of flake inputs, readable like the flake itself.
     input_roots: Vec<PathBuf>,
+    /// What this evaluation put in the Nix store (see `context.rs`).
+    pub(crate) store: super::context::StoreState,
 }
 
 impl Evaluator {
@@ -205,6 +207,7 @@ impl Evaluator {
             max_depth: DEFAULT_MAX_DEPTH,
             traces: Vec::new(),
             input_roots: Vec::new(),
+            store: super::context::StoreState::default(),
         }
     }
 
@@ -976,7 +979,10 @@ impl Evaluator {
             let key = self.eval(&d.key, &inner)?;
             let name = match key {
                 Value::Null => continue,
-                Value::String(s) => s.to_string(),
+                Value::String(s) => {
+                    super::context::no_context(&s, &d.key.span)?;
+                    s.to_string()
+                }
                 Value::Unknown(u) => {
                     if attrs.unknown_keys.is_none() {
                         attrs.unknown_keys = Some(Unknown::derived(&u));
@@ -1038,7 +1044,10 @@ impl Evaluator {
         match name {
             AttrName::Static(s) => Ok(Ok(s.clone())),
             AttrName::Dynamic(e) => match self.eval(e, env)? {
-                Value::String(s) => Ok(Ok(s.to_string())),
+                Value::String(s) => {
+                    super::context::no_context(&s, &e.span)?;
+                    Ok(Ok(s.to_string()))
+                }
                 Value::Unknown(u) => Ok(Err(Unknown::derived(&u))),
                 other => type_err("a string (attribute name)", &other, &e.span),
             },
@@ -1278,46 +1287,55 @@ impl Evaluator {
 
     fn eval_string(&mut self, parts: &[StrPart], env: &Env, span: &Span) -> EvalResult<Value> {
         let mut out = String::new();
+        let mut ctx = super::context::Union::default();
         for p in parts {
             match p {
                 StrPart::Lit(l) => out.push_str(l),
                 StrPart::Interp(x) => {
                     let v = self.eval(x, env)?;
-                    match self.coerce_to_string(&v, &x.span, false)? {
+                    match self.coerce_to_nix_string(&v, &x.span, false)? {
                         Ok(s) => {
                             check_size(out.len().saturating_add(s.len()), "a string", span)?;
                             out.push_str(&s);
+                            ctx.add(&s);
                         }
                         Err(u) => return Ok(Value::Unknown(u)),
                     }
                 }
             }
         }
-        Ok(Value::string(out))
+        Ok(ctx.string(out))
     }
 
-    /// Coerces for interpolation (`for_to_string = false`) or `toString`.
-    /// `Ok(Err(u))` when the result depends on an unknown.
+    /// Coerces for interpolation (`for_to_string = false`) or `toString`,
+    /// without the context (see [`Evaluator::coerce_to_nix_string`]).
     pub(crate) fn coerce_to_string(
         &mut self,
         v: &Value,
         span: &Span,
         for_to_string: bool,
     ) -> EvalResult<Result<String, Rc<Unknown>>> {
+        Ok(self
+            .coerce_to_nix_string(v, span, for_to_string)?
+            .map(|s| s.text.to_string()))
+    }
+
+    /// Coerces for interpolation (`for_to_string = false`: a path is
+    /// copied to the store) or `toString` (it is not), with the context.
+    /// `Ok(Err(u))` when the result depends on an unknown.
+    pub(crate) fn coerce_to_nix_string(
+        &mut self,
+        v: &Value,
+        span: &Span,
+        for_to_string: bool,
+    ) -> EvalResult<Result<super::value::NixString, Rc<Unknown>>> {
         Ok(Ok(match v {
-            Value::String(s) => s.to_string(),
+            Value::String(s) => return Ok(Ok(s.clone())),
             Value::Path(p) => {
                 if for_to_string {
                     p.display().to_string()
                 } else {
-                    return Ok(Err(Rc::new(Unknown {
-                        reason: format!(
-                            "the path {} is copied to the Nix store when interpolated",
-                            p.display()
-                        ),
-                        span: Some(span.clone()),
-                        origin: UnknownOrigin::Opaque,
-                    })));
+                    return super::context::copy_path(self, p, span);
                 }
             }
             Value::Unknown(u) => return Ok(Err(Unknown::derived(u))),
@@ -1325,11 +1343,11 @@ impl Evaluator {
                 if let Some(f) = a.get("__toString") {
                     let f = self.force(&f.value.clone())?;
                     let r = self.apply_thunk(f, Thunk::value(v.clone()), span)?;
-                    return self.coerce_to_string(&r, span, for_to_string);
+                    return self.coerce_to_nix_string(&r, span, for_to_string);
                 }
                 if let Some(o) = a.get("outPath") {
                     let o = self.force(&o.value.clone())?;
-                    return self.coerce_to_string(&o, span, for_to_string);
+                    return self.coerce_to_nix_string(&o, span, for_to_string);
                 }
                 if let Some(u) = &a.unknown_keys {
                     return Ok(Err(Unknown::derived(u)));
@@ -1348,10 +1366,12 @@ impl Evaluator {
             Value::Null if for_to_string => String::new(),
             Value::List(items) if for_to_string => {
                 let mut parts = Vec::new();
+                let mut ctx = super::context::Union::default();
                 for (i, t) in items.iter().enumerate() {
                     let x = self.force(t)?;
-                    match self.coerce_to_string(&x, span, true)? {
+                    match self.coerce_to_nix_string(&x, span, true)? {
                         Ok(s) => {
+                            ctx.add(&s);
                             // Nix omits the separator after an empty list item.
                             let is_empty_list = matches!(&x, Value::List(l) if l.is_empty());
                             parts.push((s, is_empty_list, i));
@@ -1367,7 +1387,7 @@ impl Evaluator {
                         out.push(' ');
                     }
                 }
-                out
+                return Ok(Ok(ctx.nix_string(out)));
             }
             other => {
                 return err(
@@ -1376,7 +1396,8 @@ impl Evaluator {
                     span,
                 )
             }
-        }))
+        }
+        .into()))
     }
 
     fn eval_path(
@@ -1545,16 +1566,19 @@ impl Evaluator {
                         canon_path(Path::new(&joined)).as_path(),
                     )))
                 }
-                (Value::String(a), _) => match self.coerce_to_string(r, span, false)? {
+                (Value::String(a), _) => match self.coerce_to_nix_string(r, span, false)? {
                     Ok(s) => {
                         check_size(a.len().saturating_add(s.len()), "a string", span)?;
-                        Ok(Value::string(format!("{a}{s}")))
+                        let mut ctx = super::context::Union::default();
+                        ctx.add(a);
+                        ctx.add(&s);
+                        Ok(ctx.string(format!("{a}{s}")))
                     }
                     Err(u) => Ok(Value::Unknown(u)),
                 },
                 (Value::Attrs(_), Value::String(_) | Value::Path(_)) => {
-                    match self.coerce_to_string(l, span, false)? {
-                        Ok(a) => self.binop_values(op, &Value::string(a), r, span),
+                    match self.coerce_to_nix_string(l, span, false)? {
+                        Ok(a) => self.binop_values(op, &Value::String(a), r, span),
                         Err(u) => Ok(Value::Unknown(u)),
                     }
                 }

@@ -36,6 +36,11 @@ pub enum Probe {
     /// the Nix store or fetched under its NAR hash). What is inside such a
     /// tree never changes, so questions about it are not asked again.
     Immutable(PathBuf),
+    /// A symlink's target (`readlink`).
+    ReadLink(PathBuf),
+    /// Whether a file is executable by its owner (the NAR form of a copy
+    /// to the store records it).
+    Executable(PathBuf),
 }
 
 impl Probe {
@@ -49,7 +54,9 @@ impl Probe {
             | Probe::Head(p, _)
             | Probe::ReadDir(p)
             | Probe::Normalized(p)
-            | Probe::Immutable(p) => p,
+            | Probe::Immutable(p)
+            | Probe::ReadLink(p)
+            | Probe::Executable(p) => p,
         }
     }
 }
@@ -316,6 +323,24 @@ impl Inputs {
         n
     }
 
+    /// A symlink's target.
+    pub fn symlink_target(&mut self, path: &Path) -> std::io::Result<PathBuf> {
+        let r = std::fs::read_link(path);
+        self.note(Probe::ReadLink(path.to_path_buf()), link_answer(&r));
+        r
+    }
+
+    /// Whether the owner may execute the file (symlinks not followed).
+    pub fn is_executable(&mut self, path: &Path) -> std::io::Result<bool> {
+        let r = executable(path);
+        let answer = match &r {
+            Ok(x) => Ok(x.to_string()),
+            Err(e) => Err(io_answer(e)),
+        };
+        self.note(Probe::Executable(path.to_path_buf()), answer);
+        r
+    }
+
     /// A directory's entries, sorted by name.
     pub fn read_dir(&mut self, path: &Path) -> std::io::Result<Vec<(String, Kind)>> {
         let r = list_dir(path);
@@ -326,6 +351,18 @@ impl Inputs {
         self.note(Probe::ReadDir(path.to_path_buf()), answer);
         r
     }
+}
+
+fn link_answer(r: &std::io::Result<PathBuf>) -> Answer {
+    match r {
+        Ok(t) => Ok(t.to_string_lossy().into_owned()),
+        Err(e) => Err(io_answer(e)),
+    }
+}
+
+fn executable(path: &Path) -> std::io::Result<bool> {
+    use std::os::unix::fs::PermissionsExt as _;
+    Ok(std::fs::symlink_metadata(path)?.permissions().mode() & 0o100 != 0)
 }
 
 fn kind_answer(k: Option<Kind>) -> Answer {
@@ -431,6 +468,11 @@ pub fn replay(probe: &Probe) -> Answer {
                 .ok()
                 .map(|m| Kind::of(m.file_type())),
         ),
+        Probe::ReadLink(p) => link_answer(&std::fs::read_link(p)),
+        Probe::Executable(p) => match executable(p) {
+            Ok(x) => Ok(x.to_string()),
+            Err(e) => Err(io_answer(&e)),
+        },
     }
 }
 

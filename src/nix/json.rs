@@ -80,16 +80,8 @@ fn to_json_inner(
         Value::String(s) => Json::String(s.to_string()),
         Value::Path(p) => match mode {
             JsonMode::Inspect => Json::String(p.display().to_string()),
-            JsonMode::Nix => {
-                return Ok(Err(Rc::new(Unknown {
-                    reason: format!(
-                        "the path {} is copied to the Nix store by toJSON",
-                        p.display()
-                    ),
-                    span: Some(span.clone()),
-                    origin: UnknownOrigin::Opaque,
-                })))
-            }
+            // Copied to the store, as in Nix (see `context.rs`).
+            JsonMode::Nix => return Ok(ev.coerce_to_string(v, span, false)?.map(Json::String)),
         },
         Value::Unknown(u) => match mode {
             JsonMode::Inspect => unknown_json(u),

@@ -34,6 +34,9 @@
 //!   (fetchers, the clock, the store; regular expressions the `regex` crate
 //!   cannot read) are unknown rather than errors. `derivation` gives Nix's
 //!   exact store paths when its attributes are known (`store.rs`).
+//! * Strings carry their context ([`NixString`]); an interpolated path,
+//!   `builtins.path`, `filterSource` and `toFile` give the store path Nix
+//!   computes, which reads back as the source (`context.rs`).
 //! * Calls in tail position run in a loop ([`MAX_TAIL_CALLS`] in a row),
 //!   other nesting up to [`DEFAULT_MAX_DEPTH`].
 //! * Nix's own language tests are the conformance suite
@@ -44,6 +47,7 @@
 
 mod builtins;
 pub mod cli;
+mod context;
 mod eval;
 pub mod inputs;
 mod json;
@@ -56,7 +60,8 @@ pub use builtins::{BUILTINS, LIB_NIX};
 pub use eval::{EvalResult, Evaluator, DEFAULT_MAX_DEPTH, MAX_TAIL_CALLS, MAX_VALUE_SIZE};
 pub use json::{from_json, to_json, unknown_json, JsonMode};
 pub use value::{
-    AttrEntry, Attrs, Closure, Env, PrimOpApp, PrimOpDef, Thunk, Unknown, UnknownOrigin, Value,
+    AttrEntry, Attrs, Closure, Context, Env, NixString, PrimOpApp, PrimOpDef, Thunk, Unknown,
+    UnknownOrigin, Value,
 };
 
 /// Runs `f` on a thread with a large stack, so deeply nested (but finite)

@@ -2,10 +2,9 @@
 //! `makeStorePath`, `hashDerivationModulo`, the `ATerm` form of a
 //! derivation), for the inputs atelier knows exactly.
 //!
-//! A string atelier knows never carries a store path's context: every value
-//! that would (a path copied to the store, a derivation whose inputs are not
-//! all known) is unknown. So a derivation whose attributes are all known has
-//! no input derivations or sources, and its paths are exact.
+//! A derivation's inputs come from its attributes' context (`context.rs`):
+//! store paths of sources are input sources, outputs of derivations this
+//! evaluation computed are input derivations, by their modulo hash.
 
 use std::collections::BTreeMap;
 
@@ -52,13 +51,20 @@ pub fn make_store_path(kind: &str, hash: &[u8; 32], name: &str) -> String {
     format!("{STORE_DIR}/{}-{name}", base32(&compress_hash(&h, 20)))
 }
 
-/// The store path of a text file without references (`builtins.toFile`,
-/// a `.drv`).
-pub fn text_path(name: &str, contents: &str) -> String {
-    make_store_path("text", &Sha256::digest(contents.as_bytes()).into(), name)
+/// The store path of a text file (`builtins.toFile`, a `.drv`):
+/// `makeTextPath`, whose type is `text:<ref>:<ref>…` (references sorted).
+pub fn text_path(name: &str, contents: &str, refs: &[&str]) -> String {
+    let mut refs = refs.to_vec();
+    refs.sort_unstable();
+    let mut kind = String::from("text");
+    for r in refs {
+        kind.push(':');
+        kind.push_str(r);
+    }
+    make_store_path(&kind, &Sha256::digest(contents.as_bytes()).into(), name)
 }
 
-/// A derivation without inputs (see the module documentation).
+/// An input-addressed derivation.
 pub struct Derivation {
     pub name: String,
     pub system: String,
@@ -66,6 +72,11 @@ pub struct Derivation {
     pub args: Vec<String>,
     pub env: BTreeMap<String, String>,
     pub outputs: Vec<String>,
+    /// Store paths it depends on (sources, `toFile` texts).
+    pub input_srcs: std::collections::BTreeSet<String>,
+    /// `.drv` paths it depends on → the outputs used, with each one's
+    /// `hashDerivationModulo` (hex), which stands for it in the hashes.
+    pub input_drvs: BTreeMap<String, (String, std::collections::BTreeSet<String>)>,
 }
 
 fn aterm_string(out: &mut String, s: &str) {
@@ -95,8 +106,9 @@ fn aterm_list<T>(out: &mut String, items: &[T], mut f: impl FnMut(&mut String, &
 }
 
 impl Derivation {
-    /// The `ATerm` text, with the given output paths (empty when masked).
-    fn aterm(&self, paths: &BTreeMap<String, String>) -> String {
+    /// The `ATerm` text, with the given output paths (empty when masked);
+    /// input derivations by their modulo hash (`modulo`) or their path.
+    fn aterm(&self, paths: &BTreeMap<String, String>, modulo: bool) -> String {
         let mut out = String::from("Derive(");
         let outputs: Vec<&String> = self
             .outputs
@@ -111,7 +123,29 @@ impl Derivation {
             aterm_string(o, paths.get(*name).map_or("", String::as_str));
             o.push_str(",\"\",\"\")");
         });
-        out.push_str(",[],[],");
+        out.push(',');
+        let mut inputs: Vec<(&str, Vec<&String>)> = self
+            .input_drvs
+            .iter()
+            .map(|(p, (h, outs))| {
+                (
+                    if modulo { h.as_str() } else { p.as_str() },
+                    outs.iter().collect(),
+                )
+            })
+            .collect();
+        inputs.sort();
+        aterm_list(&mut out, &inputs, |o, (p, outs)| {
+            o.push('(');
+            aterm_string(o, p);
+            o.push(',');
+            aterm_list(o, outs, |o, x| aterm_string(o, x));
+            o.push(')');
+        });
+        out.push(',');
+        let srcs: Vec<&String> = self.input_srcs.iter().collect();
+        aterm_list(&mut out, &srcs, |o, x| aterm_string(o, x));
+        out.push(',');
         aterm_string(&mut out, &self.system);
         out.push(',');
         aterm_string(&mut out, &self.builder);
@@ -134,10 +168,10 @@ impl Derivation {
         out
     }
 
-    /// `(drvPath, output name -> path)`, as `derivationStrict` computes
-    /// them for an input-addressed derivation.
-    pub fn paths(&self) -> (String, BTreeMap<String, String>) {
-        let masked = self.aterm(&BTreeMap::new());
+    /// `(drvPath, output name -> path, hashDerivationModulo)`, as
+    /// `derivationStrict` computes them for an input-addressed derivation.
+    pub fn paths(&self) -> (String, BTreeMap<String, String>, [u8; 32]) {
+        let masked = self.aterm(&BTreeMap::new(), true);
         let h: [u8; 32] = Sha256::digest(masked.as_bytes()).into();
         let paths: BTreeMap<String, String> = self
             .outputs
@@ -154,8 +188,12 @@ impl Derivation {
                 )
             })
             .collect();
-        let drv = self.aterm(&paths);
-        (text_path(&format!("{}.drv", self.name), &drv), paths)
+        let drv = self.aterm(&paths, false);
+        let modulo: [u8; 32] = Sha256::digest(self.aterm(&paths, true).as_bytes()).into();
+        let mut refs: Vec<&str> = self.input_srcs.iter().map(String::as_str).collect();
+        refs.extend(self.input_drvs.keys().map(String::as_str));
+        let drv_path = text_path(&format!("{}.drv", self.name), &drv, &refs);
+        (drv_path, paths, modulo)
     }
 }
 
@@ -177,8 +215,10 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             outputs: vec!["out".into()],
+            input_srcs: std::collections::BTreeSet::new(),
+            input_drvs: BTreeMap::new(),
         };
-        let (drv, outs) = d.paths();
+        let (drv, outs, _) = d.paths();
         assert_eq!(drv, "/nix/store/n01dy158nk2mfsjgkgdpm9ma51dy2ry5-x.drv");
         assert_eq!(outs["out"], "/nix/store/lh8kzldrj2y4hmixfhi5kyagwjrxzsb0-x");
     }

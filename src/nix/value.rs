@@ -2,7 +2,7 @@
 //! [`Thunk`]s.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::Path;
 use std::rc::Rc;
@@ -19,7 +19,8 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    String(Rc<str>),
+    /// A string and its context (the store paths it refers to).
+    String(NixString),
     /// An absolute, canonical path.
     Path(Rc<Path>),
     Attrs(Rc<Attrs>),
@@ -31,8 +32,17 @@ pub enum Value {
 }
 
 impl Value {
+    /// A string without context.
     pub fn string(s: impl Into<Rc<str>>) -> Self {
-        Value::String(s.into())
+        Value::String(NixString::plain(s))
+    }
+
+    /// A string with the given context (see [`NixString`]).
+    pub fn string_with_context(s: impl Into<Rc<str>>, context: Option<Rc<Context>>) -> Self {
+        Value::String(NixString {
+            text: s.into(),
+            context,
+        })
     }
 
     pub fn type_name(&self) -> &'static str {
@@ -52,7 +62,7 @@ impl Value {
 
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Value::String(s) => Some(s),
+            Value::String(s) => Some(&s.text),
             _ => None,
         }
     }
@@ -134,6 +144,98 @@ impl fmt::Debug for Value {
             Value::Lambda(_) | Value::PrimOp(_) => write!(f, "<function>"),
             Value::Unknown(u) => write!(f, "<unknown: {}>", u.reason),
         }
+    }
+}
+
+/// A string's context: the store paths it refers to, in Nix's encoding
+/// (`/nix/store/…` a plain path, `=/nix/store/….drv` a derivation and all
+/// its outputs, `!out!/nix/store/….drv` one output of a derivation).
+pub type Context = BTreeSet<String>;
+
+/// The store directory; a string without tracked context that holds it may
+/// have lost its context (see [`NixString::context_known`]).
+pub const STORE_MARK: &str = "/nix/store/";
+
+/// A Nix string: its text and its context. Most strings have none
+/// (`context` is `None`); `Some` (possibly empty, after
+/// `unsafeDiscardStringContext`) says the context is exactly that set.
+#[derive(Clone)]
+pub struct NixString {
+    pub text: Rc<str>,
+    pub context: Option<Rc<Context>>,
+}
+
+impl NixString {
+    pub fn plain(s: impl Into<Rc<str>>) -> Self {
+        NixString {
+            text: s.into(),
+            context: None,
+        }
+    }
+
+    /// The context, when it is exactly known: strings that atelier built
+    /// without tracking context (a store path written as a literal, or a
+    /// result of an operation that does not carry context) hold the store
+    /// directory but no context, and what they depend on is not known.
+    pub fn context_known(&self) -> Option<Context> {
+        match &self.context {
+            Some(c) => Some((**c).clone()),
+            None if self.text.contains(STORE_MARK) => None,
+            None => Some(Context::new()),
+        }
+    }
+
+    pub fn has_context(&self) -> bool {
+        self.context.as_ref().is_some_and(|c| !c.is_empty())
+    }
+}
+
+impl std::ops::Deref for NixString {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for NixString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for NixString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", &*self.text)
+    }
+}
+
+impl PartialEq<str> for NixString {
+    fn eq(&self, other: &str) -> bool {
+        &*self.text == other
+    }
+}
+
+impl PartialEq for NixString {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl From<&str> for NixString {
+    fn from(s: &str) -> Self {
+        NixString::plain(s)
+    }
+}
+
+impl From<String> for NixString {
+    fn from(s: String) -> Self {
+        NixString::plain(s)
+    }
+}
+
+impl From<Rc<str>> for NixString {
+    fn from(s: Rc<str>) -> Self {
+        NixString::plain(s)
     }
 }
 
