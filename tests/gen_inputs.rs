@@ -774,3 +774,57 @@ fn haumea_evaluates_from_its_real_source() {
         ],
     );
 }
+
+/// `plan --json --host <host>` of tests/data/discover/ok/<case>: stdout and
+/// stderr (warnings included), with these overrides; it must exit 0.
+fn discover_output(case: &str, host: &str, overrides: &[(&str, &Path)]) -> (String, String) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/discover/ok")
+        .join(case);
+    let mut cmd = gen();
+    cmd.args(["--no-cache", "--format", "short", "plan", "--json"])
+        .arg(&dir)
+        .args(["--host", host]);
+    for (name, path) in overrides {
+        cmd.arg("--override-input").arg(name).arg(path);
+    }
+    let out = cmd.env_remove("ATELIER_FETCH_INPUTS").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "{case} with {overrides:?}: exit {:?}\n{stderr}",
+        out.status.code()
+    );
+    (String::from_utf8(out.stdout).unwrap(), stderr)
+}
+
+#[test]
+fn nixos_unified_evaluates_from_its_real_source() {
+    let (Some(fp), Some(nu), Some(lib)) = (
+        source_var(
+            "ATELIER_FLAKE_PARTS_SRC",
+            "a checkout of hercules-ci/flake-parts",
+        ),
+        source_var(
+            "ATELIER_NIXOS_UNIFIED_SRC",
+            "a checkout of srid/nixos-unified",
+        ),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    let overrides: &[(&str, &Path)] = &[
+        ("flake-parts", &fp),
+        ("flake-parts/nixpkgs-lib", nixpkgs),
+        ("nixpkgs", nixpkgs),
+        ("nixos-unified", &nu),
+    ];
+    let built_in = discover_output("nixos-unified", "kitchen", &[]);
+    let real = discover_output("nixos-unified", "kitchen", overrides);
+    assert!(built_in.0.contains("\"recipes\": {"), "{}", built_in.0);
+    assert_eq!(
+        real, built_in,
+        "nixos-unified: real sources plan differently"
+    );
+}
