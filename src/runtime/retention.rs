@@ -372,6 +372,15 @@ pub(crate) fn list_snapshots(repo: &Path) -> Result<Vec<String>, String> {
     Ok(ids)
 }
 
+/// The snapshot ids of `restic`'s repository when they can be read without
+/// its key: of a local or a REST repository (see the module documentation).
+pub(crate) fn list_without_key(restic: &Restic) -> Option<Vec<String>> {
+    match restic.local_path() {
+        Some(dir) => list_snapshots(&dir).ok(),
+        None => list_rest_snapshots(&RestUrl::parse(&rest_url(restic)?)).ok(),
+    }
+}
+
 /// The URL of a `rest:` repository (given literally or in `repositoryFile`).
 fn rest_url(restic: &Restic) -> Option<String> {
     let repo = restic.repository();
