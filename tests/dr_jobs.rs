@@ -204,3 +204,96 @@ fn dr_lists_snapshots_once_per_repository() {
         assert_eq!(&std::fs::read_to_string(d.join("v.txt")).unwrap(), want);
     }
 }
+
+/// dr on a blank machine starts about one restic process per service: one
+/// `snapshots` and one content listing (`find`) per repository, one
+/// `restore` per service (its files and databases together), and a self-description read
+/// (`dump`) only for services with databases. Every restored tree is still
+/// verified against the snapshot's file list (hidden files, symlinks and
+/// nested directories included), and every byte comes back.
+#[test]
+fn dr_starts_one_restic_process_per_service_on_a_blank_machine() {
+    let mut w = World::new();
+    let _repo = w.add_local_repo("default");
+    let root = w.path().join("data");
+    let mut trees = Vec::new();
+    for name in ["a", "b", "c"] {
+        let d = w.data_dir(name);
+        std::fs::create_dir_all(d.join("sub/deeper")).unwrap();
+        std::fs::write(d.join("v.txt"), format!("{name} v1")).unwrap();
+        std::fs::write(d.join(".hidden"), format!("{name} hidden")).unwrap();
+        std::fs::write(d.join("sub/deeper/x.bin"), vec![3u8; 70_000]).unwrap();
+        std::os::unix::fs::symlink("v.txt", d.join("link")).unwrap();
+        w.add_service(name, common::files_service(&[&d], &["default"]));
+        w.run_ok(&["run", name]);
+        trees.push((d.clone(), tree_hash(&d)));
+    }
+    let notes = w.data_dir("notes");
+    std::fs::create_dir_all(notes.join("attachments")).unwrap();
+    std::fs::write(notes.join("attachments/a.pdf"), vec![7u8; 5000]).unwrap();
+    let notes_db = notes.join("notes.db");
+    sqlite_db(&notes_db, &[(1, "n1"), (2, "n2")]);
+    w.add_service(
+        "notes",
+        Service {
+            files: vec![notes.join("attachments").display().to_string()],
+            sqlite: vec![notes_db.display().to_string()],
+            ..common::files_service(&[], &["default"])
+        },
+    );
+    w.run_ok(&["run", "notes"]);
+    let attachments = tree_hash(&notes.join("attachments"));
+    let notes_rows = sqlite_rows(&notes_db);
+
+    // The machine burns down: data root and state directory gone.
+    std::fs::remove_dir_all(&root).unwrap();
+    std::fs::remove_dir_all(w.state_dir()).unwrap();
+
+    let (restic, log) = common::logging_restic(w.path());
+    let out = w.output_with_restic(&restic, &["--json", "--yes", "dr", "--jobs", "2"]);
+    common::assert_success(&out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for r in v["services"].as_array().unwrap() {
+        assert_eq!(r["verified"], true, "{r}");
+    }
+    for (d, want) in &trees {
+        assert_eq!(&tree_hash(d), want, "{}", d.display());
+        assert_eq!(
+            std::fs::read_link(d.join("link")).unwrap().to_str(),
+            Some("v.txt")
+        );
+    }
+    assert_eq!(tree_hash(&notes.join("attachments")), attachments);
+    assert_eq!(sqlite_rows(&notes_db), notes_rows);
+
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let count = |verb: &str| {
+        calls
+            .lines()
+            .filter(|l| l.split_whitespace().any(|w| w == verb))
+            .count()
+    };
+    assert_eq!(count("snapshots"), 1, "{calls}");
+    assert_eq!(count("ls"), 0, "no `ls` per service:\n{calls}");
+    assert_eq!(
+        count("find"),
+        1,
+        "one content listing for the repository:\n{calls}"
+    );
+    assert_eq!(
+        count("dump"),
+        1,
+        "only notes (SQLite) needs its self-description:\n{calls}"
+    );
+    // a, b, c: their files; notes: its files and its SQLite copy together.
+    assert_eq!(count("restore"), 4, "{calls}");
+    let others: Vec<&str> = calls
+        .lines()
+        .filter(|l| {
+            !["snapshots", "find", "dump", "restore", "version"]
+                .iter()
+                .any(|v| l.split_whitespace().any(|w| w == *v))
+        })
+        .collect();
+    assert!(others.is_empty(), "unexpected restic processes: {others:?}");
+}

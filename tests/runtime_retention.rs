@@ -352,3 +352,67 @@ fn pre_restore_snapshots_are_retained_apart_from_regular_ones() {
     assert!(!calls.iter().any(|c| c == "forget"), "{calls:?}");
     assert!(would_remove(&repo, "app", 10).is_empty());
 }
+
+/// A REST repository (`rclone serve restic` with basic auth, the password
+/// percent-encoded in the URL as restic takes it): its snapshot ids are
+/// listed over HTTP without opening the repository, so `forget` is left out
+/// exactly as on a local one, and runs as soon as it could remove something
+/// or a snapshot atelier did not make appears. No credential reaches the
+/// state directory.
+#[test]
+fn forget_is_left_out_on_a_rest_repository_too() {
+    let mut w = World::new();
+    let port = common::free_port();
+    let _server = common::RestServer::start_with(
+        &w.path().join("rest"),
+        port,
+        &["--user", "u", "--pass", "p@ss:w"],
+    );
+    let url = format!("rest:http://u:p%40ss%3Aw@127.0.0.1:{port}/");
+    let repo = common::Repo::init(w.path(), "rest", url);
+    w.manifest
+        .repositories
+        .insert("default".into(), repo.manifest_entry());
+    let (wrapper, log) = logging_restic(w.path());
+    let a = w.data_dir("a");
+    let mut sa = files_service(&[&a], &["default"]);
+    sa.retention = keep_last(2);
+    w.add_service("a", sa);
+    for i in 0..2 {
+        std::fs::write(a.join("f"), format!("a{i}")).unwrap();
+        let (calls, _) = run_counted(&w, &wrapper, &log, "a");
+        let opening: Vec<&String> = calls.iter().filter(|c| *c != "version").collect();
+        assert_eq!(opening, ["backup", "tag"], "run {i}: {calls:?}");
+    }
+    std::fs::write(a.join("f"), "a2").unwrap();
+    let (calls, _) = run_counted(&w, &wrapper, &log, "a");
+    assert!(calls.iter().any(|c| c == "forget"), "{calls:?}");
+    assert_eq!(ids_of(&repo, "a").0.len(), 2);
+    assert!(would_remove(&repo, "a", 2).is_empty());
+    // A snapshot made by hand: forget runs, and exactly two are left.
+    w.manifest.services.get_mut("a").unwrap().retention = keep_last(3);
+    let (calls, _) = run_counted(&w, &wrapper, &log, "a");
+    assert!(!calls.iter().any(|c| c == "forget"), "{calls:?}");
+    sh(repo
+        .restic()
+        .args([
+            "backup",
+            "--host",
+            "testhost",
+            "--tag",
+            "atelier,service:a,type:files",
+        ])
+        .arg(&a));
+    let (calls, _) = run_counted(&w, &wrapper, &log, "a");
+    assert!(
+        calls.iter().any(|c| c == "forget"),
+        "a snapshot atelier did not record must make run start forget: {calls:?}"
+    );
+    assert!(would_remove(&repo, "a", 3).is_empty());
+    assert_eq!(ids_of(&repo, "a").0.len(), 3);
+    let state = w.state_text();
+    assert!(
+        !state.contains("p@ss") && !state.contains("p%40ss"),
+        "a credential in the state directory"
+    );
+}

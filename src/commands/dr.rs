@@ -51,6 +51,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
     crate::runtime::restore_restic::list_each_repository_once();
     if !args.plan {
         crate::runtime::swap::recover(&ctx.state_dir, None)?;
+        list_contents_together(ctx, &manifest);
     }
     // Databases first: a service's database is restored before services that use it start.
     let mut order: Vec<String> = manifest.services.keys().cloned().collect();
@@ -163,6 +164,30 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         print_table(&rows, args.plan);
     }
     Ok(u8::from(failed))
+}
+
+/// The latest snapshot of every service with files locations, by
+/// repository: their file lists (for verifying the restored trees) come from
+/// one restic process per repository. A service whose snapshot cannot be
+/// resolved here fails on its own below, with the others going on.
+fn list_contents_together(ctx: &Context, manifest: &crate::plan::Manifest) {
+    use crate::runtime::restore_restic::{self, Restic};
+    let mut wanted: std::collections::BTreeMap<String, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for (name, service) in &manifest.services {
+        if service.files.is_empty() {
+            continue;
+        }
+        let Ok(restic) = Restic::for_service(&ctx.restic, manifest, name, &ctx.state_dir) else {
+            continue;
+        };
+        if let Ok(snap) = engine::resolve(&restic, manifest, name, None, false) {
+            wanted.entry(restic.name.clone()).or_default().push(snap.id);
+        }
+    }
+    for (repository, ids) in wanted {
+        restore_restic::list_contents_together(&repository, ids);
+    }
 }
 
 fn age(time: &str) -> String {

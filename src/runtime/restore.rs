@@ -1015,7 +1015,15 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
         req.snapshot.as_deref().unwrap_or("latest")
     ));
     let snap = resolve(&restic, manifest, &source, req.snapshot.as_deref(), cloning)?;
-    let loc = snapshot_desc::locate(&restic, &snap, &source)?;
+    // Files-only services restore at their own paths: their self-description
+    // is only read when cloning (a `restic dump` process saved per service).
+    let needs_description = cloning
+        || !(service.sqlite.is_empty() && service.postgres.is_empty() && service.dumps.is_empty());
+    let loc = if needs_description {
+        snapshot_desc::locate(&restic, &snap, &source)?
+    } else {
+        None
+    };
     let planned = plan(
         service,
         name,
@@ -1173,6 +1181,103 @@ fn fetch(restic: &Restic, snap: &Snapshot, source: &str, target: &Path) -> anyho
         );
     }
     Ok(got)
+}
+
+/// Restores every files location, SQLite copy and PostgreSQL dump of an
+/// in-place restore with one `restic restore` (each restic process pays
+/// restic's key derivation) into the first item's staging directory, from
+/// where [`take`] moves each item to its own. `None` (each item restored on
+/// its own) for fewer than two such items, or when one item's path lies
+/// inside another's (one restored tree would hold the other).
+fn restore_together(
+    restic: &Restic,
+    snap: &Snapshot,
+    planned: &[Planned],
+    tok: &str,
+    tmp_dir: &Path,
+    journal: &mut Journal,
+    env: &Env,
+) -> anyhow::Result<Option<PathBuf>> {
+    let sources: Vec<String> = planned
+        .iter()
+        .filter_map(|p| match p {
+            Planned::File { source, .. }
+            | Planned::Sqlite { source, .. }
+            | Planned::Postgres { source, .. } => Some(source.clone()),
+            Planned::Dump { .. } => None,
+        })
+        .collect();
+    let inside =
+        |a: &str, b: &str| a == b || a.starts_with(&format!("{}/", b.trim_end_matches('/')));
+    let nested = sources.iter().enumerate().any(|(i, a)| {
+        sources
+            .iter()
+            .enumerate()
+            .any(|(j, b)| i != j && inside(a, b))
+    });
+    if sources.len() < 2 || nested {
+        return Ok(None);
+    }
+    // The first item's own fetch target: the items it holds need no move.
+    let (dir, stage) = match planned.first() {
+        Some(Planned::File { live, .. }) => {
+            let stage = live
+                .parent()
+                .context("a files location must not be /")?
+                .join(format!(".atelier-restore-{tok}"));
+            (stage.clone(), stage)
+        }
+        Some(Planned::Sqlite { live, .. }) => {
+            let stage = live
+                .parent()
+                .context("a SQLite path must have a directory")?
+                .join(format!(".atelier-restore-{tok}"));
+            (stage.join("fetch"), stage)
+        }
+        _ => (tmp_dir.to_path_buf(), tmp_dir.to_path_buf()),
+    };
+    if !journal.staging_dirs.contains(&stage) {
+        journal.staging_dirs.push(stage);
+        journal.save(env.state_dir)?;
+    }
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    (env.progress)(&format!(
+        "{}: restoring {} items with one restic restore",
+        journal.service,
+        sources.len()
+    ));
+    restic.restore(&snap.id, &dir, &sources)?;
+    Ok(Some(dir))
+}
+
+/// [`fetch`], but from `pre` (see [`restore_together`]) when it holds
+/// `source` and the item can be renamed from there (same filesystem).
+fn take(
+    restic: &Restic,
+    snap: &Snapshot,
+    source: &str,
+    target: &Path,
+    pre: Option<&Path>,
+) -> anyhow::Result<PathBuf> {
+    if let Some(pre) = pre {
+        let rel = source.trim_start_matches('/');
+        let (from, to) = (pre.join(rel), target.join(rel));
+        if from.symlink_metadata().is_ok() {
+            if from == to {
+                return Ok(to);
+            }
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            if std::fs::rename(&from, &to).is_ok() {
+                return Ok(to);
+            }
+        }
+    }
+    fetch(restic, snap, source, target)
 }
 
 fn to_directory(
@@ -1442,16 +1547,20 @@ fn in_place(
     let staged = (|| -> anyhow::Result<()> {
         // The journal exists before any staging so a crash leaves nothing behind unexplained.
         journal.save(env.state_dir)?;
+        let pre = restore_together(restic, snap, planned, &tok, &tmp_dir, &mut journal, env)?;
+        let pre = pre.as_deref();
         for (p, item) in planned.iter().zip(outcome.items.iter_mut()) {
             match p {
                 Planned::File { source, live } => {
                     let parent = live.parent().context("a files location must not be /")?;
                     std::fs::create_dir_all(parent)?;
                     let stage = parent.join(format!(".atelier-restore-{tok}"));
-                    journal.staging_dirs.push(stage.clone());
-                    journal.save(env.state_dir)?;
+                    if !journal.staging_dirs.contains(&stage) {
+                        journal.staging_dirs.push(stage.clone());
+                        journal.save(env.state_dir)?;
+                    }
                     (env.progress)(&format!("restoring {} into staging", live.shown()));
-                    let got = fetch(restic, snap, source, &stage)?;
+                    let got = take(restic, snap, source, &stage, pre)?;
                     same_filesystem(live, &got)?;
                     if req.from.is_some() {
                         chown_tree(&got, svc_uid, svc_gid)?;
@@ -1491,7 +1600,7 @@ fn in_place(
                         journal.save(env.state_dir)?;
                     }
                     (env.progress)(&format!("restoring {} into staging", live.shown()));
-                    let got = fetch(restic, snap, source, &stage.join("fetch"))?;
+                    let got = take(restic, snap, source, &stage.join("fetch"), pre)?;
                     let base = live
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
@@ -1548,7 +1657,7 @@ fn in_place(
                     cloning,
                 } => {
                     (env.progress)(&format!("restoring the dump of {db}"));
-                    let dump = fetch(restic, snap, source, &tmp_dir)?;
+                    let dump = take(restic, snap, source, &tmp_dir, pre)?;
                     let n = pg.list_dump(&dump).with_context(|| {
                         format!("verification of the dump of {db} failed; live data untouched")
                     })?;

@@ -30,6 +30,34 @@ pub fn list_each_repository_once() {
     ONE_LIST.store(true, Ordering::SeqCst);
 }
 
+/// The snapshots whose contents are listed together, by repository name
+/// (see [`list_contents_together`]).
+static CONTENTS: Mutex<Option<HashMap<String, Contents>>> = Mutex::new(None);
+
+struct Contents {
+    wanted: Vec<String>,
+    /// Every node of every wanted snapshot, by full snapshot id, once listed.
+    listed: Option<HashMap<String, Vec<Node>>>,
+}
+
+/// From now on in this process, [`Restic::ls`] of any of `ids` (full
+/// snapshot ids) in `repository` is answered from one `restic find` over all
+/// of them, run at the first such call: `dr` verifies the restored trees of
+/// N services against their snapshots' file lists with one restic process
+/// per repository instead of N `ls` (each pays restic's key derivation).
+pub fn list_contents_together(repository: &str, ids: Vec<String>) {
+    let mut all = CONTENTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    all.get_or_insert_with(HashMap::new).insert(
+        repository.to_owned(),
+        Contents {
+            wanted: ids,
+            listed: None,
+        },
+    );
+}
+
 /// One repository of the manifest, ready to run restic against.
 #[derive(Debug)]
 pub struct Restic {
@@ -154,12 +182,70 @@ impl Restic {
     }
 
     pub fn ls(&self, id: &str) -> anyhow::Result<Vec<Node>> {
+        if let Some(nodes) = self.listed_together(id)? {
+            return Ok(nodes);
+        }
         let out = self.output(&["ls", "--json", id], "list snapshot contents")?;
         Ok(out
             .split(|b| *b == b'\n')
             .filter_map(|line| serde_json::from_slice::<Node>(line).ok())
             .filter(|n| !n.path.is_empty())
             .collect())
+    }
+
+    /// The nodes of snapshot `id` from the listing shared by the snapshots
+    /// registered with [`list_contents_together`]; `None` when `id` is not
+    /// one of them.
+    fn listed_together(&self, id: &str) -> anyhow::Result<Option<Vec<Node>>> {
+        #[derive(Deserialize)]
+        struct Found {
+            #[serde(default)]
+            matches: Vec<Node>,
+            snapshot: String,
+        }
+        // Held while listing: parallel dr jobs wait for the one listing.
+        let mut all = CONTENTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(contents) = all.as_mut().and_then(|a| a.get_mut(&self.name)) else {
+            return Ok(None);
+        };
+        if !contents.wanted.iter().any(|w| w == id) {
+            return Ok(None);
+        }
+        if contents.listed.is_none() {
+            // `*` matches every name; a snapshot with no match is left out.
+            let mut args = vec!["find", "--json"];
+            for w in &contents.wanted {
+                args.extend(["--snapshot", w.as_str()]);
+            }
+            args.push("*");
+            let out = self.output(&args, "list snapshot contents")?;
+            let found: Vec<Found> = serde_json::from_slice(&out)
+                .context("cannot read the snapshot contents restic find printed")?;
+            let mut listed: HashMap<String, Vec<Node>> = HashMap::new();
+            for f in found {
+                let nodes = listed.entry(f.snapshot).or_default();
+                nodes.extend(f.matches.into_iter().map(|mut n| {
+                    if n.name.is_empty() {
+                        n.name = Path::new(&n.path)
+                            .file_name()
+                            .map(|x| x.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                    }
+                    n
+                }));
+            }
+            contents.listed = Some(listed);
+        }
+        Ok(Some(
+            contents
+                .listed
+                .as_ref()
+                .and_then(|l| l.get(id))
+                .cloned()
+                .unwrap_or_default(),
+        ))
     }
 
     pub fn dump(&self, id: &str, path: &str) -> anyhow::Result<Vec<u8>> {

@@ -19,7 +19,10 @@
 //!
 //! A snapshot id is the hash of its content, so what is known of an id never
 //! changes. The ids present now are the file names in the repository's
-//! `snapshots/` directory (no key needed; local repositories only). Anything
+//! `snapshots/` directory, no key needed: read from the directory of a local
+//! repository, or with one `GET <url>/snapshots/` from a REST server (S3,
+//! rclone and the other backends would need their own clients and
+//! credentials: not listed). Anything
 //! not known — a snapshot made by hand, by another host or tool, a rewritten
 //! one, a lost or foreign state directory, a file that is not a complete
 //! snapshot id, a repository that cannot be listed this way — means `forget`
@@ -116,15 +119,21 @@ impl Tracker {
         let index_path = state_dir
             .join("retention")
             .join(format!("{}.json", restic.name()));
-        let (location, listing) = match restic.local_path() {
-            Some(dir) => {
-                use sha2::Digest as _;
+        use sha2::Digest as _;
+        let (location, listing) = match (restic.local_path(), rest_url(restic)) {
+            (Some(dir), _) => {
                 let hash = sha2::Sha256::digest(dir.as_os_str().as_encoded_bytes());
                 (hex::encode(hash), list_snapshots(&dir))
             }
-            None => (
+            (None, Some(url)) => {
+                let rest = RestUrl::parse(&url);
+                // Keyed by the URL without its credentials.
+                let hash = sha2::Sha256::digest(format!("rest:{}", rest.base).as_bytes());
+                (hex::encode(hash), list_rest_snapshots(&rest))
+            }
+            (None, None) => (
                 String::new(),
-                Err("the repository is not local, its snapshots cannot be listed without opening it".into()),
+                Err("the repository is neither local nor REST (S3, rclone, sftp, …): its snapshots cannot be listed without opening it".into()),
             ),
         };
         let index = std::fs::read(&index_path)
@@ -364,6 +373,125 @@ pub(crate) fn list_snapshots(repo: &Path) -> Result<Vec<String>, String> {
     Ok(ids)
 }
 
+/// The snapshot ids of `restic`'s repository when they can be read without
+/// its key: of a local or a REST repository (see the module documentation).
+pub(crate) fn list_without_key(restic: &Restic) -> Option<Vec<String>> {
+    match restic.local_path() {
+        Some(dir) => list_snapshots(&dir).ok(),
+        None => list_rest_snapshots(&RestUrl::parse(&rest_url(restic)?)).ok(),
+    }
+}
+
+/// The URL of a `rest:` repository (given literally or in `repositoryFile`).
+fn rest_url(restic: &Restic) -> Option<String> {
+    let repo = restic.repository();
+    let location = match (&repo.repository, &repo.repository_file) {
+        (Some(r), _) => r.trim().to_owned(),
+        (None, Some(f)) => std::fs::read_to_string(f)
+            .ok()?
+            .lines()
+            .next()?
+            .trim()
+            .to_owned(),
+        (None, None) => return None,
+    };
+    location.strip_prefix("rest:").map(str::to_owned)
+}
+
+/// A REST server's base URL without credentials, and the basic-auth
+/// credentials restic takes from its `user:password@` part.
+#[derive(Debug)]
+struct RestUrl {
+    base: String,
+    auth: Option<(String, String)>,
+}
+
+impl RestUrl {
+    fn parse(url: &str) -> Self {
+        let url = url.trim().trim_end_matches('/');
+        let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let (auth, host) = match authority.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let (u, p) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+                (Some((percent_decode(u), percent_decode(p))), host)
+            }
+            None => (None, authority),
+        };
+        let base = if path.is_empty() {
+            format!("{scheme}://{host}")
+        } else {
+            format!("{scheme}://{host}/{path}")
+        };
+        Self { base, auth }
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| char::from(c).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The snapshot ids a REST server lists (`GET <url>/snapshots/`, the REST
+/// backend protocol, v2 or v1 answer). No repository key is needed; the
+/// server's credentials are the URL's. Any failure, or any name that is not a
+/// complete snapshot id, makes the listing unusable (forget then runs).
+fn list_rest_snapshots(url: &RestUrl) -> Result<Vec<String>, String> {
+    use base64::Engine as _;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(30)))
+        .build()
+        .into();
+    let target = format!("{}/snapshots/", url.base);
+    let mut req = agent
+        .get(&target)
+        .header("Accept", "application/vnd.x.restic.rest.v2");
+    if let Some((u, p)) = &url.auth {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+        req = req.header("Authorization", format!("Basic {token}"));
+    }
+    let fail = |e: &dyn std::fmt::Display| format!("cannot list the snapshots at {target}: {e}");
+    let mut resp = req.call().map_err(|e| fail(&e))?;
+    let body = resp.body_mut().read_to_string().map_err(|e| fail(&e))?;
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&body).map_err(|e| fail(&e))?;
+    let mut ids = Vec::with_capacity(entries.len());
+    for e in entries {
+        let name = match &e {
+            serde_json::Value::String(n) => n.as_str(),
+            v => v
+                .get("name")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or(""),
+        };
+        let is_id = name.len() == 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !is_id {
+            return Err(format!(
+                "{target} lists {name:?}, which is not a complete snapshot"
+            ));
+        }
+        ids.push(name.to_owned());
+    }
+    ids.sort();
+    Ok(ids)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,6 +570,16 @@ mod tests {
         assert!(can_skip(&index, &listing6, &f, &last(2)).is_ok());
         // Snapshots gone from the repository do not count.
         assert!(can_skip(&index, &listing[..1], &f, &last(1)).is_ok());
+    }
+
+    #[test]
+    fn rest_urls_lose_their_credentials() {
+        let u = RestUrl::parse("https://us%40er:p%3Ass@host:8000/repo/");
+        assert_eq!(u.base, "https://host:8000/repo");
+        assert_eq!(u.auth, Some(("us@er".into(), "p:ss".into())));
+        let u = RestUrl::parse("http://127.0.0.1:8000/");
+        assert_eq!(u.base, "http://127.0.0.1:8000");
+        assert_eq!(u.auth, None);
     }
 
     #[test]

@@ -356,7 +356,16 @@ pub fn recover(state_dir: &Path, service: Option<&str>) -> anyhow::Result<Vec<Re
         .collect();
     paths.sort();
     for path in paths {
-        let text = std::fs::read_to_string(&path)?;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            // Another dr job's restore finished and removed its journal
+            // since the listing: nothing to recover there.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("cannot read restore journal {}", path.shown())))
+            }
+        };
         let journal: Journal = serde_json::from_str(&text).with_context(|| {
             format!(
                 "unreadable restore journal {}: inspect it and remove it by hand",

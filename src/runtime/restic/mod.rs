@@ -552,9 +552,7 @@ impl Restic {
         service_tag: &str,
     ) -> Result<String, ResticError> {
         let action = format!("mark snapshot {id} complete");
-        let before = self
-            .local_path()
-            .and_then(|d| super::retention::list_snapshots(&d).ok());
+        let before = super::retention::list_without_key(self);
         let out = self.run(&action, ["tag", "--json", "--remove", INCOMPLETE_TAG, id])?;
         for line in String::from_utf8_lossy(&out.stdout).lines() {
             if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
@@ -563,8 +561,8 @@ impl Restic {
                 }
             }
         }
-        if let (Some(before), Some(dir)) = (before, self.local_path()) {
-            if let Ok(after) = super::retention::list_snapshots(&dir) {
+        if let Some(before) = before {
+            if let Some(after) = super::retention::list_without_key(self) {
                 let new: Vec<&String> = after.iter().filter(|a| !before.contains(a)).collect();
                 if let [one] = new.as_slice() {
                     return Ok((*one).clone());
