@@ -11,6 +11,7 @@ use super::prefetch;
 use super::syntax::{
     self, AttrName, AttrsDef, BinOp, Binding, Expr, ExprKind, ExprRef, Param, PathKind, StrPart,
 };
+use super::syntax_cache::{self, SyntaxCache};
 use super::value::{
     Attrs, Closure, Env, PrimOpApp, Scope, ScopeKind, Thunk, ThunkState, Unknown, UnknownOrigin,
     Value,
@@ -109,17 +110,25 @@ fn unreadable(path: &Path, e: &std::io::Error) -> Vec<Diagnostic> {
 
 /// Reads and parses one (canonical) file; runs on any thread. Also gives
 /// what reading it answered, for [`Inputs`].
-fn load_and_parse(root: &Path, canon: &Path) -> Loaded {
+/// With a syntax cache, a file whose contents were lowered before is not
+/// parsed again.
+fn load_and_parse(root: &Path, canon: &Path, cache: Option<&SyntaxCache>) -> Loaded {
     let (read, answer, stamp) = inputs::read_file(canon);
+    let cache = cache.zip(answer.as_ref().ok());
     (
         read.map_err(|e| unreadable(canon, &e))
-            .and_then(|bytes| parse_bytes(root, canon, bytes)),
+            .and_then(|bytes| parse_bytes(root, canon, bytes, cache)),
         answer,
         stamp,
     )
 }
 
-fn parse_bytes(root: &Path, canon: &Path, bytes: Vec<u8>) -> EvalResult<ExprRef> {
+fn parse_bytes(
+    root: &Path,
+    canon: &Path,
+    bytes: Vec<u8>,
+    cache: Option<(&SyntaxCache, &String)>,
+) -> EvalResult<ExprRef> {
     let name = display_name(root, canon);
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -150,7 +159,10 @@ fn parse_bytes(root: &Path, canon: &Path, bytes: Vec<u8>) -> EvalResult<ExprRef>
         path: canon.to_path_buf(),
         text,
     });
-    syntax::parse(&file)
+    match cache {
+        Some((cache, digest)) => cache.parse(digest, &file),
+        None => syntax::parse(&file),
+    }
 }
 
 /// Evaluates Nix files below a root directory (the flake root). Imports
@@ -179,6 +191,8 @@ pub struct Evaluator {
     pub traces: Vec<String>,
     /// Sources of flake inputs, readable like the flake itself.
     input_roots: Vec<PathBuf>,
+    /// Lowered trees of earlier runs ([`syntax_cache::with`]).
+    syntax_cache: Option<Arc<SyntaxCache>>,
 }
 
 impl Evaluator {
@@ -205,6 +219,7 @@ impl Evaluator {
             max_depth: DEFAULT_MAX_DEPTH,
             traces: Vec::new(),
             input_roots: Vec::new(),
+            syntax_cache: syntax_cache::current(),
         }
     }
 
@@ -265,7 +280,7 @@ impl Evaluator {
         }
         let (r, answer, stamp) = match self.pending.remove(&canon) {
             Some((batch, i)) => batch.take(i),
-            None => load_and_parse(&self.root, &canon),
+            None => load_and_parse(&self.root, &canon, self.syntax_cache.as_deref()),
         };
         self.inputs
             .note_stamped(Probe::Read(canon.clone()), answer, stamp);
@@ -362,11 +377,12 @@ impl Evaluator {
             return;
         }
         let workers = (cores - 1).min(PREFETCH_MAX_WORKERS);
+        let cache = self.syntax_cache.clone();
         let batch = Rc::new(prefetch::Batch::start(
             &self.root,
             todo,
             workers,
-            load_and_parse,
+            move |root: &Path, canon: &Path| load_and_parse(root, canon, cache.as_deref()),
         ));
         for (i, c) in batch.files().iter().enumerate() {
             self.pending.insert(c.clone(), (Rc::clone(&batch), i));
