@@ -397,7 +397,12 @@ impl Evaluator {
             path: dir.join(name),
             text: text.to_string(),
         });
-        let expr = syntax::parse(&file)?;
+        // atelier's own lib and modules are parsed on every evaluation:
+        // kept like files.
+        let expr = match &self.syntax_cache {
+            Some(cache) => cache.parse(&inputs::digest(text.as_bytes()), &file)?,
+            None => syntax::parse(&file)?,
+        };
         let env = self.base_env.clone();
         self.eval(&expr, &env)
     }
@@ -507,11 +512,12 @@ impl Evaluator {
             return r.clone();
         }
         let (read, answer, stamp) = inputs::read_file(canon);
-        self.inputs
-            .note_stamped(Probe::Read(canon.to_path_buf()), answer, stamp);
+        let cache = self.syntax_cache.as_deref().zip(answer.as_ref().ok());
         let r = read
             .map_err(|e| unreadable(canon, &e))
-            .and_then(|bytes| parse_bytes(&self.root, nix_path, bytes));
+            .and_then(|bytes| parse_bytes(&self.root, nix_path, bytes, cache));
+        self.inputs
+            .note_stamped(Probe::Read(canon.to_path_buf()), answer, stamp);
         self.parsed.insert(nix_path.to_path_buf(), r.clone());
         r
     }

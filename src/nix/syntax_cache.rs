@@ -165,7 +165,7 @@ impl SyntaxCache {
         if let Ok(e) = &r {
             let payload = encode(e);
             let mut fresh = lock(&self.fresh);
-            if fresh.keys.insert(key) {
+            if u32::try_from(payload.len()).is_ok() && fresh.keys.insert(key) {
                 push_record(&mut fresh.bytes, &key, &payload);
             }
         }
@@ -263,6 +263,7 @@ fn push_header(out: &mut Vec<u8>, identity: &Key) {
     out.extend_from_slice(identity);
 }
 
+/// `payload` is shorter than 4 GiB.
 fn push_record(out: &mut Vec<u8>, key: &Key, payload: &[u8]) {
     let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
     out.extend_from_slice(&len.to_le_bytes());
@@ -377,7 +378,6 @@ thread_local! {
 /// Runs `f` with `cache` as the syntax cache of every [`super::Evaluator`]
 /// made on this thread meanwhile.
 pub fn with<T>(cache: Option<Arc<SyntaxCache>>, f: impl FnOnce() -> T) -> T {
-    let prev = CURRENT.with(|c| c.replace(cache));
     struct Restore(Option<Arc<SyntaxCache>>);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -385,7 +385,7 @@ pub fn with<T>(cache: Option<Arc<SyntaxCache>>, f: impl FnOnce() -> T) -> T {
             CURRENT.with(|c| *c.borrow_mut() = prev);
         }
     }
-    let _restore = Restore(prev);
+    let _restore = Restore(CURRENT.with(|c| c.replace(cache)));
     f()
 }
 
@@ -457,6 +457,7 @@ struct Writer {
 }
 
 impl Writer {
+    #[allow(clippy::cast_possible_truncation)]
     fn u(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.out.push((v as u8) | 0x80);
@@ -499,6 +500,7 @@ impl Writer {
         }
     }
 
+    #[allow(clippy::cast_sign_loss)]
     fn expr(&mut self, e: &ExprRef) {
         let mut shared = 0;
         if Arc::strong_count(e) > 1 {
@@ -841,6 +843,7 @@ impl Reader<'_> {
         })
     }
 
+    #[allow(clippy::cast_possible_wrap)]
     fn expr(&mut self) -> Option<ExprRef> {
         let t = self.byte()?;
         if t == tag::BACKREF {
