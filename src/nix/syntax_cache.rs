@@ -16,10 +16,10 @@
 //! the trees it needs, and appends the ones it had to parse in one `write`.
 //! A pack that is damaged, of another build, or grown past twice what the
 //! last run used (or [`MAX_PACK_BYTES`]) is rewritten with only what that
-//! run used (eviction); packs not written for 30 days are removed. A
-//! record that fails its check, or does not decode, is a miss: the file is
-//! parsed again. Nothing here is ever an error: a cache that cannot be read
-//! or written only costs time.
+//! run used (eviction); rewriting one removes packs not written for 30
+//! days. A record that fails its check, or does not decode, is a miss: the
+//! file is parsed again. Nothing here is ever an error: a cache that cannot
+//! be read or written only costs time.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
