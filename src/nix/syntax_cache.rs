@@ -827,6 +827,8 @@ impl Reader<'_> {
         }
     }
 
+    /// `None`: not a tree; `Some(None)`: absent.
+    #[allow(clippy::option_option)]
     fn opt_str(&mut self) -> Option<Option<String>> {
         Some(if self.flag()? {
             Some(self.str()?)
@@ -835,6 +837,7 @@ impl Reader<'_> {
         })
     }
 
+    #[allow(clippy::option_option)]
     fn opt_expr(&mut self) -> Option<Option<ExprRef>> {
         Some(if self.flag()? {
             Some(self.expr()?)
