@@ -39,7 +39,8 @@ struct Cli {
     /// (`file:line:col: error[code]: message`), json.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
     format: OutputFormat,
-    /// Evaluate from scratch: neither use nor update the evaluation cache.
+    /// Evaluate from scratch: neither use nor update the evaluation cache
+    /// (nor the syntax trees kept beside it).
     #[arg(
         long,
         global = true,
@@ -52,7 +53,8 @@ struct Cli {
     /// [default: $XDG_CACHE_HOME/atelier-gen or ~/.cache/atelier-gen].
     #[arg(long, global = true, value_name = "DIR", env = "ATELIER_GEN_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
-    /// Say on stderr whether each host came from the cache, and if not, why.
+    /// Say on stderr whether each host came from the cache, and if not, why
+    /// and how many files had to be parsed.
     #[arg(long, short, global = true)]
     verbose: bool,
     #[command(subcommand)]
@@ -247,9 +249,13 @@ impl Evaluation {
                 pipeline::plan_host(flake_dir, host, generated)
             };
         };
+        let before = atelier::nix::syntax_cache::process_stats();
         let (out, lookup) =
             pipeline::host_with_cache(flake_dir, host, generated, render, json_only, cache);
         if self.verbose {
+            let after = atelier::nix::syntax_cache::process_stats();
+            let (kept, parsed) = (after.0 - before.0, after.1 - before.1);
+            let hit = lookup == Lookup::Hit;
             let what = match lookup {
                 Lookup::Hit => "from the cache (its files are unchanged)".to_owned(),
                 Lookup::Absent => "evaluated (not in the cache yet)".to_owned(),
@@ -259,7 +265,13 @@ impl Evaluation {
                         .to_owned()
                 }
             };
-            eprintln!("atelier-gen: host {host}: {what}");
+            if hit {
+                eprintln!("atelier-gen: host {host}: {what}");
+            } else {
+                eprintln!(
+                    "atelier-gen: host {host}: {what}; files parsed: {parsed}, from the syntax cache: {kept}"
+                );
+            }
         }
         out
     }

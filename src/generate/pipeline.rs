@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
 use crate::discover;
+use crate::nix::syntax_cache::{self, SyntaxCache};
 use crate::plan::{self, Plan};
 
 use super::cache::{Cache, Lookup};
@@ -232,13 +233,13 @@ pub enum HostSelection {
 /// Discovers, plans and renders one host. Runs the evaluator on a thread
 /// with a large stack (deep but finite Nix code must not overflow).
 pub fn process_host(flake_dir: &Path, host: &str, generated: &[PathBuf]) -> HostOutput {
-    run_host(flake_dir, host, generated, true, false).0
+    run_host(flake_dir, host, generated, true, None).0
 }
 
 /// Discovers and plans one host without rendering its module (what
 /// `atelier-gen plan` needs); `module` is `None`.
 pub fn plan_host(flake_dir: &Path, host: &str, generated: &[PathBuf]) -> HostOutput {
-    run_host(flake_dir, host, generated, false, false).0
+    run_host(flake_dir, host, generated, false, None).0
 }
 
 /// [`process_host`] (`render`) or [`plan_host`], answered from `cache`
@@ -258,7 +259,7 @@ pub fn host_with_cache(
     if let Some(out) = hit {
         return (out, lookup);
     }
-    let (out, inputs) = run_host(flake_dir, host, generated, render, true);
+    let (out, inputs) = run_host(flake_dir, host, generated, render, Some(cache.dir()));
     if let Some((started_ns, inputs)) = inputs {
         cache.store(flake_dir, host, generated, started_ns, &inputs, &out);
     }
@@ -273,8 +274,14 @@ fn run_host(
     host: &str,
     generated: &[PathBuf],
     render: bool,
-    record: bool,
+    cache_dir: Option<&Path>,
 ) -> (HostOutput, Option<Recorded>) {
+    let record = cache_dir.is_some();
+    // Lowered files of earlier runs, kept next to the evaluation cache.
+    let syntax = cache_dir.map(|dir| {
+        let flake = std::fs::canonicalize(flake_dir).unwrap_or_else(|_| flake_dir.to_path_buf());
+        std::sync::Arc::new(SyntaxCache::new(dir, &flake, host))
+    });
     let flake_dir = flake_dir.to_path_buf();
     let host = host.to_owned();
     let generated = generated.to_vec();
@@ -284,7 +291,12 @@ fn run_host(
     // wait for it).
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let thread = crate::nix::spawn_with_large_stack(move || {
-        let (found, mut residue) = discover::discover_host_keeping(&flake_dir, &host, &generated);
+        let (found, mut residue) = syntax_cache::with(syntax.clone(), || {
+            discover::discover_host_keeping(&flake_dir, &host, &generated)
+        });
+        if let Some(s) = &syntax {
+            s.flush();
+        }
         let inputs = record.then(|| {
             let inputs = residue.inputs();
             (inputs.started_ns(), inputs.log().to_vec())

@@ -11,6 +11,7 @@ use super::prefetch;
 use super::syntax::{
     self, AttrName, AttrsDef, BinOp, Binding, Expr, ExprKind, ExprRef, Param, PathKind, StrPart,
 };
+use super::syntax_cache::{self, SyntaxCache};
 use super::value::{
     Attrs, Closure, Env, PrimOpApp, Scope, ScopeKind, Thunk, ThunkState, Unknown, UnknownOrigin,
     Value,
@@ -109,17 +110,25 @@ fn unreadable(path: &Path, e: &std::io::Error) -> Vec<Diagnostic> {
 
 /// Reads and parses one (canonical) file; runs on any thread. Also gives
 /// what reading it answered, for [`Inputs`].
-fn load_and_parse(root: &Path, canon: &Path) -> Loaded {
+/// With a syntax cache, a file whose contents were lowered before is not
+/// parsed again.
+fn load_and_parse(root: &Path, canon: &Path, cache: Option<&SyntaxCache>) -> Loaded {
     let (read, answer, stamp) = inputs::read_file(canon);
+    let cache = cache.zip(answer.as_ref().ok());
     (
         read.map_err(|e| unreadable(canon, &e))
-            .and_then(|bytes| parse_bytes(root, canon, bytes)),
+            .and_then(|bytes| parse_bytes(root, canon, bytes, cache)),
         answer,
         stamp,
     )
 }
 
-fn parse_bytes(root: &Path, canon: &Path, bytes: Vec<u8>) -> EvalResult<ExprRef> {
+fn parse_bytes(
+    root: &Path,
+    canon: &Path,
+    bytes: Vec<u8>,
+    cache: Option<(&SyntaxCache, &String)>,
+) -> EvalResult<ExprRef> {
     let name = display_name(root, canon);
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -150,7 +159,10 @@ fn parse_bytes(root: &Path, canon: &Path, bytes: Vec<u8>) -> EvalResult<ExprRef>
         path: canon.to_path_buf(),
         text,
     });
-    syntax::parse(&file)
+    match cache {
+        Some((cache, digest)) => cache.parse(digest, &file),
+        None => syntax::parse(&file),
+    }
 }
 
 /// Evaluates Nix files below a root directory (the flake root). Imports
@@ -181,6 +193,8 @@ pub struct Evaluator {
     input_roots: Vec<PathBuf>,
     /// What this evaluation put in the Nix store (see `context.rs`).
     pub(crate) store: super::context::StoreState,
+    /// Lowered trees of earlier runs ([`syntax_cache::with`]).
+    syntax_cache: Option<Arc<SyntaxCache>>,
 }
 
 impl Evaluator {
@@ -208,6 +222,7 @@ impl Evaluator {
             traces: Vec::new(),
             input_roots: Vec::new(),
             store: super::context::StoreState::default(),
+            syntax_cache: syntax_cache::current(),
         }
     }
 
@@ -268,7 +283,7 @@ impl Evaluator {
         }
         let (r, answer, stamp) = match self.pending.remove(&canon) {
             Some((batch, i)) => batch.take(i),
-            None => load_and_parse(&self.root, &canon),
+            None => load_and_parse(&self.root, &canon, self.syntax_cache.as_deref()),
         };
         self.inputs
             .note_stamped(Probe::Read(canon.clone()), answer, stamp);
@@ -365,11 +380,12 @@ impl Evaluator {
             return;
         }
         let workers = (cores - 1).min(PREFETCH_MAX_WORKERS);
+        let cache = self.syntax_cache.clone();
         let batch = Rc::new(prefetch::Batch::start(
             &self.root,
             todo,
             workers,
-            load_and_parse,
+            move |root: &Path, canon: &Path| load_and_parse(root, canon, cache.as_deref()),
         ));
         for (i, c) in batch.files().iter().enumerate() {
             self.pending.insert(c.clone(), (Rc::clone(&batch), i));
@@ -384,7 +400,12 @@ impl Evaluator {
             path: dir.join(name),
             text: text.to_string(),
         });
-        let expr = syntax::parse(&file)?;
+        // atelier's own lib and modules are parsed on every evaluation:
+        // kept like files.
+        let expr = match &self.syntax_cache {
+            Some(cache) => cache.parse(&inputs::digest(text.as_bytes()), &file)?,
+            None => syntax::parse(&file)?,
+        };
         let env = self.base_env.clone();
         self.eval(&expr, &env)
     }
@@ -494,11 +515,12 @@ impl Evaluator {
             return r.clone();
         }
         let (read, answer, stamp) = inputs::read_file(canon);
-        self.inputs
-            .note_stamped(Probe::Read(canon.to_path_buf()), answer, stamp);
+        let cache = self.syntax_cache.as_deref().zip(answer.as_ref().ok());
         let r = read
             .map_err(|e| unreadable(canon, &e))
-            .and_then(|bytes| parse_bytes(&self.root, nix_path, bytes));
+            .and_then(|bytes| parse_bytes(&self.root, nix_path, bytes, cache));
+        self.inputs
+            .note_stamped(Probe::Read(canon.to_path_buf()), answer, stamp);
         self.parsed.insert(nix_path.to_path_buf(), r.clone());
         r
     }

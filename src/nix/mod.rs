@@ -54,6 +54,7 @@ mod json;
 mod prefetch;
 mod store;
 pub mod syntax;
+pub mod syntax_cache;
 mod value;
 
 pub use builtins::{BUILTINS, LIB_NIX};

@@ -19,7 +19,7 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 const PARSE_THREAD_STACK: usize = 256 * 1024 * 1024;
 
 /// What a worker does with one file (read and parse it).
-type Parse<T> = fn(&Path, &Path) -> T;
+type Parse<T> = Box<dyn Fn(&Path, &Path) -> T + Send + Sync>;
 
 struct Shared<T> {
     root: PathBuf,
@@ -98,12 +98,17 @@ impl<T: Clone + Send + Sync + 'static> Batch<T> {
     /// Starts `workers` threads parsing `files` (canonical paths) with
     /// `parse`. Fewer threads start if the system refuses some; with none,
     /// the evaluator parses everything itself through [`Batch::take`].
-    pub(crate) fn start(root: &Path, files: Vec<PathBuf>, workers: usize, parse: Parse<T>) -> Self {
+    pub(crate) fn start(
+        root: &Path,
+        files: Vec<PathBuf>,
+        workers: usize,
+        parse: impl Fn(&Path, &Path) -> T + Send + Sync + 'static,
+    ) -> Self {
         let n = files.len();
         let shared = Arc::new(Shared {
             root: root.to_path_buf(),
             files,
-            parse,
+            parse: Box::new(parse),
             claimed: (0..n).map(|_| AtomicBool::new(false)).collect(),
             cursor: AtomicUsize::new(0),
             results: (0..n).map(|_| OnceLock::new()).collect(),

@@ -6,11 +6,14 @@
 //! see the same machine; the medians and their ratio are printed, then where
 //! atelier-gen's time goes (measured in this process).
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
+
+use atelier::nix::syntax_cache::{self, SyntaxCache};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -48,64 +51,114 @@ fn timed_json(cmd: &mut Command, what: &str) -> Result<(Duration, serde_json::Va
     Ok((took, v))
 }
 
-/// Arguments: `[--services N] [--runs N]`.
+/// Arguments: `[--services N] [--runs N] [--override-input NAME=DIR]...`
+/// (`nixpkgs=DIR`: the flake's `lib` is nixpkgs' real lib from `DIR`).
 pub fn main(args: &[String]) -> Result<()> {
     let mut n = 1000usize;
     let mut runs = 9usize;
+    let mut overrides: Vec<(String, PathBuf)> = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let v = it.next().with_context(|| format!("{a} needs a value"))?;
         match a.as_str() {
             "--services" => n = v.parse().context("--services is a number")?,
             "--runs" => runs = v.parse().context("--runs is a number")?,
+            "--override-input" => {
+                let (name, path) = v
+                    .split_once('=')
+                    .context("--override-input takes NAME=DIR")?;
+                let path = std::fs::canonicalize(path)
+                    .with_context(|| format!("--override-input {name}: {path}"))?;
+                overrides.push((name.to_owned(), path));
+            }
             other => bail!("unknown option {other}"),
         }
+    }
+    if !overrides.is_empty() {
+        // The in-process phases evaluate with the same sources.
+        atelier::discover::lock::configure(atelier::discover::lock::Sources {
+            overrides: overrides.clone(),
+            store_dir: atelier::discover::lock::default_store_dir(),
+            ..Default::default()
+        });
     }
     ensure!(n > 0 && runs > 0, "--services and --runs must be positive");
     let gen = atelier_gen()?;
     let tmp = tempfile::tempdir()?;
-    let dir = tmp.path();
+    let dir = tmp.path().join("flake");
+    let dir = dir.as_path();
     super::synthetic_flake::write_flake(dir, n);
 
     // The evaluation cache trusts a file by its stamp only once the file
     // is older than its racy window (2 s); sources are usually older still.
     std::thread::sleep(Duration::from_millis(2100));
     let cache = tmp.path().join("cache");
-    let plan_cmd = |cached: bool| {
+    let plan_cmd = |cache: Option<&Path>| {
         let mut cmd = Command::new(&gen);
         cmd.env_remove("ATELIER_GEN_NO_CACHE")
-            .env("ATELIER_GEN_CACHE_DIR", &cache)
             .args(["plan", "--json", "--host", "bench"])
             .arg(dir);
-        if !cached {
-            cmd.arg("--no-cache");
+        for (name, path) in &overrides {
+            cmd.arg("--override-input").arg(name).arg(path);
+        }
+        match cache {
+            Some(c) => {
+                cmd.env("ATELIER_GEN_CACHE_DIR", c);
+            }
+            None => {
+                cmd.arg("--no-cache");
+            }
         }
         cmd
     };
     // Fills the cache.
-    timed_json(&mut plan_cmd(true), "atelier-gen plan")?;
+    timed_json(&mut plan_cmd(Some(&cache)), "atelier-gen plan")?;
 
-    // Whole processes, alternately.
-    let mut ours = Vec::new();
-    let mut warm = Vec::new();
-    let mut nix = Vec::new();
+    // Whole processes, alternately: every case once per round, then
+    // nix-instantiate.
+    let mut t = Times::default();
     let mut plan_json = serde_json::Value::Null;
     let mut nix_json = serde_json::Value::Null;
-    for _ in 0..runs {
-        let (t, v) = timed_json(&mut plan_cmd(false), "atelier-gen plan --no-cache")?;
-        ours.push(t);
+    let host = dir.join("host.nix");
+    let host_text = std::fs::read_to_string(&host)?;
+    for round in 0..runs {
+        let (d, v) = timed_json(&mut plan_cmd(None), "atelier-gen plan --no-cache")?;
+        t.no_cache.push(d);
         plan_json = v;
-        let (t, v) = timed_json(&mut plan_cmd(true), "atelier-gen plan (cached)")?;
-        warm.push(t);
+        let cold = tmp.path().join(format!("cold-{round}"));
+        let (d, v) = timed_json(&mut plan_cmd(Some(&cold)), "atelier-gen plan (cold)")?;
+        t.cold.push(d);
+        ensure!(v == plan_json, "the cold plan differs");
+        let _ = std::fs::remove_dir_all(&cold);
+        let (d, v) = timed_json(&mut plan_cmd(Some(&cache)), "atelier-gen plan (cached)")?;
+        t.unchanged.push(d);
         ensure!(
             v == plan_json,
             "the cached plan differs from the evaluated one"
         );
+        // One service file edited (a different one each round).
+        let svc = dir.join(format!("services/s{}.nix", (round * 7919) % n));
+        let mut text = std::fs::read_to_string(&svc)?;
+        let _ = writeln!(text, "# edit {round}");
+        std::fs::write(&svc, text)?;
+        let (d, v) = timed_json(
+            &mut plan_cmd(Some(&cache)),
+            "atelier-gen plan (one file edited)",
+        )?;
+        t.one_file.push(d);
+        ensure!(v == plan_json, "the plan after a service edit differs");
+        std::fs::write(&host, format!("{host_text}# edit {round}\n"))?;
+        let (d, v) = timed_json(
+            &mut plan_cmd(Some(&cache)),
+            "atelier-gen plan (host edited)",
+        )?;
+        t.host_file.push(d);
+        ensure!(v == plan_json, "the plan after a host edit differs");
         let mut cmd = Command::new("nix-instantiate");
         cmd.args(["--eval", "--strict", "--json"])
             .arg(dir.join("collect.nix"));
-        let (t, v) = timed_json(&mut cmd, "nix-instantiate (install nix-bin)")?;
-        nix.push(t);
+        let (d, v) = timed_json(&mut cmd, "nix-instantiate (install nix-bin)")?;
+        t.nix.push(d);
         nix_json = v;
     }
     // Both computed the same data paths.
@@ -127,23 +180,30 @@ pub fn main(args: &[String]) -> Result<()> {
     // Where atelier-gen's time goes, in this process.
     let phases = phases(dir, n, runs)?;
 
-    let (a, w, b) = (median(ours), median(warm), median(nix));
+    let nix = median(t.nix);
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    println!("services:                          {n} in {n} files ({threads} cores)");
+    println!("services: {n} in {n} files ({threads} cores); processes, medians of {runs}");
+    for (name, path) in &overrides {
+        println!("input {name} evaluated from {}", path.display());
+    }
     println!(
-        "atelier-gen plan --json:           {:.1} ms evaluating (--no-cache), {:.1} ms from the cache (files unchanged) (processes, medians of {runs})",
-        ms(a),
-        ms(w)
+        "nix-instantiate --eval --strict:          {:7.1} ms",
+        ms(nix)
     );
-    println!(
-        "nix-instantiate --eval --strict:   {:.1} ms (process, median of {runs})",
-        ms(b)
-    );
-    println!(
-        "ratio nix-instantiate / atelier-gen plan: {:.2}x evaluating, {:.2}x from the cache",
-        b.as_secs_f64() / a.as_secs_f64(),
-        b.as_secs_f64() / w.as_secs_f64()
-    );
+    for (what, times) in [
+        ("atelier-gen plan --json, unchanged", t.unchanged),
+        ("  one service file edited", t.one_file),
+        ("  host file edited", t.host_file),
+        ("  cold (empty cache directory)", t.cold),
+        ("  --no-cache (no cache at all)", t.no_cache),
+    ] {
+        let m = median(times);
+        println!(
+            "{what:<41} {:7.1} ms  = {:5.2}x nix-instantiate",
+            ms(m),
+            nix.as_secs_f64() / m.as_secs_f64()
+        );
+    }
     println!(
         "in process (median of {runs}): discover {:.1} ms (of which reading and parsing {:.1} ms), plan {:.1} ms; rendering the module (generate only) {:.1} ms",
         ms(phases.discover),
@@ -151,7 +211,22 @@ pub fn main(args: &[String]) -> Result<()> {
         ms(phases.plan),
         ms(phases.render)
     );
+    println!(
+        "in process, all trees from the syntax cache: discover {:.1} ms (of which reading and decoding {:.1} ms)",
+        ms(phases.discover_kept),
+        ms(phases.read_kept),
+    );
     Ok(())
+}
+
+#[derive(Default)]
+struct Times {
+    nix: Vec<Duration>,
+    unchanged: Vec<Duration>,
+    one_file: Vec<Duration>,
+    host_file: Vec<Duration>,
+    cold: Vec<Duration>,
+    no_cache: Vec<Duration>,
 }
 
 struct Phases {
@@ -159,6 +234,8 @@ struct Phases {
     read: Duration,
     plan: Duration,
     render: Duration,
+    discover_kept: Duration,
+    read_kept: Duration,
 }
 
 fn phases(dir: &Path, n: usize, runs: usize) -> Result<Phases> {
@@ -167,6 +244,23 @@ fn phases(dir: &Path, n: usize, runs: usize) -> Result<Phases> {
         let generated = [dir.join("generated/bench.nix")];
         let (mut disc, mut read, mut plans, mut render) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut disc_kept, mut read_kept) = (Vec::new(), Vec::new());
+        let cache_dir = tempfile::tempdir()?;
+        let syntax = || {
+            Some(std::sync::Arc::new(SyntaxCache::new(
+                cache_dir.path(),
+                &dir,
+                "bench",
+            )))
+        };
+        // Fills the syntax cache.
+        let s = syntax();
+        let _ = syntax_cache::with(s.clone(), || {
+            atelier::discover::discover_host_keeping(&dir, "bench", &generated)
+        });
+        if let Some(s) = s {
+            s.flush();
+        }
         for _ in 0..runs {
             let t = Instant::now();
             // As `atelier-gen` does it: the evaluator's memory is freed
@@ -194,12 +288,34 @@ fn phases(dir: &Path, n: usize, runs: usize) -> Result<Phases> {
                     .map_err(|_| anyhow::anyhow!("{} does not parse", f.display()))?;
             }
             read.push(t.elapsed());
+            drop(ev);
+
+            // The same with every tree kept.
+            let t = Instant::now();
+            let (_, residue) = syntax_cache::with(syntax(), || {
+                atelier::discover::discover_host_keeping(&dir, "bench", &generated)
+            });
+            disc_kept.push(t.elapsed());
+            drop(residue);
+            let t = Instant::now();
+            syntax_cache::with(syntax(), || -> Result<()> {
+                let mut ev = atelier::nix::Evaluator::new(&dir);
+                ev.prefetch(&files);
+                for f in &files {
+                    ev.parse_file(f)
+                        .map_err(|_| anyhow::anyhow!("{} does not parse", f.display()))?;
+                }
+                Ok(())
+            })?;
+            read_kept.push(t.elapsed());
         }
         Ok(Phases {
             discover: median(disc),
             read: median(read),
             plan: median(plans),
             render: median(render),
+            discover_kept: median(disc_kept),
+            read_kept: median(read_kept),
         })
     })
 }
