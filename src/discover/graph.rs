@@ -331,9 +331,22 @@ impl Walker<'_> {
                         config,
                     });
                     self.g.chains.mk_services.push(self.chain());
+                } else if !from_outside_the_flake(u) {
+                    // A module of the flake's own that cannot be followed
+                    // (e.g. named by a module argument nothing supplies):
+                    // said where, never silently left out.
+                    self.g.diagnostics.push(Diagnostic::warning(
+                        "unresolved-import",
+                        format!(
+                            "an imported module is not known statically ({}); services declared there are not seen",
+                            super::values::describe_unknown(u)
+                        ),
+                        u.span.clone().or(span),
+                    ));
                 }
-                // Anything else (atelier.nixosModules.default, nixpkgs modules)
-                // comes from outside the flake and declares no data of ours.
+                // Anything else (atelier.nixosModules.default, nixpkgs modules,
+                // flake inputs without a source) comes from outside the flake
+                // and declares no data of ours.
             }
             Value::Null => {}
             other => self.g.diagnostics.push(Diagnostic::error(
@@ -539,6 +552,18 @@ impl Walker<'_> {
         }
         self.stack.pop();
     }
+}
+
+/// Whether an unknown module comes from outside the flake: a flake input
+/// (without a source here), or nixpkgs (`modulesPath`, `pkgs`).
+fn from_outside_the_flake(u: &Unknown) -> bool {
+    if u.reason.starts_with("flake input `") {
+        return true;
+    }
+    matches!(
+        super::flake::input_of(u).as_deref(),
+        Some("modulesPath" | "pkgs" | "inputs")
+    ) || super::flake::input_of(u).is_some_and(|r| r.contains('.'))
 }
 
 /// Lets the evaluator read and parse, in parallel, the files a list of
