@@ -799,6 +799,42 @@ fn discover_output(case: &str, host: &str, overrides: &[(&str, &Path)]) -> (Stri
 }
 
 #[test]
+fn ez_configs_evaluates_from_its_real_source() {
+    let (Some(fp), Some(ez), Some(lib)) = (
+        source_var(
+            "ATELIER_FLAKE_PARTS_SRC",
+            "a checkout of hercules-ci/flake-parts",
+        ),
+        source_var("ATELIER_EZ_CONFIGS_SRC", "a checkout of ehllie/ez-configs"),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    // ez-configs builds `"${cfg.root}/nixos-configurations"`: a store path
+    // that reads back as the flake's own directory.
+    let overrides: &[(&str, &Path)] = &[
+        ("flake-parts", &fp),
+        ("flake-parts/nixpkgs-lib", nixpkgs),
+        ("nixpkgs", nixpkgs),
+        ("ez-configs", &ez),
+    ];
+    for host in ["box", "web"] {
+        let built_in = discover_output("ez-configs", host, &[]);
+        let real = discover_output("ez-configs", host, overrides);
+        assert_eq!(
+            real, built_in,
+            "ez-configs {host}: real sources plan differently"
+        );
+    }
+    let (box_plan, _) = discover_output("ez-configs", "box", overrides);
+    assert!(
+        box_plan.contains("\"bookmarks\": {") && box_plan.contains("\"calendar\": {"),
+        "{box_plan}"
+    );
+}
+
+#[test]
 fn nixos_unified_evaluates_from_its_real_source() {
     let (Some(fp), Some(nu), Some(lib)) = (
         source_var(

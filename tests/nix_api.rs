@@ -217,6 +217,26 @@ fn with_an_unknown_namespace_gives_unknowns_and_lexical_names_win() {
 }
 
 #[test]
+fn an_unknown_set_updated_with_known_names_keeps_them() {
+    // `specialArgs // { inherit ezModules; }` where `specialArgs` is not
+    // known statically: `ezModules` is known, the other names are unknown.
+    let (mut ev, v, _d) = eval_text("{ special }: special // { mods = { x = \"/m/x.nix\"; }; }");
+    let f = v.unwrap();
+    let s = ev
+        .apply(
+            &f,
+            Value::attrs([(
+                "special".to_string(),
+                Value::unknown_root("special", "an option value", None),
+            )]),
+        )
+        .unwrap();
+    assert_eq!(string_at(&mut ev, &s, &["mods", "x"]), "/m/x.nix");
+    let other = ev.select(&s, &["inputs"]).unwrap().unwrap();
+    assert!(other.as_unknown().is_some(), "{}", other.type_name());
+}
+
+#[test]
 fn unused_unknowns_and_errors_never_fail() {
     let (mut ev, v, _d) =
         eval_text("{ used = \"ok\"; unused = builtins.throw \"no\"; alsoUnused = <nixpkgs>; }");

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::nix::syntax::Param;
 use crate::nix::Evaluator;
-use crate::nix::{Attrs, Thunk, Unknown, Value};
+use crate::nix::{Attrs, Thunk, Unknown, UnknownOrigin, Value};
 
 /// A `mkService { ... }` call found in the graph.
 #[derive(Clone)]
@@ -97,6 +97,10 @@ fn retain_by<T>(items: &mut Vec<T>, chains: &[Chain], keep: impl Fn(&Chain) -> b
 pub struct ModuleArgs {
     pub entries: Vec<(String, Thunk)>,
     pub modules: crate::modules::Modules,
+    /// The flake's input names: a module argument of that name (`{
+    /// atelier, ... }` from `inherit (inputs) atelier`) is taken for the
+    /// input, from outside the flake.
+    pub inputs: Vec<String>,
 }
 
 impl ModuleArgs {
@@ -151,7 +155,14 @@ impl ModuleArgs {
                 }
             }
         }
-        (Self { entries, modules }, diags)
+        (
+            Self {
+                entries,
+                modules,
+                inputs: Vec::new(),
+            },
+            diags,
+        )
     }
 
     /// The argument set for a module function: only the names it asks for
@@ -331,9 +342,22 @@ impl Walker<'_> {
                         config,
                     });
                     self.g.chains.mk_services.push(self.chain());
+                } else if !from_outside_the_flake(u, &self.args.inputs) {
+                    // A module of the flake's own that cannot be followed
+                    // (e.g. named by a module argument nothing supplies):
+                    // said where, never silently left out.
+                    self.g.diagnostics.push(Diagnostic::warning(
+                        "unresolved-import",
+                        format!(
+                            "an imported module is not known statically ({}); services declared there are not seen",
+                            super::values::describe_unknown(u)
+                        ),
+                        u.span.clone().or(span),
+                    ));
                 }
-                // Anything else (atelier.nixosModules.default, nixpkgs modules)
-                // comes from outside the flake and declares no data of ours.
+                // Anything else (atelier.nixosModules.default, nixpkgs modules,
+                // flake inputs without a source) comes from outside the flake
+                // and declares no data of ours.
             }
             Value::Null => {}
             other => self.g.diagnostics.push(Diagnostic::error(
@@ -539,6 +563,27 @@ impl Walker<'_> {
         }
         self.stack.pop();
     }
+}
+
+/// Whether an unknown module comes from outside the flake: a flake input
+/// (without a source here, or a module argument named like one), or
+/// nixpkgs (`modulesPath`, `pkgs`).
+fn from_outside_the_flake(u: &Unknown, inputs: &[String]) -> bool {
+    if u.reason.starts_with("flake input `") {
+        return true;
+    }
+    let mut cur = u;
+    let root = loop {
+        match &cur.origin {
+            UnknownOrigin::Root(name) => break name,
+            UnknownOrigin::Select { base, .. } | UnknownOrigin::Derived(base) => cur = base,
+            UnknownOrigin::Apply { func, .. } => cur = func,
+            UnknownOrigin::Opaque => return false,
+        }
+    };
+    matches!(root.as_str(), "modulesPath" | "pkgs" | "inputs")
+        || root.contains('.')
+        || inputs.contains(root)
 }
 
 /// Lets the evaluator read and parse, in parallel, the files a list of

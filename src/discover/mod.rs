@@ -158,7 +158,8 @@ fn discover_in(
             };
         }
     };
-    let (args, arg_diags) = graph::ModuleArgs::new(ev, entry.special_args.as_ref());
+    let (mut args, arg_diags) = graph::ModuleArgs::new(ev, entry.special_args.as_ref());
+    args.inputs.clone_from(&flake.inputs);
     diagnostics.extend(arg_diags);
     let mut g = graph::walk_modules(ev, &entry.modules, &args, generated);
     diagnostics.extend(std::mem::take(&mut g.diagnostics));

@@ -1564,6 +1564,16 @@ impl Evaluator {
                     out.span = b.span.clone().or_else(|| a.span.clone());
                     Ok(Value::Attrs(Rc::new(out)))
                 }
+                // `unknown // { a = …; }` has `a` whatever the unknown set
+                // holds (`specialArgs // { inherit ezModules; }`): the
+                // other names are unknown.
+                (Value::Unknown(u), Value::Attrs(b)) => {
+                    let mut out: Attrs = (**b).clone();
+                    if out.unknown_keys.is_none() {
+                        out.unknown_keys = Some(Unknown::derived(u));
+                    }
+                    Ok(Value::Attrs(Rc::new(out)))
+                }
                 (Value::Unknown(u), _) | (_, Value::Unknown(u)) => {
                     Ok(Value::Unknown(Unknown::derived(u)))
                 }
