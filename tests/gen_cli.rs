@@ -540,3 +540,44 @@ fn hosts_found_next_to_unread_flake_modules_say_others_may_be_missing() {
              without their sources: hosts they define are not seen\n",
         );
 }
+
+/// A repository location only Nix can compute (a nixpkgs-only option) is
+/// read by the generated module at rebuild time: the human plan says so
+/// rather than printing an empty location.
+#[test]
+fn a_repository_known_only_at_rebuild_time_is_named_so() {
+    let src =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/discover/ok/store-path-sources");
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["flake.nix", "host.nix"] {
+        let text = std::fs::read_to_string(src.join(f)).unwrap();
+        let text = text
+            .replace(
+                "path:../../../../..",
+                &format!("path:{}", env!("CARGO_MANIFEST_DIR")),
+            )
+            .replace("{ ... }:", "{ config, ... }:")
+            .replace(
+                "repository = \"/srv/restic\";",
+                "repository = config.services.restic.server.dataDir;",
+            );
+        std::fs::write(dir.path().join(f), text).unwrap();
+    }
+    let modules = dir.path().join("modules");
+    std::fs::create_dir(&modules).unwrap();
+    for e in std::fs::read_dir(src.join("modules")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), modules.join(e.file_name())).unwrap();
+    }
+    let out = gen()
+        .args(["--no-cache", "plan"])
+        .arg(dir.path())
+        .args(["--host", "box"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("  repository default: (known at rebuild time)\n"),
+        "{stdout}"
+    );
+}

@@ -136,13 +136,17 @@ pub fn summary(plan: &Plan) -> String {
     let m = &plan.manifest;
     let mut out = format!("host {}: {} service(s)\n", m.host, m.services.len());
     for (name, r) in &m.repositories {
+        // An empty value is one only Nix can compute: the generated module
+        // reads it from the host's configuration at rebuild time.
         let loc = r
             .repository
             .as_deref()
+            .filter(|l| !l.is_empty())
             .map(str::to_owned)
             .or_else(|| {
                 r.repository_file
                     .as_deref()
+                    .filter(|f| !f.is_empty())
                     .map(|f| format!("(from file {f})"))
             })
             .unwrap_or_else(|| "(known at rebuild time)".into());
