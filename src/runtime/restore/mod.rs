@@ -1,0 +1,366 @@
+//! The restore engine shared by `restore`, `dr`, `drill` and the wizard
+//! (DESIGN.md §5.1): resolve → safety snapshot → stage on the target's
+//! filesystem → verify → stop units, preRestore → atomic swap (journaled, see
+//! `swap.rs`) → dumps' restoreCmd → commit → postRestore, start units.
+// "SQLite" and "PostgreSQL" are names, not code.
+#![allow(clippy::doc_markdown)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context as _};
+use serde::Serialize;
+
+use super::restore_pg::Pg;
+use super::restore_restic::Restic;
+use super::snapshot_desc;
+use super::swap;
+use crate::plan::Manifest;
+
+mod directory;
+mod fetch;
+mod host;
+mod in_place;
+mod planning;
+mod safety;
+mod verify;
+
+pub use directory::scratch_db_name;
+pub use host::{is_active, shell, systemctl};
+pub use planning::{live_locations, refuse_live_target, resolve};
+pub use safety::{capture, safety_snapshot};
+pub use verify::verify_sqlite;
+
+use directory::to_directory;
+use in_place::in_place;
+use planning::{describe, kept_entries, kind_of, needed_roles, plan, refuse_unswappable, Planned};
+
+/// Where the restored data goes.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// Replace the service's live data.
+    InPlace,
+    /// Only restore into this directory.
+    Inspect(PathBuf),
+    /// A drill: files into this directory, databases into scratch databases
+    /// with this suffix (dropped by [`Outcome::cleanup_scratch`]).
+    Scratch { dir: PathBuf, db_suffix: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub service: String,
+    pub snapshot: Option<String>,
+    pub from: Option<String>,
+    pub mode: Mode,
+    pub dry_run: bool,
+    /// Take the `pre-restore` safety snapshot (in place only).
+    pub safety_snapshot: bool,
+    /// Start every unit afterwards, not only those that were running
+    /// (disaster recovery brings a blank machine up).
+    pub start_all_units: bool,
+    /// Repository to restore from (default: the service's first).
+    pub repository: Option<String>,
+}
+
+pub struct Env<'a> {
+    pub manifest: &'a Manifest,
+    pub state_dir: &'a Path,
+    pub restic: &'a str,
+    pub systemctl: &'a str,
+    /// Progress lines ("restoring …", "verifying …").
+    pub progress: &'a (dyn Fn(&str) + Sync),
+    /// Asked before live data is replaced; gets the list of what is replaced.
+    pub confirm: &'a (dyn Fn(&[String]) -> anyhow::Result<bool> + Sync),
+}
+
+/// One thing a restore did or would do.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub kind: &'static str,
+    /// Live path or database name (in place), or where the copy went.
+    pub target: String,
+    /// Path or name in the snapshot.
+    pub source: String,
+    pub action: String,
+    pub verified: Option<bool>,
+    pub detail: String,
+}
+
+impl Item {
+    /// Records a check of the restored copy: verified, with what the check
+    /// reports, or not, with the error.
+    fn record_check(&mut self, check: anyhow::Result<String>) {
+        match check {
+            Ok(d) => {
+                self.verified = Some(true);
+                self.detail = d;
+            }
+            Err(e) => {
+                self.verified = Some(false);
+                self.detail = format!("{e:#}");
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub service: String,
+    pub from: String,
+    pub snapshot: String,
+    pub snapshot_time: String,
+    pub mode: &'static str,
+    pub dry_run: bool,
+    /// Dry run in place: an interrupted restore of the service awaits
+    /// recovery, which the real restore would do first (a dry run does not).
+    pub recovery_pending: bool,
+    pub safety_snapshot: Option<String>,
+    pub items: Vec<Item>,
+    pub verified: bool,
+    pub duration_ms: u128,
+    /// Scratch databases a drill created (for the check, then dropped).
+    pub scratch_databases: Vec<String>,
+    pub target_dir: Option<String>,
+    /// In place: roles the dumps need that the PostgreSQL server lacks (a
+    /// dry run lists them; a restore stops before touching anything).
+    pub missing_roles: Vec<MissingRole>,
+}
+
+/// A role a dump needs and the server lacks, with what for.
+#[derive(Debug, Clone, Serialize)]
+pub struct MissingRole {
+    pub name: String,
+    /// e.g. `shop: database owner, object privileges`.
+    pub needed_for: Vec<String>,
+}
+
+impl Outcome {
+    /// `CREATE ROLE "a"; CREATE ROLE "b";` for the missing roles.
+    pub fn create_roles_sql(&self) -> String {
+        let names: Vec<String> = self.missing_roles.iter().map(|r| r.name.clone()).collect();
+        super::restore_pg::create_roles_sql(&names)
+    }
+
+    /// What to do about missing roles, one paragraph; empty when none is missing.
+    pub fn missing_roles_text(&self) -> String {
+        if self.missing_roles.is_empty() {
+            return String::new();
+        }
+        format!(
+            "the PostgreSQL server lacks roles the dumps need: {}; create them first (as the PostgreSQL superuser, adding LOGIN/PASSWORD as your services need): {}",
+            self.missing_roles
+                .iter()
+                .map(|r| format!("{} ({})", r.name, r.needed_for.join("; ")))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.create_roles_sql()
+        )
+    }
+}
+
+/// The pg connection of a manifest.
+pub fn pg_of(manifest: &Manifest) -> Pg {
+    Pg::from(&manifest.postgres)
+}
+
+/// Runs one restore. In place, any failure before the swap changes nothing
+/// live and any failure after it rolls back; units are started again on
+/// every path out.
+pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let manifest = env.manifest;
+    let name = req.service.as_str();
+    let service = manifest
+        .services
+        .get(name)
+        .with_context(|| super::config_error::service_not_in_manifest(manifest, name).0)?;
+    let source = req.from.clone().unwrap_or_else(|| name.to_owned());
+    let cloning = req.from.is_some();
+    // The same lock `run` takes: no backup of this service while it is restored.
+    let _service_lock = if matches!(req.mode, Mode::InPlace) && !req.dry_run {
+        Some(super::lock::acquire(
+            &env.state_dir.join("locks"),
+            &format!("service-{name}"),
+            &format!("restore {name}"),
+            super::lock::default_timeout(),
+        )?)
+    } else {
+        None
+    };
+    // A dry run changes nothing, recovery included: it only reports it.
+    let recovery_pending =
+        matches!(req.mode, Mode::InPlace) && req.dry_run && swap::pending(env.state_dir, name);
+    if matches!(req.mode, Mode::InPlace) && !req.dry_run {
+        swap::recover(env.state_dir, Some(name))?;
+    }
+    let restic = match &req.repository {
+        Some(repo) => {
+            if !service.repositories.contains(repo) {
+                bail!(
+                    "service `{name}` is not backed up to repository `{repo}` (its repositories: {})",
+                    service.repositories.join(", ")
+                );
+            }
+            Restic::new(env.restic, manifest, repo, env.state_dir)?
+        }
+        None => Restic::for_service(env.restic, manifest, name, env.state_dir)?,
+    };
+    (env.progress)(&format!(
+        "{name}: resolving snapshot {} of `{source}`",
+        req.snapshot.as_deref().unwrap_or("latest")
+    ));
+    let snap = resolve(&restic, manifest, &source, req.snapshot.as_deref(), cloning)?;
+    // Files-only services restore at their own paths: their self-description
+    // is only read when cloning (a `restic dump` process saved per service).
+    let needs_description = cloning
+        || !(service.sqlite.is_empty() && service.postgres.is_empty() && service.dumps.is_empty());
+    let loc = if needs_description {
+        snapshot_desc::locate(&restic, &snap, &source)?
+    } else {
+        None
+    };
+    let planned = plan(
+        service,
+        name,
+        loc.as_ref(),
+        &snap,
+        cloning,
+        manifest.services.get(&source),
+    )?;
+    let mode_name = match req.mode {
+        Mode::InPlace => "in-place",
+        Mode::Inspect(_) => "inspect",
+        Mode::Scratch { .. } => "scratch",
+    };
+    let mut outcome = Outcome {
+        service: name.to_owned(),
+        from: source.clone(),
+        snapshot: snap.id.clone(),
+        snapshot_time: snap.time.clone(),
+        mode: mode_name,
+        dry_run: req.dry_run,
+        recovery_pending,
+        safety_snapshot: None,
+        items: planned
+            .iter()
+            .map(|p| {
+                let (target, action) = describe(p, &req.mode);
+                let source = match p {
+                    Planned::File { source, .. }
+                    | Planned::Sqlite { source, .. }
+                    | Planned::Postgres { source, .. }
+                    | Planned::Dump { source, .. } => source.clone(),
+                };
+                Item {
+                    kind: kind_of(p),
+                    target,
+                    source,
+                    action,
+                    verified: None,
+                    detail: String::new(),
+                }
+            })
+            .collect(),
+        verified: false,
+        duration_ms: 0,
+        scratch_databases: Vec::new(),
+        target_dir: match &req.mode {
+            Mode::Inspect(d) | Mode::Scratch { dir: d, .. } => Some(d.display().to_string()),
+            Mode::InPlace => None,
+        },
+        missing_roles: Vec::new(),
+    };
+    if planned.is_empty() {
+        bail!("service `{name}` declares no data to restore");
+    }
+    if matches!(req.mode, Mode::InPlace) {
+        refuse_unswappable(env, name, &planned)?;
+        let patterns = super::backup::user_excludes(service);
+        for (p, item) in planned.iter().zip(outcome.items.iter_mut()) {
+            if let Planned::File { live, .. } = p {
+                let kept = super::exclude::file_count(&kept_entries(service, live));
+                if kept > 0 {
+                    item.action = format!(
+                        "{}; kept: {kept} files matching exclude patterns ({}) are carried over from the live tree",
+                        item.action,
+                        patterns.join(", ")
+                    );
+                }
+            }
+        }
+    }
+    if let Mode::Inspect(dir) | Mode::Scratch { dir, .. } = &req.mode {
+        refuse_live_target(manifest, dir)?;
+    }
+    // Roles the dumps need, checked before the safety snapshot and staging
+    // (a drill too: it restores as a restore would, and must fail where
+    // that one would stop).
+    if matches!(req.mode, Mode::InPlace | Mode::Scratch { .. }) {
+        let mut needed = BTreeMap::new();
+        for p in &planned {
+            needed_roles(p, &mut needed);
+        }
+        if !needed.is_empty() {
+            let names: Vec<String> = needed.keys().cloned().collect();
+            match pg_of(manifest).missing_roles(&names) {
+                Ok(missing) => {
+                    outcome.missing_roles = missing
+                        .into_iter()
+                        .map(|name| MissingRole {
+                            needed_for: needed.remove(&name).unwrap_or_default(),
+                            name,
+                        })
+                        .collect();
+                }
+                Err(e) if req.dry_run => (env.progress)(&format!(
+                    "{name}: cannot check the PostgreSQL roles the dumps need: {e:#}"
+                )),
+                Err(e) => {
+                    return Err(e.context(format!(
+                        "restore of `{name}`: cannot check the PostgreSQL roles the dumps need; nothing was changed"
+                    )))
+                }
+            }
+        }
+        if !req.dry_run && !outcome.missing_roles.is_empty() {
+            if matches!(req.mode, Mode::Scratch { .. }) {
+                bail!(
+                    "drill of `{name}`: a restore would stop here, nothing was restored: {}\nthen drill again",
+                    outcome.missing_roles_text()
+                );
+            }
+            bail!(
+                "restore of `{name}` stopped before touching anything, nothing was changed: {}\nthen restore again",
+                outcome.missing_roles_text()
+            );
+        }
+    }
+    if req.dry_run {
+        outcome.duration_ms = started.elapsed().as_millis();
+        return Ok(outcome);
+    }
+    match &req.mode {
+        Mode::InPlace => {
+            let replaced: Vec<String> = outcome.items.iter().map(|i| i.action.clone()).collect();
+            if !(env.confirm)(&replaced)? {
+                bail!("restore of `{name}` cancelled: nothing was changed");
+            }
+            in_place(env, req, &restic, &snap, service, &planned, &mut outcome)?;
+        }
+        Mode::Inspect(dir) => to_directory(env, &restic, &snap, &planned, dir, None, &mut outcome)?,
+        Mode::Scratch { dir, db_suffix } => to_directory(
+            env,
+            &restic,
+            &snap,
+            &planned,
+            dir,
+            Some(db_suffix),
+            &mut outcome,
+        )?,
+    }
+    outcome.verified = outcome.items.iter().all(|i| i.verified != Some(false));
+    outcome.duration_ms = started.elapsed().as_millis();
+    Ok(outcome)
+}
