@@ -654,24 +654,12 @@ fn source_var(var: &str, what: &str) -> Option<PathBuf> {
 /// `plan --json --host <host>` of tests/data/discover/ok/<case>, with these
 /// overrides; it must succeed without a diagnostic.
 fn discover_plan(case: &str, host: &str, overrides: &[(&str, &Path)]) -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/discover/ok")
-        .join(case);
-    let mut cmd = gen();
-    cmd.args(["--no-cache", "--format", "short", "plan", "--json"])
-        .arg(&dir)
-        .args(["--host", host]);
-    for (name, path) in overrides {
-        cmd.arg("--override-input").arg(name).arg(path);
-    }
-    let out = cmd.env_remove("ATELIER_FETCH_INPUTS").output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (plan, stderr) = discover_output(case, host, overrides);
     assert!(
-        out.status.success() && stderr.is_empty(),
-        "{case} with {overrides:?}: exit {:?}\n{stderr}",
-        out.status.code()
+        stderr.is_empty(),
+        "{case} with {overrides:?}: a diagnostic\n{stderr}"
     );
-    String::from_utf8(out.stdout).unwrap()
+    plan
 }
 
 /// The plan of `host` in `case` with the frameworks' real sources equals

@@ -118,22 +118,10 @@ struct StoredFile {
     text: String,
 }
 
-/// This binary: its version and its file's size and modification time (a
-/// rebuilt binary may evaluate differently).
+/// This binary's identity (a rebuilt binary may evaluate differently); the
+/// syntax cache keys its trees by the same identity.
 fn binary_identity() -> String {
-    let exe = std::env::current_exe().ok();
-    let meta = exe.as_ref().and_then(|e| std::fs::metadata(e).ok());
-    let mtime = meta
-        .as_ref()
-        .and_then(|m| m.modified().ok())
-        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos());
-    format!(
-        "{} {} {} {mtime}",
-        env!("CARGO_PKG_VERSION"),
-        exe.unwrap_or_default().display(),
-        meta.map_or(0, |m| m.len()),
-    )
+    crate::nix::syntax_cache::binary_identity().to_owned()
 }
 
 impl Cache {

@@ -37,6 +37,21 @@ pub(super) fn fetch(
 /// where [`take`] moves each item to its own. `None` (each item restored on
 /// its own) for fewer than two such items, or when one item's path lies
 /// inside another's (one restored tree would hold the other).
+/// The staging directory of restore `tok` beside a live location in `parent`.
+pub(super) fn staging_beside(parent: &Path, tok: &str) -> PathBuf {
+    parent.join(format!(".atelier-restore-{tok}"))
+}
+
+/// Records `stage` in the journal (once) before anything is written there,
+/// so that recovery after a crash removes it.
+pub(super) fn record_staging(journal: &mut Journal, env: &Env, stage: &Path) -> anyhow::Result<()> {
+    if !journal.staging_dirs.contains(&stage.to_path_buf()) {
+        journal.staging_dirs.push(stage.to_path_buf());
+        journal.save(env.state_dir)?;
+    }
+    Ok(())
+}
+
 pub(super) fn restore_together(
     restic: &Restic,
     snap: &Snapshot,
@@ -69,25 +84,23 @@ pub(super) fn restore_together(
     // The first item's own fetch target: the items it holds need no move.
     let (dir, stage) = match planned.first() {
         Some(Planned::File { live, .. }) => {
-            let stage = live
-                .parent()
-                .context("a files location must not be /")?
-                .join(format!(".atelier-restore-{tok}"));
+            let stage = staging_beside(
+                live.parent().context("a files location must not be /")?,
+                tok,
+            );
             (stage.clone(), stage)
         }
         Some(Planned::Sqlite { live, .. }) => {
-            let stage = live
-                .parent()
-                .context("a SQLite path must have a directory")?
-                .join(format!(".atelier-restore-{tok}"));
+            let stage = staging_beside(
+                live.parent()
+                    .context("a SQLite path must have a directory")?,
+                tok,
+            );
             (stage.join("fetch"), stage)
         }
         _ => (tmp_dir.to_path_buf(), tmp_dir.to_path_buf()),
     };
-    if !journal.staging_dirs.contains(&stage) {
-        journal.staging_dirs.push(stage);
-        journal.save(env.state_dir)?;
-    }
+    record_staging(journal, env, &stage)?;
     if let Some(parent) = dir.parent() {
         std::fs::create_dir_all(parent)?;
     }

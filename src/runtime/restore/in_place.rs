@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 
 use super::directory::scratch_db_name;
-use super::fetch::{fetch, restore_together, take};
+use super::fetch::{fetch, record_staging, restore_together, staging_beside, take};
 use super::host::{chown_like, chown_tree, is_active, shell, systemctl, user_ids};
 use super::planning::{kept_entries, side, Planned};
 use super::safety::{has_live_data, safety_snapshot};
@@ -117,11 +117,8 @@ pub(super) fn in_place(
                 Planned::File { source, live } => {
                     let parent = live.parent().context("a files location must not be /")?;
                     std::fs::create_dir_all(parent)?;
-                    let stage = parent.join(format!(".atelier-restore-{tok}"));
-                    if !journal.staging_dirs.contains(&stage) {
-                        journal.staging_dirs.push(stage.clone());
-                        journal.save(env.state_dir)?;
-                    }
+                    let stage = staging_beside(parent, &tok);
+                    record_staging(&mut journal, env, &stage)?;
                     (env.progress)(&format!("restoring {} into staging", live.shown()));
                     let got = take(restic, snap, source, &stage, pre)?;
                     same_filesystem(live, &got)?;
@@ -157,11 +154,8 @@ pub(super) fn in_place(
                         .parent()
                         .context("a SQLite path must have a directory")?;
                     std::fs::create_dir_all(parent)?;
-                    let stage = parent.join(format!(".atelier-restore-{tok}"));
-                    if !journal.staging_dirs.contains(&stage) {
-                        journal.staging_dirs.push(stage.clone());
-                        journal.save(env.state_dir)?;
-                    }
+                    let stage = staging_beside(parent, &tok);
+                    record_staging(&mut journal, env, &stage)?;
                     (env.progress)(&format!("restoring {} into staging", live.shown()));
                     let got = take(restic, snap, source, &stage.join("fetch"), pre)?;
                     let base = live
