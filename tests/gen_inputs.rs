@@ -570,10 +570,10 @@ fn a_flake_in_a_sub_directory_of_its_source_is_read_there() {
 }
 
 #[test]
-fn frameworks_in_the_store_keep_their_built_in_knowledge() {
-    // A "flake-parts" whose real code would fail: in the store, it is not
-    // used (atelier-gen does not evaluate flake-parts' module system yet),
-    // so the flake reads as before, and nothing is fetched for it.
+fn a_framework_in_the_store_whose_source_fails_keeps_built_in_knowledge() {
+    // A "flake-parts" whose real code fails: found in the store, it is
+    // evaluated, fails, and gets built-in knowledge instead, so the flake
+    // reads as before, and nothing is fetched for it.
     let staging = tempfile::tempdir().unwrap();
     let tree = staging.path().join("fp");
     std::fs::create_dir_all(&tree).unwrap();
@@ -628,6 +628,18 @@ fn frameworks_in_the_store_keep_their_built_in_knowledge() {
         .stderr("")
         .stdout("host box: 0 service(s)\n  repository default: /srv/restic\n");
     assert!(kept(cache.path()).is_empty());
+    // -v says why its source was not used.
+    gen()
+        .args(["-v", "--no-cache", "--format", "short", "plan"])
+        .arg(flake.path())
+        .env("NIX_STORE_DIR", &store_dir)
+        .env_remove("ATELIER_FETCH_INPUTS")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "atelier-gen: host box: input `flake-parts`: built-in knowledge used, although its source is here: the evaluation with its source failed (error[",
+        ))
+        .stderr(predicate::str::contains("the real flake-parts was evaluated"));
     // Asked for by name, its source is evaluated.
     gen()
         .args(["--no-cache", "--format", "short", "plan"])
@@ -850,5 +862,399 @@ fn nixos_unified_evaluates_from_its_real_source() {
     assert_eq!(
         real, built_in,
         "nixos-unified: real sources plan differently"
+    );
+}
+
+/// A Nix store of its own (`NIX_STORE_DIR`): sources placed at the paths
+/// their NAR hashes determine, as `nix flake archive` leaves them.
+struct Store {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Store {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store");
+        std::fs::create_dir_all(&path).unwrap();
+        Store { _dir: dir, path }
+    }
+
+    /// Copies `src` (symlinks kept) to its store path; its narHash (SRI) for
+    /// flake.lock.
+    fn add(&self, src: &Path) -> String {
+        let digest = atelier::flake::nar::nar_sha256(src).unwrap();
+        let dst = PathBuf::from(atelier::flake::nar::fixed_output_path(
+            self.path.to_str().unwrap(),
+            &digest,
+            "source",
+        ));
+        if !dst.exists() {
+            for entry in walkdir::WalkDir::new(src) {
+                let entry = entry.unwrap();
+                let target = dst.join(entry.path().strip_prefix(src).unwrap());
+                if entry.path_is_symlink() {
+                    let to = std::fs::read_link(entry.path()).unwrap();
+                    std::os::unix::fs::symlink(to, &target).unwrap();
+                } else if entry.file_type().is_dir() {
+                    std::fs::create_dir_all(&target).unwrap();
+                } else {
+                    std::fs::copy(entry.path(), &target).unwrap();
+                }
+            }
+        }
+        atelier::flake::nar::to_sri(&digest)
+    }
+}
+
+/// A flake.lock node for a GitHub flake with this narHash and these inputs
+/// (node names, or follows paths).
+fn github_node(repo: &str, nar_hash: &str, inputs: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "inputs": inputs,
+        "locked": { "type": "github", "owner": "example", "repo": repo, "rev": "0123abc", "narHash": nar_hash },
+        "original": { "type": "github", "owner": "example", "repo": repo }
+    })
+}
+
+/// A copy of a fixture flake, removed when dropped.
+struct Copied {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Copied {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// tests/data/discover/ok/<case> copied to a new directory of the same
+/// name (frameworks that interpolate the flake's root make a store path
+/// named after it), with this flake.lock (`nodes`: the nodes besides the
+/// root; `root`: the root's inputs).
+fn locked_case(case: &str, root: serde_json::Value, nodes: serde_json::Value) -> Copied {
+    let dir = tempfile::tempdir().unwrap();
+    let flake = Copied {
+        path: dir.path().join(case),
+        _dir: dir,
+    };
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/discover/ok")
+            .join(case),
+        flake.path(),
+    );
+    let mut nodes = nodes;
+    nodes["root"] = serde_json::json!({ "inputs": root });
+    let lock = serde_json::json!({ "version": 7, "root": "root", "nodes": nodes });
+    std::fs::write(
+        flake.path().join("flake.lock"),
+        serde_json::to_string_pretty(&lock).unwrap(),
+    )
+    .unwrap();
+    flake
+}
+
+/// `atelier-gen -v plan --json --host <host>` of `flake` with `store` as
+/// the Nix store: stdout and stderr; it must exit 0.
+fn plan_with_store(flake: &Path, host: &str, store: &Path) -> (String, String) {
+    let out = gen()
+        .args(["-v", "--no-cache", "--format", "short", "plan", "--json"])
+        .arg(flake)
+        .args(["--host", host])
+        .env("NIX_STORE_DIR", store)
+        .env_remove("ATELIER_FETCH_INPUTS")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "{} {host}: exit {:?}\n{stderr}",
+        flake.display(),
+        out.status.code()
+    );
+    (String::from_utf8(out.stdout).unwrap(), stderr)
+}
+
+/// The diagnostics in `stderr` (not atelier-gen's own `-v` lines).
+fn diagnostics_of(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| !l.starts_with("atelier-gen: "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// The plan of `host` with the lock's sources in `store` equals its plan
+/// from built-in knowledge (the same flake and lock, an empty store), with
+/// the same diagnostics; `-v` says that each of `real` was evaluated from
+/// its source in the store. The plan names `service`, when given.
+fn same_plan_from_the_store(
+    flake: &Path,
+    host: &str,
+    service: Option<&str>,
+    store: &Store,
+    real: &[&str],
+) {
+    let empty = store.path.with_file_name("empty-store");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (built_in, quiet) = plan_with_store(flake, host, &empty);
+    if let Some(service) = service {
+        assert!(
+            built_in.contains(&format!("\"{service}\": {{")),
+            "{host}: {built_in}"
+        );
+        assert_eq!(diagnostics_of(&quiet), "", "{host}");
+    }
+    assert!(!quiet.contains("from its source"), "{quiet}");
+    let (from_store, said) = plan_with_store(flake, host, &store.path);
+    assert_eq!(
+        from_store, built_in,
+        "{host}: the store's sources plan differently\n{said}"
+    );
+    assert_eq!(diagnostics_of(&said), diagnostics_of(&quiet), "{host}");
+    for input in real {
+        assert!(
+            said.contains(&format!(
+                "atelier-gen: host {host}: input `{input}`: evaluated from its source in the Nix store ({}/",
+                store.path.display()
+            )),
+            "`{input}` was not evaluated from the store:\n{said}"
+        );
+    }
+    assert!(!said.contains("built-in knowledge used"), "{said}");
+}
+
+#[test]
+fn flake_parts_in_the_store_is_evaluated_from_its_source() {
+    let (Some(fp), Some(lib)) = (
+        source_var(
+            "ATELIER_FLAKE_PARTS_SRC",
+            "a checkout of hercules-ci/flake-parts",
+        ),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let store = Store::new();
+    let nixpkgs = store.add(lib.parent().unwrap());
+    let parts = store.add(&fp);
+    let nodes = serde_json::json!({
+        "nixpkgs": github_node("nixpkgs", &nixpkgs, serde_json::json!({})),
+        "flake-parts": github_node("flake-parts", &parts, serde_json::json!({ "nixpkgs-lib": ["nixpkgs"] })),
+    });
+    let flake = locked_case(
+        "flake-parts-flake-arg",
+        serde_json::json!({ "nixpkgs": "nixpkgs", "flake-parts": "flake-parts", "stable": ["nixpkgs"] }),
+        nodes.clone(),
+    );
+    same_plan_from_the_store(
+        flake.path(),
+        "box",
+        Some("notes"),
+        &store,
+        &["flake-parts", "flake-parts/nixpkgs-lib", "nixpkgs"],
+    );
+    let flake = locked_case(
+        "flake-parts-hosts-module",
+        serde_json::json!({ "nixpkgs": "nixpkgs", "parts": "flake-parts" }),
+        nodes,
+    );
+    same_plan_from_the_store(flake.path(), "alpha", Some("wiki"), &store, &["parts"]);
+}
+
+#[test]
+fn a_framework_in_the_store_whose_input_is_missing_keeps_built_in_knowledge() {
+    let (Some(fp), Some(lib)) = (
+        source_var(
+            "ATELIER_FLAKE_PARTS_SRC",
+            "a checkout of hercules-ci/flake-parts",
+        ),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let store = Store::new();
+    let nixpkgs = store.add(lib.parent().unwrap());
+    let parts = store.add(&fp);
+    // flake-parts' own `nixpkgs-lib` is locked to a source this store
+    // does not hold (the hash of an empty directory's NAR).
+    let absent = tempfile::tempdir().unwrap();
+    let missing =
+        atelier::flake::nar::to_sri(&atelier::flake::nar::nar_sha256(absent.path()).unwrap());
+    let flake = locked_case(
+        "flake-parts-hosts-module",
+        serde_json::json!({ "nixpkgs": "nixpkgs", "parts": "flake-parts" }),
+        serde_json::json!({
+            "nixpkgs": github_node("nixpkgs", &nixpkgs, serde_json::json!({})),
+            "nixpkgs-lib": github_node("nixpkgs.lib", &missing, serde_json::json!({})),
+            "flake-parts": github_node("flake-parts", &parts, serde_json::json!({ "nixpkgs-lib": "nixpkgs-lib" })),
+        }),
+    );
+    let empty = store.path.with_file_name("empty-store");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (built_in, _) = plan_with_store(flake.path(), "alpha", &empty);
+    assert!(built_in.contains("\"wiki\": {"), "{built_in}");
+    let (plan, said) = plan_with_store(flake.path(), "alpha", &store.path);
+    assert_eq!(plan, built_in, "{said}");
+    assert!(
+        !said.contains("error[") && !said.contains("warning["),
+        "{said}"
+    );
+    assert!(
+        said.contains(
+            "atelier-gen: host alpha: input `parts`: built-in knowledge used, although its source is here: its input `parts/nixpkgs-lib` has no source here"
+        ),
+        "{said}"
+    );
+    assert!(
+        !said.contains("input `parts`: evaluated from its source"),
+        "{said}"
+    );
+    // Without -v nothing is said: the plan is the same as ever.
+    gen()
+        .args(["--no-cache", "--format", "short", "plan", "--json"])
+        .arg(flake.path())
+        .args(["--host", "alpha"])
+        .env("NIX_STORE_DIR", &store.path)
+        .env_remove("ATELIER_FETCH_INPUTS")
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(built_in);
+}
+
+#[test]
+fn import_tree_and_flake_parts_in_the_store_are_evaluated_from_their_sources() {
+    let (Some(it), Some(fp), Some(lib)) = (
+        source_var("ATELIER_IMPORT_TREE_SRC", "a checkout of vic/import-tree"),
+        source_var(
+            "ATELIER_FLAKE_PARTS_SRC",
+            "a checkout of hercules-ci/flake-parts",
+        ),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let store = Store::new();
+    let nixpkgs = store.add(lib.parent().unwrap());
+    let parts = store.add(&fp);
+    let tree = store.add(&it);
+    let flake = locked_case(
+        "import-tree-dendritic",
+        serde_json::json!({ "nixpkgs": "nixpkgs", "flake-parts": "flake-parts", "import-tree": "import-tree" }),
+        serde_json::json!({
+            "nixpkgs": github_node("nixpkgs", &nixpkgs, serde_json::json!({})),
+            "flake-parts": github_node("flake-parts", &parts, serde_json::json!({ "nixpkgs-lib": ["nixpkgs"] })),
+            "import-tree": github_node("import-tree", &tree, serde_json::json!({})),
+        }),
+    );
+    same_plan_from_the_store(
+        flake.path(),
+        "box",
+        Some("forum"),
+        &store,
+        &["flake-parts", "import-tree"],
+    );
+}
+
+#[test]
+fn haumea_in_the_store_is_evaluated_from_its_source() {
+    let (Some(haumea), Some(lib)) = (
+        source_var("ATELIER_HAUMEA_SRC", "a checkout of nix-community/haumea"),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let store = Store::new();
+    let nixpkgs = store.add(lib.parent().unwrap());
+    let h = store.add(&haumea);
+    let flake = locked_case(
+        "haumea",
+        serde_json::json!({ "nixpkgs": "nixpkgs", "haumea": "haumea" }),
+        serde_json::json!({
+            "nixpkgs": github_node("nixpkgs", &nixpkgs, serde_json::json!({})),
+            "haumea": github_node("haumea", &h, serde_json::json!({ "nixpkgs": ["nixpkgs"] })),
+        }),
+    );
+    same_plan_from_the_store(
+        flake.path(),
+        "box",
+        Some("journal"),
+        &store,
+        &["haumea", "haumea/nixpkgs"],
+    );
+}
+
+#[test]
+fn ez_configs_in_the_store_is_evaluated_from_its_source() {
+    let (Some(fp), Some(ez), Some(lib)) = (
+        source_var(
+            "ATELIER_FLAKE_PARTS_SRC",
+            "a checkout of hercules-ci/flake-parts",
+        ),
+        source_var("ATELIER_EZ_CONFIGS_SRC", "a checkout of ehllie/ez-configs"),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let store = Store::new();
+    let nixpkgs = store.add(lib.parent().unwrap());
+    let parts = store.add(&fp);
+    let e = store.add(&ez);
+    let flake = locked_case(
+        "ez-configs",
+        serde_json::json!({ "nixpkgs": "nixpkgs", "flake-parts": "flake-parts", "ez-configs": "ez-configs" }),
+        serde_json::json!({
+            "nixpkgs": github_node("nixpkgs", &nixpkgs, serde_json::json!({})),
+            "flake-parts": github_node("flake-parts", &parts, serde_json::json!({ "nixpkgs-lib": ["nixpkgs"] })),
+            "ez-configs": github_node("ez-configs", &e, serde_json::json!({ "nixpkgs": ["nixpkgs"], "flake-parts": ["flake-parts"] })),
+        }),
+    );
+    same_plan_from_the_store(
+        flake.path(),
+        "box",
+        Some("bookmarks"),
+        &store,
+        &["flake-parts", "ez-configs"],
+    );
+    same_plan_from_the_store(flake.path(), "web", None, &store, &["ez-configs"]);
+}
+
+#[test]
+fn nixos_unified_in_the_store_is_evaluated_from_its_source() {
+    let (Some(fp), Some(nu), Some(lib)) = (
+        source_var(
+            "ATELIER_FLAKE_PARTS_SRC",
+            "a checkout of hercules-ci/flake-parts",
+        ),
+        source_var(
+            "ATELIER_NIXOS_UNIFIED_SRC",
+            "a checkout of srid/nixos-unified",
+        ),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let store = Store::new();
+    let nixpkgs = store.add(lib.parent().unwrap());
+    let parts = store.add(&fp);
+    let n = store.add(&nu);
+    let flake = locked_case(
+        "nixos-unified",
+        serde_json::json!({ "nixpkgs": "nixpkgs", "flake-parts": "flake-parts", "nixos-unified": "nixos-unified" }),
+        serde_json::json!({
+            "nixpkgs": github_node("nixpkgs", &nixpkgs, serde_json::json!({})),
+            "flake-parts": github_node("flake-parts", &parts, serde_json::json!({ "nixpkgs-lib": ["nixpkgs"] })),
+            "nixos-unified": github_node("nixos-unified", &n, serde_json::json!({})),
+        }),
+    );
+    same_plan_from_the_store(
+        flake.path(),
+        "kitchen",
+        Some("recipes"),
+        &store,
+        &["flake-parts", "nixos-unified"],
     );
 }

@@ -223,6 +223,9 @@ impl Evaluation {
                 .or_else(cache::default_dir)
                 .map(Cache::new)
         };
+        if cli.verbose {
+            atelier::discover::keep_notes();
+        }
         Self {
             cache,
             verbose: cli.verbose,
@@ -243,11 +246,13 @@ impl Evaluation {
             if self.verbose {
                 eprintln!("atelier-gen: host {host}: evaluated (cache disabled)");
             }
-            return if render {
+            let out = if render {
                 pipeline::process_host(flake_dir, host, generated)
             } else {
                 pipeline::plan_host(flake_dir, host, generated)
             };
+            self.print_notes(host);
+            return out;
         };
         let before = atelier::nix::syntax_cache::process_stats();
         let (out, lookup) =
@@ -273,7 +278,19 @@ impl Evaluation {
                 );
             }
         }
+        self.print_notes(host);
         out
+    }
+
+    /// With `-v`: which inputs `host`'s evaluation took from their sources,
+    /// and the frameworks that kept built-in knowledge although their
+    /// source is here, with why.
+    fn print_notes(&self, host: &str) {
+        if self.verbose {
+            for line in atelier::discover::take_notes(host) {
+                eprintln!("atelier-gen: host {host}: {line}");
+            }
+        }
     }
 }
 

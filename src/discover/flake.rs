@@ -9,7 +9,8 @@
 //! its documented semantics. Any other input is unknown; where a host needs
 //! it, the diagnostic (`unsupported-input`) names it.
 
-use std::path::Path;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::diagnostic::{Diagnostic, Span};
@@ -42,6 +43,9 @@ pub struct Flake {
     /// The names of the flake's inputs (for diagnostics).
     pub inputs: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Which inputs the evaluation took from their sources (filled in as
+    /// evaluation reaches them).
+    pub used: Rc<InputUse>,
 }
 
 fn fail(code: &'static str, msg: String, span: Option<Span>) -> Flake {
@@ -53,7 +57,96 @@ fn failed(diagnostics: Vec<Diagnostic>) -> Flake {
         hosts: Vec::new(),
         inputs: Vec::new(),
         diagnostics,
+        used: Rc::default(),
     }
+}
+
+/// What one evaluation of a flake did with its inputs' sources.
+///
+/// A framework (flake-parts, haumea, ez-configs, ...) found in the Nix store
+/// or atelier-gen's input cache is evaluated from that source only while
+/// everything its evaluation reaches has a source too: an input of it that
+/// evaluation reaches and that is nowhere here is recorded in `missing`
+/// (and fails that evaluation), and the caller evaluates again with the
+/// framework in `built_in` ([`fall_back`]). `--override-input` is obeyed as
+/// given.
+#[derive(Debug, Default)]
+pub struct InputUse {
+    /// Frameworks kept on built-in knowledge although their source is
+    /// here, with why (decided by an earlier evaluation).
+    pub built_in: Vec<(String, String)>,
+    /// Inputs evaluated from a source: input path, source, where it came from.
+    pub from_source: RefCell<Vec<(String, PathBuf, lock::Origin)>>,
+    /// Frameworks evaluated from a store (or cached) source.
+    pub store_frameworks: RefCell<Vec<String>>,
+    /// (framework from the store, its input that has no source here).
+    pub missing: RefCell<Vec<(String, String)>>,
+}
+
+impl InputUse {
+    /// One line per input taken from a source or kept on built-in
+    /// knowledge (for `atelier-gen -v`).
+    pub fn notes(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .from_source
+            .borrow()
+            .iter()
+            .map(|(path, src, origin)| {
+                let from = match origin {
+                    lock::Origin::Override => "given with --override-input",
+                    lock::Origin::Store => "in the Nix store",
+                    lock::Origin::Cache => "kept by --fetch-inputs",
+                    lock::Origin::Fetched => "fetched now",
+                };
+                format!(
+                    "input `{path}`: evaluated from its source {from} ({})",
+                    crate::runtime::terminal::shown(src)
+                )
+            })
+            .collect();
+        for (path, why) in &self.built_in {
+            out.push(format!(
+                "input `{path}`: built-in knowledge used, although its source is here: {why}"
+            ));
+        }
+        out
+    }
+}
+
+/// The frameworks that the next evaluation must keep on built-in knowledge
+/// after one that used `used` and whose first error (if any) is `error`:
+/// those whose evaluation reached an input with no source, else, when the
+/// evaluation failed, every framework it took from the store (a readable
+/// flake must not fail because a store held a framework's source). Empty
+/// when the evaluation stands.
+pub fn fall_back(used: &InputUse, error: Option<&Diagnostic>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (framework, input) in used.missing.borrow().iter() {
+        if !out.iter().any(|(f, _)| f == framework) {
+            out.push((
+                framework.clone(),
+                format!(
+                    "its input `{input}` has no source here (give it with `--override-input {input} PATH`)"
+                ),
+            ));
+        }
+    }
+    if out.is_empty() {
+        if let Some(e) = error {
+            for framework in used.store_frameworks.borrow().iter() {
+                if !out.iter().any(|(f, _)| f == framework) {
+                    out.push((
+                        framework.clone(),
+                        format!(
+                            "the evaluation with its source failed (error[{}]: {})",
+                            e.code, e.message
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// What kind of flake an input is, from its URL in flake.nix or the lock.
@@ -517,12 +610,16 @@ struct Ctx {
     lib: Value,
     /// The built-in knowledge (`flake.nix`).
     known: Value,
+    /// What this evaluation does with sources, and what it must not.
+    used: Rc<InputUse>,
 }
 
 /// Input `path` (`nixpkgs`, or `flake-parts/nixpkgs-lib` for an input of
 /// an input), locked by flake.lock node `node`: evaluated from its source
 /// when it has one here (found or fetched only when evaluation first needs
-/// the input), else `fallback` (built-in knowledge).
+/// the input), else `fallback` (built-in knowledge). `owner`: the framework
+/// taken from the store that this input belongs to, if any; such an input
+/// must have a source (see [`InputUse`]).
 fn sourced(
     ctx: &Rc<Ctx>,
     path: String,
@@ -530,6 +627,7 @@ fn sourced(
     kind: InputKind,
     fallback: Value,
     span: Option<Span>,
+    owner: Option<Rc<str>>,
 ) -> Thunk {
     let ctx = ctx.clone();
     let span = span.unwrap_or_else(|| Span {
@@ -543,29 +641,59 @@ fn sourced(
     });
     let at = span.clone();
     Thunk::native(span, move |ev| {
-        // Frameworks keep their built-in knowledge unless an override asks
-        // for their source: flake-parts needs the real lib for its own
-        // `nixpkgs-lib` input, and snowfall-lib, ez-configs and
-        // nixos-unified interpolate paths (unknown store paths), so a store
-        // that holds them (any flake Nix has evaluated) must not make a
-        // readable flake fail (docs/architecture.md).
-        let from_lock = matches!(
+        // A framework that an earlier evaluation could not take from the
+        // store (one of its inputs was missing, or it failed): built-in
+        // knowledge, as without a source.
+        let framework = !matches!(
             kind,
             InputKind::Nixpkgs | InputKind::ImportTree | InputKind::Other
         );
+        if framework && ctx.used.built_in.iter().any(|(p, _)| *p == path) {
+            return Ok(fallback.clone());
+        }
         let locked = ctx
             .lock
             .as_ref()
             .zip(node.as_deref())
-            .and_then(|(l, n)| l.node(n))
-            .filter(|_| from_lock);
-        match lock::source(ev, &path, locked) {
+            .and_then(|(l, n)| l.node(n));
+        // Frameworks are not fetched: found here, or built-in knowledge.
+        match lock::source(ev, &path, locked, !framework) {
             Err(d) => Err(vec![Diagnostic {
                 span: Some(at.clone()),
                 ..d
             }]),
-            Ok(None) => Ok(fallback.clone()),
-            Ok(Some((src, _))) => from_source(ev, &ctx, &path, node.as_deref(), kind, &src),
+            Ok(None) => match &owner {
+                None => Ok(fallback.clone()),
+                Some(owner) => {
+                    ctx.used
+                        .missing
+                        .borrow_mut()
+                        .push((owner.to_string(), path.clone()));
+                    Err(vec![Diagnostic::error(
+                        "input-missing",
+                        format!(
+                            "flake input `{path}` has no source here, and `{owner}` comes from the Nix store: `{owner}` gets atelier-gen's built-in knowledge instead"
+                        ),
+                        Some(at.clone()),
+                    )])
+                }
+            },
+            Ok(Some((src, origin))) => {
+                ctx.used
+                    .from_source
+                    .borrow_mut()
+                    .push((path.clone(), src.clone(), origin.clone()));
+                // A framework found (not given): what it reaches must be here.
+                let owner = match &owner {
+                    Some(o) => Some(o.clone()),
+                    None if framework && origin != lock::Origin::Override => {
+                        ctx.used.store_frameworks.borrow_mut().push(path.clone());
+                        Some(Rc::from(path.as_str()))
+                    }
+                    None => None,
+                };
+                from_source(ev, &ctx, &path, node.as_deref(), kind, &src, owner)
+            }
         }
     })
 }
@@ -582,6 +710,7 @@ fn from_source(
     node: Option<&str>,
     kind: InputKind,
     src: &Path,
+    owner: Option<Rc<str>>,
 ) -> crate::nix::EvalResult<Value> {
     ev.allow_root(src);
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -677,6 +806,7 @@ fn from_source(
             kind,
             fallback,
             top.as_attrs().and_then(|a| a.span.clone()),
+            owner.clone(),
         );
         inputs.insert(n, t, None);
     }
@@ -700,6 +830,7 @@ fn outputs_of(
     ev: &mut Evaluator,
     dir: &Path,
     top: &Value,
+    used: &Rc<InputUse>,
 ) -> Result<(Value, Vec<String>), Vec<Diagnostic>> {
     let outputs = match ev.select(top, &["outputs"])? {
         Some(v) if v.is_function() => v,
@@ -724,6 +855,7 @@ fn outputs_of(
         lock,
         lib: lib.clone(),
         known: known.clone(),
+        used: used.clone(),
     });
     // Inputs declared with `follows` only are the input they follow.
     let mut values: Vec<(String, Thunk)> = Vec::new();
@@ -757,7 +889,7 @@ fn outputs_of(
             .or_else(|| top.as_attrs().and_then(|a| a.span.clone()));
         values.push((
             n.clone(),
-            sourced(&ctx, n.clone(), node, kind, fallback, span),
+            sourced(&ctx, n.clone(), node, kind, fallback, span, None),
         ));
     }
     for (n, target) in follows {
@@ -884,8 +1016,20 @@ fn unread_flake_modules(
 }
 
 /// Reads the hosts of the flake in `dir` (their names; nothing of a host
-/// is evaluated until [`host`] asks for it).
-pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
+/// is evaluated until [`host`] asks for it). `built_in`: frameworks kept on
+/// built-in knowledge although their source is here, with why
+/// ([`fall_back`]).
+pub fn read(ev: &mut Evaluator, dir: &Path, built_in: Vec<(String, String)>) -> Flake {
+    let used = Rc::new(InputUse {
+        built_in,
+        ..InputUse::default()
+    });
+    let mut flake = read_with(ev, dir, &used);
+    flake.used = used;
+    flake
+}
+
+fn read_with(ev: &mut Evaluator, dir: &Path, used: &Rc<InputUse>) -> Flake {
     let file = dir.join("flake.nix");
     if !ev.inputs().is_file(&file) {
         return fail(
@@ -905,7 +1049,7 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
         Ok(Some(Value::Attrs(a))) => a.keys().map(str::to_owned).collect(),
         _ => Vec::new(),
     };
-    let (out, frameworks) = match outputs_of(ev, dir, &top) {
+    let (out, frameworks) = match outputs_of(ev, dir, &top, used) {
         Ok(v) => v,
         Err(d) => return failed(d),
     };
@@ -991,6 +1135,7 @@ pub fn read(ev: &mut Evaluator, dir: &Path) -> Flake {
         hosts,
         inputs: input_names,
         diagnostics,
+        used: used.clone(),
     }
 }
 

@@ -152,12 +152,13 @@ pub enum Origin {
 
 /// The source of input `path` (`nixpkgs`, `flake-parts/nixpkgs-lib`) locked
 /// by `node` (its flake.lock node, when there is one), when it is on this
-/// machine or fetched now. An error when fetching was asked and failed (a
-/// hash mismatch is one).
+/// machine or (`may_fetch`, and `--fetch-inputs` given) fetched now. An
+/// error when fetching was asked and failed (a hash mismatch is one).
 pub fn source(
     ev: &mut Evaluator,
     path: &str,
     node: Option<&Json>,
+    may_fetch: bool,
 ) -> Result<Option<(PathBuf, Origin)>, Diagnostic> {
     let s = sources();
     if let Some((_, dir)) = s.overrides.iter().rev().find(|(n, _)| n == path) {
@@ -187,7 +188,7 @@ pub fn source(
     if immutable(ev, &kept) {
         return Ok(Some((kept, Origin::Cache)));
     }
-    if !s.fetch {
+    if !s.fetch || !may_fetch {
         return Ok(None);
     }
     crate::flake::fetch::fetch(locked, &digest, &kept).map_err(|e| {

@@ -74,10 +74,58 @@ pub struct Discovery {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Per host, what its last evaluation took from which source (for
+/// `atelier-gen -v`); `None` until [`keep_notes`] asks for them.
+static NOTES: std::sync::Mutex<Option<Vec<(String, String)>>> = std::sync::Mutex::new(None);
+
+/// Keeps, from now on, which inputs each host's evaluation took from their
+/// sources and which frameworks kept built-in knowledge, and why.
+pub fn keep_notes() {
+    let mut n = NOTES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    n.get_or_insert_with(Vec::new);
+}
+
+fn note(host: &str, lines: Vec<String>) {
+    let mut n = NOTES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(notes) = n.as_mut() {
+        notes.extend(lines.into_iter().map(|l| (host.to_owned(), l)));
+    }
+}
+
+/// The notes kept for `host` since it was last asked (see [`keep_notes`]).
+pub fn take_notes(host: &str) -> Vec<String> {
+    let mut n = NOTES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(notes) = n.as_mut() else {
+        return Vec::new();
+    };
+    let (mine, others): (Vec<_>, Vec<_>) = notes.drain(..).partition(|(h, _)| h == host);
+    *notes = others;
+    mine.into_iter().map(|(_, l)| l).collect()
+}
+
 /// The names of the flake's hosts (`nixosConfigurations`), sorted.
 pub fn hosts(flake_dir: &Path) -> Result<Vec<String>, Vec<Diagnostic>> {
     let mut ev = Evaluator::new(flake_dir);
-    let flake = flake::read(&mut ev, flake_dir);
+    let mut built_in = Vec::new();
+    let flake = loop {
+        let flake = flake::read(&mut ev, flake_dir, built_in.clone());
+        let error = flake
+            .diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .filter(|_| flake.hosts.is_empty());
+        let more = flake::fall_back(&flake.used, error);
+        if more.is_empty() {
+            break flake;
+        }
+        built_in.extend(more);
+    };
     if flake.hosts.is_empty() && flake.diagnostics.iter().any(Diagnostic::is_error) {
         return Err(flake.diagnostics);
     }
@@ -115,7 +163,28 @@ pub fn discover_host_keeping(
 ) -> (Discovery, Residue) {
     let mut ev = Evaluator::new(flake_dir);
     let mut keep: Vec<Box<dyn std::any::Any>> = Vec::new();
-    let found = discover_in(&mut ev, &mut keep, flake_dir, host, generated);
+    // Frameworks found in the store are evaluated from their sources; one
+    // that cannot be (an input it reaches is missing, or it fails) gets
+    // built-in knowledge, and the host is evaluated again with the same
+    // evaluator (what the first evaluation asked the file system stays
+    // recorded for the cache: the missing input appearing is noticed).
+    let mut built_in = Vec::new();
+    let found = loop {
+        let (found, used) = discover_in(
+            &mut ev,
+            &mut keep,
+            flake_dir,
+            host,
+            generated,
+            built_in.clone(),
+        );
+        let more = flake::fall_back(&used, found.diagnostics.iter().find(|d| d.is_error()));
+        if more.is_empty() {
+            note(host, used.notes());
+            break found;
+        }
+        built_in.extend(more);
+    };
     (
         found,
         Residue {
@@ -131,8 +200,21 @@ fn discover_in(
     flake_dir: &Path,
     host: &str,
     generated: &[std::path::PathBuf],
+    built_in: Vec<(String, String)>,
+) -> (Discovery, std::rc::Rc<flake::InputUse>) {
+    let flake = flake::read(ev, flake_dir, built_in);
+    let used = flake.used.clone();
+    let found = discover_flake(ev, keep, flake, host, generated);
+    (found, used)
+}
+
+fn discover_flake(
+    ev: &mut Evaluator,
+    keep: &mut Vec<Box<dyn std::any::Any>>,
+    flake: flake::Flake,
+    host: &str,
+    generated: &[std::path::PathBuf],
 ) -> Discovery {
-    let flake = flake::read(ev, flake_dir);
     let mut diagnostics = flake.diagnostics;
     let Some(href) = flake.hosts.iter().find(|h| h.name == host) else {
         if !diagnostics.iter().any(Diagnostic::is_error) {
