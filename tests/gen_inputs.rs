@@ -909,7 +909,7 @@ impl Store {
 
 /// A flake.lock node for a GitHub flake with this narHash and these inputs
 /// (node names, or follows paths).
-fn github_node(repo: &str, nar_hash: &str, inputs: serde_json::Value) -> serde_json::Value {
+fn github_node(repo: &str, nar_hash: &str, inputs: &serde_json::Value) -> serde_json::Value {
     serde_json::json!({
         "inputs": inputs,
         "locked": { "type": "github", "owner": "example", "repo": repo, "rev": "0123abc", "narHash": nar_hash },
@@ -933,7 +933,7 @@ impl Copied {
 /// name (frameworks that interpolate the flake's root make a store path
 /// named after it), with this flake.lock (`nodes`: the nodes besides the
 /// root; `root`: the root's inputs).
-fn locked_case(case: &str, root: serde_json::Value, nodes: serde_json::Value) -> Copied {
+fn locked_case(case: &str, root: &serde_json::Value, nodes: serde_json::Value) -> Copied {
     let dir = tempfile::tempdir().unwrap();
     let flake = Copied {
         path: dir.path().join(case),
@@ -982,7 +982,7 @@ fn diagnostics_of(stderr: &str) -> String {
     stderr
         .lines()
         .filter(|l| !l.starts_with("atelier-gen: "))
-        .map(|l| format!("{l}\n"))
+        .flat_map(|l| [l, "\n"])
         .collect()
 }
 
@@ -1041,12 +1041,12 @@ fn flake_parts_in_the_store_is_evaluated_from_its_source() {
     let nixpkgs = store.add(lib.parent().unwrap());
     let parts = store.add(&fp);
     let nodes = serde_json::json!({
-        "nixpkgs": github_node("nixpkgs", &nixpkgs, serde_json::json!({})),
-        "flake-parts": github_node("flake-parts", &parts, serde_json::json!({ "nixpkgs-lib": ["nixpkgs"] })),
+        "nixpkgs": github_node("nixpkgs", &nixpkgs, &serde_json::json!({})),
+        "flake-parts": github_node("flake-parts", &parts, &serde_json::json!({ "nixpkgs-lib": ["nixpkgs"] })),
     });
     let flake = locked_case(
         "flake-parts-flake-arg",
-        serde_json::json!({ "nixpkgs": "nixpkgs", "flake-parts": "flake-parts", "stable": ["nixpkgs"] }),
+        &serde_json::json!({ "nixpkgs": "nixpkgs", "flake-parts": "flake-parts", "stable": ["nixpkgs"] }),
         nodes.clone(),
     );
     same_plan_from_the_store(
@@ -1058,7 +1058,7 @@ fn flake_parts_in_the_store_is_evaluated_from_its_source() {
     );
     let flake = locked_case(
         "flake-parts-hosts-module",
-        serde_json::json!({ "nixpkgs": "nixpkgs", "parts": "flake-parts" }),
+        &serde_json::json!({ "nixpkgs": "nixpkgs", "parts": "flake-parts" }),
         nodes,
     );
     same_plan_from_the_store(flake.path(), "alpha", Some("wiki"), &store, &["parts"]);
@@ -1085,11 +1085,11 @@ fn a_framework_in_the_store_whose_input_is_missing_keeps_built_in_knowledge() {
         atelier::flake::nar::to_sri(&atelier::flake::nar::nar_sha256(absent.path()).unwrap());
     let flake = locked_case(
         "flake-parts-hosts-module",
-        serde_json::json!({ "nixpkgs": "nixpkgs", "parts": "flake-parts" }),
+        &serde_json::json!({ "nixpkgs": "nixpkgs", "parts": "flake-parts" }),
         serde_json::json!({
-            "nixpkgs": github_node("nixpkgs", &nixpkgs, serde_json::json!({})),
-            "nixpkgs-lib": github_node("nixpkgs.lib", &missing, serde_json::json!({})),
-            "flake-parts": github_node("flake-parts", &parts, serde_json::json!({ "nixpkgs-lib": "nixpkgs-lib" })),
+            "nixpkgs": github_node("nixpkgs", &nixpkgs, &serde_json::json!({})),
+            "nixpkgs-lib": github_node("nixpkgs.lib", &missing, &serde_json::json!({})),
+            "flake-parts": github_node("flake-parts", &parts, &serde_json::json!({ "nixpkgs-lib": "nixpkgs-lib" })),
         }),
     );
     let empty = store.path.with_file_name("empty-store");
@@ -1143,11 +1143,11 @@ fn import_tree_and_flake_parts_in_the_store_are_evaluated_from_their_sources() {
     let tree = store.add(&it);
     let flake = locked_case(
         "import-tree-dendritic",
-        serde_json::json!({ "nixpkgs": "nixpkgs", "flake-parts": "flake-parts", "import-tree": "import-tree" }),
+        &serde_json::json!({ "nixpkgs": "nixpkgs", "flake-parts": "flake-parts", "import-tree": "import-tree" }),
         serde_json::json!({
-            "nixpkgs": github_node("nixpkgs", &nixpkgs, serde_json::json!({})),
-            "flake-parts": github_node("flake-parts", &parts, serde_json::json!({ "nixpkgs-lib": ["nixpkgs"] })),
-            "import-tree": github_node("import-tree", &tree, serde_json::json!({})),
+            "nixpkgs": github_node("nixpkgs", &nixpkgs, &serde_json::json!({})),
+            "flake-parts": github_node("flake-parts", &parts, &serde_json::json!({ "nixpkgs-lib": ["nixpkgs"] })),
+            "import-tree": github_node("import-tree", &tree, &serde_json::json!({})),
         }),
     );
     same_plan_from_the_store(
@@ -1172,10 +1172,10 @@ fn haumea_in_the_store_is_evaluated_from_its_source() {
     let h = store.add(&haumea);
     let flake = locked_case(
         "haumea",
-        serde_json::json!({ "nixpkgs": "nixpkgs", "haumea": "haumea" }),
+        &serde_json::json!({ "nixpkgs": "nixpkgs", "haumea": "haumea" }),
         serde_json::json!({
-            "nixpkgs": github_node("nixpkgs", &nixpkgs, serde_json::json!({})),
-            "haumea": github_node("haumea", &h, serde_json::json!({ "nixpkgs": ["nixpkgs"] })),
+            "nixpkgs": github_node("nixpkgs", &nixpkgs, &serde_json::json!({})),
+            "haumea": github_node("haumea", &h, &serde_json::json!({ "nixpkgs": ["nixpkgs"] })),
         }),
     );
     same_plan_from_the_store(
@@ -1205,11 +1205,11 @@ fn ez_configs_in_the_store_is_evaluated_from_its_source() {
     let e = store.add(&ez);
     let flake = locked_case(
         "ez-configs",
-        serde_json::json!({ "nixpkgs": "nixpkgs", "flake-parts": "flake-parts", "ez-configs": "ez-configs" }),
+        &serde_json::json!({ "nixpkgs": "nixpkgs", "flake-parts": "flake-parts", "ez-configs": "ez-configs" }),
         serde_json::json!({
-            "nixpkgs": github_node("nixpkgs", &nixpkgs, serde_json::json!({})),
-            "flake-parts": github_node("flake-parts", &parts, serde_json::json!({ "nixpkgs-lib": ["nixpkgs"] })),
-            "ez-configs": github_node("ez-configs", &e, serde_json::json!({ "nixpkgs": ["nixpkgs"], "flake-parts": ["flake-parts"] })),
+            "nixpkgs": github_node("nixpkgs", &nixpkgs, &serde_json::json!({})),
+            "flake-parts": github_node("flake-parts", &parts, &serde_json::json!({ "nixpkgs-lib": ["nixpkgs"] })),
+            "ez-configs": github_node("ez-configs", &e, &serde_json::json!({ "nixpkgs": ["nixpkgs"], "flake-parts": ["flake-parts"] })),
         }),
     );
     same_plan_from_the_store(
@@ -1243,11 +1243,11 @@ fn nixos_unified_in_the_store_is_evaluated_from_its_source() {
     let n = store.add(&nu);
     let flake = locked_case(
         "nixos-unified",
-        serde_json::json!({ "nixpkgs": "nixpkgs", "flake-parts": "flake-parts", "nixos-unified": "nixos-unified" }),
+        &serde_json::json!({ "nixpkgs": "nixpkgs", "flake-parts": "flake-parts", "nixos-unified": "nixos-unified" }),
         serde_json::json!({
-            "nixpkgs": github_node("nixpkgs", &nixpkgs, serde_json::json!({})),
-            "flake-parts": github_node("flake-parts", &parts, serde_json::json!({ "nixpkgs-lib": ["nixpkgs"] })),
-            "nixos-unified": github_node("nixos-unified", &n, serde_json::json!({})),
+            "nixpkgs": github_node("nixpkgs", &nixpkgs, &serde_json::json!({})),
+            "flake-parts": github_node("flake-parts", &parts, &serde_json::json!({ "nixpkgs-lib": ["nixpkgs"] })),
+            "nixos-unified": github_node("nixos-unified", &n, &serde_json::json!({})),
         }),
     );
     same_plan_from_the_store(

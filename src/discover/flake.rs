@@ -692,7 +692,7 @@ fn sourced(
                     }
                     None => None,
                 };
-                from_source(ev, &ctx, &path, node.as_deref(), kind, &src, owner)
+                from_source(ev, &ctx, &path, node.as_deref(), kind, &src, owner.as_ref())
             }
         }
     })
@@ -710,7 +710,7 @@ fn from_source(
     node: Option<&str>,
     kind: InputKind,
     src: &Path,
-    owner: Option<Rc<str>>,
+    owner: Option<&Rc<str>>,
 ) -> crate::nix::EvalResult<Value> {
     ev.allow_root(src);
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -806,7 +806,7 @@ fn from_source(
             kind,
             fallback,
             top.as_attrs().and_then(|a| a.span.clone()),
-            owner.clone(),
+            owner.cloned(),
         );
         inputs.insert(n, t, None);
     }
