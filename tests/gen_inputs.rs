@@ -905,6 +905,16 @@ impl Store {
         }
         atelier::flake::nar::to_sri(&digest)
     }
+
+    /// Where a source with this narHash (SRI) is in this store.
+    fn path_of(&self, nar_hash: &str) -> PathBuf {
+        let digest = atelier::flake::nar::parse_sri(nar_hash).unwrap();
+        PathBuf::from(atelier::flake::nar::fixed_output_path(
+            self.path.to_str().unwrap(),
+            &digest,
+            "source",
+        ))
+    }
 }
 
 /// A flake.lock node for a GitHub flake with this narHash and these inputs
@@ -1123,6 +1133,114 @@ fn a_framework_in_the_store_whose_input_is_missing_keeps_built_in_knowledge() {
         .success()
         .stderr("")
         .stdout(built_in);
+}
+
+#[test]
+fn a_store_framework_s_input_appearing_later_is_noticed_by_the_cache() {
+    let (Some(fp), Some(lib)) = (
+        source_var(
+            "ATELIER_FLAKE_PARTS_SRC",
+            "a checkout of hercules-ci/flake-parts",
+        ),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    // The store holds flake-parts; nixpkgs (also flake-parts' nixpkgs-lib)
+    // comes later, as when `nix flake archive` is run afterwards.
+    let store = Store::new();
+    let parts = store.add(&fp);
+    let nixpkgs = store.add(lib.parent().unwrap());
+    let aside = store.path.with_file_name("aside");
+    std::fs::rename(store.path_of(&nixpkgs), &aside).unwrap();
+    let flake = locked_case(
+        "flake-parts-hosts-module",
+        &serde_json::json!({ "nixpkgs": "nixpkgs", "parts": "flake-parts" }),
+        serde_json::json!({
+            "nixpkgs": github_node("nixpkgs", &nixpkgs, &serde_json::json!({})),
+            "flake-parts": github_node("flake-parts", &parts, &serde_json::json!({ "nixpkgs-lib": "nixpkgs" })),
+        }),
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let plan = || {
+        let out = gen()
+            .args(["-v", "--format", "short", "--cache-dir"])
+            .arg(cache.path())
+            .args(["plan", "--json"])
+            .arg(flake.path())
+            .args(["--host", "alpha"])
+            .env("NIX_STORE_DIR", &store.path)
+            .env_remove("ATELIER_GEN_NO_CACHE")
+            .env_remove("ATELIER_FETCH_INPUTS")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (built_in, said) = plan();
+    assert!(built_in.contains("\"wiki\": {"), "{built_in}");
+    assert!(said.contains("not in the cache yet"), "{said}");
+    assert!(
+        said.contains("input `parts`: built-in knowledge used, although its source is here: its input `parts/nixpkgs-lib` has no source here"),
+        "{said}"
+    );
+    let (again, said) = plan();
+    assert_eq!(again, built_in);
+    assert!(said.contains("from the cache"), "{said}");
+    // nixpkgs arrives in the store: the cached result no longer holds.
+    std::fs::rename(&aside, store.path_of(&nixpkgs)).unwrap();
+    let (real, said) = plan();
+    assert_eq!(real, built_in, "{said}");
+    assert!(
+        said.contains("appeared or went since it was cached"),
+        "{said}"
+    );
+    assert!(
+        said.contains("input `parts`: evaluated from its source in the Nix store"),
+        "{said}"
+    );
+    assert!(!said.contains("built-in knowledge used"), "{said}");
+}
+
+#[test]
+fn a_framework_in_the_store_without_its_input_reads_as_before() {
+    // A "haumea" whose real code needs its own `nixpkgs`, which is locked
+    // but nowhere here: built-in knowledge, the same plan, exit 0.
+    let staging = tempfile::tempdir().unwrap();
+    let tree = staging.path().join("haumea");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(
+        tree.join("flake.nix"),
+        "{ inputs.nixpkgs.url = \"github:nix-community/nixpkgs.lib\";\n  outputs = { nixpkgs, ... }: { lib = nixpkgs.lib.haumea; }; }\n",
+    )
+    .unwrap();
+    let store = Store::new();
+    let haumea = store.add(&tree);
+    let absent = tempfile::tempdir().unwrap();
+    let missing =
+        atelier::flake::nar::to_sri(&atelier::flake::nar::nar_sha256(absent.path()).unwrap());
+    let flake = locked_case(
+        "haumea",
+        &serde_json::json!({ "haumea": "haumea" }),
+        serde_json::json!({
+            "haumea": github_node("haumea", &haumea, &serde_json::json!({ "nixpkgs": "nixpkgs-lib" })),
+            "nixpkgs-lib": github_node("nixpkgs.lib", &missing, &serde_json::json!({})),
+        }),
+    );
+    let empty = store.path.with_file_name("empty-store");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (built_in, quiet) = plan_with_store(flake.path(), "box", &empty);
+    assert!(built_in.contains("\"journal\": {"), "{built_in}");
+    let (plan, said) = plan_with_store(flake.path(), "box", &store.path);
+    assert_eq!(plan, built_in, "{said}");
+    assert_eq!(diagnostics_of(&said), diagnostics_of(&quiet));
+    assert!(
+        said.contains("atelier-gen: host box: input `haumea`: built-in knowledge used, although its source is here: its input `haumea/nixpkgs` has no source here"),
+        "{said}"
+    );
 }
 
 #[test]
