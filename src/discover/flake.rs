@@ -3,7 +3,10 @@
 //! `_type = "flake"`), then `nixosConfigurations.<host> =
 //! <nixpkgs>.lib.nixosSystem { ... }` read one host at a time.
 //!
-//! Inputs are not fetched. An input atelier-gen knows gets built-in
+//! An input whose source is here (`lock.rs` says where) is evaluated from
+//! it; a framework found in the store only while everything it reaches is
+//! here too ([`InputUse`], [`fall_back`]). Without a source, an input
+//! atelier-gen knows gets built-in
 //! knowledge (`flake.nix` next to this file): nixpkgs gets atelier's `lib`,
 //! flake-parts its core (`mkFlake`, `importApply`, `withSystem`), import-tree
 //! its documented semantics. Any other input is unknown; where a host needs
