@@ -576,7 +576,9 @@ fn from_outside_the_flake(u: &Unknown, inputs: &[String]) -> bool {
     let root = loop {
         match &cur.origin {
             UnknownOrigin::Root(name) => break name,
-            UnknownOrigin::Select { base, .. } | UnknownOrigin::Derived(base) => cur = base,
+            UnknownOrigin::Select { base, .. }
+            | UnknownOrigin::Derived(base)
+            | UnknownOrigin::Choice { cond: base, .. } => cur = base,
             UnknownOrigin::Apply { func, .. } => cur = func,
             UnknownOrigin::Opaque => return false,
         }
