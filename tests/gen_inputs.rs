@@ -852,3 +852,69 @@ fn nixos_unified_evaluates_from_its_real_source() {
         "nixos-unified: real sources plan differently"
     );
 }
+
+#[test]
+fn follows_make_an_input_of_an_input_the_one_it_follows() {
+    let Some(lib) = source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory") else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    let version = std::fs::read_to_string(lib.join(".version")).unwrap();
+    let release: String = version.trim().chars().take(5).collect();
+    // `wrapper.inputs.nixpkgs.follows = "nixpkgs"`: the wrapper's nixpkgs
+    // is the overridden one (its real lib has `trivial.release`);
+    // `wrapper.inputs.site.follows = ""`: the flake itself.
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(data("follows"))
+        .arg("--override-input")
+        .arg("nixpkgs")
+        .arg(nixpkgs)
+        .arg("--override-input")
+        .arg("wrapper")
+        .arg(data("follows/wrapper-src"))
+        .env_remove("ATELIER_FETCH_INPUTS")
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains(format!(
+            "files    /srv/wiki-{release}\n"
+        )));
+}
+
+#[test]
+fn snowfall_lib_evaluates_from_its_real_source() {
+    let (Some(sf), Some(fup), Some(lib)) = (
+        source_var("ATELIER_SNOWFALL_LIB_SRC", "a checkout of snowfallorg/lib"),
+        source_var(
+            "ATELIER_FLAKE_UTILS_PLUS_SRC",
+            "a checkout of gytis-ivaskevicius/flake-utils-plus",
+        ),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    // snowfall-lib's `mkFlake` over flake-utils-plus' `mkFlake`, whose host
+    // module tests `options ? networking.hostName`; snowfall-lib's nixpkgs
+    // follows the flake's (no override of its own).
+    let overrides: &[(&str, &Path)] = &[
+        ("snowfall-lib", &sf),
+        ("snowfall-lib/flake-utils-plus", &fup),
+        ("nixpkgs", nixpkgs),
+    ];
+    same_plan_from_real_sources("snowfall", "box", "radio", overrides);
+    // The darwin system is no NixOS host, from the real source too.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/discover/ok/snowfall");
+    let mut cmd = gen();
+    cmd.args(["--no-cache", "--format", "short", "plan"])
+        .arg(&dir);
+    for (name, path) in overrides {
+        cmd.arg("--override-input").arg(name).arg(path);
+    }
+    cmd.env_remove("ATELIER_FETCH_INPUTS")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("host box: 1 service(s)\n"))
+        .stdout(predicate::str::contains("mac").not());
+}

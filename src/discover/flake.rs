@@ -760,7 +760,8 @@ fn from_source(
             })
             .map(str::to_ascii_lowercase);
         let kind = kind_of(&n, url.as_deref(), repo.as_deref());
-        let fallback = input_value(ev, &n, kind, &ctx.lib, &ctx.known)?;
+        // Named by its path, so a message says what to override.
+        let fallback = input_value(ev, &child_path, kind, &ctx.lib, &ctx.known)?;
         let t = match follows {
             Some(target) => followed(ctx, &target, fallback),
             None => sourced(
