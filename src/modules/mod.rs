@@ -971,6 +971,29 @@ mod tests {
     }"#;
 
     #[test]
+    fn an_unknown_if_hides_only_what_its_branches_define() {
+        // flake-utils-plus' host module: `optionalAttrs (options ? x) { ... }`
+        // with `options` unknown defines `networking` or nothing, never `t`.
+        let got = eval(
+            &[
+                DECLS,
+                r#"{ config, lib, ... }: { config = lib.mkMerge [
+                    (if config.services.nginx.enable then { networking.hostName = "h"; } else { })
+                    (if config.services.nginx.enable then { t.s = "then"; } else { t.l = [ "else" ]; })
+                    { t.on = false; }
+                  ]; }"#,
+            ],
+            &["t.on", "t.off", "t.s", "t.l", "networking.hostName"],
+        );
+        let shown: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(shown[0], "false");
+        assert_eq!(shown[1], "false");
+        assert!(shown[2].starts_with("unknown"), "{shown:?}");
+        assert!(shown[3].starts_with("unknown"), "{shown:?}");
+        assert!(shown[4].starts_with("unknown"), "{shown:?}");
+    }
+
+    #[test]
     fn priorities_orders_conditions_and_merges() {
         let got = eval(
             &[
