@@ -131,6 +131,12 @@ fn repo_of_url(url: &str) -> String {
         // A registry name, `nixpkgs` or `nixpkgs/<branch>`.
         return url.split('/').next().unwrap_or("").to_owned();
     }
+    // A channel's tarball (https://nixos.org/channels/nixpkgs-unstable/
+    // nixexprs.tar.xz, https://channels.nixos.org/nixos-25.11/nixexprs.tar.xz)
+    // is nixpkgs.
+    if url.ends_with("/nixexprs.tar.xz") {
+        return "nixpkgs".to_owned();
+    }
     // git+https://host/owner/repo(.git), https://host/owner/repo/archive/...
     let path = url.split("://").nth(1).unwrap_or(&url);
     let mut parts = path.split('/').skip(1).filter(|p| !p.is_empty());
@@ -1319,6 +1325,10 @@ mod tests {
                 "clan-core",
             ),
             ("gitlab:foo/bar.git", "bar.git"),
+            (
+                "https://nixos.org/channels/nixpkgs-unstable/nixexprs.tar.xz",
+                "nixpkgs",
+            ),
         ] {
             assert_eq!(repo_of_url(url), repo, "{url}");
         }
