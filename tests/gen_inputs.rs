@@ -918,3 +918,53 @@ fn snowfall_lib_evaluates_from_its_real_source() {
         .stdout(predicate::str::starts_with("host box: 1 service(s)\n"))
         .stdout(predicate::str::contains("mac").not());
 }
+
+#[test]
+fn clan_core_evaluates_from_its_real_source() {
+    let (Some(clan), Some(treefmt), Some(fp), Some(lib)) = (
+        source_var("ATELIER_CLAN_CORE_SRC", "a checkout of clan-lol/clan-core"),
+        source_var(
+            "ATELIER_TREEFMT_NIX_SRC",
+            "a checkout of numtide/treefmt-nix (clan-core imports its flake module when it has one)",
+        ),
+        source_var(
+            "ATELIER_FLAKE_PARTS_SRC",
+            "a checkout of hercules-ci/flake-parts",
+        ),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    // `clan-core.lib.clan { ... }`: clan-core's own flake-parts flake makes
+    // `lib.clan`; its nixpkgs follows the flake's. Each machine's modules
+    // come from clan-core's inventory, its `clanCore` NixOS module included.
+    let overrides: &[(&str, &Path)] = &[
+        ("clan-core", &clan),
+        ("clan-core/flake-parts", &fp),
+        ("clan-core/treefmt-nix", &treefmt),
+        ("nixpkgs", nixpkgs),
+    ];
+    same_plan_from_real_sources("clan", "vault", "notes", overrides);
+    assert_eq!(
+        discover_plan("clan", "gate", overrides),
+        discover_plan("clan", "gate", &[]),
+        "clan gate: real sources plan differently"
+    );
+    // clan-core's flake module in the flake's own flake-parts; clan-core's
+    // nixpkgs is its channel tarball, given here.
+    same_plan_from_real_sources(
+        "clan-flake-parts",
+        "nas",
+        "photos",
+        &[
+            ("clan-core", &clan),
+            ("clan-core/flake-parts", &fp),
+            ("clan-core/treefmt-nix", &treefmt),
+            ("clan-core/nixpkgs", nixpkgs),
+            ("flake-parts", &fp),
+            ("flake-parts/nixpkgs-lib", nixpkgs),
+            ("nixpkgs", nixpkgs),
+        ],
+    );
+}
