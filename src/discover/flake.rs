@@ -848,8 +848,8 @@ fn outputs_of(
         lock,
         lib: lib.clone(),
         known: known.clone(),
-        built: Default::default(),
-        follows: Default::default(),
+        built: std::cell::RefCell::default(),
+        follows: std::cell::RefCell::default(),
     });
     if let Ok(Some(decls)) = ev.select(top, &["inputs"]) {
         record_follows(ev, &ctx, "", "", &decls);

@@ -146,7 +146,7 @@ impl ModuleArgs {
             // What lib.evalModules gives every module of a NixOS system
             // (nixos/lib/eval-config.nix evaluates with class "nixos").
             ("_class".to_owned(), value(Value::string("nixos"))),
-            ("_prefix".to_owned(), value(Value::List(Default::default()))),
+            ("_prefix".to_owned(), value(Value::List(Rc::default()))),
         ];
         if let Some(Value::Attrs(a)) = special {
             for (k, e) in &a.entries {
