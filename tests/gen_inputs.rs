@@ -863,23 +863,26 @@ fn follows_make_an_input_of_an_input_the_one_it_follows() {
     let release: String = version.trim().chars().take(5).collect();
     // `wrapper.inputs.nixpkgs.follows = "nixpkgs"`: the wrapper's nixpkgs
     // is the overridden one (its real lib has `trivial.release`);
-    // `wrapper.inputs.site.follows = ""`: the flake itself.
-    gen()
-        .args(["--no-cache", "--format", "short", "plan"])
-        .arg(data("follows"))
-        .arg("--override-input")
-        .arg("nixpkgs")
-        .arg(nixpkgs)
-        .arg("--override-input")
-        .arg("wrapper")
-        .arg(data("follows/wrapper-src"))
-        .env_remove("ATELIER_FETCH_INPUTS")
-        .assert()
-        .success()
-        .stderr("")
-        .stdout(predicate::str::contains(format!(
-            "files    /srv/wiki-{release}\n"
-        )));
+    // `wrapper.inputs.site.follows = ""`: the flake itself. The same
+    // follows written only in flake.lock (`["nixpkgs"]`, `[]`).
+    for case in ["follows", "follows-lock"] {
+        gen()
+            .args(["--no-cache", "--format", "short", "plan"])
+            .arg(data(case))
+            .arg("--override-input")
+            .arg("nixpkgs")
+            .arg(nixpkgs)
+            .arg("--override-input")
+            .arg("wrapper")
+            .arg(data("follows/wrapper-src"))
+            .env_remove("ATELIER_FETCH_INPUTS")
+            .assert()
+            .success()
+            .stderr("")
+            .stdout(predicate::str::contains(format!(
+                "files    /srv/wiki-{release}\n"
+            )));
+    }
 }
 
 #[test]
