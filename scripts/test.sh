@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 if [ -z "${ATELIER_NIXPKGS_LIB:-}" ]; then
   echo "note: ATELIER_NIXPKGS_LIB is unset: module-system tests will be skipped (see README)" >&2
 fi
-for v in ATELIER_IMPORT_TREE_SRC ATELIER_FLAKE_PARTS_SRC ATELIER_HAUMEA_SRC ATELIER_NIXOS_UNIFIED_SRC ATELIER_EZ_CONFIGS_SRC; do
+for v in ATELIER_IMPORT_TREE_SRC ATELIER_FLAKE_PARTS_SRC ATELIER_HAUMEA_SRC ATELIER_NIXOS_UNIFIED_SRC ATELIER_EZ_CONFIGS_SRC \
+  ATELIER_SNOWFALL_LIB_SRC ATELIER_FLAKE_UTILS_PLUS_SRC ATELIER_CLAN_CORE_SRC ATELIER_TREEFMT_NIX_SRC; do
   if [ -z "${!v:-}" ]; then
     echo "note: $v is unset: the test evaluating that framework from its source will be skipped (see README)" >&2
   fi

@@ -1376,3 +1376,122 @@ fn nixos_unified_in_the_store_is_evaluated_from_its_source() {
         &["flake-parts", "nixos-unified"],
     );
 }
+
+#[test]
+fn follows_make_an_input_of_an_input_the_one_it_follows() {
+    let Some(lib) = source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory") else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    let version = std::fs::read_to_string(lib.join(".version")).unwrap();
+    let release: String = version.trim().chars().take(5).collect();
+    // `wrapper.inputs.nixpkgs.follows = "nixpkgs"`: the wrapper's nixpkgs
+    // is the overridden one (its real lib has `trivial.release`);
+    // `wrapper.inputs.site.follows = ""`: the flake itself. The same
+    // follows written only in flake.lock (`["nixpkgs"]`, `[]`).
+    for case in ["follows", "follows-lock"] {
+        gen()
+            .args(["--no-cache", "--format", "short", "plan"])
+            .arg(data(case))
+            .arg("--override-input")
+            .arg("nixpkgs")
+            .arg(nixpkgs)
+            .arg("--override-input")
+            .arg("wrapper")
+            .arg(data("follows/wrapper-src"))
+            .env_remove("ATELIER_FETCH_INPUTS")
+            .assert()
+            .success()
+            .stderr("")
+            .stdout(predicate::str::contains(format!(
+                "files    /srv/wiki-{release}\n"
+            )));
+    }
+}
+
+#[test]
+fn snowfall_lib_evaluates_from_its_real_source() {
+    let (Some(sf), Some(fup), Some(lib)) = (
+        source_var("ATELIER_SNOWFALL_LIB_SRC", "a checkout of snowfallorg/lib"),
+        source_var(
+            "ATELIER_FLAKE_UTILS_PLUS_SRC",
+            "a checkout of gytis-ivaskevicius/flake-utils-plus",
+        ),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    // snowfall-lib's `mkFlake` over flake-utils-plus' `mkFlake`, whose host
+    // module tests `options ? networking.hostName`; snowfall-lib's nixpkgs
+    // follows the flake's (no override of its own).
+    let overrides: &[(&str, &Path)] = &[
+        ("snowfall-lib", &sf),
+        ("snowfall-lib/flake-utils-plus", &fup),
+        ("nixpkgs", nixpkgs),
+    ];
+    same_plan_from_real_sources("snowfall", "box", "radio", overrides);
+    // The darwin system is no NixOS host, from the real source too.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/discover/ok/snowfall");
+    let mut cmd = gen();
+    cmd.args(["--no-cache", "--format", "short", "plan"])
+        .arg(&dir);
+    for (name, path) in overrides {
+        cmd.arg("--override-input").arg(name).arg(path);
+    }
+    cmd.env_remove("ATELIER_FETCH_INPUTS")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("host box: 1 service(s)\n"))
+        .stdout(predicate::str::contains("mac").not());
+}
+
+#[test]
+fn clan_core_evaluates_from_its_real_source() {
+    let (Some(clan), Some(treefmt), Some(fp), Some(lib)) = (
+        source_var("ATELIER_CLAN_CORE_SRC", "a checkout of clan-lol/clan-core"),
+        source_var(
+            "ATELIER_TREEFMT_NIX_SRC",
+            "a checkout of numtide/treefmt-nix (clan-core imports its flake module when it has one)",
+        ),
+        source_var(
+            "ATELIER_FLAKE_PARTS_SRC",
+            "a checkout of hercules-ci/flake-parts",
+        ),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    // `clan-core.lib.clan { ... }`: clan-core's own flake-parts flake makes
+    // `lib.clan`; its nixpkgs follows the flake's. Each machine's modules
+    // come from clan-core's inventory, its `clanCore` NixOS module included.
+    let overrides: &[(&str, &Path)] = &[
+        ("clan-core", &clan),
+        ("clan-core/flake-parts", &fp),
+        ("clan-core/treefmt-nix", &treefmt),
+        ("nixpkgs", nixpkgs),
+    ];
+    same_plan_from_real_sources("clan", "vault", "notes", overrides);
+    assert_eq!(
+        discover_plan("clan", "gate", overrides),
+        discover_plan("clan", "gate", &[]),
+        "clan gate: real sources plan differently"
+    );
+    // clan-core's flake module in the flake's own flake-parts; clan-core's
+    // nixpkgs is its channel tarball, given here.
+    same_plan_from_real_sources(
+        "clan-flake-parts",
+        "nas",
+        "photos",
+        &[
+            ("clan-core", &clan),
+            ("clan-core/flake-parts", &fp),
+            ("clan-core/treefmt-nix", &treefmt),
+            ("clan-core/nixpkgs", nixpkgs),
+            ("flake-parts", &fp),
+            ("flake-parts/nixpkgs-lib", nixpkgs),
+            ("nixpkgs", nixpkgs),
+        ],
+    );
+}

@@ -227,6 +227,12 @@ fn repo_of_url(url: &str) -> String {
         // A registry name, `nixpkgs` or `nixpkgs/<branch>`.
         return url.split('/').next().unwrap_or("").to_owned();
     }
+    // A channel's tarball (https://nixos.org/channels/nixpkgs-unstable/
+    // nixexprs.tar.xz, https://channels.nixos.org/nixos-25.11/nixexprs.tar.xz)
+    // is nixpkgs.
+    if url.ends_with("/nixexprs.tar.xz") {
+        return "nixpkgs".to_owned();
+    }
     // git+https://host/owner/repo(.git), https://host/owner/repo/archive/...
     let path = url.split("://").nth(1).unwrap_or(&url);
     let mut parts = path.split('/').skip(1).filter(|p| !p.is_empty());
@@ -615,6 +621,89 @@ struct Ctx {
     known: Value,
     /// What this evaluation does with sources, and what it must not.
     used: Rc<InputUse>,
+    /// Each input built so far, by path (`nixpkgs`, `snowfall-lib/nixpkgs`;
+    /// `""` is the flake itself once its outputs are made).
+    built: std::cell::RefCell<std::collections::HashMap<String, Thunk>>,
+    /// `follows` written in the flake.nix files read so far: input path →
+    /// the path it follows (from the root). The first writer wins, as the
+    /// root's `inputs.x.inputs.y.follows` overrides x's own choice.
+    follows: std::cell::RefCell<std::collections::HashMap<String, Vec<String>>>,
+}
+
+/// A span for values made from flake.lock (no text of the user's).
+fn lock_span() -> Span {
+    Span {
+        file: std::sync::Arc::new(crate::diagnostic::SourceFile {
+            name: "flake.lock".into(),
+            path: "flake.lock".into(),
+            text: String::new(),
+        }),
+        start: 0,
+        end: 0,
+    }
+}
+
+/// Records the `follows` of a flake.nix's `inputs` (written at input path
+/// `at`: `""` for the root): `inputs.x.follows = "a/b"` and
+/// `inputs.x.inputs.y.follows = "a"`, targets relative to that flake, as
+/// Nix reads them; `""` is the root flake itself.
+fn record_follows(ev: &mut Evaluator, ctx: &Ctx, at: &str, prefix: &str, decls: &Value) {
+    let Value::Attrs(a) = decls else { return };
+    let names: Vec<String> = a.keys().map(str::to_owned).collect();
+    for c in names {
+        let path = if prefix.is_empty() {
+            c.clone()
+        } else {
+            format!("{prefix}/{c}")
+        };
+        let Ok(Some(decl)) = ev.select(decls, &[c.as_str()]) else {
+            continue;
+        };
+        if let Ok(Some(Value::String(f))) = ev.select(&decl, &["follows"]) {
+            let f = f.to_string();
+            let mut target: Vec<String> = if f.is_empty() || at.is_empty() {
+                Vec::new()
+            } else {
+                at.split('/').map(str::to_owned).collect()
+            };
+            target.extend(f.split('/').filter(|s| !s.is_empty()).map(str::to_owned));
+            ctx.follows
+                .borrow_mut()
+                .entry(path.clone())
+                .or_insert(target);
+        }
+        if let Ok(Some(sub @ Value::Attrs(_))) = ev.select(&decl, &["inputs"]) {
+            record_follows(ev, ctx, at, &path, &sub);
+        }
+    }
+}
+
+/// The input at `target` (a path from the root: `[]` is the flake itself,
+/// `["a", "b"]` input b of input a), as a `follows` names it: the same
+/// value wherever it is followed; `fallback` when that path is not an input
+/// atelier-gen can build (an input known without its source).
+fn followed(ctx: &Rc<Ctx>, target: &[String], fallback: Value) -> Thunk {
+    let key = target.join("/");
+    if let Some(t) = ctx.built.borrow().get(&key) {
+        return t.clone();
+    }
+    let ctx = ctx.clone();
+    let target = target.to_vec();
+    Thunk::native(lock_span(), move |ev| {
+        let built = ctx.built.borrow().get(&target.join("/")).cloned();
+        if let Some(t) = built {
+            return ev.force(&t);
+        }
+        let Some((last, parent)) = target.split_last() else {
+            return Ok(fallback.clone());
+        };
+        let p = followed(&ctx, parent, Value::Null);
+        let pv = ev.force(&p)?;
+        Ok(match ev.select(&pv, &["inputs", last]) {
+            Ok(Some(v)) => v,
+            _ => fallback.clone(),
+        })
+    })
 }
 
 /// Input `path` (`nixpkgs`, or `flake-parts/nixpkgs-lib` for an input of
@@ -633,15 +722,7 @@ fn sourced(
     owner: Option<Rc<str>>,
 ) -> Thunk {
     let ctx = ctx.clone();
-    let span = span.unwrap_or_else(|| Span {
-        file: std::sync::Arc::new(crate::diagnostic::SourceFile {
-            name: "flake.lock".into(),
-            path: "flake.lock".into(),
-            text: String::new(),
-        }),
-        start: 0,
-        end: 0,
-    });
+    let span = span.unwrap_or_else(lock_span);
     let at = span.clone();
     Thunk::native(span, move |ev| {
         // A framework that an earlier evaluation could not take from the
@@ -773,15 +854,31 @@ fn from_source(
         (Some(l), Some(n)) => l.inputs(n),
         _ => Vec::new(),
     };
-    if let Ok(Some(Value::Attrs(a))) = ev.select(&top, &["inputs"]) {
-        for k in a.keys() {
-            if !names.iter().any(|n| n == k) {
-                names.push(k.to_owned());
-            }
+    let (declared, exact) = declared_inputs(ev, &top, &outputs);
+    for k in declared {
+        if !names.contains(&k) {
+            names.push(k);
         }
     }
+    if let Ok(Some(decls)) = ev.select(&top, &["inputs"]) {
+        record_follows(ev, ctx, path, path, &decls);
+    }
+    let overrides = lock::sources().overrides;
     let mut inputs = Attrs::default();
     for n in names {
+        let child_path = format!("{path}/{n}");
+        // A `follows` (the root's flake.nix first, then this flake's, then
+        // the lock's) makes it the input it follows, unless overridden.
+        let follows = if overrides.iter().any(|(o, _)| *o == child_path) {
+            None
+        } else {
+            let written = ctx.follows.borrow().get(&child_path).cloned();
+            written.or_else(|| {
+                let l = ctx.lock.as_ref()?;
+                let list = l.node(node?)?["inputs"][n.as_str()].as_array()?.clone();
+                list.iter().map(|s| s.as_str().map(str::to_owned)).collect()
+            })
+        };
         let child = ctx
             .lock
             .as_ref()
@@ -801,23 +898,30 @@ fn from_source(
             })
             .map(str::to_ascii_lowercase);
         let kind = kind_of(&n, url.as_deref(), repo.as_deref());
-        let fallback = input_value(ev, &n, kind, &ctx.lib, &ctx.known)?;
-        let t = sourced(
-            ctx,
-            format!("{path}/{n}"),
-            child,
-            kind,
-            fallback,
-            top.as_attrs().and_then(|a| a.span.clone()),
-            owner.cloned(),
-        );
+        // Named by its path, so a message says what to override.
+        let fallback = input_value(ev, &child_path, kind, &ctx.lib, &ctx.known)?;
+        let t = match follows {
+            Some(target) => followed(ctx, &target, fallback),
+            None => sourced(
+                ctx,
+                child_path.clone(),
+                child,
+                kind,
+                fallback,
+                top.as_attrs().and_then(|a| a.span.clone()),
+                owner.cloned(),
+            ),
+        };
+        ctx.built.borrow_mut().insert(child_path, t.clone());
         inputs.insert(n, t, None);
     }
-    inputs.unknown_keys = Some(Rc::new(Unknown {
-        reason: reason.clone(),
-        span: None,
-        origin: UnknownOrigin::Root(format!("{path}.inputs")),
-    }));
+    if !exact {
+        inputs.unknown_keys = Some(Rc::new(Unknown {
+            reason: reason.clone(),
+            span: None,
+            origin: UnknownOrigin::Root(format!("{path}.inputs")),
+        }));
+    }
     let mk_self = ev.select(&ctx.known, &["mkSelf"])?.unwrap_or(Value::Null);
     let arg = Value::attrs([
         ("outputs".to_owned(), outputs),
@@ -825,6 +929,29 @@ fn from_source(
         ("outPath".to_owned(), out_path),
     ]);
     ev.apply(&mk_self, arg)
+}
+
+/// The names of a flake's inputs as Nix passes them to `outputs`: those
+/// its `inputs` declares, and those `outputs` names as formals without
+/// declaring them (taken from the flake registry); `self` is added by
+/// [`from_source`]'s `mkSelf`. The set is exact (`inputs ? x` known) when
+/// `inputs` is written as an attribute set, or not at all.
+fn declared_inputs(ev: &mut Evaluator, top: &Value, outputs: &Value) -> (Vec<String>, bool) {
+    let (mut names, exact): (Vec<String>, bool) = match ev.select(top, &["inputs"]) {
+        Ok(Some(Value::Attrs(a))) => (a.keys().map(str::to_owned).collect(), true),
+        Ok(None) => (Vec::new(), true),
+        _ => (Vec::new(), false),
+    };
+    if let Value::Lambda(c) = outputs {
+        if let crate::nix::syntax::Param::Pattern { entries, .. } = &c.lambda.param {
+            for e in entries {
+                if e.name != "self" && !names.contains(&e.name) {
+                    names.push(e.name.clone());
+                }
+            }
+        }
+    }
+    (names, exact)
 }
 
 /// The flake's outputs as Nix builds them: `self` included.
@@ -848,10 +975,7 @@ fn outputs_of(
     let base_lib = ev.lib()?;
     let known = knowledge(ev, &base_lib)?;
     let lib = ev.select(&known, &["lib"])?.unwrap_or(Value::Null);
-    let declared: Vec<String> = match ev.select(top, &["inputs"]) {
-        Ok(Some(Value::Attrs(a))) => a.keys().map(str::to_owned).collect(),
-        _ => Vec::new(),
-    };
+    let (declared, exact) = declared_inputs(ev, top, &outputs);
     let locked = locked_repos(ev, dir);
     let lock = Lock::read(ev, dir);
     let ctx = Rc::new(Ctx {
@@ -859,7 +983,12 @@ fn outputs_of(
         lib: lib.clone(),
         known: known.clone(),
         used: used.clone(),
+        built: std::cell::RefCell::default(),
+        follows: std::cell::RefCell::default(),
     });
+    if let Ok(Some(decls)) = ev.select(top, &["inputs"]) {
+        record_follows(ev, &ctx, "", "", &decls);
+    }
     // Inputs declared with `follows` only are the input they follow.
     let mut values: Vec<(String, Thunk)> = Vec::new();
     let mut frameworks: Vec<String> = Vec::new();
@@ -890,44 +1019,35 @@ fn outputs_of(
             .ok()
             .flatten()
             .or_else(|| top.as_attrs().and_then(|a| a.span.clone()));
-        values.push((
-            n.clone(),
-            sourced(&ctx, n.clone(), node, kind, fallback, span, None),
-        ));
+        let t = sourced(&ctx, n.clone(), node, kind, fallback, span, None);
+        ctx.built.borrow_mut().insert(n.clone(), t.clone());
+        values.push((n.clone(), t));
     }
     for (n, target) in follows {
-        let first = target.split('/').next().unwrap_or("");
         let last = target.rsplit('/').next().unwrap_or("");
-        let v = if target.contains('/') {
-            None
-        } else {
-            values
-                .iter()
-                .find(|(k, _)| k == first)
-                .map(|(_, v)| v.clone())
-        };
-        let v = match v {
-            Some(v) => v,
-            // `clan-core/nixpkgs`: an input of an input, known by its name.
-            None => Thunk::value(input_value(
-                ev,
-                &n,
-                kind_of(last, None, None),
-                &lib,
-                &known,
-            )?),
-        };
+        // `clan-core/nixpkgs`: an input of an input, from that input's
+        // source when it has one here, else known by its name.
+        let fallback = input_value(ev, &n, kind_of(last, None, None), &lib, &known)?;
+        let path: Vec<String> = target
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let v = followed(&ctx, &path, fallback);
+        ctx.built.borrow_mut().insert(n.clone(), v.clone());
         values.push((n, v));
     }
     let mut inputs = Attrs::default();
     for (n, t) in values {
         inputs.insert(n, t, None);
     }
-    inputs.unknown_keys = Some(Rc::new(Unknown {
-        reason: "flake inputs are only known when Nix fetches them".into(),
-        span: None,
-        origin: UnknownOrigin::Root("inputs".into()),
-    }));
+    if !exact {
+        inputs.unknown_keys = Some(Rc::new(Unknown {
+            reason: "flake inputs are only known when Nix fetches them".into(),
+            span: None,
+            origin: UnknownOrigin::Root("inputs".into()),
+        }));
+    }
     let mk_self = ev.select(&known, &["mkSelf"])?.unwrap_or(Value::Null);
     let arg = Value::attrs([
         ("outputs".to_owned(), outputs),
@@ -937,7 +1057,11 @@ fn outputs_of(
             Value::string(ev.root().display().to_string()),
         ),
     ]);
-    Ok((ev.apply(&mk_self, arg)?, frameworks))
+    let out = ev.apply(&mk_self, arg)?;
+    ctx.built
+        .borrow_mut()
+        .insert(String::new(), Thunk::value(out.clone()));
+    Ok((out, frameworks))
 }
 
 /// The flake input an unknown comes from (`inputs.X...`, `X.lib.f args`).
@@ -949,7 +1073,7 @@ pub fn input_of(u: &Unknown) -> Option<String> {
             _ => input_of(base),
         },
         UnknownOrigin::Apply { func, .. } => input_of(func),
-        UnknownOrigin::Derived(b) => input_of(b),
+        UnknownOrigin::Derived(b) | UnknownOrigin::Choice { cond: b, .. } => input_of(b),
         UnknownOrigin::Opaque => None,
     }
 }
@@ -1048,10 +1172,8 @@ fn read_with(ev: &mut Evaluator, dir: &Path, used: &Rc<InputUse>) -> Flake {
         Ok(v) => v,
         Err(d) => return failed(d),
     };
-    let input_names: Vec<String> = match ev.select(&top, &["inputs"]) {
-        Ok(Some(Value::Attrs(a))) => a.keys().map(str::to_owned).collect(),
-        _ => Vec::new(),
-    };
+    let outputs = ev.select(&top, &["outputs"]).ok().flatten();
+    let input_names = declared_inputs(ev, &top, &outputs.unwrap_or(Value::Null)).0;
     let (out, frameworks) = match outputs_of(ev, dir, &top, used) {
         Ok(v) => v,
         Err(d) => return failed(d),
@@ -1147,7 +1269,9 @@ fn read_with(ev: &mut Evaluator, dir: &Path, used: &Rc<InputUse>) -> Flake {
 fn root_of(u: &Unknown) -> Option<&str> {
     match &u.origin {
         UnknownOrigin::Root(name) => Some(name),
-        UnknownOrigin::Select { base, .. } | UnknownOrigin::Derived(base) => root_of(base),
+        UnknownOrigin::Select { base, .. }
+        | UnknownOrigin::Derived(base)
+        | UnknownOrigin::Choice { cond: base, .. } => root_of(base),
         UnknownOrigin::Apply { func, .. } => root_of(func),
         UnknownOrigin::Opaque => None,
     }
@@ -1349,6 +1473,10 @@ mod tests {
                 "clan-core",
             ),
             ("gitlab:foo/bar.git", "bar.git"),
+            (
+                "https://nixos.org/channels/nixpkgs-unstable/nixexprs.tar.xz",
+                "nixpkgs",
+            ),
         ] {
             assert_eq!(repo_of_url(url), repo, "{url}");
         }

@@ -143,6 +143,10 @@ impl ModuleArgs {
                     None,
                 )),
             ),
+            // What lib.evalModules gives every module of a NixOS system
+            // (nixos/lib/eval-config.nix evaluates with class "nixos").
+            ("_class".to_owned(), value(Value::string("nixos"))),
+            ("_prefix".to_owned(), value(Value::List(Rc::default()))),
         ];
         if let Some(Value::Attrs(a)) = special {
             for (k, e) in &a.entries {
@@ -576,7 +580,9 @@ fn from_outside_the_flake(u: &Unknown, inputs: &[String]) -> bool {
     let root = loop {
         match &cur.origin {
             UnknownOrigin::Root(name) => break name,
-            UnknownOrigin::Select { base, .. } | UnknownOrigin::Derived(base) => cur = base,
+            UnknownOrigin::Select { base, .. }
+            | UnknownOrigin::Derived(base)
+            | UnknownOrigin::Choice { cond: base, .. } => cur = base,
             UnknownOrigin::Apply { func, .. } => cur = func,
             UnknownOrigin::Opaque => return false,
         }

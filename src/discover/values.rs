@@ -18,7 +18,9 @@ pub fn describe_unknown(u: &Unknown) -> String {
             return format!("depends on `{}`, {}", path.join("."), cur.reason);
         }
         match &cur.origin {
-            UnknownOrigin::Derived(base) | UnknownOrigin::Select { base, .. } => cur = base,
+            UnknownOrigin::Derived(base)
+            | UnknownOrigin::Select { base, .. }
+            | UnknownOrigin::Choice { cond: base, .. } => cur = base,
             UnknownOrigin::Apply { func, .. } => {
                 if let Some(p) = func.path() {
                     return format!(

@@ -343,7 +343,9 @@ fn unknown_has_submodule(ev: &mut Evaluator, u: &Unknown, depth: usize) -> bool 
         UnknownOrigin::Apply { func, arg } => {
             unknown_has_submodule(ev, func, depth) || has_submodule(ev, arg, depth + 1)
         }
-        UnknownOrigin::Derived(b) => unknown_has_submodule(ev, b, depth),
+        UnknownOrigin::Derived(b) | UnknownOrigin::Choice { cond: b, .. } => {
+            unknown_has_submodule(ev, b, depth)
+        }
         UnknownOrigin::Root(_) | UnknownOrigin::Opaque => false,
     }
 }
@@ -620,6 +622,36 @@ fn push_down(
                 return push_down(ev, f, path, out);
             }
             _ => {}
+        }
+    }
+    // `if c then a else b` with `c` unknown: `mkIf c a` and `mkIf (!c) b`,
+    // so a branch that does not define `path` hides nothing there.
+    if let Value::Unknown(u) = &at.value {
+        if let UnknownOrigin::Choice {
+            cond,
+            then,
+            otherwise,
+        } = &u.origin
+        {
+            let not = Rc::new(Unknown {
+                reason: cond.reason.clone(),
+                span: cond.span.clone(),
+                origin: UnknownOrigin::Derived(cond.clone()),
+            });
+            for (branch, c) in [(then, cond.clone()), (otherwise, not)] {
+                let value = ev.force(branch)?;
+                let mut conds = at.conds.clone();
+                conds.push(Thunk::value(Value::Unknown(c)));
+                let f = Found {
+                    value,
+                    span: at.span.clone(),
+                    priority: at.priority,
+                    order: at.order,
+                    conds,
+                };
+                push_down(ev, f, path, out)?;
+            }
+            return Ok(());
         }
     }
     let Some((first, rest)) = path.split_first() else {
@@ -937,6 +969,29 @@ mod tests {
         applied = lib.mkOption { default = 1; apply = x: x + 1; };
       };
     }"#;
+
+    #[test]
+    fn an_unknown_if_hides_only_what_its_branches_define() {
+        // flake-utils-plus' host module: `optionalAttrs (options ? x) { ... }`
+        // with `options` unknown defines `networking` or nothing, never `t`.
+        let got = eval(
+            &[
+                DECLS,
+                r#"{ config, lib, ... }: { config = lib.mkMerge [
+                    (if config.services.nginx.enable then { networking.hostName = "h"; } else { })
+                    (if config.services.nginx.enable then { t.s = "then"; } else { t.l = [ "else" ]; })
+                    { t.on = false; }
+                  ]; }"#,
+            ],
+            &["t.on", "t.off", "t.s", "t.l", "networking.hostName"],
+        );
+        let shown: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(shown[0], "false");
+        assert_eq!(shown[1], "false");
+        assert!(shown[2].starts_with("unknown"), "{shown:?}");
+        assert!(shown[3].starts_with("unknown"), "{shown:?}");
+        assert!(shown[4].starts_with("unknown"), "{shown:?}");
+    }
 
     #[test]
     fn priorities_orders_conditions_and_merges() {

@@ -774,7 +774,15 @@ impl Evaluator {
                     Value::Bool(true) => then.clone(),
                     Value::Bool(false) => otherwise.clone(),
                     Value::Unknown(u) => {
-                        return Ok(Tail::Value(Value::Unknown(Unknown::derived(&u))))
+                        return Ok(Tail::Value(Value::Unknown(Rc::new(Unknown {
+                            reason: u.reason.clone(),
+                            span: u.span.clone(),
+                            origin: UnknownOrigin::Choice {
+                                then: self.thunk_of(then, &env),
+                                otherwise: self.thunk_of(otherwise, &env),
+                                cond: u,
+                            },
+                        }))))
                     }
                     other => return type_err("a Boolean", &other, &cond.span),
                 },

@@ -1591,6 +1591,7 @@ let
   mkChangedOptionModule = from: to: changeFn: { };
   mkAliasOptionModule = from: to: { };
   mkAliasOptionModuleMD = from: to: { };
+  doRename = { from, to, visible, warn, use, withPriority ? true, condition ? true }: { };
   mkDerivedConfig = opt: f: f opt;
   mkSinkUndeclaredOptions = attrs: mkOption ({ internal = true; visible = false; default = false; } // attrs);
   mkPackageOptionMD = mkPackageOption;
@@ -1740,7 +1741,7 @@ let
   modules = {
     inherit mkIf mkMerge mkOverride mkDefault mkForce mkOptionDefault mkOrder mkBefore mkAfter
       mkRemovedOptionModule mkRenamedOptionModule mkRenamedOptionModuleWith mkMergedOptionModule
-      mkChangedOptionModule mkAliasOptionModule mkAliasOptionModuleMD mkDerivedConfig
+      mkChangedOptionModule mkAliasOptionModule mkAliasOptionModuleMD doRename mkDerivedConfig
       setDefaultModuleLocation mkImageMediaOverride mkFixStrictness mkDefinition mapDefinitionValue;
   };
   options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD showOption; };

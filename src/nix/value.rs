@@ -322,6 +322,15 @@ pub enum UnknownOrigin {
     Apply { func: Rc<Unknown>, arg: Thunk },
     /// Computed from another unknown (interpolation, arithmetic, ...).
     Derived(Rc<Unknown>),
+    /// `if cond then … else …` with an unknown `cond`: one of the two
+    /// branches (kept, not forced), so the module system can read it as
+    /// `mkIf cond then` next to `mkIf (!cond) otherwise`. Everything else
+    /// treats it as derived from `cond`.
+    Choice {
+        cond: Rc<Unknown>,
+        then: Thunk,
+        otherwise: Thunk,
+    },
 }
 
 impl Unknown {
