@@ -265,8 +265,16 @@ fn nix_config(lib: &str, files: &[PathBuf], paths: &[&str]) -> Vec<Value> {
         .args(["--eval", "--strict", "--json"])
         .arg(expr)
         .args(["--argstr", "lib", lib])
-        .args(["--argstr", "filesJSON", &serde_json::to_string(files).unwrap()])
-        .args(["--argstr", "pathsJSON", &serde_json::to_string(paths).unwrap()])
+        .args([
+            "--argstr",
+            "filesJSON",
+            &serde_json::to_string(files).unwrap(),
+        ])
+        .args([
+            "--argstr",
+            "pathsJSON",
+            &serde_json::to_string(paths).unwrap(),
+        ])
         .output()
         .expect("nix-instantiate runs");
     assert!(
@@ -299,7 +307,12 @@ fn assert_types_agree(test: &str, modules: &[&str], expect: &[(&str, Value)]) {
             .iter()
             .zip(got)
             .zip(&want)
-            .map(|((p, g), w)| format!("{} {p}: got {g}, want {w}\n", if g == w { " " } else { "!" }))
+            .map(|((p, g), w)| {
+                format!(
+                    "{} {p}: got {g}, want {w}\n",
+                    if g == w { " " } else { "!" }
+                )
+            })
             .collect()
     };
     let got = atelier_config(dir.path(), &files, None, &paths);
@@ -555,14 +568,36 @@ fn merge_errors_name_the_option_and_each_definition() {
         libs.push(Some(lib));
     }
     for lib in &libs {
-        let got = atelier::modules::eval_config(dir.path(), &files, lib.as_deref().map(Path::new), &["t.s", "t.n"]);
+        let got = atelier::modules::eval_config(
+            dir.path(),
+            &files,
+            lib.as_deref().map(Path::new),
+            &["t.s", "t.n"],
+        );
         let s = got[0].as_ref().unwrap_err();
-        assert!(s.starts_with("conflicting-definitions: The option `t.s' has conflicting definition values:"), "{lib:?}: {s}");
-        assert!(s.contains("m0.nix:4:") && s.contains("\"one\""), "{lib:?}: {s}");
-        assert!(s.contains("m1.nix:2:") && s.contains("\"two\""), "{lib:?}: {s}");
+        assert!(
+            s.starts_with(
+                "conflicting-definitions: The option `t.s' has conflicting definition values:"
+            ),
+            "{lib:?}: {s}"
+        );
+        assert!(
+            s.contains("m0.nix:4:") && s.contains("\"one\""),
+            "{lib:?}: {s}"
+        );
+        assert!(
+            s.contains("m1.nix:2:") && s.contains("\"two\""),
+            "{lib:?}: {s}"
+        );
         let n = got[1].as_ref().unwrap_err();
-        assert!(n.contains("The option `t.n") && n.contains("null and not null"), "{lib:?}: {n}");
-        assert!(n.contains("m0.nix:5:") && n.contains("m1.nix:3:"), "{lib:?}: {n}");
+        assert!(
+            n.contains("The option `t.n") && n.contains("null and not null"),
+            "{lib:?}: {n}"
+        );
+        assert!(
+            n.contains("m0.nix:5:") && n.contains("m1.nix:3:"),
+            "{lib:?}: {n}"
+        );
     }
 }
 

@@ -393,6 +393,30 @@ impl Walker<'_> {
         if let Some(e) = a.get("disabledModules") {
             self.disabled_modules(ev, &e.value.clone());
         }
+        // A module with `options` or `config` keeps its definitions in
+        // `config`; otherwise the whole set (but its structural keys) is config.
+        // Before its imports', as Nix collects modules (which merges their
+        // definitions in the reverse order).
+        let chain = self.chain();
+        if let Some(e) = a.get("options") {
+            self.g.options.push(e.value.clone());
+            self.g.chains.options.push(chain.clone());
+        }
+        let config = if a.get("config").is_some() || a.get("options").is_some() {
+            a.get("config")
+                .map(|e| (e.value.clone(), e.span.clone().or(span.clone())))
+        } else {
+            Some((Thunk::value(value), span.clone()))
+        };
+        if let Some((t, s)) = config {
+            if self.service {
+                self.g.service_configs.push((t, s));
+                self.g.chains.service_configs.push(chain);
+            } else {
+                self.g.configs.push((t, s));
+                self.g.chains.configs.push(chain);
+            }
+        }
         if let Some(e) = a.get("imports") {
             let imports = e.value.clone();
             match ev.force(&imports) {
@@ -424,28 +448,6 @@ impl Walker<'_> {
                     }
                     d
                 })),
-            }
-        }
-        // A module with `options` or `config` keeps its definitions in
-        // `config`; otherwise the whole set (but its structural keys) is config.
-        let chain = self.chain();
-        if let Some(e) = a.get("options") {
-            self.g.options.push(e.value.clone());
-            self.g.chains.options.push(chain.clone());
-        }
-        let config = if a.get("config").is_some() || a.get("options").is_some() {
-            a.get("config")
-                .map(|e| (e.value.clone(), e.span.clone().or(span.clone())))
-        } else {
-            Some((Thunk::value(value), span))
-        };
-        if let Some((t, s)) = config {
-            if self.service {
-                self.g.service_configs.push((t, s));
-                self.g.chains.service_configs.push(chain);
-            } else {
-                self.g.configs.push((t, s));
-                self.g.chains.configs.push(chain);
             }
         }
         if pushed {
