@@ -5,6 +5,7 @@
 //! Needs nixpkgs' lib: `ATELIER_NIXPKGS_LIB` (its `lib` directory); without it
 //! each test prints a SKIP line and returns.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -303,17 +304,12 @@ fn assert_types_agree(test: &str, modules: &[&str], expect: &[(&str, Value)]) {
     let paths: Vec<&str> = expect.iter().map(|(p, _)| *p).collect();
     let want: Vec<Value> = expect.iter().map(|(_, v)| v.clone()).collect();
     let show = |got: &[Value]| -> String {
-        paths
-            .iter()
-            .zip(got)
-            .zip(&want)
-            .map(|((p, g), w)| {
-                format!(
-                    "{} {p}: got {g}, want {w}\n",
-                    if g == w { " " } else { "!" }
-                )
-            })
-            .collect()
+        let mut out = String::new();
+        for ((p, g), w) in paths.iter().zip(got).zip(&want) {
+            let mark = if g == w { " " } else { "!" };
+            let _ = writeln!(out, "{mark} {p}: got {g}, want {w}");
+        }
+        out
     };
     let got = atelier_config(dir.path(), &files, None, &paths);
     assert!(got == want, "{test}, built-in lib:\n{}", show(&got));
@@ -325,7 +321,7 @@ fn assert_types_agree(test: &str, modules: &[&str], expect: &[(&str, Value)]) {
 }
 
 fn value(v: Value) -> Value {
-    json!({ "value": v })
+    Value::Object([("value".to_owned(), v)].into_iter().collect())
 }
 
 fn failure() -> Value {
@@ -550,7 +546,7 @@ fn submodule_values_have_their_options_defaults_and_types() {
 }
 
 /// A merge error says, as NixOS does, which option and where each
-/// conflicting definition is (file:line:col).
+/// conflicting definition is (`file:line:col`).
 #[test]
 fn merge_errors_name_the_option_and_each_definition() {
     let dir = tempfile::tempdir().unwrap();

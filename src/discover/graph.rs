@@ -397,6 +397,7 @@ impl Walker<'_> {
         // `config`; otherwise the whole set (but its structural keys) is config.
         // Before its imports', as Nix collects modules (which merges their
         // definitions in the reverse order).
+        let import_span = span.clone();
         let chain = self.chain();
         if let Some(e) = a.get("options") {
             self.g.options.push(e.value.clone());
@@ -406,7 +407,7 @@ impl Walker<'_> {
             a.get("config")
                 .map(|e| (e.value.clone(), e.span.clone().or(span.clone())))
         } else {
-            Some((Thunk::value(value), span.clone()))
+            Some((Thunk::value(value), span))
         };
         if let Some((t, s)) = config {
             if self.service {
@@ -433,7 +434,7 @@ impl Walker<'_> {
                             "the imports of this module are not known statically ({}); services declared there are not seen",
                             super::values::describe_unknown(&u)
                         ),
-                        e.span.clone().or(span.clone()),
+                        e.span.clone().or(import_span.clone()),
                     ),
                 ),
                 Ok(other) => self.g.diagnostics.push(Diagnostic::error(
@@ -444,7 +445,7 @@ impl Walker<'_> {
                 // (`config` read here fails without a place of its own.)
                 Err(d) => self.g.diagnostics.extend(d.into_iter().map(|mut d| {
                     if d.span.is_none() {
-                        d.span = e.span.clone().or(span.clone());
+                        d.span = e.span.clone().or(import_span.clone());
                     }
                     d
                 })),

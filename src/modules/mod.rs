@@ -23,6 +23,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::path::Path;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
@@ -198,7 +199,10 @@ pub fn eval_config(
         d.iter()
             .map(|d| {
                 let at = d.span.as_ref().map(Span::location).unwrap_or_default();
-                let notes: String = d.notes.iter().map(|n| format!("\n  {n}")).collect();
+                let mut notes = String::new();
+                for n in &d.notes {
+                    let _ = write!(notes, "\n  {n}");
+                }
                 format!("{}: {} [{at}]{notes}", d.code, d.message)
             })
             .collect::<Vec<_>>()
@@ -852,20 +856,13 @@ fn merge(
     // only its own keys unknown.
     if defs.iter().all(|d| matches!(d.value, Value::Attrs(_))) {
         match ty {
-            Ty::Opaque => return Ok(merge_attrs(sys, path, &defs, open, Ty::Opaque)),
-            Ty::AttrsOf(elem) => return Ok(merge_attrs(sys, path, &defs, open, (**elem).clone())),
+            Ty::Opaque => return Ok(merge_attrs(sys, path, &defs, open, &Ty::Opaque)),
+            Ty::AttrsOf(elem) => return Ok(merge_attrs(sys, path, &defs, open, elem)),
             Ty::Submodule(spec) => {
                 // A submodule's own module system collects its definitions
                 // in order, and merges them in reverse, like the top level's.
-                let mut reversed: Vec<&Def> = defs.iter().collect();
-                reversed.reverse();
-                let plain = merge_attrs(
-                    sys,
-                    path,
-                    &reversed.into_iter().cloned().collect::<Vec<_>>(),
-                    true,
-                    Ty::Opaque,
-                );
+                let reversed: Vec<Def> = defs.iter().rev().cloned().collect();
+                let plain = merge_attrs(sys, path, &reversed, true, &Ty::Opaque);
                 return match spec {
                     Some(spec) if defs.iter().all(|d| d.unknown_cond.is_none()) => {
                         submodule_value(ev, sys, path, &defs, spec, plain)
@@ -1177,7 +1174,7 @@ fn def_location(d: &Def) -> String {
 fn conflict(path: &[String], what: &str, defs: &[&Def]) -> Vec<Diagnostic> {
     let mut msg = format!("The option `{}' {what}:", dotted(path));
     for d in defs {
-        msg.push_str(&format!("\n- In `{}': {:?}", def_location(d), d.value));
+        let _ = write!(msg, "\n- In `{}': {:?}", def_location(d), d.value);
     }
     let span = defs.last().and_then(|d| d.span.clone());
     vec![Diagnostic::error("conflicting-definitions", msg, span).with_note(
@@ -1201,7 +1198,7 @@ fn not_of_type(path: &[String], ty: &Ty, d: &Def) -> Vec<Diagnostic> {
 
 /// The union of the definitions' attributes; each attribute merges its
 /// own definitions, by `elem`, when read.
-fn merge_attrs(sys: &Sys, path: &[String], defs: &[Def], open: bool, elem: Ty) -> Value {
+fn merge_attrs(sys: &Sys, path: &[String], defs: &[Def], open: bool, elem: &Ty) -> Value {
     type Entry = (Thunk, Option<Span>, Option<Rc<Unknown>>, usize);
     let mut keys: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     for d in defs {
