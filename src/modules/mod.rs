@@ -1061,8 +1061,13 @@ fn submodule_value(
     let args = Value::Attrs(Rc::new(args));
     let mut modules = Vec::new();
     let mut options = Vec::new();
+    // A submodule module atelier-gen cannot read (an import it cannot
+    // find, a function of what only Nix knows) leaves the value as its
+    // definitions give it.
     for m in &spec.modules {
-        submodule_module(ev, m, &args, &mut modules, &mut options, 0)?;
+        if submodule_module(ev, m, &args, &mut modules, &mut options, 0).is_err() {
+            return Ok(plain);
+        }
     }
     modules.extend(defs.iter().map(|d| Module {
         config: Thunk::value(d.value.clone()),
@@ -1070,7 +1075,9 @@ fn submodule_value(
     }));
     let system = Modules { state, root };
     system.seal(modules, options);
-    let declared = ev.force(&system.config())?;
+    let Ok(declared) = ev.force(&system.config()) else {
+        return Ok(plain);
+    };
     let (Value::Attrs(declared), Value::Attrs(plain)) = (&declared, &plain) else {
         return Ok(declared);
     };
