@@ -1429,6 +1429,37 @@ mod tests {
         );
     }
 
+    /// A typed option with a definition under a condition only Nix knows
+    /// is unknown, naming the condition, before its type's merge runs (no
+    /// `uniq` conflict, no joined lines that may lack a part).
+    #[test]
+    fn a_typed_option_under_an_unknown_condition_is_unknown_not_merged() {
+        let got = eval(
+            &[
+                r#"{ lib, config, ... }: with lib.types; {
+                    options.t.l = lib.mkOption { type = lines; };
+                    options.t.u = lib.mkOption { type = uniq str; };
+                    options.t.c = lib.mkOption { type = commas; };
+                    config.t = { l = "a"; u = "x"; c = "1"; };
+                  }"#,
+                r#"{ lib, config, ... }: {
+                    config.t = lib.mkIf config.services.nginx.enable { l = "b"; u = "y"; };
+                  }"#,
+                r#"{ ... }: { config.t.c = "2"; }"#,
+            ],
+            &["t.l", "t.u", "t.c"],
+        );
+        let got: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(
+            got,
+            [
+                "unknown Some([\"config\", \"services\", \"nginx\", \"enable\"])",
+                "unknown Some([\"config\", \"services\", \"nginx\", \"enable\"])",
+                "\"2,1\"",
+            ]
+        );
+    }
+
     #[test]
     fn a_definition_only_nix_can_read_under_its_own_option_is_unknown_not_recursion() {
         // `mkIf cfg.enable (x // y)` with `y` unknown here: Nix sees that it
