@@ -5,6 +5,7 @@
 //! Needs nixpkgs' lib: `ATELIER_NIXPKGS_LIB` (its `lib` directory); without it
 //! each test prints a SKIP line and returns.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -237,5 +238,370 @@ fn atelier_mkservice_services_agree_with_eval_modules() {
         "module-system-atelier-input",
         &["site.nix", "services.nix", "host.nix"],
         &json!({ "atelier": "atelier" }),
+    );
+}
+
+// ------------------------------------------------------------ option types
+
+/// `config` at each path as `{ "value": ... }` or `{ "error": true }` (as
+/// tests/data/modules/evalconfig.nix says it), from atelier-gen's module
+/// system; anything else (an unknown) is kept with its message.
+fn atelier_config(root: &Path, files: &[PathBuf], lib: Option<&str>, paths: &[&str]) -> Vec<Value> {
+    atelier::modules::eval_config(root, files, lib.map(Path::new), paths)
+        .into_iter()
+        .map(|r| match r {
+            Ok(v) => json!({ "value": v }),
+            Err(e) if e.starts_with("conflicting-definitions:") || e.starts_with("type-error:") => {
+                json!({ "error": true })
+            }
+            Err(e) => json!({ "other": e }),
+        })
+        .collect()
+}
+
+/// What nixpkgs' `lib.evalModules` says at each path.
+fn nix_config(lib: &str, files: &[PathBuf], paths: &[&str]) -> Vec<Value> {
+    let expr = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/modules/evalconfig.nix");
+    let out = Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json"])
+        .arg(expr)
+        .args(["--argstr", "lib", lib])
+        .args([
+            "--argstr",
+            "filesJSON",
+            &serde_json::to_string(files).unwrap(),
+        ])
+        .args([
+            "--argstr",
+            "pathsJSON",
+            &serde_json::to_string(paths).unwrap(),
+        ])
+        .output()
+        .expect("nix-instantiate runs");
+    assert!(
+        out.status.success(),
+        "lib.evalModules failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// Writes `modules` as m0.nix, m1.nix, ... (m0 declares the options) and
+/// checks `config` at each path of `expect`: atelier-gen with its built-in
+/// lib, and — with `ATELIER_NIXPKGS_LIB` — `lib.evalModules` itself and
+/// atelier-gen with nixpkgs' lib (whose types merge by their own `merge`).
+fn assert_types_agree(test: &str, modules: &[&str], expect: &[(&str, Value)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = modules
+        .iter()
+        .enumerate()
+        .map(|(i, src)| {
+            let f = dir.path().join(format!("m{i}.nix"));
+            std::fs::write(&f, src).unwrap();
+            f
+        })
+        .collect();
+    let paths: Vec<&str> = expect.iter().map(|(p, _)| *p).collect();
+    let want: Vec<Value> = expect.iter().map(|(_, v)| v.clone()).collect();
+    let show = |got: &[Value]| -> String {
+        let mut out = String::new();
+        for ((p, g), w) in paths.iter().zip(got).zip(&want) {
+            let mark = if g == w { " " } else { "!" };
+            let _ = writeln!(out, "{mark} {p}: got {g}, want {w}");
+        }
+        out
+    };
+    let got = atelier_config(dir.path(), &files, None, &paths);
+    assert!(got == want, "{test}, built-in lib:\n{}", show(&got));
+    let Some(lib) = nixpkgs_lib(test) else { return };
+    let real = nix_config(&lib, &files, &paths);
+    assert!(real == want, "{test}, lib.evalModules:\n{}", show(&real));
+    let got = atelier_config(dir.path(), &files, Some(&lib), &paths);
+    assert!(got == want, "{test}, nixpkgs' lib:\n{}", show(&got));
+}
+
+fn value(v: Value) -> Value {
+    Value::Object([("value".to_owned(), v)].into_iter().collect())
+}
+
+fn failure() -> Value {
+    json!({ "error": true })
+}
+
+#[test]
+fn separated_strings_concatenate_in_nix_order() {
+    assert_types_agree(
+        "separated_strings_concatenate_in_nix_order",
+        &[
+            r#"{ lib, ... }: with lib.types; {
+  options.t = {
+    v = lib.mkOption { type = lines; };
+    w = lib.mkOption { type = lines; default = "default"; };
+    plain = lib.mkOption { type = lines; };
+    c = lib.mkOption { type = commas; };
+    e = lib.mkOption { type = envVar; };
+    s = lib.mkOption { type = separatedString " "; };
+  };
+  config.t = { v = "b"; w = lib.mkDefault "low"; plain = "one"; c = "x"; e = "/bin"; s = "one"; };
+}"#,
+            r#"{ lib, ... }: {
+  config.t = { v = lib.mkAfter "c"; w = "high"; plain = "two"; c = "y"; e = lib.mkBefore "/sbin"; s = "two"; };
+}"#,
+            r#"{ lib, ... }: { config.t = { v = lib.mkBefore "a"; w = "higher"; plain = "three"; }; }"#,
+        ],
+        &[
+            ("t.v", value(json!("a\nb\nc"))),
+            ("t.w", value(json!("higher\nhigh"))),
+            ("t.plain", value(json!("three\ntwo\none"))),
+            ("t.c", value(json!("y,x"))),
+            ("t.e", value(json!("/sbin:/bin"))),
+            ("t.s", value(json!("two one"))),
+        ],
+    );
+}
+
+#[test]
+fn scalars_and_enums_merge_equal_definitions_only() {
+    assert_types_agree(
+        "scalars_and_enums_merge_equal_definitions_only",
+        &[
+            r#"{ lib, ... }: with lib.types; {
+  options.t = {
+    s = lib.mkOption { type = str; };
+    s2 = lib.mkOption { type = str; };
+    b = lib.mkOption { type = bool; };
+    i = lib.mkOption { type = int; };
+    i2 = lib.mkOption { type = int; };
+    en = lib.mkOption { type = enum [ "a" "b" ]; };
+    en2 = lib.mkOption { type = enum [ "a" "b" ]; };
+  };
+  config.t = { s = "same"; s2 = "one"; b = true; i = 1; i2 = 1; en = "a"; en2 = "a"; };
+}"#,
+            r#"{ lib, ... }: {
+  config.t = { s = "same"; s2 = "two"; b = true; i = 1; i2 = 2; en = "a"; en2 = "b"; };
+}"#,
+        ],
+        &[
+            ("t.s", value(json!("same"))),
+            ("t.s2", failure()),
+            ("t.b", value(json!(true))),
+            ("t.i", value(json!(1))),
+            ("t.i2", failure()),
+            ("t.en", value(json!("a"))),
+            ("t.en2", failure()),
+        ],
+    );
+}
+
+#[test]
+fn uniq_unique_and_null_or_agree_with_eval_modules() {
+    assert_types_agree(
+        "uniq_unique_and_null_or_agree_with_eval_modules",
+        &[
+            r#"{ lib, ... }: with lib.types; {
+  options.t = {
+    u = lib.mkOption { type = uniq str; };
+    u1 = lib.mkOption { type = uniq str; };
+    q = lib.mkOption { type = unique { message = "only one"; } int; };
+    n = lib.mkOption { type = nullOr str; };
+    n1 = lib.mkOption { type = nullOr str; };
+    n2 = lib.mkOption { type = nullOr str; };
+    nl = lib.mkOption { type = nullOr lines; };
+  };
+  config.t = { u = "a"; u1 = "x"; q = 1; n = null; n1 = null; n2 = "a"; nl = "l1"; };
+}"#,
+            r#"{ lib, ... }: {
+  config.t = { u = "a"; q = 1; n = null; n1 = "b"; n2 = "a"; nl = "l2"; };
+}"#,
+        ],
+        &[
+            ("t.u", failure()),
+            ("t.u1", value(json!("x"))),
+            ("t.q", failure()),
+            ("t.n", value(json!(null))),
+            ("t.n1", failure()),
+            ("t.n2", value(json!("a"))),
+            ("t.nl", value(json!("l2\nl1"))),
+        ],
+    );
+}
+
+#[test]
+fn either_and_one_of_pick_the_type_every_definition_has() {
+    assert_types_agree(
+        "either_and_one_of_pick_the_type_every_definition_has",
+        &[
+            r#"{ lib, ... }: with lib.types; {
+  options.t = {
+    ea = lib.mkOption { type = either str (listOf str); };
+    eb = lib.mkOption { type = either str (listOf str); };
+    ec = lib.mkOption { type = either bool lines; };
+    ed = lib.mkOption { type = oneOf [ int str ]; };
+  };
+  config.t = { ea = [ "x" ]; eb = "p"; ec = "l1"; ed = 1; };
+}"#,
+            r#"{ lib, ... }: {
+  config.t = { ea = [ "y" ]; eb = "q"; ec = "l2"; ed = 1; };
+}"#,
+        ],
+        &[
+            ("t.ea", value(json!(["y", "x"]))),
+            ("t.eb", failure()),
+            ("t.ec", value(json!("l2\nl1"))),
+            ("t.ed", value(json!(1))),
+        ],
+    );
+}
+
+#[test]
+fn coerced_to_converts_definitions_of_the_from_type() {
+    assert_types_agree(
+        "coerced_to_converts_definitions_of_the_from_type",
+        &[
+            r#"{ lib, ... }: with lib.types; {
+  options.t = {
+    p = lib.mkOption { type = coercedTo str (s: [ s ]) (listOf str); };
+    pn = lib.mkOption { type = coercedTo int toString str; };
+    pl = lib.mkOption { type = listOf (coercedTo int toString str); };
+  };
+  config.t = { p = "a"; pn = 5; pl = [ 1 "b" ]; };
+}"#,
+            r#"{ lib, ... }: {
+  config.t = { p = [ "b" "c" ]; pl = lib.mkBefore [ 0 ]; };
+}"#,
+        ],
+        &[
+            ("t.p", value(json!(["b", "c", "a"]))),
+            ("t.pn", value(json!("5"))),
+            ("t.pl", value(json!(["0", "1", "b"]))),
+        ],
+    );
+}
+
+#[test]
+fn nested_list_and_attrs_types_merge_by_their_element_type() {
+    assert_types_agree(
+        "nested_list_and_attrs_types_merge_by_their_element_type",
+        &[
+            r#"{ lib, ... }: with lib.types; {
+  options.t = {
+    ll = lib.mkOption { type = listOf (listOf str); };
+    ao = lib.mkOption { type = attrsOf (listOf str); };
+    la = lib.mkOption { type = lazyAttrsOf lines; };
+    al = lib.mkOption { type = attrsOf (attrsOf int); };
+  };
+  config.t = { ll = [ [ "a" ] ]; ao.x = [ "1" ]; la.k = "one"; al.a.b = 1; };
+}"#,
+            r#"{ lib, ... }: {
+  config.t = { ll = lib.mkBefore [ [ "z" ] ]; ao.x = lib.mkAfter [ "2" ]; ao.y = [ "3" ]; la.k = "two"; al.a.c = 2; };
+}"#,
+        ],
+        &[
+            ("t.ll", value(json!([["z"], ["a"]]))),
+            ("t.ao", value(json!({ "x": ["1", "2"], "y": ["3"] }))),
+            ("t.la", value(json!({ "k": "two\none" }))),
+            ("t.al", value(json!({ "a": { "b": 1, "c": 2 } }))),
+        ],
+    );
+}
+
+#[test]
+fn submodule_values_have_their_options_defaults_and_types() {
+    assert_types_agree(
+        "submodule_values_have_their_options_defaults_and_types",
+        &[
+            r#"{ lib, ... }: with lib.types; {
+  options.t = {
+    sm = lib.mkOption {
+      type = attrsOf (submodule {
+        options.port = lib.mkOption { type = int; default = 80; };
+        options.host = lib.mkOption { type = str; };
+        options.tags = lib.mkOption { type = lines; default = ""; };
+      });
+    };
+    one = lib.mkOption {
+      type = submodule ({ name, ... }: {
+        options.label = lib.mkOption { type = str; default = "${name}-label"; };
+        options.paths = lib.mkOption { type = listOf str; default = [ ]; };
+      });
+      default = { };
+    };
+  };
+  config.t = { sm.web.host = "h"; sm.web.tags = "a"; one.paths = [ "/a" ]; };
+}"#,
+            r#"{ lib, ... }: {
+  config.t = { sm.web.tags = "b"; sm.db = { host = "d"; port = 5432; }; one.paths = [ "/b" ]; };
+}"#,
+        ],
+        &[
+            ("t.sm.web.host", value(json!("h"))),
+            ("t.sm.web.port", value(json!(80))),
+            ("t.sm.web.tags", value(json!("a\nb"))),
+            ("t.sm.db.port", value(json!(5432))),
+            ("t.sm.db.tags", value(json!(""))),
+            ("t.one.label", value(json!("one-label"))),
+            ("t.one.paths", value(json!(["/a", "/b"]))),
+        ],
+    );
+}
+
+/// A merge error says, as NixOS does, which option and where each
+/// conflicting definition is (`file:line:col`).
+#[test]
+fn merge_errors_name_the_option_and_each_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    let m0 = dir.path().join("m0.nix");
+    let m1 = dir.path().join("m1.nix");
+    std::fs::write(
+        &m0,
+        "{ lib, ... }: {\n  options.t.s = lib.mkOption { type = lib.types.str; };\n  options.t.n = lib.mkOption { type = lib.types.nullOr lib.types.int; };\n  config.t.s = \"one\";\n  config.t.n = null;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(&m1, "{\n  config.t.s = \"two\";\n  config.t.n = 1;\n}\n").unwrap();
+    let files = [m0, m1];
+    let mut libs = vec![None];
+    if let Some(lib) = nixpkgs_lib("merge_errors_name_the_option_and_each_definition") {
+        libs.push(Some(lib));
+    }
+    for lib in &libs {
+        let got = atelier::modules::eval_config(
+            dir.path(),
+            &files,
+            lib.as_deref().map(Path::new),
+            &["t.s", "t.n"],
+        );
+        let s = got[0].as_ref().unwrap_err();
+        assert!(
+            s.starts_with(
+                "conflicting-definitions: The option `t.s' has conflicting definition values:"
+            ),
+            "{lib:?}: {s}"
+        );
+        assert!(
+            s.contains("m0.nix:4:") && s.contains("\"one\""),
+            "{lib:?}: {s}"
+        );
+        assert!(
+            s.contains("m1.nix:2:") && s.contains("\"two\""),
+            "{lib:?}: {s}"
+        );
+        let n = got[1].as_ref().unwrap_err();
+        assert!(
+            n.contains("The option `t.n") && n.contains("null and not null"),
+            "{lib:?}: {n}"
+        );
+        assert!(
+            n.contains("m0.nix:5:") && n.contains("m1.nix:3:"),
+            "{lib:?}: {n}"
+        );
+    }
+}
+
+#[test]
+fn a_data_path_from_lines_and_coerced_to_options_agrees_with_eval_modules() {
+    assert_agrees(
+        "module-types",
+        &["notes.nix", "extra.nix", "host.nix"],
+        &json!({}),
     );
 }

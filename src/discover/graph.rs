@@ -397,41 +397,11 @@ impl Walker<'_> {
         if let Some(e) = a.get("disabledModules") {
             self.disabled_modules(ev, &e.value.clone());
         }
-        if let Some(e) = a.get("imports") {
-            let imports = e.value.clone();
-            match ev.force(&imports) {
-                Ok(Value::List(items)) => {
-                    prefetch(ev, &items);
-                    for t in items.iter() {
-                        self.walk(ev, t, depth + 1);
-                    }
-                }
-                Ok(Value::Unknown(u)) => self.g.diagnostics.push(
-                    Diagnostic::warning(
-                        "unresolved-import",
-                        format!(
-                            "the imports of this module are not known statically ({}); services declared there are not seen",
-                            super::values::describe_unknown(&u)
-                        ),
-                        e.span.clone().or(span.clone()),
-                    ),
-                ),
-                Ok(other) => self.g.diagnostics.push(Diagnostic::error(
-                    "type-error",
-                    format!("`imports` is {} while a list was expected", other.type_name()),
-                    e.span.clone(),
-                )),
-                // (`config` read here fails without a place of its own.)
-                Err(d) => self.g.diagnostics.extend(d.into_iter().map(|mut d| {
-                    if d.span.is_none() {
-                        d.span = e.span.clone().or(span.clone());
-                    }
-                    d
-                })),
-            }
-        }
         // A module with `options` or `config` keeps its definitions in
         // `config`; otherwise the whole set (but its structural keys) is config.
+        // Before its imports', as Nix collects modules (which merges their
+        // definitions in the reverse order).
+        let import_span = span.clone();
         let chain = self.chain();
         if let Some(e) = a.get("options") {
             self.g.options.push(e.value.clone());
@@ -450,6 +420,39 @@ impl Walker<'_> {
             } else {
                 self.g.configs.push((t, s));
                 self.g.chains.configs.push(chain);
+            }
+        }
+        if let Some(e) = a.get("imports") {
+            let imports = e.value.clone();
+            match ev.force(&imports) {
+                Ok(Value::List(items)) => {
+                    prefetch(ev, &items);
+                    for t in items.iter() {
+                        self.walk(ev, t, depth + 1);
+                    }
+                }
+                Ok(Value::Unknown(u)) => self.g.diagnostics.push(
+                    Diagnostic::warning(
+                        "unresolved-import",
+                        format!(
+                            "the imports of this module are not known statically ({}); services declared there are not seen",
+                            super::values::describe_unknown(&u)
+                        ),
+                        e.span.clone().or(import_span.clone()),
+                    ),
+                ),
+                Ok(other) => self.g.diagnostics.push(Diagnostic::error(
+                    "type-error",
+                    format!("`imports` is {} while a list was expected", other.type_name()),
+                    e.span.clone(),
+                )),
+                // (`config` read here fails without a place of its own.)
+                Err(d) => self.g.diagnostics.extend(d.into_iter().map(|mut d| {
+                    if d.span.is_none() {
+                        d.span = e.span.clone().or(import_span.clone());
+                    }
+                    d
+                })),
             }
         }
         if pushed {

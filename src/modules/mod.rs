@@ -23,12 +23,16 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::path::Path;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
 use crate::nix::{AttrEntry, Attrs, EvalResult, Evaluator, Thunk, Unknown, UnknownOrigin, Value};
+
+mod types;
+use types::Ty;
 
 /// Priority of a plain definition (`mkOverride 100`).
 pub const DEFAULT_PRIORITY: i64 = 100;
@@ -60,6 +64,8 @@ struct OptNode {
 struct OptionDecl {
     default: Option<Thunk>,
     apply: Option<Thunk>,
+    /// `type`: how the definitions merge (see [`Ty`]).
+    ty: Option<Thunk>,
     /// The type is (or holds) a submodule: its values have the
     /// submodule's options, whose defaults atelier-gen does not read, so
     /// an attribute no definition sets is unknown rather than missing.
@@ -76,7 +82,16 @@ struct State {
     mk_service: Option<Value>,
     diagnostics: Vec<Diagnostic>,
     levels: HashMap<Vec<String>, Rc<Level>>,
+    /// For a submodule's own module system: where its values are
+    /// (`config.<prefix>`), which its option tree does not repeat.
+    prefix: Vec<String>,
+    /// The module systems of submodule values below this one, kept as long
+    /// as this one.
+    nested: Vec<Rc<RefCell<State>>>,
 }
+
+/// The module system a value belongs to (see [`State::nested`]).
+type Sys = Weak<RefCell<State>>;
 
 /// The configuration of one host: collect modules, [`Modules::seal`], then
 /// read [`Modules::config`].
@@ -166,6 +181,97 @@ impl Modules {
         let arg = ev.force(arg)?;
         ev.apply(&f, arg)
     }
+}
+
+/// `config` at each of `paths` (dotted) after atelier's module system has
+/// read the module files `files` (each `{ options; config; }`, or a function
+/// of `{ config, lib, ... }` to one), with nixpkgs' lib from `lib_dir` or the
+/// built-in one: the value as JSON, or what went wrong (`code: message`).
+/// For the tests that compare with `lib.evalModules`.
+#[doc(hidden)]
+pub fn eval_config(
+    root: &Path,
+    files: &[std::path::PathBuf],
+    lib_dir: Option<&Path>,
+    paths: &[&str],
+) -> Vec<Result<serde_json::Value, String>> {
+    fn show(d: &[Diagnostic]) -> String {
+        d.iter()
+            .map(|d| {
+                let at = d.span.as_ref().map(Span::location).unwrap_or_default();
+                let mut notes = String::new();
+                for n in &d.notes {
+                    let _ = write!(notes, "\n  {n}");
+                }
+                format!("{}: {} [{at}]{notes}", d.code, d.message)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+    let mut ev = Evaluator::new(root);
+    let lib = match lib_dir {
+        Some(dir) => {
+            ev.allow_root(dir);
+            ev.eval_file(&dir.join("default.nix"))
+        }
+        None => ev.lib(),
+    };
+    let lib = match lib {
+        Ok(l) => l,
+        Err(d) => return vec![Err(show(&d)); paths.len()],
+    };
+    let (system, diags) = Modules::new(&mut ev);
+    if !diags.is_empty() {
+        return vec![Err(show(&diags)); paths.len()];
+    }
+    let mut configs = Vec::new();
+    let mut options = Vec::new();
+    for file in files {
+        let module = ev.eval_file(file).and_then(|m| {
+            if !m.is_function() {
+                return Ok(m);
+            }
+            let mut args = Attrs::from_values([("lib".to_owned(), lib.clone())]);
+            args.insert("config", system.config(), None);
+            ev.apply(&m, Value::Attrs(Rc::new(args)))
+        });
+        let module = match module {
+            Ok(Value::Attrs(a)) => a,
+            Ok(other) => {
+                let msg = format!("{}: a module is {}", file.display(), other.type_name());
+                return vec![Err(msg); paths.len()];
+            }
+            Err(d) => return vec![Err(show(&d)); paths.len()],
+        };
+        if let Some(e) = module.get("options") {
+            options.push(e.value.clone());
+        }
+        if let Some(e) = module.get("config") {
+            configs.push(Module {
+                config: e.value.clone(),
+                span: e.span.clone(),
+            });
+        }
+    }
+    system.seal(configs, options);
+    let read = |ev: &mut Evaluator, path: &str| -> EvalResult<Result<serde_json::Value, String>> {
+        let root = ev.force(&system.config())?;
+        let p: Vec<&str> = path.split('.').collect();
+        let Some(v) = ev.select(&root, &p)? else {
+            return Ok(Err(format!("`{path}` is missing")));
+        };
+        ev.force_deep(&v)?;
+        Ok(
+            match crate::nix::to_json(ev, &v, crate::nix::JsonMode::Nix, &span())? {
+                Ok(j) => Ok(j),
+                Err(u) => Err(format!("unknown: {}", u.reason)),
+            },
+        )
+    };
+    paths
+        .iter()
+        .map(|p| read(&mut ev, p).unwrap_or_else(|d| Err(show(&d))))
+        .collect()
 }
 
 fn builtin_options(ev: &mut Evaluator) -> EvalResult<Thunk> {
@@ -288,6 +394,7 @@ fn declare(ev: &mut Evaluator, v: &Value, node: &mut OptNode, diags: &mut Vec<Di
             node.option = Some(OptionDecl {
                 default: a.get("default").map(|e| e.value.clone()),
                 apply: a.get("apply").map(|e| e.value.clone()),
+                ty: a.get("type").map(|e| e.value.clone()),
                 submodule,
             });
         }
@@ -394,7 +501,8 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: &Path_) -> EvalR
         .collect());
     }
     let tree = tree(ev, &state)?;
-    match classify(&tree, path) {
+    let prefix = state.borrow().prefix.len();
+    match classify(&tree, &path[prefix..]) {
         Place::Undeclared => Ok(Value::Unknown(config_unknown(path))),
         Place::Namespace(n) => {
             let mut attrs = Attrs::default();
@@ -415,7 +523,7 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: &Path_) -> EvalR
             // under `atelier`: a name missing there does not exist (and
             // `or` falls back). Anywhere else a module atelier-gen does
             // not read (nixpkgs', an input's) may declare it.
-            if !closed(path) {
+            if prefix > 0 || !closed(path) {
                 attrs.unknown_keys = Some(config_unknown(path));
             }
             Ok(Value::Attrs(Rc::new(attrs)))
@@ -439,15 +547,19 @@ struct Found {
     span: Option<Span>,
     priority: i64,
     order: i64,
+    /// Which module (index in collection order) wrote it.
+    module: usize,
     conds: Vec<Thunk>,
 }
 
 /// A definition whose conditions are not false.
+#[derive(Clone)]
 struct Def {
     value: Value,
     span: Option<Span>,
     priority: i64,
     order: i64,
+    module: usize,
     unknown_cond: Option<Rc<Unknown>>,
 }
 
@@ -466,7 +578,8 @@ fn level(ev: &mut Evaluator, state: &Rc<RefCell<State>>, path: &[String]) -> Eva
         return Ok(l.clone());
     }
     let mut found = Vec::new();
-    if let Some((last, parent)) = path.split_last() {
+    let prefix = state.borrow().prefix.len();
+    if let Some((last, parent)) = path.split_last().filter(|_| path.len() > prefix) {
         let p = level(ev, state, parent)?;
         let mut at: Vec<usize> = p.by_key.get(last).cloned().unwrap_or_default();
         at.extend(&p.opaque);
@@ -482,13 +595,14 @@ fn level(ev: &mut Evaluator, state: &Rc<RefCell<State>>, path: &[String]) -> Eva
         }
     } else {
         let modules = state.borrow().modules.clone();
-        for m in modules.iter() {
+        for (module, m) in modules.iter().enumerate() {
             let v = ev.force(&m.config)?;
             let at = Found {
                 value: v,
                 span: m.span.clone(),
                 priority: DEFAULT_PRIORITY,
                 order: DEFAULT_ORDER,
+                module,
                 conds: Vec::new(),
             };
             push_down(ev, at, &[], &mut found)?;
@@ -533,6 +647,8 @@ fn option_value(
                 span: t.span(),
                 priority: OPTION_DEFAULT_PRIORITY,
                 order: DEFAULT_ORDER,
+                // Before every module's (see below).
+                module: usize::MAX,
                 conds: Vec::new(),
             };
             let mut f = Vec::new();
@@ -540,7 +656,19 @@ fn option_value(
             defs.extend(discharge(ev, f)?);
         }
     }
-    let v = merge(ev, path, defs, decl.submodule)?;
+    // Nix merges the definitions of different modules in the reverse of
+    // the order it collected the modules in (within one module, in order).
+    defs.sort_by_key(|d| std::cmp::Reverse(d.module));
+    let ty = decl
+        .ty
+        .as_ref()
+        .map_or(Ty::Opaque, |t| types::classify(ev, t, 0));
+    let nested = !state.borrow().prefix.is_empty();
+    if nested && defs.is_empty() {
+        // A submodule's option nobody defines (in what atelier-gen reads).
+        return Ok(Value::Unknown(config_unknown(path)));
+    }
+    let v = merge(ev, &Rc::downgrade(state), path, defs, decl.submodule, &ty)?;
     match &decl.apply {
         Some(f) => {
             let f = ev.force(f)?;
@@ -590,6 +718,7 @@ fn push_down(
                         span: t.span().or_else(|| at.span.clone()),
                         priority: at.priority,
                         order: at.order,
+                        module: at.module,
                         conds: at.conds.clone(),
                     };
                     push_down(ev, f, path, out)?;
@@ -723,6 +852,7 @@ fn discharge(ev: &mut Evaluator, found: Vec<Found>) -> EvalResult<Vec<Def>> {
             span: f.span,
             priority: f.priority,
             order: f.order,
+            module: f.module,
             unknown_cond,
         });
     }
@@ -730,8 +860,16 @@ fn discharge(ev: &mut Evaluator, found: Vec<Found>) -> EvalResult<Vec<Def>> {
 }
 
 /// `open`: the value is (below) a submodule's, whose unset options are
-/// unknown (see [`OptionDecl::submodule`]).
-fn merge(ev: &mut Evaluator, path: &[String], defs: Vec<Def>, open: bool) -> EvalResult<Value> {
+/// unknown (see [`OptionDecl::submodule`]). `ty`: the option's type, read
+/// by [`types::classify`].
+fn merge(
+    ev: &mut Evaluator,
+    sys: &Sys,
+    path: &[String],
+    defs: Vec<Def>,
+    open: bool,
+    ty: &Ty,
+) -> EvalResult<Value> {
     let Some(best) = defs.iter().map(|d| d.priority).min() else {
         return Err(error(
             "undefined-option",
@@ -743,10 +881,29 @@ fn merge(ev: &mut Evaluator, path: &[String], defs: Vec<Def>, open: bool) -> Eva
         ));
     };
     let mut defs: Vec<Def> = defs.into_iter().filter(|d| d.priority == best).collect();
+    // `mkBefore`/`mkAfter`/`mkOrder`, for every type (stable: equal orders
+    // keep the module order).
+    defs.sort_by_key(|d| d.order);
     // Sets merge key by key: a set under a condition only Nix knows makes
     // only its own keys unknown.
     if defs.iter().all(|d| matches!(d.value, Value::Attrs(_))) {
-        return Ok(merge_attrs(path, &defs, open));
+        match ty {
+            Ty::Opaque => return Ok(merge_attrs(sys, path, &defs, open, &Ty::Opaque)),
+            Ty::AttrsOf(elem) => return Ok(merge_attrs(sys, path, &defs, open, elem)),
+            Ty::Submodule(spec) => {
+                // A submodule's own module system collects its definitions
+                // in order, and merges them in reverse, like the top level's.
+                let reversed: Vec<Def> = defs.iter().rev().cloned().collect();
+                let plain = merge_attrs(sys, path, &reversed, true, &Ty::Opaque);
+                return match spec {
+                    Some(spec) if defs.iter().all(|d| d.unknown_cond.is_none()) => {
+                        submodule_value(ev, sys, path, &defs, spec, plain)
+                    }
+                    _ => Ok(plain),
+                };
+            }
+            _ => {}
+        }
     }
     if let Some(u) = defs.iter().find_map(|d| d.unknown_cond.clone()) {
         return Ok(Value::Unknown(Rc::new(Unknown {
@@ -758,47 +915,330 @@ fn merge(ev: &mut Evaluator, path: &[String], defs: Vec<Def>, open: bool) -> Eva
     if let Some(d) = defs.iter().find(|d| matches!(d.value, Value::Unknown(_))) {
         return Ok(d.value.clone());
     }
-    if defs.iter().all(|d| matches!(d.value, Value::List(_))) {
-        defs.sort_by_key(|d| d.order);
-        let items: Vec<Thunk> = defs
-            .iter()
-            .filter_map(|d| d.value.as_list())
-            .flat_map(|l| l.iter().cloned())
-            .collect();
-        return Ok(Value::List(Rc::new(items)));
+    match ty {
+        Ty::Opaque | Ty::Submodule(_) | Ty::AttrsOf(_) => {
+            if defs.iter().all(|d| matches!(d.value, Value::List(_))) {
+                return Ok(concat_lists(&defs));
+            }
+            merge_equal(ev, path, defs)
+        }
+        Ty::Scalar(_) => merge_equal(ev, path, defs),
+        Ty::Real(t) => types::merge_real(ev, path, &defs, t),
+        Ty::Separated(sep) => {
+            if let Some(d) = defs.iter().find(|d| !matches!(d.value, Value::String(_))) {
+                return Err(not_of_type(path, ty, d));
+            }
+            let f = ev.eval_source(
+                "<option types>",
+                Path::new("/"),
+                "builtins.concatStringsSep",
+            )?;
+            let f = ev.apply(&f, Value::string(&**sep))?;
+            ev.apply(&f, Value::list(defs.into_iter().map(|d| d.value)))
+        }
+        Ty::Unique(elem) => {
+            if defs.len() > 1 {
+                let refs: Vec<&Def> = defs.iter().collect();
+                return Err(conflict(
+                    path,
+                    "is defined multiple times while it's expected to be unique",
+                    &refs,
+                ));
+            }
+            merge(ev, sys, path, defs, open, elem)
+        }
+        Ty::NullOr(elem) => {
+            let nulls = defs
+                .iter()
+                .filter(|d| matches!(d.value, Value::Null))
+                .count();
+            if nulls == 0 {
+                merge(ev, sys, path, defs, open, elem)
+            } else if nulls == defs.len() {
+                Ok(Value::Null)
+            } else {
+                let refs: Vec<&Def> = defs.iter().collect();
+                Err(conflict(path, "is defined both null and not null", &refs))
+            }
+        }
+        Ty::Either(left, right) => {
+            for t in [left, right] {
+                match types::check_all(ev, t, &defs)? {
+                    Some(true) => return merge(ev, sys, path, defs, open, t),
+                    Some(false) => {}
+                    // A type atelier-gen cannot check: merged by shape, as
+                    // an untyped option.
+                    None => return merge(ev, sys, path, defs, open, &Ty::Opaque),
+                }
+            }
+            // Neither type takes every definition: one value, as
+            // `mergeOneOption`.
+            if defs.len() > 1 {
+                let refs: Vec<&Def> = defs.iter().collect();
+                return Err(conflict(
+                    path,
+                    "is defined multiple times while it's expected to be unique",
+                    &refs,
+                ));
+            }
+            Ok(defs.pop().expect("one definition").value)
+        }
+        Ty::CoercedTo { from, coerce, to } => {
+            let mut checks = Vec::with_capacity(defs.len());
+            for d in &defs {
+                match types::check(ev, from, &d.value)? {
+                    Some(c) => checks.push(c),
+                    // A `from` type atelier-gen cannot check: merged by
+                    // shape, as an untyped option.
+                    None => return merge(ev, sys, path, defs, open, &Ty::Opaque),
+                }
+            }
+            let mut coerced = Vec::with_capacity(defs.len());
+            for (mut d, c) in defs.into_iter().zip(checks) {
+                if c {
+                    let f = ev.force(coerce)?;
+                    d.value = ev.apply(&f, d.value)?;
+                }
+                coerced.push(d);
+            }
+            merge(ev, sys, path, coerced, open, to)
+        }
+        Ty::ListOf(elem) => {
+            if let Some(d) = defs.iter().find(|d| !matches!(d.value, Value::List(_))) {
+                return Err(not_of_type(path, ty, d));
+            }
+            let list = concat_lists(&defs);
+            if !types::coerces(elem) {
+                return Ok(list);
+            }
+            // Each element merges alone by the element type (`coercedTo`).
+            let Value::List(items) = list else {
+                unreachable!("concat_lists makes a list")
+            };
+            let span = defs.iter().find_map(|d| d.span.clone());
+            let items = items
+                .iter()
+                .map(|t| {
+                    let (t, elem, path, span) =
+                        (t.clone(), elem.clone(), path.to_vec(), span.clone());
+                    let sys = sys.clone();
+                    native(move |ev| {
+                        let value = ev.force(&t)?;
+                        let d = Def {
+                            value,
+                            span: t.span().or_else(|| span.clone()),
+                            priority: DEFAULT_PRIORITY,
+                            order: DEFAULT_ORDER,
+                            module: 0,
+                            unknown_cond: None,
+                        };
+                        merge(ev, &sys, &path, vec![d], open, &elem)
+                    })
+                })
+                .collect();
+            Ok(Value::List(Rc::new(items)))
+        }
     }
-    let last = defs.pop().expect("at least one definition");
-    for d in &defs {
-        match ev.equal(&d.value, &last.value)? {
+}
+
+/// A submodule's value: a module system of its own, whose modules are the
+/// submodule's (options with their types and defaults, and `config`) and
+/// the definitions, as `lib.evalModules` makes it; an attribute no option
+/// of the submodule declares keeps what the definitions give (`plain`).
+fn submodule_value(
+    ev: &mut Evaluator,
+    sys: &Sys,
+    path: &[String],
+    defs: &[Def],
+    spec: &types::Submodule,
+    plain: Value,
+) -> EvalResult<Value> {
+    let Some(parent) = sys.upgrade() else {
+        return Ok(plain);
+    };
+    let state = Rc::new(RefCell::new(State {
+        prefix: path.to_vec(),
+        ..State::default()
+    }));
+    parent.borrow_mut().nested.push(state.clone());
+    let weak = Rc::downgrade(&state);
+    let top: Path_ = Rc::from(path.to_vec());
+    let root = native(move |ev| node(ev, &weak, &top));
+    let unknown = |name: &str, why: &str| Thunk::value(Value::unknown_root(name, why, None));
+    let mut args = Attrs::from_values([
+        ("lib".to_owned(), ev.lib()?),
+        (
+            "name".to_owned(),
+            Value::string(path.last().map_or("", String::as_str)),
+        ),
+    ]);
+    args.insert("config", root.clone(), None);
+    args.insert(
+        "options",
+        unknown("options", "options are only known at rebuild time"),
+        None,
+    );
+    args.insert(
+        "pkgs",
+        unknown("pkgs", "packages are only known when Nix builds the system"),
+        None,
+    );
+    if let Some(special) = &spec.special_args {
+        if let Value::Attrs(a) = ev.force(special)? {
+            for (k, e) in &a.entries {
+                args.insert(k.clone(), e.value.clone(), None);
+            }
+        }
+    }
+    let args = Value::Attrs(Rc::new(args));
+    let mut modules = Vec::new();
+    let mut options = Vec::new();
+    // A submodule module atelier-gen cannot read (an import it cannot
+    // find, a function of what only Nix knows) leaves the value as its
+    // definitions give it.
+    for m in &spec.modules {
+        if submodule_module(ev, m, &args, &mut modules, &mut options, 0).is_err() {
+            return Ok(plain);
+        }
+    }
+    modules.extend(defs.iter().map(|d| Module {
+        config: Thunk::value(d.value.clone()),
+        span: d.span.clone(),
+    }));
+    let system = Modules { state, root };
+    system.seal(modules, options);
+    let Ok(declared) = ev.force(&system.config()) else {
+        return Ok(plain);
+    };
+    let (Value::Attrs(declared), Value::Attrs(plain)) = (&declared, &plain) else {
+        return Ok(declared);
+    };
+    let mut attrs = (**plain).clone();
+    for (k, e) in &declared.entries {
+        attrs.entries.insert(k.clone(), e.clone());
+    }
+    Ok(Value::Attrs(Rc::new(attrs)))
+}
+
+/// One module of a submodule type (a path, a function of the module
+/// arguments, or a set), its `imports` too.
+fn submodule_module(
+    ev: &mut Evaluator,
+    m: &Thunk,
+    args: &Value,
+    modules: &mut Vec<Module>,
+    options: &mut Vec<Thunk>,
+    depth: usize,
+) -> EvalResult<()> {
+    let mut v = ev.force(m)?;
+    if let Value::Path(p) = &v {
+        let p = p.clone();
+        v = ev.eval_file(&p)?;
+    }
+    if v.is_function() {
+        v = ev.apply(&v, args.clone())?;
+    }
+    let Value::Attrs(a) = &v else {
+        return Ok(());
+    };
+    if ["options", "config", "imports"]
+        .iter()
+        .all(|k| a.get(k).is_none())
+    {
+        modules.push(Module {
+            config: Thunk::value(v.clone()),
+            span: a.span.clone(),
+        });
+        return Ok(());
+    }
+    if let Some(e) = a.get("options") {
+        options.push(e.value.clone());
+    }
+    if let Some(e) = a.get("config") {
+        modules.push(Module {
+            config: e.value.clone(),
+            span: e.span.clone(),
+        });
+    }
+    if let Some(e) = a.get("imports").filter(|_| depth < 8) {
+        if let Value::List(l) = ev.force(&e.value)? {
+            for t in l.iter() {
+                submodule_module(ev, t, args, modules, options, depth + 1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The definitions' lists, one after the other.
+fn concat_lists(defs: &[Def]) -> Value {
+    let items: Vec<Thunk> = defs
+        .iter()
+        .filter_map(|d| d.value.as_list())
+        .flat_map(|l| l.iter().cloned())
+        .collect();
+    Value::List(Rc::new(items))
+}
+
+/// Equal definitions are one value, different ones an error
+/// (`mergeEqualOption`).
+fn merge_equal(ev: &mut Evaluator, path: &[String], defs: Vec<Def>) -> EvalResult<Value> {
+    let mut defs = defs.into_iter();
+    let first = defs.next().expect("at least one definition");
+    for d in defs {
+        match ev.equal(&first.value, &d.value)? {
             Ok(true) => {}
             Ok(false) => {
-                return Err(vec![Diagnostic::error(
-                    "conflicting-definitions",
-                    format!(
-                        "option `{}` has conflicting definitions: {:?} and {:?}",
-                        dotted(path),
-                        d.value,
-                        last.value
-                    ),
-                    last.span.clone(),
-                )
-                .with_note(format!(
-                    "the other one is at {}; give one of them `lib.mkDefault` or `lib.mkForce`",
-                    d.span
-                        .as_ref()
-                        .map_or_else(|| "<unknown location>".into(), Span::location)
-                ))])
+                return Err(conflict(
+                    path,
+                    "has conflicting definition values",
+                    &[&first, &d],
+                ))
             }
             Err(u) => return Ok(Value::Unknown(u)),
         }
     }
-    Ok(last.value)
+    Ok(first.value)
+}
+
+/// Where a definition was written, as `file:line:col`.
+fn def_location(d: &Def) -> String {
+    d.span
+        .as_ref()
+        .map_or_else(|| "<unknown location>".into(), Span::location)
+}
+
+/// A merge error as NixOS words it: the option, then each definition with
+/// where it was written.
+fn conflict(path: &[String], what: &str, defs: &[&Def]) -> Vec<Diagnostic> {
+    let mut msg = format!("The option `{}' {what}:", dotted(path));
+    for d in defs {
+        let _ = write!(msg, "\n- In `{}': {:?}", def_location(d), d.value);
+    }
+    let span = defs.last().and_then(|d| d.span.clone());
+    vec![Diagnostic::error("conflicting-definitions", msg, span).with_note(
+        "keep one definition, or give the others a lower priority with `lib.mkDefault` (or the one that should win `lib.mkForce`)",
+    )]
+}
+
+fn not_of_type(path: &[String], ty: &Ty, d: &Def) -> Vec<Diagnostic> {
+    vec![Diagnostic::error(
+        "type-error",
+        format!(
+            "A definition for option `{}' is not of type `{}'. Definition values:\n- In `{}': {:?}",
+            dotted(path),
+            types::describe(ty),
+            def_location(d),
+            d.value
+        ),
+        d.span.clone(),
+    )]
 }
 
 /// The union of the definitions' attributes; each attribute merges its
-/// own definitions when read.
-fn merge_attrs(path: &[String], defs: &[Def], open: bool) -> Value {
-    type Entry = (Thunk, Option<Span>, Option<Rc<Unknown>>);
+/// own definitions, by `elem`, when read.
+fn merge_attrs(sys: &Sys, path: &[String], defs: &[Def], open: bool, elem: &Ty) -> Value {
+    type Entry = (Thunk, Option<Span>, Option<Rc<Unknown>>, usize);
     let mut keys: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     for d in defs {
         if let Value::Attrs(a) = &d.value {
@@ -807,24 +1247,28 @@ fn merge_attrs(path: &[String], defs: &[Def], open: bool) -> Value {
                     e.value.clone(),
                     e.span.clone().or_else(|| e.value.span()),
                     d.unknown_cond.clone(),
+                    d.module,
                 ));
             }
         }
     }
     let mut attrs = Attrs::default();
     for (k, entries) in keys {
-        let span = entries.iter().find_map(|(_, s, _)| s.clone());
+        let span = entries.iter().find_map(|(_, s, _, _)| s.clone());
         let mut child: Vec<String> = path.to_vec();
         child.push(k.clone());
+        let elem = elem.clone();
+        let sys = sys.clone();
         let value = native(move |ev| {
             let mut defs = Vec::new();
-            for (t, s, cond) in &entries {
+            for (t, s, cond, module) in &entries {
                 let value = ev.force(t)?;
                 let at = Found {
                     value,
                     span: s.clone(),
                     priority: DEFAULT_PRIORITY,
                     order: DEFAULT_ORDER,
+                    module: *module,
                     conds: Vec::new(),
                 };
                 let mut found = Vec::new();
@@ -843,10 +1287,10 @@ fn merge_attrs(path: &[String], defs: &[Def], open: bool) -> Value {
                         "`{}` has no value: each of its definitions is under a `mkIf` whose condition is false",
                         dotted(&child)
                     ),
-                    entries.first().and_then(|(_, s, _)| s.clone()),
+                    entries.first().and_then(|(_, s, _, _)| s.clone()),
                 ));
             }
-            merge(ev, &child, defs, open)
+            merge(ev, &sys, &child, defs, open, &elem)
         });
         attrs.entries.insert(k, AttrEntry { value, span });
     }
@@ -1036,6 +1480,37 @@ mod tests {
                 "error undefined-option",
                 "unknown Some([\"config\", \"t\", \"undeclared\"])",
                 "unknown Some([\"config\", \"services\", \"nginx\", \"enable\"])",
+            ]
+        );
+    }
+
+    /// A typed option with a definition under a condition only Nix knows
+    /// is unknown, naming the condition, before its type's merge runs (no
+    /// `uniq` conflict, no joined lines that may lack a part).
+    #[test]
+    fn a_typed_option_under_an_unknown_condition_is_unknown_not_merged() {
+        let got = eval(
+            &[
+                r#"{ lib, config, ... }: with lib.types; {
+                    options.t.l = lib.mkOption { type = lines; };
+                    options.t.u = lib.mkOption { type = uniq str; };
+                    options.t.c = lib.mkOption { type = commas; };
+                    config.t = { l = "a"; u = "x"; c = "1"; };
+                  }"#,
+                r#"{ lib, config, ... }: {
+                    config.t = lib.mkIf config.services.nginx.enable { l = "b"; u = "y"; };
+                  }"#,
+                r#"{ ... }: { config.t.c = "2"; }"#,
+            ],
+            &["t.l", "t.u", "t.c"],
+        );
+        let got: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(
+            got,
+            [
+                "unknown Some([\"config\", \"services\", \"nginx\", \"enable\"])",
+                "unknown Some([\"config\", \"services\", \"nginx\", \"enable\"])",
+                "\"2,1\"",
             ]
         );
     }
