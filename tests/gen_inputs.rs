@@ -76,6 +76,23 @@ fn real_import_tree_from_override_input() {
         .stdout(predicate::str::contains("notes").not());
 }
 
+/// A framework input whose lib is files of its own source loaded with
+/// `scopedImport` (haumea's `scoped` loader, as kosei on eris does): they
+/// are read as `import` reads them, not refused as outside the flake.
+#[test]
+fn scoped_import_reads_an_input_source() {
+    gen()
+        .args(["--no-cache", "--format", "short", "plan", "--json"])
+        .arg(data("scoped-loader/flake"))
+        .arg("--override-input")
+        .arg("fw")
+        .arg(data("scoped-loader/fw"))
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains("\"/srv/fw/chat/chat.db\""));
+}
+
 /// A gzip-compressed tarball of `dir` (one top-level directory, as GitHub
 /// serves archives).
 fn tarball(dir: &Path, top: &str) -> Vec<u8> {

@@ -641,12 +641,20 @@ fn from_source(
         (Some(l), Some(n)) => l.inputs(n),
         _ => Vec::new(),
     };
-    if let Ok(Some(Value::Attrs(a))) = ev.select(&top, &["inputs"]) {
-        for k in a.keys() {
-            if !names.iter().any(|n| n == k) {
-                names.push(k.to_owned());
+    // Its lock node or its flake.nix name them all, as Nix has them: then
+    // `kosei.inputs // { ... }` is a known set (`(a.inputs // b).x`).
+    let mut complete = node.is_some() && ctx.lock.is_some();
+    match ev.select(&top, &["inputs"]) {
+        Ok(Some(Value::Attrs(a))) => {
+            complete |= a.unknown_keys.is_none();
+            for k in a.keys() {
+                if !names.iter().any(|n| n == k) {
+                    names.push(k.to_owned());
+                }
             }
         }
+        Ok(None) => complete = true,
+        _ => {}
     }
     let mut inputs = Attrs::default();
     for n in names {
@@ -680,11 +688,13 @@ fn from_source(
         );
         inputs.insert(n, t, None);
     }
-    inputs.unknown_keys = Some(Rc::new(Unknown {
-        reason: reason.clone(),
-        span: None,
-        origin: UnknownOrigin::Root(format!("{path}.inputs")),
-    }));
+    if !complete {
+        inputs.unknown_keys = Some(Rc::new(Unknown {
+            reason: reason.clone(),
+            span: None,
+            origin: UnknownOrigin::Root(format!("{path}.inputs")),
+        }));
+    }
     let mk_self = ev.select(&ctx.known, &["mkSelf"])?.unwrap_or(Value::Null);
     let arg = Value::attrs([
         ("outputs".to_owned(), outputs),

@@ -143,6 +143,12 @@ impl ModuleArgs {
                     None,
                 )),
             ),
+            // The module system passes the set itself too (`{ specialArgs,
+            // ... }: specialArgs.inputs.disko or pinned`).
+            (
+                "specialArgs".to_owned(),
+                value(special.cloned().unwrap_or_else(|| Value::attrs([]))),
+            ),
         ];
         if let Some(Value::Attrs(a)) = special {
             for (k, e) in &a.entries {
