@@ -78,7 +78,9 @@ fn real_import_tree_from_override_input() {
 
 /// A framework input whose lib is files of its own source loaded with
 /// `scopedImport` (haumea's `scoped` loader, as kosei on eris does): they
-/// are read as `import` reads them, not refused as outside the flake.
+/// are read as `import` reads them, not refused as outside the flake; and
+/// the framework's `inputs` are a known set, so `self.inputs // fw.inputs`
+/// still has `fw`.
 #[test]
 fn scoped_import_reads_an_input_source() {
     gen()
