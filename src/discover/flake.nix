@@ -155,7 +155,33 @@ let
       configDefs = m:
         if m ? config || m ? options then defsOf (m.config or { })
         else [ (b.removeAttrs m [ "imports" "_file" "key" "disabledModules" "options" "_class" "meta" ]) ];
-      merged = merge (b.concatMap configDefs found.modules);
+      # Options the flake's own modules declare (`options.nixos.configurations
+      # = mkOption { type = lazyAttrsOf (submodule ...); }`): their types,
+      # submodules and defaults are not read, so an element of such a table
+      # may have more attributes than its definitions give (unknown, not
+      # missing: `{ configuration, ... }: configuration`).
+      optionPaths = prefix: o:
+        if !(isKnown o) || !(b.isAttrs o) then [ ]
+        else if o._type or null == "option" then [ prefix ]
+        else if b.length prefix >= 4 then [ ]
+        else b.concatLists (lib.mapAttrsToList (n: optionPaths (prefix ++ [ n ])) o);
+      declared = b.filter (p: p != [ ] && b.head p != "flake")
+        (b.concatMap (m: if isKnown (m.options or { }) then optionPaths [ ] (m.options or { }) else [ ]) found.modules);
+      openElements = path: v:
+        if !(isKnown v) || !(b.isAttrs v) then v
+        else b.mapAttrs (n: e:
+          if isKnown e && b.isAttrs e && !(e ? _type)
+          then prim.openAttrs "config.${b.concatStringsSep "." (path ++ [ n ])}"
+            "`${b.concatStringsSep "." (path ++ [ n ])}` is a value of an option the flake's modules declare: its type's submodule and defaults are not read by atelier-gen's built-in flake-parts" e
+          else e) v;
+      merged0 = merge (b.concatMap configDefs found.modules);
+      merged = b.foldl'
+        (acc: path:
+          if lib.hasAttrByPath path acc
+          then lib.recursiveUpdateUntil (p: _: _: p == path) acc (lib.setAttrByPath path (openElements path (lib.getAttrFromPath path acc)))
+          else acc)
+        merged0
+        declared;
       config = merged // {
         perSystem = unknown "perSystem" "flake-parts' perSystem is not read by atelier-gen";
         allSystems = unknown "allSystems" "flake-parts' perSystem is not read by atelier-gen";

@@ -1,0 +1,22 @@
+{ config, inputs, lib, ... }:
+{
+  nixos.modules.backup = {
+    imports = [ inputs.atelier.nixosModules.default ];
+    atelier.backup = {
+      enable = true;
+      repositories.default = {
+        repository = "/srv/restic";
+        passwordFile = "/run/keys/restic";
+      };
+    };
+  };
+  nixos.configurations.box.module = nixosArgs: {
+    imports = [ config.nixos.modules.backup ] |> lib.concat [
+      (inputs.atelier.lib.mkService {
+        name = "wiki";
+        extraConfig = cfg: { atelier.services.wiki.data.files = [ "${cfg.dataDir}/pages" ]; };
+      })
+    ];
+    atelier.services.wiki.enable = true;
+  };
+}
