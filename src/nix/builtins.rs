@@ -748,7 +748,13 @@ fn import(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
             if imports_nixpkgs_lib(&u, span) {
                 return ev.lib();
             }
-            return Ok(unknown_of(&u));
+            // Placed at the import (`import "${nixpkgs}/nixos/lib/eval-config.nix"`
+            // names what it is, wherever it is called).
+            return Ok(Value::Unknown(Rc::new(Unknown {
+                reason: u.reason.clone(),
+                span: Some(span.clone()),
+                origin: UnknownOrigin::Derived(u),
+            })));
         }
         other => return type_err("a path", &other, span),
     };

@@ -17,10 +17,6 @@
         })
       );
     };
-    modules = lib.mkOption {
-      type = lib.types.lazyAttrsOf lib.types.deferredModule;
-      default = { };
-    };
   };
   config.flake.nixosConfigurations =
     config.nixos.configurations |> lib.mapAttrs (name: { configuration, ... }: configuration);

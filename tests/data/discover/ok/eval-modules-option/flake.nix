@@ -5,11 +5,10 @@
 # with `fn = import "${nixpkgs}/nixos/lib/eval-config.nix"`; the flake's
 # `nixosConfigurations` maps that option to each `configuration`, through
 # `|>` pipes and `import "${nixpkgs}/lib"` (atelier's built-in lib when
-# nixpkgs has no source here). atelier-gen's built-in flake-parts does not
-# read option types, so the host is found and named not readable, with that
-# reason, rather than missed (`{ configuration, ... }` is unknown, not an
-# error). With flake-parts' and nixpkgs' real sources the module system
-# follows it to `import ".../eval-config.nix"`.
+# nixpkgs has no source here). atelier-gen's built-in flake-parts makes each
+# element of that `lazyAttrsOf (submodule ...)` option the config of its own
+# module system (option defaults under definitions), so the host's modules
+# are `box.module`'s.
 {
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
   inputs.flake-parts.url = "github:hercules-ci/flake-parts";
@@ -19,7 +18,7 @@
       lib = import "${inputs.nixpkgs}/lib";
     in
     inputs.flake-parts.lib.mkFlake { inherit inputs; } {
-      imports = [ ./modules/eval-modules.nix ./modules/nixos.nix ./modules/box.nix ]
+      imports = [ ./modules/eval-modules.nix ./modules/nixos.nix ./modules/efi.nix ./modules/box.nix ]
         |> lib.filter (p: !(lib.hasSuffix ".pkg.nix" (toString p)));
       _module.args.rootPath = ./.;
     };
