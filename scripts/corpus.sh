@@ -79,7 +79,8 @@ total=0; hard=0; partial=0
 while read -r repo commit rest; do
   case "$repo" in ''|'#'*) continue ;; esac
   sub=""; overrides=()
-  for word in $rest; do
+  read -r -a words <<<"$rest"
+  for word in "${words[@]}"; do
     case "$word" in
       '#'*) break ;;
       input=*)
