@@ -191,15 +191,28 @@ let
       merged0 = merge (b.concatMap configDefs found.modules);
       # A declared option nothing defines: its default, as the module
       # system takes it; unknown (named) when there is none, and whenever
-      # an `apply` would change the value (defined or not).
+      # an `apply` would change the value (defined or not) of a type whose
+      # merge is not modelled.
       undefinedValue = d:
         let p = b.concatStringsSep "." d.path; in
         if d.option ? apply then unknown "config" "option `${p}` has an `apply` function that atelier-gen's built-in flake-parts does not run"
         else if d.option ? default then d.option.default
         else unknown "config" "option `${p}` is declared by the flake's modules and defined by none";
+      # A `deferredModule(With { staticModules; })` option merges as the
+      # module system does (one module importing the static modules and the
+      # definitions, or the default), then its `apply`.
+      deferredValue = d: static: acc:
+        let
+          defs = if lib.hasAttrByPath d.path acc then [ (lib.getAttrFromPath d.path acc) ]
+            else if d.option ? default then [ d.option.default ] else [ ];
+          v = { imports = static ++ defs; };
+        in
+        if d.option ? apply then d.option.apply v else v;
       merged1 = b.foldl'
         (acc: d:
-          if lib.hasAttrByPath d.path acc && !(d.option ? apply) then acc
+          let static = prim.deferredModuleStatic (d.option.type or null); in
+          if static != null then lib.recursiveUpdateUntil (p: _: _: p == d.path) acc (lib.setAttrByPath d.path (deferredValue d static acc))
+          else if lib.hasAttrByPath d.path acc && !(d.option ? apply) then acc
           else lib.recursiveUpdateUntil (p: _: _: p == d.path) acc (lib.setAttrByPath d.path (undefinedValue d)))
         merged0
         declared;

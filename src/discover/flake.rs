@@ -205,7 +205,42 @@ static PRIMS: &[PrimOpDef] = &[
         arity: 1,
         func: prim_attrs_of_submodule,
     },
+    PrimOpDef {
+        name: "deferredModuleStatic",
+        arity: 1,
+        func: prim_deferred_module_static,
+    },
 ];
+
+/// `deferredModuleStatic type`: for atelier's opaque `lib.types`, the
+/// static modules of `deferredModule` (none) or `deferredModuleWith {
+/// staticModules; }` (a list), else `null`.
+fn prim_deferred_module_static(
+    ev: &mut Evaluator,
+    a: &[Thunk],
+    _: &Span,
+) -> crate::nix::EvalResult<Value> {
+    let Value::Unknown(t) = ev.force(&a[0])? else {
+        return Ok(Value::Null);
+    };
+    match &t.origin {
+        UnknownOrigin::Select { attr, .. } if attr == "deferredModule" => {
+            Ok(Value::List(Rc::new(Vec::new())))
+        }
+        UnknownOrigin::Apply { func, arg } => match &func.origin {
+            UnknownOrigin::Select { attr, .. } if attr == "deferredModuleWith" => {
+                let arg = ev.force(arg)?;
+                Ok(match ev.select(&arg, &["staticModules"])? {
+                    Some(v @ Value::List(_)) => v,
+                    None => Value::List(Rc::new(Vec::new())),
+                    Some(_) => Value::Null,
+                })
+            }
+            _ => Ok(Value::Null),
+        },
+        _ => Ok(Value::Null),
+    }
+}
 
 /// `attrsOfSubmodule type`: for atelier's opaque `lib.types`, the modules
 /// of `attrsOf (submodule m)` / `lazyAttrsOf (submoduleWith { modules; })`

@@ -8,7 +8,8 @@
 # nixpkgs has no source here). atelier-gen's built-in flake-parts makes each
 # element of that `lazyAttrsOf (submodule ...)` option the config of its own
 # module system (option defaults under definitions), so the host's modules
-# are `box.module`'s.
+# are `box.module`'s; `nixos.modules.efi` (modules/efi.nix) is a
+# `deferredModuleWith` option with an `apply`.
 {
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
   inputs.flake-parts.url = "github:hercules-ci/flake-parts";

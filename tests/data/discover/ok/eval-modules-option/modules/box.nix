@@ -16,7 +16,7 @@
       };
     };
     nixos.configurations.box.module = nixosArgs: {
-      imports = [ config.nixos.modules.backup config.nixos.modules.efi ] |> lib.concat [
+      imports = [ config.nixos.modules.backup config.nixos.modules.efi config.nixos.modules.gpu ] |> lib.concat [
         (inputs.atelier.lib.mkService {
           name = "wiki";
           extraConfig = cfg: { atelier.services.wiki.data.files = [ "${cfg.dataDir}/pages" ]; };
