@@ -76,6 +76,25 @@ fn real_import_tree_from_override_input() {
         .stdout(predicate::str::contains("notes").not());
 }
 
+/// A framework input whose lib is files of its own source loaded with
+/// `scopedImport` (haumea's `scoped` loader, as kosei on eris does): they
+/// are read as `import` reads them, not refused as outside the flake; and
+/// the framework's `inputs` are a known set, so `self.inputs // fw.inputs`
+/// still has `fw`.
+#[test]
+fn scoped_import_reads_an_input_source() {
+    gen()
+        .args(["--no-cache", "--format", "short", "plan", "--json"])
+        .arg(data("scoped-loader/flake"))
+        .arg("--override-input")
+        .arg("fw")
+        .arg(data("scoped-loader/fw"))
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains("\"/srv/fw/chat/chat.db\""));
+}
+
 /// A gzip-compressed tarball of `dir` (one top-level directory, as GitHub
 /// serves archives).
 fn tarball(dir: &Path, top: &str) -> Vec<u8> {
@@ -276,6 +295,126 @@ fn fetch_inputs_checks_nar_hash_and_keeps_sources_for_offline_runs() {
     run("good", false)
         .success()
         .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
+}
+
+/// A fetch from a forge (`github`, `gitlab`, `sourcehut` lock entries),
+/// its archive served on 127.0.0.1 at the forge's own URL shape through
+/// the base-URL knob (`ATELIER_GITHUB_URL`, ...): the plan is made from the
+/// fetched source, a second run is offline from the cache, and bytes that
+/// do not match `narHash` are refused with nothing kept.
+fn forge_fetch(kind: &str, var: &str, path_of: fn(&str, &str, &str) -> String) {
+    let src = data("fetched/helpers-src");
+    let good_rev = "0123456789abcdef0123456789abcdef01234567";
+    let bad_rev = "89abcdef0123456789abcdef0123456789abcdef";
+    let good = tarball(&src, &format!("helpers-{good_rev}"));
+    let tampered_dir = tempfile::tempdir().unwrap();
+    let t = tampered_dir.path().join("helpers");
+    std::fs::create_dir_all(t.join("lib")).unwrap();
+    std::fs::copy(src.join("flake.nix"), t.join("flake.nix")).unwrap();
+    let lib = std::fs::read_to_string(src.join("lib/default.nix")).unwrap();
+    std::fs::write(t.join("lib/default.nix"), lib.replace("fetched", "fetchex")).unwrap();
+    let bad = tarball(&t, &format!("broken-{bad_rev}"));
+    let owner = if kind == "sourcehut" {
+        "~example"
+    } else {
+        "example"
+    };
+    let server = Server::start(vec![
+        (path_of(owner, "helpers", good_rev), good),
+        (path_of(owner, "broken", bad_rev), bad),
+    ]);
+
+    let flake = tempfile::tempdir().unwrap();
+    for f in ["flake.nix", "host.nix"] {
+        std::fs::copy(data("fetched").join(f), flake.path().join(f)).unwrap();
+    }
+    let node = |repo: &str, rev: &str| {
+        serde_json::json!({
+            "locked": { "type": kind, "owner": owner, "repo": repo, "rev": rev,
+                        "narHash": HELPERS_NAR_HASH, "lastModified": 1_700_000_000 },
+            "original": { "type": kind, "owner": owner, "repo": repo }
+        })
+    };
+    let lock = serde_json::json!({
+        "version": 7,
+        "root": "root",
+        "nodes": {
+            "root": { "inputs": { "helpers": "helpers", "broken": "broken" } },
+            "helpers": node("helpers", good_rev),
+            "broken": node("broken", bad_rev),
+        }
+    });
+    std::fs::write(
+        flake.path().join("flake.lock"),
+        serde_json::to_string_pretty(&lock).unwrap(),
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let base = server.url("");
+    let run = |host: &str, fetch: bool| {
+        let mut c = gen();
+        c.args(["--no-cache", "--format", "short", "--cache-dir"])
+            .arg(cache.path())
+            .arg("plan")
+            .arg(flake.path())
+            .args(["--host", host, "--json"])
+            .env_remove("ATELIER_FETCH_INPUTS")
+            .env(var, &base);
+        if fetch {
+            c.arg("--fetch-inputs");
+        }
+        c.assert()
+    };
+
+    // Bytes that do not match narHash: refused, nothing kept.
+    run("bad", true)
+        .code(1)
+        .stderr(predicate::str::contains("error[fetch-input]"))
+        .stderr(predicate::str::contains("`broken`"))
+        .stderr(predicate::str::contains(format!(
+            "flake.lock locks {HELPERS_NAR_HASH}: refused"
+        )));
+    assert_eq!(kept(cache.path()), Vec::<String>::new());
+
+    // The matching archive: fetched from the forge's URL, checked, kept.
+    run("good", true)
+        .success()
+        .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
+    let digest = atelier::flake::nar::parse_sri(HELPERS_NAR_HASH).unwrap();
+    assert_eq!(
+        kept(cache.path()),
+        [format!(
+            "{}-source",
+            atelier::flake::nar::to_base32(&digest)
+        )]
+    );
+
+    // Offline: the server is gone, the kept source is used (no flag needed).
+    drop(server);
+    run("good", false)
+        .success()
+        .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
+}
+
+#[test]
+fn fetch_inputs_downloads_github_archives() {
+    forge_fetch("github", "ATELIER_GITHUB_URL", |o, r, rev| {
+        format!("/{o}/{r}/archive/{rev}.tar.gz")
+    });
+}
+
+#[test]
+fn fetch_inputs_downloads_gitlab_archives() {
+    forge_fetch("gitlab", "ATELIER_GITLAB_URL", |o, r, rev| {
+        format!("/api/v4/projects/{o}%2F{r}/repository/archive.tar.gz?sha={rev}")
+    });
+}
+
+#[test]
+fn fetch_inputs_downloads_sourcehut_archives() {
+    forge_fetch("sourcehut", "ATELIER_SOURCEHUT_URL", |o, r, rev| {
+        format!("/{o}/{r}/archive/{rev}.tar.gz")
+    });
 }
 
 /// Copies `src` to `dst` (a new directory).

@@ -155,7 +155,74 @@ let
       configDefs = m:
         if m ? config || m ? options then defsOf (m.config or { })
         else [ (b.removeAttrs m [ "imports" "_file" "key" "disabledModules" "options" "_class" "meta" ]) ];
-      merged = merge (b.concatMap configDefs found.modules);
+      # Options the flake's own modules declare (`options.nixos.configurations
+      # = mkOption { type = lazyAttrsOf (submodule ...); }`): their types,
+      # submodules and defaults are not read, so an element of such a table
+      # may have more attributes than its definitions give (unknown, not
+      # missing: `{ configuration, ... }: configuration`).
+      optionPaths = prefix: o:
+        if !(isKnown o) || !(b.isAttrs o) then [ ]
+        else if o._type or null == "option" then [ { path = prefix; option = o; } ]
+        else if b.length prefix >= 4 then [ ]
+        else b.concatLists (lib.mapAttrsToList (n: optionPaths (prefix ++ [ n ])) o);
+      declared = b.filter (d: d.path != [ ] && b.head d.path != "flake")
+        (b.concatMap (m: if isKnown (m.options or { }) then optionPaths [ ] (m.options or { }) else [ ]) found.modules);
+      # `attrsOf (submodule m)`: each element is the config of its own
+      # module system (m, `{ name; }`, the element's definitions), option
+      # defaults under definitions, as lib.evalModules makes it.
+      evalElement = modules: name: v:
+        let
+          fixedE = { inherit lib name; config = cfgE; options = unknown "options" "a submodule's options are not read by atelier-gen"; };
+          foundE = collect fixedE (n: unknown n "this submodule argument is not known to atelier-gen") (modules ++ [ { config = v; } ]);
+          defaultsOf = m: map (d: lib.setAttrByPath d.path d.option.default)
+            (b.filter (d: d.option ? default) (if isKnown (m.options or { }) then optionPaths [ ] (m.options or { }) else [ ]));
+          cfgE = merge (b.concatMap defaultsOf foundE.modules ++ b.concatMap configDefs foundE.modules);
+        in
+        cfgE;
+      openElements = d: v:
+        let path = d.path; sub = prim.attrsOfSubmodule (d.option.type or null); in
+        if !(isKnown v) || !(b.isAttrs v) then v
+        else if sub != null then b.mapAttrs (evalElement sub) v
+        else b.mapAttrs (n: e:
+          if isKnown e && b.isAttrs e && !(e ? _type)
+          then prim.openAttrs "config.${b.concatStringsSep "." (path ++ [ n ])}"
+            "`${b.concatStringsSep "." (path ++ [ n ])}` is a value of an option the flake's modules declare: its type's submodule and defaults are not read by atelier-gen's built-in flake-parts" e
+          else e) v;
+      merged0 = merge (b.concatMap configDefs found.modules);
+      # A declared option nothing defines: its default, as the module
+      # system takes it; unknown (named) when there is none, and whenever
+      # an `apply` would change the value (defined or not) of a type whose
+      # merge is not modelled.
+      undefinedValue = d:
+        let p = b.concatStringsSep "." d.path; in
+        if d.option ? apply then unknown "config" "option `${p}` has an `apply` function that atelier-gen's built-in flake-parts does not run"
+        else if d.option ? default then d.option.default
+        else unknown "config" "option `${p}` is declared by the flake's modules and defined by none";
+      # A `deferredModule(With { staticModules; })` option merges as the
+      # module system does (one module importing the static modules and the
+      # definitions, or the default), then its `apply`.
+      deferredValue = d: static: acc:
+        let
+          defs = if lib.hasAttrByPath d.path acc then [ (lib.getAttrFromPath d.path acc) ]
+            else if d.option ? default then [ d.option.default ] else [ ];
+          v = { imports = static ++ defs; };
+        in
+        if d.option ? apply then d.option.apply v else v;
+      merged1 = b.foldl'
+        (acc: d:
+          let static = prim.deferredModuleStatic (d.option.type or null); in
+          if static != null then lib.recursiveUpdateUntil (p: _: _: p == d.path) acc (lib.setAttrByPath d.path (deferredValue d static acc))
+          else if lib.hasAttrByPath d.path acc && !(d.option ? apply) then acc
+          else lib.recursiveUpdateUntil (p: _: _: p == d.path) acc (lib.setAttrByPath d.path (undefinedValue d)))
+        merged0
+        declared;
+      merged = b.foldl'
+        (acc: d:
+          if lib.hasAttrByPath d.path acc
+          then lib.recursiveUpdateUntil (p: _: _: p == d.path) acc (lib.setAttrByPath d.path (openElements d (lib.getAttrFromPath d.path acc)))
+          else acc)
+        merged1
+        declared;
       config = merged // {
         perSystem = unknown "perSystem" "flake-parts' perSystem is not read by atelier-gen";
         allSystems = unknown "allSystems" "flake-parts' perSystem is not read by atelier-gen";

@@ -302,7 +302,84 @@ static PRIMS: &[PrimOpDef] = &[
         arity: 1,
         func: prim_host_config,
     },
+    PrimOpDef {
+        name: "attrsOfSubmodule",
+        arity: 1,
+        func: prim_attrs_of_submodule,
+    },
+    PrimOpDef {
+        name: "deferredModuleStatic",
+        arity: 1,
+        func: prim_deferred_module_static,
+    },
 ];
+
+/// `deferredModuleStatic type`: for atelier's opaque `lib.types`, the
+/// static modules of `deferredModule` (none) or `deferredModuleWith {
+/// staticModules; }` (a list), else `null`.
+fn prim_deferred_module_static(
+    ev: &mut Evaluator,
+    a: &[Thunk],
+    _: &Span,
+) -> crate::nix::EvalResult<Value> {
+    let Value::Unknown(t) = ev.force(&a[0])? else {
+        return Ok(Value::Null);
+    };
+    match &t.origin {
+        UnknownOrigin::Select { attr, .. } if attr == "deferredModule" => {
+            Ok(Value::List(Rc::new(Vec::new())))
+        }
+        UnknownOrigin::Apply { func, arg } => match &func.origin {
+            UnknownOrigin::Select { attr, .. } if attr == "deferredModuleWith" => {
+                let arg = ev.force(arg)?;
+                Ok(match ev.select(&arg, &["staticModules"])? {
+                    Some(v @ Value::List(_)) => v,
+                    None => Value::List(Rc::new(Vec::new())),
+                    Some(_) => Value::Null,
+                })
+            }
+            _ => Ok(Value::Null),
+        },
+        _ => Ok(Value::Null),
+    }
+}
+
+/// `attrsOfSubmodule type`: for atelier's opaque `lib.types`, the modules
+/// of `attrsOf (submodule m)` / `lazyAttrsOf (submoduleWith { modules; })`
+/// (a list), else `null`.
+fn prim_attrs_of_submodule(
+    ev: &mut Evaluator,
+    a: &[Thunk],
+    _: &Span,
+) -> crate::nix::EvalResult<Value> {
+    fn applied<'a>(u: &'a Unknown, names: &[&str]) -> Option<&'a Thunk> {
+        let (func, arg) = u.application()?;
+        match &func.origin {
+            UnknownOrigin::Select { attr, .. } if names.contains(&attr.as_str()) => Some(arg),
+            _ => None,
+        }
+    }
+    let Value::Unknown(t) = ev.force(&a[0])? else {
+        return Ok(Value::Null);
+    };
+    let Some(elem) = applied(&t, &["attrsOf", "lazyAttrsOf"]) else {
+        return Ok(Value::Null);
+    };
+    let Value::Unknown(e) = ev.force(elem)? else {
+        return Ok(Value::Null);
+    };
+    if let Some(m) = applied(&e, &["submodule"]) {
+        return Ok(Value::List(Rc::new(vec![m.clone()])));
+    }
+    if let Some(arg) = applied(&e, &["submoduleWith"]) {
+        let arg = ev.force(arg)?;
+        return Ok(match ev.select(&arg, &["modules"])? {
+            Some(v @ Value::List(_)) => v,
+            _ => Value::Null,
+        });
+    }
+    Ok(Value::Null)
+}
 
 thread_local! {
     /// The module systems of `nixosSystem` results whose `config` was read
@@ -860,6 +937,9 @@ fn from_source(
             names.push(k);
         }
     }
+    // Its lock node names them all, as Nix has them: then
+    // `kosei.inputs // { ... }` is a known set (`(a.inputs // b).x`).
+    let exact = exact || (node.is_some() && ctx.lock.is_some());
     if let Ok(Some(decls)) = ev.select(&top, &["inputs"]) {
         record_follows(ev, ctx, path, path, &decls);
     }
@@ -1284,9 +1364,13 @@ fn eval_config_call(u: &Unknown) -> Option<&Thunk> {
     if !root_of(func)?.ends_with(".outPath") {
         return None;
     }
-    let span = u.span.as_ref()?;
-    let text = span.file.text.get(span.start..span.end)?;
-    text.contains("nixos/lib/eval-config.nix").then_some(arg)
+    // The import may be written apart from the call (`fn = import
+    // ".../eval-config.nix";` then `cfg.fn (cfg.args // { ... })`).
+    let names_eval_config = |span: Option<&Span>| {
+        span.and_then(|s| s.file.text.get(s.start..s.end))
+            .is_some_and(|t| t.contains("nixos/lib/eval-config.nix"))
+    };
+    (names_eval_config(u.span.as_ref()) || names_eval_config(func.span.as_ref())).then_some(arg)
 }
 
 /// Evaluates one host as far as its `nixosSystem` arguments: its modules

@@ -147,6 +147,12 @@ impl ModuleArgs {
             // (nixos/lib/eval-config.nix evaluates with class "nixos").
             ("_class".to_owned(), value(Value::string("nixos"))),
             ("_prefix".to_owned(), value(Value::List(Rc::default()))),
+            // The module system passes the set itself too (`{ specialArgs,
+            // ... }: specialArgs.inputs.disko or pinned`).
+            (
+                "specialArgs".to_owned(),
+                value(special.cloned().unwrap_or_else(|| Value::attrs([]))),
+            ),
         ];
         if let Some(Value::Attrs(a)) = special {
             for (k, e) in &a.entries {

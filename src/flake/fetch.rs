@@ -48,6 +48,30 @@ fn str_of<'a>(locked: &'a Json, key: &str) -> Result<&'a str, String> {
 
 /// The archive URL of a `github`/`gitlab`/`sourcehut` lock entry.
 pub fn archive_url(locked: &Json) -> Result<String, String> {
+    archive_url_with(locked, |var| std::env::var(var).ok())
+}
+
+/// The base URL standing for a forge's public host: `https://<host>`, or
+/// the value of `var` (`ATELIER_GITHUB_URL`, `ATELIER_GITLAB_URL`,
+/// `ATELIER_SOURCEHUT_URL`) when it is set. That knob is for tests and
+/// mirrors: the archive is then asked of that server at the forge's own
+/// path, and its NAR hash is checked all the same.
+fn forge_base(
+    env: &impl Fn(&str) -> Option<String>,
+    var: &str,
+    host: Option<&str>,
+    default: &str,
+) -> String {
+    match host {
+        Some(h) if h != default => format!("https://{h}"),
+        _ => match env(var).filter(|v| !v.is_empty()) {
+            Some(base) => base.trim_end_matches('/').to_owned(),
+            None => format!("https://{default}"),
+        },
+    }
+}
+
+fn archive_url_with(locked: &Json, env: impl Fn(&str) -> Option<String>) -> Result<String, String> {
     let kind = str_of(locked, "type")?;
     let owner = str_of(locked, "owner")?;
     let repo = str_of(locked, "repo")?;
@@ -58,15 +82,18 @@ pub fn archive_url(locked: &Json) -> Result<String, String> {
             Some(h) if h != "github.com" => {
                 format!("https://{h}/api/v3/repos/{owner}/{repo}/tarball/{rev}")
             }
-            _ => format!("https://github.com/{owner}/{repo}/archive/{rev}.tar.gz"),
+            _ => format!(
+                "{}/{owner}/{repo}/archive/{rev}.tar.gz",
+                forge_base(&env, "ATELIER_GITHUB_URL", host, "github.com")
+            ),
         },
         "gitlab" => format!(
-            "https://{}/api/v4/projects/{owner}%2F{repo}/repository/archive.tar.gz?sha={rev}",
-            host.unwrap_or("gitlab.com")
+            "{}/api/v4/projects/{owner}%2F{repo}/repository/archive.tar.gz?sha={rev}",
+            forge_base(&env, "ATELIER_GITLAB_URL", host, "gitlab.com")
         ),
         "sourcehut" => format!(
-            "https://{}/{owner}/{repo}/archive/{rev}.tar.gz",
-            host.unwrap_or("git.sr.ht")
+            "{}/{owner}/{repo}/archive/{rev}.tar.gz",
+            forge_base(&env, "ATELIER_SOURCEHUT_URL", host, "git.sr.ht")
         ),
         other => return Err(format!("no archive URL for input type `{other}`")),
     })
@@ -203,6 +230,39 @@ mod tests {
             ))
             .unwrap(),
             "https://git.sr.ht/~o/r/archive/abc.tar.gz"
+        );
+    }
+
+    #[test]
+    fn forge_base_urls_can_point_at_a_mirror() {
+        let j = |s: &str| serde_json::from_str::<Json>(s).unwrap();
+        let env = |var: &str| match var {
+            "ATELIER_GITHUB_URL" => Some("http://127.0.0.1:8080/gh/".to_owned()),
+            "ATELIER_GITLAB_URL" => Some("http://127.0.0.1:8080".to_owned()),
+            "ATELIER_SOURCEHUT_URL" => Some("http://127.0.0.1:8080/srht".to_owned()),
+            _ => None,
+        };
+        let url = |s: &str| archive_url_with(&j(s), env).unwrap();
+        assert_eq!(
+            url(r#"{"type":"github","owner":"NixOS","repo":"nixpkgs","rev":"abc"}"#),
+            "http://127.0.0.1:8080/gh/NixOS/nixpkgs/archive/abc.tar.gz"
+        );
+        assert_eq!(
+            url(r#"{"type":"gitlab","owner":"o","repo":"r","rev":"abc"}"#),
+            "http://127.0.0.1:8080/api/v4/projects/o%2Fr/repository/archive.tar.gz?sha=abc"
+        );
+        assert_eq!(
+            url(r#"{"type":"sourcehut","owner":"~o","repo":"r","rev":"abc"}"#),
+            "http://127.0.0.1:8080/srht/~o/r/archive/abc.tar.gz"
+        );
+        // Another host than the public forge keeps its own address.
+        assert_eq!(
+            url(r#"{"type":"gitlab","owner":"o","repo":"r","rev":"abc","host":"git.example.org"}"#),
+            "https://git.example.org/api/v4/projects/o%2Fr/repository/archive.tar.gz?sha=abc"
+        );
+        assert_eq!(
+            url(r#"{"type":"github","owner":"o","repo":"r","rev":"abc","host":"ghe.example.org"}"#),
+            "https://ghe.example.org/api/v3/repos/o/r/tarball/abc"
         );
     }
 }

@@ -744,10 +744,52 @@ fn import(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
         Value::String(s) if s.starts_with('/') => {
             context::source_of(ev, &s).unwrap_or_else(|| canon_path(Path::new(&*s)))
         }
-        Value::Unknown(u) => return Ok(unknown_of(&u)),
+        Value::Unknown(u) => {
+            if imports_nixpkgs_lib(&u, span) {
+                return ev.lib();
+            }
+            // Placed at the import (`import "${nixpkgs}/nixos/lib/eval-config.nix"`
+            // names what it is, wherever it is called).
+            return Ok(Value::Unknown(Rc::new(Unknown {
+                reason: u.reason.clone(),
+                span: Some(span.clone()),
+                origin: UnknownOrigin::Derived(u),
+            })));
+        }
         other => return type_err("a path", &other, span),
     };
     ev.import_path(&path, Some(span))
+}
+
+/// `import "${nixpkgs}/lib"` with no source of that nixpkgs here: its lib
+/// is the one `nixpkgs.lib` stands for (atelier's built-in lib), as
+/// `lib = import "${inputs.nixpkgs}/lib";` in a flake's outputs means.
+/// The input is one whose name starts with `nixpkgs` (the unknown derives
+/// from its `outPath`), the path is read from the call's text.
+fn imports_nixpkgs_lib(u: &Unknown, span: &Span) -> bool {
+    let mut cur = u;
+    let root = loop {
+        match &cur.origin {
+            UnknownOrigin::Root(name) => break name,
+            UnknownOrigin::Select { base, .. } | UnknownOrigin::Derived(base) => cur = base,
+            UnknownOrigin::Apply { func, .. } => cur = func,
+            UnknownOrigin::Opaque => return false,
+        }
+    };
+    let Some(input) = root.strip_suffix(".outPath") else {
+        return false;
+    };
+    if !input
+        .rsplit('/')
+        .next()
+        .unwrap_or(input)
+        .starts_with("nixpkgs")
+    {
+        return false;
+    }
+    let text = span.file.text.get(span.start..span.end).unwrap_or("");
+    let text = text.trim_end().trim_end_matches([')', '"']).trim_end();
+    text.ends_with("}/lib") || text.ends_with("}/lib/default.nix")
 }
 
 fn intersect_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {

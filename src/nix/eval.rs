@@ -540,7 +540,9 @@ impl Evaluator {
                 span,
             );
         };
-        if !canon.starts_with(&self.root) {
+        // As `import`: the flake and the inputs' sources that are here
+        // (haumea's `scoped` loader imports an input's own files).
+        if !self.readable(&canon) {
             return err(
                 "import-outside-root",
                 format!(
@@ -1616,11 +1618,23 @@ impl Evaluator {
                     }
                     Err(u) => Ok(Value::Unknown(u)),
                 },
-                (Value::Attrs(_), Value::String(_) | Value::Path(_)) => {
-                    match self.coerce_to_nix_string(l, span, false)? {
-                        Ok(a) => self.binop_values(op, &Value::String(a), r, span),
-                        Err(u) => Ok(Value::Unknown(u)),
-                    }
+                (Value::Attrs(_), Value::String(_) | Value::Path(_) | Value::Attrs(_)) => {
+                    // As Nix: a set (`self`, a derivation) first is its
+                    // `outPath`, and what follows is not copied to the
+                    // store (`self + /modules/x` is `<self>/modules/x`).
+                    let a = match self.coerce_to_nix_string(l, span, false)? {
+                        Ok(a) => a,
+                        Err(u) => return Ok(Value::Unknown(u)),
+                    };
+                    let b = match self.coerce_to_nix_string(r, span, true)? {
+                        Ok(b) => b,
+                        Err(u) => return Ok(Value::Unknown(u)),
+                    };
+                    check_size(a.len().saturating_add(b.len()), "a string", span)?;
+                    let mut ctx = super::context::Union::default();
+                    ctx.add(&a);
+                    ctx.add(&b);
+                    Ok(ctx.string(format!("{a}{b}")))
                 }
                 _ => arith(op, l, r, span),
             },

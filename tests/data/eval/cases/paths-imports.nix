@@ -25,4 +25,10 @@ in
   import-with-let = (import ../imports/uses-let.nix).result;
   read-dir = builtins.readDir ../imports;
   read-dir-sub = builtins.attrNames (builtins.readDir ../imports/sub);
+  # A set first in `+` is its outPath; what follows is not copied to the
+  # store (`self + /modules/x.nix` in a flake).
+  set-plus-path = { outPath = "/nix/store/abc-source"; } + /modules/x.nix;
+  set-plus-string = { outPath = "/srv"; } + "/data";
+  set-plus-set = { outPath = "/a"; } + { outPath = "/b"; };
+  set-plus-path-context = builtins.hasContext ({ outPath = "/srv"; } + ../imports/helper.nix);
 }

@@ -1,0 +1,2 @@
+# `fwName` comes from the scope scopedImport gives.
+name: "/srv/${fwName}/${name}"
