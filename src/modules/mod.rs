@@ -776,6 +776,7 @@ fn push_down(
                     span: at.span.clone(),
                     priority: at.priority,
                     order: at.order,
+                    module: at.module,
                     conds,
                 };
                 push_down(ev, f, path, out)?;

@@ -771,7 +771,9 @@ fn imports_nixpkgs_lib(u: &Unknown, span: &Span) -> bool {
     let root = loop {
         match &cur.origin {
             UnknownOrigin::Root(name) => break name,
-            UnknownOrigin::Select { base, .. } | UnknownOrigin::Derived(base) => cur = base,
+            UnknownOrigin::Select { base, .. }
+            | UnknownOrigin::Derived(base)
+            | UnknownOrigin::Choice { cond: base, .. } => cur = base,
             UnknownOrigin::Apply { func, .. } => cur = func,
             UnknownOrigin::Opaque => return false,
         }
