@@ -38,7 +38,7 @@ static DATA_SLOTS: (Mutex<(usize, usize)>, Condvar) = (Mutex::new((usize::MAX, 0
 /// From now on in this process, at most `n` `restic restore` or `backup`
 /// processes run at the same time; the others wait for a slot. `dr` runs
 /// one more worker than `--jobs`, so that one service's verification,
-/// pg_restore, self-description read and swap overlap the next service's
+/// `pg_restore`, self-description read and swap overlap the next service's
 /// restore while no more restores run at once than `--jobs` asks for.
 pub fn limit_data_processes(n: usize) {
     DATA_SLOTS

@@ -118,10 +118,10 @@ pub struct Tracker {
 impl Tracker {
     /// Reads the index of `restic`'s repository and lists its snapshots.
     pub fn open(state_dir: &Path, restic: &Restic) -> Self {
+        use sha2::Digest as _;
         let index_path = state_dir
             .join("retention")
             .join(format!("{}.json", restic.name()));
-        use sha2::Digest as _;
         let (location, listing) = match (restic.local_path(), remote(restic)) {
             (Some(dir), _) => {
                 let hash = sha2::Sha256::digest(dir.as_os_str().as_encoded_bytes());

@@ -147,7 +147,13 @@ impl Repo {
         let password_file = dir.join(format!("{name}.pw"));
         std::fs::write(&password_file, format!("{PASSWORD}\n")).unwrap();
         let environment_file = dir.join(format!("{name}.env"));
-        let lines: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        let mut lines = String::new();
+        for (k, v) in env {
+            lines.push_str(k);
+            lines.push('=');
+            lines.push_str(v);
+            lines.push('\n');
+        }
         std::fs::write(&environment_file, lines).unwrap();
         let repo = Self {
             url,
