@@ -297,3 +297,93 @@ fn dr_starts_one_restic_process_per_service_on_a_blank_machine() {
         .collect();
     assert!(others.is_empty(), "unexpected restic processes: {others:?}");
 }
+
+/// `dr --jobs 1` is a pipeline: while one service, restored and verified,
+/// goes live (its preRestore hook here waits until it sees the next
+/// service's `restic restore` start, at most two minutes), the next one is
+/// already being restored. Still never two restores at once, and services go
+/// live strictly one after another, in order.
+#[test]
+fn dr_jobs_1_restores_the_next_service_while_one_goes_live() {
+    let mut w = World::new();
+    let _repo = w.add_local_repo("default");
+    let log = w.path().join("events.log");
+    let wrapper = w.path().join("restic-events");
+    common::write_script(
+        &wrapper,
+        &format!(
+            "#!/bin/sh\necho \"start $$ $*\" >> '{l}'\nrestic \"$@\"\nrc=$?\necho \"end $$\" >> '{l}'\nexit $rc\n",
+            l = log.display()
+        ),
+    );
+    let mut dirs = Vec::new();
+    for name in ["a", "b", "c"] {
+        let d = w.data_dir(name);
+        std::fs::write(d.join("v.txt"), format!("{name} v1")).unwrap();
+        let mut s = common::files_service(&[&d], &["default"]);
+        let wait = if name == "a" {
+            format!(
+                "i=0; while [ \"$(grep -c '^start .* restore ' '{l}')\" -lt 2 ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done; \
+                 if [ $i -lt 1200 ]; then echo 'live a, next restore running' >> '{l}'; else echo 'live a, no next restore' >> '{l}'; fi",
+                l = log.display()
+            )
+        } else {
+            format!("echo 'live {name}' >> '{}'", log.display())
+        };
+        s.hooks.pre_restore = Some(wait);
+        s.hooks.post_restore = Some(format!("echo 'up {name}' >> '{}'", log.display()));
+        w.add_service(name, s);
+        w.run_ok(&["run", name]);
+        dirs.push(d);
+    }
+    let root = w.path().join("data");
+    std::fs::remove_dir_all(&root).unwrap();
+    std::fs::remove_dir_all(w.state_dir()).unwrap();
+    std::fs::write(&log, "").unwrap();
+
+    let out = w.output_with_restic(&wrapper, &["--json", "--yes", "dr", "--jobs", "1"]);
+    common::assert_success(&out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for r in v["services"].as_array().unwrap() {
+        assert_eq!(r["verified"], true, "{r}");
+    }
+    for (d, name) in dirs.iter().zip(["a", "b", "c"]) {
+        assert_eq!(
+            std::fs::read_to_string(d.join("v.txt")).unwrap(),
+            format!("{name} v1")
+        );
+    }
+    let events = std::fs::read_to_string(&log).unwrap();
+    // Never two restores at once.
+    let mut open: Vec<&str> = Vec::new();
+    let mut restores = 0;
+    for l in events.lines() {
+        let words: Vec<&str> = l.split_whitespace().collect();
+        match words.as_slice() {
+            ["start", pid, rest @ ..] if rest.contains(&"restore") => {
+                open.push(pid);
+                restores += 1;
+                assert!(open.len() <= 1, "two restores at once:\n{events}");
+            }
+            ["end", pid] => open.retain(|p| p != pid),
+            _ => {}
+        }
+    }
+    assert_eq!(restores, 3, "{events}");
+    assert!(
+        events.contains("live a, next restore running"),
+        "b's restore must run while a goes live:\n{events}"
+    );
+    // Live strictly in order: a up before b goes live, b up before c.
+    let at = |what: &str| {
+        events
+            .lines()
+            .position(|l| l.starts_with(what))
+            .unwrap_or_else(|| panic!("no {what:?}:\n{events}"))
+    };
+    assert!(at("live a") < at("up a"), "{events}");
+    assert!(at("up a") < at("live b"), "{events}");
+    assert!(at("live b") < at("up b"), "{events}");
+    assert!(at("up b") < at("live c"), "{events}");
+    assert!(at("live c") < at("up c"), "{events}");
+}

@@ -416,3 +416,112 @@ fn forget_is_left_out_on_a_rest_repository_too() {
         "a credential in the state directory"
     );
 }
+
+/// An `rclone:` repository on a remote defined only in the repository's
+/// environment file (`RCLONE_CONFIG_BOX_TYPE=local`, not in atelier's own
+/// environment): its snapshot ids are listed with `rclone lsf` under that
+/// configuration, so `forget` is left out as on a local repository, and runs
+/// as soon as a snapshot atelier did not make appears.
+#[test]
+fn forget_is_left_out_on_an_rclone_repository_too() {
+    let mut w = World::new();
+    let dir = w.path().join("rclone-repo");
+    let repo = common::Repo::init_with_env(
+        w.path(),
+        "rclone",
+        format!("rclone:box:{}", dir.display()),
+        &[("RCLONE_CONFIG_BOX_TYPE", "local")],
+    );
+    w.manifest
+        .repositories
+        .insert("default".into(), repo.manifest_entry());
+    let (wrapper, log) = logging_restic(w.path());
+    let a = w.data_dir("a");
+    let mut sa = files_service(&[&a], &["default"]);
+    sa.retention = keep_last(2);
+    w.add_service("a", sa);
+    for i in 0..2 {
+        std::fs::write(a.join("f"), format!("a{i}")).unwrap();
+        let (calls, _) = run_counted(&w, &wrapper, &log, "a");
+        let opening: Vec<&String> = calls.iter().filter(|c| *c != "version").collect();
+        assert_eq!(opening, ["backup", "tag"], "run {i}: {calls:?}");
+    }
+    std::fs::write(a.join("f"), "a2").unwrap();
+    let (calls, _) = run_counted(&w, &wrapper, &log, "a");
+    assert!(calls.iter().any(|c| c == "forget"), "{calls:?}");
+    assert_eq!(ids_of(&repo, "a").0.len(), 2);
+    assert!(would_remove(&repo, "a", 2).is_empty());
+    w.manifest.services.get_mut("a").unwrap().retention = keep_last(3);
+    let (calls, _) = run_counted(&w, &wrapper, &log, "a");
+    assert!(!calls.iter().any(|c| c == "forget"), "{calls:?}");
+    sh(repo
+        .restic()
+        .args([
+            "backup",
+            "--host",
+            "testhost",
+            "--tag",
+            "atelier,service:a,type:files",
+        ])
+        .arg(&a));
+    let (calls, _) = run_counted(&w, &wrapper, &log, "a");
+    assert!(
+        calls.iter().any(|c| c == "forget"),
+        "a snapshot atelier did not record must make run start forget: {calls:?}"
+    );
+    assert!(would_remove(&repo, "a", 3).is_empty());
+    assert_eq!(ids_of(&repo, "a").0.len(), 3);
+    assert!(
+        !w.state_text().contains(&dir.display().to_string()),
+        "the remote in the state directory"
+    );
+}
+
+/// An `s3:` repository (a real S3 server, moto): listing its snapshots
+/// needs a signed S3 request, which atelier does not make, so `forget` runs
+/// after every backup, and the run record says why.
+#[test]
+fn forget_runs_after_every_backup_on_an_s3_repository() {
+    let Some(s3) = common::S3Server::start() else {
+        return;
+    };
+    let mut w = World::new();
+    let repo = common::Repo::init_with_env(
+        w.path(),
+        "s3",
+        format!("s3:{}/bucket", s3.endpoint),
+        &[
+            ("AWS_ACCESS_KEY_ID", "atelier-test"),
+            ("AWS_SECRET_ACCESS_KEY", "atelier-test-secret"),
+        ],
+    );
+    w.manifest
+        .repositories
+        .insert("default".into(), repo.manifest_entry());
+    let (wrapper, log) = logging_restic(w.path());
+    let a = w.data_dir("a");
+    let mut sa = files_service(&[&a], &["default"]);
+    sa.retention = keep_last(5);
+    w.add_service("a", sa);
+    for i in 0..2 {
+        std::fs::write(a.join("f"), format!("a{i}")).unwrap();
+        let before = lines(&log);
+        let out = w.output_with_restic(&wrapper, &["--json", "run", "a"]);
+        assert!(
+            out.status.success(),
+            "run {i}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let calls = calls_since(&log, before);
+        assert!(
+            calls.iter().any(|c| c == "forget"),
+            "run {i}: forget must run on S3: {calls:?}"
+        );
+        let rec: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let why = rec["repositories"]["default"]["retention"]
+            .as_str()
+            .unwrap();
+        assert!(why.contains("S3"), "run {i}: {why}");
+    }
+    assert_eq!(ids_of(&repo, "a").0.len(), 2);
+}

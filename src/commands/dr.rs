@@ -3,7 +3,7 @@
 //! first (so a database is back before the services that use it start), and
 //! ends with a table of what was restored, verified and failed.
 
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use serde::Serialize;
 
@@ -70,6 +70,32 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
     }
     let progress = |m: &str| eprintln!("  {}", terminal::line(m));
     let confirm = |_: &[String]| Ok(true);
+    // One worker more than --jobs, with at most --jobs restic restores at a
+    // time: a service's verification, pg_restore and swap (and the next
+    // one's self-description read) overlap the next restore, which is what
+    // takes the time. With --jobs 1 services still go live strictly in
+    // order: each waits, staged and verified, until those before it are done.
+    crate::runtime::restore_restic::limit_data_processes(usize::from(args.jobs));
+    let finished: (Mutex<std::collections::BTreeSet<String>>, Condvar) = (
+        Mutex::new(std::collections::BTreeSet::new()),
+        Condvar::new(),
+    );
+    let go_live = |name: &str| {
+        if args.jobs != 1 {
+            return;
+        }
+        let before = &order[..order.iter().position(|n| n == name).unwrap_or(0)];
+        let mut done = finished
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while before.iter().any(|n| !done.contains(n)) {
+            done = finished
+                .1
+                .wait(done)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    };
     let env = Env {
         manifest: &manifest,
         state_dir: &ctx.state_dir,
@@ -77,6 +103,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         systemctl: &ctx.systemctl,
         progress: &progress,
         confirm: &confirm,
+        go_live: &go_live,
     };
     let rows: Mutex<Vec<Row>> = Mutex::new(Vec::new());
     let queue: Mutex<std::collections::VecDeque<String>> =
@@ -85,6 +112,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
     std::thread::scope(|scope| {
         for _ in 0..args
             .jobs
+            .saturating_add(1)
             .min(u16::try_from(order.len()).unwrap_or(u16::MAX))
             .max(1)
         {
@@ -101,6 +129,10 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                     safety_snapshot: true,
                     start_all_units: true,
                     repository: None,
+                };
+                let _done = Done {
+                    finished: &finished,
+                    service: name.clone(),
                 };
                 let row = match engine::restore(&env, &req) {
                     Ok(o) => Row {
@@ -187,6 +219,23 @@ fn list_contents_together(ctx: &Context, manifest: &crate::plan::Manifest) {
     }
     for (repository, ids) in wanted {
         restore_restic::list_contents_together(&repository, ids);
+    }
+}
+
+/// Marks a service done (restored, failed, or its worker gone) when dropped:
+/// the next service may go live.
+struct Done<'a> {
+    finished: &'a (Mutex<std::collections::BTreeSet<String>>, Condvar),
+    service: String,
+}
+
+impl Drop for Done<'_> {
+    fn drop(&mut self) {
+        let (set, changed) = self.finished;
+        set.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(std::mem::take(&mut self.service));
+        changed.notify_all();
     }
 }
 

@@ -194,6 +194,7 @@ fn drill_one(
         systemctl: &ctx.systemctl,
         progress: &progress,
         confirm: &confirm,
+        go_live: &|_| {},
     };
     let req = Request {
         service: name.to_owned(),

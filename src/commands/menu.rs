@@ -239,6 +239,7 @@ fn wizard(ctx: &Context, theme: &dyn dialoguer::theme::Theme) -> anyhow::Result<
         systemctl: &ctx.systemctl,
         progress: &progress,
         confirm: &confirm,
+        go_live: &|_| {},
     };
     let req = Request {
         service: service.clone(),

@@ -106,6 +106,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         systemctl: &ctx.systemctl,
         progress: &progress,
         confirm: &confirm,
+        go_live: &|_| {},
     };
     let outcome = engine::restore(&env, &req);
     if let Some(pb) = &bar {

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use anyhow::Context as _;
 use serde::Deserialize;
@@ -28,6 +28,53 @@ static LISTS: Mutex<Option<HashMap<String, Vec<Snapshot>>>> = Mutex::new(None);
 /// it began; its own safety snapshots are never "latest").
 pub fn list_each_repository_once() {
     ONE_LIST.store(true, Ordering::SeqCst);
+}
+
+/// How many data-moving restic processes (`restore`, the safety snapshot's
+/// `backup`) may run at once in this process, and how many do (see
+/// [`limit_data_processes`]).
+static DATA_SLOTS: (Mutex<(usize, usize)>, Condvar) = (Mutex::new((usize::MAX, 0)), Condvar::new());
+
+/// From now on in this process, at most `n` `restic restore` or `backup`
+/// processes run at the same time; the others wait for a slot. `dr` runs
+/// one more worker than `--jobs`, so that one service's verification,
+/// `pg_restore`, self-description read and swap overlap the next service's
+/// restore while no more restores run at once than `--jobs` asks for.
+pub fn limit_data_processes(n: usize) {
+    DATA_SLOTS
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .0 = n.max(1);
+}
+
+/// A slot of [`DATA_SLOTS`], given back when dropped.
+struct DataSlot;
+
+impl DataSlot {
+    fn take() -> Self {
+        let (lock, freed) = &DATA_SLOTS;
+        let mut slots = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while slots.1 >= slots.0 {
+            slots = freed
+                .wait(slots)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        slots.1 += 1;
+        Self
+    }
+}
+
+impl Drop for DataSlot {
+    fn drop(&mut self) {
+        let (lock, freed) = &DATA_SLOTS;
+        lock.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1 -= 1;
+        freed.notify_one();
+    }
 }
 
 /// The snapshots whose contents are listed together, by repository name
@@ -254,6 +301,7 @@ impl Restic {
 
     /// Restores the given snapshot paths below `target` (at `target/<path>`).
     pub fn restore(&self, id: &str, target: &Path, includes: &[String]) -> anyhow::Result<()> {
+        let _slot = DataSlot::take();
         Ok(self.inner.restore(id, target, includes)?)
     }
 
@@ -280,6 +328,7 @@ impl Restic {
             tags: tags.to_vec(),
             host: host.to_owned(),
         };
+        let _slot = DataSlot::take();
         match self.inner.backup(&req, &mut |_| {}) {
             Ok(summary) => Ok(summary.snapshot_id),
             Err(failure) => Err(failure.error.into()),

@@ -20,9 +20,11 @@
 //! A snapshot id is the hash of its content, so what is known of an id never
 //! changes. The ids present now are the file names in the repository's
 //! `snapshots/` directory, no key needed: read from the directory of a local
-//! repository, or with one `GET <url>/snapshots/` from a REST server (S3,
-//! rclone and the other backends would need their own clients and
-//! credentials: not listed). Anything
+//! repository, with one `GET <url>/snapshots/` from a REST server, or with
+//! `rclone lsf` (the `rclone` restic starts, under the repository's
+//! environment file) from an `rclone:` one. S3 (a signed request), sftp
+//! (restic's own `ssh … -s sftp`) and the other backends would need their
+//! own clients and credentials: not listed. Anything
 //! not known — a snapshot made by hand, by another host or tool, a rewritten
 //! one, a lost or foreign state directory, a file that is not a complete
 //! snapshot id, a repository that cannot be listed this way — means `forget`
@@ -116,24 +118,34 @@ pub struct Tracker {
 impl Tracker {
     /// Reads the index of `restic`'s repository and lists its snapshots.
     pub fn open(state_dir: &Path, restic: &Restic) -> Self {
+        use sha2::Digest as _;
         let index_path = state_dir
             .join("retention")
             .join(format!("{}.json", restic.name()));
-        use sha2::Digest as _;
-        let (location, listing) = match (restic.local_path(), rest_url(restic)) {
+        let (location, listing) = match (restic.local_path(), remote(restic)) {
             (Some(dir), _) => {
                 let hash = sha2::Sha256::digest(dir.as_os_str().as_encoded_bytes());
                 (hex::encode(hash), list_snapshots(&dir))
             }
-            (None, Some(url)) => {
+            (None, Some(Remote::Rest(url))) => {
                 let rest = RestUrl::parse(&url);
                 // Keyed by the URL without its credentials.
                 let hash = sha2::Sha256::digest(format!("rest:{}", rest.base).as_bytes());
                 (hex::encode(hash), list_rest_snapshots(&rest))
             }
+            (None, Some(Remote::Rclone(path))) => {
+                // Keyed by the remote (which may hold credentials: only
+                // its hash is written).
+                let hash = sha2::Sha256::digest(format!("rclone:{path}").as_bytes());
+                (hex::encode(hash), list_rclone_snapshots(restic, &path))
+            }
+            (None, Some(Remote::Other(kind))) => (
+                String::new(),
+                Err(format!("the repository is {kind}: its snapshots cannot be listed without opening it")),
+            ),
             (None, None) => (
                 String::new(),
-                Err("the repository is neither local nor REST (S3, rclone, sftp, …): its snapshots cannot be listed without opening it".into()),
+                Err("the repository's location cannot be read: its snapshots cannot be listed without opening it".into()),
             ),
         };
         let index = std::fs::read(&index_path)
@@ -374,16 +386,32 @@ pub(crate) fn list_snapshots(repo: &Path) -> Result<Vec<String>, String> {
 }
 
 /// The snapshot ids of `restic`'s repository when they can be read without
-/// its key: of a local or a REST repository (see the module documentation).
+/// its key: of a local, a REST or an rclone repository (see the module
+/// documentation).
 pub(crate) fn list_without_key(restic: &Restic) -> Option<Vec<String>> {
     match restic.local_path() {
         Some(dir) => list_snapshots(&dir).ok(),
-        None => list_rest_snapshots(&RestUrl::parse(&rest_url(restic)?)).ok(),
+        None => match remote(restic)? {
+            Remote::Rest(url) => list_rest_snapshots(&RestUrl::parse(&url)).ok(),
+            Remote::Rclone(path) => list_rclone_snapshots(restic, &path).ok(),
+            Remote::Other(_) => None,
+        },
     }
 }
 
-/// The URL of a `rest:` repository (given literally or in `repositoryFile`).
-fn rest_url(restic: &Restic) -> Option<String> {
+/// A repository that is not local, by how its snapshots can be listed.
+#[derive(Debug, PartialEq)]
+enum Remote {
+    /// `rest:URL`: the URL.
+    Rest(String),
+    /// `rclone:REMOTE:PATH`: what restic gives `rclone serve restic`.
+    Rclone(String),
+    /// Any other backend, with why it is not listed (for the run record).
+    Other(&'static str),
+}
+
+/// The kind of a non-local repository (given literally or in `repositoryFile`).
+fn remote(restic: &Restic) -> Option<Remote> {
     let repo = restic.repository();
     let location = match (&repo.repository, &repo.repository_file) {
         (Some(r), _) => r.trim().to_owned(),
@@ -395,7 +423,98 @@ fn rest_url(restic: &Restic) -> Option<String> {
             .to_owned(),
         (None, None) => return None,
     };
-    location.strip_prefix("rest:").map(str::to_owned)
+    Some(remote_of(&location))
+}
+
+fn remote_of(location: &str) -> Remote {
+    if let Some(url) = location.strip_prefix("rest:") {
+        return Remote::Rest(url.to_owned());
+    }
+    if let Some(path) = location.strip_prefix("rclone:") {
+        return Remote::Rclone(path.to_owned());
+    }
+    Remote::Other(match location.split_once(':').map(|(k, _)| k) {
+        // Listing needs a request signed (SigV4) with the repository's
+        // credentials, i.e. an S3 client: not built in.
+        Some("s3") => "on S3 (listing needs a signed S3 request)",
+        // restic's sftp backend runs its own `ssh … -s sftp`; listing needs
+        // an SFTP client speaking through the same ssh setup.
+        Some("sftp") => "on sftp (listing needs an SFTP client)",
+        _ => "neither local, REST nor rclone (its backend needs its own client)",
+    })
+}
+
+/// `<remote:path>/snapshots` as rclone names it (`remote:` and `remote:dir/`
+/// take no extra slash).
+fn rclone_snapshots_dir(path: &str) -> String {
+    if path.ends_with(':') || path.ends_with('/') {
+        format!("{path}snapshots")
+    } else {
+        format!("{path}/snapshots")
+    }
+}
+
+/// The snapshot ids of an `rclone:` repository, listed by the same `rclone`
+/// restic starts (`rclone lsf`, from `PATH`), with the repository's
+/// environment (its `RCLONE_*` configuration) on top of atelier's. Any
+/// failure, or any entry that is not a complete snapshot id (a directory
+/// shows with a trailing `/`), makes the listing unusable. The remote is not
+/// named in messages: an rclone connection string can hold credentials.
+fn list_rclone_snapshots(restic: &Restic, path: &str) -> Result<Vec<String>, String> {
+    let mut cmd = std::process::Command::new("rclone");
+    cmd.args(["lsf", "--max-depth", "1", "--"])
+        .arg(rclone_snapshots_dir(path))
+        .envs(restic.env().iter().map(|(k, v)| (k, v)))
+        .stdin(std::process::Stdio::null());
+    super::child::die_with_parent(&mut cmd);
+    let fail = |e: &dyn std::fmt::Display| {
+        format!("cannot list the repository's snapshots with `rclone lsf`: {e}")
+    };
+    let done = super::child::run(
+        &mut cmd,
+        Some(std::time::Duration::from_secs(60).min(restic.timeout())),
+        &mut |_| {},
+    )
+    .map_err(|e| fail(&e))?;
+    if done.timed_out || !done.status.success() {
+        let err = String::from_utf8_lossy(&done.stderr);
+        let last = err
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        return Err(fail(&format!(
+            "{}{}",
+            if done.timed_out {
+                "timed out"
+            } else {
+                "failed"
+            },
+            if last.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({})",
+                    restic.redact(&last.trim().replace(path, "<remote>"))
+                )
+            }
+        )));
+    }
+    let mut ids = Vec::new();
+    for name in String::from_utf8_lossy(&done.stdout).lines() {
+        let is_id = name.len() == 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !is_id {
+            return Err(format!(
+                "the repository's snapshots/ holds {name:?}, which is not a complete snapshot"
+            ));
+        }
+        ids.push(name.to_owned());
+    }
+    ids.sort();
+    Ok(ids)
 }
 
 /// A REST server's base URL without credentials, and the basic-auth
@@ -580,6 +699,31 @@ mod tests {
         let u = RestUrl::parse("http://127.0.0.1:8000/");
         assert_eq!(u.base, "http://127.0.0.1:8000");
         assert_eq!(u.auth, None);
+    }
+
+    #[test]
+    fn backends_are_told_apart() {
+        assert_eq!(
+            remote_of("rest:http://h/"),
+            Remote::Rest("http://h/".into())
+        );
+        assert_eq!(
+            remote_of("rclone:box:/srv/repo"),
+            Remote::Rclone("box:/srv/repo".into())
+        );
+        assert_eq!(
+            remote_of("rclone::local:/x"),
+            Remote::Rclone(":local:/x".into())
+        );
+        assert!(matches!(remote_of("s3:https://h/b"), Remote::Other(w) if w.contains("S3")));
+        assert!(matches!(remote_of("sftp:u@h:/r"), Remote::Other(w) if w.contains("sftp")));
+        assert!(matches!(remote_of("b2:bucket:p"), Remote::Other(_)));
+        assert_eq!(rclone_snapshots_dir("box:"), "box:snapshots");
+        assert_eq!(rclone_snapshots_dir("box:repo/"), "box:repo/snapshots");
+        assert_eq!(
+            rclone_snapshots_dir("box:/srv/repo"),
+            "box:/srv/repo/snapshots"
+        );
     }
 
     #[test]

@@ -114,6 +114,10 @@ pub fn sh(cmd: &mut Command) -> String {
 pub struct Repo {
     pub url: String,
     pub password_file: PathBuf,
+    /// Backend settings restic needs (`RCLONE_CONFIG_*`, S3 keys), also
+    /// written to `environment_file` for atelier.
+    pub env: Vec<(String, String)>,
+    pub environment_file: Option<PathBuf>,
 }
 
 impl Repo {
@@ -127,7 +131,39 @@ impl Repo {
     pub fn init(dir: &Path, name: &str, url: String) -> Self {
         let password_file = dir.join(format!("{name}.pw"));
         std::fs::write(&password_file, format!("{PASSWORD}\n")).unwrap();
-        let repo = Self { url, password_file };
+        let repo = Self {
+            url,
+            password_file,
+            env: Vec::new(),
+            environment_file: None,
+        };
+        sh(repo.restic().args(["init"]));
+        repo
+    }
+
+    /// Initializes a repository at `url` whose backend needs `env` (for
+    /// atelier in the environment file `dir/<name>.env`).
+    pub fn init_with_env(dir: &Path, name: &str, url: String, env: &[(&str, &str)]) -> Self {
+        let password_file = dir.join(format!("{name}.pw"));
+        std::fs::write(&password_file, format!("{PASSWORD}\n")).unwrap();
+        let environment_file = dir.join(format!("{name}.env"));
+        let mut lines = String::new();
+        for (k, v) in env {
+            lines.push_str(k);
+            lines.push('=');
+            lines.push_str(v);
+            lines.push('\n');
+        }
+        std::fs::write(&environment_file, lines).unwrap();
+        let repo = Self {
+            url,
+            password_file,
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            environment_file: Some(environment_file),
+        };
         sh(repo.restic().args(["init"]));
         repo
     }
@@ -142,6 +178,7 @@ impl Repo {
                 std::env::temp_dir().join("atelier-test-restic-cache"),
             )
             .env_remove("RESTIC_PASSWORD")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null());
         c
     }
@@ -150,6 +187,10 @@ impl Repo {
         Repository {
             repository: Some(self.url.clone()),
             password_file: Some(self.password_file.display().to_string()),
+            environment_file: self
+                .environment_file
+                .as_ref()
+                .map(|f| f.display().to_string()),
             ..Repository::default()
         }
     }
@@ -624,6 +665,43 @@ impl RestServer {
 }
 
 impl Drop for RestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An S3 server on 127.0.0.1 (moto's `moto_server`), or `None` with a
+/// visible SKIP message when it is not installed. Any access key works.
+pub struct S3Server {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl S3Server {
+    pub fn start() -> Option<Self> {
+        let port = free_port();
+        let child = Command::new("moto_server")
+            .args(["-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let Ok(mut child) = child else {
+            eprintln!(
+                "SKIP: moto_server (pip install 'moto[server]') is not installed: no S3 server"
+            );
+            return None;
+        };
+        wait_for_port(port, &mut child, "moto_server");
+        Some(Self {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        })
+    }
+}
+
+impl Drop for S3Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -209,6 +209,11 @@ impl Restic {
         &self.repo
     }
 
+    /// The repository's environment file, as restic gets it (`KEY=value`).
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
+
     /// The repository's directory when it is a local one (`/path` or
     /// `local:/path`, given literally or in `repositoryFile`).
     pub fn local_path(&self) -> Option<PathBuf> {

@@ -285,6 +285,7 @@ pub(super) fn in_place(
         return Err(e);
     }
     crash_point("after-stage");
+    (env.go_live)(name);
 
     // Live part: stop units (the journal records it so a crash restarts them).
     let mut units: Vec<String> = service.units.clone();

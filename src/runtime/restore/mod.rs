@@ -73,6 +73,11 @@ pub struct Env<'a> {
     pub progress: &'a (dyn Fn(&str) + Sync),
     /// Asked before live data is replaced; gets the list of what is replaced.
     pub confirm: &'a (dyn Fn(&[String]) -> anyhow::Result<bool> + Sync),
+    /// In place, called with the service's name once its copy is staged and
+    /// verified, right before anything live changes; returns when it may go
+    /// live (`dr` keeps services going live in its order while the next
+    /// one's restore already runs). `&|_| {}` elsewhere.
+    pub go_live: &'a (dyn Fn(&str) + Sync),
 }
 
 /// One thing a restore did or would do.
