@@ -22,10 +22,12 @@
 //! Nix, and an error here.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
 use crate::nix::{AttrEntry, Attrs, EvalResult, Evaluator, Thunk, Unknown, UnknownOrigin, Value};
@@ -75,7 +77,7 @@ struct State {
     building_tree: bool,
     mk_service: Option<Value>,
     diagnostics: Vec<Diagnostic>,
-    levels: HashMap<Vec<String>, Rc<Level>>,
+    levels: FxHashMap<Vec<String>, Rc<Level>>,
 }
 
 /// The configuration of one host: collect modules, [`Modules::seal`], then
@@ -454,7 +456,7 @@ struct Def {
 /// parent's, so reading many options does not scan every module each time.
 struct Level {
     found: Vec<Found>,
-    by_key: HashMap<String, Vec<usize>>,
+    by_key: FxHashMap<String, Vec<usize>>,
     /// Unknown values: they may have any name.
     opaque: Vec<usize>,
 }
@@ -492,7 +494,7 @@ fn level(ev: &mut Evaluator, state: &Rc<RefCell<State>>, path: &[String]) -> Eva
             push_down(ev, at, &[], &mut found)?;
         }
     }
-    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_key: FxHashMap<String, Vec<usize>> = FxHashMap::default();
     let mut opaque = Vec::new();
     for (i, f) in found.iter().enumerate() {
         match &f.value {
