@@ -172,7 +172,7 @@ fn discover_in(
             Value::unknown_root("config", crate::modules::UNDECLARED_REASON, None)
         }
     };
-    // Errors in option declarations (read with the first value of config).
+    // Errors in option declarations read so far (the root's).
     diagnostics.extend(args.modules.take_diagnostics());
     let mut host_defs = defs::Defs::default();
     for (config, span) in &g.configs {
@@ -257,6 +257,9 @@ fn discover_in(
         .extend(host_defs.unknown_keys.iter().cloned());
     diagnostics.extend(host_defs.diagnostics.iter().cloned());
     diagnostics.extend(reader_diags);
+    // Errors in option declarations read since (the option tree is
+    // looked into lazily, path by path).
+    diagnostics.extend(args.modules.take_diagnostics());
     // A value read twice (by the module system for a condition, by a
     // shape for the data) fails twice: say it once.
     let mut said = std::collections::HashSet::new();
