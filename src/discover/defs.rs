@@ -4,9 +4,9 @@
 //! span and, when its `mkIf` condition is not known statically, that
 //! condition. Nothing outside `atelier` is forced.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::discover::model::UnknownKey;
@@ -195,35 +195,14 @@ impl KeyPath {
     }
 }
 
-/// FNV-1a: option names are short and come from the user's own files, so
-/// a fast hash beats `SipHash` (and a sorted map's string comparisons).
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 /// The definitions of one option path and the paths below it.
 #[derive(Default, Clone)]
 struct Node {
     defs: Vec<Def>,
     /// Only paths that have a definition at or below them get a node.
-    /// Unordered: whatever lists them sorts them by name.
-    children: HashMap<String, Node, BuildHasherDefault<Fnv>>,
+    /// Unordered: whatever lists them sorts them by name. Option names
+    /// come from the user's own files: a fast hash, not `SipHash`.
+    children: FxHashMap<String, Node>,
 }
 
 impl Node {

@@ -254,7 +254,7 @@ fn discover_flake(
             Value::unknown_root("config", crate::modules::UNDECLARED_REASON, None)
         }
     };
-    // Errors in option declarations (read with the first value of config).
+    // Errors in option declarations read so far (the root's).
     diagnostics.extend(args.modules.take_diagnostics());
     let mut host_defs = defs::Defs::default();
     for (config, span) in &g.configs {
@@ -339,6 +339,9 @@ fn discover_flake(
         .extend(host_defs.unknown_keys.iter().cloned());
     diagnostics.extend(host_defs.diagnostics.iter().cloned());
     diagnostics.extend(reader_diags);
+    // Errors in option declarations read since (the option tree is
+    // looked into lazily, path by path).
+    diagnostics.extend(args.modules.take_diagnostics());
     // A value read twice (by the module system for a condition, by a
     // shape for the data) fails twice: say it once.
     let mut said = std::collections::HashSet::new();

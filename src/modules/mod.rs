@@ -22,11 +22,13 @@
 //! Nix, and an error here.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
 use crate::nix::{AttrEntry, Attrs, EvalResult, Evaluator, Thunk, Unknown, UnknownOrigin, Value};
@@ -54,10 +56,27 @@ pub struct Module {
     pub span: Option<Span>,
 }
 
+/// One path of the option tree. The tree is built lazily: a path's
+/// declarations are looked into (forced) only when `config` is first read at
+/// or below it, so the options of a service that nothing reads (most of
+/// `data.*`, `monitoring`, ...) cost nothing. Which declaration is the
+/// option, and which names a namespace has, are the same as looking into
+/// every declaration up front; only an error in a declaration nobody reads
+/// goes unreported (Nix reports it when it checks every definition).
 #[derive(Default)]
 struct OptNode {
+    /// What the modules' `options` hold at this path, in module order.
+    decls: Vec<Thunk>,
+    expanded: RefCell<Option<Rc<Expanded>>>,
+}
+
+/// A path's declarations, looked into.
+struct Expanded {
+    /// Whether any declaration here could be forced (a path whose every
+    /// declaration fails is not declared, as if the parent never had it).
+    declared: bool,
     option: Option<OptionDecl>,
-    children: BTreeMap<String, OptNode>,
+    children: BTreeMap<String, Rc<OptNode>>,
 }
 
 #[derive(Clone)]
@@ -78,10 +97,12 @@ struct State {
     modules: Rc<[Module]>,
     option_sources: Vec<Thunk>,
     tree: Option<Rc<OptNode>>,
-    building_tree: bool,
+    /// Set while declarations are forced: reading `config` then is
+    /// infinite recursion in Nix.
+    expanding: bool,
     mk_service: Option<Value>,
     diagnostics: Vec<Diagnostic>,
-    levels: HashMap<Vec<String>, Rc<Level>>,
+    levels: FxHashMap<Vec<String>, Rc<Level>>,
     /// For a submodule's own module system: where its values are
     /// (`config.<prefix>`), which its option tree does not repeat.
     prefix: Vec<String>,
@@ -344,36 +365,97 @@ fn error(code: &'static str, msg: String, span: Option<Span>) -> Vec<Diagnostic>
 
 // ------------------------------------------------------------ declarations
 
-fn tree(ev: &mut Evaluator, state: &Rc<RefCell<State>>) -> EvalResult<Rc<OptNode>> {
-    let sources = {
+/// The root of the option tree (nothing forced yet).
+fn tree(state: &Rc<RefCell<State>>) -> Rc<OptNode> {
+    let mut s = state.borrow_mut();
+    if let Some(t) = &s.tree {
+        return t.clone();
+    }
+    let root = Rc::new(OptNode {
+        decls: s.option_sources.clone(),
+        expanded: RefCell::new(None),
+    });
+    s.tree = Some(root.clone());
+    root
+}
+
+fn declaration_recursion() -> Vec<Diagnostic> {
+    error(
+        "infinite-recursion",
+        "an option declaration (`options = ...`) depends on config; Nix fails here with infinite recursion".into(),
+        None,
+    )
+}
+
+/// Looks into a path's declarations (once): the first one that is an
+/// option (`_type = "option"`) is the option; the names of the others are
+/// the path's children.
+fn expand(
+    ev: &mut Evaluator,
+    state: &Rc<RefCell<State>>,
+    node: &OptNode,
+) -> EvalResult<Rc<Expanded>> {
+    if let Some(e) = &*node.expanded.borrow() {
+        return Ok(e.clone());
+    }
+    {
         let mut s = state.borrow_mut();
-        if let Some(t) = &s.tree {
-            return Ok(t.clone());
+        if s.expanding {
+            return Err(declaration_recursion());
         }
-        if s.building_tree {
-            return Err(error(
-                "infinite-recursion",
-                "an option declaration (`options = ...`) depends on config; Nix fails here with infinite recursion".into(),
-                None,
-            ));
-        }
-        s.building_tree = true;
-        s.option_sources.clone()
-    };
-    let mut root = OptNode::default();
+        s.expanding = true;
+    }
+    let mut declared = false;
+    let mut option = None;
+    let mut children: BTreeMap<String, Vec<Thunk>> = BTreeMap::new();
     let mut diags = Vec::new();
-    for t in &sources {
-        match ev.force(t) {
-            Ok(v) => declare(ev, &v, &mut root, &mut diags),
-            Err(d) => diags.extend(d),
+    for t in &node.decls {
+        let v = match ev.force(t) {
+            Ok(v) => v,
+            Err(d) => {
+                diags.extend(d);
+                continue;
+            }
+        };
+        declared = true;
+        let Value::Attrs(a) = &v else { continue };
+        if property_type(ev, &v).as_deref() == Some("option") {
+            if option.is_none() {
+                let submodule = a
+                    .get("type")
+                    .is_some_and(|e| has_submodule(ev, &e.value.clone(), 0));
+                option = Some(OptionDecl {
+                    default: a.get("default").map(|e| e.value.clone()),
+                    apply: a.get("apply").map(|e| e.value.clone()),
+                    ty: a.get("type").map(|e| e.value.clone()),
+                    submodule,
+                });
+            }
+            continue;
+        }
+        for (k, e) in &a.entries {
+            children.entry(k.clone()).or_default().push(e.value.clone());
         }
     }
-    let root = Rc::new(root);
+    let e = Rc::new(Expanded {
+        declared,
+        option,
+        children: children
+            .into_iter()
+            .map(|(k, decls)| {
+                let n = OptNode {
+                    decls,
+                    expanded: RefCell::new(None),
+                };
+                (k, Rc::new(n))
+            })
+            .collect(),
+    });
     let mut s = state.borrow_mut();
-    s.building_tree = false;
+    s.expanding = false;
     s.diagnostics.extend(diags);
-    s.tree = Some(root.clone());
-    Ok(root)
+    *node.expanded.borrow_mut() = Some(e.clone());
+    Ok(e)
 }
 
 fn property_type(ev: &mut Evaluator, v: &Value) -> Option<Rc<str>> {
@@ -381,35 +463,6 @@ fn property_type(ev: &mut Evaluator, v: &Value) -> Option<Rc<str>> {
     match ev.force(&t) {
         Ok(Value::String(s)) => Some(s.text),
         _ => None,
-    }
-}
-
-fn declare(ev: &mut Evaluator, v: &Value, node: &mut OptNode, diags: &mut Vec<Diagnostic>) {
-    let Value::Attrs(a) = v else { return };
-    if property_type(ev, v).as_deref() == Some("option") {
-        if node.option.is_none() {
-            let submodule = a
-                .get("type")
-                .is_some_and(|e| has_submodule(ev, &e.value.clone(), 0));
-            node.option = Some(OptionDecl {
-                default: a.get("default").map(|e| e.value.clone()),
-                apply: a.get("apply").map(|e| e.value.clone()),
-                ty: a.get("type").map(|e| e.value.clone()),
-                submodule,
-            });
-        }
-        return;
-    }
-    for (k, e) in &a.entries {
-        match ev.force(&e.value) {
-            Ok(child) => declare(
-                ev,
-                &child,
-                node.children.entry(k.clone()).or_default(),
-                diags,
-            ),
-            Err(d) => diags.extend(d),
-        }
     }
 }
 
@@ -457,27 +510,30 @@ fn unknown_has_submodule(ev: &mut Evaluator, u: &Unknown, depth: usize) -> bool 
     }
 }
 
-enum Place<'a> {
-    Namespace(&'a OptNode),
+enum Place {
+    Namespace(Rc<Expanded>),
     Option(OptionDecl),
     Undeclared,
 }
 
-fn classify<'a>(tree: &'a OptNode, path: &[String]) -> Place<'a> {
-    let mut n = tree;
+fn classify(ev: &mut Evaluator, state: &Rc<RefCell<State>>, path: &[String]) -> EvalResult<Place> {
+    let mut n = expand(ev, state, &tree(state))?;
     for p in path {
         if let Some(d) = &n.option {
-            return Place::Option(d.clone());
+            return Ok(Place::Option(d.clone()));
         }
-        match n.children.get(p) {
-            Some(c) => n = c,
-            None => return Place::Undeclared,
+        let Some(c) = n.children.get(p).cloned() else {
+            return Ok(Place::Undeclared);
+        };
+        n = expand(ev, state, &c)?;
+        if !n.declared {
+            return Ok(Place::Undeclared);
         }
     }
-    match &n.option {
+    Ok(match &n.option {
         Some(d) => Place::Option(d.clone()),
         None => Place::Namespace(n),
-    }
+    })
 }
 
 // ------------------------------------------------------------ values
@@ -486,6 +542,9 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: &Path_) -> EvalR
     let Some(state) = state.upgrade() else {
         return Ok(Value::Unknown(config_unknown(path)));
     };
+    if state.borrow().expanding {
+        return Err(declaration_recursion());
+    }
     if !state.borrow().sealed {
         return Err(error(
             "infinite-recursion",
@@ -500,9 +559,8 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: &Path_) -> EvalR
         .map(|d| d.with_note("`imports` cannot depend on config; use `lib.mkIf` inside the imported module instead"))
         .collect());
     }
-    let tree = tree(ev, &state)?;
     let prefix = state.borrow().prefix.len();
-    match classify(&tree, &path[prefix..]) {
+    match classify(ev, &state, &path[prefix..])? {
         Place::Undeclared => Ok(Value::Unknown(config_unknown(path))),
         Place::Namespace(n) => {
             let mut attrs = Attrs::default();
@@ -568,7 +626,7 @@ struct Def {
 /// parent's, so reading many options does not scan every module each time.
 struct Level {
     found: Vec<Found>,
-    by_key: HashMap<String, Vec<usize>>,
+    by_key: FxHashMap<String, Vec<usize>>,
     /// Unknown values: they may have any name.
     opaque: Vec<usize>,
 }
@@ -608,7 +666,7 @@ fn level(ev: &mut Evaluator, state: &Rc<RefCell<State>>, path: &[String]) -> Eva
             push_down(ev, at, &[], &mut found)?;
         }
     }
-    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_key: FxHashMap<String, Vec<usize>> = FxHashMap::default();
     let mut opaque = Vec::new();
     for (i, f) in found.iter().enumerate() {
         match &f.value {
@@ -1344,6 +1402,15 @@ mod tests {
     /// The host `modules` (Nix sources of `{ config, lib, ... }: { options; config; }`
     /// functions), sealed; returns `config` read at each `paths` entry.
     fn eval(modules: &[&str], paths: &[&str]) -> Vec<EvalResult<Option<Value>>> {
+        eval_reporting(modules, paths).0
+    }
+
+    /// [`eval`], and the errors met in option declarations after reading
+    /// each path (in step with `paths`).
+    fn eval_reporting(
+        modules: &[&str],
+        paths: &[&str],
+    ) -> (Vec<EvalResult<Option<Value>>>, Vec<Vec<String>>) {
         let mut ev = Evaluator::new("/");
         let (system, diags) = Modules::new(&mut ev);
         assert!(diags.is_empty());
@@ -1370,16 +1437,26 @@ mod tests {
         }
         system.seal(configs, options);
         let root = ev.force(&system.config()).unwrap();
-        paths
+        let mut reported = Vec::new();
+        let got = paths
             .iter()
             .map(|p| {
                 let p: Vec<&str> = p.split('.').collect();
-                ev.select(&root, &p).and_then(|v| match v {
+                let got = ev.select(&root, &p).and_then(|v| match v {
                     Some(v) => ev.force_deep(&v).map(|()| Some(v)),
                     None => Ok(None),
-                })
+                });
+                reported.push(
+                    system
+                        .take_diagnostics()
+                        .iter()
+                        .map(|d| format!("{}: {}", d.code, d.message))
+                        .collect(),
+                );
+                got
             })
-            .collect()
+            .collect();
+        (got, reported)
     }
 
     fn show(ev_result: &EvalResult<Option<Value>>) -> String {
@@ -1590,6 +1667,58 @@ mod tests {
         );
         let got: Vec<String> = got.iter().map(show).collect();
         assert_eq!(got, ["\"gated\"", "true"]);
+    }
+
+    #[test]
+    fn only_the_option_declarations_read_are_forced() {
+        // 1,000 services declare ~25 options each; the plan reads four.
+        let (got, reported) = eval_reporting(
+            &[r#"{ lib, ... }: {
+                options.t = {
+                  s = lib.mkOption { default = "s"; };
+                  unread = throw "a declaration nobody reads";
+                };
+              }"#],
+            &["t.s", "t.unread"],
+        );
+        let got: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(
+            got,
+            ["\"s\"", "unknown Some([\"config\", \"t\", \"unread\"])"]
+        );
+        // Reading `t.s` did not force `t.unread`; reading it reports it.
+        assert!(reported[0].is_empty(), "{reported:?}");
+        assert_eq!(reported[1].len(), 1, "{reported:?}");
+        assert!(
+            reported[1][0].contains("a declaration nobody reads"),
+            "{reported:?}"
+        );
+    }
+
+    #[test]
+    fn an_option_declaration_that_reads_config_is_infinite_recursion() {
+        // Nix needs every declaration before any value of config. Looked
+        // into lazily, a declaration that reads a value of config not
+        // computed yet is still caught (one that reads a value already
+        // computed for another reason is not: docs/architecture.md).
+        let (got, reported) = eval_reporting(
+            &[r"{ config, lib, ... }: {
+                options.t = {
+                  x = lib.mkOption { default = 1; };
+                  y = if config.t.x == 1 then lib.mkOption { default = 2; } else { };
+                };
+              }"],
+            &["t.y", "t.x"],
+        );
+        let got: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(got, ["unknown Some([\"config\", \"t\", \"y\"])", "1"]);
+        assert!(
+            reported[0]
+                .iter()
+                .any(|d| d.starts_with("infinite-recursion: an option declaration")),
+            "{reported:?}"
+        );
+        assert!(reported[1].is_empty(), "{reported:?}");
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The builtins table. Adding a builtin is one row in [`BUILTINS`] plus its
 //! function. `lib` is written in Nix (`lib.nix`) on top of these.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::context;
 use super::eval::{canon_path, err, type_err, EvalResult, Evaluator};
@@ -293,7 +294,7 @@ pub(crate) fn base_env() -> super::value::Env {
             b.insert(*name, Thunk::value(Value::Unknown(u)), None);
         }
     }
-    let mut vars: HashMap<String, Thunk> = HashMap::new();
+    let mut vars: FxHashMap<String, Thunk> = FxHashMap::default();
     for (k, v) in &b.entries {
         vars.insert(format!("__{k}"), v.value.clone());
     }
@@ -1695,7 +1696,7 @@ fn generic_closure(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<V
     let start = want!(ev, &start, span, List, "a list");
     let op = ev.force(&op)?;
     let mut work: std::collections::VecDeque<Thunk> = start.iter().cloned().collect();
-    let mut done = std::collections::HashSet::new();
+    let mut done = FxHashSet::default();
     // Nix keeps the keys ordered: keys of types it cannot compare fail.
     let mut key_type: Option<&'static str> = None;
     let mut out = Vec::new();

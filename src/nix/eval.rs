@@ -1,9 +1,10 @@
 //! The lazy static evaluator.
 
-use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::builtins;
 use super::inputs::{self, Answer, Inputs, Kind, Probe, Stamp};
@@ -170,17 +171,17 @@ fn parse_bytes(
 pub struct Evaluator {
     root: PathBuf,
     /// Parsed files (or their parse errors) by canonical path.
-    parsed: HashMap<PathBuf, EvalResult<ExprRef>>,
+    parsed: FxHashMap<PathBuf, EvalResult<ExprRef>>,
     /// Import targets by the path asked for (see [`Evaluator::resolve_import`]).
-    resolved: HashMap<PathBuf, Option<PathBuf>>,
+    resolved: FxHashMap<PathBuf, Option<PathBuf>>,
     /// Files being parsed in the background ([`Evaluator::prefetch`]).
-    pending: HashMap<PathBuf, (Rc<prefetch::Batch<Loaded>>, usize)>,
+    pending: FxHashMap<PathBuf, (Rc<prefetch::Batch<Loaded>>, usize)>,
     /// What was asked of the file system, and answered.
     inputs: Inputs,
     /// Canonical forms of the directories imports were found in.
-    canonical_dirs: HashMap<PathBuf, Option<PathBuf>>,
+    canonical_dirs: FxHashMap<PathBuf, Option<PathBuf>>,
     /// Evaluated (weak head normal form) files by canonical path.
-    imported: HashMap<PathBuf, Value>,
+    imported: FxHashMap<PathBuf, Value>,
     /// Files whose top level is being evaluated, for cycle reports.
     importing: Vec<PathBuf>,
     base_env: Env,
@@ -208,12 +209,12 @@ impl Evaluator {
         let base_env = builtins::base_env();
         Evaluator {
             root,
-            parsed: HashMap::new(),
-            resolved: HashMap::new(),
-            canonical_dirs: HashMap::new(),
-            pending: HashMap::new(),
+            parsed: FxHashMap::default(),
+            resolved: FxHashMap::default(),
+            canonical_dirs: FxHashMap::default(),
+            pending: FxHashMap::default(),
             inputs,
-            imported: HashMap::new(),
+            imported: FxHashMap::default(),
             importing: Vec::new(),
             base_env,
             lib: None,
@@ -363,7 +364,7 @@ impl Evaluator {
             return;
         }
         let mut todo = Vec::new();
-        let mut queued = std::collections::HashSet::new();
+        let mut queued = FxHashSet::default();
         for p in paths {
             let Some(c) = self.resolve_import(p) else {
                 continue;
@@ -530,7 +531,7 @@ impl Evaluator {
     pub(crate) fn import_scoped(
         &mut self,
         path: &Path,
-        vars: HashMap<String, Thunk>,
+        vars: FxHashMap<String, Thunk>,
         span: &Span,
     ) -> EvalResult<Value> {
         let Some(canon) = self.resolve_import(path) else {
@@ -640,14 +641,14 @@ impl Evaluator {
     /// A set or list met again (`let as = { y = as; }; in as`) is not
     /// walked again, as in Nix.
     pub fn force_deep(&mut self, v: &Value) -> EvalResult<()> {
-        self.deep_guard(v, 0, &mut std::collections::HashSet::new())
+        self.deep_guard(v, 0, &mut FxHashSet::default())
     }
 
     fn deep_guard(
         &mut self,
         v: &Value,
         level: usize,
-        seen: &mut std::collections::HashSet<usize>,
+        seen: &mut FxHashSet<usize>,
     ) -> EvalResult<()> {
         if level > self.max_depth {
             return Err(vec![Diagnostic::error(
@@ -748,8 +749,8 @@ impl Evaluator {
         loop {
             let next = match &e.kind {
                 ExprKind::Let { bindings, body } => {
-                    let new_env = Scope::vars(Some(env.clone()), HashMap::new());
-                    let mut vars = HashMap::new();
+                    let new_env = Scope::vars(Some(env.clone()), FxHashMap::default());
+                    let mut vars = FxHashMap::default();
                     for b in &bindings.statics {
                         let t = match &b.value {
                             Binding::Expr(x) => Thunk::pending(x.clone(), new_env.clone()),
@@ -972,7 +973,7 @@ impl Evaluator {
         span: &Span,
     ) -> EvalResult<Value> {
         let inner = if def.rec {
-            Scope::vars(Some(env.clone()), HashMap::new())
+            Scope::vars(Some(env.clone()), FxHashMap::default())
         } else {
             env.clone()
         };
@@ -1236,7 +1237,7 @@ impl Evaluator {
         let lambda = &c.lambda;
         match &lambda.param {
             Param::Ident(name) => {
-                let mut vars = HashMap::new();
+                let mut vars = FxHashMap::default();
                 vars.insert(name.clone(), arg);
                 Ok(Scope::vars(Some(c.env.clone()), vars))
             }
@@ -1246,8 +1247,8 @@ impl Evaluator {
                 bind,
             } => {
                 let argv = self.force(&arg)?;
-                let env = Scope::vars(Some(c.env.clone()), HashMap::new());
-                let mut vars = HashMap::new();
+                let env = Scope::vars(Some(c.env.clone()), FxHashMap::default());
+                let mut vars = FxHashMap::default();
                 match &argv {
                     Value::Attrs(a) => {
                         for entry in entries {

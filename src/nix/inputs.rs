@@ -8,10 +8,10 @@
 //! questions and getting the same answers proves that evaluating again would
 //! give the same result; `generate::cache` relies on exactly that.
 
-use std::collections::HashSet;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -200,7 +200,7 @@ fn now_ns() -> i128 {
 pub struct Inputs {
     /// When asking began (nanoseconds since the epoch).
     started_ns: i128,
-    asked: HashSet<Probe>,
+    asked: FxHashSet<Probe>,
     log: Vec<Record>,
 }
 
@@ -208,7 +208,7 @@ impl Default for Inputs {
     fn default() -> Self {
         Self {
             started_ns: now_ns(),
-            asked: HashSet::new(),
+            asked: FxHashSet::default(),
             log: Vec::new(),
         }
     }
@@ -392,7 +392,7 @@ pub struct Replay {
     immutable: Vec<PathBuf>,
     /// `lstat` results of this replay, reused by whole-file reads of the
     /// same (non-symlink) path.
-    lstats: std::collections::HashMap<PathBuf, std::fs::Metadata>,
+    lstats: FxHashMap<PathBuf, std::fs::Metadata>,
 }
 
 impl Replay {
@@ -402,7 +402,7 @@ impl Replay {
         Self {
             started_ns,
             immutable: Vec::new(),
-            lstats: std::collections::HashMap::new(),
+            lstats: FxHashMap::default(),
         }
     }
 

@@ -2,12 +2,12 @@
 //! tree. Every node keeps the [`Span`] it came from (the source map), so the
 //! evaluator never needs rowan and every value can say where it was defined.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use rnix::ast::{self, AstToken, HasEntry, InterpolPart};
 use rnix::{SyntaxKind, TextRange};
 use rowan::ast::AstNode;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
 
@@ -230,7 +230,7 @@ fn parse_inner(file: &Arc<SourceFile>) -> Result<ExprRef, Vec<Diagnostic>> {
         diags.push(parse_error_diag(file, err));
     }
     // Further errors at the same place are cascades of the first.
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = FxHashSet::default();
     diags.retain(|d| seen.insert(d.span.as_ref().map(|s| s.start)));
     if diags.len() > MAX_PARSE_ERRORS {
         let more = diags.len() - MAX_PARSE_ERRORS;
@@ -404,7 +404,7 @@ struct Lowerer {
 struct AttrsBuilder {
     rec: bool,
     statics: Vec<(String, Span, BVal)>,
-    index: HashMap<String, usize>,
+    index: FxHashMap<String, usize>,
     dynamics: Vec<(ExprRef, Span, BVal)>,
 }
 

@@ -2,10 +2,12 @@
 //! [`Thunk`]s.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 
 use super::eval::{EvalResult, Evaluator};
 use super::syntax::{ExprRef, Lambda};
@@ -447,7 +449,7 @@ impl Thunk {
 // ---------------------------------------------------------------- scopes
 
 pub(crate) enum ScopeKind {
-    Vars(RefCell<HashMap<String, Thunk>>),
+    Vars(RefCell<FxHashMap<String, Thunk>>),
     With(Thunk),
 }
 
@@ -461,7 +463,7 @@ pub struct Scope {
 pub type Env = Rc<Scope>;
 
 impl Scope {
-    pub(crate) fn vars(parent: Option<Env>, vars: HashMap<String, Thunk>) -> Env {
+    pub(crate) fn vars(parent: Option<Env>, vars: FxHashMap<String, Thunk>) -> Env {
         Rc::new(Scope {
             kind: ScopeKind::Vars(RefCell::new(vars)),
             parent,
