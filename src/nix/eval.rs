@@ -6,6 +6,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use super::builtins;
+use super::collect::Cycles;
 use super::inputs::{self, Answer, Inputs, Kind, Probe, Stamp};
 use super::prefetch;
 use super::syntax::{
@@ -195,6 +196,24 @@ pub struct Evaluator {
     pub(crate) store: super::context::StoreState,
     /// Lowered trees of earlier runs ([`syntax_cache::with`]).
     syntax_cache: Option<Arc<SyntaxCache>>,
+    /// What may close a reference cycle, freed on drop (`collect.rs`).
+    cycles: Cycles,
+    /// Objects that live as long as the evaluation ([`Evaluator::keep_alive`]).
+    kept: Vec<Box<dyn std::any::Any>>,
+}
+
+/// Dropping the evaluator frees what its evaluation built, reference
+/// cycles included (`collect.rs`); values the caller still holds, and what
+/// they reach, stay as they are.
+impl Drop for Evaluator {
+    fn drop(&mut self) {
+        // The evaluator's own references first: they would count as held.
+        self.kept.clear();
+        self.imported.clear();
+        self.lib = None;
+        self.base_env = Scope::vars(None, HashMap::new());
+        self.cycles.collect();
+    }
 }
 
 impl Evaluator {
@@ -223,7 +242,15 @@ impl Evaluator {
             input_roots: Vec::new(),
             store: super::context::StoreState::default(),
             syntax_cache: syntax_cache::current(),
+            cycles: Cycles::default(),
+            kept: Vec::new(),
         }
+    }
+
+    /// Keeps `object` until the evaluator is dropped: state that values
+    /// of this evaluation refer to weakly (a module system), freed with it.
+    pub fn keep_alive(&mut self, object: Box<dyn std::any::Any>) {
+        self.kept.push(object);
     }
 
     pub fn root(&self) -> &Path {
@@ -624,6 +651,7 @@ impl Evaluator {
         match r {
             Ok(v) => {
                 *t.0.borrow_mut() = ThunkState::Done(v.clone());
+                self.cycles.thunk(t, &v);
                 Ok(v)
             }
             Err(e) => {
@@ -757,6 +785,9 @@ impl Evaluator {
                     }
                     if let ScopeKind::Vars(cell) = &new_env.kind {
                         *cell.borrow_mut() = vars;
+                    }
+                    if Rc::strong_count(&new_env) > 1 {
+                        self.cycles.scope(&new_env);
                     }
                     env = new_env;
                     body.clone()
@@ -962,7 +993,9 @@ impl Evaluator {
         span: &Span,
     ) -> EvalResult<Value> {
         let inner = if def.rec {
-            Scope::vars(Some(env.clone()), HashMap::new())
+            let inner = Scope::vars(Some(env.clone()), HashMap::new());
+            self.cycles.scope(&inner);
+            inner
         } else {
             env.clone()
         };
@@ -1301,6 +1334,10 @@ impl Evaluator {
                 }
                 if let ScopeKind::Vars(cell) = &env.kind {
                     *cell.borrow_mut() = vars;
+                }
+                if Rc::strong_count(&env) > 1 {
+                    // A default refers to the scope.
+                    self.cycles.scope(&env);
                 }
                 Ok(env)
             }
