@@ -126,3 +126,24 @@ fn values_read_after_the_evaluator_is_dropped_keep_their_evaluated_parts() {
     };
     assert_eq!(l.iter().map(int).collect::<Vec<_>>(), [1, 2]);
 }
+
+/// `map`, `mapAttrs`, `genList` and `zipAttrsWith` give lazy results that
+/// hold the function: a cycle through one that was never forced is freed.
+#[test]
+fn a_cycle_through_an_unforced_lazy_builtin_result_is_freed() {
+    for src in [
+        "let f = x: xs; xs = map f [ 1 ]; in { inherit f; n = builtins.length xs; }",
+        "let f = n: v: s; s = builtins.mapAttrs f { a = 1; }; in { inherit f; n = builtins.attrNames s; }",
+        "let f = i: l; l = builtins.genList f 2; in { inherit f; n = builtins.length l; }",
+        "let f = n: vs: z; z = builtins.zipAttrsWith f [ { a = 1; } ]; in { inherit f; n = builtins.attrNames z; }",
+    ] {
+        // `{ f; n; }` forced deeply forces `n`, never an element.
+        let alive = alive_after_drop(src, |v| {
+            let Value::Attrs(set) = v else {
+                panic!("expected a set, got {v:?}")
+            };
+            closure_scope(&set.get("f").unwrap().value.peek().unwrap())
+        });
+        assert_eq!(alive, [false, false], "{src}");
+    }
+}

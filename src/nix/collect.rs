@@ -18,9 +18,11 @@
 //! holds is what the rest of the program holds) and cuts the mutable edges
 //! of that garbage, so plain reference counting frees it. Whatever the
 //! program still holds (a value returned to the caller, and all it
-//! reaches) is left as it was. Native thunks (closures) are opaque: what
-//! they capture counts as held from outside, so the collection is
-//! conservative, never unsound.
+//! reaches) is left as it was. A native thunk's declared captures
+//! ([`Thunk::native_with`]) are seen; what its closure holds itself counts
+//! as held from outside, so the collection is conservative, never unsound.
+//!
+//! [`Thunk::native_with`]: super::Thunk::native_with
 //!
 //! [`Evaluator`]: super::Evaluator
 
@@ -153,9 +155,12 @@ impl Node {
             Node::Thunk(t) => match &*t.0.try_borrow().ok()? {
                 ThunkState::Pending(_, env) => out.push(Node::Scope(env.clone())),
                 ThunkState::Done(v) => value_node(v, out),
-                // A native thunk's captures are opaque; a thunk being
-                // forced is only met during an evaluation.
-                ThunkState::Native(..) | ThunkState::Forcing(_) => {}
+                // What a native thunk's closure holds itself is opaque.
+                ThunkState::Native(_, _, captures) => {
+                    out.extend(captures.iter().cloned().map(Node::Thunk));
+                }
+                // Only met during an evaluation.
+                ThunkState::Forcing(_) => {}
             },
             Node::Scope(s) => {
                 if let Some(p) = &s.parent {

@@ -630,18 +630,18 @@ impl Evaluator {
                     )]);
                 }
                 ThunkState::Pending(e, _) => Some(e.span.clone()),
-                ThunkState::Native(_, s) => Some(s.clone()),
+                ThunkState::Native(_, s, _) => Some(s.clone()),
             };
             std::mem::replace(&mut *b, ThunkState::Forcing(span))
         };
         let r = match &prev {
             ThunkState::Pending(e, env) => self.eval(e, env),
-            ThunkState::Native(f, span) => {
+            ThunkState::Native(f, span, captures) => {
                 if self.depth >= self.max_depth {
                     Err(too_deep(span, self.max_depth))
                 } else {
                     self.depth += 1;
-                    let r = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(self));
+                    let r = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(self, captures));
                     self.depth -= 1;
                     r
                 }
