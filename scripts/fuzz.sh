@@ -57,9 +57,10 @@ if [ "$status" -ne 0 ]; then
   exit 1
 fi
 
-# -fork=1: the evaluator's lazy thunks form Rc cycles that are only freed
-# with the process (docs/hardening.md), so one long-lived process grows by
-# ~200 KB per input; fork mode runs short child jobs and merges their corpus.
+# -fork=1: fork mode runs short child jobs and merges their corpus. It was
+# needed because the evaluator's Rc cycles were only freed with the process;
+# they are now freed with each Evaluator (docs/hardening.md), but one-process
+# mode has not been re-verified here.
 # Nothing is ignored: any crash, timeout or OOM of a job ends the run non-zero.
 echo "fuzz: running for ${seconds}s on $seeds seed files; log and artifacts in $work" >&2
 TMPDIR="$work/tmp" "$bin" "$work/corpus" \

@@ -381,14 +381,6 @@ fn prim_attrs_of_submodule(
     Ok(Value::Null)
 }
 
-thread_local! {
-    /// The module systems of `nixosSystem` results whose `config` was read
-    /// (their values refer to them weakly): kept for the evaluation's
-    /// thread.
-    static HOST_CONFIGS: std::cell::RefCell<Vec<super::graph::ModuleArgs>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
-
 /// `hostConfig args`: the `config` atelier's module system makes of a
 /// `nixosSystem { modules; specialArgs; }` call's modules (options only
 /// nixpkgs declares stay unknown, naming themselves).
@@ -405,7 +397,9 @@ fn prim_host_config(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::Ev
     // planned); here only values are read.
     let _ = super::graph::walk_modules(ev, &modules, &margs, &[]);
     let config = margs.modules.config();
-    HOST_CONFIGS.with(|k| k.borrow_mut().push(margs));
+    // Its values refer to the module system weakly: it lives as long as
+    // the evaluation, and is freed with it.
+    ev.keep_alive(Box::new(margs));
     ev.force(&config)
 }
 

@@ -144,8 +144,10 @@ pub fn discover_host(flake_dir: &Path, host: &str, generated: &[std::path::PathB
 /// large flake, so a caller can hand on its result first and drop this
 /// afterwards (`generate::pipeline` does).
 pub struct Residue {
-    evaluator: Evaluator,
+    // Dropped first: the evaluator frees the evaluation's reference cycles
+    // when it is dropped, except what is still held (these values).
     _values: Vec<Box<dyn std::any::Any>>,
+    evaluator: Evaluator,
 }
 
 impl Residue {
@@ -188,8 +190,8 @@ pub fn discover_host_keeping(
     (
         found,
         Residue {
-            evaluator: ev,
             _values: keep,
+            evaluator: ev,
         },
     )
 }

@@ -38,23 +38,18 @@ impl Shape for Postgres {
                             });
                         }
                     }
-                    let name = match r.attr(&value, "name") {
-                        Some((v, s)) => {
-                            values::string(&v, s, cond.as_ref(), "database name", r.diags)
-                        }
-                        None => {
-                            r.diags.push(Diagnostic::error(
-                                "missing-key",
-                                format!(
-                                    "service `{}`: a PostgreSQL database needs `name`",
-                                    svc.name
-                                ),
-                                span.clone(),
-                            ));
-                            None
-                        }
+                    let Some((v, s)) = r.attr(&value, "name") else {
+                        r.diags.push(Diagnostic::error(
+                            "missing-key",
+                            format!("service `{}`: a PostgreSQL database needs `name`", svc.name),
+                            span.clone(),
+                        ));
+                        continue;
                     };
-                    let Some(name) = name else { continue };
+                    let Some(name) = values::string(&v, s, cond.as_ref(), "database name", r.diags)
+                    else {
+                        continue;
+                    };
                     let mut db = PostgresDecl {
                         name,
                         create_enable: None,

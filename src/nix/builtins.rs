@@ -372,11 +372,12 @@ fn to_str(ev: &mut Evaluator, t: &Thunk, span: &Span) -> EvalResult<Result<Strin
         .map_err(Value::Unknown))
 }
 
-fn lazy_apply(f: &Value, x: Thunk, span: &Span) -> Thunk {
-    let f = f.clone();
+/// `f x`, when forced; `f` is a thunk already forced to a function.
+fn lazy_apply(f: &Thunk, x: Thunk, span: &Span) -> Thunk {
     let s = span.clone();
-    Thunk::native(span.clone(), move |ev| {
-        ev.apply_thunk(f.clone(), x.clone(), &s)
+    Thunk::native_with(span.clone(), vec![f.clone(), x], move |ev, c| {
+        let f = ev.force(&c[0])?;
+        ev.apply_thunk(f, c[1].clone(), &s)
     })
 }
 
@@ -655,7 +656,7 @@ fn function_args(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Val
 }
 
 fn gen_list(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    let f = ev.force(&a[0])?;
+    ev.force(&a[0])?;
     let n = match want_int(ev, &a[1], span)? {
         Ok(n) => n,
         Err(u) => return Ok(u),
@@ -669,7 +670,7 @@ fn gen_list(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     }
     super::eval::check_list_len(usize::try_from(n).unwrap_or(usize::MAX), span)?;
     let out = (0..n)
-        .map(|i| lazy_apply(&f, Thunk::value(Value::Int(i)), span))
+        .map(|i| lazy_apply(&a[0], Thunk::value(Value::Int(i)), span))
         .collect();
     Ok(Value::List(Rc::new(out)))
 }
@@ -865,27 +866,27 @@ fn list_to_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Val
 }
 
 fn map(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    let f = ev.force(&a[0])?;
+    ev.force(&a[0])?;
     let list = want!(ev, &a[1], span, List, "a list");
     let out = list
         .iter()
-        .map(|t| lazy_apply(&f, t.clone(), span))
+        .map(|t| lazy_apply(&a[0], t.clone(), span))
         .collect();
     Ok(Value::List(Rc::new(out)))
 }
 
 fn map_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    let f = ev.force(&a[0])?;
+    ev.force(&a[0])?;
     let set = want!(ev, &a[1], span, Attrs, "a set");
     let mut out = (*set).clone();
     for (k, e) in &mut out.entries {
-        let f = f.clone();
         let name = Thunk::value(Value::string(k.as_str()));
-        let val = e.value.clone();
+        let captures = vec![a[0].clone(), name, e.value.clone()];
         let s = span.clone();
-        e.value = Thunk::native(span.clone(), move |ev| {
-            let g = ev.apply_thunk(f.clone(), name.clone(), &s)?;
-            ev.apply_thunk(g, val.clone(), &s)
+        e.value = Thunk::native_with(span.clone(), captures, move |ev, c| {
+            let f = ev.force(&c[0])?;
+            let g = ev.apply_thunk(f, c[1].clone(), &s)?;
+            ev.apply_thunk(g, c[2].clone(), &s)
         });
     }
     Ok(Value::Attrs(Rc::new(out)))
@@ -1225,7 +1226,7 @@ fn type_of(ev: &mut Evaluator, a: &[Thunk], _span: &Span) -> EvalResult<Value> {
 }
 
 fn zip_attrs_with(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    let f = ev.force(&a[0])?;
+    ev.force(&a[0])?;
     let list = want!(ev, &a[1], span, List, "a list");
     let mut acc: std::collections::BTreeMap<String, Vec<Thunk>> = std::collections::BTreeMap::new();
     for t in list.iter() {
@@ -1240,16 +1241,20 @@ fn zip_attrs_with(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Va
     }
     let mut out = Attrs::default();
     for (k, vals) in acc {
-        let f = f.clone();
         let name = Thunk::value(Value::string(k.as_str()));
         let vals = Thunk::value(Value::List(Rc::new(vals)));
         let s = span.clone();
         out.insert(
             k,
-            Thunk::native(span.clone(), move |ev| {
-                let g = ev.apply_thunk(f.clone(), name.clone(), &s)?;
-                ev.apply_thunk(g, vals.clone(), &s)
-            }),
+            Thunk::native_with(
+                span.clone(),
+                vec![a[0].clone(), name, vals],
+                move |ev, c| {
+                    let f = ev.force(&c[0])?;
+                    let g = ev.apply_thunk(f, c[1].clone(), &s)?;
+                    ev.apply_thunk(g, c[2].clone(), &s)
+                },
+            ),
             None,
         );
     }

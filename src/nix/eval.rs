@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::builtins;
+use super::collect::Cycles;
 use super::inputs::{self, Answer, Inputs, Kind, Probe, Stamp};
 use super::prefetch;
 use super::syntax::{
@@ -196,6 +197,24 @@ pub struct Evaluator {
     pub(crate) store: super::context::StoreState,
     /// Lowered trees of earlier runs ([`syntax_cache::with`]).
     syntax_cache: Option<Arc<SyntaxCache>>,
+    /// What may close a reference cycle, freed on drop (`collect.rs`).
+    cycles: Cycles,
+    /// Objects that live as long as the evaluation ([`Evaluator::keep_alive`]).
+    kept: Vec<Box<dyn std::any::Any>>,
+}
+
+/// Dropping the evaluator frees what its evaluation built, reference
+/// cycles included (`collect.rs`); values the caller still holds, and what
+/// they reach, stay as they are.
+impl Drop for Evaluator {
+    fn drop(&mut self) {
+        // The evaluator's own references first: they would count as held.
+        self.kept.clear();
+        self.imported.clear();
+        self.lib = None;
+        self.base_env = Scope::vars(None, FxHashMap::default());
+        self.cycles.collect();
+    }
 }
 
 impl Evaluator {
@@ -224,7 +243,15 @@ impl Evaluator {
             input_roots: Vec::new(),
             store: super::context::StoreState::default(),
             syntax_cache: syntax_cache::current(),
+            cycles: Cycles::default(),
+            kept: Vec::new(),
         }
+    }
+
+    /// Keeps `object` until the evaluator is dropped: state that values
+    /// of this evaluation refer to weakly (a module system), freed with it.
+    pub fn keep_alive(&mut self, object: Box<dyn std::any::Any>) {
+        self.kept.push(object);
     }
 
     pub fn root(&self) -> &Path {
@@ -606,18 +633,18 @@ impl Evaluator {
                     )]);
                 }
                 ThunkState::Pending(e, _) => Some(e.span.clone()),
-                ThunkState::Native(_, s) => Some(s.clone()),
+                ThunkState::Native(_, s, _) => Some(s.clone()),
             };
             std::mem::replace(&mut *b, ThunkState::Forcing(span))
         };
         let r = match &prev {
             ThunkState::Pending(e, env) => self.eval(e, env),
-            ThunkState::Native(f, span) => {
+            ThunkState::Native(f, span, captures) => {
                 if self.depth >= self.max_depth {
                     Err(too_deep(span, self.max_depth))
                 } else {
                     self.depth += 1;
-                    let r = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(self));
+                    let r = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || f(self, captures));
                     self.depth -= 1;
                     r
                 }
@@ -627,6 +654,7 @@ impl Evaluator {
         match r {
             Ok(v) => {
                 *t.0.borrow_mut() = ThunkState::Done(v.clone());
+                self.cycles.thunk(t, &v);
                 Ok(v)
             }
             Err(e) => {
@@ -760,6 +788,9 @@ impl Evaluator {
                     }
                     if let ScopeKind::Vars(cell) = &new_env.kind {
                         *cell.borrow_mut() = vars;
+                    }
+                    if Rc::strong_count(&new_env) > 1 {
+                        self.cycles.scope(&new_env);
                     }
                     env = new_env;
                     body.clone()
@@ -973,7 +1004,9 @@ impl Evaluator {
         span: &Span,
     ) -> EvalResult<Value> {
         let inner = if def.rec {
-            Scope::vars(Some(env.clone()), FxHashMap::default())
+            let inner = Scope::vars(Some(env.clone()), FxHashMap::default());
+            self.cycles.scope(&inner);
+            inner
         } else {
             env.clone()
         };
@@ -1312,6 +1345,10 @@ impl Evaluator {
                 }
                 if let ScopeKind::Vars(cell) = &env.kind {
                     *cell.borrow_mut() = vars;
+                }
+                if Rc::strong_count(&env) > 1 {
+                    // A default refers to the scope.
+                    self.cycles.scope(&env);
                 }
                 Ok(env)
             }

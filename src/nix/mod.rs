@@ -47,6 +47,7 @@
 
 mod builtins;
 pub mod cli;
+mod collect;
 mod context;
 mod eval;
 pub mod inputs;

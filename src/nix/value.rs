@@ -397,11 +397,12 @@ pub struct PrimOpApp {
 
 // ---------------------------------------------------------------- thunks
 
-type NativeFn = Rc<dyn Fn(&mut Evaluator) -> EvalResult<Value>>;
+type NativeFn = Rc<dyn Fn(&mut Evaluator, &[Thunk]) -> EvalResult<Value>>;
 
 pub(crate) enum ThunkState {
     Pending(ExprRef, Env),
-    Native(NativeFn, Span),
+    /// Rust code, and the thunks it reads ([`Thunk::native_with`]).
+    Native(NativeFn, Span, Box<[Thunk]>),
     Forcing(Option<Span>),
     Done(Value),
 }
@@ -421,7 +422,24 @@ impl Thunk {
 
     /// A thunk computed by Rust code when forced.
     pub fn native(span: Span, f: impl Fn(&mut Evaluator) -> EvalResult<Value> + 'static) -> Self {
-        Thunk(Rc::new(RefCell::new(ThunkState::Native(Rc::new(f), span))))
+        Self::native_with(span, Vec::new(), move |ev, _| f(ev))
+    }
+
+    /// A thunk computed by Rust code from `captures` when forced. The
+    /// closure should hold no values or thunks itself, only `captures`:
+    /// those are visible to the evaluator, which frees the reference
+    /// cycles that go through them when it is dropped (`collect.rs`);
+    /// what a closure holds is kept.
+    pub fn native_with(
+        span: Span,
+        captures: Vec<Thunk>,
+        f: impl Fn(&mut Evaluator, &[Thunk]) -> EvalResult<Value> + 'static,
+    ) -> Self {
+        Thunk(Rc::new(RefCell::new(ThunkState::Native(
+            Rc::new(f),
+            span,
+            captures.into_boxed_slice(),
+        ))))
     }
 
     /// The value if already evaluated.
@@ -436,7 +454,7 @@ impl Thunk {
     pub fn span(&self) -> Option<Span> {
         match &*self.0.borrow() {
             ThunkState::Pending(e, _) => Some(e.span.clone()),
-            ThunkState::Native(_, s) => Some(s.clone()),
+            ThunkState::Native(_, s, _) => Some(s.clone()),
             ThunkState::Forcing(s) => s.clone(),
             ThunkState::Done(Value::Unknown(u)) => u.span.clone(),
             ThunkState::Done(Value::Attrs(a)) => a.span.clone(),

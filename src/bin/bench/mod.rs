@@ -1,8 +1,9 @@
 //! The benchmarks (docs/bench.md), built only into `atelier-bench`:
 //! `run` (the runtime against bare restic), `plan` (`atelier-gen plan`
 //! against `nix-instantiate`), `dr` (P5, disaster recovery time against bare
-//! `restic restore`) and `growth` (P6, repository growth per small database
-//! change against bare restic). `atelier-backup` and `atelier-gen` do not
+//! `restic restore`), `growth` (P6, repository growth per small database
+//! change against bare restic), and `eval-rss` (the evaluator's memory over
+//! many inputs in one process). `atelier-backup` and `atelier-gen` do not
 //! contain this code.
 //!
 //! Shared here: restic and `atelier-backup` command builders, deterministic
@@ -12,6 +13,7 @@
 #![allow(clippy::cast_precision_loss)]
 
 pub mod dr;
+pub mod eval_rss;
 pub mod growth;
 #[path = "../../../tests/support/pg.rs"]
 mod pg;
