@@ -17,9 +17,14 @@ if [ -z "${ATELIER_NIX_LANG_TESTS:-}" ]; then
 fi
 # Every .nix file in the repository must parse, except the fixtures of error
 # cases (tests/data/<suite>/err/), which are broken on purpose.
+# Files read only through `scopedImport` (haumea's scoped loader) name
+# variables that scope gives: Nix parses them under that scope.
 find . -name '*.nix' -not -path './target/*' -not -path './.git/*' \
-  -not -path './tests/data/*/err/*' -not -path './fuzz/*' -print0 |
+  -not -path './tests/data/*/err/*' -not -path './fuzz/*' \
+  -not -path './tests/data/inputs/scoped-loader/fw/lib/*' -print0 |
   xargs -0 -r -n1 nix-instantiate --parse >/dev/null
+nix-instantiate --eval -E \
+  'builtins.isFunction (scopedImport { fwName = "fw"; } ./tests/data/inputs/scoped-loader/fw/lib/dataDir.nix)' >/dev/null
 echo "== tests, restic $(restic version | cut -d' ' -f2) (Debian 12)" >&2
 cargo test --locked --all-targets "$@"
 # The runtime suites again with the restic NixOS users run (0.18, Debian 13):

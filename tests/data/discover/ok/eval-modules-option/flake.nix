@@ -3,8 +3,9 @@
 # imports a module declaring `fn`, `args`, `module` and a read-only
 # `configuration` whose default is `fn (args // { modules = [ module ]; })`,
 # with `fn = import "${nixpkgs}/nixos/lib/eval-config.nix"`; the flake's
-# `nixosConfigurations` maps that option to each `configuration`, through
-# `|>` pipes and `import "${nixpkgs}/lib"` (atelier's built-in lib when
+# `nixosConfigurations` maps that option to each `configuration` (the
+# original writes these with `|>` pipes, which Nix 2.8 cannot parse) and
+# `import "${nixpkgs}/lib"` (atelier's built-in lib when
 # nixpkgs has no source here). atelier-gen's built-in flake-parts makes each
 # element of that `lazyAttrsOf (submodule ...)` option the config of its own
 # module system (option defaults under definitions), so the host's modules
@@ -19,8 +20,9 @@
       lib = import "${inputs.nixpkgs}/lib";
     in
     inputs.flake-parts.lib.mkFlake { inherit inputs; } {
-      imports = [ ./modules/eval-modules.nix ./modules/nixos.nix ./modules/efi.nix ./modules/box.nix ]
-        |> lib.filter (p: !(lib.hasSuffix ".pkg.nix" (toString p)));
+      imports = lib.filter (p: !(lib.hasSuffix ".pkg.nix" (toString p))) [
+        ./modules/eval-modules.nix ./modules/nixos.nix ./modules/efi.nix ./modules/box.nix
+      ];
       _module.args.rootPath = ./.;
     };
 }

@@ -16,12 +16,12 @@
       };
     };
     nixos.configurations.box.module = nixosArgs: {
-      imports = [ config.nixos.modules.backup config.nixos.modules.efi config.nixos.modules.gpu ] |> lib.concat [
+      imports = lib.concat [
         (inputs.atelier.lib.mkService {
           name = "wiki";
           extraConfig = cfg: { atelier.services.wiki.data.files = [ "${cfg.dataDir}/pages" ]; };
         })
-      ];
+      ] [ config.nixos.modules.backup config.nixos.modules.efi config.nixos.modules.gpu ];
       atelier.services.wiki.enable = true;
     };
   };

@@ -19,5 +19,5 @@
     };
   };
   config.flake.nixosConfigurations =
-    config.nixos.configurations |> lib.mapAttrs (name: { configuration, ... }: configuration);
+    lib.mapAttrs (name: { configuration, ... }: configuration) config.nixos.configurations;
 }
