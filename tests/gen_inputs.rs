@@ -55,6 +55,33 @@ fn real_nixpkgs_lib_from_override_input() {
         )));
 }
 
+/// A host built by `nixosSystem` of nixpkgs' real lib (extended by the
+/// flake) gives its modules and their submodules that lib as `lib`.
+#[test]
+fn module_argument_lib_is_the_real_extended_lib() {
+    let Some(lib) = source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory") else {
+        return;
+    };
+    let src = lib.parent().unwrap().to_path_buf();
+    // Without the source, the built-in lib has neither the extension's
+    // value nor those functions.
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(data("real-lib-arg"))
+        .assert()
+        .code(1);
+    gen()
+        .args(["--no-cache", "--format", "short", "plan", "--json"])
+        .arg(data("real-lib-arg"))
+        .arg("--override-input")
+        .arg("nixpkgs")
+        .arg(&src)
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains("\"/srv/chat-2.1/1a-2b.db\""));
+}
+
 #[test]
 fn real_import_tree_from_override_input() {
     let Some(src) = std::env::var_os("ATELIER_IMPORT_TREE_SRC").map(PathBuf::from) else {

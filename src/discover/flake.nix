@@ -16,8 +16,9 @@ let
   # atelier's lib for the flake: a `nixosSystem` result's `config` is what
   # atelier's module system makes of its modules (so a host table that
   # keeps the hosts whose `config.x` is some value is followed).
+  # `hostConfig null args` gives the modules atelier's built-in lib.
   lib = lib0.extend (final: prev: {
-    nixosSystem = args: prev.nixosSystem args // { config = prim.hostConfig args; };
+    nixosSystem = args: prev.nixosSystem args // { config = prim.hostConfig null args; };
   });
 
   # The flake's `self`: its outputs, with what Nix adds to them
@@ -609,8 +610,14 @@ let
       flakeModule = flakeModule;
     };
   # nixpkgs' real lib from its source, with `nixosSystem` kept as
-  # atelier's host marker (NixOS itself is not evaluated statically).
-  nixpkgsLib = src: (import (src + "/lib")).extend (final: prev: { inherit (lib) nixosSystem; });
+  # atelier's host marker (NixOS itself is not evaluated statically). As
+  # nixpkgs' flake.nix does, the host's modules get `final` as `lib` (the
+  # flake's `lib.extend` overlays included), or the call's own `lib`.
+  nixpkgsLib = src: (import (src + "/lib")).extend (final: prev: {
+    nixosSystem = args:
+      let moduleLib = args.lib or final;
+      in lib0.nixosSystem args // { inherit moduleLib; config = prim.hostConfig moduleLib args; };
+  });
 in
 {
   inherit lib nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan;

@@ -32,6 +32,9 @@ pub struct HostEntry {
     pub span: Option<Span>,
     pub modules: Vec<Thunk>,
     pub special_args: Option<Value>,
+    /// The `lib` of the nixpkgs whose `nixosSystem` made the host, when
+    /// that nixpkgs was evaluated from its source (else the built-in lib).
+    pub lib: Option<Value>,
 }
 
 /// A host of the flake, not evaluated yet.
@@ -299,7 +302,7 @@ static PRIMS: &[PrimOpDef] = &[
     },
     PrimOpDef {
         name: "hostConfig",
-        arity: 1,
+        arity: 2,
         func: prim_host_config,
     },
     PrimOpDef {
@@ -381,18 +384,23 @@ fn prim_attrs_of_submodule(
     Ok(Value::Null)
 }
 
-/// `hostConfig args`: the `config` atelier's module system makes of a
-/// `nixosSystem { modules; specialArgs; }` call's modules (options only
-/// nixpkgs declares stay unknown, naming themselves).
+/// `hostConfig lib args`: the `config` atelier's module system makes of a
+/// `nixosSystem { modules; specialArgs; }` call's modules, given `lib` as
+/// their `lib` (`null`: the built-in lib). Options only nixpkgs declares
+/// stay unknown, naming themselves.
 fn prim_host_config(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
-    let args = ev.force(&a[0])?;
+    let lib = match ev.force(&a[0])? {
+        Value::Null => None,
+        l => Some(l),
+    };
+    let args = ev.force(&a[1])?;
     let modules: Vec<Thunk> = match ev.select(&args, &["modules"])? {
         Some(Value::List(items)) => items.iter().cloned().collect(),
         Some(Value::Unknown(u)) => return Ok(Value::Unknown(u)),
         _ => Vec::new(),
     };
     let special = ev.select(&args, &["specialArgs"])?;
-    let (margs, _) = super::graph::ModuleArgs::new(ev, special.as_ref());
+    let (margs, _) = super::graph::ModuleArgs::new(ev, lib, special.as_ref());
     // Diagnostics of the walk are the host's own (reported when it is
     // planned); here only values are read.
     let _ = super::graph::walk_modules(ev, &modules, &margs, &[]);
@@ -1379,6 +1387,7 @@ pub fn host(
     let value = ev.force(&h.value)?;
     // `nixosSystem { ... }` either from our lib (a marker set) or as a
     // call into an unknown input.
+    let mut lib = None;
     let args = match &value {
         Value::Unknown(u) => {
             if let Some(arg) = call_of(u, "nixosSystem").or_else(|| eval_config_call(u)) {
@@ -1399,10 +1408,16 @@ pub fn host(
                 )]);
             }
         }
-        Value::Attrs(a) if a.get("_type").is_some() => match ev.select(&value, &["args"]) {
-            Ok(Some(v)) => v,
-            _ => value.clone(),
-        },
+        Value::Attrs(a) if a.get("_type").is_some() => {
+            // Set by `nixosSystem` of a real nixpkgs lib (flake.nix).
+            if let Some(e) = a.get("moduleLib") {
+                lib = Some(ev.force(&e.value.clone())?);
+            }
+            match ev.select(&value, &["args"]) {
+                Ok(Some(v)) => v,
+                _ => value.clone(),
+            }
+        }
         other => {
             return Err(vec![Diagnostic::error(
                 "unresolved-host",
@@ -1428,6 +1443,7 @@ pub fn host(
         span,
         modules,
         special_args,
+        lib,
     })
 }
 

@@ -104,9 +104,17 @@ pub struct ModuleArgs {
 }
 
 impl ModuleArgs {
-    pub fn new(ev: &mut Evaluator, special: Option<&Value>) -> (Self, Vec<Diagnostic>) {
+    /// `lib` is what the modules (and their submodules) get as `lib`: the
+    /// lib of the nixpkgs whose `nixosSystem` made the host when it was
+    /// evaluated from its source; `None` for atelier's built-in lib.
+    pub fn new(
+        ev: &mut Evaluator,
+        lib: Option<Value>,
+        special: Option<&Value>,
+    ) -> (Self, Vec<Diagnostic>) {
         let mut diags = Vec::new();
-        let lib = match ev.lib() {
+        let real = lib.is_some();
+        let lib = match lib.map_or_else(|| ev.lib(), Ok) {
             Ok(l) => l,
             Err(d) => {
                 diags.extend(d);
@@ -115,6 +123,9 @@ impl ModuleArgs {
         };
         let (modules, d) = crate::modules::Modules::new(ev);
         diags.extend(d);
+        if real {
+            modules.set_lib(lib.clone());
+        }
         let value = |v: Value| Thunk::value(v);
         let mut entries = vec![
             ("config".to_owned(), modules.config()),

@@ -242,7 +242,8 @@ fn discover_flake(
             };
         }
     };
-    let (mut args, arg_diags) = graph::ModuleArgs::new(ev, entry.special_args.as_ref());
+    let (mut args, arg_diags) =
+        graph::ModuleArgs::new(ev, entry.lib.clone(), entry.special_args.as_ref());
     args.inputs.clone_from(&flake.inputs);
     diagnostics.extend(arg_diags);
     let mut g = graph::walk_modules(ev, &entry.modules, &args, generated);

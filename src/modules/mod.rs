@@ -109,6 +109,9 @@ struct State {
     /// The module systems of submodule values below this one, kept as long
     /// as this one.
     nested: Vec<Rc<RefCell<State>>>,
+    /// The `lib` submodules get: the host's (nixpkgs' real lib), or `None`
+    /// for atelier's built-in lib.
+    lib: Option<Value>,
 }
 
 /// The module system a value belongs to (see [`State::nested`]).
@@ -169,6 +172,12 @@ impl Modules {
                 _ => Ok(fallback.clone()),
             }
         })
+    }
+
+    /// The `lib` the modules of submodules get (the host modules' own):
+    /// nixpkgs' real lib instead of atelier's built-in one.
+    pub fn set_lib(&self, lib: Value) {
+        self.state.borrow_mut().lib = Some(lib);
     }
 
     /// Every module is known: `config` can be read from now on.
@@ -1115,8 +1124,10 @@ fn submodule_value(
     let Some(parent) = sys.upgrade() else {
         return Ok(plain);
     };
+    let lib = parent.borrow().lib.clone();
     let state = Rc::new(RefCell::new(State {
         prefix: path.to_vec(),
+        lib: lib.clone(),
         ..State::default()
     }));
     parent.borrow_mut().nested.push(state.clone());
@@ -1124,8 +1135,12 @@ fn submodule_value(
     let top: Path_ = Rc::from(path.to_vec());
     let root = native(move |ev| node(ev, &weak, &top));
     let unknown = |name: &str, why: &str| Thunk::value(Value::unknown_root(name, why, None));
+    let lib = match lib {
+        Some(l) => l,
+        None => ev.lib()?,
+    };
     let mut args = Attrs::from_values([
-        ("lib".to_owned(), ev.lib()?),
+        ("lib".to_owned(), lib),
         (
             "name".to_owned(),
             Value::string(path.last().map_or("", String::as_str)),
