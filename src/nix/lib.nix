@@ -1741,7 +1741,12 @@ let
     };
   customisation = { inherit callPackageWith makeOverridable makeScope renameCrossIndexFrom renameCrossIndexTo mapCrossIndex; };
   sources = { inherit cleanSourceWith cleanSource cleanSourceFilter sourceByRegex sourceFilesBySuffices; };
-  meta = { inherit getExe getExe' getName; };
+  # Whether `platform` is one `elem` names: a system string, or a pattern
+  # on the platform's `parsed` attributes (an elaborated system or a bare pattern).
+  platformMatch = platform: elem:
+    if b.isString elem then platform ? system && platform.system == elem
+    else matchAttrs (if elem ? parsed then elem else { parsed = elem; }) platform;
+  meta = { inherit getExe getExe' getName platformMatch; };
   strings = {
     inherit concatStrings concatMapStrings concatMapStringsSep concatStringsSep
       optionalString hasPrefix hasSuffix removePrefix removeSuffix escapeShellArg
