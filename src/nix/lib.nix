@@ -1746,6 +1746,21 @@ let
   platformMatch = platform: elem:
     if b.isString elem then platform ? system && platform.system == elem
     else matchAttrs (if elem ? parsed then elem else { parsed = elem; }) platform;
+  # The failing cases of a suite of `{ expr; expected; }` (names starting with
+  # `test`, or those listed in `tests`), as nixpkgs' lib/tests report them.
+  runTests = suite:
+    let
+      chosen = suite.tests or [ ];
+      runs = name: (substring 0 4 name == "test" || elem name chosen) && (chosen == [ ] || elem name chosen);
+    in
+    concatMap
+      (name:
+        let case = suite.${name}; in
+        if runs name && case.expr != case.expected then
+          [ { inherit name; expected = case.expected; result = case.expr; } ]
+        else [ ])
+      (attrNames suite);
+  debug = { inherit runTests; };
   meta = { inherit getExe getExe' getName platformMatch; };
   strings = {
     inherit concatStrings concatMapStrings concatMapStringsSep concatStringsSep
@@ -1802,7 +1817,7 @@ let
   inherit generators cli lazyDerivation optionalDrvAttr;
   derivations = { inherit lazyDerivation optionalDrvAttr; };
   inherit (b) addErrorContext isFloat replaceStrings head tail concatLists concatMap elem;
-  inherit getExe getExe' packagesFromDirectoryRecursive;
+  inherit getExe getExe' packagesFromDirectoryRecursive debug runTests;
   mdDoc = x: x;
   inherit (b) isString isList isAttrs isBool isInt genList;
   isNull = x: x == null;
