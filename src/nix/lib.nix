@@ -1575,7 +1575,45 @@ let
   callPackageWith = autoArgs: fn: args:
     let f = if b.isFunction fn then fn else import fn; in
     f (b.intersectAttrs (b.functionArgs f) autoArgs // args);
-  makeOverridable = f: f;
+  # `f` whose attribute-set (or function) results carry `override`: call `f`
+  # again with some arguments changed (a set, or a function of the old ones).
+  # A callable set keeps its other attributes and its own `override`.
+  makeOverridable = f:
+    let
+      mirror = mirrorFunctionArgs f;
+      call = args:
+        let
+          result = f args;
+          override = mirror (changes: makeOverridable f (args // (if isFunction changes then changes args else changes)));
+        in
+        if isAttrs result then
+          result // {
+            inherit override;
+            overrideDerivation = _: throw "lib.makeOverridable: overrideDerivation rebuilds a derivation, which atelier does not evaluate";
+            ${if result ? overrideAttrs then "overrideAttrs" else null} =
+              changes: makeOverridable (mirror (a: (f a).overrideAttrs changes)) args;
+          }
+        else if isFunction result then
+          setFunctionArgs result (functionArgs result) // { inherit override; }
+        else
+          result;
+    in
+    if isAttrs f then
+      f // mirror call // { ${if f ? override then "override" else null} = changes: makeOverridable (f.override changes); }
+    else
+      mirror call;
+  # `callPackageWith` for a function returning several packages: each of them
+  # can be overridden on its own.
+  callPackagesWith = autoArgs: fn: args:
+    let
+      f = if isFunction fn then fn else import fn;
+      given = b.intersectAttrs (functionArgs f) autoArgs // args;
+      packages = f given;
+    in
+    if isDerivation packages then
+      throw "function `callPackages` was called on a *single* derivation \"${packages.name or "<unknown-name>"}\"; did you mean to use `callPackage` instead?"
+    else
+      b.mapAttrs (name: _: makeOverridable (mirrorFunctionArgs f (more: (f more).${name})) given) packages;
   # A package scope: `callPackage` resolves arguments from the scope itself,
   # `newScope` layers more attributes on it, `overrideScope` extends it.
   makeScope = newScope: f:
@@ -1739,7 +1777,7 @@ let
       gitTracked = root: root;
       empty = mk [ ];
     };
-  customisation = { inherit callPackageWith makeOverridable makeScope renameCrossIndexFrom renameCrossIndexTo mapCrossIndex; };
+  customisation = { inherit callPackageWith callPackagesWith makeOverridable makeScope renameCrossIndexFrom renameCrossIndexTo mapCrossIndex; };
   sources = { inherit cleanSourceWith cleanSource cleanSourceFilter sourceByRegex sourceFilesBySuffices; };
   # Whether `platform` is one `elem` names: a system string, or a pattern
   # on the platform's `parsed` attributes (an elaborated system or a bare pattern).
