@@ -1575,7 +1575,83 @@ let
   callPackageWith = autoArgs: fn: args:
     let f = if b.isFunction fn then fn else import fn; in
     f (b.intersectAttrs (b.functionArgs f) autoArgs // args);
-  makeOverridable = f: f;
+  # `f` whose attribute-set (or function) results carry `override`: call `f`
+  # again with some arguments changed (a set, or a function of the old ones).
+  # A callable set keeps its other attributes and its own `override`.
+  makeOverridable = f:
+    let
+      mirror = mirrorFunctionArgs f;
+      call = args:
+        let
+          result = f args;
+          override = mirror (changes: makeOverridable f (args // (if isFunction changes then changes args else changes)));
+        in
+        if isAttrs result then
+          result // {
+            inherit override;
+            overrideDerivation = _: throw "lib.makeOverridable: overrideDerivation rebuilds a derivation, which atelier does not evaluate";
+            ${if result ? overrideAttrs then "overrideAttrs" else null} =
+              changes: makeOverridable (mirror (a: (f a).overrideAttrs changes)) args;
+          }
+        else if isFunction result then
+          setFunctionArgs result (functionArgs result) // { inherit override; }
+        else
+          result;
+    in
+    if isAttrs f then
+      f // mirror call // { ${if f ? override then "override" else null} = changes: makeOverridable (f.override changes); }
+    else
+      mirror call;
+  # `callPackageWith` for a function returning several packages: each of them
+  # can be overridden on its own.
+  callPackagesWith = autoArgs: fn: args:
+    let
+      f = if isFunction fn then fn else import fn;
+      given = b.intersectAttrs (functionArgs f) autoArgs // args;
+      packages = f given;
+    in
+    if isDerivation packages then
+      throw "function `callPackages` was called on a *single* derivation \"${packages.name or "<unknown-name>"}\"; did you mean to use `callPackage` instead?"
+    else
+      b.mapAttrs (name: _: makeOverridable (mirrorFunctionArgs f (more: (f more).${name})) given) packages;
+  # A package scope: `callPackage` resolves arguments from the scope itself,
+  # `newScope` layers more attributes on it, `overrideScope` extends it.
+  makeScope = newScope: f:
+    let
+      scope = { callPackage = scope.newScope { }; } // f scope // {
+        newScope = extra: newScope (scope // extra);
+        overrideScope = g: makeScope newScope (extends g f);
+        packages = f;
+      };
+    in
+    scope;
+  # Cross indexes: the six build/host/target platform pairings of a package set.
+  crossIndexNames = [ "BuildBuild" "BuildHost" "BuildTarget" "HostHost" "HostTarget" "TargetTarget" ];
+  lowerFirst = s: toLower (substring 0 1 s) + substring 1 (-1) s;
+  renameCrossIndexFrom = prefix: x: listToAttrs (map (n: nameValuePair (lowerFirst n) x.${prefix + n}) crossIndexNames);
+  renameCrossIndexTo = prefix: x: listToAttrs (map (n: nameValuePair (prefix + n) x.${lowerFirst n}) crossIndexNames);
+  mapCrossIndex = f: { buildBuild, buildHost, buildTarget, hostHost, hostTarget, targetTarget }:
+    b.mapAttrs (_: f) { inherit buildBuild buildHost buildTarget hostHost hostTarget targetTarget; };
+  recurseIntoAttrs = attrs: attrs // { recurseForDerivations = true; };
+  dontRecurseIntoAttrs = attrs: attrs // { recurseForDerivations = false; };
+  # One attribute per `.nix` file (called) and per directory (recursed into);
+  # a directory holding `package.nix` is that one package. With `newScope`,
+  # every directory becomes a scope its packages can refer to.
+  packagesFromDirectoryRecursive = { callPackage, newScope ? throw "lib.packagesFromDirectoryRecursive: newScope wasn't passed in args", directory }@args:
+    let
+      entries = args: concatMapAttrs
+        (name: type:
+          let path = args.directory + "/${name}"; in
+          if type == "directory" then { ${name} = packagesFromDirectoryRecursive (args // { directory = path; }); }
+          else if type == "regular" then
+            (if hasSuffix ".nix" name then { ${removeSuffix ".nix" name} = args.callPackage path { }; } else { })
+          else throw "lib.packagesFromDirectoryRecursive: Unsupported file type ${type} at path ${toString path}")
+        (b.readDir args.directory);
+    in
+    if b.pathExists (directory + "/package.nix") then callPackage (directory + "/package.nix") { }
+    else if args ? newScope then
+      recurseIntoAttrs (makeScope newScope (scope: entries (args // { inherit (scope) callPackage newScope; })))
+    else entries args;
   # Sources are the paths themselves: nothing is copied to a store here.
   cleanSourceWith = { src, filter ? _: _: true, name ? null }: src;
   cleanSource = src: src;
@@ -1671,7 +1747,7 @@ let
     else (b.readDir (dirOf path)).${baseNameOf path};
   pathIsDirectory = path: b.pathExists path && pathType path == "directory";
   pathIsRegularFile = path: b.pathExists path && pathType path == "regular";
-  filesystem = { inherit resolveDefaultNix listFilesRecursive pathType pathIsDirectory pathIsRegularFile; };
+  filesystem = { inherit resolveDefaultNix listFilesRecursive pathType pathIsDirectory pathIsRegularFile packagesFromDirectoryRecursive; };
   # lib.fileset, for reading: a file set is its list of files (a path
   # stands for every file under it); toSource gives the root path itself.
   fileset =
@@ -1701,9 +1777,29 @@ let
       gitTracked = root: root;
       empty = mk [ ];
     };
-  customisation = { inherit callPackageWith makeOverridable; };
+  customisation = { inherit callPackageWith callPackagesWith makeOverridable makeScope renameCrossIndexFrom renameCrossIndexTo mapCrossIndex; };
   sources = { inherit cleanSourceWith cleanSource cleanSourceFilter sourceByRegex sourceFilesBySuffices; };
-  meta = { inherit getExe getExe' getName; };
+  # Whether `platform` is one `elem` names: a system string, or a pattern
+  # on the platform's `parsed` attributes (an elaborated system or a bare pattern).
+  platformMatch = platform: elem:
+    if b.isString elem then platform ? system && platform.system == elem
+    else matchAttrs (if elem ? parsed then elem else { parsed = elem; }) platform;
+  # The failing cases of a suite of `{ expr; expected; }` (names starting with
+  # `test`, or those listed in `tests`), as nixpkgs' lib/tests report them.
+  runTests = suite:
+    let
+      chosen = suite.tests or [ ];
+      runs = name: (substring 0 4 name == "test" || elem name chosen) && (chosen == [ ] || elem name chosen);
+    in
+    concatMap
+      (name:
+        let case = suite.${name}; in
+        if runs name && case.expr != case.expected then
+          [ { inherit name; expected = case.expected; result = case.expr; } ]
+        else [ ])
+      (attrNames suite);
+  debug = { inherit runTests; };
+  meta = { inherit getExe getExe' getName platformMatch; };
   strings = {
     inherit concatStrings concatMapStrings concatMapStringsSep concatStringsSep
       optionalString hasPrefix hasSuffix removePrefix removeSuffix escapeShellArg
@@ -1735,7 +1831,8 @@ let
       hasAttrByPath filterAttrsRecursive genAttrs'
       cartesianProduct mapCartesianProduct foldAttrs matchAttrs overrideExisting showAttrPath
       mapAttrsToListRecursiveCond mapAttrsToListRecursive collect attrVals getAttrs isDerivation
-      unionOfDisjoint getOutput updateManyAttrsByPath longestValidPathPrefix getBin;
+      unionOfDisjoint getOutput updateManyAttrsByPath longestValidPathPrefix getBin
+      recurseIntoAttrs dontRecurseIntoAttrs;
     inherit (b) removeAttrs intersectAttrs catAttrs;
   };
   modules = {
@@ -1758,7 +1855,7 @@ let
   inherit generators cli lazyDerivation optionalDrvAttr;
   derivations = { inherit lazyDerivation optionalDrvAttr; };
   inherit (b) addErrorContext isFloat replaceStrings head tail concatLists concatMap elem;
-  inherit getExe getExe';
+  inherit getExe getExe' packagesFromDirectoryRecursive debug runTests;
   mdDoc = x: x;
   inherit (b) isString isList isAttrs isBool isInt genList;
   isNull = x: x == null;
