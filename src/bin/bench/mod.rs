@@ -1,9 +1,10 @@
 //! The benchmarks (docs/bench.md), built only into `atelier-bench`:
 //! `run` (the runtime against bare restic), `plan` (`atelier-gen plan`
 //! against `nix-instantiate`), `dr` (P5, disaster recovery time against bare
-//! `restic restore`) and `growth` (P6, repository growth per small database
-//! change against bare restic). `atelier-backup` and `atelier-gen` do not
-//! contain this code.
+//! `restic restore`), `growth` (P6, repository growth per small database
+//! change against bare restic) and `fetch` (`atelier-gen plan
+//! --fetch-inputs` of a nixpkgs-sized input against `curl | tar -xz`).
+//! `atelier-backup` and `atelier-gen` do not contain this code.
 //!
 //! Shared here: restic and `atelier-backup` command builders, deterministic
 //! incompressible bytes, tree hashes; the throwaway PostgreSQL cluster is
@@ -12,7 +13,10 @@
 #![allow(clippy::cast_precision_loss)]
 
 pub mod dr;
+pub mod fetch;
 pub mod growth;
+#[path = "../../../tests/support/http.rs"]
+mod http;
 #[path = "../../../tests/support/pg.rs"]
 mod pg;
 pub mod plan;
