@@ -1,5 +1,5 @@
 //! A minimal HTTP server on 127.0.0.1 serving fixed files (tarballs for
-//! `--fetch-inputs`): used by tests/gen_inputs.rs and `atelier-bench fetch`.
+//! `--fetch-inputs`): used by `tests/gen_inputs.rs` and `atelier-bench fetch`.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

@@ -81,6 +81,11 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
+    /// An index below `n`.
+    #[allow(clippy::cast_possible_truncation)] // below `n`, which is a usize
+    fn index(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
     fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
@@ -91,7 +96,7 @@ impl Rng {
     }
     fn word(&mut self, len: usize) -> String {
         (0..len)
-            .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz"[self.below(26) as usize]))
+            .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz"[self.index(26)]))
             .collect()
     }
 }
@@ -155,10 +160,10 @@ fn text(rng: &mut Rng) -> Vec<u8> {
             let base32 = b"0123456789abcdfghijklmnpqrsvwxyz";
             out.extend_from_slice(b"sha256-");
             for _ in 0..rng.below(44) + 8 {
-                out.push(base32[rng.below(32) as usize]);
+                out.push(base32[rng.index(32)]);
             }
         } else {
-            out.extend_from_slice(TOKENS[rng.below(TOKENS.len() as u64) as usize].as_bytes());
+            out.extend_from_slice(TOKENS[rng.index(TOKENS.len())].as_bytes());
         }
     }
     out
@@ -208,7 +213,7 @@ fn synthesize(dir: &Path, files: u64, bytes: u64) -> Result<()> {
         } else {
             rng.log_uniform(16 << 10, 1 << 20)
         };
-        let len = 3 + rng.below(8) as usize;
+        let len = 3 + rng.index(8);
         let name = format!("{}{i}", rng.word(len));
         let path = match i {
             i if i < 300 => format!(
@@ -218,13 +223,13 @@ fn synthesize(dir: &Path, files: u64, bytes: u64) -> Result<()> {
             i if i < files / 100 + 300 => format!("doc/{}/{name}.md", rng.word(5)),
             i if i % 8 == 0 => format!(
                 "nixos/modules/{}/{}/{name}.nix",
-                ["services", "programs", "system", "hardware"][rng.below(4) as usize],
+                ["services", "programs", "system", "hardware"][rng.index(4)],
                 rng.word(2)
             ),
             i if i % 5 < 3 => format!("pkgs/by-name/{}/{name}/package.nix", &name[..2]),
             _ => format!(
                 "pkgs/{}/{}/{name}/default.nix",
-                cats[rng.below(cats.len() as u64) as usize],
+                cats[rng.index(cats.len())],
                 rng.word(2)
             ),
         };
@@ -300,7 +305,7 @@ pub fn main(args: &[String]) -> Result<()> {
             "--mib" => total_mib = v.parse().context("--mib is a number")?,
             "--runs" => runs = v.parse().context("--runs is a number")?,
             "--tree" => {
-                tree = Some(std::fs::canonicalize(&v).with_context(|| format!("--tree {v}"))?)
+                tree = Some(std::fs::canonicalize(&v).with_context(|| format!("--tree {v}"))?);
             }
             "--dir" => base = Some(PathBuf::from(v)),
             other => bail!("unknown option {other}"),
@@ -323,15 +328,14 @@ pub fn main(args: &[String]) -> Result<()> {
 
     // The source tree and its tarball (one top-level directory, as GitHub
     // and channel tarballs have).
-    let (src, expect) = match &tree {
-        Some(t) => (t.clone(), "/srv/fetched-".to_owned()),
-        None => {
-            let src = root.join("nixpkgs-synthetic");
-            let t = Instant::now();
-            synthesize(&src, files, total_mib << 20)?;
-            eprintln!("synthetic tree written in {:.1}s", secs(t.elapsed()));
-            (src, "\"/srv/fetched/chat/chat.db\"".to_owned())
-        }
+    let (src, expect) = if let Some(t) = &tree {
+        (t.clone(), "/srv/fetched-".to_owned())
+    } else {
+        let src = root.join("nixpkgs-synthetic");
+        let t = Instant::now();
+        synthesize(&src, files, total_mib << 20)?;
+        eprintln!("synthetic tree written in {:.1}s", secs(t.elapsed()));
+        (src, "\"/srv/fetched/chat/chat.db\"".to_owned())
     };
     let tarball = root.join("big.tar.gz");
     let top = src.file_name().context("the tree has no name")?;
