@@ -8,6 +8,7 @@
 //! atelier-bench dr [--services 10] [--mib 50] [--db-mib 32] [--jobs 4] [--rounds 1]
 //! atelier-bench growth [--db-mib 200] [--percent 1]
 //! atelier-bench eval-rss [--inputs 100000] [--checkpoints 10] [--corpus DIR]... [--pipeline]
+//! atelier-bench fetch [--files 45000] [--mib 420] [--runs 3] [--tree DIR]
 //! atelier-bench sqlite-writer DB STOP_FILE [--interval-ms 2] [--ready-after 50]
 //! ```
 
@@ -29,9 +30,10 @@ fn main() -> ExitCode {
         Some("dr") => bench::dr::main(&args[1..]),
         Some("growth") => bench::growth::main(&args[1..]),
         Some("eval-rss") => bench::eval_rss::main(&args[1..]),
+        Some("fetch") => bench::fetch::main(&args[1..]),
         _ => {
             eprintln!(
-                "usage: atelier-bench run [--size-mib N] [--services N] [--snapshots N]\n       atelier-bench plan [--services N] [--runs N]\n       atelier-bench dr [--services N] [--mib N] [--db-mib N] [--jobs N] [--rounds N]\n       atelier-bench growth [--db-mib N] [--percent N]\n       atelier-bench eval-rss [--inputs N] [--checkpoints N] [--corpus DIR]... [--pipeline]\n       atelier-bench sqlite-writer DB STOP_FILE [--interval-ms N] [--ready-after N]"
+                "usage: atelier-bench run [--size-mib N] [--services N] [--snapshots N]\n       atelier-bench plan [--services N] [--runs N]\n       atelier-bench dr [--services N] [--mib N] [--db-mib N] [--jobs N] [--rounds N]\n       atelier-bench growth [--db-mib N] [--percent N]\n       atelier-bench eval-rss [--inputs N] [--checkpoints N] [--corpus DIR]... [--pipeline]\n       atelier-bench fetch [--files N] [--mib N] [--runs N] [--tree DIR] [--dir DIR]\n       atelier-bench sqlite-writer DB STOP_FILE [--interval-ms N] [--ready-after N]"
             );
             return ExitCode::from(2);
         }

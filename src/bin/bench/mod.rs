@@ -2,9 +2,10 @@
 //! `run` (the runtime against bare restic), `plan` (`atelier-gen plan`
 //! against `nix-instantiate`), `dr` (P5, disaster recovery time against bare
 //! `restic restore`), `growth` (P6, repository growth per small database
-//! change against bare restic), and `eval-rss` (the evaluator's memory over
-//! many inputs in one process). `atelier-backup` and `atelier-gen` do not
-//! contain this code.
+//! change against bare restic), `eval-rss` (the evaluator's memory over
+//! many inputs in one process) and `fetch` (`atelier-gen plan
+//! --fetch-inputs` of a nixpkgs-sized input against `curl | tar -xz`).
+//! `atelier-backup` and `atelier-gen` do not contain this code.
 //!
 //! Shared here: restic and `atelier-backup` command builders, deterministic
 //! incompressible bytes, tree hashes; the throwaway PostgreSQL cluster is
@@ -14,7 +15,10 @@
 
 pub mod dr;
 pub mod eval_rss;
+pub mod fetch;
 pub mod growth;
+#[path = "../../../tests/support/http.rs"]
+mod http;
 #[path = "../../../tests/support/pg.rs"]
 mod pg;
 pub mod plan;
