@@ -10,7 +10,7 @@ use std::rc::Rc;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::nix::syntax::Param;
 use crate::nix::Evaluator;
-use crate::nix::{Attrs, Thunk, Unknown, UnknownOrigin, Value};
+use crate::nix::{Attrs, Thunk, Unknown, Value};
 
 /// A `mkService { ... }` call found in the graph.
 #[derive(Clone)]
@@ -596,20 +596,12 @@ fn from_outside_the_flake(u: &Unknown, inputs: &[String]) -> bool {
     if u.reason.starts_with("flake input `") {
         return true;
     }
-    let mut cur = u;
-    let root = loop {
-        match &cur.origin {
-            UnknownOrigin::Root(name) => break name,
-            UnknownOrigin::Select { base, .. }
-            | UnknownOrigin::Derived(base)
-            | UnknownOrigin::Choice { cond: base, .. } => cur = base,
-            UnknownOrigin::Apply { func, .. } => cur = func,
-            UnknownOrigin::Opaque => return false,
-        }
+    let Some(root) = u.root_name() else {
+        return false;
     };
-    matches!(root.as_str(), "modulesPath" | "pkgs" | "inputs")
+    matches!(root, "modulesPath" | "pkgs" | "inputs")
         || root.contains('.')
-        || inputs.contains(root)
+        || inputs.iter().any(|i| i == root)
 }
 
 /// Lets the evaluator read and parse, in parallel, the files a list of

@@ -769,16 +769,8 @@ fn import(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
 /// The input is one whose name starts with `nixpkgs` (the unknown derives
 /// from its `outPath`), the path is read from the call's text.
 fn imports_nixpkgs_lib(u: &Unknown, span: &Span) -> bool {
-    let mut cur = u;
-    let root = loop {
-        match &cur.origin {
-            UnknownOrigin::Root(name) => break name,
-            UnknownOrigin::Select { base, .. }
-            | UnknownOrigin::Derived(base)
-            | UnknownOrigin::Choice { cond: base, .. } => cur = base,
-            UnknownOrigin::Apply { func, .. } => cur = func,
-            UnknownOrigin::Opaque => return false,
-        }
+    let Some(root) = u.root_name() else {
+        return false;
     };
     let Some(input) = root.strip_suffix(".outPath") else {
         return false;

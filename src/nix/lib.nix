@@ -1574,7 +1574,7 @@ let
   assertMsg = pred: msg: pred || throw msg;
   callPackageWith = autoArgs: fn: args:
     let f = if b.isFunction fn then fn else import fn; in
-    f (b.intersectAttrs (b.functionArgs f) autoArgs // args);
+    makeOverridable f (b.intersectAttrs (b.functionArgs f) autoArgs // args);
   # `f` whose attribute-set (or function) results carry `override`: call `f`
   # again with some arguments changed (a set, or a function of the old ones).
   # A callable set keeps its other attributes and its own `override`.

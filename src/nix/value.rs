@@ -336,6 +336,23 @@ pub enum UnknownOrigin {
 }
 
 impl Unknown {
+    /// The name of the root this unknown derives from, following selections,
+    /// derivations, choices (their condition) and applications (their
+    /// function); `None` for an opaque unknown.
+    pub fn root_name(&self) -> Option<&str> {
+        let mut cur = self;
+        loop {
+            match &cur.origin {
+                UnknownOrigin::Root(name) => return Some(name),
+                UnknownOrigin::Select { base, .. }
+                | UnknownOrigin::Derived(base)
+                | UnknownOrigin::Choice { cond: base, .. } => cur = base,
+                UnknownOrigin::Apply { func, .. } => cur = func,
+                UnknownOrigin::Opaque => return None,
+            }
+        }
+    }
+
     /// The attribute path of a root/select chain, e.g. `["inputs", "atelier",
     /// "lib", "mkService"]`; `None` for other unknowns.
     pub fn path(&self) -> Option<Vec<String>> {

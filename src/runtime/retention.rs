@@ -500,15 +500,28 @@ fn list_rclone_snapshots(restic: &Restic, path: &str) -> Result<Vec<String>, Str
             }
         )));
     }
+    snapshot_ids(
+        String::from_utf8_lossy(&done.stdout).lines(),
+        "the repository's snapshots/ holds",
+    )
+}
+
+/// Names listed in a repository's `snapshots/`, sorted, if every one is a
+/// complete snapshot id (64 lowercase hex digits); else an error saying
+/// `{lister} "name"` is not one, so the listing is not used.
+fn snapshot_ids<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    lister: &str,
+) -> Result<Vec<String>, String> {
     let mut ids = Vec::new();
-    for name in String::from_utf8_lossy(&done.stdout).lines() {
+    for name in names {
         let is_id = name.len() == 64
             && name
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if !is_id {
             return Err(format!(
-                "the repository's snapshots/ holds {name:?}, which is not a complete snapshot"
+                "{lister} {name:?}, which is not a complete snapshot"
             ));
         }
         ids.push(name.to_owned());
@@ -587,28 +600,14 @@ fn list_rest_snapshots(url: &RestUrl) -> Result<Vec<String>, String> {
     let mut resp = req.call().map_err(|e| fail(&e))?;
     let body = resp.body_mut().read_to_string().map_err(|e| fail(&e))?;
     let entries: Vec<serde_json::Value> = serde_json::from_str(&body).map_err(|e| fail(&e))?;
-    let mut ids = Vec::with_capacity(entries.len());
-    for e in entries {
-        let name = match &e {
-            serde_json::Value::String(n) => n.as_str(),
-            v => v
-                .get("name")
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or(""),
-        };
-        let is_id = name.len() == 64
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if !is_id {
-            return Err(format!(
-                "{target} lists {name:?}, which is not a complete snapshot"
-            ));
-        }
-        ids.push(name.to_owned());
-    }
-    ids.sort();
-    Ok(ids)
+    let names = entries.iter().map(|e| match e {
+        serde_json::Value::String(n) => n.as_str(),
+        v => v
+            .get("name")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(""),
+    });
+    snapshot_ids(names, &format!("{target} lists"))
 }
 
 #[cfg(test)]
