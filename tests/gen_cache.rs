@@ -451,3 +451,124 @@ fn a_file_too_large_to_read_is_an_error_and_never_trusted() {
     assert_eq!(rec.answer, Err("too large".to_owned()));
     assert_ne!(atelier::nix::inputs::replay(&rec.probe), rec.answer);
 }
+
+/// `plan --json` of host `box` evaluated without any cache.
+fn plan_uncached(flake: &Path) -> String {
+    let out = gen(Path::new("/nonexistent"))
+        .args(["plan", "--json", "--host", "box", "--no-cache"])
+        .arg(flake)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn edit(path: &Path, f: impl FnOnce(String) -> String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    std::fs::write(path, f(text)).unwrap();
+}
+
+/// A file that changed only after the end of its Nix expression (a
+/// trailing comment, blank lines) keeps the cached result; any other edit
+/// is evaluated. After each edit the cached answer is byte for byte what
+/// evaluating without a cache gives.
+#[test]
+fn a_trailing_comment_keeps_the_result_and_every_other_edit_is_evaluated() {
+    let cache = tempfile::tempdir().unwrap();
+    let cache = cache.path().join("c");
+    let f = flake();
+    let d = f.path();
+    let app = d.join("services/app.nix");
+    let host = d.join("host.nix");
+    std::fs::write(
+        d.join("services/other.nix"),
+        r#"{ atelier, ... }: {
+  imports = [ (atelier.lib.mkService { name = "other"; extraConfig = cfg: {
+    atelier.services.other.data.files = [ "/srv/other" ]; }; }) ];
+  atelier.services.other.enable = true;
+}
+"#,
+    )
+    .unwrap();
+    let (json, _) = plan(&cache, d);
+    assert_eq!(json, plan_uncached(d));
+
+    let check = |what: &str, kept: bool| {
+        let (json, err) = plan(&cache, d);
+        assert_eq!(json, plan_uncached(d), "{what}: {err}");
+        let after_trivia = err.contains("changed only after the end of its Nix expression");
+        assert_eq!(after_trivia, kept, "{what}: {err}");
+        if !kept {
+            assert!(err.contains("evaluated"), "{what}: {err}");
+        }
+        // Asked again, nothing changed: a plain hit.
+        let (again, err) = plan(&cache, d);
+        assert_eq!(again, json, "{what}");
+        assert!(err.contains("its files are unchanged"), "{what}: {err}");
+        json
+    };
+
+    edit(&app, |t| format!("{t}# a note\n"));
+    check("trailing comment in a service file", true);
+    edit(&app, |t| format!("{t}\n\n/* another */\n"));
+    check("more trailing trivia in the same file", true);
+    edit(&host, |t| format!("{t}# host note\n"));
+    check("trailing comment in the host file", true);
+    // Same length, inside the expression: lines and columns may move.
+    edit(&app, |t| {
+        t.replacen("{ atelier, ... }: {", "{ atelier, ... }:\n{", 1)
+    });
+    check("a line break inside the expression", false);
+    edit(&app, |t| t.replace("aaaa.db", "bbbb.db"));
+    let json = check("a value in a service file", false);
+    assert_eq!(paths(&json).0, ["/var/lib/app/bbbb.db"]);
+    // Imports changed: a second service appears.
+    edit(&host, |t| {
+        t.replacen(
+            "{ ... }: {",
+            "{ ... }: {\n  imports = [ ./services/other.nix ];",
+            1,
+        )
+    });
+    let json = check("imports changed", false);
+    assert!(json.contains("/srv/other"), "{json}");
+    edit(&d.join("services/other.nix"), |t| format!("{t}# other\n"));
+    check("trailing comment in an imported service file", true);
+    // A file that adds a definition to another service.
+    edit(&d.join("services/other.nix"), |t| {
+        t.replacen(
+            "atelier.services.other.enable = true;",
+            "atelier.services.other.enable = true;\n  atelier.services.app.data.files = [ \"/srv/from-other\" ];",
+            1,
+        )
+    });
+    let json = check("a definition of another service", false);
+    assert!(json.contains("/srv/from-other"), "{json}");
+}
+
+/// A file whose bytes the evaluation used (here `readFile` of itself) is
+/// never kept across an edit, even one after its expression.
+#[test]
+fn a_file_read_as_bytes_is_never_kept_across_a_trailing_edit() {
+    let cache = tempfile::tempdir().unwrap();
+    let cache = cache.path().join("c");
+    let f = flake();
+    let d = f.path();
+    let app = d.join("services/app.nix");
+    edit(&app, |t| {
+        t.replace(
+            "++ map",
+            "++ [ \"/srv/len${toString (builtins.stringLength (builtins.readFile ./app.nix))}\" ] ++ map",
+        )
+    });
+    let (json, _) = plan(&cache, d);
+    assert_eq!(json, plan_uncached(d));
+    edit(&app, |t| format!("{t}# a note\n"));
+    let (json, err) = plan(&cache, d);
+    assert!(err.contains("services/app.nix was edited"), "{err}");
+    assert_eq!(json, plan_uncached(d));
+}

@@ -260,9 +260,17 @@ impl Evaluation {
         if self.verbose {
             let after = atelier::nix::syntax_cache::process_stats();
             let (kept, parsed) = (after.0 - before.0, after.1 - before.1);
-            let hit = lookup == Lookup::Hit;
+            let hit = matches!(lookup, Lookup::Hit | Lookup::HitAfterTrivia(_));
             let what = match lookup {
                 Lookup::Hit => "from the cache (its files are unchanged)".to_owned(),
+                Lookup::HitAfterTrivia(files) => format!(
+                    "from the cache ({} changed only after the end of its Nix expression)",
+                    files
+                        .iter()
+                        .map(|f| f.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 Lookup::Absent => "evaluated (not in the cache yet)".to_owned(),
                 Lookup::Changed(why) => format!("evaluated ({why} since it was cached)"),
                 Lookup::Unusable => {

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Severity, SourceFile, Span};
 use crate::nix::inputs::{self, Probe, Record, Replay};
+use crate::nix::syntax_cache::SyntaxCache;
 use crate::plan::Plan;
 
 use super::pipeline::HostOutput;
@@ -41,6 +42,9 @@ pub struct Cache {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
     Hit,
+    /// The entry, after files changed only past the end of their Nix
+    /// expression (trailing comments or blank lines); their paths.
+    HitAfterTrivia(Vec<PathBuf>),
     /// No entry for this flake and host yet.
     Absent,
     /// An entry whose inputs changed: the first question answered differently.
@@ -167,9 +171,10 @@ impl Cache {
         let Ok(bytes) = std::fs::read(self.entry_path(&key)) else {
             return (Lookup::Absent, None);
         };
-        let Some((header, rest)) = split_header(&bytes) else {
+        let Some((mut header, rest)) = split_header(&bytes) else {
             return (Lookup::Unusable, None);
         };
+        let sections = rest;
         if header.format != FORMAT || header.key != key || header.binary != binary_identity() {
             return (Lookup::Unusable, None);
         }
@@ -181,17 +186,35 @@ impl Cache {
         let (plan, rest) = rest.split_at(plan_len);
         let (json, module) = rest.split_at(json_len);
         let skip_plan = json_only && header.has_plan_json;
-        // The questions are asked again while the plan is decoded.
+        // The questions are asked again while the plan is decoded. A file
+        // that was only parsed and now differs is set apart: it may differ
+        // in trailing trivia only (`trivia_only`).
         let (changed, plan) = std::thread::scope(|s| {
             let decoding =
                 s.spawn(|| (!skip_plan).then(|| serde_json::from_slice::<Option<Plan>>(plan)));
             let mut replay = Replay::new(header.started_ns);
-            let changed = header.inputs.iter().find(|r| !replay.holds(r)).cloned();
-            (changed, decoding.join())
+            let mut parsed_changed = Vec::new();
+            let mut changed = None;
+            for (i, r) in header.inputs.iter().enumerate() {
+                if replay.holds(r) {
+                    continue;
+                }
+                if matches!(
+                    (&r.probe, &r.parsed, &r.answer),
+                    (Probe::Read(_), Some(_), Ok(_))
+                ) {
+                    parsed_changed.push(i);
+                } else {
+                    changed = Some(r.clone());
+                    break;
+                }
+            }
+            (changed.ok_or(parsed_changed), decoding.join())
         });
-        if let Some(r) = changed {
-            return (Lookup::Changed(describe(&r.probe)), None);
-        }
+        let parsed_changed = match changed {
+            Ok(r) => return (Lookup::Changed(describe(&r.probe)), None),
+            Err(list) => list,
+        };
         let plan = match plan {
             Ok(None) => None,
             Ok(Some(Ok(p))) => p,
@@ -204,6 +227,22 @@ impl Cache {
         ) else {
             return (Lookup::Unusable, None);
         };
+        let mut lookup = Lookup::Hit;
+        if !parsed_changed.is_empty() {
+            let syntax = SyntaxCache::new(&self.dir, &key.flake_dir, &key.host);
+            let mut edited = Vec::new();
+            for &i in &parsed_changed {
+                let r = &mut header.inputs[i];
+                if !trivia_only(r, &syntax, &payload.files) {
+                    return (Lookup::Changed(describe(&r.probe)), None);
+                }
+                edited.push(r.probe.path().to_path_buf());
+            }
+            // The entry now holds the files' new answers (their stamps are
+            // younger than the evaluation, so they are read again next time).
+            let _ = self.rewrite(&self.entry_path(&key), &header, sections);
+            lookup = Lookup::HitAfterTrivia(edited);
+        }
         let mut out = payload.into_output(host);
         out.plan = plan;
         out.plan_json = header.has_plan_json.then(|| json.to_owned());
@@ -212,7 +251,18 @@ impl Cache {
             // Planned before, never rendered: render from the plan.
             super::pipeline::render_into(&mut out);
         }
-        (Lookup::Hit, Some(out))
+        (lookup, Some(out))
+    }
+
+    /// Writes an entry again with a new header and its sections unchanged.
+    fn rewrite(&self, path: &Path, header: &Header, sections: &[u8]) -> std::io::Result<()> {
+        let mut bytes = serde_json::to_vec(header).map_err(std::io::Error::other)?;
+        bytes.push(b'\n');
+        bytes.extend_from_slice(sections);
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
+        std::io::Write::write_all(tmp.as_file_mut(), &bytes)?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
     }
 
     /// Keeps `out` with the questions that produced it. Failing to write is
@@ -299,6 +349,65 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
+}
+
+/// Whether the file of `r`, a whole-file read that evaluation only parsed
+/// ([`Record::parsed`]) and whose contents changed, changed in a way no
+/// result can see; if so, `r` takes the file's new answer. What evaluation
+/// saw of the file is its lowered tree, with spans as offsets below
+/// `parsed.end`, and the text before `parsed.end` (lines and columns are
+/// counted in it). So the result is the same when the new text has the
+/// same first `end` bytes, lowers to the byte-same tree (kept by the
+/// syntax cache under the old digest), and that tree has no span past
+/// `end`. Diagnostics excerpt whole lines, past `end` too: an entry with a
+/// diagnostic in the file (or in a file it cannot place) is not kept.
+fn trivia_only(r: &mut Record, syntax: &SyntaxCache, files: &[StoredFile]) -> bool {
+    let (Probe::Read(path), Some(parsed), Ok(old_digest)) = (&r.probe, &r.parsed, &r.answer) else {
+        return false;
+    };
+    let points_into = |f: &StoredFile| {
+        std::fs::canonicalize(&f.path).map_or(true, |c| c == *path) || f.path == *path
+    };
+    if files.iter().any(points_into) {
+        return false;
+    }
+    let Some(old_tree) = syntax.kept(old_digest) else {
+        return false;
+    };
+    let (read, answer, stamp) = inputs::read_file(path);
+    let (Ok(bytes), Ok(new_digest)) = (read, &answer) else {
+        return false;
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return false;
+    };
+    match text.as_bytes().get(..parsed.end) {
+        Some(prefix) if inputs::digest(prefix) == parsed.prefix => {}
+        _ => return false,
+    }
+    let file = Arc::new(SourceFile {
+        name: path.display().to_string(),
+        path: path.clone(),
+        text,
+    });
+    let new_tree = match syntax.kept(new_digest) {
+        Some(t) => t,
+        None => match crate::nix::syntax::parse(&file) {
+            Ok(e) => crate::nix::syntax_cache::encode(&e),
+            Err(_) => return false,
+        },
+    };
+    if new_tree != old_tree {
+        return false;
+    }
+    match crate::nix::syntax_cache::decode_extent(&new_tree, &file) {
+        Some((_, extent)) if extent <= parsed.end => {}
+        _ => return false,
+    }
+    syntax.keep(new_digest, &new_tree);
+    r.answer = answer;
+    r.stamp = stamp;
+    true
 }
 
 fn describe(probe: &Probe) -> String {

@@ -304,6 +304,20 @@ impl Evaluator {
         self.parse_canonical(canon)
     }
 
+    /// What a parsed file's evaluation can see of its text, for the
+    /// evaluation cache ([`inputs::Parsed`]); only with a syntax cache,
+    /// which keeps the tree the cache compares an edited file's with.
+    fn parsed_of(&self, r: &EvalResult<ExprRef>) -> Option<inputs::Parsed> {
+        self.syntax_cache.as_ref()?;
+        let e = r.as_ref().ok()?;
+        let end = e.span.end;
+        let prefix = e.span.file.text.as_bytes().get(..end)?;
+        Some(inputs::Parsed {
+            end,
+            prefix: inputs::digest(prefix),
+        })
+    }
+
     /// `parse_file` for a path that is already canonical (imports).
     fn parse_canonical(&mut self, canon: PathBuf) -> EvalResult<ExprRef> {
         if let Some(r) = self.parsed.get(&canon) {
@@ -313,8 +327,9 @@ impl Evaluator {
             Some((batch, i)) => batch.take(i),
             None => load_and_parse(&self.root, &canon, self.syntax_cache.as_deref()),
         };
+        let parsed = self.parsed_of(&r);
         self.inputs
-            .note_stamped(Probe::Read(canon.clone()), answer, stamp);
+            .note_parsed(Probe::Read(canon.clone()), answer, stamp, parsed);
         self.parsed.insert(canon, r.clone());
         r
     }
@@ -367,6 +382,11 @@ impl Evaluator {
             let _ = self.parse_canonical(canon.to_path_buf());
         }
         if let Some(Ok(e)) = self.parsed.get(canon) {
+            if prefix.len() > e.span.end {
+                // Bytes past the expression decide: they are a result's
+                // input too (see `inputs::Parsed`).
+                self.inputs.used_raw(canon);
+            }
             return e.span.file.text.starts_with(prefix);
         }
         self.inputs
@@ -547,8 +567,9 @@ impl Evaluator {
         let r = read
             .map_err(|e| unreadable(canon, &e))
             .and_then(|bytes| parse_bytes(&self.root, nix_path, bytes, cache));
+        let parsed = self.parsed_of(&r);
         self.inputs
-            .note_stamped(Probe::Read(canon.to_path_buf()), answer, stamp);
+            .note_parsed(Probe::Read(canon.to_path_buf()), answer, stamp, parsed);
         self.parsed.insert(nix_path.to_path_buf(), r.clone());
         r
     }

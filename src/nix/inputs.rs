@@ -11,7 +11,7 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -171,6 +171,25 @@ pub struct Record {
     pub answer: Answer,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamp: Option<Stamp>,
+    /// For a whole-file read whose bytes were only ever parsed as Nix (never
+    /// read by `readFile`, hashed into the store, ...): what of the file the
+    /// evaluation can have seen ([`Parsed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parsed: Option<Parsed>,
+}
+
+/// What evaluating a parsed file can have seen of its text: its lowered
+/// tree (kept by the syntax cache under the file's digest) and the text up
+/// to `end`, the end of the tree's root expression. Spans are offsets below
+/// `end`, and lines and columns are counted in the text before them; what
+/// follows `end` (trailing comments and blank lines) reaches no result but
+/// the excerpts of diagnostics. `generate::cache` uses it to keep a result
+/// across an edit of trailing trivia only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parsed {
+    pub end: usize,
+    /// SHA-256 (hex) of the text's first `end` bytes.
+    pub prefix: String,
 }
 
 /// A whole file read the way the evaluator reads: its bytes, the answer
@@ -200,7 +219,8 @@ fn now_ns() -> i128 {
 pub struct Inputs {
     /// When asking began (nanoseconds since the epoch).
     started_ns: i128,
-    asked: FxHashSet<Probe>,
+    /// Each question's index in `log`.
+    asked: FxHashMap<Probe, usize>,
     log: Vec<Record>,
 }
 
@@ -208,7 +228,7 @@ impl Default for Inputs {
     fn default() -> Self {
         Self {
             started_ns: now_ns(),
-            asked: FxHashSet::default(),
+            asked: FxHashMap::default(),
             log: Vec::new(),
         }
     }
@@ -222,13 +242,45 @@ impl Inputs {
 
     /// [`Inputs::note`] for a whole-file read with its file's stamp.
     pub fn note_stamped(&mut self, probe: Probe, answer: Answer, stamp: Option<Stamp>) {
-        if !self.asked.contains(&probe) {
-            self.asked.insert(probe.clone());
+        self.note_full(probe, answer, stamp, None);
+    }
+
+    /// [`Inputs::note_stamped`] for a file read to be parsed, with what its
+    /// parse made visible. A file whose bytes are also used otherwise keeps
+    /// no `parsed` ([`Inputs::read`]).
+    pub fn note_parsed(
+        &mut self,
+        probe: Probe,
+        answer: Answer,
+        stamp: Option<Stamp>,
+        parsed: Option<Parsed>,
+    ) {
+        self.note_full(probe, answer, stamp, parsed);
+    }
+
+    fn note_full(
+        &mut self,
+        probe: Probe,
+        answer: Answer,
+        stamp: Option<Stamp>,
+        parsed: Option<Parsed>,
+    ) {
+        if !self.asked.contains_key(&probe) {
+            self.asked.insert(probe.clone(), self.log.len());
             self.log.push(Record {
                 probe,
                 answer,
                 stamp,
+                parsed,
             });
+        }
+    }
+
+    /// The bytes of `path` are used as they are, not only parsed: a
+    /// result depends on all of them.
+    pub(crate) fn used_raw(&mut self, path: &Path) {
+        if let Some(&i) = self.asked.get(&Probe::Read(path.to_path_buf())) {
+            self.log[i].parsed = None;
         }
     }
 
@@ -282,6 +334,7 @@ impl Inputs {
     pub fn read(&mut self, path: &Path) -> std::io::Result<Vec<u8>> {
         let (r, answer, stamp) = read_file(path);
         self.note_stamped(Probe::Read(path.to_path_buf()), answer, stamp);
+        self.used_raw(path);
         r
     }
 
@@ -297,11 +350,13 @@ impl Inputs {
             Ok(m) => m.len(),
             Err(e) => {
                 self.note(Probe::Read(path.to_path_buf()), Err(io_answer(&e)));
+                self.used_raw(path);
                 return Err(e);
             }
         };
         if usize::try_from(len).map_or(true, |l| l > max) {
             self.note(Probe::Read(path.to_path_buf()), Err("too large".into()));
+            self.used_raw(path);
             return Ok(Err(len));
         }
         self.read(path).map(Ok)

@@ -172,6 +172,30 @@ impl SyntaxCache {
         r
     }
 
+    /// The kept tree of a file whose contents have SHA-256 `digest`, in
+    /// [`encode`]d form (its checksum checked), without using it in this run.
+    pub fn kept(&self, digest: &str) -> Option<Vec<u8>> {
+        let pack = self.pack();
+        let &(start, len) = pack.index.get(&self.key(digest))?;
+        let record = pack.bytes.get(start - RECORD_HEAD..start + len)?;
+        let crc = u32::from_le_bytes(record[36..40].try_into().ok()?);
+        let payload = &record[RECORD_HEAD..];
+        (crc32(payload) == crc).then(|| payload.to_vec())
+    }
+
+    /// Appends the [`encode`]d tree of a file with SHA-256 `digest` to the
+    /// pack, unless it is there already; never rewrites the pack (the
+    /// trees this run did not use stay). Failing to write only costs time.
+    pub fn keep(&self, digest: &str, payload: &[u8]) {
+        let key = self.key(digest);
+        if self.pack().index.contains_key(&key) || u32::try_from(payload.len()).is_err() {
+            return;
+        }
+        let mut record = Vec::with_capacity(RECORD_HEAD + payload.len());
+        push_record(&mut record, &key, payload);
+        let _ = self.append(&record);
+    }
+
     fn lookup(&self, key: &Key, file: &Arc<SourceFile>) -> Option<ExprRef> {
         let pack = self.pack();
         let &(start, len) = pack.index.get(key)?;
@@ -439,15 +463,21 @@ pub fn encode(e: &ExprRef) -> Vec<u8> {
 /// The tree `encode` wrote, its spans in `file`; `None` when the bytes are
 /// not such a tree for this file.
 pub fn decode(bytes: &[u8], file: &Arc<SourceFile>) -> Option<ExprRef> {
+    decode_extent(bytes, file).map(|(e, _)| e)
+}
+
+/// [`decode`], with the largest end of any span in the tree.
+pub fn decode_extent(bytes: &[u8], file: &Arc<SourceFile>) -> Option<(ExprRef, usize)> {
     stacker::maybe_grow(1 << 20, 16 << 20, || {
         let mut r = Reader {
             bytes,
             pos: 0,
             file,
             shared: Vec::new(),
+            max_end: 0,
         };
         let e = r.expr()?;
-        (r.pos == bytes.len()).then_some(e)
+        (r.pos == bytes.len()).then_some((e, r.max_end))
     })
 }
 
@@ -766,6 +796,8 @@ struct Reader<'a> {
     pos: usize,
     file: &'a Arc<SourceFile>,
     shared: Vec<ExprRef>,
+    /// The largest span end read.
+    max_end: usize,
 }
 
 impl Reader<'_> {
@@ -812,6 +844,7 @@ impl Reader<'_> {
     fn span(&mut self) -> Option<Span> {
         let start = self.n()?;
         let end = start.checked_add(self.n()?)?;
+        self.max_end = self.max_end.max(end);
         (end <= self.file.text.len()).then(|| Span {
             file: Arc::clone(self.file),
             start,
