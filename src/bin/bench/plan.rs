@@ -136,18 +136,32 @@ pub fn main(args: &[String]) -> Result<()> {
             v == plan_json,
             "the cached plan differs from the evaluated one"
         );
-        // One service file edited (a different one each round).
+        // One service file edited (a different one each round): a comment
+        // inside its expression moves the tokens after it, so the host is
+        // evaluated again (only that file parsed). The plan stays the same
+        // (it names where each service is declared: lines before the edit).
         let svc = dir.join(format!("services/s{}.nix", (round * 7919) % n));
-        let mut text = std::fs::read_to_string(&svc)?;
-        let _ = writeln!(text, "# edit {round}");
-        std::fs::write(&svc, text)?;
+        let text = std::fs::read_to_string(&svc)?;
+        std::fs::write(&svc, inside_last_brace(&text, round))?;
         let (d, v) = timed_json(
             &mut plan_cmd(Some(&cache)),
             "atelier-gen plan (one file edited)",
         )?;
         t.one_file.push(d);
         ensure!(v == plan_json, "the plan after a service edit differs");
-        std::fs::write(&host, format!("{host_text}# edit {round}\n"))?;
+        // Another one gets a comment after its expression: the cached
+        // result is kept (docs/architecture.md, "The evaluation cache").
+        let svc = dir.join(format!("services/s{}.nix", (round * 7919 + 1) % n));
+        let mut text = std::fs::read_to_string(&svc)?;
+        let _ = writeln!(text, "# edit {round}");
+        std::fs::write(&svc, text)?;
+        let (d, v) = timed_json(
+            &mut plan_cmd(Some(&cache)),
+            "atelier-gen plan (trailing comment)",
+        )?;
+        t.trailing.push(d);
+        ensure!(v == plan_json, "the plan after a trailing comment differs");
+        std::fs::write(&host, inside_last_brace(&host_text, round))?;
         let (d, v) = timed_json(
             &mut plan_cmd(Some(&cache)),
             "atelier-gen plan (host edited)",
@@ -193,6 +207,7 @@ pub fn main(args: &[String]) -> Result<()> {
     for (what, times) in [
         ("atelier-gen plan --json, unchanged", t.unchanged),
         ("  one service file edited", t.one_file),
+        ("  one service file, trailing comment", t.trailing),
         ("  host file edited", t.host_file),
         ("  cold (empty cache directory)", t.cold),
         ("  --no-cache (no cache at all)", t.no_cache),
@@ -219,11 +234,20 @@ pub fn main(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// `text` with a comment line before its last `}`.
+fn inside_last_brace(text: &str, round: usize) -> String {
+    match text.rfind('}') {
+        Some(i) => format!("{}  # edit {round}\n{}", &text[..i], &text[i..]),
+        None => format!("{text}# edit {round}\n"),
+    }
+}
+
 #[derive(Default)]
 struct Times {
     nix: Vec<Duration>,
     unchanged: Vec<Duration>,
     one_file: Vec<Duration>,
+    trailing: Vec<Duration>,
     host_file: Vec<Duration>,
     cold: Vec<Duration>,
     no_cache: Vec<Duration>,
