@@ -486,14 +486,17 @@ fn a_trailing_comment_keeps_the_result_and_every_other_edit_is_evaluated() {
     let host = d.join("host.nix");
     std::fs::write(
         d.join("services/other.nix"),
-        r#"{ atelier, ... }: {
+        r#"{ atelier, config, ... }:
+let helper = import ../helper.nix; in {
   imports = [ (atelier.lib.mkService { name = "other"; extraConfig = cfg: {
-    atelier.services.other.data.files = [ "/srv/other" ]; }; }) ];
+    atelier.services.other.data.files = [ "/srv/other" helper.extra
+      "${config.atelier.services.app.dataDir}/seen-by-other" ]; }; }) ];
   atelier.services.other.enable = true;
 }
 "#,
     )
     .unwrap();
+    std::fs::write(d.join("helper.nix"), "{ extra = \"/srv/helper\"; }\n").unwrap();
     let (json, _) = plan(&cache, d);
     assert_eq!(json, plan_uncached(d));
 
@@ -548,6 +551,26 @@ fn a_trailing_comment_keeps_the_result_and_every_other_edit_is_evaluated() {
     });
     let json = check("a definition of another service", false);
     assert!(json.contains("/srv/from-other"), "{json}");
+    // A helper file bound by `let`.
+    edit(&d.join("helper.nix"), |t| format!("{t}# helper\n"));
+    check("trailing comment in a helper file", true);
+    edit(&d.join("helper.nix"), |t| {
+        t.replace("/srv/helper", "/srv/helper2")
+    });
+    let json = check("a value in a helper file", false);
+    assert!(json.contains("/srv/helper2"), "{json}");
+    // A value another service's file reads through `config`.
+    edit(&app, |t| {
+        t.replacen(
+            "atelier.services.app.enable = true;",
+            "atelier.services.app.enable = true;\n  atelier.services.app.dataDir = \"/srv/app\";",
+            1,
+        )
+    });
+    let json = check("a value another service reads", false);
+    assert!(json.contains("/srv/app/seen-by-other"), "{json}");
+    edit(&app, |t| format!("{t}# last\n"));
+    check("trailing comment after that", true);
 }
 
 /// A file whose bytes the evaluation used (here `readFile` of itself) is

@@ -4,7 +4,9 @@
 //!
 //! A cached result is used only when the same atelier-gen binary asks every
 //! question again and gets the same answers: same canonical paths, same file
-//! kinds, same contents (SHA-256), same directory listings. Evaluation reads
+//! kinds, same contents (SHA-256), same directory listings — except that a
+//! file evaluation only parsed may differ after the end of its expression
+//! ([`trivia_only`]). Evaluation reads
 //! nothing else (no environment, clock or network), so a hit is exactly what
 //! evaluating again would give. Anything unexpected (unreadable, corrupt,
 //! another version's entry) is a miss; a cache that cannot be written is
