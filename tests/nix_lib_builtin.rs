@@ -44,13 +44,11 @@ fn ours(expr: &str) -> Result<serde_json::Value, String> {
 }
 
 fn real_lib(test: &str) -> Option<PathBuf> {
-    match std::env::var_os("ATELIER_NIXPKGS_LIB").filter(|s| !s.is_empty()) {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            eprintln!("SKIP {test} (real lib part): ATELIER_NIXPKGS_LIB is unset");
-            None
-        }
+    let lib = std::env::var_os("ATELIER_NIXPKGS_LIB").filter(|s| !s.is_empty());
+    if lib.is_none() {
+        eprintln!("SKIP {test} (real lib part): ATELIER_NIXPKGS_LIB is unset");
     }
+    lib.map(PathBuf::from)
 }
 
 /// What Nix gives for `expr` with nixpkgs' real lib.
@@ -81,12 +79,12 @@ fn theirs_in(lib: &Path, dir: &Path, expr: &str) -> serde_json::Value {
     serde_json::from_str(&s).expect("Nix's JSON")
 }
 
-fn check(test: &str, dir: &Path, expr: &str, expected: serde_json::Value) {
+fn check(test: &str, dir: &Path, expr: &str, expected: &serde_json::Value) {
     let got = ours_in(dir, expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
-    assert_eq!(got, expected, "{expr}");
+    assert_eq!(&got, expected, "{expr}");
     if let Some(lib) = real_lib(test) {
         assert_eq!(
-            theirs_in(&lib, dir, expr),
+            &theirs_in(&lib, dir, expr),
             expected,
             "{expr} with nixpkgs' lib"
         );
@@ -145,7 +143,7 @@ fn eval_modules_gives_config_as_nixpkgs_does() {
         "eval_modules_gives_config_as_nixpkgs_does",
         dir.path(),
         MODULES,
-        serde_json::json!({
+        &serde_json::json!({
             "foo": 1, "bar": 2, "baz": "xhh", "list": ["a", "b"], "cond": "on",
             "seen": ["test", []], "bar2": 11, "extra": "x",
             "_type": "configuration", "class": "test",
@@ -272,7 +270,7 @@ fn systems_elaborate_gives_nixpkgs_platform_attributes() {
         test,
         here,
         "lib.meta.platformMatch (lib.systems.elaborate \"x86_64-linux\") (lib.systems.elaborate \"x86_64-linux\").parsed",
-        serde_json::json!(true),
+        &serde_json::json!(true),
     );
 }
 
@@ -313,7 +311,7 @@ fn license_lookups_read_lib_licenses() {
         "license_lookups_read_lib_licenses",
         Path::new(env!("CARGO_MANIFEST_DIR")),
         LICENSES,
-        serde_json::json!([
+        &serde_json::json!([
             { "spdxId": "MIT", "shortName": "mit" },
             { "spdxId": "MIT", "shortName": "mit" },
             { "spdxId": "Apache-2.0", "shortName": "asl20" },
