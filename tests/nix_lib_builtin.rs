@@ -351,3 +351,38 @@ fn try_eval_around_a_dropped_unknown_is_unknown() {
         serde_json::json!({ "success": false, "value": false })
     );
 }
+
+#[test]
+fn eval_modules_reads_keys_priorities_orders_and_module_args() {
+    let test = "eval_modules_reads_keys_priorities_orders_and_module_args";
+    let dir = tmp(&[("options.nix", OPTIONS)]);
+    for (expr, expected) in [
+        // `_module` is in the modules' `config`, apart in the result.
+        (
+            "(lib.evalModules { modules = [ { _module.args.e = 1; } ]; })._module.args ? e",
+            serde_json::json!(true),
+        ),
+        (
+            "(lib.evalModules { modules = [ { key = \"k\"; imports = [ { key = \"k\"; foo = 2; } ]; } ./options.nix ]; }).config.foo",
+            serde_json::json!(1),
+        ),
+        (
+            "(lib.evalModules { modules = [ ./options.nix { foo = lib.mkMerge [ (lib.mkIf false 3) (lib.mkDefault 4) ]; } ]; }).config.foo",
+            serde_json::json!(4),
+        ),
+        (
+            "(lib.evalModules { modules = [ ./options.nix ({ config, ... }: { config.list = lib.mkAfter [ config.foo ]; }) { list = [ 0 ]; } ]; }).config.list",
+            serde_json::json!([0, 1]),
+        ),
+        (
+            "(lib.evalModules { modules = [ ./options.nix ({ pkgs, ... }: { foo = pkgs.n; }) { _module.args.pkgs = { n = 7; }; } ]; }).config.foo",
+            serde_json::json!(7),
+        ),
+        (
+            "let e = lib.evalModules { modules = [ ./options.nix ]; }; in (e.extendModules { specialArgs.z = 1; modules = [ ({ z, ... }: { foo = z; }) ]; }).config.foo",
+            serde_json::json!(1),
+        ),
+    ] {
+        check(test, dir.path(), expr, &expected);
+    }
+}

@@ -1703,14 +1703,16 @@ let
   evalModules = evalArgs@{ modules, specialArgs ? { }, prefix ? [ ], class ? null, args ? { }, check ? true }:
     let
       withArgs = modules ++ optional (evalArgs ? args) { _module.args = args; };
-      config = internal.evalModules { modules = withArgs; inherit specialArgs prefix class; };
+      # The modules see `_module` in `config`; the result has it apart.
+      full = internal.evalModules { modules = withArgs; inherit specialArgs prefix class; };
+      config = removeAttrs full [ "_module" ];
     in
     {
       _type = "configuration";
       inherit config class;
       options = internal.unknownWhy "options"
         "the option tree of lib.evalModules (declarations, types, documentation) is not built by atelier's built-in lib, only `config`; pass nixpkgs with --override-input for nixpkgs' lib/modules.nix";
-      _module = config._module;
+      _module = full._module;
       type = types.submoduleWith { modules = withArgs; inherit specialArgs class; };
       extendModules = extendArgs@{ modules ? [ ], specialArgs ? { }, prefix ? [ ] }:
         evalModules (evalArgs // {
