@@ -302,6 +302,7 @@ const LICENSES: &str = r#"
     (l.getLicenseFromSpdxIdOr "MY LICENSE" l.licenses.free)
     (l.getLicenseFromSpdxIdOr "MY LICENSE" null)
     (l.getLicenseFromSpdxId "MIT")
+    (l.meta.getLicenseFromSpdxIdOr "Apache-2.0" null).shortName
   ]
 "#;
 
@@ -318,6 +319,7 @@ fn license_lookups_read_lib_licenses() {
             { "shortName": "free" },
             null,
             { "spdxId": "MIT", "shortName": "mit" },
+            "asl20",
         ]),
     );
 }

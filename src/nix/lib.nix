@@ -2040,7 +2040,8 @@ let
     types nixosSystem mkVMOverride versions systems;
   inherit (b) removeAttrs intersectAttrs catAttrs pathExists readFile readDir isPath typeOf
     toJSON fromJSON seq deepSeq tryEval baseNameOf dirOf toString;
-  inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile meta testAllTrue;
+  inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile testAllTrue;
+  meta = meta // { inherit (self) getLicenseFromSpdxId getLicenseFromSpdxIdOr; };
   inherit (strings) hasPrefix removePrefix getName;
   inherit (lists) replicate;
   inherit (b) splitVersion compareVersions;
