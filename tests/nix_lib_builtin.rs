@@ -53,7 +53,11 @@ fn real_lib(test: &str) -> Option<PathBuf> {
 
 /// What Nix gives for `expr` with nixpkgs' real lib.
 fn theirs_in(lib: &Path, dir: &Path, expr: &str) -> serde_json::Value {
-    let file = dir.join(".theirs-case.nix");
+    // Next to the case's own files (its `./` paths), one per call: the
+    // tests run in parallel.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let file = dir.join(format!(".theirs-case-{}-{n}.nix", std::process::id()));
     std::fs::write(
         &file,
         format!(
@@ -387,4 +391,74 @@ fn eval_modules_reads_keys_priorities_orders_and_module_args() {
     ] {
         check(test, dir.path(), expr, &expected);
     }
+}
+
+// ------------------------------------------------------------ types
+
+#[test]
+fn types_carry_nixpkgs_descriptions() {
+    let test = "types_carry_nixpkgs_descriptions";
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (ty, expected) in [
+        ("int", "signed integer"),
+        ("number", "signed integer or floating point number"),
+        (
+            "ints.u16",
+            "16 bit unsigned integer; between 0 and 65535 (both inclusive)",
+        ),
+        (
+            "ints.s8",
+            "8 bit signed integer; between -128 and 127 (both inclusive)",
+        ),
+        ("enum [ \"a\" 1 true ]", "one of \"a\", 1, true"),
+        ("enum [ ]", "impossible (empty enum)"),
+        ("nullOr (listOf str)", "null or (list of string)"),
+        (
+            "listOf (enum [ \"a\" \"b\" ])",
+            "list of (one of \"a\", \"b\")",
+        ),
+        (
+            "either ints.unsigned (nullOr bool)",
+            "unsigned integer, meaning >=0, or null or boolean",
+        ),
+        (
+            "oneOf [ str (listOf int) float ]",
+            "string or list of signed integer or floating point number",
+        ),
+    ] {
+        check(
+            test,
+            here,
+            &format!("(with lib.types; {ty}).description"),
+            &serde_json::json!(expected),
+        );
+    }
+}
+
+#[test]
+fn described_types_merge_as_before() {
+    // The module system still reads a described type by what it is: a
+    // submodule in a list gets its defaults, a conflict in a `str` is one.
+    let test = "described_types_merge_as_before";
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    check(
+        test,
+        here,
+        r#"let c = (lib.evalModules { modules = [
+            { options.l = lib.mkOption {
+                type = lib.types.listOf (lib.types.submodule { options.a = lib.mkOption { default = 1; }; options.b = lib.mkOption { }; });
+              };
+              options.n = lib.mkOption { type = lib.types.nullOr lib.types.int; default = null; };
+              options.s = lib.mkOption { type = lib.types.either lib.types.str (lib.types.listOf lib.types.str); };
+              config.l = [ { b = 2; } ];
+            }
+            { s = [ "y" ]; }
+          ]; }).config; in { inherit (c) n s; a = (builtins.head c.l).a; b = (builtins.head c.l).b; }"#,
+        &serde_json::json!({ "a": 1, "b": 2, "n": null, "s": [ "y" ] }),
+    );
+    let e = ours(
+        "(lib.evalModules { modules = [ { options.s = lib.mkOption { type = lib.types.str; }; } { s = \"a\"; } { s = \"b\"; } ]; }).config.s",
+    )
+    .unwrap_err();
+    assert!(e.contains("conflicting definition values"), "{e}");
 }

@@ -501,6 +501,18 @@ fn has_submodule(ev: &mut Evaluator, t: &Thunk, depth: usize) -> bool {
     }
     match ev.force(t) {
         Ok(Value::Unknown(u)) => unknown_has_submodule(ev, &u, depth),
+        // A built-in type with its description: the unknown it extends.
+        Ok(Value::Attrs(a))
+            if matches!(
+                a.unknown_keys.as_ref().map(|u| &u.origin),
+                Some(UnknownOrigin::Derived(_))
+            ) =>
+        {
+            match a.unknown_keys.as_ref().map(|u| &u.origin) {
+                Some(UnknownOrigin::Derived(base)) => unknown_has_submodule(ev, base, depth),
+                _ => false,
+            }
+        }
         Ok(v @ Value::Attrs(_)) => {
             let name = ev.select(&v, &["name"]);
             if let Ok(Some(Value::String(n))) = name {
@@ -1092,10 +1104,11 @@ fn merge(
                 return Err(not_of_type(path, ty, d));
             }
             let list = concat_lists(&defs);
-            if !types::coerces(elem) {
+            if !types::coerces(elem) && !types::holds_submodule(elem) {
                 return Ok(list);
             }
-            // Each element merges alone by the element type (`coercedTo`).
+            // Each element merges alone by the element type (`coercedTo`,
+            // a submodule's defaults).
             let Value::List(items) = list else {
                 unreachable!("concat_lists makes a list")
             };

@@ -1693,7 +1693,77 @@ let
     type = types.bool;
   };
   mkPackageOption = internal.unknown "lib.mkPackageOption";
-  types = internal.unknown "lib.types";
+  # `lib.types` stays opaque to the module system: src/modules/types.rs reads
+  # each type by the unknown it is (`types.listOf types.str` is `listOf`
+  # applied to `str`). The scalar and combinator types below also carry
+  # nixpkgs' `description` and `descriptionClass` (option documentation,
+  # error messages), written from their documented wording; every other
+  # attribute stays the unknown's.
+  types =
+    let
+      opaque = internal.unknown "lib.types";
+      described = t: description: descriptionClass: t // { inherit description descriptionClass; };
+      # A type's description inside another's: in parentheses unless its
+      # class is one `keep` accepts.
+      phrase = keep: t: if keep (t.descriptionClass or null) then t.description else "(${t.description})";
+      showValue = v:
+        if b.isString v then ''"${v}"''
+        else if b.isInt v || b.isBool v || v == null then b.toJSON v
+        else "<${b.typeOf v}>";
+      int = described opaque.int "signed integer" "noun";
+      float = described opaque.float "floating point number" "noun";
+      either = t1: t2: described (opaque.either t1 t2)
+        (if (t1.descriptionClass or null) == "nonRestrictiveClause"
+         then "${t1.description}, or ${phrase (c: c == "noun" || c == "conjunction" || c == "composite") t2}"
+         else "${phrase (c: c == "noun" || c == "conjunction") t1} or ${phrase (c: c == "noun" || c == "conjunction" || c == "composite") t2}")
+        "conjunction";
+      intRange = bits: signed:
+        let
+          lo = if signed then 0 - (pow2 (bits - 1)) else 0;
+          hi = (if signed then pow2 (bits - 1) else pow2 bits) - 1;
+        in
+        "${toString bits} bit ${if signed then "signed" else "unsigned"} integer; between ${toString lo} and ${toString hi} (both inclusive)";
+      pow2 = n: if n == 0 then 1 else 2 * pow2 (n - 1);
+      sized = name: bits: signed: described opaque.ints.${name} (intRange bits signed) "noun";
+      # The names nixpkgs' `lib.types` has that are not described here.
+      plain = [
+        "addCheck" "anything" "attrListOf" "attrListWith" "attrTag" "attrs" "attrsOf" "attrsWith"
+        "boolByOr" "coercedTo" "commas" "defaultFunctor" "defaultTypeMerge" "deferredModule"
+        "deferredModuleWith" "envVar" "externalPath" "fileset" "functionTo" "isOptionType" "isType"
+        "json" "lazyAttrsOf" "lines" "loaOf" "luaInline" "mergeTypes" "mkOptionType"
+        "noCheckForDocsModule" "nonEmptyListOf" "nonEmptyStr" "numbers" "optionDeclaration"
+        "optionDescriptionPhrase" "optionType" "package" "passwdEntry" "path" "pathInStore"
+        "pathWith" "pkgs" "port" "raw" "separatedString" "serializableValueWith" "setType"
+        "shellPackage" "singleLineStr" "string" "strMatching" "submodule" "submoduleWith" "toml" "types"
+        "uniq" "unique" "unspecified"
+      ];
+    in
+    # Open, as the unknown it was: a name not listed is the unknown's.
+    opaque // b.listToAttrs (map (n: nameValuePair n opaque.${n}) plain) // {
+      inherit int float either;
+      str = described opaque.str "string" "noun";
+      bool = described opaque.bool "boolean" "noun";
+      number = described opaque.number "${int.description} or ${float.description}" "conjunction";
+      ints = {
+        between = opaque.ints.between;
+        positive = described opaque.ints.positive "positive integer, meaning >0" "nonRestrictiveClause";
+        unsigned = described opaque.ints.unsigned "unsigned integer, meaning >=0" "nonRestrictiveClause";
+        u8 = sized "u8" 8 false; u16 = sized "u16" 16 false; u32 = sized "u32" 32 false;
+        s8 = sized "s8" 8 true; s16 = sized "s16" 16 true; s32 = sized "s32" 32 true;
+      };
+      enum = values: described (opaque.enum values)
+        (if values == [ ] then "impossible (empty enum)"
+         else if length values == 1 then "value ${showValue (head values)} (singular enum)"
+         else "one of ${concatMapStringsSep ", " showValue values}")
+        (if length values > 1 then "nonRestrictiveClause" else "noun");
+      listOf = t: described (opaque.listOf t)
+        "list of ${phrase (c: c == "noun" || c == "composite") t}" "composite";
+      nullOr = t: described (opaque.nullOr t)
+        "null or ${phrase (c: c == "noun" || c == "conjunction") t}" "conjunction";
+      oneOf = ts: described (opaque.oneOf ts)
+        (if ts == [ ] then (opaque.oneOf ts).description else (foldl' either (head ts) (tail ts)).description)
+        "conjunction";
+    };
   literalExpression = text: { _type = "literalExpression"; inherit text; };
 
   # lib.evalModules on atelier's module system (src/modules): `config` is
