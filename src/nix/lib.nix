@@ -1,7 +1,8 @@
 # The subset of nixpkgs' `lib` that data declarations use, written in Nix
 # and evaluated by atelier's own evaluator. Definitions follow nixpkgs so that
 # results agree with the real `lib` (tests/nix_lib_diff.rs checks that).
-# `types` is opaque: option types only matter to the NixOS module system.
+# `types` is opaque (the module system reads each type by the unknown it is),
+# with nixpkgs' descriptions for the common ones.
 # `internal` holds the few helpers written in Rust (see builtins.rs).
 internal:
 let
