@@ -462,3 +462,38 @@ fn described_types_merge_as_before() {
     .unwrap_err();
     assert!(e.contains("conflicting definition values"), "{e}");
 }
+
+#[test]
+fn types_merge_check_and_function_args_as_nixpkgs() {
+    let test = "types_merge_check_and_function_args_as_nixpkgs";
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (expr, expected) in [
+        (
+            "with lib.types; map (t: t.name) [ str int bool float number ints.positive ints.u8 ints.s32 (enum [ 1 ]) (listOf int) (nullOr int) (either int str) (oneOf [ int str ]) (functionTo int) ]",
+            serde_json::json!([
+                "str", "int", "bool", "float", "either", "positiveInt", "unsignedInt8",
+                "signedInt32", "enum", "listOf", "nullOr", "either", "either", "functionTo"
+            ]),
+        ),
+        (
+            "with lib.types; [ (mergeTypes str str).name (isType \"merge-error\" (mergeTypes str int)) ]",
+            serde_json::json!(["str", true]),
+        ),
+        (
+            "with lib.types; let e = mergeTypes (enum [ \"A\" ]) (enum [ \"X\" 2 ]); in [ e.description (map e.check [ \"A\" \"X\" 2 \"C\" ]) (str.check 1) (int.check 1) ]",
+            serde_json::json!(["one of \"A\", \"X\", 2", [true, true, true, false], false, true]),
+        ),
+        (
+            "with lib.types; [ (functionTo (listOf str)).description (lib.functionArgs ((functionTo int).merge [ ] [ { value = { a, b ? 1, ... }: a; } { value = { c ? 2, ... }: c; } ])) ]",
+            serde_json::json!([
+                "function that evaluates to a(n) list of string",
+                { "a": false, "b": true, "c": true }
+            ]),
+        ),
+    ] {
+        check(test, here, expr, &expected);
+    }
+    // nixpkgs merges sized integers into `int`: not written here, unknown.
+    let e = ours("(with lib.types; mergeTypes ints.u8 ints.u8).description").unwrap_err();
+    assert!(e.starts_with("unknown: "), "{e}");
+}

@@ -1703,7 +1703,7 @@ let
   types =
     let
       opaque = internal.unknown "lib.types";
-      described = t: description: descriptionClass: t // { inherit description descriptionClass; };
+      described = name: t: description: descriptionClass: t // { inherit name description descriptionClass; };
       # A type's description inside another's: in parentheses unless its
       # class is one `keep` accepts.
       phrase = keep: t: if keep (t.descriptionClass or null) then t.description else "(${t.description})";
@@ -1711,9 +1711,9 @@ let
         if b.isString v then ''"${v}"''
         else if b.isInt v || b.isBool v || v == null then b.toJSON v
         else "<${b.typeOf v}>";
-      int = described opaque.int "signed integer" "noun";
-      float = described opaque.float "floating point number" "noun";
-      either = t1: t2: described (opaque.either t1 t2)
+      int = described "int" opaque.int "signed integer" "noun" // { check = b.isInt; };
+      float = described "float" opaque.float "floating point number" "noun" // { check = b.isFloat; };
+      either = t1: t2: described "either" (opaque.either t1 t2)
         (if (t1.descriptionClass or null) == "nonRestrictiveClause"
          then "${t1.description}, or ${phrase (c: c == "noun" || c == "conjunction" || c == "composite") t2}"
          else "${phrase (c: c == "noun" || c == "conjunction") t1} or ${phrase (c: c == "noun" || c == "conjunction" || c == "composite") t2}")
@@ -1725,13 +1725,22 @@ let
         in
         "${toString bits} bit ${if signed then "signed" else "unsigned"} integer; between ${toString lo} and ${toString hi} (both inclusive)";
       pow2 = n: if n == 0 then 1 else 2 * pow2 (n - 1);
-      sized = name: bits: signed: described opaque.ints.${name} (intRange bits signed) "noun";
+      sized = name: bits: signed:
+        described "${if signed then "signed" else "unsigned"}Int${toString bits}" opaque.ints.${name} (intRange bits signed) "noun";
+      enum = values: described "enum" (opaque.enum values)
+        (if values == [ ] then "impossible (empty enum)"
+         else if length values == 1 then "value ${showValue (head values)} (singular enum)"
+         else "one of ${concatMapStringsSep ", " showValue values}")
+        (if length values > 1 then "nonRestrictiveClause" else "noun")
+        // { check = v: elem v values; functor = { name = "enum"; payload.values = values; }; };
+      # Types without arguments whose equal names merge to themselves.
+      plainNames = [ "str" "int" "bool" "float" ];
       # The names nixpkgs' `lib.types` has that are not described here.
       plain = [
         "addCheck" "anything" "attrListOf" "attrListWith" "attrTag" "attrs" "attrsOf" "attrsWith"
         "boolByOr" "coercedTo" "commas" "defaultFunctor" "defaultTypeMerge" "deferredModule"
-        "deferredModuleWith" "envVar" "externalPath" "fileset" "functionTo" "isOptionType" "isType"
-        "json" "lazyAttrsOf" "lines" "loaOf" "luaInline" "mergeTypes" "mkOptionType"
+        "deferredModuleWith" "envVar" "externalPath" "fileset" "isOptionType"
+        "json" "lazyAttrsOf" "lines" "loaOf" "luaInline" "mkOptionType"
         "noCheckForDocsModule" "nonEmptyListOf" "nonEmptyStr" "numbers" "optionDeclaration"
         "optionDescriptionPhrase" "optionType" "package" "passwdEntry" "path" "pathInStore"
         "pathWith" "pkgs" "port" "raw" "separatedString" "serializableValueWith" "setType"
@@ -1741,29 +1750,45 @@ let
     in
     # Open, as the unknown it was: a name not listed is the unknown's.
     opaque // b.listToAttrs (map (n: nameValuePair n opaque.${n}) plain) // {
-      inherit int float either;
-      str = described opaque.str "string" "noun";
-      bool = described opaque.bool "boolean" "noun";
-      number = described opaque.number "${int.description} or ${float.description}" "conjunction";
+      inherit int float either enum;
+      str = described "str" opaque.str "string" "noun" // { check = b.isString; };
+      bool = described "bool" opaque.bool "boolean" "noun" // { check = b.isBool; };
+      number = described "either" opaque.number "${int.description} or ${float.description}" "conjunction";
       ints = {
         between = opaque.ints.between;
-        positive = described opaque.ints.positive "positive integer, meaning >0" "nonRestrictiveClause";
-        unsigned = described opaque.ints.unsigned "unsigned integer, meaning >=0" "nonRestrictiveClause";
+        positive = described "positiveInt" opaque.ints.positive "positive integer, meaning >0" "nonRestrictiveClause";
+        unsigned = described "unsignedInt" opaque.ints.unsigned "unsigned integer, meaning >=0" "nonRestrictiveClause";
         u8 = sized "u8" 8 false; u16 = sized "u16" 16 false; u32 = sized "u32" 32 false;
         s8 = sized "s8" 8 true; s16 = sized "s16" 16 true; s32 = sized "s32" 32 true;
       };
-      enum = values: described (opaque.enum values)
-        (if values == [ ] then "impossible (empty enum)"
-         else if length values == 1 then "value ${showValue (head values)} (singular enum)"
-         else "one of ${concatMapStringsSep ", " showValue values}")
-        (if length values > 1 then "nonRestrictiveClause" else "noun");
-      listOf = t: described (opaque.listOf t)
+      listOf = t: described "listOf" (opaque.listOf t)
         "list of ${phrase (c: c == "noun" || c == "composite") t}" "composite";
-      nullOr = t: described (opaque.nullOr t)
+      nullOr = t: described "nullOr" (opaque.nullOr t)
         "null or ${phrase (c: c == "noun" || c == "conjunction") t}" "conjunction";
-      oneOf = ts: described (opaque.oneOf ts)
+      oneOf = ts: described "either" (opaque.oneOf ts)
         (if ts == [ ] then (opaque.oneOf ts).description else (foldl' either (head ts) (tail ts)).description)
         "conjunction";
+      # A function's definitions merge to one function whose arguments are
+      # optional where every definition has them optional.
+      functionTo = t: described "functionTo" (opaque.functionTo t)
+        "function that evaluates to a(n) ${phrase (c: c == "noun" || c == "composite") t}" "composite"
+        // {
+          merge = loc: defs:
+            setFunctionArgs
+              (args: t.merge (loc ++ [ "<function body>" ]) (map (d: d // { value = d.value args; }) defs))
+              (zipAttrsWith (_: all id) (map (d: functionArgs d.value) defs));
+        };
+      isType = type: x: (x._type or "") == type;
+      # Two types as one: equal argument-less types, enums (their values
+      # joined); types atelier does not describe are unknown; others are a
+      # merge error, as nixpkgs says.
+      mergeTypes = t1: t2:
+        if !(t1 ? description && t2 ? description) then opaque.mergeTypes t1 t2
+        else if t1.name == "enum" && t2.name == "enum" then
+          enum (t1.functor.payload.values ++ t2.functor.payload.values)
+        else if t1.name == t2.name && elem t1.name plainNames then t1
+        else if t1.name == t2.name then opaque.mergeTypes t1 t2
+        else { _type = "merge-error"; error = "Cannot merge types"; };
     };
   literalExpression = text: { _type = "literalExpression"; inherit text; };
 
