@@ -449,12 +449,19 @@ fn described_types_merge_as_before() {
                 type = lib.types.listOf (lib.types.submodule { options.a = lib.mkOption { default = 1; }; options.b = lib.mkOption { }; });
               };
               options.n = lib.mkOption { type = lib.types.nullOr lib.types.int; default = null; };
+              options.m = lib.mkOption {
+                type = lib.types.listOf (lib.types.submodule ({ name, ... }: { options.name = lib.mkOption { default = name; }; }));
+              };
+              config.m = [ { } { } ];
               options.s = lib.mkOption { type = lib.types.either lib.types.str (lib.types.listOf lib.types.str); };
               config.l = [ { b = 2; } ];
             }
             { s = [ "y" ]; }
-          ]; }).config; in { inherit (c) n s; a = (builtins.head c.l).a; b = (builtins.head c.l).b; }"#,
-        &serde_json::json!({ "a": 1, "b": 2, "n": null, "s": [ "y" ] }),
+          ]; }).config; in { inherit (c) n s; a = (builtins.head c.l).a; b = (builtins.head c.l).b; m = map (e: e.name) c.m; }"#,
+        &serde_json::json!({
+            "a": 1, "b": 2, "n": null, "s": [ "y" ],
+            "m": [ "[definition 1-entry 1]", "[definition 1-entry 2]" ]
+        }),
     );
     let e = ours(
         "(lib.evalModules { modules = [ { options.s = lib.mkOption { type = lib.types.str; }; } { s = \"a\"; } { s = \"b\"; } ]; }).config.s",

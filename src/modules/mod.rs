@@ -1104,20 +1104,32 @@ fn merge(
                 return Err(not_of_type(path, ty, d));
             }
             let list = concat_lists(&defs);
-            if !types::coerces(elem) && !types::holds_submodule(elem) {
+            let submodule = types::holds_submodule(elem);
+            if !types::coerces(elem) && !submodule {
                 return Ok(list);
             }
             // Each element merges alone by the element type (`coercedTo`,
-            // a submodule's defaults).
+            // a submodule's defaults). A submodule element is at
+            // `<option>."[definition N-entry M]"`, its `name`, as in Nix.
+            let mut places = Vec::new();
+            for (n, d) in defs.iter().enumerate() {
+                if let Value::List(l) = &d.value {
+                    places.extend((1..=l.len()).map(|m| (n + 1, m)));
+                }
+            }
             let Value::List(items) = list else {
                 unreachable!("concat_lists makes a list")
             };
             let span = defs.iter().find_map(|d| d.span.clone());
             let items = items
                 .iter()
-                .map(|t| {
-                    let (t, elem, path, span) =
-                        (t.clone(), elem.clone(), path.to_vec(), span.clone());
+                .zip(places)
+                .map(|(t, (n, m))| {
+                    let mut path = path.to_vec();
+                    if submodule {
+                        path.push(format!("[definition {n}-entry {m}]"));
+                    }
+                    let (t, elem, span) = (t.clone(), elem.clone(), span.clone());
                     let sys = sys.clone();
                     native(move |ev| {
                         let value = ev.force(&t)?;
