@@ -165,17 +165,52 @@ impl ModuleArgs {
                 value(special.cloned().unwrap_or_else(|| Value::attrs([]))),
             ),
         ];
-        if let Some(Value::Attrs(a)) = special {
-            for (k, e) in &a.entries {
-                match ev.force(&e.value) {
-                    Ok(v) => {
-                        entries.retain(|(n, _)| n != k);
-                        entries.push((k.clone(), value(v)));
-                    }
-                    Err(d) => diags.extend(d),
-                }
+        add_special_args(ev, &mut entries, special, &mut diags);
+        (
+            Self {
+                entries,
+                modules,
+                inputs: Vec::new(),
+            },
+            diags,
+        )
+    }
+
+    /// The arguments `lib.evalModules { specialArgs; class; prefix; }` of
+    /// atelier's built-in lib gives its modules: `config`, `options`, `lib`,
+    /// `_class`, `_prefix`, `specialArgs`, then the special arguments
+    /// themselves. No `pkgs` or `modulesPath`: like any other name, they
+    /// come from `_module.args`, else are unknown.
+    pub fn for_eval_modules(
+        ev: &mut Evaluator,
+        special: Option<&Value>,
+        class: Value,
+        prefix: Value,
+    ) -> (Self, Vec<Diagnostic>) {
+        let (modules, mut diags) = crate::modules::Modules::bare(ev);
+        let lib = match ev.lib() {
+            Ok(l) => l,
+            Err(d) => {
+                diags.extend(d);
+                Value::unknown_root("lib", "lib is not available", None)
             }
-        }
+        };
+        let value = |v: Value| Thunk::value(v);
+        let mut entries = vec![
+            ("config".to_owned(), modules.config()),
+            (
+                "options".to_owned(),
+                value(Value::unknown_root("options", OPTIONS_TREE_REASON, None)),
+            ),
+            ("lib".to_owned(), value(lib)),
+            ("_class".to_owned(), value(class)),
+            ("_prefix".to_owned(), value(prefix)),
+            (
+                "specialArgs".to_owned(),
+                value(special.cloned().unwrap_or_else(|| Value::attrs([]))),
+            ),
+        ];
+        add_special_args(ev, &mut entries, special, &mut diags);
         (
             Self {
                 entries,
@@ -226,6 +261,82 @@ impl ModuleArgs {
         }
         Value::Attrs(Rc::new(attrs))
     }
+}
+
+/// `specialArgs` come after the fixed arguments, and win over them.
+fn add_special_args(
+    ev: &mut Evaluator,
+    entries: &mut Vec<(String, Thunk)>,
+    special: Option<&Value>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if let Some(Value::Attrs(a)) = special {
+        for (k, e) in &a.entries {
+            match ev.force(&e.value) {
+                Ok(v) => {
+                    entries.retain(|(n, _)| n != k);
+                    entries.push((k.clone(), Thunk::value(v)));
+                }
+                Err(d) => diags.extend(d),
+            }
+        }
+    }
+}
+
+/// Why `options` of `lib.evalModules` (atelier's built-in lib) is unknown.
+pub const OPTIONS_TREE_REASON: &str = "the option tree of lib.evalModules (declarations, types, documentation) is not built by atelier's built-in lib, only `config`; pass nixpkgs with --override-input for nixpkgs' lib/modules.nix";
+
+/// `internal.evalModules { modules; specialArgs; class; prefix; }` of the
+/// built-in lib: the `config` atelier's module system makes of `modules`
+/// (files, functions, sets and their `imports`, `disabledModules`, `key`),
+/// as `lib.evalModules` returns it in `.config`. An error that would stop
+/// Nix (an import that does not exist) is an error here too; an option no
+/// module declares stays unknown, naming itself (a module atelier-gen does
+/// not read may declare it).
+pub fn prim_eval_modules(
+    ev: &mut Evaluator,
+    a: &[Thunk],
+    _: &Span,
+) -> crate::nix::EvalResult<Value> {
+    let args = ev.force(&a[0])?;
+    let modules: Vec<Thunk> = match ev.select(&args, &["modules"])? {
+        Some(Value::List(items)) => items.iter().cloned().collect(),
+        Some(Value::Unknown(u)) => return Ok(Value::Unknown(u)),
+        _ => Vec::new(),
+    };
+    let special = ev.select(&args, &["specialArgs"])?;
+    let class = ev.select(&args, &["class"])?.unwrap_or(Value::Null);
+    let prefix = ev
+        .select(&args, &["prefix"])?
+        .unwrap_or_else(|| Value::List(Rc::default()));
+    let (margs, diags) = ModuleArgs::for_eval_modules(ev, special.as_ref(), class, prefix);
+    let errors = |d: Vec<Diagnostic>| -> Vec<Diagnostic> {
+        d.into_iter()
+            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+            .collect()
+    };
+    let diags = errors(diags);
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let g = walk_modules(ev, &modules, &margs, &[]);
+    let mut diags = Vec::new();
+    for d in g.diagnostics {
+        if d.severity == crate::diagnostic::Severity::Error {
+            diags.push(d);
+        } else {
+            ev.traces
+                .push(format!("warning: lib.evalModules: {}", d.short()));
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let config = margs.modules.config();
+    // Its values refer to the module system weakly: it lives as long as
+    // the evaluation.
+    ev.keep_alive(Box::new(margs));
+    ev.force(&config)
 }
 
 /// Whether an unknown is a call of a function whose name ends the attribute

@@ -48,6 +48,9 @@ pub const UNDECLARED_REASON: &str = "config values are only known at rebuild tim
 
 const ATELIER_OPTIONS: &str = include_str!("atelier-options.nix");
 const MKSERVICE: &str = include_str!("mkservice.nix");
+/// What `lib.evalModules` declares itself (of its `_module` options).
+const MODULE_ARGS_OPTION: &str =
+    "{ lib, pkgs }: { options._module.args = lib.mkOption { default = { }; }; }";
 
 /// One module's `config`, with where the module was written.
 #[derive(Clone)]
@@ -129,12 +132,24 @@ type Path_ = Rc<[String]>;
 impl Modules {
     /// A configuration with atelier's own options declared.
     pub fn new(ev: &mut Evaluator) -> (Self, Vec<Diagnostic>) {
+        let options = builtin_options(ev, ATELIER_OPTIONS);
+        Self::with_options(options)
+    }
+
+    /// A configuration as `lib.evalModules` starts one: only the module
+    /// system's own `_module.args` is declared.
+    pub fn bare(ev: &mut Evaluator) -> (Self, Vec<Diagnostic>) {
+        let options = builtin_options(ev, MODULE_ARGS_OPTION);
+        Self::with_options(options)
+    }
+
+    fn with_options(options: EvalResult<Thunk>) -> (Self, Vec<Diagnostic>) {
         let state = Rc::new(RefCell::new(State::default()));
         let weak = Rc::downgrade(&state);
         let top: Path_ = Rc::from(Vec::new());
         let root = native(move |ev| node(ev, &weak, &top));
         let mut diags = Vec::new();
-        match builtin_options(ev) {
+        match options {
             Ok(t) => state.borrow_mut().option_sources.push(t),
             Err(d) => diags.extend(d),
         }
@@ -304,8 +319,9 @@ pub fn eval_config(
         .collect()
 }
 
-fn builtin_options(ev: &mut Evaluator) -> EvalResult<Thunk> {
-    let f = ev.eval_source("<atelier options>", Path::new("/"), ATELIER_OPTIONS)?;
+/// The options a module (`{ lib, pkgs }: { options = ...; }`) declares.
+fn builtin_options(ev: &mut Evaluator, source: &str) -> EvalResult<Thunk> {
+    let f = ev.eval_source("<atelier options>", Path::new("/"), source)?;
     let lib = ev.lib()?;
     let pkgs = Value::unknown_root(
         "pkgs",
@@ -485,6 +501,18 @@ fn has_submodule(ev: &mut Evaluator, t: &Thunk, depth: usize) -> bool {
     }
     match ev.force(t) {
         Ok(Value::Unknown(u)) => unknown_has_submodule(ev, &u, depth),
+        // A built-in type with its description: the unknown it extends.
+        Ok(Value::Attrs(a))
+            if matches!(
+                a.unknown_keys.as_ref().map(|u| &u.origin),
+                Some(UnknownOrigin::Derived(_))
+            ) =>
+        {
+            match a.unknown_keys.as_ref().map(|u| &u.origin) {
+                Some(UnknownOrigin::Derived(base)) => unknown_has_submodule(ev, base, depth),
+                _ => false,
+            }
+        }
         Ok(v @ Value::Attrs(_)) => {
             let name = ev.select(&v, &["name"]);
             if let Ok(Some(Value::String(n))) = name {
@@ -1076,19 +1104,32 @@ fn merge(
                 return Err(not_of_type(path, ty, d));
             }
             let list = concat_lists(&defs);
-            if !types::coerces(elem) {
+            let submodule = types::holds_submodule(elem);
+            if !types::coerces(elem) && !submodule {
                 return Ok(list);
             }
-            // Each element merges alone by the element type (`coercedTo`).
+            // Each element merges alone by the element type (`coercedTo`,
+            // a submodule's defaults). A submodule element is at
+            // `<option>."[definition N-entry M]"`, its `name`, as in Nix.
+            let mut places = Vec::new();
+            for (n, d) in defs.iter().enumerate() {
+                if let Value::List(l) = &d.value {
+                    places.extend((1..=l.len()).map(|m| (n + 1, m)));
+                }
+            }
             let Value::List(items) = list else {
                 unreachable!("concat_lists makes a list")
             };
             let span = defs.iter().find_map(|d| d.span.clone());
             let items = items
                 .iter()
-                .map(|t| {
-                    let (t, elem, path, span) =
-                        (t.clone(), elem.clone(), path.to_vec(), span.clone());
+                .zip(places)
+                .map(|(t, (n, m))| {
+                    let mut path = path.to_vec();
+                    if submodule {
+                        path.push(format!("[definition {n}-entry {m}]"));
+                    }
+                    let (t, elem, span) = (t.clone(), elem.clone(), span.clone());
                     let sys = sys.clone();
                     native(move |ev| {
                         let value = ev.force(&t)?;
@@ -1769,7 +1810,7 @@ mod tests {
             let opts = ev.select(&m, &["options"]).unwrap().unwrap();
             defaults(&mut ev, &opts, &mut Vec::new(), &mut theirs);
         }
-        let ours = builtin_options(&mut ev).unwrap();
+        let ours = builtin_options(&mut ev, ATELIER_OPTIONS).unwrap();
         let ours = ev.force(&ours).unwrap();
         let mut mine = Vec::new();
         defaults(&mut ev, &ours, &mut Vec::new(), &mut mine);

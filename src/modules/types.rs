@@ -259,6 +259,18 @@ pub(super) fn coerces(ty: &Ty) -> bool {
     }
 }
 
+/// Whether a value merged alone gets more than it holds from the type (a
+/// submodule's option defaults).
+pub(super) fn holds_submodule(ty: &Ty) -> bool {
+    match ty {
+        Ty::Submodule(Some(_)) => true,
+        Ty::ListOf(t) | Ty::AttrsOf(t) | Ty::NullOr(t) | Ty::Unique(t) => holds_submodule(t),
+        Ty::Either(a, b) => holds_submodule(a) || holds_submodule(b),
+        Ty::CoercedTo { to, .. } => holds_submodule(to),
+        _ => false,
+    }
+}
+
 fn or3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
     match (a, b) {
         (Some(true), _) | (_, Some(true)) => Some(true),

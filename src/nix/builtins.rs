@@ -224,6 +224,8 @@ const GLOBAL: &[&str] = &[
 /// Helpers written in Rust that `lib.nix` receives as its argument.
 static INTERNAL: &[PrimOpDef] = &[
     row!("unknown", 1, atelier_unknown),
+    row!("unknownWhy", 2, atelier_unknown_why),
+    row!("evalModules", 1, crate::discover::graph::prim_eval_modules),
     row!("escapeShellArg", 1, escape_shell_arg),
 ];
 
@@ -558,12 +560,17 @@ fn concat_strings_sep(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResul
 
 fn deep_seq(ev: &mut Evaluator, a: &[Thunk], _span: &Span) -> EvalResult<Value> {
     let v = ev.force(&a[0])?;
+    if matches!(v, Value::Unknown(_)) {
+        ev.unknowns_dropped += 1;
+    }
     ev.force_deep(&v)?;
     ev.force(&a[1])
 }
 
 fn seq(ev: &mut Evaluator, a: &[Thunk], _span: &Span) -> EvalResult<Value> {
-    ev.force(&a[0])?;
+    if matches!(ev.force(&a[0])?, Value::Unknown(_)) {
+        ev.unknowns_dropped += 1;
+    }
     ev.force(&a[1])
 }
 
@@ -1181,9 +1188,17 @@ fn trace(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
 }
 
 fn try_eval(ev: &mut Evaluator, a: &[Thunk], _span: &Span) -> EvalResult<Value> {
+    let dropped = ev.unknowns_dropped;
     match ev.force(&a[0]) {
         // Whether it would succeed is not known either.
         Ok(Value::Unknown(u)) => Ok(unknown_of(&u)),
+        // `builtins.seq unknown x`: x, but whether forcing the unknown
+        // throws in Nix is not known.
+        Ok(_) if ev.unknowns_dropped > dropped => Ok(Value::unknown_root(
+            "builtins.tryEval",
+            "whether this throws depends on a value only Nix knows (forced by `seq`/`deepSeq`)",
+            None,
+        )),
         Ok(v) => Ok(Value::attrs([
             ("success".to_string(), Value::Bool(true)),
             ("value".to_string(), v),
@@ -1260,6 +1275,17 @@ fn atelier_unknown(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<V
         span: None,
         origin: UnknownOrigin::Root(name.to_string()),
     })))
+}
+
+/// `internal.unknownWhy name reason`: an unknown named `name` that says why.
+fn atelier_unknown_why(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let name = want!(ev, &a[0], span, String, "a string");
+    let reason = want!(ev, &a[1], span, String, "a string");
+    Ok(Value::unknown_root(
+        &name.to_string(),
+        reason.to_string(),
+        None,
+    ))
 }
 
 fn escape_shell_arg(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {

@@ -191,6 +191,9 @@ pub struct Evaluator {
     max_depth: usize,
     /// Messages of `builtins.trace`, in order.
     pub traces: Vec<String>,
+    /// How many unknowns `seq`/`deepSeq` forced and dropped: whether those
+    /// would throw is not known, so `tryEval` around them is not either.
+    pub(crate) unknowns_dropped: u64,
     /// Sources of flake inputs, readable like the flake itself.
     input_roots: Vec<PathBuf>,
     /// What this evaluation put in the Nix store (see `context.rs`).
@@ -240,6 +243,7 @@ impl Evaluator {
             depth: 0,
             max_depth: DEFAULT_MAX_DEPTH,
             traces: Vec::new(),
+            unknowns_dropped: 0,
             input_roots: Vec::new(),
             store: super::context::StoreState::default(),
             syntax_cache: syntax_cache::current(),

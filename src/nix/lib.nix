@@ -1,7 +1,8 @@
 # The subset of nixpkgs' `lib` that data declarations use, written in Nix
 # and evaluated by atelier's own evaluator. Definitions follow nixpkgs so that
 # results agree with the real `lib` (tests/nix_lib_diff.rs checks that).
-# `types` is opaque: option types only matter to the NixOS module system.
+# `types` is opaque (the module system reads each type by the unknown it is),
+# with nixpkgs' descriptions for the common ones.
 # `internal` holds the few helpers written in Rust (see builtins.rs).
 internal:
 let
@@ -1693,8 +1694,129 @@ let
     type = types.bool;
   };
   mkPackageOption = internal.unknown "lib.mkPackageOption";
-  types = internal.unknown "lib.types";
+  # `lib.types` stays opaque to the module system: src/modules/types.rs reads
+  # each type by the unknown it is (`types.listOf types.str` is `listOf`
+  # applied to `str`). The scalar and combinator types below also carry
+  # nixpkgs' `description` and `descriptionClass` (option documentation,
+  # error messages), written from their documented wording; every other
+  # attribute stays the unknown's.
+  types =
+    let
+      opaque = internal.unknown "lib.types";
+      described = name: t: description: descriptionClass: t // { inherit name description descriptionClass; };
+      # A type's description inside another's: in parentheses unless its
+      # class is one `keep` accepts.
+      phrase = keep: t: if keep (t.descriptionClass or null) then t.description else "(${t.description})";
+      showValue = v:
+        if b.isString v then ''"${v}"''
+        else if b.isInt v || b.isBool v || v == null then b.toJSON v
+        else "<${b.typeOf v}>";
+      int = described "int" opaque.int "signed integer" "noun" // { check = b.isInt; };
+      float = described "float" opaque.float "floating point number" "noun" // { check = b.isFloat; };
+      either = t1: t2: described "either" (opaque.either t1 t2)
+        (if (t1.descriptionClass or null) == "nonRestrictiveClause"
+         then "${t1.description}, or ${phrase (c: c == "noun" || c == "conjunction" || c == "composite") t2}"
+         else "${phrase (c: c == "noun" || c == "conjunction") t1} or ${phrase (c: c == "noun" || c == "conjunction" || c == "composite") t2}")
+        "conjunction";
+      intRange = bits: signed:
+        let
+          lo = if signed then 0 - (pow2 (bits - 1)) else 0;
+          hi = (if signed then pow2 (bits - 1) else pow2 bits) - 1;
+        in
+        "${toString bits} bit ${if signed then "signed" else "unsigned"} integer; between ${toString lo} and ${toString hi} (both inclusive)";
+      pow2 = n: if n == 0 then 1 else 2 * pow2 (n - 1);
+      sized = name: bits: signed:
+        described "${if signed then "signed" else "unsigned"}Int${toString bits}" opaque.ints.${name} (intRange bits signed) "noun";
+      enum = values: described "enum" (opaque.enum values)
+        (if values == [ ] then "impossible (empty enum)"
+         else if length values == 1 then "value ${showValue (head values)} (singular enum)"
+         else "one of ${concatMapStringsSep ", " showValue values}")
+        (if length values > 1 then "nonRestrictiveClause" else "noun")
+        // { check = v: elem v values; functor = { name = "enum"; payload.values = values; }; };
+      # Types without arguments whose equal names merge to themselves.
+      plainNames = [ "str" "int" "bool" "float" ];
+      # The names nixpkgs' `lib.types` has that are not described here.
+      plain = [
+        "addCheck" "anything" "attrListOf" "attrListWith" "attrTag" "attrs" "attrsOf" "attrsWith"
+        "boolByOr" "coercedTo" "commas" "defaultFunctor" "defaultTypeMerge" "deferredModule"
+        "deferredModuleWith" "envVar" "externalPath" "fileset" "isOptionType"
+        "json" "lazyAttrsOf" "lines" "loaOf" "luaInline" "mkOptionType"
+        "noCheckForDocsModule" "nonEmptyListOf" "nonEmptyStr" "numbers" "optionDeclaration"
+        "optionDescriptionPhrase" "optionType" "package" "passwdEntry" "path" "pathInStore"
+        "pathWith" "pkgs" "port" "raw" "separatedString" "serializableValueWith" "setType"
+        "shellPackage" "singleLineStr" "string" "strMatching" "submodule" "submoduleWith" "toml" "types"
+        "uniq" "unique" "unspecified"
+      ];
+    in
+    # Open, as the unknown it was: a name not listed is the unknown's.
+    opaque // b.listToAttrs (map (n: nameValuePair n opaque.${n}) plain) // {
+      inherit int float either enum;
+      str = described "str" opaque.str "string" "noun" // { check = b.isString; };
+      bool = described "bool" opaque.bool "boolean" "noun" // { check = b.isBool; };
+      number = described "either" opaque.number "${int.description} or ${float.description}" "conjunction";
+      ints = {
+        between = opaque.ints.between;
+        positive = described "positiveInt" opaque.ints.positive "positive integer, meaning >0" "nonRestrictiveClause";
+        unsigned = described "unsignedInt" opaque.ints.unsigned "unsigned integer, meaning >=0" "nonRestrictiveClause";
+        u8 = sized "u8" 8 false; u16 = sized "u16" 16 false; u32 = sized "u32" 32 false;
+        s8 = sized "s8" 8 true; s16 = sized "s16" 16 true; s32 = sized "s32" 32 true;
+      };
+      listOf = t: described "listOf" (opaque.listOf t)
+        "list of ${phrase (c: c == "noun" || c == "composite") t}" "composite";
+      nullOr = t: described "nullOr" (opaque.nullOr t)
+        "null or ${phrase (c: c == "noun" || c == "conjunction") t}" "conjunction";
+      oneOf = ts: described "either" (opaque.oneOf ts)
+        (if ts == [ ] then (opaque.oneOf ts).description else (foldl' either (head ts) (tail ts)).description)
+        "conjunction";
+      # A function's definitions merge to one function whose arguments are
+      # optional where every definition has them optional.
+      functionTo = t: described "functionTo" (opaque.functionTo t)
+        "function that evaluates to a(n) ${phrase (c: c == "noun" || c == "composite") t}" "composite"
+        // {
+          merge = loc: defs:
+            setFunctionArgs
+              (args: t.merge (loc ++ [ "<function body>" ]) (map (d: d // { value = d.value args; }) defs))
+              (zipAttrsWith (_: all id) (map (d: functionArgs d.value) defs));
+        };
+      isType = type: x: (x._type or "") == type;
+      # Two types as one: equal argument-less types, enums (their values
+      # joined); types atelier does not describe are unknown; others are a
+      # merge error, as nixpkgs says.
+      mergeTypes = t1: t2:
+        if !(t1 ? description && t2 ? description) then opaque.mergeTypes t1 t2
+        else if t1.name == "enum" && t2.name == "enum" then
+          enum (t1.functor.payload.values ++ t2.functor.payload.values)
+        else if t1.name == t2.name && elem t1.name plainNames then t1
+        else if t1.name == t2.name then opaque.mergeTypes t1 t2
+        else { _type = "merge-error"; error = "Cannot merge types"; };
+    };
   literalExpression = text: { _type = "literalExpression"; inherit text; };
+
+  # lib.evalModules on atelier's module system (src/modules): `config` is
+  # computed lazily, as for a host; `options` is unknown (no option tree is
+  # built). `type` is `types.submoduleWith` of the same modules, as opaque as
+  # the rest of the built-in `types`.
+  evalModules = evalArgs@{ modules, specialArgs ? { }, prefix ? [ ], class ? null, args ? { }, check ? true }:
+    let
+      withArgs = modules ++ optional (evalArgs ? args) { _module.args = args; };
+      # The modules see `_module` in `config`; the result has it apart.
+      full = internal.evalModules { modules = withArgs; inherit specialArgs prefix class; };
+      config = removeAttrs full [ "_module" ];
+    in
+    {
+      _type = "configuration";
+      inherit config class;
+      options = internal.unknownWhy "options"
+        "the option tree of lib.evalModules (declarations, types, documentation) is not built by atelier's built-in lib, only `config`; pass nixpkgs with --override-input for nixpkgs' lib/modules.nix";
+      _module = full._module;
+      type = types.submoduleWith { modules = withArgs; inherit specialArgs class; };
+      extendModules = extendArgs@{ modules ? [ ], specialArgs ? { }, prefix ? [ ] }:
+        evalModules (evalArgs // {
+          modules = evalArgs.modules ++ extendArgs.modules or [ ];
+          specialArgs = (evalArgs.specialArgs or { }) // specialArgs;
+          prefix = extendArgs.prefix or evalArgs.prefix or [ ];
+        });
+    };
 
   # Discovery reads `modules` from this marker instead of running the NixOS
   # module system.
@@ -1779,6 +1901,171 @@ let
     };
   customisation = { inherit callPackageWith callPackagesWith makeOverridable makeScope renameCrossIndexFrom renameCrossIndexTo mapCrossIndex; };
   sources = { inherit cleanSourceWith cleanSource cleanSourceFilter sourceByRegex sourceFilesBySuffices; };
+  # lib.systems.elaborate, written from its documented behaviour: a system
+  # double ("x86_64-linux"), a config triple ("aarch64-unknown-linux-musl")
+  # or a set with `system` or `config`, to the platform set. The attributes
+  # host configurations read (system, config, parsed, the is* predicates,
+  # libc, linker, linuxArch, qemuArch, efiArch, uname) are nixpkgs' values;
+  # the others (toolchain and emulator details) are unknown, and so is a
+  # system whose CPU or kernel the table below does not name.
+  systems =
+    let
+      platformUnknown = name: internal.unknownWhy "lib.systems.elaborate.${name}"
+        "atelier's built-in lib gives only the platform attributes host configurations read (system, config, parsed, is*, libc, linker, linuxArch, qemuArch, efiArch, uname); `${name}` needs nixpkgs' lib/systems (pass nixpkgs with --override-input)";
+      byte = name: { _type = "significant-byte"; inherit name; };
+      cpu = name: bits: family: extra:
+        { _type = "cpu-type"; inherit name bits family; significantByte = byte (if extra.big or false then "bigEndian" else "littleEndian"); }
+        // removeAttrs extra [ "big" ];
+      cpus = {
+        x86_64 = cpu "x86_64" 64 "x86" { arch = "x86-64"; };
+        i686 = cpu "i686" 32 "x86" { arch = "i686"; };
+        aarch64 = cpu "aarch64" 64 "arm" { arch = "armv8-a"; version = "8"; };
+        armv5tel = cpu "armv5tel" 32 "arm" { arch = "armv5t"; version = "5"; };
+        armv6l = cpu "armv6l" 32 "arm" { arch = "armv6"; version = "6"; };
+        armv7l = cpu "armv7l" 32 "arm" { arch = "armv7"; version = "7"; };
+        riscv32 = cpu "riscv32" 32 "riscv" { };
+        riscv64 = cpu "riscv64" 64 "riscv" { };
+        powerpc64le = cpu "powerpc64le" 64 "power" { };
+        s390x = cpu "s390x" 64 "s390" { big = true; };
+        loongarch64 = cpu "loongarch64" 64 "loongarch" { };
+        mipsel = cpu "mipsel" 32 "mips" { };
+        mips64el = cpu "mips64el" 64 "mips" { };
+        wasm32 = cpu "wasm32" 32 "wasm" { };
+      };
+      # Names a config triple may give a CPU.
+      cpuAliases = { arm64 = "aarch64"; };
+      format = name: { _type = "exec-format"; inherit name; };
+      kernel = name: execFormat: families: { _type = "kernel"; inherit name families; execFormat = format execFormat; };
+      bsd = { bsd = format "bsd"; };
+      kernels = {
+        linux = kernel "linux" "elf" { };
+        darwin = kernel "darwin" "macho" { darwin = format "darwin"; };
+        freebsd = kernel "freebsd" "elf" bsd;
+        netbsd = kernel "netbsd" "elf" bsd;
+        openbsd = kernel "openbsd" "elf" bsd;
+        wasi = kernel "wasi" "wasm" { };
+      };
+      vendor = name: { _type = "vendor"; inherit name; };
+      abi = name: extra: { _type = "abi"; inherit name; } // extra;
+      abis = {
+        gnu = abi "gnu" { };
+        gnueabi = abi "gnueabi" { eabi = true; float = "soft"; };
+        gnueabihf = abi "gnueabihf" { eabi = true; float = "hard"; };
+        musl = abi "musl" { };
+        musleabi = abi "musleabi" { eabi = true; float = "soft"; };
+        musleabihf = abi "musleabihf" { eabi = true; float = "hard"; };
+        unknown = abi "unknown" { };
+      };
+      # The ABI a double implies: arm's EABI on 32-bit arm Linux.
+      defaultAbi = c: k:
+        if k != "linux" then "unknown"
+        else if c == "armv5tel" then "gnueabi"
+        else if c == "armv6l" || c == "armv7l" then "gnueabihf"
+        else "gnu";
+      defaultVendor = k: if k == "darwin" then "apple" else "unknown";
+      mkParsed = c: v: k: a: { _type = "system"; cpu = cpus.${c}; vendor = vendor v; kernel = kernels.${k}; abi = abis.${a}; };
+      # `cpu-kernel`, `cpu-vendor-kernel` or `cpu-vendor-kernel-abi`.
+      parse = s:
+        let
+          parts = b.filter b.isString (b.split "-" s);
+          n = length parts;
+          c0 = b.elemAt parts 0;
+          c = cpuAliases.${c0} or c0;
+          k = if n == 2 then b.elemAt parts 1 else b.elemAt parts 2;
+          v = if n == 2 then defaultVendor k else b.elemAt parts 1;
+          a = if n == 4 then b.elemAt parts 3 else if n == 2 then defaultAbi c k else "unknown";
+        in
+        if (n >= 2 && n <= 4) && cpus ? ${c} && kernels ? ${k} && abis ? ${a} then mkParsed c v k a else null;
+      elaborate = systemOrArgs:
+        let
+          args = if b.isString systemOrArgs then { system = systemOrArgs; } else systemOrArgs;
+          given = args.config or args.system;
+          parsed = parse given;
+        in
+        if parsed == null then
+          internal.unknownWhy "lib.systems.elaborate"
+            "atelier's built-in lib knows the common Linux, Darwin and BSD systems, not `${given}`; pass nixpkgs with --override-input for nixpkgs' lib/systems"
+        else
+          let
+            c = parsed.cpu; k = parsed.kernel.name; a = parsed.abi.name;
+            arm = c.family == "arm"; x86 = c.family == "x86";
+            mips = c.family == "mips"; power = c.family == "power";
+            isDarwin = k == "darwin";
+            isBSD = parsed.kernel.families ? bsd;
+            isMusl = hasPrefix "musl" a;
+            configCpu = if isDarwin && c.name == "aarch64" then "arm64" else c.name;
+            known = {
+              inherit parsed;
+              system = "${c.name}-${k}";
+              config = "${configCpu}-${parsed.vendor.name}-${k}${optionalString (a != "unknown") "-${a}"}";
+              isLinux = k == "linux"; inherit isDarwin isBSD isMusl;
+              isMacOS = isDarwin; isiOS = false;
+              isFreeBSD = k == "freebsd"; isNetBSD = k == "netbsd"; isOpenBSD = k == "openbsd";
+              isWasi = k == "wasi"; isWindows = false; isCygwin = false; isMinGW = false; isNone = false;
+              isUnix = k == "linux" || isDarwin || isBSD;
+              isGnu = hasPrefix "gnu" a; isUClibc = false; isStatic = k == "wasi";
+              isEfi = x86 || c.family == "riscv" || c.family == "loongarch" || (arm && b.fromJSON c.version >= 6);
+              isx86_64 = c.name == "x86_64"; isi686 = c.name == "i686";
+              isx86 = x86; isx86_32 = x86 && c.bits == 32;
+              isAarch = arm; isAarch64 = arm && c.bits == 64; isAarch32 = arm && c.bits == 32;
+              isArmv7 = arm && (c.version or "") == "7";
+              isRiscV = c.family == "riscv"; isRiscV32 = c.name == "riscv32"; isRiscV64 = c.name == "riscv64";
+              isPower = power; isPower64 = power && c.bits == 64;
+              isS390 = c.family == "s390"; isS390x = c.name == "s390x";
+              isLoongArch64 = c.name == "loongarch64";
+              isMips = mips; isMips32 = mips && c.bits == 32; isMips64 = mips && c.bits == 64;
+              isWasm = c.family == "wasm";
+              is32bit = c.bits == 32; is64bit = c.bits == 64;
+              isLittleEndian = c.significantByte.name == "littleEndian";
+              isBigEndian = c.significantByte.name == "bigEndian";
+              libc =
+                if isDarwin then "libSystem"
+                else if k == "freebsd" then "fblibc" else if k == "netbsd" then "nblibc"
+                else if k == "openbsd" then "oblibc" else if k == "wasi" then "wasilibc"
+                else if isMusl then "musl" else "glibc";
+              linker = if isDarwin then "cctools" else if k == "freebsd" || k == "openbsd" then "lld" else "bfd";
+              useLLVM = k == "freebsd" || k == "openbsd";
+              linuxArch =
+                if c.name == "x86_64" then "x86_64" else if c.name == "i686" then "i386"
+                else if c.name == "aarch64" then "arm64" else if arm then "arm"
+                else if c.family == "riscv" then "riscv" else if power then "powerpc"
+                else if c.name == "s390x" then "s390" else if c.family == "loongarch" then "loongarch"
+                else if mips then "mips" else c.name;
+              qemuArch =
+                if c.name == "i686" then "i386" else if arm && c.bits == 32 then "arm"
+                else if c.name == "powerpc64le" then "ppc64le" else c.name;
+              efiArch =
+                if c.name == "x86_64" then "x64" else if c.name == "i686" then "ia32"
+                else if c.name == "aarch64" then "aa64" else if arm then "arm" else c.name;
+              uname = {
+                system = {
+                  linux = "Linux"; darwin = "Darwin"; freebsd = "FreeBSD"; netbsd = "NetBSD";
+                  openbsd = "OpenBSD"; wasi = "Wasi";
+                }.${k};
+                processor =
+                  if isDarwin && c.name == "aarch64" then "arm64"
+                  else if c.name == "powerpc64le" then "ppc64le"
+                  else if c.name == "mips64el" then "mips64" else c.name;
+                release = null;
+              };
+            };
+          in
+          b.listToAttrs (map (name: nameValuePair name (platformUnknown name)) unknownAttrs) // known;
+      # The attributes of nixpkgs' elaborated platform left unknown here.
+      unknownAttrs = [
+        "_withoutFunctions" "aesSupport" "androidNdkVersion" "androidSdkVersion" "avx2Support"
+        "avx512Support" "avxSupport" "canExecute" "darwinArch" "darwinMinVersion"
+        "darwinMinVersionVariable" "darwinPlatform" "darwinSdkVersion" "emulator" "emulatorAvailable"
+        "extensions" "fma4Support" "fmaSupport" "gcc" "go" "hasSharedLibraries" "isAbiElfv1"
+        "isAbiElfv2" "isAlpha" "isAndroid" "isArc" "isAvr" "isEabi" "isElf" "isGenode" "isGhcjs"
+        "isILP32" "isJavaScript" "isM68k" "isMacho" "isMicroBlaze" "isMips64n32" "isMips64n64"
+        "isMmix" "isMsp430" "isMsvc" "isOr1k" "isPE" "isRedox" "isRx" "isSh4" "isSparc" "isSparc64"
+        "isSunOS" "isUefi" "isVc4" "lasxSupport" "libDir" "lsxSupport" "nim" "node" "rust" "rustc"
+        "sse3Support" "sse4_1Support" "sse4_2Support" "sse4_aSupport" "ssse3Support"
+        "staticEmulatorAvailable" "ubootArch" "useAndroidPrebuilt" "useiOSPrebuilt"
+      ];
+    in
+    { inherit elaborate; };
   # Whether `platform` is one `elem` names: a system string, or a pattern
   # on the platform's `parsed` attributes (an elaborated system or a bare pattern).
   platformMatch = platform: elem:
@@ -1839,16 +2126,18 @@ let
     inherit mkIf mkMerge mkOverride mkDefault mkForce mkOptionDefault mkOrder mkBefore mkAfter
       mkRemovedOptionModule mkRenamedOptionModule mkRenamedOptionModuleWith mkMergedOptionModule
       mkChangedOptionModule mkAliasOptionModule mkAliasOptionModuleMD doRename mkDerivedConfig
-      setDefaultModuleLocation mkImageMediaOverride mkFixStrictness mkDefinition mapDefinitionValue;
+      setDefaultModuleLocation mkImageMediaOverride mkFixStrictness mkDefinition mapDefinitionValue
+      evalModules;
   };
   options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD showOption; };
   # The whole lib, extensible as nixpkgs' is (`lib.extend (final: prev: ...)`).
   base = self: trivial // fixedPoints // strings // lists // attrsets // modules // options // customisation // sources // {
   inherit trivial fixedPoints strings lists attrsets modules options filesystem customisation sources fileset
-    types nixosSystem mkVMOverride versions;
+    types nixosSystem mkVMOverride versions systems;
   inherit (b) removeAttrs intersectAttrs catAttrs pathExists readFile readDir isPath typeOf
     toJSON fromJSON seq deepSeq tryEval baseNameOf dirOf toString;
-  inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile meta testAllTrue;
+  inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile testAllTrue;
+  meta = meta // { inherit (self) getLicenseFromSpdxId getLicenseFromSpdxIdOr; };
   inherit (strings) hasPrefix removePrefix getName;
   inherit (lists) replicate;
   inherit (b) splitVersion compareVersions;
@@ -1859,6 +2148,24 @@ let
   mdDoc = x: x;
   inherit (b) isString isList isAttrs isBool isInt genList;
   isNull = x: x == null;
+  # nixpkgs' license table is data (lib/licenses.nix), not a function: the
+  # built-in lib carries no copy of it. The lookups below work over whatever
+  # `lib.licenses` is (a flake's `lib.extend` table, for one).
+  licenses = internal.unknownWhy "lib.licenses"
+    "nixpkgs' license table is data the built-in lib does not copy; it is read when nixpkgs' lib is evaluated from its source (pass nixpkgs with --override-input)";
+  # The license whose `spdxId` is `licstr`, compared case-insensitively
+  # (the first by attribute name when several match), else `default`.
+  getLicenseFromSpdxIdOr = licstr: default:
+    let
+      wanted = toLower licstr;
+      matching = filter (l: isAttrs l && l ? spdxId && toLower l.spdxId == wanted) (attrValues self.licenses);
+    in
+    if matching == [ ] then default else head matching;
+  # As above; a string no license has gives `{ shortName = licstr; }` and a warning.
+  getLicenseFromSpdxId = licstr:
+    self.getLicenseFromSpdxIdOr licstr (
+      warn "getLicenseFromSpdxId: No license matches the given SPDX ID: ${licstr}" { shortName = licstr; }
+    );
 };
   lib = makeExtensible base;
 in

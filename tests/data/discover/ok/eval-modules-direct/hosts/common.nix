@@ -1,0 +1,9 @@
+{
+  atelier.backup = {
+    enable = true;
+    repositories.default = {
+      repository = "/srv/restic";
+      passwordFile = "/run/keys/restic";
+    };
+  };
+}

@@ -1,0 +1,7 @@
+{ inputs, ... }:
+{
+  hosts.vault.modules = [ ../hosts/vault.nix ];
+  hosts.gate = {
+    modules = [ ../hosts/gate.nix ];
+  };
+}
