@@ -287,7 +287,12 @@ let
           inputs = args.inputs;
           root = args.snowfall.root or args.src;
           namespace = args.snowfall.namespace or "internal";
-          userLib = lib.mergeAttrsList (map (f: import f { inherit inputs namespace; lib = finalLib; snowfall-inputs = inputs; }) (defaultsIn (root + "/lib")));
+          # As snowfall-lib does: a function is called with the arguments it
+          # names (`callPackageWith`), anything else taken as it is; the
+          # files are merged deeply.
+          libArgs = { inherit inputs namespace; lib = finalLib; snowfall-inputs = inputs; };
+          callLib = f: let v = import f; in if b.isFunction v then v (b.intersectAttrs (b.functionArgs v) libArgs) else v;
+          userLib = b.foldl' lib.recursiveUpdate { } (map callLib (defaultsIn (root + "/lib")));
           finalLib = lib.extend (final: prev: { ${namespace} = userLib; } // userLib);
           systemsDir = root + "/systems";
           targets = lib.filterAttrs (t: kind: kind == "directory" && lib.hasSuffix "-linux" t)

@@ -1845,7 +1845,10 @@ let
   # The whole lib, extensible as nixpkgs' is (`lib.extend (final: prev: ...)`).
   base = self: trivial // fixedPoints // strings // lists // attrsets // modules // options // customisation // sources // {
   inherit trivial fixedPoints strings lists attrsets modules options filesystem customisation sources fileset
-    types nixosSystem mkVMOverride versions;
+    types mkVMOverride versions;
+  # As in nixpkgs' flake.nix, the host's modules get the lib `nixosSystem`
+  # was taken from (`lib.extend` overlays included), or the call's `lib`.
+  nixosSystem = args: nixosSystem args // { moduleLib = args.lib or self; };
   inherit (b) removeAttrs intersectAttrs catAttrs pathExists readFile readDir isPath typeOf
     toJSON fromJSON seq deepSeq tryEval baseNameOf dirOf toString;
   inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile meta testAllTrue;
