@@ -102,6 +102,17 @@ fn extended_lib_reaches_the_modules_with_or_without_the_source() {
     }
 }
 
+/// `with types;` around option declarations finds `mkOption` in the outer
+/// `with lib;` with the built-in lib as with nixpkgs' real one.
+#[test]
+fn with_types_plans_the_same_with_or_without_the_source() {
+    let Some(lib) = source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory") else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    same_plan_from_real_sources("with-lib-types", "box", "radio", &[("nixpkgs", nixpkgs)]);
+}
+
 #[test]
 fn real_import_tree_from_override_input() {
     let Some(src) = std::env::var_os("ATELIER_IMPORT_TREE_SRC").map(PathBuf::from) else {

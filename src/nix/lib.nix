@@ -1,7 +1,8 @@
 # The subset of nixpkgs' `lib` that data declarations use, written in Nix
 # and evaluated by atelier's own evaluator. Definitions follow nixpkgs so that
 # results agree with the real `lib` (tests/nix_lib_diff.rs checks that).
-# `types` is opaque: option types only matter to the NixOS module system.
+# `types` is opaque (each type an unknown; only its names are known):
+# option types only matter to the NixOS module system.
 # `internal` holds the few helpers written in Rust (see builtins.rs).
 internal:
 let
@@ -1693,7 +1694,21 @@ let
     type = types.bool;
   };
   mkPackageOption = internal.unknown "lib.mkPackageOption";
-  types = internal.unknown "lib.types";
+  # Each type is opaque (an unknown whose path names it), but the names of
+  # `types` are nixpkgs' (26.11, and the removed `string`): under `with
+  # types;` any other name (`mkOption`, `mkIf`) is found in the outer
+  # scopes, as in Nix.
+  types = let t = internal.unknown "lib.types"; in b.listToAttrs (map (name: { inherit name; value = t.${name}; }) [
+    "addCheck" "anything" "attrListOf" "attrListWith" "attrTag" "attrs" "attrsOf" "attrsWith" "bool"
+    "boolByOr" "coercedTo" "commas" "defaultFunctor" "defaultTypeMerge" "deferredModule"
+    "deferredModuleWith" "either" "enum" "envVar" "externalPath" "fileset" "float" "functionTo" "int"
+    "ints" "isOptionType" "isType" "json" "lazyAttrsOf" "lines" "listOf" "loaOf" "luaInline"
+    "mergeTypes" "mkOptionType" "noCheckForDocsModule" "nonEmptyListOf" "nonEmptyStr" "nullOr"
+    "number" "numbers" "oneOf" "optionDeclaration" "optionDescriptionPhrase" "optionType" "package"
+    "passwdEntry" "path" "pathInStore" "pathWith" "pkgs" "port" "raw" "separatedString"
+    "serializableValueWith" "setType" "shellPackage" "singleLineStr" "str" "strMatching" "string"
+    "submodule" "submoduleWith" "toml" "types" "uniq" "unique" "unspecified"
+  ]);
   literalExpression = text: { _type = "literalExpression"; inherit text; };
 
   # Discovery reads `modules` from this marker instead of running the NixOS
