@@ -1627,4 +1627,20 @@ fn clan_core_evaluates_from_its_real_source() {
             ("nixpkgs", nixpkgs),
         ],
     );
+    // Its flake module given no `self` (it takes the flake's), and a role's
+    // `extraModules` for a service of clan-core's own.
+    same_plan_from_real_sources(
+        "clan-flake-parts-self",
+        "nas",
+        "ssh-keys",
+        &[
+            ("clan-core", &clan),
+            ("clan-core/flake-parts", &fp),
+            ("clan-core/treefmt-nix", &treefmt),
+            ("clan-core/nixpkgs", nixpkgs),
+            ("flake-parts", &fp),
+            ("flake-parts/nixpkgs-lib", nixpkgs),
+            ("nixpkgs", nixpkgs),
+        ],
+    );
 }
