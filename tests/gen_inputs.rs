@@ -102,15 +102,17 @@ fn extended_lib_reaches_the_modules_with_or_without_the_source() {
     }
 }
 
-/// `with types;` around option declarations finds `mkOption` in the outer
-/// `with lib;` with the built-in lib as with nixpkgs' real one.
+/// Idioms the built-in lib reads as nixpkgs' real lib does: `with types;`
+/// around option declarations finds `mkOption` in the outer `with lib;`;
+/// `lib.modules.importApply file arg`.
 #[test]
-fn with_types_plans_the_same_with_or_without_the_source() {
+fn builtin_lib_idioms_plan_as_with_the_real_lib() {
     let Some(lib) = source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory") else {
         return;
     };
     let nixpkgs = lib.parent().unwrap();
     same_plan_from_real_sources("with-lib-types", "box", "radio", &[("nixpkgs", nixpkgs)]);
+    same_plan_from_real_sources("import-apply", "box", "ledger", &[("nixpkgs", nixpkgs)]);
 }
 
 #[test]

@@ -1660,6 +1660,7 @@ let
   sourceByRegex = src: regexes: src;
   sourceFilesBySuffices = src: exts: src;
   setDefaultModuleLocation = file: m: { _file = file; imports = [ m ]; };
+  importApply = modulePath: staticArg: setDefaultModuleLocation modulePath (import modulePath staticArg);
   # Option helpers whose values only the NixOS module system reads.
   mkRemovedOptionModule = optionName: replacementInstructions: { };
   mkRenamedOptionModule = from: to: { };
@@ -1854,7 +1855,7 @@ let
     inherit mkIf mkMerge mkOverride mkDefault mkForce mkOptionDefault mkOrder mkBefore mkAfter
       mkRemovedOptionModule mkRenamedOptionModule mkRenamedOptionModuleWith mkMergedOptionModule
       mkChangedOptionModule mkAliasOptionModule mkAliasOptionModuleMD doRename mkDerivedConfig
-      setDefaultModuleLocation mkImageMediaOverride mkFixStrictness mkDefinition mapDefinitionValue;
+      setDefaultModuleLocation mkImageMediaOverride mkFixStrictness mkDefinition mapDefinitionValue importApply;
   };
   options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD showOption; };
   # The whole lib, extensible as nixpkgs' is (`lib.extend (final: prev: ...)`).
