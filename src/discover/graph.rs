@@ -165,15 +165,12 @@ impl ModuleArgs {
                 value(special.cloned().unwrap_or_else(|| Value::attrs([]))),
             ),
         ];
+        // Lazily, as the module system passes them: a special argument no
+        // module asks for is never forced (blueprint's `self = throw …`).
         if let Some(Value::Attrs(a)) = special {
             for (k, e) in &a.entries {
-                match ev.force(&e.value) {
-                    Ok(v) => {
-                        entries.retain(|(n, _)| n != k);
-                        entries.push((k.clone(), value(v)));
-                    }
-                    Err(d) => diags.extend(d),
-                }
+                entries.retain(|(n, _)| n != k);
+                entries.push((k.clone(), e.value.clone()));
             }
         }
         (
