@@ -515,6 +515,7 @@ const TOOLING: &[&str] = &[
     "flake-file",
     "nix-topology",
     "landrun-nix",
+    "terranix",
 ];
 
 /// The systems whose `legacyPackages` a nixpkgs input offers without its
