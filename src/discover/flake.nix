@@ -575,9 +575,9 @@ let
                   if f == null then [ ] else
                     [ ((callModule { inherit machine lib; instances = { ${instanceName} = instance; }; settings = prim.openAttrs "clan.settings" "clan settings are not read" { }; } f).nixosModule or { }) ];
                 # A role's `extraModules`, for a service of any input (a
-                # string is a file of the clan's directory).
+                # relative string is a file of the clan's directory).
                 extraOf = r:
-                  map (m: if b.isString m then "${directory}/${m}" else m)
+                  map (m: if b.isString m && !lib.hasPrefix "/" m then "${directory}/${m}" else m)
                     (lib.toList ((attrsOr instance.roles.${r}).extraModules or [ ]));
               in
               b.concatMap extraOf roles

@@ -7,6 +7,6 @@
     module.input = "clan-core";
     module.name = "sshd";
     roles.server.tags.all = { };
-    roles.server.extraModules = [ self.nixosModules.backup ];
+    roles.server.extraModules = [ self.nixosModules.backup "${self}/services/keys.nix" ];
   };
 }
