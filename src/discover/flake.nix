@@ -630,7 +630,7 @@ let
   nixpkgsLib = src: (import (src + "/lib")).extend (final: prev: {
     nixosSystem = args:
       let moduleLib = args.lib or final;
-      in lib0.nixosSystem args // { inherit moduleLib; config = prim.hostConfig moduleLib args; };
+      in lib0.nixosSystem args // { moduleLib = _: moduleLib; config = prim.hostConfig moduleLib args; };
   });
 in
 {

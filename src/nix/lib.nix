@@ -7,6 +7,9 @@
 internal:
 let
   b = builtins;
+  # `_: v`, defined first so that where it shows (a nixosSystem marker's
+  # `moduleLib`, printed by `atelier-gen eval`) its location stays put.
+  keep = v: _: v;
   inherit (b)
     attrNames attrValues concatLists concatMap concatStringsSep elem filter
     foldl' genList hasAttr head isAttrs isList length listToAttrs map mapAttrs
@@ -1911,8 +1914,9 @@ let
   inherit trivial fixedPoints strings lists attrsets modules options filesystem customisation sources fileset
     types mkVMOverride versions;
   # As in nixpkgs' flake.nix, the host's modules get the lib `nixosSystem`
-  # was taken from (`lib.extend` overlays included), or the call's `lib`.
-  nixosSystem = args: nixosSystem args // { moduleLib = args.lib or self; };
+  # was taken from (`lib.extend` overlays included), or the call's `lib`
+  # (behind a function, so that printing the marker does not print a lib).
+  nixosSystem = args: nixosSystem args // { moduleLib = keep (args.lib or self); };
   inherit (b) removeAttrs intersectAttrs catAttrs pathExists readFile readDir isPath typeOf
     toJSON fromJSON seq deepSeq tryEval baseNameOf dirOf toString;
   inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile meta testAllTrue;
