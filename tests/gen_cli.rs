@@ -510,6 +510,69 @@ fn hosts_made_by_an_unknown_framework_name_it() {
         );
 }
 
+/// The flake modules of per-system tooling flakes (terranix: Terraform
+/// configurations) cannot define hosts: no warning that hosts may be unseen.
+#[test]
+fn tooling_flake_modules_hide_no_hosts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("flake.nix"),
+        r#"{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  inputs.terranix.url = "github:terranix/terranix";
+  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {
+    imports = [ inputs.terranix.flakeModule ];
+    flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem { modules = [ ]; };
+  };
+}
+"#,
+    )
+    .unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(d)
+        .args(["--host", "box"])
+        .assert()
+        .success()
+        .stdout("host box: 0 service(s)\n")
+        .stderr("");
+}
+
+/// A framework input called as a function (`inputs.blueprint { inherit
+/// inputs; }`, its outputs' `__functor`) without its source: the hosts are
+/// named as that input's, not a type error.
+#[test]
+fn outputs_made_by_calling_an_unknown_input_name_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("flake.nix"),
+        r#"{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  inputs.blueprint.url = "github:numtide/blueprint";
+  outputs = inputs:
+    let bp = inputs.blueprint { inherit inputs; systems = [ "x86_64-linux" ]; };
+    in bp // { formatter = { }; };
+}
+"#,
+    )
+    .unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(d)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(
+            "flake.nix:5:14: error[unsupported-input]: `nixosConfigurations` comes from flake input \
+             `blueprint`, which atelier-gen cannot read without its source (is the result of calling \
+             `blueprint`, flake input `blueprint` has no source here (give it with `--fetch-inputs`, \
+             `nix flake archive` or `--override-input blueprint PATH`))\n",
+        );
+}
+
 #[test]
 fn hosts_found_next_to_unread_flake_modules_say_others_may_be_missing() {
     let dir = tempfile::tempdir().unwrap();

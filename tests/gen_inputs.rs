@@ -63,8 +63,9 @@ fn module_argument_lib_is_the_real_extended_lib() {
         return;
     };
     let src = lib.parent().unwrap().to_path_buf();
-    // Without the source, the built-in lib has neither the extension's
-    // value nor those functions.
+    // Without the source, the built-in lib lacks those functions (its
+    // `nixosSystem` gives the modules the extended lib too:
+    // `extended_lib_reaches_the_modules_with_or_without_the_source`).
     gen()
         .args(["--no-cache", "--format", "short", "plan"])
         .arg(data("real-lib-arg"))
@@ -80,6 +81,38 @@ fn module_argument_lib_is_the_real_extended_lib() {
         .success()
         .stderr("")
         .stdout(predicate::str::contains("\"/srv/chat-2.1/1a-2b.db\""));
+}
+
+/// `nixpkgs.lib.extend` then `lib.nixosSystem` with no `lib` in
+/// specialArgs: the modules get the extended lib (or the call's `lib`) from
+/// nixpkgs' real lib as from the built-in one.
+#[test]
+fn extended_lib_reaches_the_modules_with_or_without_the_source() {
+    let Some(lib) = source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory") else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    for host in ["one", "two"] {
+        same_plan_from_real_sources(
+            "lib-extend-module-lib",
+            host,
+            "wiki",
+            &[("nixpkgs", nixpkgs)],
+        );
+    }
+}
+
+/// Idioms the built-in lib reads as nixpkgs' real lib does: `with types;`
+/// around option declarations finds `mkOption` in the outer `with lib;`;
+/// `lib.modules.importApply file arg`.
+#[test]
+fn builtin_lib_idioms_plan_as_with_the_real_lib() {
+    let Some(lib) = source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory") else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    same_plan_from_real_sources("with-lib-types", "box", "radio", &[("nixpkgs", nixpkgs)]);
+    same_plan_from_real_sources("import-apply", "box", "ledger", &[("nixpkgs", nixpkgs)]);
 }
 
 #[test]
@@ -1530,6 +1563,9 @@ fn snowfall_lib_evaluates_from_its_real_source() {
         ("nixpkgs", nixpkgs),
     ];
     same_plan_from_real_sources("snowfall", "box", "radio", overrides);
+    // The user lib called as snowfall-lib calls it (only the arguments a
+    // file names; a file that is no function taken as it is).
+    same_plan_from_real_sources("snowfall-user-lib", "box", "radio", overrides);
     // The darwin system is no NixOS host, from the real source too.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/discover/ok/snowfall");
     let mut cmd = gen();
@@ -1583,6 +1619,22 @@ fn clan_core_evaluates_from_its_real_source() {
         "clan-flake-parts",
         "nas",
         "photos",
+        &[
+            ("clan-core", &clan),
+            ("clan-core/flake-parts", &fp),
+            ("clan-core/treefmt-nix", &treefmt),
+            ("clan-core/nixpkgs", nixpkgs),
+            ("flake-parts", &fp),
+            ("flake-parts/nixpkgs-lib", nixpkgs),
+            ("nixpkgs", nixpkgs),
+        ],
+    );
+    // Its flake module given no `self` (it takes the flake's), and a role's
+    // `extraModules` for a service of clan-core's own.
+    same_plan_from_real_sources(
+        "clan-flake-parts-self",
+        "nas",
+        "ssh-keys",
         &[
             ("clan-core", &clan),
             ("clan-core/flake-parts", &fp),

@@ -287,7 +287,12 @@ let
           inputs = args.inputs;
           root = args.snowfall.root or args.src;
           namespace = args.snowfall.namespace or "internal";
-          userLib = lib.mergeAttrsList (map (f: import f { inherit inputs namespace; lib = finalLib; snowfall-inputs = inputs; }) (defaultsIn (root + "/lib")));
+          # As snowfall-lib does: a function is called with the arguments it
+          # names (`callPackageWith`), anything else taken as it is; the
+          # files are merged deeply.
+          libArgs = { inherit inputs namespace; lib = finalLib; snowfall-inputs = inputs; };
+          callLib = f: let v = import f; in if b.isFunction v then v (b.intersectAttrs (b.functionArgs v) libArgs) else v;
+          userLib = b.foldl' lib.recursiveUpdate { } (map callLib (defaultsIn (root + "/lib")));
           finalLib = lib.extend (final: prev: { ${namespace} = userLib; } // userLib);
           systemsDir = root + "/systems";
           targets = lib.filterAttrs (t: kind: kind == "directory" && lib.hasSuffix "-linux" t)
@@ -500,7 +505,9 @@ let
   # or a tag of the machine): an instance of the flake's own
   # (`module.input = "self"`, from `modules.<name>`) adds the `nixosModule`
   # of its role's `perInstance` and of its `perMachine`; those of other
-  # inputs are their modules (not read, as nixpkgs' modules are not).
+  # inputs are their modules (not read, as nixpkgs' modules are not); a
+  # role's `extraModules` are the machine's, whatever the service's input.
+  # The flake module gives the clan the flake's `self`.
   clan =
     let
       isDir = p: b.pathExists p && (b.readDir (dirOf p)).${baseNameOf (toString p)} or null == "directory";
@@ -567,9 +574,15 @@ let
                   let f = (attrsOr service).perMachine or null; in
                   if f == null then [ ] else
                     [ ((callModule { inherit machine lib; instances = { ${instanceName} = instance; }; settings = prim.openAttrs "clan.settings" "clan settings are not read" { }; } f).nixosModule or { }) ];
+                # A role's `extraModules`, for a service of any input (a
+                # relative string is a file of the clan's directory).
+                extraOf = r:
+                  map (m: if b.isString m && !lib.hasPrefix "/" m then "${directory}/${m}" else m)
+                    (lib.toList ((attrsOr instance.roles.${r}).extraModules or [ ]));
               in
-              if roles == [ ] || input != "self" then [ ]
-              else b.concatMap perInstance roles ++ perMachine)
+              b.concatMap extraOf roles
+              ++ (if roles == [ ] || input != "self" then [ ]
+                  else b.concatMap perInstance roles ++ perMachine))
             (b.attrNames instances);
           existing = n: b.filter b.pathExists
             (map (f: "${machinesDir}/${n}/${f}") [ "configuration.nix" "hardware-configuration.nix" "disko.nix" ]);
@@ -594,10 +607,11 @@ let
         };
       # `clan` returns what lib.evalModules does.
       clanFn = m: { config = evalClan m; };
-      flakeModule = { config, ... }:
+      # As clan-core's flake module, the clan gets the flake's `self`.
+      flakeModule = { config, self, ... }:
         let
           cfg = merge (b.filter (d: d != null) [ ((attrsOr (config.flake or { })).clan or null) (config.clan or null) ]);
-          out = evalClan (attrsOr cfg);
+          out = evalClan ({ inherit self; } // attrsOr cfg);
         in
         {
           flake = { inherit (out) nixosConfigurations nixosModules darwinConfigurations darwinModules clanInternals; };
@@ -616,7 +630,7 @@ let
   nixpkgsLib = src: (import (src + "/lib")).extend (final: prev: {
     nixosSystem = args:
       let moduleLib = args.lib or final;
-      in lib0.nixosSystem args // { inherit moduleLib; config = prim.hostConfig moduleLib args; };
+      in lib0.nixosSystem args // { moduleLib = _: moduleLib; config = prim.hostConfig moduleLib args; };
   });
 in
 {

@@ -515,6 +515,7 @@ const TOOLING: &[&str] = &[
     "flake-file",
     "nix-topology",
     "landrun-nix",
+    "terranix",
 ];
 
 /// The systems whose `legacyPackages` a nixpkgs input offers without its
@@ -1410,8 +1411,11 @@ pub fn host(
         }
         Value::Attrs(a) if a.get("_type").is_some() => {
             // Set by `nixosSystem` of a real nixpkgs lib (flake.nix).
+            // `moduleLib` is `_: lib`, so that a printed marker does not
+            // print a whole lib.
             if let Some(e) = a.get("moduleLib") {
-                lib = Some(ev.force(&e.value.clone())?);
+                let f = ev.force(&e.value.clone())?;
+                lib = Some(ev.apply(&f, Value::Null)?);
             }
             match ev.select(&value, &["args"]) {
                 Ok(Some(v)) => v,

@@ -165,7 +165,7 @@ impl ModuleArgs {
                 value(special.cloned().unwrap_or_else(|| Value::attrs([]))),
             ),
         ];
-        add_special_args(ev, &mut entries, special, &mut diags);
+        add_special_args(&mut entries, special);
         (
             Self {
                 entries,
@@ -210,7 +210,7 @@ impl ModuleArgs {
                 value(special.cloned().unwrap_or_else(|| Value::attrs([]))),
             ),
         ];
-        add_special_args(ev, &mut entries, special, &mut diags);
+        add_special_args(&mut entries, special);
         (
             Self {
                 entries,
@@ -264,21 +264,13 @@ impl ModuleArgs {
 }
 
 /// `specialArgs` come after the fixed arguments, and win over them.
-fn add_special_args(
-    ev: &mut Evaluator,
-    entries: &mut Vec<(String, Thunk)>,
-    special: Option<&Value>,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn add_special_args(entries: &mut Vec<(String, Thunk)>, special: Option<&Value>) {
+    // Lazily, as the module system passes them: a special argument no
+    // module asks for is never forced (blueprint's `self = throw …`).
     if let Some(Value::Attrs(a)) = special {
         for (k, e) in &a.entries {
-            match ev.force(&e.value) {
-                Ok(v) => {
-                    entries.retain(|(n, _)| n != k);
-                    entries.push((k.clone(), Thunk::value(v)));
-                }
-                Err(d) => diags.extend(d),
-            }
+            entries.retain(|(n, _)| n != k);
+            entries.push((k.clone(), e.value.clone()));
         }
     }
 }

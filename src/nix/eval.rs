@@ -1244,6 +1244,16 @@ impl Evaluator {
                 span: Some(span.clone()),
                 origin: UnknownOrigin::Apply { func: u, arg },
             }))),
+            // A set whose other names are unknown (an input without its
+            // source) may have a `__functor`: the call's result is unknown.
+            Value::Attrs(a) if a.unknown_keys.is_some() => {
+                let u = a.unknown_keys.clone().expect("checked");
+                Ok(Value::Unknown(Rc::new(Unknown {
+                    reason: u.reason.clone(),
+                    span: Some(span.clone()),
+                    origin: UnknownOrigin::Apply { func: u, arg },
+                })))
+            }
             other => err(
                 "type-error",
                 format!(

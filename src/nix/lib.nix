@@ -2,11 +2,14 @@
 # and evaluated by atelier's own evaluator. Definitions follow nixpkgs so that
 # results agree with the real `lib` (tests/nix_lib_diff.rs checks that).
 # `types` is opaque (the module system reads each type by the unknown it is),
-# with nixpkgs' descriptions for the common ones.
+# with nixpkgs' descriptions for the common ones; its names are nixpkgs'.
 # `internal` holds the few helpers written in Rust (see builtins.rs).
 internal:
 let
   b = builtins;
+  # `_: v`, defined first so that where it shows (a nixosSystem marker's
+  # `moduleLib`, printed by `atelier-gen eval`) its location stays put.
+  keep = v: _: v;
   inherit (b)
     attrNames attrValues concatLists concatMap concatStringsSep elem filter
     foldl' genList hasAttr head isAttrs isList length listToAttrs map mapAttrs
@@ -1660,6 +1663,55 @@ let
   sourceByRegex = src: regexes: src;
   sourceFilesBySuffices = src: exts: src;
   setDefaultModuleLocation = file: m: { _file = file; imports = [ m ]; };
+  # `lib.path`: paths as a root and components, subpaths as relative
+  # strings without `..` (nixpkgs' lib/path, the functions flakes use).
+  pathLib =
+    let
+      invalid = v:
+        if !b.isString v then "The given value is of type ${b.typeOf v}, but a string was expected"
+        else if v == "" then "The given string is empty"
+        else if substring 0 1 v == "/" then "The given string \"${v}\" starts with a `/`, representing an absolute path"
+        else if b.match "(.*/)?\\.\\.(/.*)?" v != null then "The given string \"${v}\" contains a `..` component, which is not allowed in subpaths"
+        else null;
+      isValid = v: invalid v == null;
+      # "./a//./b/" -> [ "a" "b" ]
+      split = v: b.filter (c: c != "" && c != ".") (splitString "/" v);
+      join = cs: "./" + (if cs == [ ] then "." else concatStringsSep "/" cs);
+      deconstruct = p:
+        let go = cs: base: if base == dirOf base then { root = base; components = cs; } else go ([ (baseNameOf base) ] ++ cs) (dirOf base);
+        in go [ ] p;
+      needPath = fn: which: v: assertMsg (b.isPath v) "lib.path.${fn}: The ${which} argument is of type ${b.typeOf v}, but a path was expected";
+      needSubpath = fn: v: assertMsg (isValid v) "lib.path.${fn}: Argument is not a valid subpath string:\n    ${invalid v}";
+      sameRoot = fn: a: b2:
+        assertMsg (a.root == b2.root) "lib.path.${fn}: Filesystem roots must be the same for both paths, but paths with different roots were given:\n    first argument: \"${toString a.root}\"\n    second argument: \"${toString b2.root}\"";
+      prefixOf = a: b2: take (length a.components) b2.components == a.components;
+    in
+    {
+      append = p: sub:
+        assert needPath "append" "first" p;
+        assert assertMsg (isValid sub) "lib.path.append: Second argument is not a valid subpath string:\n    ${invalid sub}";
+        p + ("/" + sub);
+      hasPrefix = p1: assert needPath "hasPrefix" "first" p1; p2:
+        assert needPath "hasPrefix" "second" p2;
+        let a = deconstruct p1; c = deconstruct p2; in
+        assert sameRoot "hasPrefix" a c; prefixOf a c;
+      removePrefix = p1: assert needPath "removePrefix" "first" p1; p2:
+        assert needPath "removePrefix" "second" p2;
+        let a = deconstruct p1; c = deconstruct p2; in
+        assert sameRoot "removePrefix" a c;
+        if prefixOf a c then join (drop (length a.components) c.components)
+        else throw "lib.path.removePrefix: The first path argument \"${toString p1}\" is not a component-wise prefix of the second path argument \"${toString p2}\".";
+      splitRoot = p:
+        assert needPath "splitRoot" "first" p;
+        let d = deconstruct p; in { root = d.root; subpath = join d.components; };
+      subpath = {
+        inherit isValid;
+        join = subs: assert b.all (s: needSubpath "subpath.join" s) subs; join (b.concatMap split subs);
+        components = sub: assert needSubpath "subpath.components" sub; split sub;
+        normalise = sub: assert needSubpath "subpath.normalise" sub; join (split sub);
+      };
+    };
+  importApply = modulePath: staticArg: setDefaultModuleLocation modulePath (import modulePath staticArg);
   # Option helpers whose values only the NixOS module system reads.
   mkRemovedOptionModule = optionName: replacementInstructions: { };
   mkRenamedOptionModule = from: to: { };
@@ -1748,8 +1800,10 @@ let
         "uniq" "unique" "unspecified"
       ];
     in
-    # Open, as the unknown it was: a name not listed is the unknown's.
-    opaque // b.listToAttrs (map (n: nameValuePair n opaque.${n}) plain) // {
+    # The names of `types` are nixpkgs' (26.11, and the removed `string`),
+    # and no others: under `with types;` any other name (`mkOption`,
+    # `mkIf`) is found in the outer scopes, as in Nix.
+    b.listToAttrs (map (n: nameValuePair n opaque.${n}) plain) // {
       inherit int float either enum;
       str = described "str" opaque.str "string" "noun" // { check = b.isString; };
       bool = described "bool" opaque.bool "boolean" "noun" // { check = b.isBool; };
@@ -2127,17 +2181,22 @@ let
       mkRemovedOptionModule mkRenamedOptionModule mkRenamedOptionModuleWith mkMergedOptionModule
       mkChangedOptionModule mkAliasOptionModule mkAliasOptionModuleMD doRename mkDerivedConfig
       setDefaultModuleLocation mkImageMediaOverride mkFixStrictness mkDefinition mapDefinitionValue
-      evalModules;
+      evalModules importApply;
   };
   options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD showOption; };
   # The whole lib, extensible as nixpkgs' is (`lib.extend (final: prev: ...)`).
   base = self: trivial // fixedPoints // strings // lists // attrsets // modules // options // customisation // sources // {
   inherit trivial fixedPoints strings lists attrsets modules options filesystem customisation sources fileset
-    types nixosSystem mkVMOverride versions systems;
+    types mkVMOverride versions systems;
+  # As in nixpkgs' flake.nix, the host's modules get the lib `nixosSystem`
+  # was taken from (`lib.extend` overlays included), or the call's `lib`
+  # (behind a function, so that printing the marker does not print a lib).
+  nixosSystem = args: nixosSystem args // { moduleLib = keep (args.lib or self); };
   inherit (b) removeAttrs intersectAttrs catAttrs pathExists readFile readDir isPath typeOf
     toJSON fromJSON seq deepSeq tryEval baseNameOf dirOf toString;
   inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile testAllTrue;
   meta = meta // { inherit (self) getLicenseFromSpdxId getLicenseFromSpdxIdOr; };
+  path = pathLib;
   inherit (strings) hasPrefix removePrefix getName;
   inherit (lists) replicate;
   inherit (b) splitVersion compareVersions;

@@ -1,0 +1,6 @@
+{
+  atelier.backup.services.ssh-keys = {
+    paths = [ "/etc/ssh" ];
+    schedule = "05:00";
+  };
+}

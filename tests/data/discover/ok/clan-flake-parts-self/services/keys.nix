@@ -1,0 +1,6 @@
+{
+  atelier.backup.services.host-keys = {
+    paths = [ "/var/lib/keys" ];
+    schedule = "06:00";
+  };
+}

@@ -1,0 +1,3 @@
+{
+  consts.passwordFile = "/run/keys/restic";
+}

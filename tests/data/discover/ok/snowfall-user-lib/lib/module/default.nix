@@ -1,0 +1,4 @@
+{ lib, ... }:
+{
+  paths.dataOf = name: "/var/lib/${lib.toLower name}";
+}

@@ -1,0 +1,4 @@
+{ lib, inputs, snowfall-inputs }:
+{
+  paths.stateOf = name: "/srv/${name}";
+}
