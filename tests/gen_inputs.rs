@@ -310,6 +310,43 @@ fn fetch_inputs_keeps_only_what_evaluation_reads_of_nixpkgs() {
         atelier::flake::nar::to_base32(&digest)
     ));
 
+    // A tarball with one byte changed in pkgs/ (which a pruned copy never
+    // writes out): its NAR hash is not the lock's, refused, nothing kept.
+    let tampered = tempfile::tempdir().unwrap();
+    let t = tampered.path().join("nixpkgs");
+    copy_tree(&src, &t);
+    std::fs::write(
+        t.join("pkgs/top-level/data-dir.nix"),
+        "name: \"/srv/pkgx/${name}\"\n",
+    )
+    .unwrap();
+    let bad_server = Server::start(vec![(
+        "/nixpkgs.tar.gz".into(),
+        tarball(&t, "nixpkgs-0123abc"),
+    )]);
+    let bad_flake = tempfile::tempdir().unwrap();
+    for f in ["flake.nix", "host.nix"] {
+        std::fs::copy(flake.path().join(f), bad_flake.path().join(f)).unwrap();
+    }
+    let bad_lock = serde_json::to_string_pretty(&lock)
+        .unwrap()
+        .replace(&url, &bad_server.url("/nixpkgs.tar.gz"));
+    std::fs::write(bad_flake.path().join("flake.lock"), bad_lock).unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "--cache-dir"])
+        .arg(cache.path())
+        .arg("plan")
+        .arg(bad_flake.path())
+        .args(["--host", "lib", "--json", "--fetch-inputs"])
+        .env_remove("ATELIER_KEEP_FULL_INPUTS")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("error[fetch-input]"))
+        .stderr(predicate::str::contains(format!(
+            "flake.lock locks {nar_hash}: refused"
+        )));
+    assert_eq!(kept(cache.path()), Vec::<String>::new());
+
     // Fetched, checked, kept pruned: pkgs/ and doc/ are gone.
     let pruned = run("lib", &["--fetch-inputs"]).success();
     let pruned_plan = String::from_utf8(pruned.get_output().stdout.clone()).unwrap();
@@ -343,6 +380,14 @@ fn fetch_inputs_keeps_only_what_evaluation_reads_of_nixpkgs() {
         ))
         .stderr(predicate::str::contains(
             "run atelier-gen with --fetch-inputs --keep-full-inputs to keep all of it",
+        ));
+
+    // The same for a NixOS module imported by path.
+    run("tests", &[])
+        .code(1)
+        .stderr(predicate::str::contains("flake.nix:23:"))
+        .stderr(predicate::str::contains(
+            "error[input-pruned]: cannot read nixos/tests/common.nix of flake input `nixpkgs`",
         ));
 
     // --keep-full-inputs fetches it again, whole: pkgs/ is read, and the

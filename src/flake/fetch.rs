@@ -34,8 +34,21 @@ pub fn fetch(locked: &Json, digest: &[u8; 32], dest: &Path, keep: Keep) -> Resul
         .prefix(".fetching-")
         .tempdir_in(parent)
         .map_err(|e| format!("creating a directory in {}: {e}", parent.display()))?;
-    let tree = download(locked, tmp.path())?;
-    let got = nar::nar_sha256(&tree).map_err(|e| format!("hashing the download: {e}"))?;
+    let (tree, got) = match tarball_url(locked)? {
+        // A tarball of nixpkgs to keep pruned: what it drops is never
+        // written out as files (see `unpack.rs`).
+        Some(url) if keep == Keep::Pruned => {
+            let out = tmp.path().join("unpacked");
+            std::fs::create_dir(&out).map_err(|e| e.to_string())?;
+            let u = stream_url(&url, |r| super::unpack::unpack_pruned(r, &out))?;
+            (u.tree, u.nar_sha256)
+        }
+        _ => {
+            let tree = download(locked, tmp.path())?;
+            let got = nar::nar_sha256(&tree).map_err(|e| format!("hashing the download: {e}"))?;
+            (tree, got)
+        }
+    };
     if &got != digest {
         return Err(format!(
             "its NAR hash is {} but flake.lock locks {}: refused",
@@ -43,7 +56,8 @@ pub fn fetch(locked: &Json, digest: &[u8; 32], dest: &Path, keep: Keep) -> Resul
             nar::to_sri(digest)
         ));
     }
-    if keep == Keep::Pruned && prune::applies(&tree) {
+    // Another fetcher (`git`) of nixpkgs: pruned once checked.
+    if keep == Keep::Pruned && !tree.join(prune::MARKER).exists() && prune::applies(&tree) {
         prune::prune(&tree).map_err(|e| format!("keeping only what evaluation reads: {e}"))?;
     }
     if keep == Keep::Whole && dest.join(prune::MARKER).exists() {
@@ -119,11 +133,22 @@ fn archive_url_with(locked: &Json, env: impl Fn(&str) -> Option<String>) -> Resu
     })
 }
 
+/// The tarball URL of a lock entry that is one (`github`, `gitlab`,
+/// `sourcehut`, `tarball`).
+fn tarball_url(locked: &Json) -> Result<Option<String>, String> {
+    Ok(match str_of(locked, "type")? {
+        "github" | "gitlab" | "sourcehut" => Some(archive_url(locked)?),
+        "tarball" => Some(str_of(locked, "url")?.to_owned()),
+        _ => None,
+    })
+}
+
 /// Downloads into `dir`; returns the tree whose hash is locked.
 fn download(locked: &Json, dir: &Path) -> Result<PathBuf, String> {
+    if let Some(url) = tarball_url(locked)? {
+        return unpack_url(&url, dir);
+    }
     match str_of(locked, "type")? {
-        "github" | "gitlab" | "sourcehut" => unpack_url(&archive_url(locked)?, dir),
-        "tarball" => unpack_url(str_of(locked, "url")?, dir),
         "file" => {
             let url = str_of(locked, "url")?;
             let out = dir.join("file");
@@ -154,23 +179,13 @@ fn get(url: &str) -> Result<impl Read, String> {
 fn unpack_url(url: &str, dir: &Path) -> Result<PathBuf, String> {
     let out = dir.join("unpacked");
     std::fs::create_dir(&out).map_err(|e| e.to_string())?;
-    let body = get(url)?;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(BLOCKS_IN_FLIGHT);
-    let unpacked = std::thread::scope(|scope| {
-        scope.spawn(move || inflate(body, &tx));
-        let mut archive = tar::Archive::new(Blocks {
-            rx,
-            block: Vec::new(),
-            at: 0,
-        });
+    stream_url(url, |r| {
+        let mut archive = tar::Archive::new(r);
         // Neither times nor owners are part of a NAR; the mode's
         // executable bit is, and is kept.
         archive.set_preserve_mtime(false);
         archive.unpack(&out)
-        // `archive` (and with it the receiving end) is dropped here, so a
-        // download still running stops at its next block.
-    });
-    unpacked.map_err(|e| format!("unpacking {url} (a .tar or .tar.gz is expected): {e}"))?;
+    })?;
     let entries: Vec<_> = std::fs::read_dir(&out)
         .map_err(|e| e.to_string())?
         .collect::<Result<_, _>>()
@@ -181,6 +196,27 @@ fn unpack_url(url: &str, dir: &Path) -> Result<PathBuf, String> {
         }
     }
     Ok(out)
+}
+
+/// Gives `consume` the tar stream at `url` (gunzipped when it is gzip),
+/// downloaded and decompressed on a second thread.
+fn stream_url<T>(
+    url: &str,
+    consume: impl FnOnce(Blocks) -> std::io::Result<T>,
+) -> Result<T, String> {
+    let body = get(url)?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(BLOCKS_IN_FLIGHT);
+    let r = std::thread::scope(|scope| {
+        scope.spawn(move || inflate(body, &tx));
+        // `consume` drops the receiving end when it returns, so a
+        // download still running stops at its next block.
+        consume(Blocks {
+            rx,
+            block: Vec::new(),
+            at: 0,
+        })
+    });
+    r.map_err(|e| format!("unpacking {url} (a .tar or .tar.gz is expected): {e}"))
 }
 
 /// Blocks of the decompressed stream queued between the two threads.

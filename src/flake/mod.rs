@@ -7,3 +7,4 @@
 pub mod fetch;
 pub mod nar;
 pub mod prune;
+pub mod unpack;

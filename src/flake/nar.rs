@@ -67,6 +67,17 @@ pub fn fixed_output_path(store_dir: &str, nar_sha256: &[u8; 32], name: &str) -> 
 /// On two threads: one walks the tree and reads the files into blocks of
 /// the serialisation, the other hashes them as they come.
 pub fn nar_sha256(path: &Path) -> std::io::Result<[u8; 32]> {
+    sha256_of(|w| {
+        write_str(w, b"nix-archive-1")?;
+        write_node(w, path)
+    })
+}
+
+/// The SHA-256 of what `serialise` writes: it runs on a thread of its own,
+/// and its output is hashed on this one as it comes, in blocks.
+pub(crate) fn sha256_of(
+    serialise: impl FnOnce(&mut dyn Write) -> std::io::Result<()> + Send,
+) -> std::io::Result<[u8; 32]> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(BLOCKS_IN_FLIGHT);
     std::thread::scope(|scope| {
         let walker = scope.spawn(move || {
@@ -74,8 +85,7 @@ pub fn nar_sha256(path: &Path) -> std::io::Result<[u8; 32]> {
                 tx,
                 block: Vec::with_capacity(BLOCK),
             };
-            write_str(&mut w, b"nix-archive-1")?;
-            write_node(&mut w, path)?;
+            serialise(&mut w)?;
             w.send()
         });
         let mut hasher = Sha256::new();
@@ -124,14 +134,14 @@ impl Write for Blocks {
     }
 }
 
-fn write_str(w: &mut impl Write, s: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_str(w: &mut (impl Write + ?Sized), s: &[u8]) -> std::io::Result<()> {
     w.write_all(&(s.len() as u64).to_le_bytes())?;
     w.write_all(s)?;
     let pad = (8 - s.len() % 8) % 8;
     w.write_all(&[0u8; 8][..pad])
 }
 
-fn write_node(w: &mut impl Write, path: &Path) -> std::io::Result<()> {
+fn write_node(w: &mut (impl Write + ?Sized), path: &Path) -> std::io::Result<()> {
     use std::os::unix::ffi::OsStrExt as _;
     use std::os::unix::fs::PermissionsExt as _;
     let meta = std::fs::symlink_metadata(path)?;

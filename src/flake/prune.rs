@@ -43,14 +43,54 @@ pub fn prune(tree: &Path) -> std::io::Result<Vec<String>> {
         dropped |= prune_dir(tree, &name, &mut kept)?;
     }
     if dropped {
-        let mut text = HEADER.to_owned();
-        for k in &kept {
-            text.push_str(k);
-            text.push('\n');
-        }
-        std::fs::write(tree.join(MARKER), text)?;
+        write_marker(tree, &kept)?;
     }
     Ok(kept)
+}
+
+/// Writes the marker listing `kept` at the top of `tree`.
+pub fn write_marker(tree: &Path, kept: &[String]) -> std::io::Result<()> {
+    let mut text = HEADER.to_owned();
+    for k in kept {
+        text.push_str(k);
+        text.push('\n');
+    }
+    std::fs::write(tree.join(MARKER), text)
+}
+
+/// The directories kept (besides the top-level files), with a trailing `/`.
+pub fn kept_dirs() -> &'static [&'static str] {
+    KEPT_DIRS
+}
+
+/// Where a path (relative to the tree's top) is in a pruned copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Kept,
+    /// A directory on the way to kept parts (the top included).
+    Ancestor,
+    Dropped,
+}
+
+/// Where `rel` (a directory when `is_dir`) is in a pruned copy.
+pub fn place(rel: &Path, is_dir: bool) -> Place {
+    let n = rel.components().count();
+    if n == 0 {
+        return Place::Ancestor;
+    }
+    if n == 1 && !is_dir {
+        return Place::Kept;
+    }
+    for k in KEPT_DIRS {
+        let k = Path::new(k.trim_end_matches('/'));
+        if rel.starts_with(k) {
+            return Place::Kept;
+        }
+        if is_dir && k.starts_with(rel) {
+            return Place::Ancestor;
+        }
+    }
+    Place::Dropped
 }
 
 /// Keeps `rel` (a directory) whole, in part or not at all; true when

@@ -18,5 +18,9 @@
       ];
       # Reads pkgs/: only the whole source has it.
       nixosConfigurations.pkgs = host (import "${nixpkgs}/pkgs/top-level/data-dir.nix" "chat") [ ];
+      # Imports a module from nixos/tests/: only the whole source has it.
+      nixosConfigurations.tests = host (nixpkgs.lib.dataDir "chat") [
+        "${nixpkgs}/nixos/tests/common.nix"
+      ];
     };
 }
