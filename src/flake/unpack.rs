@@ -72,6 +72,9 @@ pub fn unpack_pruned(input: impl Read, out: &Path) -> std::io::Result<Unpacked> 
             continue;
         };
         let _ = first;
+        // Nothing is written through a symlink of the archive: an entry
+        // below one (or below a file) is refused before anything is written.
+        check_parents(&root, &rel)?;
         let rest_path: PathBuf = rest
             .iter()
             .map(|c| std::ffi::OsStr::from_bytes(c))
@@ -235,6 +238,28 @@ fn clean(p: &Path) -> std::io::Result<Vec<Vec<u8>>> {
         }
     }
     Ok(out)
+}
+
+/// An error when a directory on the way to `path` is, in the index, not
+/// a directory.
+fn check_parents(root: &BTreeMap<Vec<u8>, Node>, path: &[Vec<u8>]) -> std::io::Result<()> {
+    let Some((_, dirs)) = path.split_last() else {
+        return Ok(());
+    };
+    let mut at = root;
+    for d in dirs {
+        match at.get(d) {
+            None => return Ok(()),
+            Some(Node::Dir(m)) => at = m,
+            Some(_) => {
+                return Err(std::io::Error::other(format!(
+                    "an entry below {}, which is not a directory",
+                    String::from_utf8_lossy(d)
+                )))
+            }
+        }
+    }
+    Ok(())
 }
 
 fn lookup<'a>(root: &'a BTreeMap<Vec<u8>, Node>, path: &[Vec<u8>]) -> Option<&'a Node> {
@@ -502,6 +527,29 @@ mod tests {
         let marker = std::fs::read_to_string(u.tree.join(prune::MARKER)).unwrap();
         let kept: Vec<&str> = marker.lines().filter(|l| !l.starts_with('#')).collect();
         assert_eq!(kept, ["flake.nix", "lib/", "nixos/lib/", "nixos/modules/"]);
+
+        // An entry below a symlink of the archive: refused, nothing written
+        // through it.
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Symlink);
+        h.set_size(0);
+        h.set_mode(0o777);
+        b.append_link(&mut h, "top/lib", dir.path().join("victim"))
+            .unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(3);
+        h.set_mode(0o644);
+        b.append_data(&mut h, "top/lib/x", &b"bad"[..])
+            .unwrap();
+        let out = dir.path().join("out3");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::create_dir(dir.path().join("victim")).unwrap();
+        let e = unpack_pruned(std::io::Cursor::new(b.into_inner().unwrap()), &out)
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("not a directory"), "{e}");
+        assert!(!dir.path().join("victim/x").exists());
 
         // Not nixpkgs-shaped (no lib/default.nix): all of it, written out.
         std::fs::remove_file(t.join("lib/default.nix")).unwrap();
