@@ -287,6 +287,157 @@ fn fetch_inputs_checks_nar_hash_and_keeps_sources_for_offline_runs() {
         .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
 }
 
+/// A fetched nixpkgs is kept pruned: once its NAR hash is checked, only
+/// lib/, nixos/lib/, nixos/modules/ and its top-level files stay, listed in
+/// a marker. A host that reads only those plans the same as from the whole
+/// source; a read of anything else (pkgs/) is refused where it is made,
+/// naming the input and `--keep-full-inputs`, which fetches it again whole.
+#[test]
+fn fetch_inputs_keeps_only_what_evaluation_reads_of_nixpkgs() {
+    let src = data("fetched-nixpkgs/nixpkgs-src");
+    let digest = atelier::flake::nar::nar_sha256(&src).unwrap();
+    let nar_hash = atelier::flake::nar::to_sri(&digest);
+    let server = Server::start(vec![(
+        "/nixpkgs.tar.gz".into(),
+        tarball(&src, "nixpkgs-0123abc"),
+    )]);
+    let flake = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        data("fetched-nixpkgs/flake.nix"),
+        flake.path().join("flake.nix"),
+    )
+    .unwrap();
+    std::fs::copy(data("fetched/host.nix"), flake.path().join("host.nix")).unwrap();
+    let url = server.url("/nixpkgs.tar.gz");
+    let lock = serde_json::json!({
+        "version": 7,
+        "root": "root",
+        "nodes": {
+            "root": { "inputs": { "nixpkgs": "nixpkgs" } },
+            "nixpkgs": {
+                "locked": { "type": "tarball", "url": url, "narHash": nar_hash },
+                "original": { "type": "tarball", "url": url }
+            },
+        }
+    });
+    std::fs::write(
+        flake.path().join("flake.lock"),
+        serde_json::to_string_pretty(&lock).unwrap(),
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let run = |host: &str, flags: &[&str]| {
+        gen()
+            .args(["--no-cache", "--format", "short", "--cache-dir"])
+            .arg(cache.path())
+            .arg("plan")
+            .arg(flake.path())
+            .args(["--host", host, "--json"])
+            .args(flags)
+            .env_remove("ATELIER_FETCH_INPUTS")
+            .env_remove("ATELIER_KEEP_FULL_INPUTS")
+            .assert()
+    };
+    let copy = cache.path().join("inputs").join(format!(
+        "{}-source",
+        atelier::flake::nar::to_base32(&digest)
+    ));
+
+    // A tarball with one byte changed in pkgs/ (which a pruned copy never
+    // writes out): its NAR hash is not the lock's, refused, nothing kept.
+    let tampered = tempfile::tempdir().unwrap();
+    let t = tampered.path().join("nixpkgs");
+    copy_tree(&src, &t);
+    std::fs::write(
+        t.join("pkgs/top-level/data-dir.nix"),
+        "name: \"/srv/pkgx/${name}\"\n",
+    )
+    .unwrap();
+    let bad_server = Server::start(vec![(
+        "/nixpkgs.tar.gz".into(),
+        tarball(&t, "nixpkgs-0123abc"),
+    )]);
+    let bad_flake = tempfile::tempdir().unwrap();
+    for f in ["flake.nix", "host.nix"] {
+        std::fs::copy(flake.path().join(f), bad_flake.path().join(f)).unwrap();
+    }
+    let bad_lock = serde_json::to_string_pretty(&lock)
+        .unwrap()
+        .replace(&url, &bad_server.url("/nixpkgs.tar.gz"));
+    std::fs::write(bad_flake.path().join("flake.lock"), bad_lock).unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "--cache-dir"])
+        .arg(cache.path())
+        .arg("plan")
+        .arg(bad_flake.path())
+        .args(["--host", "lib", "--json", "--fetch-inputs"])
+        .env_remove("ATELIER_KEEP_FULL_INPUTS")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("error[fetch-input]"))
+        .stderr(predicate::str::contains(format!(
+            "flake.lock locks {nar_hash}: refused"
+        )));
+    assert_eq!(kept(cache.path()), Vec::<String>::new());
+
+    // Fetched, checked, kept pruned: pkgs/ and doc/ are gone.
+    let pruned = run("lib", &["--fetch-inputs"]).success();
+    let pruned_plan = String::from_utf8(pruned.get_output().stdout.clone()).unwrap();
+    assert!(
+        pruned_plan.contains("\"/srv/fetched/chat/chat.db\""),
+        "{pruned_plan}"
+    );
+    assert!(copy.join("lib/default.nix").is_file());
+    assert!(copy.join("nixos/lib/eval-config.nix").is_file());
+    assert!(copy.join("nixos/modules/profiles/minimal.nix").is_file());
+    assert!(copy.join("flake.nix").is_file() && copy.join("default.nix").is_file());
+    assert!(!copy.join("pkgs").exists() && !copy.join("doc").exists());
+    let marker = std::fs::read_to_string(copy.join(".atelier-pruned")).unwrap();
+    for kept in [
+        "lib/",
+        "nixos/lib/",
+        "nixos/modules/",
+        "flake.nix",
+        "default.nix",
+    ] {
+        assert!(marker.lines().any(|l| l == kept), "{kept} in {marker}");
+    }
+
+    // A read outside what was kept: where it is made, which input, what to do.
+    run("pkgs", &[])
+        .code(1)
+        .stderr(predicate::str::contains("flake.nix:20:"))
+        .stderr(predicate::str::contains("error[input-pruned]"))
+        .stderr(predicate::str::contains(
+            "cannot read pkgs/top-level/data-dir.nix of flake input `nixpkgs`: this input was kept pruned",
+        ))
+        .stderr(predicate::str::contains(
+            "run atelier-gen with --fetch-inputs --keep-full-inputs to keep all of it",
+        ));
+
+    // The same for a NixOS module imported by path.
+    run("tests", &[])
+        .code(1)
+        .stderr(predicate::str::contains("flake.nix:23:"))
+        .stderr(predicate::str::contains(
+            "error[input-pruned]: cannot read nixos/tests/common.nix of flake input `nixpkgs`",
+        ));
+
+    // --keep-full-inputs fetches it again, whole: pkgs/ is read, and the
+    // host that needed only lib/ plans the same as from the pruned copy.
+    run("pkgs", &["--fetch-inputs", "--keep-full-inputs"])
+        .success()
+        .stdout(predicate::str::contains("\"/srv/pkgs/chat/chat.db\""));
+    assert!(copy.join("pkgs/top-level/data-dir.nix").is_file());
+    assert!(!copy.join(".atelier-pruned").exists());
+    let whole = run("lib", &[]).success();
+    assert_eq!(
+        String::from_utf8(whole.get_output().stdout.clone()).unwrap(),
+        pruned_plan
+    );
+    assert_eq!(kept(cache.path()).len(), 1, "{:?}", kept(cache.path()));
+}
+
 /// A fetch from a forge (`github`, `gitlab`, `sourcehut` lock entries),
 /// its archive served on 127.0.0.1 at the forge's own URL shape through
 /// the base-URL knob (`ATELIER_GITHUB_URL`, ...): the plan is made from the

@@ -101,6 +101,16 @@ struct InputArgs {
         value_parser = clap::builder::FalseyValueParser::new()
     )]
     fetch_inputs: bool,
+    /// With --fetch-inputs: keep all of a fetched nixpkgs. Without it only
+    /// what evaluation reads of nixpkgs is kept (lib/, nixos/lib/,
+    /// nixos/modules/ and its top-level files); a pruned copy kept earlier
+    /// is fetched again, whole.
+    #[arg(
+        long,
+        env = "ATELIER_KEEP_FULL_INPUTS",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    keep_full_inputs: bool,
 }
 
 impl InputArgs {
@@ -118,6 +128,7 @@ impl InputArgs {
                 .map(|p| (p[0].clone(), PathBuf::from(&p[1])))
                 .collect(),
             fetch: self.fetch_inputs,
+            keep_full: self.keep_full_inputs,
             cache_dir,
             store_dir: atelier::discover::lock::default_store_dir(),
         });

@@ -821,7 +821,7 @@ fn sourced(
             .zip(node.as_deref())
             .and_then(|(l, n)| l.node(n));
         // Frameworks are not fetched: found here, or built-in knowledge.
-        match lock::source(ev, &path, locked, !framework) {
+        match lock::source(ev, &path, locked, !framework, kind == InputKind::Nixpkgs) {
             Err(d) => Err(vec![Diagnostic {
                 span: Some(at.clone()),
                 ..d
@@ -843,6 +843,17 @@ fn sourced(
                 }
             },
             Ok(Some((src, origin))) => {
+                if matches!(origin, lock::Origin::Cache | lock::Origin::Fetched) {
+                    // A copy kept in part: reads of what it dropped say so.
+                    let marker = src.join(crate::flake::prune::MARKER);
+                    if let Ok(text) = ev.inputs().read(&marker) {
+                        ev.add_pruned(crate::flake::prune::Pruned::parse(
+                            src.clone(),
+                            path.clone(),
+                            &String::from_utf8_lossy(&text),
+                        ));
+                    }
+                }
                 ctx.used
                     .from_source
                     .borrow_mut()

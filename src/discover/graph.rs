@@ -624,6 +624,11 @@ impl Walker<'_> {
     }
 
     fn import(&mut self, ev: &mut Evaluator, path: PathBuf, span: Option<Span>, depth: usize) {
+        // A module of an input source kept pruned, which it dropped.
+        if let Err(d) = ev.check_pruned(&path, false, span.as_ref()) {
+            self.g.diagnostics.extend(d);
+            return;
+        }
         let Some(key) = ev.resolve_import(&path) else {
             let target = if ev.inputs().is_dir(&path) {
                 path.join("default.nix")

@@ -18,7 +18,8 @@ use crate::diagnostic::Diagnostic;
 use crate::nix::inputs::Probe;
 use crate::nix::Evaluator;
 
-use crate::flake::nar;
+use crate::flake::fetch::Keep;
+use crate::flake::{nar, prune};
 
 /// Where input sources may come from, as the command line says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,6 +29,9 @@ pub struct Sources {
     pub overrides: Vec<(String, PathBuf)>,
     /// `--fetch-inputs`: download locked sources that are nowhere here.
     pub fetch: bool,
+    /// `--keep-full-inputs`: keep all of a fetched nixpkgs, not only what
+    /// evaluation reads of it (see `flake::prune`).
+    pub keep_full: bool,
     /// Where fetched sources are kept (`<cache dir>/inputs`).
     pub cache_dir: Option<PathBuf>,
     /// The Nix store (`NIX_STORE_DIR`, else `/nix/store`).
@@ -44,6 +48,7 @@ impl Sources {
                 .map(|(n, p)| (n, p.display().to_string()))
                 .collect::<Vec<_>>(),
             self.fetch,
+            self.keep_full,
             self.store_dir,
             self.cache_dir.as_ref().map(|d| d.display().to_string()),
         ])
@@ -154,11 +159,14 @@ pub enum Origin {
 /// by `node` (its flake.lock node, when there is one), when it is on this
 /// machine or (`may_fetch`, and `--fetch-inputs` given) fetched now. An
 /// error when fetching was asked and failed (a hash mismatch is one).
+/// `nixpkgs`: the input is nixpkgs, of which a fetch keeps only what
+/// evaluation reads unless `--keep-full-inputs` is given.
 pub fn source(
     ev: &mut Evaluator,
     path: &str,
     node: Option<&Json>,
     may_fetch: bool,
+    nixpkgs: bool,
 ) -> Result<Option<(PathBuf, Origin)>, Diagnostic> {
     let s = sources();
     if let Some((_, dir)) = s.overrides.iter().rev().find(|(n, _)| n == path) {
@@ -185,13 +193,23 @@ pub fn source(
         return Ok(None);
     };
     let kept = cached_path(cache, &digest);
+    let fetch = s.fetch && may_fetch;
+    let keep = if nixpkgs && !s.keep_full {
+        Keep::Pruned
+    } else {
+        Keep::Whole
+    };
     if immutable(ev, &kept) {
-        return Ok(Some((kept, Origin::Cache)));
+        // A pruned copy, and all of it asked for: fetched again, whole.
+        let refetch = fetch && keep == Keep::Whole && kept.join(prune::MARKER).exists();
+        if !refetch {
+            return Ok(Some((kept, Origin::Cache)));
+        }
     }
-    if !s.fetch || !may_fetch {
+    if !fetch {
         return Ok(None);
     }
-    crate::flake::fetch::fetch(locked, &digest, &kept).map_err(|e| {
+    crate::flake::fetch::fetch(locked, &digest, &kept, keep).map_err(|e| {
         Diagnostic::error(
             "fetch-input",
             format!("fetching flake input `{path}` failed: {e}"),

@@ -9,11 +9,22 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 
-use super::nar;
+use super::{nar, prune};
 
-/// Downloads the source `locked` describes into `dest` (which must not
-/// exist yet), when its NAR hash is `digest`.
-pub fn fetch(locked: &Json, digest: &[u8; 32], dest: &Path) -> Result<(), String> {
+/// What of a download is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// All of it.
+    Whole,
+    /// Only what evaluation reads of nixpkgs ([`super::prune`]), when the
+    /// download is nixpkgs-shaped; all of it otherwise.
+    Pruned,
+}
+
+/// Downloads the source `locked` describes into `dest`, when its NAR hash
+/// is `digest`. A copy already at `dest` is replaced only when it is a
+/// pruned one and `keep` asks for the whole source.
+pub fn fetch(locked: &Json, digest: &[u8; 32], dest: &Path, keep: Keep) -> Result<(), String> {
     let parent = dest
         .parent()
         .ok_or_else(|| format!("{} has no parent directory", dest.display()))?;
@@ -23,14 +34,37 @@ pub fn fetch(locked: &Json, digest: &[u8; 32], dest: &Path) -> Result<(), String
         .prefix(".fetching-")
         .tempdir_in(parent)
         .map_err(|e| format!("creating a directory in {}: {e}", parent.display()))?;
-    let tree = download(locked, tmp.path())?;
-    let got = nar::nar_sha256(&tree).map_err(|e| format!("hashing the download: {e}"))?;
+    let (tree, got) = match tarball_url(locked)? {
+        // A tarball of nixpkgs to keep pruned: what it drops is never
+        // written out as files (see `unpack.rs`).
+        Some(url) if keep == Keep::Pruned => {
+            let out = tmp.path().join("unpacked");
+            std::fs::create_dir(&out).map_err(|e| e.to_string())?;
+            let u = stream_url(&url, |r| super::unpack::unpack_pruned(r, &out))?;
+            (u.tree, u.nar_sha256)
+        }
+        _ => {
+            let tree = download(locked, tmp.path())?;
+            let got = nar::nar_sha256(&tree).map_err(|e| format!("hashing the download: {e}"))?;
+            (tree, got)
+        }
+    };
     if &got != digest {
         return Err(format!(
             "its NAR hash is {} but flake.lock locks {}: refused",
             nar::to_sri(&got),
             nar::to_sri(digest)
         ));
+    }
+    // Another fetcher (`git`) of nixpkgs: pruned once checked.
+    if keep == Keep::Pruned && !tree.join(prune::MARKER).exists() && prune::applies(&tree) {
+        prune::prune(&tree).map_err(|e| format!("keeping only what evaluation reads: {e}"))?;
+    }
+    if keep == Keep::Whole && dest.join(prune::MARKER).exists() {
+        // A pruned copy from an earlier run: set aside (and removed with
+        // the temporary directory) for the whole source.
+        std::fs::rename(dest, tmp.path().join("pruned"))
+            .map_err(|e| format!("replacing the pruned copy {}: {e}", dest.display()))?;
     }
     match std::fs::rename(&tree, dest) {
         Ok(()) => Ok(()),
@@ -99,11 +133,22 @@ fn archive_url_with(locked: &Json, env: impl Fn(&str) -> Option<String>) -> Resu
     })
 }
 
+/// The tarball URL of a lock entry that is one (`github`, `gitlab`,
+/// `sourcehut`, `tarball`).
+fn tarball_url(locked: &Json) -> Result<Option<String>, String> {
+    Ok(match str_of(locked, "type")? {
+        "github" | "gitlab" | "sourcehut" => Some(archive_url(locked)?),
+        "tarball" => Some(str_of(locked, "url")?.to_owned()),
+        _ => None,
+    })
+}
+
 /// Downloads into `dir`; returns the tree whose hash is locked.
 fn download(locked: &Json, dir: &Path) -> Result<PathBuf, String> {
+    if let Some(url) = tarball_url(locked)? {
+        return unpack_url(&url, dir);
+    }
     match str_of(locked, "type")? {
-        "github" | "gitlab" | "sourcehut" => unpack_url(&archive_url(locked)?, dir),
-        "tarball" => unpack_url(str_of(locked, "url")?, dir),
         "file" => {
             let url = str_of(locked, "url")?;
             let out = dir.join("file");
@@ -127,23 +172,20 @@ fn get(url: &str) -> Result<impl Read, String> {
 
 /// A tarball (gzip-compressed or not), unpacked as Nix does: when it holds
 /// a single top-level directory, that directory is the source.
+///
+/// Streamed on two threads: one downloads and gunzips into a bounded
+/// queue of blocks, the other unpacks the tar stream as it comes (the
+/// download never sits whole in memory or on disk).
 fn unpack_url(url: &str, dir: &Path) -> Result<PathBuf, String> {
-    let mut reader = std::io::BufReader::new(get(url)?);
-    let gz = {
-        use std::io::BufRead as _;
-        let head = reader
-            .fill_buf()
-            .map_err(|e| format!("reading {url}: {e}"))?;
-        head.starts_with(&[0x1f, 0x8b])
-    };
     let out = dir.join("unpacked");
     std::fs::create_dir(&out).map_err(|e| e.to_string())?;
-    let unpacked = if gz {
-        tar::Archive::new(flate2::read::GzDecoder::new(reader)).unpack(&out)
-    } else {
-        tar::Archive::new(reader).unpack(&out)
-    };
-    unpacked.map_err(|e| format!("unpacking {url} (a .tar or .tar.gz is expected): {e}"))?;
+    stream_url(url, |r| {
+        let mut archive = tar::Archive::new(r);
+        // Neither times nor owners are part of a NAR; the mode's
+        // executable bit is, and is kept.
+        archive.set_preserve_mtime(false);
+        archive.unpack(&out)
+    })?;
     let entries: Vec<_> = std::fs::read_dir(&out)
         .map_err(|e| e.to_string())?
         .collect::<Result<_, _>>()
@@ -154,6 +196,100 @@ fn unpack_url(url: &str, dir: &Path) -> Result<PathBuf, String> {
         }
     }
     Ok(out)
+}
+
+/// Gives `consume` the tar stream at `url` (gunzipped when it is gzip),
+/// downloaded and decompressed on a second thread.
+fn stream_url<T>(
+    url: &str,
+    consume: impl FnOnce(Blocks) -> std::io::Result<T>,
+) -> Result<T, String> {
+    let body = get(url)?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(BLOCKS_IN_FLIGHT);
+    let r = std::thread::scope(|scope| {
+        scope.spawn(move || inflate(body, &tx));
+        // `consume` drops the receiving end when it returns, so a
+        // download still running stops at its next block.
+        consume(Blocks {
+            rx,
+            block: Vec::new(),
+            at: 0,
+        })
+    });
+    r.map_err(|e| format!("unpacking {url} (a .tar or .tar.gz is expected): {e}"))
+}
+
+/// Blocks of the decompressed stream queued between the two threads.
+const BLOCKS_IN_FLIGHT: usize = 16;
+const BLOCK: usize = 256 << 10;
+
+/// The downloading thread: `body`, gunzipped when it starts with gzip's
+/// magic bytes, sent on in blocks; an error is sent as the last item.
+fn inflate(body: impl Read, tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
+    use std::io::BufRead as _;
+    let mut reader = std::io::BufReader::with_capacity(BLOCK, body);
+    let gz = match reader.fill_buf() {
+        Ok(head) => head.starts_with(&[0x1f, 0x8b]),
+        Err(e) => {
+            let _ = tx.send(Err(e));
+            return;
+        }
+    };
+    let mut source: Box<dyn Read> = if gz {
+        Box::new(flate2::bufread::GzDecoder::new(reader))
+    } else {
+        Box::new(reader)
+    };
+    loop {
+        let mut block = vec![0u8; BLOCK];
+        let mut len = 0;
+        while len < BLOCK {
+            match source.read(&mut block[len..]) {
+                Ok(0) => break,
+                Ok(n) => len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+        }
+        if len == 0 {
+            return;
+        }
+        block.truncate(len);
+        // The unpacking side is gone (it failed): nothing more to do.
+        if tx.send(Ok(block)).is_err() {
+            return;
+        }
+    }
+}
+
+/// The unpacking thread's view of the queue: a `Read`.
+struct Blocks {
+    rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    block: Vec<u8>,
+    at: usize,
+}
+
+impl Read for Blocks {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.block.len() {
+            match self.rx.recv() {
+                Ok(Ok(block)) => {
+                    self.block = block;
+                    self.at = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                // The downloading thread is done: end of stream.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.block.len() - self.at);
+        buf[..n].copy_from_slice(&self.block[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 /// A `git` input: cloned with the `git` program, checked out at the locked

@@ -6,3 +6,5 @@
 
 pub mod fetch;
 pub mod nar;
+pub mod prune;
+pub mod unpack;

@@ -63,33 +63,85 @@ pub fn fixed_output_path(store_dir: &str, nar_sha256: &[u8; 32], name: &str) -> 
 
 /// The SHA-256 of the NAR serialisation of `path` (not following a final
 /// symlink), as `nix-hash --type sha256 DIR` computes it.
+///
+/// On two threads: one walks the tree and reads the files into blocks of
+/// the serialisation, the other hashes them as they come.
 pub fn nar_sha256(path: &Path) -> std::io::Result<[u8; 32]> {
-    let mut w = HashWriter(Sha256::new());
-    write_str(&mut w, b"nix-archive-1")?;
-    write_node(&mut w, path)?;
-    Ok(w.0.finalize().into())
+    sha256_of(|w| {
+        write_str(w, b"nix-archive-1")?;
+        write_node(w, path)
+    })
 }
 
-struct HashWriter(Sha256);
+/// The SHA-256 of what `serialise` writes: it runs on a thread of its own,
+/// and its output is hashed on this one as it comes, in blocks.
+pub(crate) fn sha256_of(
+    serialise: impl FnOnce(&mut dyn Write) -> std::io::Result<()> + Send,
+) -> std::io::Result<[u8; 32]> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(BLOCKS_IN_FLIGHT);
+    std::thread::scope(|scope| {
+        let walker = scope.spawn(move || {
+            let mut w = Blocks {
+                tx,
+                block: Vec::with_capacity(BLOCK),
+            };
+            serialise(&mut w)?;
+            w.send()
+        });
+        let mut hasher = Sha256::new();
+        for block in rx {
+            hasher.update(&block);
+        }
+        walker
+            .join()
+            .map_err(|_| std::io::Error::other("the NAR walk panicked"))??;
+        Ok(hasher.finalize().into())
+    })
+}
 
-impl Write for HashWriter {
+const BLOCKS_IN_FLIGHT: usize = 8;
+const BLOCK: usize = 256 << 10;
+
+/// The serialisation in blocks, sent to the hashing thread.
+struct Blocks {
+    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    block: Vec<u8>,
+}
+
+impl Blocks {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.block.is_empty() {
+            return Ok(());
+        }
+        let full = std::mem::replace(&mut self.block, Vec::with_capacity(BLOCK));
+        self.tx
+            .send(full)
+            .map_err(|_| std::io::Error::other("the NAR hashing thread stopped"))
+    }
+}
+
+impl Write for Blocks {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
+        let n = buf.len().min(BLOCK - self.block.len());
+        self.block.extend_from_slice(&buf[..n]);
+        if self.block.len() == BLOCK {
+            self.send()?;
+        }
+        Ok(n)
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }
 
-fn write_str(w: &mut impl Write, s: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_str(w: &mut (impl Write + ?Sized), s: &[u8]) -> std::io::Result<()> {
     w.write_all(&(s.len() as u64).to_le_bytes())?;
     w.write_all(s)?;
     let pad = (8 - s.len() % 8) % 8;
     w.write_all(&[0u8; 8][..pad])
 }
 
-fn write_node(w: &mut HashWriter, path: &Path) -> std::io::Result<()> {
+fn write_node(w: &mut (impl Write + ?Sized), path: &Path) -> std::io::Result<()> {
     use std::os::unix::ffi::OsStrExt as _;
     use std::os::unix::fs::PermissionsExt as _;
     let meta = std::fs::symlink_metadata(path)?;

@@ -923,7 +923,10 @@ fn path_arg(ev: &mut Evaluator, t: &Thunk, span: &Span) -> EvalResult<Result<Pat
 fn path_exists(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     match path_arg(ev, &a[0], span)? {
         // A symlink exists even when it leads nowhere, as in Nix.
-        Ok(p) => Ok(Value::Bool(ev.inputs().lstat(&p).is_some())),
+        Ok(p) => {
+            ev.check_pruned(&p, false, Some(span))?;
+            Ok(Value::Bool(ev.inputs().lstat(&p).is_some()))
+        }
         Err(u) => Ok(u),
     }
 }
@@ -933,6 +936,7 @@ fn read_file(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> 
         Ok(p) => p,
         Err(u) => return Ok(u),
     };
+    ev.check_pruned(&p, false, Some(span))?;
     // Like `import`: only regular files inside the flake, and not more than
     // a value may hold (`/dev/zero` would otherwise never end).
     let canon = match ev.inputs().canonicalize(&p) {
@@ -992,6 +996,7 @@ fn read_dir(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
         Ok(p) => p,
         Err(u) => return Ok(u),
     };
+    ev.check_pruned(&p, true, Some(span))?;
     let entries = match ev.inputs().read_dir(&p) {
         Ok(e) => e,
         Err(e) => {
@@ -1921,6 +1926,7 @@ fn read_file_type(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Va
         Ok(p) => p,
         Err(u) => return Ok(u),
     };
+    ev.check_pruned(&p, false, Some(span))?;
     match ev.inputs().lstat(&p) {
         Some(kind) => Ok(Value::string(kind.name())),
         None => err(

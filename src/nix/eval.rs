@@ -204,6 +204,8 @@ pub struct Evaluator {
     cycles: Cycles,
     /// Objects that live as long as the evaluation ([`Evaluator::keep_alive`]).
     kept: Vec<Box<dyn std::any::Any>>,
+    /// Input sources kept in part (a fetched nixpkgs, see `flake::prune`).
+    pruned: Vec<crate::flake::prune::Pruned>,
 }
 
 /// Dropping the evaluator frees what its evaluation built, reference
@@ -249,6 +251,7 @@ impl Evaluator {
             syntax_cache: syntax_cache::current(),
             cycles: Cycles::default(),
             kept: Vec::new(),
+            pruned: Vec::new(),
         }
     }
 
@@ -268,6 +271,53 @@ impl Evaluator {
         if !self.input_roots.iter().any(|r| r == dir) {
             self.input_roots.push(dir.to_path_buf());
         }
+    }
+
+    /// Records an input source kept in part: reads of what it dropped are
+    /// refused by [`Evaluator::check_pruned`].
+    pub fn add_pruned(&mut self, pruned: crate::flake::prune::Pruned) {
+        if !self.pruned.iter().any(|p| p.root == pruned.root) {
+            self.pruned.push(pruned);
+        }
+    }
+
+    /// An error when `path` is in a pruned input source but was not kept
+    /// (or, `listing`, is a directory that lists only the kept parts): it
+    /// says which input, and how to keep all of it.
+    pub(crate) fn check_pruned(
+        &self,
+        path: &Path,
+        listing: bool,
+        span: Option<&Span>,
+    ) -> EvalResult<()> {
+        use crate::flake::prune::Held;
+        if self.pruned.is_empty() {
+            return Ok(());
+        }
+        let lexical = canon_path(path);
+        for p in &self.pruned {
+            let held = p.holds(&lexical).or_else(|| p.holds(path));
+            let refused = match held {
+                None | Some(Held::Kept) => false,
+                Some(Held::Ancestor) => listing,
+                Some(Held::Dropped) => true,
+            };
+            if refused {
+                let rel = lexical.strip_prefix(&p.root).unwrap_or(&lexical);
+                return Err(vec![Diagnostic::error(
+                    "input-pruned",
+                    format!(
+                        "cannot read {} of flake input `{}`: this input was kept pruned (only its top-level files and {}, as {} lists); run atelier-gen with --fetch-inputs --keep-full-inputs to keep all of it",
+                        if rel.as_os_str().is_empty() { ".".into() } else { rel.display().to_string() },
+                        p.input,
+                        p.kept_dirs(),
+                        p.root.join(crate::flake::prune::MARKER).display()
+                    ),
+                    span.cloned(),
+                )]);
+            }
+        }
+        Ok(())
     }
 
     /// Whether evaluation may read this canonical path: inside the flake
@@ -476,12 +526,14 @@ impl Evaluator {
         let mk_err = |code: &'static str, msg: String| -> Vec<Diagnostic> {
             vec![Diagnostic::error(code, msg, span.cloned())]
         };
+        self.check_pruned(path, false, span)?;
         let Some(canon) = self.resolve_import(path) else {
             let target = if self.inputs.is_dir(path) {
                 path.join("default.nix")
             } else {
                 path.to_path_buf()
             };
+            self.check_pruned(&target, false, span)?;
             return Err(mk_err(
                 "import-not-found",
                 format!("cannot import {}: no such file", self.display_name(&target)),

@@ -471,7 +471,12 @@ impl Replay {
             return holds;
         }
         let inside = |root: &PathBuf| r.probe.path().starts_with(root);
-        if !matches!(r.probe, Probe::Normalized(_)) && self.immutable.iter().any(inside) {
+        // A pruned copy's marker is asked again: `--keep-full-inputs`
+        // replaces that copy by the whole source at the same path.
+        let marker =
+            r.probe.path().file_name() == Some(std::ffi::OsStr::new(crate::flake::prune::MARKER));
+        if !matches!(r.probe, Probe::Normalized(_)) && !marker && self.immutable.iter().any(inside)
+        {
             return true;
         }
         if let (Probe::Read(p), Some(stamp)) = (&r.probe, &r.stamp) {

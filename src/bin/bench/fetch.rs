@@ -17,15 +17,15 @@ use anyhow::{bail, ensure, Context, Result};
 use super::http::Server;
 use super::{dir_bytes, mib, secs, value};
 
-/// The consumer flake for the synthetic tree: its data path comes from the
-/// input's `lib`, so planning needs the input's source.
+/// The consumer flake for the synthetic tree: the input is nixpkgs (so a
+/// fetch keeps it pruned unless `--keep-full-inputs` is given), and its
+/// data path comes from the input's `lib`, so planning needs its source.
 const SYNTH_FLAKE: &str = r#"{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
-  inputs.big.url = "https://example.invalid/big.tar.gz";
+  inputs.nixpkgs.url = "https://example.invalid/nixpkgs.tar.gz";
   inputs.atelier.url = "github:example/atelier";
-  outputs = { nixpkgs, big, atelier, ... }: {
+  outputs = { nixpkgs, atelier, ... }: {
     nixosConfigurations.bench = nixpkgs.lib.nixosSystem {
-      specialArgs = { inherit atelier; dataDir = big.lib.dataDir "chat"; };
+      specialArgs = { inherit atelier; dataDir = nixpkgs.lib.dataDir "chat"; };
       modules = [ ./host.nix ];
     };
   };
@@ -35,12 +35,11 @@ const SYNTH_FLAKE: &str = r#"{
 /// The consumer flake for `--tree DIR` (nixpkgs' lib, or nixpkgs): the
 /// data path uses `lib.trivial.release`, which reads `lib/.version`.
 const TREE_FLAKE: &str = r#"{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
-  inputs.big.url = "https://example.invalid/big.tar.gz";
+  inputs.nixpkgs.url = "https://example.invalid/nixpkgs.tar.gz";
   inputs.atelier.url = "github:example/atelier";
-  outputs = { nixpkgs, big, atelier, ... }: {
+  outputs = { nixpkgs, atelier, ... }: {
     nixosConfigurations.bench = nixpkgs.lib.nixosSystem {
-      specialArgs = { inherit atelier; dataDir = "/srv/fetched-${big.lib.trivial.release}/chat"; };
+      specialArgs = { inherit atelier; dataDir = "/srv/fetched-${nixpkgs.lib.trivial.release}/chat"; };
       modules = [ ./host.nix ];
     };
   };
@@ -63,9 +62,10 @@ const HOST: &str = r#"{ atelier, dataDir, ... }:
 }
 "#;
 
-/// The synthetic tree's `flake.nix` and `lib/default.nix`.
-const TREE_ROOT_FLAKE: &str = "{ outputs = { self, ... }: { lib = import ./lib { }; }; }\n";
-const TREE_LIB: &str = "{ }:\n{\n  dataDir = name: \"/srv/fetched/${name}\";\n}\n";
+/// The synthetic tree's `flake.nix` and `lib/default.nix` (of the shape
+/// atelier-gen uses of nixpkgs' lib: a set with `extend`).
+const TREE_ROOT_FLAKE: &str = "{ outputs = { self, ... }: { lib = import ./lib; }; }\n";
+const TREE_LIB: &str = "let\n  lib = {\n    dataDir = name: \"/srv/fetched/${name}\";\n    extend = f: let final = lib // f final lib; in final;\n  };\nin\nlib\n";
 
 /// splitmix64: deterministic, so every run builds the same tree.
 struct Rng(u64);
@@ -198,6 +198,11 @@ fn synthesize(dir: &Path, files: u64, bytes: u64) -> Result<()> {
     std::fs::create_dir_all(dir.join("lib"))?;
     std::fs::write(dir.join("flake.nix"), TREE_ROOT_FLAKE)?;
     std::fs::write(dir.join("lib/default.nix"), TREE_LIB)?;
+    std::fs::create_dir_all(dir.join("nixos/lib"))?;
+    std::fs::write(
+        dir.join("nixos/lib/eval-config.nix"),
+        "{ modules ? [ ], ... }: { inherit modules; }\n",
+    )?;
     let mut plan: Vec<(String, u64)> = Vec::new();
     let cats = [
         "applications",
@@ -355,8 +360,6 @@ pub fn main(args: &[String]) -> Result<()> {
         .filter(|e| e.file_type().is_file())
         .count();
     let apparent = dir_bytes(&src);
-    let eval_part = dir_bytes(&src.join("lib"))
-        + std::fs::metadata(src.join("nixos/lib/eval-config.nix")).map_or(0, |m| m.len());
     let body = std::fs::read(&tarball)?;
     println!(
         "tree {}: {n_files} files, {:.1} MiB (apparent), tarball {:.1} MiB, narHash {nar_hash}",
@@ -364,8 +367,8 @@ pub fn main(args: &[String]) -> Result<()> {
         mib(apparent),
         mib(body.len() as u64)
     );
-    let server = Server::start(vec![("/big.tar.gz".into(), body)]);
-    let url = server.url("/big.tar.gz");
+    let server = Server::start(vec![("/nixpkgs.tar.gz".into(), body)]);
+    let url = server.url("/nixpkgs.tar.gz");
 
     let flake = root.join("flake");
     std::fs::create_dir_all(&flake)?;
@@ -382,7 +385,7 @@ pub fn main(args: &[String]) -> Result<()> {
     });
     let lock = serde_json::json!({
         "version": 7, "root": "root",
-        "nodes": { "root": { "inputs": { "big": "big" } }, "big": node }
+        "nodes": { "root": { "inputs": { "nixpkgs": "nixpkgs" } }, "nixpkgs": node }
     });
     std::fs::write(
         flake.join("flake.lock"),
@@ -393,7 +396,7 @@ pub fn main(args: &[String]) -> Result<()> {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    let plan = |cache: &Path, fetch: bool| {
+    let plan = |cache: &Path, fetch: bool, keep_full: bool| {
         let mut c = Command::new(&gen);
         c.env_remove("ATELIER_FETCH_INPUTS")
             .arg("--no-cache")
@@ -405,23 +408,43 @@ pub fn main(args: &[String]) -> Result<()> {
         if fetch {
             c.arg("--fetch-inputs");
         }
+        if keep_full {
+            c.arg("--keep-full-inputs");
+        }
         c
     };
 
-    let (mut cold, mut warm, mut curl_tar, mut hash) = (vec![], vec![], vec![], vec![]);
-    let mut kept = 0;
+    let (mut cold, mut cold_full, mut warm, mut curl_tar, mut hash) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut kept, mut kept_full) = (0, 0);
     let mut unpacked = 0;
     for round in 0..runs {
-        // atelier-gen, cold: a fresh cache, so the input is fetched.
+        // atelier-gen, cold: a fresh cache, so the input is fetched (and,
+        // being nixpkgs, kept pruned).
         let cache = root.join(format!("cache-{round}"));
-        let (t, out) = timed(&mut plan(&cache, true), "atelier-gen plan --fetch-inputs")?;
+        let (t, out) = timed(
+            &mut plan(&cache, true, false),
+            "atelier-gen plan --fetch-inputs",
+        )?;
         ensure!(out.contains(&expect), "unexpected plan: {out}");
         cold.push(t);
         kept = du(&cache.join("inputs"))?;
         // Warm: the kept source, no download (what every later run costs).
-        let (t, out) = timed(&mut plan(&cache, false), "atelier-gen plan (kept source)")?;
+        let (t, out) = timed(
+            &mut plan(&cache, false, false),
+            "atelier-gen plan (kept source)",
+        )?;
         ensure!(out.contains(&expect), "unexpected plan: {out}");
         warm.push(t);
+        std::fs::remove_dir_all(&cache)?;
+        // Cold again, all of it kept (--keep-full-inputs).
+        let (t, out) = timed(
+            &mut plan(&cache, true, true),
+            "atelier-gen plan --fetch-inputs --keep-full-inputs",
+        )?;
+        ensure!(out.contains(&expect), "unexpected plan: {out}");
+        cold_full.push(t);
+        kept_full = du(&cache.join("inputs"))?;
         std::fs::remove_dir_all(&cache)?;
 
         // The baseline: curl | tar -xz, then nix-hash of the tree.
@@ -456,18 +479,27 @@ pub fn main(args: &[String]) -> Result<()> {
     }
     drop(server);
 
-    let (cold, warm, curl_tar) = (median(cold), median(warm), median(curl_tar));
+    let (cold, cold_full, warm, curl_tar) = (
+        median(cold),
+        median(cold_full),
+        median(warm),
+        median(curl_tar),
+    );
     println!("median of {runs} (alternating):");
     println!(
-        "  atelier-gen plan --fetch-inputs, cold (download+unpack+NAR hash+keep+plan): {:.2}s",
+        "  atelier-gen plan --fetch-inputs, cold (download+unpack+NAR hash+prune+keep+plan): {:.2}s",
         secs(cold)
     );
     println!(
-        "  atelier-gen plan, source kept (no fetch):                                  {:.2}s",
+        "  atelier-gen plan --fetch-inputs --keep-full-inputs, cold (all of it kept):       {:.2}s",
+        secs(cold_full)
+    );
+    println!(
+        "  atelier-gen plan, source kept (no fetch):                                        {:.2}s",
         secs(warm)
     );
     println!(
-        "  curl -s URL | tar -xz:                                                     {:.2}s",
+        "  curl -s URL | tar -xz:                                                           {:.2}s",
         secs(curl_tar)
     );
     let baseline = if hash.is_empty() {
@@ -476,26 +508,27 @@ pub fn main(args: &[String]) -> Result<()> {
     } else {
         let hash = median(hash);
         println!(
-            "  nix-hash --type sha256 --base32 DIR:                                       {:.2}s",
+            "  nix-hash --type sha256 --base32 DIR:                                             {:.2}s",
             secs(hash)
         );
         curl_tar + hash
     };
-    let fetch = cold.saturating_sub(warm);
+    let with = if nix_hash { " + nix-hash" } else { "" };
+    for (what, cold) in [("pruned", cold), ("whole", cold_full)] {
+        let fetch = cold.saturating_sub(warm);
+        println!(
+            "{what}: fetch cost (cold - kept) / baseline (curl|tar{with}) = {:.2} ({:.2}s / {:.2}s); cold / baseline = {:.2}",
+            secs(fetch) / secs(baseline),
+            secs(fetch),
+            secs(baseline),
+            secs(cold) / secs(baseline),
+        );
+    }
     println!(
-        "fetch cost (cold - kept) / baseline (curl|tar{}) = {:.2} ({:.2}s / {:.2}s); cold / baseline = {:.2}",
-        if nix_hash { " + nix-hash" } else { "" },
-        secs(fetch) / secs(baseline),
-        secs(fetch),
-        secs(baseline),
-        secs(cold) / secs(baseline),
-    );
-    println!(
-        "disk: atelier-gen's input cache {:.1} MiB (du -sk), curl|tar {:.1} MiB; lib/ + nixos/lib/eval-config.nix {:.1} MiB apparent ({:.1} % of {:.1} MiB)",
+        "disk (du -sk): atelier-gen's input cache {:.1} MiB pruned, {:.1} MiB whole (--keep-full-inputs); curl|tar {:.1} MiB; {:.1} MiB apparent",
         mib(kept),
+        mib(kept_full),
         mib(unpacked),
-        mib(eval_part),
-        100.0 * eval_part as f64 / apparent as f64,
         mib(apparent)
     );
     Ok(())

@@ -1,0 +1,1 @@
+import ./pkgs/top-level/impure.nix

@@ -1,0 +1,1 @@
+{ outputs = { self, ... }: { lib = import ./lib; }; }

@@ -1,0 +1,1 @@
+name: "/srv/pkgs/${name}"
