@@ -129,6 +129,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                     safety_snapshot: true,
                     start_all_units: true,
                     repository: None,
+                    whole_snapshot_first: true,
                 };
                 let _done = Done {
                     finished: &finished,
