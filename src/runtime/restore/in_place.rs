@@ -143,6 +143,7 @@ pub(super) fn stage_whole_snapshot(
             snap.paths.len()
         ));
         restic.restore(&snap.id, &dir, &snap.paths)?;
+        crash_point("after-whole-snapshot");
         let Some(want) = snap.files else {
             return Ok((dir, None));
         };
