@@ -175,3 +175,84 @@ fn crash_after_swap() {
 fn crash_after_commit() {
     crash_at("after-commit", true);
 }
+
+/// `dr` restores a service's whole snapshot into staging before it plans
+/// (its self-description comes from there). A crash right after that
+/// leaves the live data as it was; `status` shows the restore pending, and
+/// the next `dr` discards the staging, says so, and restores the snapshot.
+#[test]
+fn dr_crash_after_whole_snapshot() {
+    let mut w = World::new();
+    let _repo = w.add_local_repo("default");
+    let data = w.data_dir("app");
+    let uploads = data.join("uploads");
+    let db: PathBuf = data.join("app.db");
+    std::fs::create_dir_all(uploads.join("d")).unwrap();
+    for i in 0..20 {
+        std::fs::write(uploads.join(format!("d/f{i}")), format!("old {i}")).unwrap();
+    }
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a');",
+        )
+        .unwrap();
+    w.add_service(
+        "app",
+        Service {
+            files: vec![uploads.display().to_string()],
+            sqlite: vec![db.display().to_string()],
+            ..common::files_service(&[], &["default"])
+        },
+    );
+    w.run_ok(&["run", "app"]);
+    let snapshot = (tree_hash(&uploads), sqlite_rows(&db));
+    std::fs::write(uploads.join("d/f0"), "live, newer").unwrap();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("INSERT INTO t VALUES (2, 'b')", [])
+        .unwrap();
+    let live = (tree_hash(&uploads), sqlite_rows(&db));
+
+    let out = w
+        .cmd()
+        .args(["--yes", "dr"])
+        .env("ATELIER_TEST_CRASH_AT", "after-whole-snapshot")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.signal(),
+        Some(9),
+        "not killed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        (tree_hash(&uploads), sqlite_rows(&db)) == live,
+        "live data changed"
+    );
+    let staged: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".atelier-restore-"))
+        .collect();
+    assert_eq!(staged.len(), 1, "the snapshot was staged beside the data");
+    let (code, out, _) = w.run(&["--json", "status"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("restorePending"), "{out}");
+
+    let (code, _, err) = w.run(&["--yes", "dr"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("recovered an interrupted restore of `app`"),
+        "{err}"
+    );
+    assert!((tree_hash(&uploads), sqlite_rows(&db)) == snapshot);
+    let leftovers: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".atelier"))
+        .collect();
+    assert!(leftovers.is_empty(), "leftovers {leftovers:?}");
+}

@@ -129,6 +129,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
                     safety_snapshot: true,
                     start_all_units: true,
                     repository: None,
+                    whole_snapshot_first: true,
                 };
                 let _done = Done {
                     finished: &finished,
@@ -200,8 +201,10 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
 
 /// The latest snapshot of every service with files locations, by
 /// repository: their file lists (for verifying the restored trees) come from
-/// one restic process per repository. A service whose snapshot cannot be
-/// resolved here fails on its own below, with the others going on.
+/// one restic process per repository. Snapshots that record restic's backup
+/// summary need none (the restored snapshot is counted against it) and are
+/// left out. A service whose snapshot cannot be resolved here fails on its
+/// own below, with the others going on.
 fn list_contents_together(ctx: &Context, manifest: &crate::plan::Manifest) {
     use crate::runtime::restore_restic::{self, Restic};
     let mut wanted: std::collections::BTreeMap<String, Vec<String>> =
@@ -213,8 +216,11 @@ fn list_contents_together(ctx: &Context, manifest: &crate::plan::Manifest) {
         let Ok(restic) = Restic::for_service(&ctx.restic, manifest, name, &ctx.state_dir) else {
             continue;
         };
-        if let Ok(snap) = engine::resolve(&restic, manifest, name, None, false) {
-            wanted.entry(restic.name.clone()).or_default().push(snap.id);
+        match engine::resolve(&restic, manifest, name, None, false) {
+            Ok(snap) if snap.files.is_none() => {
+                wanted.entry(restic.name.clone()).or_default().push(snap.id);
+            }
+            _ => {}
         }
     }
     for (repository, ids) in wanted {

@@ -208,6 +208,7 @@ fn drill_one(
         safety_snapshot: false,
         start_all_units: false,
         repository: None,
+        whole_snapshot_first: false,
     };
     let t0 = Instant::now();
     let result = engine::restore(&env, &req);

@@ -250,6 +250,7 @@ fn wizard(ctx: &Context, theme: &dyn dialoguer::theme::Theme) -> anyhow::Result<
         safety_snapshot: in_place,
         start_all_units: false,
         repository: None,
+        whole_snapshot_first: false,
     };
     let outcome = engine::restore(&env, &req)?;
     let report_ctx = Context {

@@ -76,6 +76,7 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         safety_snapshot: true,
         start_all_units: false,
         repository,
+        whole_snapshot_first: false,
     };
     let quiet = ctx.json;
     // On a terminal a spinner shows the current step; finished steps stay as lines.

@@ -52,7 +52,10 @@ pub fn limit_data_processes(n: usize) {
 struct DataSlot;
 
 impl DataSlot {
+    /// Waits for a slot; the wait counts as the current restore's wait for
+    /// its turn (`restore::waited`), not as its own work.
     fn take() -> Self {
+        let waiting = std::time::Instant::now();
         let (lock, freed) = &DATA_SLOTS;
         let mut slots = lock
             .lock()
@@ -63,6 +66,7 @@ impl DataSlot {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
         slots.1 += 1;
+        super::restore::waited(waiting.elapsed());
         Self
     }
 }
@@ -121,6 +125,9 @@ pub struct Snapshot {
     pub tags: Vec<String>,
     pub hostname: String,
     pub paths: Vec<String>,
+    /// Regular files the backup stored, from the summary restic (0.17+)
+    /// records in the snapshot; `None` for older snapshots.
+    pub files: Option<u64>,
 }
 
 impl Snapshot {
@@ -216,6 +223,7 @@ impl Restic {
             .snapshots(&tags, None)?
             .into_iter()
             .map(|s| Snapshot {
+                files: s.total_files(),
                 id: s.id,
                 short_id: s.short_id,
                 time: s.time.to_rfc3339(),

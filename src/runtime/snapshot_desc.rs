@@ -114,6 +114,39 @@ pub fn locate(
     Ok(None)
 }
 
+/// The staging directory of `service` among the paths of `snap` (where
+/// `run` put its self-description), if the snapshot has the usual layout.
+pub fn staging_path(snap: &super::restore_restic::Snapshot, service: &str) -> Option<String> {
+    let suffix = format!("/staging/{service}");
+    snap.paths.iter().find(|p| p.ends_with(&suffix)).cloned()
+}
+
+/// Reads the self-description of a snapshot restored below `root` (a
+/// snapshot path `P` at `root/P`) from its staging directory `dir`; `None`
+/// when the snapshot holds none there.
+pub fn read_restored(root: &Path, dir: &str, short_id: &str) -> anyhow::Result<Option<Located>> {
+    let file = root
+        .join(dir.trim_start_matches('/'))
+        .join(DESCRIPTION_FILE);
+    let bytes = match std::fs::read(&file) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read the restored {}", file.display()))
+        }
+    };
+    let full = parse_lenient(&bytes).with_context(|| {
+        format!(
+            "snapshot {short_id}: {}/{DESCRIPTION_FILE} is not a readable self-description",
+            dir.trim_end_matches('/')
+        )
+    })?;
+    Ok(Some(Located {
+        dir: dir.to_owned(),
+        description: from_describe(&full),
+    }))
+}
+
 pub fn staging_dir(state_dir: &Path, service: &str) -> PathBuf {
     state_dir.join("staging").join(service)
 }

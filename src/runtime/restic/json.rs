@@ -64,6 +64,15 @@ impl Snapshot {
             .find(|p| p.ends_with(&suffix))
     }
 
+    /// Regular files the backup stored (symlinks and other special files
+    /// not counted), when restic recorded a summary (0.17+).
+    pub fn total_files(&self) -> Option<u64> {
+        self.summary
+            .as_ref()?
+            .get("total_files_processed")?
+            .as_u64()
+    }
+
     /// Total bytes of the snapshot when restic recorded a summary (0.17+).
     pub fn total_bytes(&self) -> Option<u64> {
         self.summary

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 
 use super::directory::scratch_db_name;
-use super::fetch::{fetch, record_staging, restore_together, staging_beside, take};
+use super::fetch::{record_staging, restore_together, staging_beside, take};
 use super::host::{chown_like, chown_tree, is_active, shell, systemctl, user_ids};
 use super::planning::{kept_entries, side, Planned};
 use super::safety::{has_live_data, safety_snapshot};
-use super::verify::{verify_files, verify_sqlite};
+use super::verify::{count_files, verify_files, verify_sqlite};
 use super::{pg_of, Env, Outcome, Request};
 use crate::plan::Service;
 use crate::runtime::restore_restic::{Restic, Snapshot};
@@ -44,6 +44,136 @@ fn same_filesystem(live: &Path, staged: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A restore's journal (saved before anything is staged), its token and
+/// its private directory under the state directory.
+pub(super) struct Staging {
+    journal: Journal,
+    tok: String,
+    tmp_dir: PathBuf,
+}
+
+impl Staging {
+    fn new(env: &Env, name: &str, snap: &Snapshot, service: &Service) -> Self {
+        // The service name keeps parallel dr jobs sharing a parent directory apart.
+        let tok = format!("{name}-{}", token());
+        let mut journal = Journal {
+            id: tok.clone(),
+            service: name.to_owned(),
+            snapshot: snap.id.clone(),
+            phase: Phase::Prepared,
+            files: Vec::new(),
+            databases: Vec::new(),
+            pg: if service.postgres.is_empty() {
+                None
+            } else {
+                Some(pg_of(env.manifest))
+            },
+            staging_dirs: Vec::new(),
+            units_stopped: Vec::new(),
+            systemctl: env.systemctl.to_owned(),
+        };
+        let tmp_dir = env.state_dir.join("restore-tmp").join(&journal.id);
+        journal.staging_dirs.push(tmp_dir.clone());
+        Self {
+            journal,
+            tok,
+            tmp_dir,
+        }
+    }
+}
+
+/// The whole snapshot of an in-place restore, restored into staging before
+/// planning (`dr`): its files, database copies and self-description come
+/// from one `restic restore`, so the description costs no `restic dump`.
+pub(super) struct Early {
+    staging: Staging,
+    /// Where the snapshot was restored: a snapshot path `P` is at `pre/P`.
+    pub(super) pre: PathBuf,
+    /// The number of regular files restored, equal to the one restic's
+    /// backup summary records in the snapshot (restic 0.17+); `None` when
+    /// the snapshot has no summary (each files location is then checked
+    /// against the snapshot's listing).
+    pub(super) files_checked: Option<u64>,
+}
+
+impl Early {
+    /// Removes what was staged and the journal: nothing live was touched.
+    pub(super) fn discard(self, env: &Env) {
+        let _ = self.staging.journal.rollback();
+        self.staging.journal.remove(env.state_dir);
+    }
+}
+
+/// Restores every path of `snap` with one `restic restore` into the
+/// staging directory the first item of the plan would use (beside the first
+/// files location, else the first SQLite database, else the restore's
+/// directory in the state directory), with the journal saved first so a
+/// crash leaves nothing unexplained. When the snapshot records restic's
+/// backup summary, the restored regular files must be exactly as many.
+pub(super) fn stage_whole_snapshot(
+    env: &Env,
+    restic: &Restic,
+    snap: &Snapshot,
+    name: &str,
+    service: &Service,
+) -> anyhow::Result<Early> {
+    let mut staging = Staging::new(env, name, snap, service);
+    let restored = (|| -> anyhow::Result<(PathBuf, Option<u64>)> {
+        staging.journal.save(env.state_dir)?;
+        let (dir, stage) = if let Some(first) = service.files.first() {
+            let parent = Path::new(first)
+                .parent()
+                .context("a files location must not be /")?;
+            let stage = staging_beside(parent, &staging.tok);
+            (stage.clone(), stage)
+        } else if let Some(first) = service.sqlite.first() {
+            let parent = Path::new(first)
+                .parent()
+                .context("a SQLite path must have a directory")?;
+            let stage = staging_beside(parent, &staging.tok);
+            (stage.join("fetch"), stage)
+        } else {
+            (staging.tmp_dir.clone(), staging.tmp_dir.clone())
+        };
+        record_staging(&mut staging.journal, env, &stage)?;
+        std::fs::create_dir_all(&dir)?;
+        (env.progress)(&format!(
+            "{name}: restoring snapshot {} ({} paths) into staging with one restic restore",
+            snap.short_id,
+            snap.paths.len()
+        ));
+        restic.restore(&snap.id, &dir, &snap.paths)?;
+        crash_point("after-whole-snapshot");
+        let Some(want) = snap.files else {
+            return Ok((dir, None));
+        };
+        let got = walkdir::WalkDir::new(&dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .count() as u64;
+        if got != want {
+            bail!(
+                "verification of the restored snapshot {} failed: it holds {got} regular files, restic's backup summary {want}; live data untouched",
+                snap.short_id
+            );
+        }
+        Ok((dir, Some(want)))
+    })();
+    match restored {
+        Ok((pre, files_checked)) => Ok(Early {
+            staging,
+            pre,
+            files_checked,
+        }),
+        Err(e) => {
+            let _ = staging.journal.rollback();
+            staging.journal.remove(env.state_dir);
+            Err(e)
+        }
+    }
+}
+
 pub(super) fn in_place(
     env: &Env,
     req: &Request,
@@ -52,55 +182,30 @@ pub(super) fn in_place(
     service: &Service,
     planned: &[Planned],
     outcome: &mut Outcome,
+    early: Option<Early>,
 ) -> anyhow::Result<()> {
     let name = req.service.as_str();
     let pg = pg_of(env.manifest);
     if req.safety_snapshot {
-        (env.progress)(&format!("{name}: taking the pre-restore safety snapshot"));
-        let repo_lock = crate::runtime::lock::acquire(
-            &env.state_dir.join("locks"),
-            &format!("repository-{}", restic.name),
-            &format!("pre-restore snapshot of {name}"),
-            crate::runtime::lock::default_timeout(),
-        )?;
-        let taken = safety_snapshot(env, restic, name, service);
-        drop(repo_lock);
-        match taken {
-            Ok(id) => outcome.safety_snapshot = id,
-            // A blank machine (disaster recovery): nothing live to save, e.g. a
-            // dump's backupCmd has nothing to read yet.
-            Err(e) if !has_live_data(env, service) => {
-                (env.progress)(&format!("{name}: no live data, no safety snapshot ({e:#})"));
+        if let Err(e) = take_safety_snapshot(env, restic, name, service, outcome) {
+            if let Some(early) = early {
+                early.discard(env);
             }
-            Err(e) => {
-                return Err(e.context(format!(
-                "restore of `{name}` stopped before touching live data: the safety snapshot failed"
-            )))
-            }
+            return Err(e);
         }
     }
     crash_point("after-safety-snapshot");
-    // The service name keeps parallel dr jobs sharing a parent directory apart.
-    let tok = format!("{name}-{}", token());
-    let short: String = snap.short_id.chars().take(8).collect();
-    let mut journal = Journal {
-        id: tok.clone(),
-        service: name.to_owned(),
-        snapshot: snap.id.clone(),
-        phase: Phase::Prepared,
-        files: Vec::new(),
-        databases: Vec::new(),
-        pg: if service.postgres.is_empty() {
-            None
-        } else {
-            Some(pg.clone())
-        },
-        staging_dirs: Vec::new(),
-        units_stopped: Vec::new(),
-        systemctl: env.systemctl.to_owned(),
+    let early_pre = early.as_ref().map(|e| e.pre.clone());
+    let summary_checked = early.as_ref().and_then(|e| e.files_checked);
+    let Staging {
+        mut journal,
+        tok,
+        tmp_dir,
+    } = match early {
+        Some(e) => e.staging,
+        None => Staging::new(env, name, snap, service),
     };
-    let tmp_dir = env.state_dir.join("restore-tmp").join(&journal.id);
-    journal.staging_dirs.push(tmp_dir.clone());
+    let short: String = snap.short_id.chars().take(8).collect();
     let (svc_uid, svc_gid) = user_ids(service, name);
     let mut dumps_to_feed: Vec<(String, PathBuf, String, Option<String>)> = Vec::new();
     // (live, staged) files locations: the excluded live files go along.
@@ -110,7 +215,10 @@ pub(super) fn in_place(
     let staged = (|| -> anyhow::Result<()> {
         // The journal exists before any staging so a crash leaves nothing behind unexplained.
         journal.save(env.state_dir)?;
-        let pre = restore_together(restic, snap, planned, &tok, &tmp_dir, &mut journal, env)?;
+        let pre = match early_pre {
+            Some(pre) => Some(pre),
+            None => restore_together(restic, snap, planned, &tok, &tmp_dir, &mut journal, env)?,
+        };
         let pre = pre.as_deref();
         for (p, item) in planned.iter().zip(outcome.items.iter_mut()) {
             match p {
@@ -125,12 +233,20 @@ pub(super) fn in_place(
                     if req.from.is_some() {
                         chown_tree(&got, svc_uid, svc_gid)?;
                     }
-                    item.detail = verify_files(restic, snap, source, &got).with_context(|| {
-                        format!(
-                            "verification of the restored copy of {} failed; live data untouched",
-                            live.shown()
-                        )
-                    })?;
+                    item.detail = match summary_checked {
+                        // The whole snapshot was restored and counted against
+                        // restic's backup summary (see `stage_whole_snapshot`).
+                        Some(n) => format!(
+                            "{} files; the restored snapshot's {n} regular files match restic's backup summary",
+                            count_files(&got)
+                        ),
+                        None => verify_files(restic, snap, source, &got).with_context(|| {
+                            format!(
+                                "verification of the restored copy of {} failed; live data untouched",
+                                live.shown()
+                            )
+                        })?,
+                    };
                     item.verified = Some(true);
                     carry.push((live.clone(), got.clone()));
                     let base = live
@@ -262,7 +378,7 @@ pub(super) fn in_place(
                     restore_cmd,
                     user,
                 } => {
-                    let dump = fetch(restic, snap, source, &tmp_dir)?;
+                    let dump = take(restic, snap, source, &tmp_dir, pre)?;
                     let len = std::fs::metadata(&dump)?.len();
                     if let Some(u) = user.as_deref() {
                         if let Some(uu) = nix::unistd::User::from_name(u).ok().flatten() {
@@ -285,7 +401,9 @@ pub(super) fn in_place(
         return Err(e);
     }
     crash_point("after-stage");
+    let waiting = std::time::Instant::now();
     (env.go_live)(name);
+    super::waited(waiting.elapsed());
 
     // Live part: stop units (the journal records it so a crash restarts them).
     let mut units: Vec<String> = service.units.clone();
@@ -386,6 +504,39 @@ pub(super) fn in_place(
         )));
     }
     post?;
+    Ok(())
+}
+
+/// The `pre-restore` safety snapshot of what is live (none on a blank machine).
+fn take_safety_snapshot(
+    env: &Env,
+    restic: &Restic,
+    name: &str,
+    service: &Service,
+    outcome: &mut Outcome,
+) -> anyhow::Result<()> {
+    (env.progress)(&format!("{name}: taking the pre-restore safety snapshot"));
+    let repo_lock = crate::runtime::lock::acquire(
+        &env.state_dir.join("locks"),
+        &format!("repository-{}", restic.name),
+        &format!("pre-restore snapshot of {name}"),
+        crate::runtime::lock::default_timeout(),
+    )?;
+    let taken = safety_snapshot(env, restic, name, service);
+    drop(repo_lock);
+    match taken {
+        Ok(id) => outcome.safety_snapshot = id,
+        // A blank machine (disaster recovery): nothing live to save, e.g. a
+        // dump's backupCmd has nothing to read yet.
+        Err(e) if !has_live_data(env, service) => {
+            (env.progress)(&format!("{name}: no live data, no safety snapshot ({e:#})"));
+        }
+        Err(e) => {
+            return Err(e.context(format!(
+                "restore of `{name}` stopped before touching live data: the safety snapshot failed"
+            )))
+        }
+    }
     Ok(())
 }
 

@@ -36,6 +36,26 @@ use directory::to_directory;
 use in_place::in_place;
 use planning::{describe, kept_entries, kind_of, needed_roles, plan, refuse_unswappable, Planned};
 
+thread_local! {
+    /// Time this thread's current restore spent waiting for its turn (a
+    /// restic data slot, going live after the services before it in `dr`).
+    static WAITED: std::cell::Cell<std::time::Duration> = const { std::cell::Cell::new(std::time::Duration::ZERO) };
+}
+
+/// Adds `d` to the time the current restore waited for its turn: not its
+/// own work, so not in its `duration_ms`.
+pub fn waited(d: std::time::Duration) {
+    WAITED.with(|w| w.set(w.get() + d));
+}
+
+/// The restore's own time since `started`: without its waits for its turn.
+fn own_time(started: Instant) -> u128 {
+    started
+        .elapsed()
+        .saturating_sub(WAITED.with(std::cell::Cell::take))
+        .as_millis()
+}
+
 /// Where the restored data goes.
 #[derive(Debug, Clone)]
 pub enum Mode {
@@ -62,6 +82,12 @@ pub struct Request {
     pub start_all_units: bool,
     /// Repository to restore from (default: the service's first).
     pub repository: Option<String>,
+    /// In place (not cloning, not a dry run): restore the whole snapshot
+    /// into staging before planning, and read the self-description from
+    /// there instead of with a `restic dump` (one restic process per
+    /// service). Only where the restore is already confirmed (`dr`): the
+    /// data is moved before the plan is shown.
+    pub whole_snapshot_first: bool,
 }
 
 pub struct Env<'a> {
@@ -175,6 +201,7 @@ pub fn pg_of(manifest: &Manifest) -> Pg {
 /// every path out.
 pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
     let started = Instant::now();
+    WAITED.with(|w| w.set(std::time::Duration::ZERO));
     let manifest = env.manifest;
     let name = req.service.as_str();
     let service = manifest
@@ -194,9 +221,6 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
     } else {
         None
     };
-    // A dry run changes nothing, recovery included: it only reports it.
-    let recovery_pending =
-        matches!(req.mode, Mode::InPlace) && req.dry_run && swap::pending(env.state_dir, name);
     if matches!(req.mode, Mode::InPlace) && !req.dry_run {
         swap::recover(env.state_dir, Some(name))?;
     }
@@ -217,20 +241,77 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
         req.snapshot.as_deref().unwrap_or("latest")
     ));
     let snap = resolve(&restic, manifest, &source, req.snapshot.as_deref(), cloning)?;
+    // The whole snapshot first (dr): its self-description comes with it.
+    let description_dir = snapshot_desc::staging_path(&snap, &source);
+    let nested_files = service.files.iter().enumerate().any(|(i, a)| {
+        service
+            .files
+            .iter()
+            .enumerate()
+            .any(|(j, b)| i != j && Path::new(a).starts_with(b))
+    });
+    let mut early = match &description_dir {
+        Some(_)
+            if req.whole_snapshot_first
+                && matches!(req.mode, Mode::InPlace)
+                && !req.dry_run
+                && !cloning
+                && !nested_files =>
+        {
+            Some(in_place::stage_whole_snapshot(
+                env, &restic, &snap, name, service,
+            )?)
+        }
+        _ => None,
+    };
+    let result = planned_restore(
+        env,
+        req,
+        &restic,
+        &snap,
+        &mut early,
+        description_dir,
+        started,
+    );
+    if let Some(e) = early {
+        e.discard(env);
+    }
+    result
+}
+
+/// [`restore`] from planning on; `early` (the whole snapshot staged) is
+/// taken by the in-place restore, else discarded by the caller.
+fn planned_restore(
+    env: &Env,
+    req: &Request,
+    restic: &Restic,
+    snap: &super::restore_restic::Snapshot,
+    early: &mut Option<in_place::Early>,
+    description_dir: Option<String>,
+    started: Instant,
+) -> anyhow::Result<Outcome> {
+    let manifest = env.manifest;
+    let name = req.service.as_str();
+    let service = &manifest.services[name];
+    let source = req.from.clone().unwrap_or_else(|| name.to_owned());
+    let cloning = req.from.is_some();
+    // A dry run changes nothing, recovery included: it only reports it.
+    let recovery_pending =
+        matches!(req.mode, Mode::InPlace) && req.dry_run && swap::pending(env.state_dir, name);
     // Files-only services restore at their own paths: their self-description
     // is only read when cloning (a `restic dump` process saved per service).
     let needs_description = cloning
         || !(service.sqlite.is_empty() && service.postgres.is_empty() && service.dumps.is_empty());
-    let loc = if needs_description {
-        snapshot_desc::locate(&restic, &snap, &source)?
-    } else {
-        None
+    let loc = match (early.as_ref(), description_dir) {
+        (Some(e), Some(dir)) => snapshot_desc::read_restored(&e.pre, &dir, &snap.short_id)?,
+        _ if needs_description => snapshot_desc::locate(restic, snap, &source)?,
+        _ => None,
     };
     let planned = plan(
         service,
         name,
         loc.as_ref(),
-        &snap,
+        snap,
         cloning,
         manifest.services.get(&source),
     )?;
@@ -343,7 +424,7 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
         }
     }
     if req.dry_run {
-        outcome.duration_ms = started.elapsed().as_millis();
+        outcome.duration_ms = own_time(started);
         return Ok(outcome);
     }
     match &req.mode {
@@ -352,13 +433,22 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
             if !(env.confirm)(&replaced)? {
                 bail!("restore of `{name}` cancelled: nothing was changed");
             }
-            in_place(env, req, &restic, &snap, service, &planned, &mut outcome)?;
+            in_place(
+                env,
+                req,
+                restic,
+                snap,
+                service,
+                &planned,
+                &mut outcome,
+                early.take(),
+            )?;
         }
-        Mode::Inspect(dir) => to_directory(env, &restic, &snap, &planned, dir, None, &mut outcome)?,
+        Mode::Inspect(dir) => to_directory(env, restic, snap, &planned, dir, None, &mut outcome)?,
         Mode::Scratch { dir, db_suffix } => to_directory(
             env,
-            &restic,
-            &snap,
+            restic,
+            snap,
             &planned,
             dir,
             Some(db_suffix),
@@ -366,6 +456,6 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
         )?,
     }
     outcome.verified = outcome.items.iter().all(|i| i.verified != Some(false));
-    outcome.duration_ms = started.elapsed().as_millis();
+    outcome.duration_ms = own_time(started);
     Ok(outcome)
 }

@@ -9,7 +9,7 @@ use crate::runtime::postgres::DatabaseState;
 use crate::runtime::restore_restic::{Restic, Snapshot};
 use crate::runtime::terminal::ShowPath as _;
 
-fn count_files(dir: &Path) -> usize {
+pub(super) fn count_files(dir: &Path) -> usize {
     walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)
