@@ -471,6 +471,7 @@ mod tests {
     /// empty directory, in kept and dropped parts alike: the NAR hash from
     /// the index is the one of the whole tree on disk.
     #[test]
+    #[allow(clippy::many_single_char_names)] // a tree, its files, the unpack
     fn pruned_unpack_hashes_the_whole_tree_and_writes_only_the_kept_parts() {
         use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().unwrap();
