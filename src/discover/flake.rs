@@ -232,8 +232,12 @@ fn repo_of_url(url: &str) -> String {
     }
     // A channel's tarball (https://nixos.org/channels/nixpkgs-unstable/
     // nixexprs.tar.xz, https://channels.nixos.org/nixos-25.11/nixexprs.tar.xz)
-    // is nixpkgs.
-    if url.ends_with("/nixexprs.tar.xz") {
+    // is nixpkgs, whatever its compression (`nixexprs.tar.zst`).
+    if url
+        .rsplit('/')
+        .next()
+        .is_some_and(|f| f.starts_with("nixexprs.tar"))
+    {
         return "nixpkgs".to_owned();
     }
     // git+https://host/owner/repo(.git), https://host/owner/repo/archive/...
@@ -1584,6 +1588,14 @@ mod tests {
             ("gitlab:foo/bar.git", "bar.git"),
             (
                 "https://nixos.org/channels/nixpkgs-unstable/nixexprs.tar.xz",
+                "nixpkgs",
+            ),
+            (
+                "https://channels.nixos.org/nixpkgs-unstable/nixexprs.tar.zst",
+                "nixpkgs",
+            ),
+            (
+                "https://channels.nixos.org/nixos-25.11/nixexprs.tar.gz?x=1",
                 "nixpkgs",
             ),
         ] {

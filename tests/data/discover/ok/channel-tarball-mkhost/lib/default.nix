@@ -1,0 +1,4 @@
+{ lib, inputs }:
+{
+  mkHost = import ./mkhost.nix { inherit lib inputs; };
+}
