@@ -201,7 +201,8 @@ pub fn source(
     };
     if immutable(ev, &kept) {
         // A pruned copy, and all of it asked for: fetched again, whole.
-        let refetch = fetch && keep == Keep::Whole && kept.join(prune::MARKER).exists();
+        let refetch =
+            fetch && keep == Keep::Whole && ev.inputs().is_file(&kept.join(prune::MARKER));
         if !refetch {
             return Ok(Some((kept, Origin::Cache)));
         }
