@@ -9,6 +9,9 @@ command -v rclone >/dev/null 2>&1 || need+=(rclone)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v nix-instantiate >/dev/null 2>&1 || need+=(nix-bin)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+# Channel tarballs (`nixexprs.tar.xz`, `.tar.zst`) for the fetch-inputs tests.
+command -v xz >/dev/null 2>&1 || need+=(xz-utils)
+command -v zstd >/dev/null 2>&1 || need+=(zstd)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 # The fuzz run of scripts/test.sh builds libFuzzer (C++) through libfuzzer-sys.
 command -v c++ >/dev/null 2>&1 || need+=(g++)

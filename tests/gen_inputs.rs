@@ -287,6 +287,96 @@ fn fetch_inputs_checks_nar_hash_and_keeps_sources_for_offline_runs() {
         .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
 }
 
+/// Channel tarballs come xz- or zstd-compressed (`nixexprs.tar.xz`,
+/// `nixexprs.tar.zst`; named `helpers.*` here, as a URL named `nixexprs.*`
+/// is nixpkgs): made by the real `tar`, `xz` and `zstd`, each is
+/// fetched, its NAR hash checked, kept, and planned from. A tarball cut
+/// short is refused, and nothing is kept.
+#[test]
+fn fetch_inputs_unpacks_xz_and_zstd_tarballs() {
+    for tool in ["xz", "zstd"] {
+        if std::process::Command::new(tool).arg("--version").output().is_err() {
+            eprintln!("SKIP: `{tool}` is not installed (scripts/setup.sh installs it)");
+            return;
+        }
+    }
+    let src = data("fetched/helpers-src");
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir(work.path().join("t")).unwrap();
+    let top = work.path().join("t/helpers-0123abc");
+    copy_tree(&src, &top);
+    let pack = |flag: &str, name: &str| -> Vec<u8> {
+        let out = work.path().join(name);
+        let st = std::process::Command::new("tar")
+            .arg(flag)
+            .arg("-cf")
+            .arg(&out)
+            .arg("-C")
+            .arg(work.path().join("t"))
+            .arg("helpers-0123abc")
+            .status()
+            .unwrap();
+        assert!(st.success(), "tar {flag}");
+        std::fs::read(&out).unwrap()
+    };
+    let xz = pack("--xz", "a.tar.xz");
+    let zst = pack("--zstd", "a.tar.zst");
+    assert!(xz.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]));
+    assert!(zst.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]));
+    let cut = zst[..zst.len() / 2].to_vec();
+    let server = Server::start(vec![
+        ("/helpers.tar.xz".into(), xz),
+        ("/helpers.tar.zst".into(), zst),
+        ("/cut.tar.zst".into(), cut),
+    ]);
+    for (path, ok) in [
+        ("/helpers.tar.xz", true),
+        ("/helpers.tar.zst", true),
+        ("/cut.tar.zst", false),
+    ] {
+        let flake = tempfile::tempdir().unwrap();
+        for f in ["flake.nix", "host.nix"] {
+            std::fs::copy(data("fetched").join(f), flake.path().join(f)).unwrap();
+        }
+        let url = server.url(path);
+        let node = serde_json::json!({
+            "locked": { "type": "tarball", "url": url, "narHash": HELPERS_NAR_HASH },
+            "original": { "type": "tarball", "url": url }
+        });
+        let lock = serde_json::json!({
+            "version": 7,
+            "root": "root",
+            "nodes": {
+                "root": { "inputs": { "helpers": "helpers", "broken": "helpers" } },
+                "helpers": node,
+            }
+        });
+        std::fs::write(
+            flake.path().join("flake.lock"),
+            serde_json::to_string_pretty(&lock).unwrap(),
+        )
+        .unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let a = gen()
+            .args(["--no-cache", "--format", "short", "--cache-dir"])
+            .arg(cache.path())
+            .arg("plan")
+            .arg(flake.path())
+            .args(["--host", "good", "--json", "--fetch-inputs"])
+            .env_remove("ATELIER_FETCH_INPUTS")
+            .assert();
+        if ok {
+            a.success()
+                .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
+            assert_eq!(kept(cache.path()).len(), 1, "{path}");
+        } else {
+            a.code(1)
+                .stderr(predicate::str::contains("error[fetch-input]"));
+            assert!(kept(cache.path()).is_empty(), "{path}: {:?}", kept(cache.path()));
+        }
+    }
+}
+
 /// A fetched nixpkgs is kept pruned: once its NAR hash is checked, only
 /// lib/, nixos/lib/, nixos/modules/ and its top-level files stay, listed in
 /// a marker. A host that reads only those plans the same as from the whole

@@ -198,7 +198,7 @@ fn unpack_url(url: &str, dir: &Path) -> Result<PathBuf, String> {
     Ok(out)
 }
 
-/// Gives `consume` the tar stream at `url` (gunzipped when it is gzip),
+/// Gives `consume` the tar stream at `url` (decompressed: see [`inflate`]),
 /// downloaded and decompressed on a second thread.
 fn stream_url<T>(
     url: &str,
@@ -216,52 +216,113 @@ fn stream_url<T>(
             at: 0,
         })
     });
-    r.map_err(|e| format!("unpacking {url} (a .tar or .tar.gz is expected): {e}"))
+    r.map_err(|e| format!("unpacking {url} (a .tar, .tar.gz, .tar.xz or .tar.zst is expected): {e}"))
 }
 
 /// Blocks of the decompressed stream queued between the two threads.
 const BLOCKS_IN_FLIGHT: usize = 16;
 const BLOCK: usize = 256 << 10;
 
-/// The downloading thread: `body`, gunzipped when it starts with gzip's
-/// magic bytes, sent on in blocks; an error is sent as the last item.
+/// The downloading thread: `body`, decompressed by its magic bytes (gzip,
+/// xz or zstd: channel tarballs are `nixexprs.tar.xz` or `.tar.zst`;
+/// anything else is taken as a plain tar), sent on in blocks; an error is
+/// sent as the last item.
 fn inflate(body: impl Read, tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
     use std::io::BufRead as _;
     let mut reader = std::io::BufReader::with_capacity(BLOCK, body);
-    let gz = match reader.fill_buf() {
-        Ok(head) => head.starts_with(&[0x1f, 0x8b]),
+    let format = match reader.fill_buf() {
+        Ok(head) => Compression::of(head),
         Err(e) => {
             let _ = tx.send(Err(e));
             return;
         }
     };
-    let mut source: Box<dyn Read> = if gz {
-        Box::new(flate2::bufread::GzDecoder::new(reader))
-    } else {
-        Box::new(reader)
+    let mut out = BlockSender {
+        tx,
+        block: Vec::with_capacity(BLOCK),
+        gone: false,
     };
-    loop {
-        let mut block = vec![0u8; BLOCK];
-        let mut len = 0;
-        while len < BLOCK {
-            match source.read(&mut block[len..]) {
-                Ok(0) => break,
-                Ok(n) => len += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return;
-                }
-            }
+    let r = match format {
+        Compression::Gzip => std::io::copy(&mut flate2::bufread::GzDecoder::new(reader), &mut out),
+        Compression::Zstd => match ruzstd::decoding::StreamingDecoder::new(reader) {
+            Ok(mut d) => std::io::copy(&mut d, &mut out),
+            Err(e) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("zstd: {e}"),
+            )),
+        },
+        Compression::Xz => lzma_rs::xz_decompress(&mut reader, &mut out)
+            .map(|()| 0)
+            .map_err(|e| match e {
+                lzma_rs::error::Error::IoError(e) => e,
+                e => std::io::Error::new(std::io::ErrorKind::InvalidData, format!("xz: {e}")),
+            }),
+        Compression::None => std::io::copy(&mut reader, &mut out),
+    };
+    // The unpacking side gone (it failed) leaves nothing more to do.
+    if let Err(e) = r.and_then(|_| out.flush_block()) {
+        if !out.gone {
+            let _ = tx.send(Err(e));
         }
-        if len == 0 {
-            return;
+    }
+}
+
+/// How a downloaded archive is compressed, by its first bytes.
+#[derive(Debug, PartialEq, Eq)]
+enum Compression {
+    Gzip,
+    Xz,
+    Zstd,
+    None,
+}
+
+impl Compression {
+    fn of(head: &[u8]) -> Self {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Self::Gzip
+        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+            Self::Xz
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Self::Zstd
+        } else {
+            Self::None
         }
-        block.truncate(len);
-        // The unpacking side is gone (it failed): nothing more to do.
-        if tx.send(Ok(block)).is_err() {
-            return;
+    }
+}
+
+/// The decompressed stream as blocks of [`BLOCK`] bytes on the queue; a
+/// write after the receiving end is gone fails (and sets `gone`).
+struct BlockSender<'a> {
+    tx: &'a std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>,
+    block: Vec<u8>,
+    gone: bool,
+}
+
+impl BlockSender<'_> {
+    fn flush_block(&mut self) -> std::io::Result<()> {
+        if self.block.is_empty() {
+            return Ok(());
         }
+        let block = std::mem::replace(&mut self.block, Vec::with_capacity(BLOCK));
+        self.tx.send(Ok(block)).map_err(|_| {
+            self.gone = true;
+            std::io::Error::from(std::io::ErrorKind::BrokenPipe)
+        })
+    }
+}
+
+impl std::io::Write for BlockSender<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(BLOCK - self.block.len());
+        self.block.extend_from_slice(&buf[..n]);
+        if self.block.len() == BLOCK {
+            self.flush_block()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
