@@ -45,7 +45,7 @@ let
   # its content: a host that may exist is reported rather than hidden.
   defsOf = v:
     if !(isKnown v) then [ v ]
-    else if b.isAttrs v && v ? _type then
+    else if b.isAttrs v && prim.hasKnownAttr "_type" v then
       (if v._type == "merge" then b.concatMap defsOf v.contents
        else if v._type == "if" then
          (if !(isKnown v.condition) || v.condition then defsOf v.content else [ ])
@@ -62,8 +62,16 @@ let
     let known = b.filter isKnown defs; in
     if b.length defs == 0 then { }
     else if b.length known == 0 then b.head defs
-    else if b.length known == 1 then b.head known
-    else if b.all (d: b.isAttrs d && !(d ? _type)) known then
+    # One plain set: its attributes' `mkIf`/`mkDefault`/... unwrapped too,
+    # as when several are merged (`config.pick = mkDefault inputs.nixpkgs`
+    # in a flake's only module is that input, not the `mkDefault`).
+    else if b.length known == 1 then
+      (let d = b.head known; in
+       if b.isAttrs d && !(prim.hasKnownAttr "_type" d) && !(prim.hasKnownAttr "outPath" d)
+         && !(prim.hasKnownAttr "__toString" d)
+       then b.mapAttrs (_: v: merge (defsOf v)) d
+       else d)
+    else if b.all (d: b.isAttrs d && !(prim.hasKnownAttr "_type" d)) known then
       b.zipAttrsWith (_: vs: merge (b.concatMap defsOf vs)) known
     # Modules (functions, paths, sets) defined several times: a
     # `deferredModule` option (`flake.machineModules.<name>`), merged as
@@ -78,7 +86,7 @@ let
   # plus each named formal from specialArgs or `_module.args`.
   applyModule = args: named: f:
     let formals = b.functionArgs f; in
-    f (args // b.mapAttrs (n: _: named n) formals);
+    f (b.mapAttrs (n: _: named n) formals // args);
 
   # Every module reachable from `roots` through `imports`, each file once.
   # Modules that cannot be read (an input's flake module) are listed in
@@ -163,7 +171,7 @@ let
       # missing: `{ configuration, ... }: configuration`).
       optionPaths = prefix: o:
         if !(isKnown o) || !(b.isAttrs o) then [ ]
-        else if o._type or null == "option" then [ { path = prefix; option = o; } ]
+        else if prim.hasKnownAttr "_type" o && o._type == "option" then [ { path = prefix; option = o; } ]
         else if b.length prefix >= 4 then [ ]
         else b.concatLists (lib.mapAttrsToList (n: optionPaths (prefix ++ [ n ])) o);
       declared = b.filter (d: d.path != [ ] && b.head d.path != "flake")
@@ -185,7 +193,7 @@ let
         if !(isKnown v) || !(b.isAttrs v) then v
         else if sub != null then b.mapAttrs (evalElement sub) v
         else b.mapAttrs (n: e:
-          if isKnown e && b.isAttrs e && !(e ? _type)
+          if isKnown e && b.isAttrs e && !(prim.hasKnownAttr "_type" e)
           then prim.openAttrs "config.${b.concatStringsSep "." (path ++ [ n ])}"
             "`${b.concatStringsSep "." (path ++ [ n ])}` is a value of an option the flake's modules declare: its type's submodule and defaults are not read by atelier-gen's built-in flake-parts" e
           else e) v;
@@ -266,8 +274,9 @@ let
         map = f: make (st // { maps = st.maps ++ [ f ]; });
         addPath = p: make (st // { paths = st.paths ++ [ p ]; });
         withLib = _: make st;
-        leafs = paths: leafsOf st (st.paths ++ lib.toList paths);
-        files = leafsOf st st.paths;
+        # As import-tree's: the files, each through the `map`s.
+        leafs = paths: map (p: b.foldl' (x: f: f x) p st.maps) (leafsOf st (st.paths ++ lib.toList paths));
+        files = map (p: b.foldl' (x: f: f x) p st.maps) (leafsOf st st.paths);
         new = make { filters = [ ]; maps = [ ]; paths = [ ]; };
       }; in tree;
     in

@@ -300,6 +300,11 @@ static PRIMS: &[PrimOpDef] = &[
         func: prim_unknown,
     },
     PrimOpDef {
+        name: "hasKnownAttr",
+        arity: 2,
+        func: prim_has_known_attr,
+    },
+    PrimOpDef {
         name: "openAttrs",
         arity: 3,
         func: prim_open_attrs,
@@ -417,6 +422,25 @@ fn prim_host_config(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::Ev
 
 fn prim_is_known(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
     Ok(Value::Bool(!matches!(ev.force(&a[0])?, Value::Unknown(_))))
+}
+
+/// `hasKnownAttr name v`: whether `v` is a set with `name` among its known
+/// attributes (the value is not forced). `v ? _type` of a set with unknown
+/// attributes (a flake input without its source) is unknown, and would make
+/// every value passed through the module helpers of flake.nix unknown.
+fn prim_has_known_attr(
+    ev: &mut Evaluator,
+    a: &[Thunk],
+    _: &Span,
+) -> crate::nix::EvalResult<Value> {
+    let name = ev.force(&a[0])?;
+    let Some(name) = name.as_str() else {
+        return Ok(Value::Bool(false));
+    };
+    Ok(Value::Bool(match ev.force(&a[1])? {
+        Value::Attrs(set) => set.get(name).is_some(),
+        _ => false,
+    }))
 }
 
 fn prim_unknown(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {

@@ -667,11 +667,12 @@ impl Walker<'_> {
         match ev.eval_file(&key) {
             Ok(v) => self.walk_value(ev, v, span, depth + 1),
             Err(d) => {
-                // An encrypted module (sops, git-crypt) is not Nix until the
-                // checkout decrypts it: an unread import, not a syntax error.
+                // An encrypted module (sops, age, git-crypt) is not Nix
+                // until the checkout decrypts it: an unread import, not a
+                // syntax error (nor, when binary, text that is not UTF-8).
                 if let Some(how) = d
                     .iter()
-                    .any(|x| x.code == "parse-error")
+                    .any(|x| x.code == "parse-error" || x.code == "invalid-utf8")
                     .then(|| encrypted(ev, &key))
                     .flatten()
                 {
@@ -735,6 +736,12 @@ fn encrypted(ev: &mut Evaluator, path: &std::path::Path) -> Option<&'static str>
     let head = ev.inputs().head(path, 512).ok()?;
     if head.starts_with(b"\0GITCRYPT") {
         return Some("git-crypt");
+    }
+    // age's binary and armored forms (agenix-style `filter=age` checkouts).
+    if head.starts_with(b"age-encryption.org/v1\n")
+        || head.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+    {
+        return Some("age");
     }
     let text = String::from_utf8_lossy(&head);
     (text.contains("ENC[AES256_GCM,") || text.contains("\"sops\"")).then_some("sops")
