@@ -189,8 +189,15 @@ let
         in
         cfgE;
       openElements = d: v:
-        let path = d.path; sub = prim.attrsOfSubmodule (d.option.type or null); in
-        if !(isKnown v) || !(b.isAttrs v) then v
+        let
+          path = d.path;
+          sub = prim.attrsOfSubmodule (d.option.type or null);
+          fsub = prim.functionToSubmodule (d.option.type or null);
+        in
+        # `functionTo (submodule m)`: what the function returns is the
+        # config of m's module system (its option defaults under it).
+        if fsub != null && isKnown v && b.isFunction v then (x: evalElement fsub "<function body>" (v x))
+        else if !(isKnown v) || !(b.isAttrs v) then v
         else if sub != null then b.mapAttrs (evalElement sub) v
         else b.mapAttrs (n: e:
           if isKnown e && b.isAttrs e && !(prim.hasKnownAttr "_type" e)

@@ -315,6 +315,11 @@ static PRIMS: &[PrimOpDef] = &[
         func: prim_host_config,
     },
     PrimOpDef {
+        name: "functionToSubmodule",
+        arity: 1,
+        func: prim_function_to_submodule,
+    },
+    PrimOpDef {
         name: "attrsOfSubmodule",
         arity: 1,
         func: prim_attrs_of_submodule,
@@ -391,6 +396,50 @@ fn prim_attrs_of_submodule(
         });
     }
     Ok(Value::Null)
+}
+
+/// `functionToSubmodule type`: for atelier's `lib.types`, the modules of
+/// `functionTo (submodule m)` / `functionTo (submoduleWith { modules; })`
+/// (a list), else `null`.
+fn prim_function_to_submodule(
+    ev: &mut Evaluator,
+    a: &[Thunk],
+    _: &Span,
+) -> crate::nix::EvalResult<Value> {
+    let t = match ev.force(&a[0])? {
+        Value::Unknown(t) => t,
+        // `functionTo` carries nixpkgs' description: the unknown it extends.
+        Value::Attrs(set) => match set.unknown_keys.as_ref().map(|u| &u.origin) {
+            Some(UnknownOrigin::Derived(base)) => base.clone(),
+            _ => return Ok(Value::Null),
+        },
+        _ => return Ok(Value::Null),
+    };
+    let Some((func, elem)) = t.application() else {
+        return Ok(Value::Null);
+    };
+    if !matches!(&func.origin, UnknownOrigin::Select { attr, .. } if attr == "functionTo") {
+        return Ok(Value::Null);
+    }
+    let Value::Unknown(e) = ev.force(elem)? else {
+        return Ok(Value::Null);
+    };
+    let Some((func, arg)) = e.application() else {
+        return Ok(Value::Null);
+    };
+    match &func.origin {
+        UnknownOrigin::Select { attr, .. } if attr == "submodule" => {
+            Ok(Value::List(Rc::new(vec![arg.clone()])))
+        }
+        UnknownOrigin::Select { attr, .. } if attr == "submoduleWith" => {
+            let arg = ev.force(arg)?;
+            Ok(match ev.select(&arg, &["modules"])? {
+                Some(v @ Value::List(_)) => v,
+                _ => Value::Null,
+            })
+        }
+        _ => Ok(Value::Null),
+    }
 }
 
 /// `hostConfig lib args`: the `config` atelier's module system makes of a

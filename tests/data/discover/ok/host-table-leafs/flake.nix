@@ -2,7 +2,8 @@
 # tommy-donavon/nixos-dots): a flake module keeps each host's nixpkgs in a
 # host table (`hosts.<name>.nixpkgs`, default `inputs.nixpkgs`, declared by
 # a module of the flake and merged with the others' definitions), and
-# `nixosModules` are made from import-tree's `.map`/`.leafs`. nixpkgs is
+# `nixosModules` are made from import-tree's `.map`/`.leafs`; modules per
+# class come from a `functionTo (submodule ...)` option. nixpkgs is
 # declared as an attribute set, not a URL.
 {
   inputs = {
@@ -15,5 +16,6 @@
     imports = [ ./flake/hosts.nix ./flake/modules.nix ];
     systems = [ "x86_64-linux" ];
     hosts.box = { };
+    perClass = class: { modules = [ ./classes/${class}.nix ]; };
   };
 }

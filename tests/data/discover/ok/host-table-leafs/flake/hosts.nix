@@ -3,6 +3,15 @@ let
   cfg = config.hosts;
 in
 {
+  # easy-hosts' `perClass`: a function whose result is a submodule's
+  # config, so an attribute it leaves out has the option's default.
+  options.perClass = lib.mkOption {
+    type = lib.types.functionTo (lib.types.submodule {
+      options.modules = lib.mkOption { type = lib.types.listOf lib.types.deferredModule; default = [ ]; };
+      options.specialArgs = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.raw; default = { }; };
+    });
+    default = _: { modules = [ ]; specialArgs = { }; };
+  };
   options.hosts = lib.mkOption {
     type = lib.types.attrsOf (lib.types.submodule ({ name, ... }: {
       options = {
@@ -16,9 +25,11 @@ in
     default = { };
   };
   config.flake.nixosConfigurations = lib.mapAttrs
-    (name: host: host.nixpkgs.lib.nixosSystem {
-      specialArgs = { inherit inputs self; };
-      modules = [ host.path self.nixosModules.default ];
-    })
+    (name: host:
+      let class = config.perClass "nixos"; in
+      host.nixpkgs.lib.nixosSystem {
+        specialArgs = { inherit inputs self; } // class.specialArgs;
+        modules = [ host.path self.nixosModules.default ] ++ class.modules;
+      })
     cfg;
 }

@@ -1,0 +1,3 @@
+{
+  atelier.services.bookshelf.data.files = [ "/srv/shelf/covers" ];
+}
