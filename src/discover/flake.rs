@@ -593,6 +593,7 @@ const TOOLING: &[&str] = &[
     "nix-topology",
     "landrun-nix",
     "terranix",
+    "nix-unit",
 ];
 
 /// The systems whose `legacyPackages` a nixpkgs input offers without its

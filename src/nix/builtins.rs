@@ -76,40 +76,40 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("head", 1, head),
     row!("import", 1, import),
     row!("intersectAttrs", 2, intersect_attrs),
-    row!("isAttrs", 1, |ev, a, _| is_type(ev, a, |v| matches!(
+    row!("isAttrs", 1, |ev, a, _| is_type(ev, a, true, |v| matches!(
         v,
         Value::Attrs(_)
     ))),
-    row!("isBool", 1, |ev, a, _| is_type(ev, a, |v| matches!(
+    row!("isBool", 1, |ev, a, _| is_type(ev, a, false, |v| matches!(
         v,
         Value::Bool(_)
     ))),
-    row!("isFloat", 1, |ev, a, _| is_type(ev, a, |v| matches!(
+    row!("isFloat", 1, |ev, a, _| is_type(ev, a, false, |v| matches!(
         v,
         Value::Float(_)
     ))),
     row!("isFunction", 1, |ev, a, _| is_type(
         ev,
-        a,
+        a, true,
         Value::is_function
     )),
-    row!("isInt", 1, |ev, a, _| is_type(ev, a, |v| matches!(
+    row!("isInt", 1, |ev, a, _| is_type(ev, a, false, |v| matches!(
         v,
         Value::Int(_)
     ))),
-    row!("isList", 1, |ev, a, _| is_type(ev, a, |v| matches!(
+    row!("isList", 1, |ev, a, _| is_type(ev, a, false, |v| matches!(
         v,
         Value::List(_)
     ))),
-    row!("isNull", 1, |ev, a, _| is_type(ev, a, |v| matches!(
+    row!("isNull", 1, |ev, a, _| is_type(ev, a, false, |v| matches!(
         v,
         Value::Null
     ))),
-    row!("isPath", 1, |ev, a, _| is_type(ev, a, |v| matches!(
+    row!("isPath", 1, |ev, a, _| is_type(ev, a, true, |v| matches!(
         v,
         Value::Path(_)
     ))),
-    row!("isString", 1, |ev, a, _| is_type(ev, a, |v| matches!(
+    row!("isString", 1, |ev, a, _| is_type(ev, a, false, |v| matches!(
         v,
         Value::String(_)
     ))),
@@ -815,9 +815,20 @@ fn intersect_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<V
     Ok(Value::Attrs(Rc::new(out)))
 }
 
-fn is_type(ev: &mut Evaluator, a: &[Thunk], pred: impl Fn(&Value) -> bool) -> EvalResult<Value> {
+/// `builtins.is<Type>`. `of_module`: whether a module can be of this type
+/// (a set, a function or a path): for a module an input without its source
+/// exports ([`Unknown::is_flake_module`]) the other predicates are false.
+fn is_type(
+    ev: &mut Evaluator,
+    a: &[Thunk],
+    of_module: bool,
+    pred: impl Fn(&Value) -> bool,
+) -> EvalResult<Value> {
     let v = ev.force(&a[0])?;
     if let Value::Unknown(u) = &v {
+        if !of_module && u.is_flake_module() {
+            return Ok(Value::Bool(false));
+        }
         return Ok(unknown_of(u));
     }
     Ok(Value::Bool(pred(&v)))

@@ -1775,6 +1775,22 @@ impl Evaluator {
     /// Deep equality; `Err(unknown)` when it depends on an unknown.
     pub(crate) fn equal(&mut self, a: &Value, b: &Value) -> EvalResult<Result<bool, Rc<Unknown>>> {
         Ok(Ok(match (a, b) {
+            // A module an input exports (a set, a function or a path) is
+            // not equal to a null, a string, a number, a boolean or a list.
+            (Value::Unknown(u), v) | (v, Value::Unknown(u))
+                if u.is_flake_module()
+                    && matches!(
+                        v,
+                        Value::Null
+                            | Value::Bool(_)
+                            | Value::Int(_)
+                            | Value::Float(_)
+                            | Value::String(_)
+                            | Value::List(_)
+                    ) =>
+            {
+                false
+            }
             (Value::Unknown(u), _) | (_, Value::Unknown(u)) => return Ok(Err(Unknown::derived(u))),
             (Value::Null, Value::Null) => true,
             (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -1853,6 +1869,22 @@ impl Evaluator {
         span: &Span,
     ) -> EvalResult<Result<bool, Rc<Unknown>>> {
         Ok(Ok(match (a, b) {
+            // A module an input exports (a set, a function or a path) is
+            // not equal to a null, a string, a number, a boolean or a list.
+            (Value::Unknown(u), v) | (v, Value::Unknown(u))
+                if u.is_flake_module()
+                    && matches!(
+                        v,
+                        Value::Null
+                            | Value::Bool(_)
+                            | Value::Int(_)
+                            | Value::Float(_)
+                            | Value::String(_)
+                            | Value::List(_)
+                    ) =>
+            {
+                false
+            }
             (Value::Unknown(u), _) | (_, Value::Unknown(u)) => return Ok(Err(Unknown::derived(u))),
             (Value::Int(x), Value::Int(y)) => x < y,
             #[allow(clippy::cast_precision_loss)]

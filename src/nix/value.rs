@@ -353,6 +353,37 @@ impl Unknown {
         }
     }
 
+    /// Whether this stands for a module a flake input without its source
+    /// exports (`<input>.nixosModules.<name>`, `.darwinModules.<name>`,
+    /// `.homeManagerModules.<name>`, `.flakeModules.<name>`,
+    /// `.modules.<class>.<name>`, `.nixosModule`, `.flakeModule`): by the
+    /// flake schema a module (a set, a function or a path), so never null, a
+    /// string, a number, a boolean or a list. A host's modules list passed
+    /// through `filter (m: m != null)` or `if isString m` stays a list.
+    pub fn is_flake_module(&self) -> bool {
+        let Some(path) = self.path() else {
+            return false;
+        };
+        if !self.reason.starts_with("flake input `") {
+            return false;
+        }
+        // `inputs.X...` or `X...`: the part after the input's name.
+        let rest: &[String] = match path.first().map(String::as_str) {
+            Some("inputs") if path.len() > 1 => &path[2..],
+            _ => &path[1..],
+        };
+        let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+        matches!(
+            rest.as_slice(),
+            [
+                "nixosModules" | "darwinModules" | "homeManagerModules" | "homeModules"
+                    | "flakeModules",
+                _
+            ] | ["modules", _, _]
+                | ["nixosModule" | "darwinModule" | "homeManagerModule" | "flakeModule"]
+        )
+    }
+
     /// The attribute path of a root/select chain, e.g. `["inputs", "atelier",
     /// "lib", "mkService"]`; `None` for other unknowns.
     pub fn path(&self) -> Option<Vec<String>> {
