@@ -775,11 +775,44 @@ fn option_value(
 
 /// Follows `path` into a definition, through `mkIf` (its condition kept,
 /// not forced), `mkMerge`, `mkOverride` and `mkOrder`.
+/// How many unknown `if`s one definition is split at, at most: each split
+/// doubles the work when both branches hold unknown `if`s again (a fold
+/// whose accumulator appears in both), so past this many the rest of the
+/// definition is one unknown rather than 2^n pieces.
+const MAX_SPLITS: usize = 1024;
+
+/// `u` (a definition's value) as the unknown value of `path` below it.
+fn push_unknown(at: Found, u: Rc<Unknown>, path: &[String], out: &mut Vec<Found>) -> EvalResult<()> {
+    let mut u = u;
+    for p in path {
+        u = select(&u, p);
+    }
+    out.push(Found {
+        value: Value::Unknown(u),
+        ..at
+    });
+    Ok(())
+}
+
+/// Pushes a definition down to `path` below it: `mkIf`, `mkMerge`,
+/// `mkOverride`/`mkOrder` and unknown `if`s unwrapped, each piece under its
+/// conditions.
 fn push_down(
     ev: &mut Evaluator,
     at: Found,
     path: &[String],
     out: &mut Vec<Found>,
+) -> EvalResult<()> {
+    let mut splits = MAX_SPLITS;
+    push_down_in(ev, at, path, out, &mut splits)
+}
+
+fn push_down_in(
+    ev: &mut Evaluator,
+    at: Found,
+    path: &[String],
+    out: &mut Vec<Found>,
+    splits: &mut usize,
 ) -> EvalResult<()> {
     let field = |v: &Value, name: &str| {
         v.as_attrs()
@@ -797,7 +830,7 @@ fn push_down(
                 let value = ev.force(&content)?;
                 let mut conds = at.conds;
                 conds.push(c);
-                return push_down(ev, Found { value, conds, ..at }, path, out);
+                return push_down_in(ev, Found { value, conds, ..at }, path, out, splits);
             }
             "merge" => {
                 let Some(contents) = field(&at.value, "contents") else {
@@ -816,7 +849,7 @@ fn push_down(
                         module: at.module,
                         conds: at.conds.clone(),
                     };
-                    push_down(ev, f, path, out)?;
+                    push_down_in(ev, f, path, out, splits)?;
                 }
                 return Ok(());
             }
@@ -843,7 +876,7 @@ fn push_down(
                         ..at
                     }
                 };
-                return push_down(ev, f, path, out);
+                return push_down_in(ev, f, path, out, splits);
             }
             _ => {}
         }
@@ -857,6 +890,14 @@ fn push_down(
             otherwise,
         } = &u.origin
         {
+            // Each split doubles the definitions when both branches hold
+            // choices again (a fold whose accumulator is an unknown `if`):
+            // past a depth, the choice is one unknown definition, not 2^n.
+            if *splits == 0 {
+                let u = u.clone();
+                return push_unknown(at, u, path, out);
+            }
+            *splits -= 1;
             let not = Rc::new(Unknown {
                 reason: cond.reason.clone(),
                 span: cond.span.clone(),
@@ -874,7 +915,7 @@ fn push_down(
                     module: at.module,
                     conds,
                 };
-                push_down(ev, f, path, out)?;
+                push_down_in(ev, f, path, out, splits)?;
             }
             return Ok(());
         }
@@ -889,7 +930,7 @@ fn push_down(
                 let t = e.value.clone();
                 let span = e.span.clone().or_else(|| t.span()).or(at.span.clone());
                 let value = ev.force(&t)?;
-                push_down(ev, Found { value, span, ..at }, rest, out)?;
+                push_down_in(ev, Found { value, span, ..at }, rest, out, splits)?;
             }
         }
         Value::Unknown(u) => {
@@ -1569,6 +1610,43 @@ mod tests {
         assert!(shown[2].starts_with("unknown"), "{shown:?}");
         assert!(shown[3].starts_with("unknown"), "{shown:?}");
         assert!(shown[4].starts_with("unknown"), "{shown:?}");
+    }
+
+    #[test]
+    fn unknown_ifs_folded_into_one_definition_do_not_split_without_end() {
+        // A fold whose accumulator is an unknown `if` holding itself twice
+        // (`mkMerge [ acc … acc ]`): 2^40 pieces if each were split. Past
+        // the split budget the rest is one unknown (which, having no shape,
+        // may define any option), and evaluation ends. A chain of unknown
+        // `if`s that is only long is split all the way.
+        let got = eval(
+            &[
+                DECLS,
+                r#"{ config, lib, ... }: { config = builtins.foldl'
+                    (acc: n: if config.services.nginx.enable then lib.mkMerge [ acc { t.s = "x${toString n}"; } acc ] else acc)
+                    { t.on = true; }
+                    (lib.range 1 40); }"#,
+            ],
+            &["t.s", "t.off"],
+        );
+        let shown: Vec<String> = got.iter().map(show).collect();
+        assert!(shown[0].starts_with("unknown"), "{shown:?}");
+        assert!(shown[1].starts_with("unknown"), "{shown:?}");
+        let got = eval(
+            &[
+                DECLS,
+                r#"{ config, lib, ... }: { config = builtins.foldl'
+                    (acc: n: if config.services.nginx.enable then { t.l = [ n ]; } else acc)
+                    { t.off = true; }
+                    (lib.range 1 200); }"#,
+            ],
+            &["t.s", "t.off"],
+        );
+        // Split at every level: no branch defines `t.s` (its default), and
+        // `t.off` holds only under 200 unknown conditions.
+        let shown: Vec<String> = got.iter().map(show).collect();
+        assert_eq!(shown[0], "\"default\"");
+        assert!(shown[1].starts_with("unknown"), "{shown:?}");
     }
 
     #[test]
