@@ -443,7 +443,9 @@ fn an_unread_import_names_the_options_a_module_there_could_define() {
 /// UTF-8, they are unread imports too, not a host that cannot be read.
 #[test]
 fn a_binary_encrypted_module_is_an_unread_import() {
-    let mut age = b"age-encryption.org/v1\n-> X25519 DVDW6eaw10SsaouFKYj2o3h7YRU012Cl\nv5ho\n--- 6Y2\n".to_vec();
+    let mut age =
+        b"age-encryption.org/v1\n-> X25519 DVDW6eaw10SsaouFKYj2o3h7YRU012Cl\nv5ho\n--- 6Y2\n"
+            .to_vec();
     age.extend([0xb3, 0x00, 0xff, 0x9c, 0x80, 0x12, 0xfe]);
     let mut git_crypt = b"\0GITCRYPT\0".to_vec();
     git_crypt.extend([0x8f, 0xff, 0x00, 0xc3, 0x28, 0xa0]);

@@ -295,7 +295,11 @@ fn fetch_inputs_checks_nar_hash_and_keeps_sources_for_offline_runs() {
 #[test]
 fn fetch_inputs_unpacks_xz_and_zstd_tarballs() {
     for tool in ["xz", "zstd"] {
-        if std::process::Command::new(tool).arg("--version").output().is_err() {
+        if std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_err()
+        {
             eprintln!("SKIP: `{tool}` is not installed (scripts/setup.sh installs it)");
             return;
         }
@@ -372,7 +376,11 @@ fn fetch_inputs_unpacks_xz_and_zstd_tarballs() {
         } else {
             a.code(1)
                 .stderr(predicate::str::contains("error[fetch-input]"));
-            assert!(kept(cache.path()).is_empty(), "{path}: {:?}", kept(cache.path()));
+            assert!(
+                kept(cache.path()).is_empty(),
+                "{path}: {:?}",
+                kept(cache.path())
+            );
         }
     }
 }

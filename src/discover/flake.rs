@@ -477,11 +477,7 @@ fn prim_is_known(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalR
 /// attributes (the value is not forced). `v ? _type` of a set with unknown
 /// attributes (a flake input without its source) is unknown, and would make
 /// every value passed through the module helpers of flake.nix unknown.
-fn prim_has_known_attr(
-    ev: &mut Evaluator,
-    a: &[Thunk],
-    _: &Span,
-) -> crate::nix::EvalResult<Value> {
+fn prim_has_known_attr(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
     let name = ev.force(&a[0])?;
     let Some(name) = name.as_str() else {
         return Ok(Value::Bool(false));

@@ -216,7 +216,9 @@ fn stream_url<T>(
             at: 0,
         })
     });
-    r.map_err(|e| format!("unpacking {url} (a .tar, .tar.gz, .tar.xz or .tar.zst is expected): {e}"))
+    r.map_err(|e| {
+        format!("unpacking {url} (a .tar, .tar.gz, .tar.xz or .tar.zst is expected): {e}")
+    })
 }
 
 /// Blocks of the decompressed stream queued between the two threads.

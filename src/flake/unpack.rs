@@ -541,8 +541,7 @@ mod tests {
         let mut h = tar::Header::new_gnu();
         h.set_size(3);
         h.set_mode(0o644);
-        b.append_data(&mut h, "top/lib/x", &b"bad"[..])
-            .unwrap();
+        b.append_data(&mut h, "top/lib/x", &b"bad"[..]).unwrap();
         let out = dir.path().join("out3");
         std::fs::create_dir(&out).unwrap();
         std::fs::create_dir(dir.path().join("victim")).unwrap();

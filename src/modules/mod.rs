@@ -782,7 +782,7 @@ fn option_value(
 const MAX_SPLITS: usize = 1024;
 
 /// `u` (a definition's value) as the unknown value of `path` below it.
-fn push_unknown(at: Found, u: Rc<Unknown>, path: &[String], out: &mut Vec<Found>) -> EvalResult<()> {
+fn push_unknown(at: Found, u: Rc<Unknown>, path: &[String], out: &mut Vec<Found>) {
     let mut u = u;
     for p in path {
         u = select(&u, p);
@@ -791,7 +791,6 @@ fn push_unknown(at: Found, u: Rc<Unknown>, path: &[String], out: &mut Vec<Found>
         value: Value::Unknown(u),
         ..at
     });
-    Ok(())
 }
 
 /// Pushes a definition down to `path` below it: `mkIf`, `mkMerge`,
@@ -895,7 +894,8 @@ fn push_down_in(
             // past a depth, the choice is one unknown definition, not 2^n.
             if *splits == 0 {
                 let u = u.clone();
-                return push_unknown(at, u, path, out);
+                push_unknown(at, u, path, out);
+                return Ok(());
             }
             *splits -= 1;
             let not = Rc::new(Unknown {
@@ -1635,10 +1635,10 @@ mod tests {
         let got = eval(
             &[
                 DECLS,
-                r#"{ config, lib, ... }: { config = builtins.foldl'
+                r"{ config, lib, ... }: { config = builtins.foldl'
                     (acc: n: if config.services.nginx.enable then { t.l = [ n ]; } else acc)
                     { t.off = true; }
-                    (lib.range 1 200); }"#,
+                    (lib.range 1 200); }",
             ],
             &["t.s", "t.off"],
         );

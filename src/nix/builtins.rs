@@ -84,13 +84,16 @@ pub static BUILTINS: &[PrimOpDef] = &[
         v,
         Value::Bool(_)
     ))),
-    row!("isFloat", 1, |ev, a, _| is_type(ev, a, false, |v| matches!(
-        v,
-        Value::Float(_)
-    ))),
+    row!("isFloat", 1, |ev, a, _| is_type(
+        ev,
+        a,
+        false,
+        |v| matches!(v, Value::Float(_))
+    )),
     row!("isFunction", 1, |ev, a, _| is_type(
         ev,
-        a, true,
+        a,
+        true,
         Value::is_function
     )),
     row!("isInt", 1, |ev, a, _| is_type(ev, a, false, |v| matches!(
@@ -109,10 +112,12 @@ pub static BUILTINS: &[PrimOpDef] = &[
         v,
         Value::Path(_)
     ))),
-    row!("isString", 1, |ev, a, _| is_type(ev, a, false, |v| matches!(
-        v,
-        Value::String(_)
-    ))),
+    row!("isString", 1, |ev, a, _| is_type(
+        ev,
+        a,
+        false,
+        |v| matches!(v, Value::String(_))
+    )),
     row!("length", 1, length),
     row!("lessThan", 2, less_than),
     row!("listToAttrs", 1, list_to_attrs),

@@ -376,7 +376,10 @@ impl Unknown {
         matches!(
             rest.as_slice(),
             [
-                "nixosModules" | "darwinModules" | "homeManagerModules" | "homeModules"
+                "nixosModules"
+                    | "darwinModules"
+                    | "homeManagerModules"
+                    | "homeModules"
                     | "flakeModules",
                 _
             ] | ["modules", _, _]
