@@ -1775,19 +1775,19 @@ impl Evaluator {
     /// Deep equality; `Err(unknown)` when it depends on an unknown.
     pub(crate) fn equal(&mut self, a: &Value, b: &Value) -> EvalResult<Result<bool, Rc<Unknown>>> {
         Ok(Ok(match (a, b) {
-            // A module an input exports (a set, a function or a path) is
-            // not equal to a null, a string, a number, a boolean or a list.
+            // A module an input without its source exports (a set, a
+            // function or a path of that input's tree) is not equal to any
+            // value of the flake's own (a null, a string, a list, a module
+            // written here), and two of them are equal when they are the
+            // same attribute: `lib.unique` of a host's modules list stays a
+            // list (docs/architecture.md, "Known differences from Nix").
+            (Value::Unknown(x), Value::Unknown(y))
+                if x.is_flake_module() && y.is_flake_module() =>
+            {
+                x.path() == y.path()
+            }
             (Value::Unknown(u), v) | (v, Value::Unknown(u))
-                if u.is_flake_module()
-                    && matches!(
-                        v,
-                        Value::Null
-                            | Value::Bool(_)
-                            | Value::Int(_)
-                            | Value::Float(_)
-                            | Value::String(_)
-                            | Value::List(_)
-                    ) =>
+                if u.is_flake_module() && !matches!(v, Value::Unknown(_)) =>
             {
                 false
             }
@@ -1869,22 +1869,6 @@ impl Evaluator {
         span: &Span,
     ) -> EvalResult<Result<bool, Rc<Unknown>>> {
         Ok(Ok(match (a, b) {
-            // A module an input exports (a set, a function or a path) is
-            // not equal to a null, a string, a number, a boolean or a list.
-            (Value::Unknown(u), v) | (v, Value::Unknown(u))
-                if u.is_flake_module()
-                    && matches!(
-                        v,
-                        Value::Null
-                            | Value::Bool(_)
-                            | Value::Int(_)
-                            | Value::Float(_)
-                            | Value::String(_)
-                            | Value::List(_)
-                    ) =>
-            {
-                false
-            }
             (Value::Unknown(u), _) | (_, Value::Unknown(u)) => return Ok(Err(Unknown::derived(u))),
             (Value::Int(x), Value::Int(y)) => x < y,
             #[allow(clippy::cast_precision_loss)]

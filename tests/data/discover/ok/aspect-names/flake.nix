@@ -2,7 +2,8 @@
 # looked up in the flake's own module set, anything else is kept, and the
 # list is filtered with `m != null`. One element is a module of an input
 # without its source here (nixos-hardware): a module by the flake schema,
-# so not a string and not null, and the list stays a list.
+# so not a string and not null, not equal to the flake's own modules, and
+# the list (deduplicated with `lib.unique`) stays a list.
 {
   inputs = {
     nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
@@ -21,7 +22,10 @@
         else if builtins.hasAttr m aspects then aspects.${m}
         else if m == "home-only" then null
         else throw "Host `${name}` references unknown module aspect `${m}`";
-      resolveModules = name: modules: lib.filter (m: m != null) (map (resolve name) modules);
+      # Hosts' module lists merged with `lib.unique (concatLists …)`
+      # (robbins/dots' recursiveMerge): equality of an input's module with
+      # the flake's own modules decides what stays.
+      resolveModules = name: modules: lib.unique (lib.filter (m: m != null) (map (resolve name) modules));
     in
     {
       nixosConfigurations.desk = lib.nixosSystem {
@@ -30,6 +34,8 @@
           "notes"
           "backup"
           "home-only"
+          inputs.nixos-hardware.nixosModules.common-cpu-intel
+          "notes"
           inputs.nixos-hardware.nixosModules.common-cpu-intel
           { networking.hostName = "desk"; }
         ];
