@@ -438,48 +438,8 @@ fn an_unread_import_names_the_options_a_module_there_could_define() {
     );
 }
 
-/// Files encrypted by git filters are binary in a checkout without the key:
-/// age (agenix-style `filter=age`, git-agecrypt) and git-crypt. Not valid
-/// UTF-8, they are unread imports too, not a host that cannot be read.
-#[test]
-fn a_binary_encrypted_module_is_an_unread_import() {
-    let mut age =
-        b"age-encryption.org/v1\n-> X25519 DVDW6eaw10SsaouFKYj2o3h7YRU012Cl\nv5ho\n--- 6Y2\n"
-            .to_vec();
-    age.extend([0xb3, 0x00, 0xff, 0x9c, 0x80, 0x12, 0xfe]);
-    let mut git_crypt = b"\0GITCRYPT\0".to_vec();
-    git_crypt.extend([0x8f, 0xff, 0x00, 0xc3, 0x28, 0xa0]);
-    for (bytes, how) in [(age, "age"), (git_crypt, "git-crypt")] {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        std::fs::write(
-            d.join("flake.nix"),
-            r#"{
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
-  outputs = { nixpkgs, ... }: {
-    nixosConfigurations.vault = nixpkgs.lib.nixosSystem { modules = [ ./host.nix ]; };
-  };
-}
-"#,
-        )
-        .unwrap();
-        std::fs::write(d.join("host.nix"), "{ imports = [ ./secret.nix ]; }\n").unwrap();
-        std::fs::write(d.join("secret.nix"), bytes).unwrap();
-        gen()
-            .args(["--no-cache", "--format", "short", "plan"])
-            .arg(d)
-            .assert()
-            .success()
-            .stdout("host vault: 0 service(s)\n")
-            .stderr(predicate::str::starts_with(format!(
-                "host.nix:1:15: warning[unresolved-import]: imported module secret.nix is encrypted ({how}); services declared there are not seen\n"
-            )))
-            .stderr(predicate::str::contains("host vault is partly read"));
-    }
-}
-
-#[test]
-fn an_encrypted_module_is_an_unread_import() {
+/// A flake whose host `vault` imports `secret.nix`, holding `secret`.
+fn flake_importing_a_secret(secret: &[u8]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(
@@ -494,22 +454,50 @@ fn an_encrypted_module_is_an_unread_import() {
     )
     .unwrap();
     std::fs::write(d.join("host.nix"), "{ imports = [ ./secret.nix ]; }\n").unwrap();
-    // What sops leaves in a checkout that has no key.
-    std::fs::write(
-        d.join("secret.nix"),
-        "{\n\t\"data\": \"ENC[AES256_GCM,data:q83kZ0pX,iv:AAAA,tag:BBBB,type:str]\",\n\t\"sops\": {}\n}\n",
-    )
-    .unwrap();
+    std::fs::write(d.join("secret.nix"), secret).unwrap();
+    dir
+}
+
+/// `plan` of [`flake_importing_a_secret`]: exit 0, the host partly read,
+/// `secret.nix` named as encrypted by `how`.
+fn plans_with_the_secret_unread(d: &Path, how: &str) {
     gen()
         .args(["--no-cache", "--format", "short", "plan"])
         .arg(d)
         .assert()
         .success()
         .stdout("host vault: 0 service(s)\n")
-        .stderr(predicate::str::starts_with(
-            "host.nix:1:15: warning[unresolved-import]: imported module secret.nix is encrypted (sops); services declared there are not seen\n",
-        ))
+        .stderr(predicate::str::starts_with(format!(
+            "host.nix:1:15: warning[unresolved-import]: imported module secret.nix is encrypted ({how}); services declared there are not seen\n"
+        )))
         .stderr(predicate::str::contains("host vault is partly read"));
+}
+
+/// Files encrypted by git filters are binary in a checkout without the key:
+/// age (agenix-style `filter=age`, git-agecrypt) and git-crypt. Not valid
+/// UTF-8, they are unread imports too, not a host that cannot be read.
+#[test]
+fn a_binary_encrypted_module_is_an_unread_import() {
+    let mut age =
+        b"age-encryption.org/v1\n-> X25519 DVDW6eaw10SsaouFKYj2o3h7YRU012Cl\nv5ho\n--- 6Y2\n"
+            .to_vec();
+    age.extend([0xb3, 0x00, 0xff, 0x9c, 0x80, 0x12, 0xfe]);
+    let mut git_crypt = b"\0GITCRYPT\0".to_vec();
+    git_crypt.extend([0x8f, 0xff, 0x00, 0xc3, 0x28, 0xa0]);
+    for (bytes, how) in [(age, "age"), (git_crypt, "git-crypt")] {
+        let dir = flake_importing_a_secret(&bytes);
+        plans_with_the_secret_unread(dir.path(), how);
+    }
+}
+
+#[test]
+fn an_encrypted_module_is_an_unread_import() {
+    // What sops leaves in a checkout that has no key.
+    let dir = flake_importing_a_secret(
+        b"{\n\t\"data\": \"ENC[AES256_GCM,data:q83kZ0pX,iv:AAAA,tag:BBBB,type:str]\",\n\t\"sops\": {}\n}\n",
+    );
+    let d = dir.path();
+    plans_with_the_secret_unread(d, "sops");
     gen()
         .args(["--no-cache", "check"])
         .arg(d)

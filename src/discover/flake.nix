@@ -270,10 +270,13 @@ let
           b.filter (p: !(skip root p) && lib.hasSuffix ".nix" (toString p) && b.all (f: f p) st.filters)
             (lib.filesystem.listFilesRecursive root)
         else [ root ];
-      make = st: let tree = {
+      make = st: let
+        # As import-tree's: the files under the paths, each through the `map`s.
+        leafs = paths: map (p: b.foldl' (x: f: f x) p st.maps) (leafsOf st (st.paths ++ lib.toList paths));
+        tree = {
         # `import inputs.import-tree` is its default.nix: this same value.
         __atelierImport = tree;
-        __functor = self: paths: { imports = map (p: b.foldl' (x: f: f x) p st.maps) (leafsOf st (st.paths ++ lib.toList paths)); };
+        __functor = self: paths: { imports = leafs paths; };
         filter = f: make (st // { filters = st.filters ++ [ (p: f (toString p)) ]; });
         filterNot = f: make (st // { filters = st.filters ++ [ (p: !(f (toString p))) ]; });
         match = re: make (st // { filters = st.filters ++ [ (p: b.match re (toString p) != null) ]; });
@@ -281,9 +284,8 @@ let
         map = f: make (st // { maps = st.maps ++ [ f ]; });
         addPath = p: make (st // { paths = st.paths ++ [ p ]; });
         withLib = _: make st;
-        # As import-tree's: the files, each through the `map`s.
-        leafs = paths: map (p: b.foldl' (x: f: f x) p st.maps) (leafsOf st (st.paths ++ lib.toList paths));
-        files = map (p: b.foldl' (x: f: f x) p st.maps) (leafsOf st st.paths);
+        inherit leafs;
+        files = leafs [ ];
         new = make { filters = [ ]; maps = [ ]; paths = [ ]; };
       }; in tree;
     in

@@ -369,6 +369,27 @@ fn prim_attrs_of_submodule(
     a: &[Thunk],
     _: &Span,
 ) -> crate::nix::EvalResult<Value> {
+    submodule_under(ev, &a[0], &["attrsOf", "lazyAttrsOf"])
+}
+
+/// `functionToSubmodule type`: the same for `functionTo (submodule m)` /
+/// `functionTo (submoduleWith { modules; })`.
+fn prim_function_to_submodule(
+    ev: &mut Evaluator,
+    a: &[Thunk],
+    _: &Span,
+) -> crate::nix::EvalResult<Value> {
+    submodule_under(ev, &a[0], &["functionTo"])
+}
+
+/// The modules of `<outer> (submodule m)` / `<outer> (submoduleWith {
+/// modules; })` for a type of atelier's `lib.types` whose outer type is one
+/// of `outer` (a list), else `null`.
+fn submodule_under(
+    ev: &mut Evaluator,
+    ty: &Thunk,
+    outer: &[&str],
+) -> crate::nix::EvalResult<Value> {
     fn applied<'a>(u: &'a Unknown, names: &[&str]) -> Option<&'a Thunk> {
         let (func, arg) = u.application()?;
         match &func.origin {
@@ -376,10 +397,17 @@ fn prim_attrs_of_submodule(
             _ => None,
         }
     }
-    let Value::Unknown(t) = ev.force(&a[0])? else {
-        return Ok(Value::Null);
+    let t = match ev.force(ty)? {
+        Value::Unknown(t) => t,
+        // A type carrying nixpkgs' description (`functionTo`): the unknown
+        // it extends.
+        Value::Attrs(set) => match set.unknown_keys.as_ref().map(|u| &u.origin) {
+            Some(UnknownOrigin::Derived(base)) => base.clone(),
+            _ => return Ok(Value::Null),
+        },
+        _ => return Ok(Value::Null),
     };
-    let Some(elem) = applied(&t, &["attrsOf", "lazyAttrsOf"]) else {
+    let Some(elem) = applied(&t, outer) else {
         return Ok(Value::Null);
     };
     let Value::Unknown(e) = ev.force(elem)? else {
@@ -396,50 +424,6 @@ fn prim_attrs_of_submodule(
         });
     }
     Ok(Value::Null)
-}
-
-/// `functionToSubmodule type`: for atelier's `lib.types`, the modules of
-/// `functionTo (submodule m)` / `functionTo (submoduleWith { modules; })`
-/// (a list), else `null`.
-fn prim_function_to_submodule(
-    ev: &mut Evaluator,
-    a: &[Thunk],
-    _: &Span,
-) -> crate::nix::EvalResult<Value> {
-    let t = match ev.force(&a[0])? {
-        Value::Unknown(t) => t,
-        // `functionTo` carries nixpkgs' description: the unknown it extends.
-        Value::Attrs(set) => match set.unknown_keys.as_ref().map(|u| &u.origin) {
-            Some(UnknownOrigin::Derived(base)) => base.clone(),
-            _ => return Ok(Value::Null),
-        },
-        _ => return Ok(Value::Null),
-    };
-    let Some((func, elem)) = t.application() else {
-        return Ok(Value::Null);
-    };
-    if !matches!(&func.origin, UnknownOrigin::Select { attr, .. } if attr == "functionTo") {
-        return Ok(Value::Null);
-    }
-    let Value::Unknown(e) = ev.force(elem)? else {
-        return Ok(Value::Null);
-    };
-    let Some((func, arg)) = e.application() else {
-        return Ok(Value::Null);
-    };
-    match &func.origin {
-        UnknownOrigin::Select { attr, .. } if attr == "submodule" => {
-            Ok(Value::List(Rc::new(vec![arg.clone()])))
-        }
-        UnknownOrigin::Select { attr, .. } if attr == "submoduleWith" => {
-            let arg = ev.force(arg)?;
-            Ok(match ev.select(&arg, &["modules"])? {
-                Some(v @ Value::List(_)) => v,
-                _ => Value::Null,
-            })
-        }
-        _ => Ok(Value::Null),
-    }
 }
 
 /// `hostConfig lib args`: the `config` atelier's module system makes of a
