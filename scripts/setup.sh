@@ -25,4 +25,5 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  apt-get clean  # the downloaded .debs: CI machines can have little disk
 fi
