@@ -197,11 +197,28 @@ fn dr_lists_snapshots_once_per_repository() {
     for (d, want) in &dirs {
         assert_eq!(&std::fs::read_to_string(d.join("v.txt")).unwrap(), want);
     }
-    // A second dr (safety snapshots now exist) still restores the latest backups.
-    let out = w.output_with_restic(&restic, &["--yes", "dr", "--jobs", "3"]);
+    // A second dr (safety snapshots now exist) still restores the latest
+    // backups. Its listing is held back, so every service first restores
+    // what restic resolves as `latest` (the first dr's safety snapshot,
+    // newer than the backup), sees that it is not the backup the listing
+    // names, discards it and restores the backup.
+    let out = w
+        .cmd()
+        .env("ATELIER_TEST_LISTING_DELAY_MS", "3000")
+        .args(["--yes", "dr", "--jobs", "3"])
+        .output()
+        .unwrap();
     common::assert_success(&out);
     for (d, want) in &dirs {
         assert_eq!(&std::fs::read_to_string(d.join("v.txt")).unwrap(), want);
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    for name in ["a", "b", "c"] {
+        assert!(
+            err.lines()
+                .any(|l| l.contains(&format!("{name}: restic's latest was not snapshot"))),
+            "{name} restored restic's latest first, then the listed backup:\n{err}"
+        );
     }
 }
 

@@ -51,7 +51,6 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
     crate::runtime::restore_restic::list_each_repository_once();
     if !args.plan {
         crate::runtime::swap::recover(&ctx.state_dir, None)?;
-        list_contents_together(ctx, &manifest);
     }
     // Databases first: a service's database is restored before services that use it start.
     let mut order: Vec<String> = manifest.services.keys().cloned().collect();
@@ -110,6 +109,24 @@ pub fn run(ctx: &Context, args: &Args) -> anyhow::Result<u8> {
         Mutex::new(order.iter().cloned().collect());
     // Workers take services in order; with --jobs 1 that is strictly databases first.
     std::thread::scope(|scope| {
+        if !args.plan {
+            // Listed in the background: the first restores start at once
+            // (restic resolves their `latest`, checked against this listing).
+            let listing = crate::runtime::restore_restic::listing_started();
+            let manifest = &manifest;
+            scope.spawn(move || {
+                let _listing = listing;
+                // Tests make the listing slow, so that restores certainly
+                // start before it ends.
+                if let Some(ms) = std::env::var("ATELIER_TEST_LISTING_DELAY_MS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(ms));
+                }
+                list_contents_together(ctx, manifest);
+            });
+        }
         for _ in 0..args
             .jobs
             .saturating_add(1)

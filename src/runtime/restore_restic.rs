@@ -30,6 +30,61 @@ pub fn list_each_repository_once() {
     ONE_LIST.store(true, Ordering::SeqCst);
 }
 
+/// `dr`'s listing of every repository, made in the background while the
+/// first restores run: `None` when none was started, `Some(false)` while
+/// it runs, `Some(true)` once it is done (see [`listing_started`]).
+static LISTING: (Mutex<Option<bool>>, Condvar) = (Mutex::new(None), Condvar::new());
+
+/// Announces that this process lists its repositories (and registers the
+/// contents to list together) in the background; [`Listing::drop`] says it
+/// is done. Until then [`listing_in_progress`] is true and
+/// [`Restic::ls`] waits for the registration rather than run its own `ls`.
+pub fn listing_started() -> Listing {
+    *LISTING
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(false);
+    Listing
+}
+
+/// The background listing of [`listing_started`]; done when dropped, on
+/// every path out (a panic included), so nobody waits for it forever.
+pub struct Listing;
+
+impl Drop for Listing {
+    fn drop(&mut self) {
+        *LISTING
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(true);
+        LISTING.1.notify_all();
+    }
+}
+
+/// Whether the background listing of [`listing_started`] still runs: `dr`
+/// then restores a service's latest snapshot as restic resolves it and
+/// checks it against the listing afterwards.
+pub fn listing_in_progress() -> bool {
+    *LISTING
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        == Some(false)
+}
+
+fn wait_for_listing() {
+    let mut state = LISTING
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    while *state == Some(false) {
+        state = LISTING
+            .1
+            .wait(state)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    }
+}
+
 /// How many data-moving restic processes (`restore`, the safety snapshot's
 /// `backup`) may run at once in this process, and how many do (see
 /// [`limit_data_processes`]).
@@ -258,6 +313,8 @@ impl Restic {
             matches: Vec<Node>,
             snapshot: String,
         }
+        // What to list together is registered by the background listing.
+        wait_for_listing();
         // Held while listing: parallel dr jobs wait for the one listing.
         let mut all = CONTENTS
             .lock()
@@ -313,6 +370,35 @@ impl Restic {
         Ok(self.inner.restore(id, target, includes)?)
     }
 
+    /// Restores the latest snapshot of `host` carrying `tag`, as restic
+    /// resolves `latest` now, whole below `target`; returns the snapshot id
+    /// restic says it restored (`None` when its output does not say, as a
+    /// restic whose wording atelier does not know). The caller checks that
+    /// id against the snapshot it resolved itself and discards the restore
+    /// when they differ.
+    pub fn restore_latest(
+        &self,
+        host: &str,
+        tag: &str,
+        target: &Path,
+    ) -> anyhow::Result<Option<String>> {
+        let _slot = DataSlot::take();
+        let out = self.inner.run(
+            "restore the latest snapshot",
+            [
+                "restore",
+                "latest",
+                "--host",
+                host,
+                "--tag",
+                tag,
+                "--target",
+                &target.to_string_lossy(),
+            ],
+        )?;
+        Ok(restored_snapshot_id(&String::from_utf8_lossy(&out.stdout)))
+    }
+
     /// `restic stats` restore size of a snapshot, if restic reports it.
     pub fn size(&self, id: &str) -> Option<u64> {
         let out = self
@@ -356,6 +442,19 @@ impl Restic {
 
 /// `KEY=value` lines of an environment file; `#` comments and blank lines
 /// skipped, optional quotes (the support bundle redacts every value).
+/// The snapshot id in restic restore's first line: `restoring <Snapshot
+/// 7d0d2c3c of [...] ...> to DIR` (restic 0.14) or `restoring snapshot
+/// 7d0d2c3c of [...] ... to DIR` (0.17+).
+fn restored_snapshot_id(stdout: &str) -> Option<String> {
+    let line = stdout.lines().find(|l| l.starts_with("restoring "))?;
+    let rest = line.strip_prefix("restoring ")?;
+    let rest = rest
+        .strip_prefix("<Snapshot ")
+        .or_else(|| rest.strip_prefix("snapshot "))?;
+    let id = rest.split(' ').next()?;
+    (id.len() >= 8 && id.bytes().all(|b| b.is_ascii_hexdigit())).then(|| id.to_owned())
+}
+
 pub fn parse_env(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for line in text.lines() {
@@ -375,4 +474,32 @@ pub fn parse_env(text: &str) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::restored_snapshot_id;
+
+    #[test]
+    fn the_restored_snapshot_is_read_from_both_wordings() {
+        // As restic 0.14 and 0.18 print it (seen on Debian 12's and 13's).
+        assert_eq!(
+            restored_snapshot_id("restoring <Snapshot 7d0d2c3c of [/tmp/rt/d] at 2026-12-07 15:07:06.5 +0000 UTC by root@h> to out\n")
+                .as_deref(),
+            Some("7d0d2c3c")
+        );
+        assert_eq!(
+            restored_snapshot_id("restoring snapshot 7d0d2c3c of [/tmp/rt/d] at 2026-12-07 15:07:06.5 +0000 UTC by root@h to out3\nSummary: Restored 2 files/dirs (3 B) in 0:00\n")
+                .as_deref(),
+            Some("7d0d2c3c")
+        );
+        assert_eq!(
+            restored_snapshot_id("Summary: Restored 2 files/dirs\n"),
+            None
+        );
+        assert_eq!(
+            restored_snapshot_id("restoring snapshot latest of x\n"),
+            None
+        );
+    }
 }

@@ -53,13 +53,13 @@ pub(super) struct Staging {
 }
 
 impl Staging {
-    fn new(env: &Env, name: &str, snap: &Snapshot, service: &Service) -> Self {
+    fn new(env: &Env, name: &str, snapshot_id: &str, service: &Service) -> Self {
         // The service name keeps parallel dr jobs sharing a parent directory apart.
         let tok = format!("{name}-{}", token());
         let mut journal = Journal {
             id: tok.clone(),
             service: name.to_owned(),
-            snapshot: snap.id.clone(),
+            snapshot: snapshot_id.to_owned(),
             phase: Phase::Prepared,
             files: Vec::new(),
             databases: Vec::new(),
@@ -94,6 +94,9 @@ pub(super) struct Early {
     /// the snapshot has no summary (each files location is then checked
     /// against the snapshot's listing).
     pub(super) files_checked: Option<u64>,
+    /// The snapshot id restic said it restored, for a [`Whole::Latest`]
+    /// restore not yet confirmed.
+    restored: Option<String>,
 }
 
 impl Early {
@@ -104,21 +107,57 @@ impl Early {
     }
 }
 
-/// Restores every path of `snap` with one `restic restore` into the
+/// What [`stage_whole_snapshot`] restores.
+pub(super) enum Whole<'a> {
+    /// A snapshot resolved from the repository's listing.
+    Snapshot(&'a Snapshot),
+    /// The latest snapshot of `host` carrying `tag`, as restic resolves
+    /// `latest` itself (dr, while its listing still runs in the background):
+    /// taken only once [`Early::confirm`] finds it is the snapshot the
+    /// listing resolves.
+    Latest { host: &'a str, tag: String },
+}
+
+impl Early {
+    /// For a [`Whole::Latest`] restore: whether restic restored `snap`, the
+    /// snapshot resolved from the listing; if so it becomes this staging's
+    /// snapshot and is counted as [`stage_whole_snapshot`] counts a resolved
+    /// one (an error when the count differs: the caller discards the
+    /// staging, live data untouched).
+    pub(super) fn confirm(&mut self, env: &Env, snap: &Snapshot) -> anyhow::Result<bool> {
+        let Some(id) = self.restored.take() else {
+            return Ok(false);
+        };
+        if !snap.id.starts_with(&id) {
+            return Ok(false);
+        }
+        self.staging.journal.snapshot.clone_from(&snap.id);
+        self.staging.journal.save(env.state_dir)?;
+        self.files_checked = count_against_summary(&self.pre, snap)?;
+        Ok(true)
+    }
+}
+
+/// Restores every path of a snapshot with one `restic restore` into the
 /// staging directory the first item of the plan would use (beside the first
 /// files location, else the first SQLite database, else the restore's
 /// directory in the state directory), with the journal saved first so a
 /// crash leaves nothing unexplained. When the snapshot records restic's
-/// backup summary, the restored regular files must be exactly as many.
+/// backup summary, the restored regular files must be exactly as many
+/// (for [`Whole::Latest`], in [`Early::confirm`]).
 pub(super) fn stage_whole_snapshot(
     env: &Env,
     restic: &Restic,
-    snap: &Snapshot,
+    which: &Whole,
     name: &str,
     service: &Service,
 ) -> anyhow::Result<Early> {
-    let mut staging = Staging::new(env, name, snap, service);
-    let restored = (|| -> anyhow::Result<(PathBuf, Option<u64>)> {
+    let snapshot_id = match which {
+        Whole::Snapshot(snap) => snap.id.as_str(),
+        Whole::Latest { .. } => "latest",
+    };
+    let mut staging = Staging::new(env, name, snapshot_id, service);
+    let restored = (|| -> anyhow::Result<(PathBuf, Option<u64>, Option<String>)> {
         staging.journal.save(env.state_dir)?;
         let (dir, stage) = if let Some(first) = service.files.first() {
             let parent = Path::new(first)
@@ -137,34 +176,34 @@ pub(super) fn stage_whole_snapshot(
         };
         record_staging(&mut staging.journal, env, &stage)?;
         std::fs::create_dir_all(&dir)?;
-        (env.progress)(&format!(
-            "{name}: restoring snapshot {} ({} paths) into staging with one restic restore",
-            snap.short_id,
-            snap.paths.len()
-        ));
-        restic.restore(&snap.id, &dir, &snap.paths)?;
-        crash_point("after-whole-snapshot");
-        let Some(want) = snap.files else {
-            return Ok((dir, None));
-        };
-        let got = walkdir::WalkDir::new(&dir)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .count() as u64;
-        if got != want {
-            bail!(
-                "verification of the restored snapshot {} failed: it holds {got} regular files, restic's backup summary {want}; live data untouched",
-                snap.short_id
-            );
+        match which {
+            Whole::Snapshot(snap) => {
+                (env.progress)(&format!(
+                    "{name}: restoring snapshot {} ({} paths) into staging with one restic restore",
+                    snap.short_id,
+                    snap.paths.len()
+                ));
+                restic.restore(&snap.id, &dir, &snap.paths)?;
+                crash_point("after-whole-snapshot");
+                let files = count_against_summary(&dir, snap)?;
+                Ok((dir, files, None))
+            }
+            Whole::Latest { host, tag } => {
+                (env.progress)(&format!(
+                    "{name}: restoring its latest snapshot into staging with one restic restore while the repository is listed"
+                ));
+                let id = restic.restore_latest(host, tag, &dir)?;
+                crash_point("after-whole-snapshot");
+                Ok((dir, None, id))
+            }
         }
-        Ok((dir, Some(want)))
     })();
     match restored {
-        Ok((pre, files_checked)) => Ok(Early {
+        Ok((pre, files_checked, restored)) => Ok(Early {
             staging,
             pre,
             files_checked,
+            restored,
         }),
         Err(e) => {
             let _ = staging.journal.rollback();
@@ -172,6 +211,27 @@ pub(super) fn stage_whole_snapshot(
             Err(e)
         }
     }
+}
+
+/// The regular files restored below `dir`, which must be as many as
+/// restic's backup summary in `snap` records (`None`: the snapshot has no
+/// summary, restic before 0.17).
+fn count_against_summary(dir: &Path, snap: &Snapshot) -> anyhow::Result<Option<u64>> {
+    let Some(want) = snap.files else {
+        return Ok(None);
+    };
+    let got = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .count() as u64;
+    if got != want {
+        bail!(
+            "verification of the restored snapshot {} failed: it holds {got} regular files, restic's backup summary {want}; live data untouched",
+            snap.short_id
+        );
+    }
+    Ok(Some(want))
 }
 
 // The restore's request, its resolved snapshot and plan, and what dr
@@ -206,7 +266,7 @@ pub(super) fn in_place(
         tmp_dir,
     } = match early {
         Some(e) => e.staging,
-        None => Staging::new(env, name, snap, service),
+        None => Staging::new(env, name, &snap.id, service),
     };
     let short: String = snap.short_id.chars().take(8).collect();
     let (svc_uid, svc_gid) = user_ids(service, name);

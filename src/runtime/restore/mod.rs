@@ -236,13 +236,6 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
         }
         None => Restic::for_service(env.restic, manifest, name, env.state_dir)?,
     };
-    (env.progress)(&format!(
-        "{name}: resolving snapshot {} of `{source}`",
-        req.snapshot.as_deref().unwrap_or("latest")
-    ));
-    let snap = resolve(&restic, manifest, &source, req.snapshot.as_deref(), cloning)?;
-    // The whole snapshot first (dr): its self-description comes with it.
-    let description_dir = snapshot_desc::staging_path(&snap, &source);
     let nested_files = service.files.iter().enumerate().any(|(i, a)| {
         service
             .files
@@ -250,20 +243,77 @@ pub fn restore(env: &Env, req: &Request) -> anyhow::Result<Outcome> {
             .enumerate()
             .any(|(j, b)| i != j && Path::new(a).starts_with(b))
     });
-    let mut early = match &description_dir {
-        Some(_)
-            if req.whole_snapshot_first
-                && matches!(req.mode, Mode::InPlace)
-                && !req.dry_run
-                && !cloning
-                && !nested_files =>
-        {
-            Some(in_place::stage_whole_snapshot(
-                env, &restic, &snap, name, service,
-            )?)
+    let whole_first = req.whole_snapshot_first
+        && matches!(req.mode, Mode::InPlace)
+        && !req.dry_run
+        && !cloning
+        && !nested_files;
+    // dr lists the repository in the background: rather than wait for it,
+    // the first services restore what restic resolves as latest, and keep
+    // it only if it is the snapshot the listing (made when dr started)
+    // resolves.
+    let speculated =
+        if whole_first && req.snapshot.is_none() && super::restore_restic::listing_in_progress() {
+            in_place::stage_whole_snapshot(
+                env,
+                &restic,
+                &in_place::Whole::Latest {
+                    host: &manifest.host,
+                    tag: format!("service:{source}"),
+                },
+                name,
+                service,
+            )
+            .ok()
+        } else {
+            None
+        };
+    (env.progress)(&format!(
+        "{name}: resolving snapshot {} of `{source}`",
+        req.snapshot.as_deref().unwrap_or("latest")
+    ));
+    let snap = match resolve(&restic, manifest, &source, req.snapshot.as_deref(), cloning) {
+        Ok(snap) => snap,
+        Err(e) => {
+            if let Some(s) = speculated {
+                s.discard(env);
+            }
+            return Err(e);
         }
-        _ => None,
     };
+    // The whole snapshot first (dr): its self-description comes with it.
+    let description_dir = snapshot_desc::staging_path(&snap, &source);
+    let mut early = match speculated {
+        Some(mut s) if description_dir.is_some() => match s.confirm(env, &snap) {
+            Ok(true) => Some(s),
+            Ok(false) => {
+                (env.progress)(&format!(
+                    "{name}: restic's latest was not snapshot {} (listed when dr started): restoring that one",
+                    snap.short_id
+                ));
+                s.discard(env);
+                None
+            }
+            Err(e) => {
+                s.discard(env);
+                return Err(e);
+            }
+        },
+        Some(s) => {
+            s.discard(env);
+            None
+        }
+        None => None,
+    };
+    if early.is_none() && description_dir.is_some() && whole_first {
+        early = Some(in_place::stage_whole_snapshot(
+            env,
+            &restic,
+            &in_place::Whole::Snapshot(&snap),
+            name,
+            service,
+        )?);
+    }
     let result = planned_restore(
         env,
         req,
