@@ -155,16 +155,43 @@ fn eval_modules_gives_config_as_nixpkgs_does() {
     );
 }
 
+/// A flakelight-style module: `config` keyed by `attrNames options`, an
+/// option's `internal`, `value` and `loc`, and an `attrsOf (submodule …)`
+/// behind `coercedTo` whose names are only the defined ones.
+const OPTION_TREE: &str = r#"{ lib, options, ... }:
+let
+  inherit (lib) mkOption types;
+  function = lib.mkOptionType { name = "function"; check = lib.isFunction; merge = lib.options.mergeOneOption; };
+  optCallWith = args: elemType: types.coercedTo function (x: x args) elemType;
+in {
+  options.devShells = mkOption {
+    type = optCallWith { } (types.lazyAttrsOf (types.submodule { options.x = mkOption { default = 1; }; }));
+    default = { };
+  };
+  options.names = mkOption { default = null; };
+  options.hidden = mkOption { internal = true; type = types.str; default = "h"; };
+  config.names = builtins.attrNames (removeAttrs options [ "_module" ]);
+}
+"#;
+
 #[test]
-fn eval_modules_options_are_unknown_with_a_reason() {
-    let dir = tmp(&[("options.nix", OPTIONS)]);
-    let e = ours_in(
+fn eval_modules_gives_the_option_tree() {
+    let dir = tmp(&[("tree.nix", OPTION_TREE)]);
+    check(
+        "eval_modules_gives_the_option_tree",
         dir.path(),
-        "(lib.evalModules { modules = [ ./options.nix ]; }).options.foo.default",
-    )
-    .unwrap_err();
-    assert!(e.contains("option tree of lib.evalModules"), "{e}");
+        "let r = lib.evalModules { modules = [ ./tree.nix ]; }; in { \
+           empty = r.config.devShells == { }; names = r.config.names; \
+           internal = r.options.hidden.internal; value = r.options.hidden.value; \
+           loc = r.options.hidden.loc; top = builtins.attrNames r.options; }",
+        &serde_json::json!({
+            "empty": true, "names": ["devShells", "hidden", "names"],
+            "internal": true, "value": "h", "loc": ["hidden"],
+            "top": ["_module", "devShells", "hidden", "names"],
+        }),
+    );
     // An option only a module atelier-gen did not read could declare.
+    let dir = tmp(&[("options.nix", OPTIONS)]);
     let e = ours_in(
         dir.path(),
         "(lib.evalModules { modules = [ ./options.nix ]; }).config.services.nginx",

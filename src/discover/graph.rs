@@ -198,10 +198,7 @@ impl ModuleArgs {
         let value = |v: Value| Thunk::value(v);
         let mut entries = vec![
             ("config".to_owned(), modules.config()),
-            (
-                "options".to_owned(),
-                value(Value::unknown_root("options", OPTIONS_TREE_REASON, None)),
-            ),
+            ("options".to_owned(), modules.options()),
             ("lib".to_owned(), value(lib)),
             ("_class".to_owned(), value(class)),
             ("_prefix".to_owned(), value(prefix)),
@@ -275,9 +272,6 @@ fn add_special_args(entries: &mut Vec<(String, Thunk)>, special: Option<&Value>)
     }
 }
 
-/// Why `options` of `lib.evalModules` (atelier's built-in lib) is unknown.
-pub const OPTIONS_TREE_REASON: &str = "the option tree of lib.evalModules (declarations, types, documentation) is not built by atelier's built-in lib, only `config`; pass nixpkgs with --override-input for nixpkgs' lib/modules.nix";
-
 /// `internal.evalModules { modules; specialArgs; class; prefix; }` of the
 /// built-in lib: the `config` atelier's module system makes of `modules`
 /// (files, functions, sets and their `imports`, `disabledModules`, `key`),
@@ -312,6 +306,8 @@ pub fn prim_eval_modules(
         return Err(diags);
     }
     let g = walk_modules(ev, &modules, &margs, &[]);
+    // Nothing left unread (no warning): the option tree is whole.
+    let complete = g.diagnostics.is_empty();
     let mut diags = Vec::new();
     for d in g.diagnostics {
         if d.severity == crate::diagnostic::Severity::Error {
@@ -324,11 +320,18 @@ pub fn prim_eval_modules(
     if !diags.is_empty() {
         return Err(diags);
     }
+    if complete {
+        margs.modules.set_complete();
+    }
     let config = margs.modules.config();
+    let options = margs.modules.options();
     // Its values refer to the module system weakly: it lives as long as
     // the evaluation.
     ev.keep_alive(Box::new(margs));
-    ev.force(&config)
+    let mut result = crate::nix::Attrs::default();
+    result.insert("config", config, None);
+    result.insert("options", options, None);
+    Ok(Value::Attrs(Rc::new(result)))
 }
 
 /// Whether an unknown is a call of a function whose name ends the attribute

@@ -84,6 +84,8 @@ struct Expanded {
 
 #[derive(Clone)]
 struct OptionDecl {
+    /// The declaration (`mkOption { ... }`) itself, for the option tree.
+    this: Value,
     default: Option<Thunk>,
     apply: Option<Thunk>,
     /// `type`: how the definitions merge (see [`Ty`]).
@@ -115,6 +117,10 @@ struct State {
     /// The `lib` submodules get: the host's (nixpkgs' real lib), or `None`
     /// for atelier's built-in lib.
     lib: Option<Value>,
+    /// Every module of this system was read (a `lib.evalModules` whose
+    /// modules atelier-gen all read): the option tree names every option,
+    /// so `attrNames options` is known.
+    complete: bool,
 }
 
 /// The module system a value belongs to (see [`State::nested`]).
@@ -125,6 +131,7 @@ type Sys = Weak<RefCell<State>>;
 pub struct Modules {
     state: Rc<RefCell<State>>,
     root: Thunk,
+    options: Thunk,
 }
 
 type Path_ = Rc<[String]>;
@@ -148,12 +155,34 @@ impl Modules {
         let weak = Rc::downgrade(&state);
         let top: Path_ = Rc::from(Vec::new());
         let root = native(move |ev| node(ev, &weak, &top));
+        let weak = Rc::downgrade(&state);
+        let top: Path_ = Rc::from(Vec::new());
+        let tree = native(move |ev| option_node(ev, &weak, &top));
         let mut diags = Vec::new();
         match options {
             Ok(t) => state.borrow_mut().option_sources.push(t),
             Err(d) => diags.extend(d),
         }
-        (Self { state, root }, diags)
+        (
+            Self {
+                state,
+                root,
+                options: tree,
+            },
+            diags,
+        )
+    }
+
+    /// The lazy `options` argument of every module, and
+    /// `lib.evalModules`' `.options`: the option tree as nixpkgs' module
+    /// system gives it (see [`option_node`]).
+    pub fn options(&self) -> Thunk {
+        self.options.clone()
+    }
+
+    /// Every module was read: the option tree is the whole tree.
+    pub fn set_complete(&self) {
+        self.state.borrow_mut().complete = true;
     }
 
     /// The lazy `config` argument of every module.
@@ -450,6 +479,7 @@ fn expand(
                     .get("type")
                     .is_some_and(|e| has_submodule(ev, &e.value.clone(), 0));
                 option = Some(OptionDecl {
+                    this: v.clone(),
                     default: a.get("default").map(|e| e.value.clone()),
                     apply: a.get("apply").map(|e| e.value.clone()),
                     ty: a.get("type").map(|e| e.value.clone()),
@@ -624,6 +654,119 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: &Path_) -> EvalR
             Ok(Value::Attrs(Rc::new(attrs)))
         }
         Place::Option(decl) => option_value(ev, &state, path, &decl),
+    }
+}
+
+/// `options` at `path`: a namespace is a set of its declared names; an
+/// option is its declaration (`type`, `default`, `description`,
+/// `internal`, ...) with `value` (its value in `config`) and `loc`, as
+/// nixpkgs' module system gives them. `isDefined`, `definitions`,
+/// `files`, `declarations` and `highestPrio` are unknown (atelier-gen does
+/// not keep where each definition came from this way). A namespace may
+/// have more names than the modules read declare (nixpkgs' own modules,
+/// which atelier-gen does not read), unless this is a `lib.evalModules`
+/// whose every module was read.
+fn option_node(
+    ev: &mut Evaluator,
+    state: &Weak<RefCell<State>>,
+    path: &Path_,
+) -> EvalResult<Value> {
+    let unknown = || {
+        Value::unknown_root(
+            &format!("options.{}", dotted(path)),
+            "an option no module atelier-gen read declares",
+            None,
+        )
+    };
+    let Some(state) = state.upgrade() else {
+        return Ok(unknown());
+    };
+    if state.borrow().expanding {
+        return Err(declaration_recursion());
+    }
+    if !state.borrow().sealed {
+        return Err(error(
+            "infinite-recursion",
+            "`options` is read while the modules are being collected (from `imports` or a module's own shape); Nix fails here with infinite recursion".into(),
+            None,
+        ));
+    }
+    let prefix = state.borrow().prefix.len();
+    match classify(ev, &state, path)? {
+        Place::Undeclared => Ok(unknown()),
+        Place::Namespace(n) => {
+            let mut attrs = Attrs::default();
+            for k in n.children.keys() {
+                let mut child: Vec<String> = path.to_vec();
+                child.push(k.clone());
+                let child: Path_ = child.into();
+                let weak = Rc::downgrade(&state);
+                attrs.entries.insert(
+                    k.clone(),
+                    AttrEntry {
+                        value: native(move |ev| option_node(ev, &weak, &child)),
+                        span: None,
+                    },
+                );
+            }
+            if !state.borrow().complete && (prefix > 0 || !closed(path)) {
+                attrs.unknown_keys = Some(Rc::new(Unknown {
+                    reason: "a module atelier-gen does not read may declare more options here"
+                        .into(),
+                    span: None,
+                    origin: UnknownOrigin::Root(format!("options.{}", dotted(path))),
+                }));
+            }
+            Ok(Value::Attrs(Rc::new(attrs)))
+        }
+        Place::Option(decl) => {
+            let Value::Attrs(a) = &decl.this else {
+                return Ok(unknown());
+            };
+            let mut attrs = (**a).clone();
+            let mut full: Vec<String> = state.borrow().prefix.clone();
+            full.extend(path.iter().cloned());
+            let full: Path_ = full.into();
+            let weak = Rc::downgrade(&state);
+            let at = full.clone();
+            attrs.insert("value", native(move |ev| node(ev, &weak, &at)), None);
+            attrs.insert(
+                "loc",
+                Thunk::value(Value::list(path.iter().map(|p| Value::string(p.as_str())))),
+                None,
+            );
+            if attrs.get("type").is_none() {
+                attrs.insert(
+                    "type",
+                    Thunk::value(Value::unknown_root(
+                        "types.unspecified",
+                        "an option declared without a type",
+                        None,
+                    )),
+                    None,
+                );
+            }
+            for k in [
+                "isDefined",
+                "definitions",
+                "definitionsWithLocations",
+                "files",
+                "declarations",
+                "highestPrio",
+            ] {
+                let name = format!("options.{}.{k}", dotted(path));
+                attrs.insert(
+                    k,
+                    Thunk::value(Value::unknown_root(
+                        &name,
+                        "atelier-gen's option tree does not record where definitions and declarations are",
+                        None,
+                    )),
+                    None,
+                );
+            }
+            Ok(Value::Attrs(Rc::new(attrs)))
+        }
     }
 }
 
@@ -1025,13 +1168,15 @@ fn merge(
     // only its own keys unknown.
     if defs.iter().all(|d| matches!(d.value, Value::Attrs(_))) {
         match ty {
-            Ty::Opaque => return Ok(merge_attrs(sys, path, &defs, open, &Ty::Opaque)),
-            Ty::AttrsOf(elem) => return Ok(merge_attrs(sys, path, &defs, open, elem)),
+            Ty::Opaque => return Ok(merge_attrs(sys, path, &defs, open, open, &Ty::Opaque)),
+            // `attrsOf (submodule …)`: its names are the defined ones, only
+            // its values are submodules (whose unread defaults keep them open).
+            Ty::AttrsOf(elem) => return Ok(merge_attrs(sys, path, &defs, false, open, elem)),
             Ty::Submodule(spec) => {
                 // A submodule's own module system collects its definitions
                 // in order, and merges them in reverse, like the top level's.
                 let reversed: Vec<Def> = defs.iter().rev().cloned().collect();
-                let plain = merge_attrs(sys, path, &reversed, true, &Ty::Opaque);
+                let plain = merge_attrs(sys, path, &reversed, true, true, &Ty::Opaque);
                 return match spec {
                     Some(spec) if defs.iter().all(|d| d.unknown_cond.is_none()) => {
                         submodule_value(ev, sys, path, &defs, spec, plain)
@@ -1120,10 +1265,21 @@ fn merge(
             }
             Ok(defs.pop().expect("one definition").value)
         }
-        Ty::CoercedTo { from, coerce, to } => {
+        Ty::CoercedTo {
+            from,
+            from_type,
+            coerce,
+            to,
+        } => {
             let mut checks = Vec::with_capacity(defs.len());
             for d in &defs {
-                match types::check(ev, from, &d.value)? {
+                let c = if let Some(c) = types::check(ev, from, &d.value)? {
+                    Some(c)
+                } else {
+                    let t = ev.force(from_type)?;
+                    types::own_check(ev, &t, &d.value)
+                };
+                match c {
                     Some(c) => checks.push(c),
                     // A `from` type atelier-gen cannot check: merged by
                     // shape, as an untyped option.
@@ -1229,11 +1385,9 @@ fn submodule_value(
         ),
     ]);
     args.insert("config", root.clone(), None);
-    args.insert(
-        "options",
-        unknown("options", "options are only known at rebuild time"),
-        None,
-    );
+    let weak = Rc::downgrade(&state);
+    let tree = native(move |ev| option_node(ev, &weak, &Rc::from(Vec::new())));
+    args.insert("options", tree.clone(), None);
     args.insert(
         "pkgs",
         unknown("pkgs", "packages are only known when Nix builds the system"),
@@ -1261,7 +1415,11 @@ fn submodule_value(
         config: Thunk::value(d.value.clone()),
         span: d.span.clone(),
     }));
-    let system = Modules { state, root };
+    let system = Modules {
+        state,
+        root,
+        options: tree,
+    };
     system.seal(modules, options);
     let Ok(declared) = ev.force(&system.config()) else {
         return Ok(plain);
@@ -1393,7 +1551,16 @@ fn not_of_type(path: &[String], ty: &Ty, d: &Def) -> Vec<Diagnostic> {
 
 /// The union of the definitions' attributes; each attribute merges its
 /// own definitions, by `elem`, when read.
-fn merge_attrs(sys: &Sys, path: &[String], defs: &[Def], open: bool, elem: &Ty) -> Value {
+/// `open_keys`: a name no definition sets is unknown rather than missing;
+/// `open`: the same for the values' own names (passed down).
+fn merge_attrs(
+    sys: &Sys,
+    path: &[String],
+    defs: &[Def],
+    open_keys: bool,
+    open: bool,
+    elem: &Ty,
+) -> Value {
     type Entry = (Thunk, Option<Span>, Option<Rc<Unknown>>, usize);
     let mut keys: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     for d in defs {
@@ -1450,7 +1617,7 @@ fn merge_attrs(sys: &Sys, path: &[String], defs: &[Def], open: bool, elem: &Ty) 
         });
         attrs.entries.insert(k, AttrEntry { value, span });
     }
-    if open {
+    if open_keys {
         attrs.unknown_keys = Some(Rc::new(Unknown {
             reason: format!(
                 "`{}` is a submodule value: the defaults of its options are not read by atelier-gen",

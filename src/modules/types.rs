@@ -33,6 +33,9 @@ pub(super) enum Ty {
     /// `coerce`d, then all merge as `to`.
     CoercedTo {
         from: Rc<Ty>,
+        /// `from` itself: a type atelier-gen merges by shape may still
+        /// answer with its own `check` (`mkOptionType { check; ... }`).
+        from_type: Thunk,
         coerce: Thunk,
         to: Rc<Ty>,
     },
@@ -176,6 +179,7 @@ fn builtin(ev: &mut Evaluator, u: &Unknown, depth: usize) -> Ty {
         },
         (["coercedTo"], 3) => Ty::CoercedTo {
             from: sub(0),
+            from_type: args[0].clone(),
             coerce: args[1].clone(),
             to: sub(2),
         },
@@ -281,12 +285,26 @@ fn or3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
 
 /// The type's `check` of a value (its head only, as nixpkgs' checks):
 /// `None` when atelier-gen cannot tell.
+/// What a type's own `check` says of `v`, when it says it.
+pub(super) fn own_check(ev: &mut Evaluator, t: &Value, v: &Value) -> Option<bool> {
+    match ev.select(t, &["check"]) {
+        Ok(Some(f)) if f.is_function() => match ev.apply(&f, v.clone()) {
+            Ok(Value::Bool(b)) => Some(b),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 pub(super) fn check(ev: &mut Evaluator, ty: &Ty, v: &Value) -> EvalResult<Option<bool>> {
     if matches!(v, Value::Unknown(_)) {
         return Ok(None);
     }
     Ok(match ty {
-        Ty::Opaque | Ty::Real(_) | Ty::Scalar(Scalar::Other) => None,
+        Ty::Opaque | Ty::Scalar(Scalar::Other) => None,
+        // A type of its own (`mkOptionType { check; ... }`): its `check`,
+        // when that gives a known answer.
+        Ty::Real(t) => own_check(ev, t, v),
         Ty::Scalar(Scalar::Str) | Ty::Separated(_) => Some(matches!(v, Value::String(_))),
         Ty::Scalar(Scalar::Bool) => Some(matches!(v, Value::Bool(_))),
         Ty::Scalar(Scalar::Int) => Some(matches!(v, Value::Int(_))),

@@ -1739,6 +1739,43 @@ let
   mkBefore = mkOrder 500;
   mkAfter = mkOrder 1500;
   mkOption = attrs: attrs // { _type = "option"; };
+  # How an option's definitions merge (lib/options.nix's contracts).
+  getValues = map (d: d.value);
+  getFiles = map (d: d.file);
+  mergeUniqueOption = { message, merge ? null }: loc: defs:
+    if b.length defs == 1
+    then (if merge == null then (b.head defs).value else merge loc defs)
+    else throw "The option `${showOption loc}' is defined multiple times while it's expected to be unique.\n${message}";
+  mergeOneOption = mergeUniqueOption { message = ""; };
+  mergeEqualOption = loc: defs:
+    if defs == [ ] then throw "The option `${showOption loc}' has no definitions."
+    else
+      let first = b.head defs; in
+      if b.all (d: d.value == first.value) defs then first.value
+      else throw "The option `${showOption loc}' has conflicting definition values.";
+  mergeDefaultOption = loc: defs:
+    let values = getValues defs; all = p: b.all p values; in
+    if b.length values == 1 then b.head values
+    else if all b.isFunction then x: mergeDefaultOption loc (map (d: d // { value = d.value x; }) defs)
+    else if all b.isList then b.concatLists values
+    else if all b.isAttrs then b.foldl' (acc: v: acc // v) { } values
+    else if all b.isBool then b.any (v: v) values
+    else if all b.isString then b.concatStringsSep "" values
+    else if all b.isInt && all (v: v == b.head values) then b.head values
+    else throw "Cannot merge definitions of `${showOption loc}'.";
+  # A type of one's own: what nixpkgs' `mkOptionType` gives (its `check`
+  # is what `coercedTo` and `either` ask).
+  mkOptionType = { name, description ? null, descriptionClass ? null, check ? (x: true)
+    , merge ? mergeDefaultOption, emptyValue ? { }, getSubOptions ? prefix: { }
+    , getSubModules ? null, substSubModules ? m: null, typeMerge ? t: null
+    , functor ? { inherit name; type = null; wrapped = null; payload = null; binOp = a: b: null; }
+    , deprecationMessage ? null, nestedTypes ? { } }: {
+      _type = "option-type";
+      inherit name check merge emptyValue getSubOptions getSubModules substSubModules typeMerge
+        functor deprecationMessage nestedTypes descriptionClass;
+      description = if description == null then name else description;
+    };
+  isOptionType = x: (x._type or "") == "option-type";
   mkEnableOption = name: mkOption {
     default = false;
     example = true;
@@ -1769,7 +1806,7 @@ let
         (if (t1.descriptionClass or null) == "nonRestrictiveClause"
          then "${t1.description}, or ${phrase (c: c == "noun" || c == "conjunction" || c == "composite") t2}"
          else "${phrase (c: c == "noun" || c == "conjunction") t1} or ${phrase (c: c == "noun" || c == "conjunction" || c == "composite") t2}")
-        "conjunction";
+        "conjunction" // { check = x: t1.check x || t2.check x; };
       intRange = bits: signed:
         let
           lo = if signed then 0 - (pow2 (bits - 1)) else 0;
@@ -1791,8 +1828,8 @@ let
       plain = [
         "addCheck" "anything" "attrListOf" "attrListWith" "attrTag" "attrs" "attrsOf" "attrsWith"
         "boolByOr" "coercedTo" "commas" "defaultFunctor" "defaultTypeMerge" "deferredModule"
-        "deferredModuleWith" "envVar" "externalPath" "fileset" "isOptionType"
-        "json" "lazyAttrsOf" "lines" "loaOf" "luaInline" "mkOptionType"
+        "deferredModuleWith" "envVar" "externalPath" "fileset"
+        "json" "lazyAttrsOf" "lines" "loaOf" "luaInline"
         "noCheckForDocsModule" "nonEmptyListOf" "nonEmptyStr" "numbers" "optionDeclaration"
         "optionDescriptionPhrase" "optionType" "package" "passwdEntry" "path" "pathInStore"
         "pathWith" "pkgs" "port" "raw" "separatedString" "serializableValueWith" "setType"
@@ -1804,7 +1841,7 @@ let
     # and no others: under `with types;` any other name (`mkOption`,
     # `mkIf`) is found in the outer scopes, as in Nix.
     b.listToAttrs (map (n: nameValuePair n opaque.${n}) plain) // {
-      inherit int float either enum;
+      inherit int float either enum mkOptionType isOptionType;
       str = described "str" opaque.str "string" "noun" // { check = b.isString; };
       bool = described "bool" opaque.bool "boolean" "noun" // { check = b.isBool; };
       number = described "either" opaque.number "${int.description} or ${float.description}" "conjunction";
@@ -1816,17 +1853,34 @@ let
         s8 = sized "s8" 8 true; s16 = sized "s16" 16 true; s32 = sized "s32" 32 true;
       };
       listOf = t: described "listOf" (opaque.listOf t)
-        "list of ${phrase (c: c == "noun" || c == "composite") t}" "composite";
+        "list of ${phrase (c: c == "noun" || c == "composite") t}" "composite"
+        // { check = b.isList; };
       nullOr = t: described "nullOr" (opaque.nullOr t)
-        "null or ${phrase (c: c == "noun" || c == "conjunction") t}" "conjunction";
+        "null or ${phrase (c: c == "noun" || c == "conjunction") t}" "conjunction"
+        // { check = x: x == null || t.check x; };
       oneOf = ts: described "either" (opaque.oneOf ts)
         (if ts == [ ] then (opaque.oneOf ts).description else (foldl' either (head ts) (tail ts)).description)
-        "conjunction";
+        "conjunction"
+        // { check = x: b.any (t: t.check x) ts; };
+      # The shallow checks nixpkgs' types have (`coercedTo` and `either`
+      # ask them, and so may a module: `if type.check v then ...`).
+      attrs = opaque.attrs // { check = b.isAttrs; };
+      attrsOf = t: opaque.attrsOf t // { check = b.isAttrs; };
+      lazyAttrsOf = t: opaque.lazyAttrsOf t // { check = b.isAttrs; };
+      raw = opaque.raw // { check = x: true; };
+      anything = opaque.anything // { check = x: true; };
+      unspecified = opaque.unspecified // { check = x: true; };
+      uniq = t: opaque.uniq t // { check = t.check; };
+      nonEmptyListOf = t: opaque.nonEmptyListOf t // { check = x: b.isList x && x != [ ]; };
+      coercedTo = from: coerce: to: opaque.coercedTo from coerce to // {
+        check = x: (from.check x && to.check (coerce x)) || to.check x;
+      };
       # A function's definitions merge to one function whose arguments are
       # optional where every definition has them optional.
       functionTo = t: described "functionTo" (opaque.functionTo t)
         "function that evaluates to a(n) ${phrase (c: c == "noun" || c == "composite") t}" "composite"
         // {
+          check = b.isFunction;
           merge = loc: defs:
             setFunctionArgs
               (args: t.merge (loc ++ [ "<function body>" ]) (map (d: d // { value = d.value args; }) defs))
@@ -1847,21 +1901,22 @@ let
   literalExpression = text: { _type = "literalExpression"; inherit text; };
 
   # lib.evalModules on atelier's module system (src/modules): `config` is
-  # computed lazily, as for a host; `options` is unknown (no option tree is
-  # built). `type` is `types.submoduleWith` of the same modules, as opaque as
+  # computed lazily, as for a host; `options` is the option tree
+  # (declarations with `value` and `loc`; where definitions came from is
+  # unknown). `type` is `types.submoduleWith` of the same modules, as opaque as
   # the rest of the built-in `types`.
   evalModules = evalArgs@{ modules, specialArgs ? { }, prefix ? [ ], class ? null, args ? { }, check ? true }:
     let
       withArgs = modules ++ optional (evalArgs ? args) { _module.args = args; };
       # The modules see `_module` in `config`; the result has it apart.
-      full = internal.evalModules { modules = withArgs; inherit specialArgs prefix class; };
+      evaluated = internal.evalModules { modules = withArgs; inherit specialArgs prefix class; };
+      full = evaluated.config;
       config = removeAttrs full [ "_module" ];
     in
     {
       _type = "configuration";
       inherit config class;
-      options = internal.unknownWhy "options"
-        "the option tree of lib.evalModules (declarations, types, documentation) is not built by atelier's built-in lib, only `config`; pass nixpkgs with --override-input for nixpkgs' lib/modules.nix";
+      inherit (evaluated) options;
       _module = full._module;
       type = types.submoduleWith { modules = withArgs; inherit specialArgs class; };
       extendModules = extendArgs@{ modules ? [ ], specialArgs ? { }, prefix ? [ ] }:
@@ -2183,11 +2238,12 @@ let
       setDefaultModuleLocation mkImageMediaOverride mkFixStrictness mkDefinition mapDefinitionValue
       evalModules importApply;
   };
-  options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD showOption; };
+  options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD showOption
+    getValues getFiles mergeUniqueOption mergeOneOption mergeEqualOption mergeDefaultOption; };
   # The whole lib, extensible as nixpkgs' is (`lib.extend (final: prev: ...)`).
   base = self: trivial // fixedPoints // strings // lists // attrsets // modules // options // customisation // sources // {
   inherit trivial fixedPoints strings lists attrsets modules options filesystem customisation sources fileset
-    types mkVMOverride versions systems;
+    types mkVMOverride versions systems mkOptionType isOptionType;
   # As in nixpkgs' flake.nix, the host's modules get the lib `nixosSystem`
   # was taken from (`lib.extend` overlays included), or the call's `lib`
   # (behind a function, so that printing the marker does not print a lib).
