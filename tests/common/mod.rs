@@ -602,12 +602,26 @@ impl Drop for Writer {
 }
 
 /// A free TCP port on 127.0.0.1.
+/// A port free now and never handed out before in this process: tests of
+/// one binary run in parallel, and two servers given the same port would
+/// see one of them fail to listen while the other answers for it (and then
+/// goes away with its own test).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 fn wait_for_port(port: u16, child: &mut Child, what: &str) {
@@ -618,6 +632,11 @@ fn wait_for_port(port: u16, child: &mut Child, what: &str) {
         }
         assert!(Instant::now() < deadline, "{what} did not listen on {port}");
         std::thread::sleep(Duration::from_millis(50));
+    }
+    // What answered must be this server, not another process on that port.
+    std::thread::sleep(Duration::from_millis(100));
+    if let Ok(Some(status)) = child.try_wait() {
+        panic!("{what} exited early: {status} (port {port} taken by another process?)");
     }
 }
 
