@@ -155,6 +155,31 @@ fn eval_modules_gives_config_as_nixpkgs_does() {
     );
 }
 
+/// `merge` of the attribute-set types, as a type of one's own or
+/// `functionTo` calls it: each attribute's definitions discharged
+/// (`mkIf`, `mkMerge`), the highest priority kept, merged by the element
+/// type.
+#[test]
+fn attribute_set_types_merge_when_asked() {
+    let dir = tmp(&[]);
+    check(
+        "attribute_set_types_merge_when_asked",
+        dir.path(),
+        "{ attrs = (lib.types.attrsOf lib.types.raw).merge [ \"x\" ] [ \
+             { file = \"a\"; value = { a = 1; b = lib.mkIf false 2; d = lib.mkMerge [ (lib.mkIf true 4) ]; }; } \
+             { file = \"b\"; value = { c = lib.mkForce 3; e = lib.mkDefault 5; }; } \
+             { file = \"c\"; value = { c = 7; }; } ]; \
+           fn = ((lib.types.functionTo (lib.types.lazyAttrsOf lib.types.raw)).merge [ \"p\" ] [ \
+             { file = \"a\"; value = x: { a = x; }; } { file = \"b\"; value = x: { b = x + 1; }; } ]) 1; \
+           plain = lib.types.attrs.merge [ \"y\" ] [ { file = \"a\"; value = { a = 1; }; } { file = \"b\"; value = { b = 2; }; } ]; }",
+        &serde_json::json!({
+            "attrs": { "a": 1, "c": 3, "d": 4, "e": 5 },
+            "fn": { "a": 1, "b": 2 },
+            "plain": { "a": 1, "b": 2 },
+        }),
+    );
+}
+
 /// A flakelight-style module: `config` keyed by `attrNames options`, an
 /// option's `internal`, `value` and `loc`, and an `attrsOf (submodule …)`
 /// behind `coercedTo` whose names are only the defined ones.

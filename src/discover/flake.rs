@@ -410,8 +410,14 @@ fn submodule_under(
     let Some(elem) = applied(&t, outer) else {
         return Ok(Value::Null);
     };
-    let Value::Unknown(e) = ev.force(elem)? else {
-        return Ok(Value::Null);
+    let e = match ev.force(elem)? {
+        Value::Unknown(e) => e,
+        // `submodule m` with nixpkgs' `check`: the unknown it extends.
+        Value::Attrs(set) => match set.unknown_keys.as_ref().map(|u| &u.origin) {
+            Some(UnknownOrigin::Derived(base)) => base.clone(),
+            _ => return Ok(Value::Null),
+        },
+        _ => return Ok(Value::Null),
     };
     if let Some(m) = applied(&e, &["submodule"]) {
         return Ok(Value::List(Rc::new(vec![m.clone()])));

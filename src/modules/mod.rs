@@ -906,7 +906,23 @@ fn option_value(
         // A submodule's option nobody defines (in what atelier-gen reads).
         return Ok(Value::Unknown(config_unknown(path)));
     }
-    let v = merge(ev, &Rc::downgrade(state), path, defs, decl.submodule, &ty)?;
+    // A type given but not read (a type of one's own holding a submodule):
+    // definitions that differ may well merge under it (`coercedTo`,
+    // `functionTo`), so they are unknown here, not a conflict.
+    let unread = decl.ty.is_some() && matches!(ty, Ty::Opaque);
+    let v = match merge(ev, &Rc::downgrade(state), path, defs, decl.submodule, &ty) {
+        Err(d) if unread && d.iter().any(|d| d.code == "conflicting-definitions") => {
+            return Ok(Value::Unknown(Rc::new(Unknown {
+                reason: format!(
+                    "the definitions of `{}` differ and its type is one atelier-gen does not read",
+                    dotted(path)
+                ),
+                span: d.first().and_then(|d| d.span.clone()),
+                origin: UnknownOrigin::Root(format!("config.{}", dotted(path))),
+            })));
+        }
+        other => other?,
+    };
     match &decl.apply {
         Some(f) => {
             let f = ev.force(f)?;
@@ -1164,6 +1180,41 @@ fn merge(
     // `mkBefore`/`mkAfter`/`mkOrder`, for every type (stable: equal orders
     // keep the module order).
     defs.sort_by_key(|d| d.order);
+    // `coercedTo from coerce to`: definitions of type `from` are coerced,
+    // then all merge as `to` — before anything else, so that sets under a
+    // condition only Nix knows stay unknown only in their own keys.
+    if let Ty::CoercedTo {
+        from,
+        from_type,
+        coerce,
+        to,
+    } = ty
+    {
+        let mut checks = Vec::with_capacity(defs.len());
+        for d in &defs {
+            let c = if let Some(c) = types::check(ev, from, &d.value)? {
+                Some(c)
+            } else {
+                let t = ev.force(from_type)?;
+                types::own_check(ev, &t, &d.value)
+            };
+            match c {
+                Some(c) => checks.push(c),
+                // A `from` type atelier-gen cannot check: merged by
+                // shape, as an untyped option.
+                None => return merge(ev, sys, path, defs, open, &Ty::Opaque),
+            }
+        }
+        let mut coerced = Vec::with_capacity(defs.len());
+        for (mut d, c) in defs.into_iter().zip(checks) {
+            if c {
+                let f = ev.force(coerce)?;
+                d.value = ev.apply(&f, d.value)?;
+            }
+            coerced.push(d);
+        }
+        return merge(ev, sys, path, coerced, open, to);
+    }
     // Sets merge key by key: a set under a condition only Nix knows makes
     // only its own keys unknown.
     if defs.iter().all(|d| matches!(d.value, Value::Attrs(_))) {
@@ -1265,37 +1316,7 @@ fn merge(
             }
             Ok(defs.pop().expect("one definition").value)
         }
-        Ty::CoercedTo {
-            from,
-            from_type,
-            coerce,
-            to,
-        } => {
-            let mut checks = Vec::with_capacity(defs.len());
-            for d in &defs {
-                let c = if let Some(c) = types::check(ev, from, &d.value)? {
-                    Some(c)
-                } else {
-                    let t = ev.force(from_type)?;
-                    types::own_check(ev, &t, &d.value)
-                };
-                match c {
-                    Some(c) => checks.push(c),
-                    // A `from` type atelier-gen cannot check: merged by
-                    // shape, as an untyped option.
-                    None => return merge(ev, sys, path, defs, open, &Ty::Opaque),
-                }
-            }
-            let mut coerced = Vec::with_capacity(defs.len());
-            for (mut d, c) in defs.into_iter().zip(checks) {
-                if c {
-                    let f = ev.force(coerce)?;
-                    d.value = ev.apply(&f, d.value)?;
-                }
-                coerced.push(d);
-            }
-            merge(ev, sys, path, coerced, open, to)
-        }
+        Ty::CoercedTo { .. } => unreachable!("coerced above"),
         Ty::ListOf(elem) => {
             if let Some(d) = defs.iter().find(|d| !matches!(d.value, Value::List(_))) {
                 return Err(not_of_type(path, ty, d));
@@ -1617,7 +1638,16 @@ fn merge_attrs(
         });
         attrs.entries.insert(k, AttrEntry { value, span });
     }
-    if open_keys {
+    // A definition whose names are not all known (an input without its
+    // source, a set with an unknown dynamic key) leaves the merged set's
+    // names not all known either.
+    let inherited = defs.iter().find_map(|d| match &d.value {
+        Value::Attrs(a) => a.unknown_keys.clone(),
+        _ => None,
+    });
+    if let (false, Some(u)) = (open_keys, inherited) {
+        attrs.unknown_keys = Some(u);
+    } else if open_keys {
         attrs.unknown_keys = Some(Rc::new(Unknown {
             reason: format!(
                 "`{}` is a submodule value: the defaults of its options are not read by atelier-gen",

@@ -1800,13 +1800,20 @@ let
         if b.isString v then ''"${v}"''
         else if b.isInt v || b.isBool v || v == null then b.toJSON v
         else "<${b.typeOf v}>";
-      int = described "int" opaque.int "signed integer" "noun" // { check = b.isInt; };
-      float = described "float" opaque.float "floating point number" "noun" // { check = b.isFloat; };
+      int = described "int" opaque.int "signed integer" "noun" // { check = b.isInt; merge = mergeEqualOption; };
+      float = described "float" opaque.float "floating point number" "noun" // { check = b.isFloat; merge = mergeEqualOption; };
       either = t1: t2: described "either" (opaque.either t1 t2)
         (if (t1.descriptionClass or null) == "nonRestrictiveClause"
          then "${t1.description}, or ${phrase (c: c == "noun" || c == "conjunction" || c == "composite") t2}"
          else "${phrase (c: c == "noun" || c == "conjunction") t1} or ${phrase (c: c == "noun" || c == "conjunction" || c == "composite") t2}")
-        "conjunction" // { check = x: t1.check x || t2.check x; };
+        "conjunction" // {
+          check = x: t1.check x || t2.check x;
+          merge = loc: defs:
+            let values = getValues defs; in
+            if b.all t1.check values then t1.merge loc defs
+            else if b.all t2.check values then t2.merge loc defs
+            else mergeOneOption loc defs;
+        };
       intRange = bits: signed:
         let
           lo = if signed then 0 - (pow2 (bits - 1)) else 0;
@@ -1822,6 +1829,33 @@ let
          else "one of ${concatMapStringsSep ", " showValue values}")
         (if length values > 1 then "nonRestrictiveClause" else "noun")
         // { check = v: elem v values; functor = { name = "enum"; payload.values = values; }; };
+      # Each attribute's definitions, `mkIf`/`mkMerge` discharged, only the
+      # highest priority kept and `mkOrder` sorted, merged by `t.merge`.
+      attrsMerge = t: loc: defs:
+        let
+          kind = v: if b.isAttrs v then v._type or "" else "";
+          discharge = v:
+            if kind v == "merge" then b.concatMap discharge v.contents
+            else if kind v == "if" then (if v.condition then discharge v.content else [ ])
+            else [ v ];
+          spread = b.concatMap (d: map (value: { inherit (d) file; inherit value; }) (discharge d.value)) defs;
+          byName = b.zipAttrsWith (n: vs: vs)
+            (map (d: b.mapAttrs (n: value: { inherit (d) file; inherit value; }) d.value) spread);
+          prio = d: if kind d.value == "override" then d.value.priority else 100;
+          strip = d: if kind d.value == "override" then d // { value = d.value.content; } else d;
+          order = d: if kind d.value == "order" then d.value.priority else 1000;
+          unorder = d: if kind d.value == "order" then d // { value = d.value.content; } else d;
+          settle = ds:
+            let
+              flat = b.concatMap (d: map (value: d // { inherit value; }) (discharge d.value)) ds;
+              best = b.foldl' (m: d: if prio d < m then prio d else m) 9999 flat;
+              kept = map strip (b.filter (d: prio d == best) flat);
+              flat' = b.concatMap (d: map (value: d // { inherit value; }) (discharge d.value)) kept;
+            in
+            map unorder (b.sort (x: y: order x < order y) flat');
+          merged = b.mapAttrs (n: ds: settle ds) byName;
+        in
+        b.mapAttrs (n: ds: t.merge (loc ++ [ n ]) ds) (filterAttrs (n: ds: ds != [ ]) merged);
       # Types without arguments whose equal names merge to themselves.
       plainNames = [ "str" "int" "bool" "float" ];
       # The names nixpkgs' `lib.types` has that are not described here.
@@ -1829,11 +1863,11 @@ let
         "addCheck" "anything" "attrListOf" "attrListWith" "attrTag" "attrs" "attrsOf" "attrsWith"
         "boolByOr" "coercedTo" "commas" "defaultFunctor" "defaultTypeMerge" "deferredModule"
         "deferredModuleWith" "envVar" "externalPath" "fileset"
-        "json" "lazyAttrsOf" "lines" "loaOf" "luaInline"
+        "json" "lazyAttrsOf" "loaOf" "luaInline"
         "noCheckForDocsModule" "nonEmptyListOf" "nonEmptyStr" "numbers" "optionDeclaration"
-        "optionDescriptionPhrase" "optionType" "package" "passwdEntry" "path" "pathInStore"
+        "optionDescriptionPhrase" "optionType" "passwdEntry" "pathInStore"
         "pathWith" "pkgs" "port" "raw" "separatedString" "serializableValueWith" "setType"
-        "shellPackage" "singleLineStr" "string" "strMatching" "submodule" "submoduleWith" "toml" "types"
+        "shellPackage" "singleLineStr" "string" "strMatching" "toml" "types"
         "uniq" "unique" "unspecified"
       ];
     in
@@ -1842,8 +1876,8 @@ let
     # `mkIf`) is found in the outer scopes, as in Nix.
     b.listToAttrs (map (n: nameValuePair n opaque.${n}) plain) // {
       inherit int float either enum mkOptionType isOptionType;
-      str = described "str" opaque.str "string" "noun" // { check = b.isString; };
-      bool = described "bool" opaque.bool "boolean" "noun" // { check = b.isBool; };
+      str = described "str" opaque.str "string" "noun" // { check = b.isString; merge = mergeEqualOption; };
+      bool = described "bool" opaque.bool "boolean" "noun" // { check = b.isBool; merge = mergeEqualOption; };
       number = described "either" opaque.number "${int.description} or ${float.description}" "conjunction";
       ints = {
         between = opaque.ints.between;
@@ -1854,26 +1888,60 @@ let
       };
       listOf = t: described "listOf" (opaque.listOf t)
         "list of ${phrase (c: c == "noun" || c == "composite") t}" "composite"
-        // { check = b.isList; };
+        // {
+          check = b.isList;
+          # Each element merged alone by the element type.
+          merge = loc: defs: b.concatMap
+            (d: map (v: t.merge (loc ++ [ "[definition]" ]) [ { inherit (d) file; value = v; } ]) d.value)
+            defs;
+        };
       nullOr = t: described "nullOr" (opaque.nullOr t)
         "null or ${phrase (c: c == "noun" || c == "conjunction") t}" "conjunction"
-        // { check = x: x == null || t.check x; };
+        // {
+          check = x: x == null || t.check x;
+          merge = loc: defs:
+            let nulls = b.length (b.filter (d: d.value == null) defs); in
+            if nulls == b.length defs then null
+            else if nulls == 0 then t.merge loc defs
+            else throw "The option `${showOption loc}' is defined both null and not null.";
+        };
       oneOf = ts: described "either" (opaque.oneOf ts)
         (if ts == [ ] then (opaque.oneOf ts).description else (foldl' either (head ts) (tail ts)).description)
         "conjunction"
-        // { check = x: b.any (t: t.check x) ts; };
+        // (if ts == [ ] then { check = x: false; } else {
+          inherit (foldl' either (head ts) (tail ts)) check merge;
+        });
       # The shallow checks nixpkgs' types have (`coercedTo` and `either`
-      # ask them, and so may a module: `if type.check v then ...`).
-      attrs = opaque.attrs // { check = b.isAttrs; };
-      attrsOf = t: opaque.attrsOf t // { check = b.isAttrs; };
-      lazyAttrsOf = t: opaque.lazyAttrsOf t // { check = b.isAttrs; };
-      raw = opaque.raw // { check = x: true; };
+      # ask them, and so may a module: `if type.check v then ...`), and
+      # the `merge` of a few, for a type of one's own that calls it
+      # (`(lazyAttrsOf t).merge loc defs`, `functionTo`'s). atelier's module
+      # system merges options of these types itself (src/modules).
+      attrs = opaque.attrs // {
+        check = b.isAttrs;
+        merge = loc: b.foldl' (acc: d: acc // d.value) { };
+      };
+      attrsOf = t: opaque.attrsOf t // { check = b.isAttrs; merge = attrsMerge t; };
+      lazyAttrsOf = t: opaque.lazyAttrsOf t // { check = b.isAttrs; merge = attrsMerge t; };
+      raw = opaque.raw // { check = x: true; merge = mergeOneOption; };
+      lines = opaque.lines // { check = b.isString; merge = loc: defs: b.concatStringsSep "\n" (getValues defs); };
+      path = opaque.path // {
+        check = x: (b.isPath x || b.isString x || x ? outPath) && b.substring 0 1 (toString x) == "/";
+        merge = mergeEqualOption;
+      };
+      package = opaque.package // {
+        check = x: (x.type or null) == "derivation" || (b.isString x && b.substring 0 1 x == "/");
+        merge = mergeOneOption;
+      };
+      submodule = m: opaque.submodule m // { check = x: b.isAttrs x || b.isFunction x || b.isPath x; };
+      submoduleWith = a: opaque.submoduleWith a // { check = x: b.isAttrs x || b.isFunction x || b.isPath x; };
       anything = opaque.anything // { check = x: true; };
-      unspecified = opaque.unspecified // { check = x: true; };
-      uniq = t: opaque.uniq t // { check = t.check; };
+      unspecified = opaque.unspecified // { check = x: true; merge = mergeDefaultOption; };
+      uniq = t: opaque.uniq t // { check = t.check; merge = mergeUniqueOption { message = ""; inherit (t) merge; }; };
       nonEmptyListOf = t: opaque.nonEmptyListOf t // { check = x: b.isList x && x != [ ]; };
       coercedTo = from: coerce: to: opaque.coercedTo from coerce to // {
         check = x: (from.check x && to.check (coerce x)) || to.check x;
+        merge = loc: defs:
+          to.merge loc (map (d: d // { value = if from.check d.value then coerce d.value else d.value; }) defs);
       };
       # A function's definitions merge to one function whose arguments are
       # optional where every definition has them optional.

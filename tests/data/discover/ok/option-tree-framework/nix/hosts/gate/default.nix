@@ -1,0 +1,5 @@
+{ inputs, ... }:
+{
+  system = "x86_64-linux";
+  modules = [ { networking.hostName = "gate"; } ];
+}
