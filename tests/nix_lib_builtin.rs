@@ -180,6 +180,26 @@ fn attribute_set_types_merge_when_asked() {
     );
 }
 
+/// An option declared with a function from `_module.args`
+/// (perstarkse/infra's `mkStandardEndpointsOptions`): reading
+/// `config._module.args` for it is not infinite recursion, and a
+/// declaration at one path may read config at another.
+#[test]
+fn options_declared_through_module_arguments() {
+    let dir = tmp(&[]);
+    check(
+        "options_declared_through_module_arguments",
+        dir.path(),
+        "let t = (lib.evalModules { modules = [ \
+           ({ lib, mk, ... }: { options.t.y = mk 3; }) \
+           ({ lib, config, ... }: { options.t.x = lib.mkOption { default = 1; }; \
+              options.t.z = if config.t.x == 1 then lib.mkOption { default = 2; } else { }; \
+              config._module.args.mk = d: lib.mkOption { default = d; }; }) ]; }).config.t; \
+         in { inherit (t) x y z; }",
+        &serde_json::json!({ "x": 1, "y": 3, "z": 2 }),
+    );
+}
+
 /// A flakelight-style module: `config` keyed by `attrNames options`, an
 /// option's `internal`, `value` and `loc`, and an `attrsOf (submodule …)`
 /// behind `coercedTo` whose names are only the defined ones.
