@@ -397,27 +397,26 @@ fn submodule_under(
             _ => None,
         }
     }
-    let t = match ev.force(ty)? {
-        Value::Unknown(t) => t,
-        // A type carrying nixpkgs' description (`functionTo`): the unknown
-        // it extends.
-        Value::Attrs(set) => match set.unknown_keys.as_ref().map(|u| &u.origin) {
-            Some(UnknownOrigin::Derived(base)) => base.clone(),
-            _ => return Ok(Value::Null),
-        },
-        _ => return Ok(Value::Null),
+    // A built-in type, or one carrying nixpkgs' description or `check`
+    // (`functionTo`, `submodule m`): the unknown it extends.
+    fn builtin_type(v: Value) -> Option<Rc<Unknown>> {
+        match v {
+            Value::Unknown(t) => Some(t),
+            Value::Attrs(set) => match set.unknown_keys.as_ref().map(|u| &u.origin) {
+                Some(UnknownOrigin::Derived(base)) => Some(base.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    let Some(t) = builtin_type(ev.force(ty)?) else {
+        return Ok(Value::Null);
     };
     let Some(elem) = applied(&t, outer) else {
         return Ok(Value::Null);
     };
-    let e = match ev.force(elem)? {
-        Value::Unknown(e) => e,
-        // `submodule m` with nixpkgs' `check`: the unknown it extends.
-        Value::Attrs(set) => match set.unknown_keys.as_ref().map(|u| &u.origin) {
-            Some(UnknownOrigin::Derived(base)) => base.clone(),
-            _ => return Ok(Value::Null),
-        },
-        _ => return Ok(Value::Null),
+    let Some(e) = builtin_type(ev.force(elem)?) else {
+        return Ok(Value::Null);
     };
     if let Some(m) = applied(&e, &["submodule"]) {
         return Ok(Value::List(Rc::new(vec![m.clone()])));

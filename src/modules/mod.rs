@@ -626,20 +626,7 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: &Path_) -> EvalR
     match classify(ev, &state, &path[prefix..])? {
         Place::Undeclared => Ok(Value::Unknown(config_unknown(path))),
         Place::Namespace(n) => {
-            let mut attrs = Attrs::default();
-            for k in n.children.keys() {
-                let mut child: Vec<String> = path.to_vec();
-                child.push(k.clone());
-                let child: Path_ = child.into();
-                let weak = Rc::downgrade(&state);
-                attrs.entries.insert(
-                    k.clone(),
-                    AttrEntry {
-                        value: native(move |ev| node(ev, &weak, &child)),
-                        span: None,
-                    },
-                );
-            }
+            let mut attrs = namespace(&n, path, &state, node);
             // Only atelier's own module and the flake's declare options
             // under `atelier`: a name missing there does not exist (and
             // `or` falls back). Anywhere else a module atelier-gen does
@@ -651,6 +638,31 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: &Path_) -> EvalR
         }
         Place::Option(decl) => option_value(ev, &state, path, &decl),
     }
+}
+
+/// A namespace's declared names, each the lazy `at` of its own path
+/// (`node` for `config`, `option_node` for `options`).
+fn namespace(
+    n: &Expanded,
+    path: &[String],
+    state: &Rc<RefCell<State>>,
+    at: fn(&mut Evaluator, &Sys, &Path_) -> EvalResult<Value>,
+) -> Attrs {
+    let mut attrs = Attrs::default();
+    for k in n.children.keys() {
+        let mut child: Vec<String> = path.to_vec();
+        child.push(k.clone());
+        let child: Path_ = child.into();
+        let weak = Rc::downgrade(state);
+        attrs.entries.insert(
+            k.clone(),
+            AttrEntry {
+                value: native(move |ev| at(ev, &weak, &child)),
+                span: None,
+            },
+        );
+    }
+    attrs
 }
 
 /// `options` at `path`: a namespace is a set of its declared names; an
@@ -688,20 +700,7 @@ fn option_node(
     match classify(ev, &state, path)? {
         Place::Undeclared => Ok(unknown()),
         Place::Namespace(n) => {
-            let mut attrs = Attrs::default();
-            for k in n.children.keys() {
-                let mut child: Vec<String> = path.to_vec();
-                child.push(k.clone());
-                let child: Path_ = child.into();
-                let weak = Rc::downgrade(&state);
-                attrs.entries.insert(
-                    k.clone(),
-                    AttrEntry {
-                        value: native(move |ev| option_node(ev, &weak, &child)),
-                        span: None,
-                    },
-                );
-            }
+            let mut attrs = namespace(&n, path, &state, option_node);
             if !state.borrow().complete && (prefix > 0 || !closed(path)) {
                 attrs.unknown_keys = Some(Rc::new(Unknown {
                     reason: "a module atelier-gen does not read may declare more options here"
