@@ -522,6 +522,53 @@ fn hosts_only_nix_can_choose_are_reported_not_taken_for_none() {
         );
 }
 
+/// Hosts named, and more that only Nix can name: the named ones are
+/// planned, the others said to exist; every-host runs are not clean.
+#[test]
+fn hosts_only_nix_can_name_beside_named_ones_are_reported() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cli/hosts-partly-named");
+    let warning = "flake.nix:6:3: warning[unresolved-hosts]: `nixosConfigurations` may have more hosts than `a`, `c` (among `b`): their names are not known statically: the current system is only known when Nix runs on the host\n";
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(&dir)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "a  no atelier data\nc  no atelier data\n",
+        ))
+        .stderr(warning);
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(&dir)
+        .args(["--host", "a"])
+        .assert()
+        .code(0)
+        .stderr(warning);
+    let out = tempfile::tempdir().unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "generate"])
+        .arg(&dir)
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("they would be missed"))
+        .stderr(predicate::str::contains("--allow-partial"));
+    gen()
+        .args([
+            "--no-cache",
+            "--format",
+            "short",
+            "generate",
+            "--allow-partial",
+        ])
+        .arg(&dir)
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .code(0);
+}
+
 #[test]
 fn hosts_made_by_an_unknown_framework_name_it() {
     let dir =

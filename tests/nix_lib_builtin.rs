@@ -576,3 +576,48 @@ fn types_merge_check_and_function_args_as_nixpkgs() {
     let e = ours("(with lib.types; mergeTypes ints.u8 ints.u8).description").unwrap_err();
     assert!(e.starts_with("unknown: "), "{e}");
 }
+
+// ------------------------------------------------------------ filterAttrs
+
+/// `filterAttrs` by a predicate only Nix knows (`builtins.currentSystem`
+/// here) leaves the result's names unknown but among the input's, so a
+/// `//` or a zip of such sets still has every other name known: what a
+/// flake's own `mkFlake` gives when it merges per-system outputs filtered
+/// by a package's `meta.platforms` into its outputs (hlissner/dotfiles).
+#[test]
+fn names_a_filter_only_nix_knows_can_keep_stay_bounded() {
+    let expr = r#"
+      let
+        kept = lib.filterAttrs (n: v: v == builtins.currentSystem) { a = "x86_64-linux"; b = "none"; };
+        perSystem = lib.filterAttrs (n: v: v != { }) { apps = { }; checks = kept; };
+        merged = builtins.zipAttrsWith (n: vs: builtins.head vs) [ perSystem { packages = 1; } ];
+        out = { description = "d"; hosts = { h = 1; }; } // merged;
+      in {
+        inherit (out) hosts packages;
+        hasHosts = out ? hosts;
+        hasApps = out ? apps;
+        appsOr = out.apps or "none";
+        unequal = (kept // { c = 1; }) == { d = 1; };
+        getAttr = builtins.getAttr "hosts" ({ hosts = 2; } // kept);
+      }
+    "#;
+    check(
+        "names_a_filter_only_nix_knows_can_keep_stay_bounded",
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        expr,
+        &serde_json::json!({
+            "hosts": { "h": 1 }, "packages": 1, "hasHosts": true, "hasApps": false,
+            "appsOr": "none", "unequal": false, "getAttr": 2
+        }),
+    );
+    // The names the filter may keep stay unknown, and so do the set's names.
+    for unknown in [
+        "builtins.attrNames (lib.filterAttrs (n: v: v == builtins.currentSystem) { a = \"x\"; })",
+        "(lib.filterAttrs (n: v: v == builtins.currentSystem) { a = \"x\"; }) ? a",
+        "({ a = 1; } // lib.filterAttrs (n: v: v == builtins.currentSystem) { a = \"x\"; }).a",
+        "lib.filterAttrs (n: v: v == builtins.currentSystem) { a = \"x\"; } == { }",
+    ] {
+        let e = ours(unknown).unwrap_err();
+        assert!(e.starts_with("unknown: "), "{unknown}: {e}");
+    }
+}

@@ -156,14 +156,22 @@ fn mirror(lib: &Path, source: &str, key: &str) -> PathBuf {
                 continue;
             }
             let dest = to.join(e.file_name());
-            if !dest.exists() {
-                std::os::unix::fs::symlink(e.path(), dest).expect("symbolic link");
+            // Both tests of this file may build the mirror at once.
+            match std::os::unix::fs::symlink(e.path(), &dest) {
+                Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => {
+                    panic!("symbolic link {}: {err}", dest.display())
+                }
+                _ => {}
             }
         }
     };
     link_all(lib, &top.join("lib"), "tests");
     link_all(&lib.join("tests"), &tests, "");
-    let tmp = tests.join(format!("cases.nix.{}", std::process::id()));
+    let tmp = tests.join(format!(
+        "cases.nix.{}.{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     std::fs::write(&tmp, source).expect("writing cases.nix");
     std::fs::rename(&tmp, tests.join("cases.nix")).expect("writing cases.nix");
     tests.join("cases.nix")

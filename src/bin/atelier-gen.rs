@@ -355,6 +355,16 @@ fn run_hosts(
         }
     }
     print_diagnostics(&all, format);
+    // Every host, when some hosts' names could not be computed: those are
+    // missed, so not a clean result unless the user accepts it.
+    if target.hosts.is_empty()
+        && !target.allow_partial
+        && all.iter().any(|d| d.code == UNRESOLVED_HOSTS)
+    {
+        eprintln!("atelier-gen: the flake may have hosts whose names atelier-gen cannot compute (above): they would be missed");
+        eprintln!("atelier-gen: name the hosts by values atelier-gen can read, or pass --allow-partial to accept it");
+        return Err(1);
+    }
     // A host whose module tree is partly unread may hide declarations:
     // not a clean result unless the user accepts it.
     let partial: Vec<&HostOutput> = outputs.iter().filter(|o| o.is_partial()).collect();
@@ -551,7 +561,7 @@ fn plan_hosts(args: &PlanArgs, hosts: &[String], format: OutputFormat, eval: &Ev
             let o = eval.host(&args.flake_dir, h, &generated, false, false);
             for d in &o.diagnostics {
                 if !d.is_error()
-                    && d.code == "unsupported-input"
+                    && (d.code == "unsupported-input" || d.code == UNRESOLVED_HOSTS)
                     && !flake_warnings.iter().any(|w| w.message == d.message)
                 {
                     flake_warnings.push(d.clone());
@@ -585,8 +595,16 @@ fn plan_hosts(args: &PlanArgs, hosts: &[String], format: OutputFormat, eval: &Ev
             "(plan one host with --host NAME to see its services and every diagnostic)"
         );
     }
-    u8::from(states.iter().any(|(_, s)| !s.is_clean()))
+    // Hosts whose names could not be computed are not a clean result either.
+    u8::from(
+        states.iter().any(|(_, s)| !s.is_clean())
+            || flake_warnings.iter().any(|d| d.code == UNRESOLVED_HOSTS),
+    )
 }
+
+/// The warning of a flake whose `nixosConfigurations` has names atelier-gen
+/// cannot compute beside those it can.
+const UNRESOLVED_HOSTS: &str = "unresolved-hosts";
 
 /// `plan --json` of a host with errors, for CI tools: the services that
 /// could be planned (the manifest schema) plus every diagnostic.

@@ -1230,7 +1230,9 @@ pub fn input_of(u: &Unknown) -> Option<String> {
             _ => input_of(base),
         },
         UnknownOrigin::Apply { func, .. } => input_of(func),
-        UnknownOrigin::Derived(b) | UnknownOrigin::Choice { cond: b, .. } => input_of(b),
+        UnknownOrigin::Derived(b)
+        | UnknownOrigin::Choice { cond: b, .. }
+        | UnknownOrigin::Within { base: b, .. } => input_of(b),
         UnknownOrigin::Opaque => None,
     }
 }
@@ -1336,6 +1338,21 @@ fn read_with(ev: &mut Evaluator, dir: &Path, used: &Rc<InputUse>) -> Flake {
         Err(d) => return failed(d),
     };
     let configs = match ev.select(&out, &["nixosConfigurations"]) {
+        // Names atelier cannot compute and none it can: as unknown as the
+        // whole table (a filter by the hosts' `config`).
+        Ok(Some(Value::Attrs(a))) if a.is_empty() && a.unknown_keys.is_some() => {
+            let u = match a.unknown_keys.as_ref().map(|u| &u.origin) {
+                Some(UnknownOrigin::Within { base, .. }) => base.clone(),
+                _ => a.unknown_keys.clone().expect("checked"),
+            };
+            let mut d = needs_input(&input_names, "`nixosConfigurations`", &u, None);
+            if d.code == "unresolved-value" {
+                d = d.with_note(
+                    "a host table that keeps hosts by their `config` is followed where the flake's own modules declare the option; one that nixpkgs declares is only known to NixOS: choose the hosts by name or by a value of the flake's own",
+                );
+            }
+            return failed(vec![d]);
+        }
         Ok(Some(Value::Attrs(a))) => a,
         Ok(Some(Value::Unknown(u))) => {
             let mut d = needs_input(&input_names, "`nixosConfigurations`", &u, None);
@@ -1390,6 +1407,34 @@ fn read_with(ev: &mut Evaluator, dir: &Path, used: &Rc<InputUse>) -> Flake {
             );
         }
     }
+    // Some names known, others not: the known hosts are planned, and the
+    // others are said to exist, never silently dropped.
+    if let Some(u) = &configs.unknown_keys {
+        let (u, among) = match &u.origin {
+            UnknownOrigin::Within { base, names } => (
+                base,
+                format!(
+                    " (among {})",
+                    quoted(&names.iter().cloned().collect::<Vec<_>>())
+                ),
+            ),
+            _ => (u, String::new()),
+        };
+        diagnostics.push(
+            Diagnostic::warning(
+                "unresolved-hosts",
+                format!(
+                    "`nixosConfigurations` may have more hosts than {}{among}: their names are not known statically: {}",
+                    quoted(&configs.keys().map(String::from).collect::<Vec<_>>()),
+                    u.reason
+                ),
+                u.span
+                    .clone()
+                    .or_else(|| ev.definition_span(&top, &["outputs"]).ok().flatten()),
+            )
+            .with_note("hosts whose names atelier-gen cannot compute are not planned; `generate` and `check` without `--host` fail unless `--allow-partial`"),
+        );
+    }
     let names = unread_flake_modules(ev, &out, &input_names, &frameworks);
     if !names.is_empty() {
         diagnostics.push(
@@ -1428,7 +1473,8 @@ fn root_of(u: &Unknown) -> Option<&str> {
         UnknownOrigin::Root(name) => Some(name),
         UnknownOrigin::Select { base, .. }
         | UnknownOrigin::Derived(base)
-        | UnknownOrigin::Choice { cond: base, .. } => root_of(base),
+        | UnknownOrigin::Choice { cond: base, .. }
+        | UnknownOrigin::Within { base, .. } => root_of(base),
         UnknownOrigin::Apply { func, .. } => root_of(func),
         UnknownOrigin::Opaque => None,
     }

@@ -569,9 +569,9 @@ fn unknown_has_submodule(ev: &mut Evaluator, u: &Unknown, depth: usize) -> bool 
         UnknownOrigin::Apply { func, arg } => {
             unknown_has_submodule(ev, func, depth) || has_submodule(ev, arg, depth + 1)
         }
-        UnknownOrigin::Derived(b) | UnknownOrigin::Choice { cond: b, .. } => {
-            unknown_has_submodule(ev, b, depth)
-        }
+        UnknownOrigin::Derived(b)
+        | UnknownOrigin::Choice { cond: b, .. }
+        | UnknownOrigin::Within { base: b, .. } => unknown_has_submodule(ev, b, depth),
         UnknownOrigin::Root(_) | UnknownOrigin::Opaque => false,
     }
 }

@@ -232,6 +232,7 @@ static INTERNAL: &[PrimOpDef] = &[
     row!("unknownWhy", 2, atelier_unknown_why),
     row!("evalModules", 1, crate::discover::graph::prim_eval_modules),
     row!("escapeShellArg", 1, escape_shell_arg),
+    row!("filterAttrs", 2, filter_attrs),
 ];
 
 /// The argument `lib.nix` is applied to.
@@ -514,7 +515,7 @@ fn cat_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> 
         let set = want!(ev, t, span, Attrs, "a set");
         if let Some(e) = set.get(&name) {
             out.push(e.value.clone());
-        } else if let Some(u) = &set.unknown_keys {
+        } else if let Some(u) = set.unknown_for(&name) {
             // The name may be among those atelier could not compute.
             return Ok(unknown_of(u));
         }
@@ -692,7 +693,7 @@ fn get_attr(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     let set = want!(ev, &a[1], span, Attrs, "a set");
     match set.get(&name) {
         Some(e) => ev.force(&e.value.clone()),
-        None => match &set.unknown_keys {
+        None => match set.unknown_for(&name) {
             Some(u) => Ok(unknown_of(u)),
             None => err(
                 "missing-attribute",
@@ -709,7 +710,7 @@ fn has_attr(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     if set.get(&name).is_some() {
         return Ok(Value::Bool(true));
     }
-    Ok(match &set.unknown_keys {
+    Ok(match set.unknown_for(&name) {
         Some(u) => unknown_of(u),
         None => Value::Bool(false),
     })
@@ -806,7 +807,10 @@ fn intersect_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<V
     // Names atelier could not compute: in `x`, any of `y`'s may be there;
     // in `y`, the result may hold more.
     if let Some(u) = &x.unknown_keys {
-        if y.entries.keys().any(|k| x.get(k).is_none()) {
+        if y.entries
+            .keys()
+            .any(|k| x.get(k).is_none() && x.unknown_for(k).is_some())
+        {
             return Ok(unknown_of(u));
         }
     }
@@ -1257,20 +1261,32 @@ fn zip_attrs_with(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Va
     ev.force(&a[0])?;
     let list = want!(ev, &a[1], span, List, "a list");
     let mut acc: std::collections::BTreeMap<String, Vec<Thunk>> = std::collections::BTreeMap::new();
+    let mut sets = Vec::with_capacity(list.len());
+    let mut keys: Option<Rc<Unknown>> = None;
     for t in list.iter() {
         let set = want!(ev, t, span, Attrs, "a set");
-        // A name we cannot compute could be any of the result's names.
-        if let Some(u) = &set.unknown_keys {
-            return Ok(unknown_of(u));
-        }
+        keys = super::value::unknown_keys_union(keys.as_ref(), set.unknown_keys.as_ref());
         for (k, e) in &set.entries {
             acc.entry(k.clone()).or_default().push(e.value.clone());
         }
+        sets.push(set);
     }
-    let mut out = Attrs::default();
+    // Names some set may have among those atelier could not compute are
+    // names of the result too (its unknown names); a known name that one of
+    // them may also be has an unknown list of values.
+    let mut out = Attrs {
+        unknown_keys: keys,
+        ..Attrs::default()
+    };
     for (k, vals) in acc {
         let name = Thunk::value(Value::string(k.as_str()));
-        let vals = Thunk::value(Value::List(Rc::new(vals)));
+        let uncertain = sets
+            .iter()
+            .find_map(|s| s.get(&k).is_none().then(|| s.unknown_for(&k)).flatten());
+        let vals = match uncertain {
+            Some(u) => Thunk::value(unknown_of(u)),
+            None => Thunk::value(Value::List(Rc::new(vals))),
+        };
         let s = span.clone();
         out.insert(
             k,
@@ -1286,6 +1302,45 @@ fn zip_attrs_with(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Va
             None,
         );
     }
+    Ok(Value::Attrs(Rc::new(out)))
+}
+
+/// `lib.filterAttrs pred set`: what nixpkgs' `listToAttrs (concatMap …
+/// (attrNames set))` gives, except that a name whose `pred` only Nix knows
+/// leaves the result's other names known: its unknown names are among those
+/// few (`UnknownOrigin::Within`), where nixpkgs' form would make the whole
+/// set unknown.
+fn filter_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let f = ev.force(&a[0])?;
+    let set = want!(ev, &a[1], span, Attrs, "a set");
+    let mut maybe = std::collections::BTreeSet::new();
+    let mut why: Option<Rc<Unknown>> = None;
+    if let Some(u) = &set.unknown_keys {
+        match &u.origin {
+            UnknownOrigin::Within { names, .. } => {
+                maybe.extend(names.iter().cloned());
+                why = Some(u.clone());
+            }
+            _ => return Ok(unknown_of(u)),
+        }
+    }
+    let mut out = Attrs::default();
+    for (k, e) in &set.entries {
+        let name = Thunk::value(Value::string(k.as_str()));
+        let keep = call2(ev, &f, name, e.value.clone(), span)?;
+        match keep {
+            Value::Bool(true) => {
+                out.entries.insert(k.clone(), e.clone());
+            }
+            Value::Bool(false) => {}
+            Value::Unknown(u) => {
+                maybe.insert(k.clone());
+                why.get_or_insert(u);
+            }
+            other => return type_err("a Boolean", &other, span),
+        }
+    }
+    out.unknown_keys = why.map(|u| Unknown::within(&u, maybe));
     Ok(Value::Attrs(Rc::new(out)))
 }
 
@@ -1747,7 +1802,7 @@ fn generic_closure(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<V
     while let Some(t) = work.pop_front() {
         let item = want!(ev, &t, span, Attrs, "a set");
         let Some(key) = item.get("key") else {
-            if let Some(u) = &item.unknown_keys {
+            if let Some(u) = item.unknown_for("key") {
                 return Ok(unknown_of(u));
             }
             return err("missing-attribute", "attribute `key` required", span);
@@ -1888,7 +1943,7 @@ fn unsafe_get_attr_pos(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResu
     let name = want!(ev, &a[0], span, String, "a string");
     let set = want!(ev, &a[1], span, Attrs, "a set");
     let Some(e) = set.get(&name) else {
-        return Ok(match &set.unknown_keys {
+        return Ok(match set.unknown_for(&name) {
             Some(u) => unknown_of(u),
             None => Value::Null,
         });

@@ -184,7 +184,9 @@ impl Node {
             Node::PrimOp(p) => out.extend(p.args.iter().cloned().map(Node::Thunk)),
             Node::Unknown(u) => match &u.origin {
                 UnknownOrigin::Opaque | UnknownOrigin::Root(_) => {}
-                UnknownOrigin::Select { base, .. } | UnknownOrigin::Derived(base) => {
+                UnknownOrigin::Select { base, .. }
+                | UnknownOrigin::Derived(base)
+                | UnknownOrigin::Within { base, .. } => {
                     out.push(Node::Unknown(base.clone()));
                 }
                 UnknownOrigin::Apply { func, arg } => {

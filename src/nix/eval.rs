@@ -801,7 +801,7 @@ impl Evaluator {
                         let t = e.value.clone();
                         cur = self.force(&t)?;
                     }
-                    None => match &a.unknown_keys {
+                    None => match a.unknown_for(name) {
                         Some(u) => cur = Value::Unknown(select_unknown(u, name, None)),
                         None => return Ok(None),
                     },
@@ -954,7 +954,7 @@ impl Evaluator {
                             let t = e.value.clone();
                             return self.force(&t);
                         }
-                        if let Some(u) = &a.unknown_keys {
+                        if let Some(u) = a.unknown_for(name) {
                             return Ok(Value::Unknown(Unknown::derived(u)));
                         }
                     }
@@ -1033,7 +1033,7 @@ impl Evaluator {
                                 cur = self.force(&t)?;
                             }
                             None => {
-                                return Ok(match &a.unknown_keys {
+                                return Ok(match a.unknown_for(&name) {
                                     Some(u) => Value::Unknown(Unknown::derived(u)),
                                     None => Value::Bool(false),
                                 })
@@ -1216,7 +1216,7 @@ impl Evaluator {
                     if let Some(entry) = a.get(&name) {
                         let t = entry.value.clone();
                         cur = self.force(&t)?;
-                    } else if let Some(u) = &a.unknown_keys {
+                    } else if let Some(u) = a.unknown_for(&name) {
                         cur = Value::Unknown(select_unknown(u, &name, Some(span)));
                     } else if let Some(d) = default {
                         return self.eval(d, env);
@@ -1375,9 +1375,9 @@ impl Evaluator {
                             let t = match (a.get(&entry.name), &entry.default) {
                                 (Some(v), _) => v.value.clone(),
                                 (None, Some(d)) => Thunk::pending(d.clone(), env.clone()),
-                                (None, None) if a.unknown_keys.is_some() => {
+                                (None, None) if a.unknown_for(&entry.name).is_some() => {
                                     Thunk::value(Value::Unknown(Unknown::derived(
-                                        a.unknown_keys.as_ref().unwrap(),
+                                        a.unknown_for(&entry.name).expect("checked"),
                                     )))
                                 }
                                 (None, None) => {
@@ -1683,10 +1683,13 @@ impl Evaluator {
                     }
                     let mut out: Attrs = (**a).clone();
                     // A name of `b` atelier cannot compute may replace any
-                    // of `a`'s: those values are unknown.
-                    if let Some(u) = &b.unknown_keys {
+                    // of `a`'s (those it may be): those values are unknown.
+                    if b.unknown_keys.is_some() {
                         for (k, e) in &mut out.entries {
-                            if !b.entries.contains_key(k) {
+                            if b.entries.contains_key(k) {
+                                continue;
+                            }
+                            if let Some(u) = b.unknown_for(k) {
                                 e.value =
                                     Thunk::value(Value::Unknown(select_unknown(u, k, Some(span))));
                             }
@@ -1695,7 +1698,10 @@ impl Evaluator {
                     for (k, v) in &b.entries {
                         out.entries.insert(k.clone(), v.clone());
                     }
-                    out.unknown_keys = a.unknown_keys.clone().or_else(|| b.unknown_keys.clone());
+                    out.unknown_keys = super::value::unknown_keys_union(
+                        a.unknown_keys.as_ref(),
+                        b.unknown_keys.as_ref(),
+                    );
                     out.span = b.span.clone().or_else(|| a.span.clone());
                     Ok(Value::Attrs(Rc::new(out)))
                 }
@@ -1828,6 +1834,15 @@ impl Evaluator {
                     }
                 }
                 if x.len() != y.len() || !x.keys().eq(y.keys()) {
+                    // A name one set certainly has and the other certainly
+                    // lacks: unequal, whatever else is unknown.
+                    let lacks = |a: &Attrs, b: &Attrs| {
+                        a.keys()
+                            .any(|k| b.get(k).is_none() && b.unknown_for(k).is_none())
+                    };
+                    if lacks(x, y) || lacks(y, x) {
+                        return Ok(Ok(false));
+                    }
                     if let Some(u) = x.unknown_keys.as_ref().or(y.unknown_keys.as_ref()) {
                         return Ok(Err(Unknown::derived(u)));
                     }

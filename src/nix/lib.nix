@@ -84,8 +84,9 @@ let
   genAttrs = names: f: listToAttrs (map (n: nameValuePair n (f n)) names);
   mapAttrsToList = f: attrs: map (name: f name attrs.${name}) (attrNames attrs);
   mapAttrs' = f: set: listToAttrs (map (attr: f attr set.${attr}) (attrNames set));
-  filterAttrs = pred: set:
-    listToAttrs (concatMap (name: let v = set.${name}; in if pred name v then [ (nameValuePair name v) ] else [ ]) (attrNames set));
+  # As nixpkgs' `listToAttrs (concatMap … (attrNames set))`; a name whose
+  # predicate only Nix knows leaves the others known (builtins.rs).
+  filterAttrs = internal.filterAttrs;
   attrByPath = attrPath: default: set:
     let
       lenAttrPath = length attrPath;

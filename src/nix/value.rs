@@ -298,6 +298,35 @@ impl Attrs {
     pub fn insert(&mut self, name: impl Into<String>, value: Thunk, span: Option<Span>) {
         self.entries.insert(name.into(), AttrEntry { value, span });
     }
+
+    /// What stands for `name` when the set has no entry of that name: the
+    /// unknown of the names atelier could not compute, or `None` when the
+    /// set certainly lacks it (no unknown names, or unknown names that are
+    /// all among a known few: `UnknownOrigin::Within`).
+    pub fn unknown_for(&self, name: &str) -> Option<&Rc<Unknown>> {
+        let u = self.unknown_keys.as_ref()?;
+        match &u.origin {
+            UnknownOrigin::Within { names, .. } if !names.contains(name) => None,
+            _ => Some(u),
+        }
+    }
+}
+
+/// The unknown names of a set made from two (`//`, a zip): unbounded when
+/// either side's are; names within the union when both are bounded.
+pub fn unknown_keys_union(a: Option<&Rc<Unknown>>, b: Option<&Rc<Unknown>>) -> Option<Rc<Unknown>> {
+    match (a, b) {
+        (None, None) => None,
+        (Some(u), None) | (None, Some(u)) => Some(u.clone()),
+        (Some(x), Some(y)) => match (&x.origin, &y.origin) {
+            (
+                UnknownOrigin::Within { base, names: nx },
+                UnknownOrigin::Within { names: ny, .. },
+            ) => Some(Unknown::within(base, nx.union(ny).cloned().collect())),
+            (UnknownOrigin::Within { .. }, _) => Some(y.clone()),
+            _ => Some(x.clone()),
+        },
+    }
 }
 
 /// A value that the static evaluator cannot know. It is only an error where a
@@ -333,6 +362,14 @@ pub enum UnknownOrigin {
         then: Thunk,
         otherwise: Thunk,
     },
+    /// Only on a set's `unknown_keys`: the names atelier could not compute
+    /// are all among `names` (`filterAttrs` with a predicate known only to
+    /// Nix keeps some of its input's names), so any other name is certainly
+    /// absent. Everything else treats it as derived from `base`.
+    Within {
+        base: Rc<Unknown>,
+        names: Rc<BTreeSet<String>>,
+    },
 }
 
 impl Unknown {
@@ -346,7 +383,8 @@ impl Unknown {
                 UnknownOrigin::Root(name) => return Some(name),
                 UnknownOrigin::Select { base, .. }
                 | UnknownOrigin::Derived(base)
-                | UnknownOrigin::Choice { cond: base, .. } => cur = base,
+                | UnknownOrigin::Choice { cond: base, .. }
+                | UnknownOrigin::Within { base, .. } => cur = base,
                 UnknownOrigin::Apply { func, .. } => cur = func,
                 UnknownOrigin::Opaque => return None,
             }
@@ -414,6 +452,22 @@ impl Unknown {
         self.span
             .as_ref()
             .map_or_else(|| "<unknown location>".to_string(), Span::location)
+    }
+
+    /// Unknown names that are all among `names` (see `UnknownOrigin::Within`).
+    pub(crate) fn within(this: &Rc<Unknown>, names: BTreeSet<String>) -> Rc<Unknown> {
+        let base = match &this.origin {
+            UnknownOrigin::Within { base, .. } => base,
+            _ => this,
+        };
+        Rc::new(Unknown {
+            reason: base.reason.clone(),
+            span: base.span.clone(),
+            origin: UnknownOrigin::Within {
+                base: base.clone(),
+                names: Rc::new(names),
+            },
+        })
     }
 
     pub(crate) fn derived(this: &Rc<Unknown>) -> Rc<Unknown> {
