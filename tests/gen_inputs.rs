@@ -55,6 +55,36 @@ fn real_nixpkgs_lib_from_override_input() {
         )));
 }
 
+/// `import nixpkgs { system = …; }` with nixpkgs' source here (a copy
+/// without pkgs/, as a kept-pruned one is): the package set's `lib` is the
+/// real lib, nothing of pkgs/ is read, the rest is unknown as `pkgs` is.
+#[test]
+fn the_package_set_imported_from_nixpkgs_has_its_real_lib() {
+    let Some(lib) = source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory") else {
+        return;
+    };
+    let src = lib.parent().unwrap().to_path_buf();
+    assert!(!src.join("default.nix").exists() && !src.join("pkgs").exists());
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(data("import-nixpkgs"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "sqlite path is not known statically: flake input `nixpkgs` has no source here",
+        ));
+    gen()
+        .args(["--no-cache", "--format", "short", "plan", "--json"])
+        .arg(data("import-nixpkgs"))
+        .arg("--override-input")
+        .arg("nixpkgs")
+        .arg(&src)
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(predicate::str::contains("\"/SRV/chat.db\""));
+}
+
 /// A host built by `nixosSystem` of nixpkgs' real lib (extended by the
 /// flake) gives its modules and their submodules that lib as `lib`.
 #[test]
@@ -1063,6 +1093,23 @@ fn same_plan_from_real_sources(case: &str, host: &str, service: &str, overrides:
         "{case}: {built_in}"
     );
     assert_eq!(real, built_in, "{case}: real sources plan differently");
+}
+
+/// A flake's own `mkFlake` whose outputs `//` per-system sets filtered by a
+/// value only Nix knows (hlissner/dotfiles): with nixpkgs' real
+/// `filterAttrs` (`removeAttrs set (filter … (attrNames set))`) the hosts
+/// are known as with the built-in one.
+#[test]
+fn names_filtered_by_nixpkgs_real_filter_attrs_stay_bounded() {
+    let Some(lib) = source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory") else {
+        return;
+    };
+    same_plan_from_real_sources(
+        "own-mkflake-persystem",
+        "cellar",
+        "ledger",
+        &[("nixpkgs", lib.parent().unwrap())],
+    );
 }
 
 #[test]

@@ -599,6 +599,10 @@ fn names_a_filter_only_nix_knows_can_keep_stay_bounded() {
         appsOr = out.apps or "none";
         unequal = (kept // { c = 1; }) == { d = 1; };
         getAttr = builtins.getAttr "hosts" ({ hosts = 2; } // kept);
+        # nixpkgs' own filterAttrs: removeAttrs of a filtered name list.
+        removed = let r = builtins.removeAttrs { a = 1; b = 2; c = 3; }
+          (builtins.filter (n: n == "a" || builtins.currentSystem == "none") [ "a" "b" ]);
+          in { inherit (r) c; hasC = r ? c; hasD = r ? d; };
       }
     "#;
     check(
@@ -607,7 +611,8 @@ fn names_a_filter_only_nix_knows_can_keep_stay_bounded() {
         expr,
         &serde_json::json!({
             "hosts": { "h": 1 }, "packages": 1, "hasHosts": true, "hasApps": false,
-            "appsOr": "none", "unequal": false, "getAttr": 2
+            "appsOr": "none", "unequal": false, "getAttr": 2,
+            "removed": { "c": 3, "hasC": true, "hasD": false }
         }),
     );
     // The names the filter may keep stay unknown, and so do the set's names.
@@ -616,6 +621,8 @@ fn names_a_filter_only_nix_knows_can_keep_stay_bounded() {
         "(lib.filterAttrs (n: v: v == builtins.currentSystem) { a = \"x\"; }) ? a",
         "({ a = 1; } // lib.filterAttrs (n: v: v == builtins.currentSystem) { a = \"x\"; }).a",
         "lib.filterAttrs (n: v: v == builtins.currentSystem) { a = \"x\"; } == { }",
+        "builtins.removeAttrs { b = 2; } (builtins.filter (n: builtins.currentSystem == n) [ \"b\" ]) ? b",
+        "builtins.length (builtins.filter (n: builtins.currentSystem == n) [ \"b\" ])",
     ] {
         let e = ours(unknown).unwrap_err();
         assert!(e.starts_with("unknown: "), "{unknown}: {e}");

@@ -959,6 +959,7 @@ fn from_source(
             .select(&ctx.known, &["nixpkgsLib"])?
             .unwrap_or(Value::Null);
         let real = ev.apply(&f, out_path.clone())?;
+        ev.add_nixpkgs_root(src, path, real.clone());
         return Ok(nixpkgs_value(name, &reason, &real, out_path));
     }
     let locked = ctx.lock.as_ref().zip(node).and_then(|(l, n)| l.node(n));

@@ -614,15 +614,37 @@ fn filter(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     let f = ev.force(&a[0])?;
     let list = want!(ev, &a[1], span, List, "a list");
     let mut out = Vec::new();
+    // Items whose predicate only Nix knows: the first such answer.
+    let mut unknown: Option<Rc<Unknown>> = None;
     for t in list.iter() {
         let r = call(ev, &f, t.clone(), span)?;
-        match want_bool(ev, &r, span)? {
-            Ok(true) => out.push(t.clone()),
-            Ok(false) => {}
-            Err(u) => return Ok(u),
+        match r {
+            Value::Bool(true) => out.push(t.clone()),
+            Value::Bool(false) => {}
+            Value::Unknown(u) => {
+                out.push(t.clone());
+                unknown.get_or_insert(u);
+            }
+            other => return type_err("a Boolean", &other, span),
         }
     }
-    Ok(Value::List(Rc::new(out)))
+    let Some(u) = unknown else {
+        return Ok(Value::List(Rc::new(out)));
+    };
+    // A list of names (`attrNames set` filtered, as nixpkgs' `filterAttrs`
+    // does before `removeAttrs`): unknown, but its items are among the
+    // names that were kept or may be (`UnknownOrigin::Within`).
+    let names: Option<std::collections::BTreeSet<String>> = out
+        .iter()
+        .map(|t| match t.peek() {
+            Some(Value::String(s)) if !s.has_context() => Some(s.to_string()),
+            _ => None,
+        })
+        .collect();
+    Ok(Value::Unknown(match names {
+        Some(names) => Unknown::within(&u, names),
+        None => Unknown::derived(&u),
+    }))
 }
 
 fn foldl_strict(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
@@ -1035,7 +1057,29 @@ fn read_dir(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
 
 fn remove_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     let set = want!(ev, &a[0], span, Attrs, "a set");
-    let names = want!(ev, &a[1], span, List, "a list");
+    let names = match ev.force(&a[1])? {
+        Value::List(l) => l,
+        // Names that are all among known ones (`filter` by a predicate only
+        // Nix knows): those may be removed, every other name stays.
+        Value::Unknown(u) => {
+            let UnknownOrigin::Within { names, .. } = &u.origin else {
+                return Ok(unknown_of(&u));
+            };
+            let mut out = (*set).clone();
+            let maybe: std::collections::BTreeSet<String> = names
+                .iter()
+                .filter(|n| out.entries.remove(*n).is_some())
+                .cloned()
+                .collect();
+            if !maybe.is_empty() {
+                let bounded = Unknown::within(&u, maybe);
+                out.unknown_keys =
+                    super::value::unknown_keys_union(out.unknown_keys.as_ref(), Some(&bounded));
+            }
+            return Ok(Value::Attrs(Rc::new(out)));
+        }
+        other => return type_err("a list", &other, span),
+    };
     let mut out = (*set).clone();
     for t in names.iter() {
         let n = want!(ev, t, span, String, "a string");
@@ -1342,6 +1386,31 @@ fn filter_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Valu
     }
     out.unknown_keys = why.map(|u| Unknown::within(&u, maybe));
     Ok(Value::Attrs(Rc::new(out)))
+}
+
+/// `import <nixpkgs> args` of a nixpkgs input read from its source: a
+/// function of `args` whose result is nixpkgs' package set with its real
+/// `lib`, everything else unknown (Nix builds the packages).
+pub(crate) fn nixpkgs_package_set(input: &str, lib: &Value) -> Value {
+    static DEF: PrimOpDef = row!("nixpkgsPackageSet", 3, nixpkgs_packages);
+    Value::PrimOp(Rc::new(PrimOpApp {
+        def: &DEF,
+        args: vec![
+            Thunk::value(Value::string(input)),
+            Thunk::value(lib.clone()),
+        ],
+    }))
+}
+
+fn nixpkgs_packages(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let input = want!(ev, &a[0], span, String, "a string");
+    let lib = ev.force(&a[1])?;
+    let rest = Value::unknown_root(
+        &format!("(import {input} {{ … }})"),
+        format!("nixpkgs' package set (`import {input} {{ … }}`) is only known when Nix builds the system"),
+        Some(span.clone()),
+    );
+    Ok(Value::partial_attrs([("lib".to_string(), lib)], &rest))
 }
 
 fn atelier_unknown(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {

@@ -206,6 +206,10 @@ pub struct Evaluator {
     kept: Vec<Box<dyn std::any::Any>>,
     /// Input sources kept in part (a fetched nixpkgs, see `flake::prune`).
     pruned: Vec<crate::flake::prune::Pruned>,
+    /// nixpkgs inputs read from their source: (root, input name, its lib).
+    /// `import <root> { … }` is nixpkgs' package set, which is not
+    /// evaluated statically (see `import_path`).
+    nixpkgs_roots: Vec<(PathBuf, String, Value)>,
 }
 
 /// Dropping the evaluator frees what its evaluation built, reference
@@ -252,6 +256,7 @@ impl Evaluator {
             cycles: Cycles::default(),
             kept: Vec::new(),
             pruned: Vec::new(),
+            nixpkgs_roots: Vec::new(),
         }
     }
 
@@ -270,6 +275,15 @@ impl Evaluator {
     pub fn allow_root(&mut self, dir: &Path) {
         if !self.input_roots.iter().any(|r| r == dir) {
             self.input_roots.push(dir.to_path_buf());
+        }
+    }
+
+    /// Records a nixpkgs input read from its source at `root`, with its
+    /// real `lib`: importing its package set gives that `lib` and unknowns.
+    pub fn add_nixpkgs_root(&mut self, root: &Path, input: &str, lib: Value) {
+        if !self.nixpkgs_roots.iter().any(|(r, _, _)| r == root) {
+            self.nixpkgs_roots
+                .push((root.to_path_buf(), input.to_string(), lib));
         }
     }
 
@@ -526,6 +540,21 @@ impl Evaluator {
         let mk_err = |code: &'static str, msg: String| -> Vec<Diagnostic> {
             vec![Diagnostic::error(code, msg, span.cloned())]
         };
+        // nixpkgs' package set (`import nixpkgs { inherit system; }`): a
+        // function whose result has nixpkgs' `lib` and is otherwise
+        // unknown, as the module argument `pkgs` is. Evaluating pkgs/ is
+        // Nix's work (and a kept-pruned copy does not have it).
+        if !self.nixpkgs_roots.is_empty() {
+            let lexical = canon_path(path);
+            let entry = self.nixpkgs_roots.iter().find(|(root, _, _)| {
+                lexical == *root
+                    || lexical == root.join("default.nix")
+                    || lexical == root.join("pkgs/top-level/impure.nix")
+            });
+            if let Some((_, input, lib)) = entry {
+                return Ok(super::builtins::nixpkgs_package_set(input, lib));
+            }
+        }
         self.check_pruned(path, false, span)?;
         let Some(canon) = self.resolve_import(path) else {
             let target = if self.inputs.is_dir(path) {

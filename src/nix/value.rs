@@ -362,10 +362,12 @@ pub enum UnknownOrigin {
         then: Thunk,
         otherwise: Thunk,
     },
-    /// Only on a set's `unknown_keys`: the names atelier could not compute
-    /// are all among `names` (`filterAttrs` with a predicate known only to
-    /// Nix keeps some of its input's names), so any other name is certainly
-    /// absent. Everything else treats it as derived from `base`.
+    /// On a set's `unknown_keys`: the names atelier could not compute are
+    /// all among `names` (`filterAttrs` with a predicate known only to Nix
+    /// keeps some of its input's names), so any other name is certainly
+    /// absent. On an unknown list: its items are strings among `names` (a
+    /// `filter` of names by such a predicate), which `removeAttrs` reads.
+    /// Everything else treats it as derived from `base`.
     Within {
         base: Rc<Unknown>,
         names: Rc<BTreeSet<String>>,

@@ -20,7 +20,7 @@ in
   mapHosts = dir: mapAttrs (name: _: { path = dir + "/${name}"; })
     (filterAttrs (_: type: type == "directory") (readDir dir));
 
-  mkFlake = { self, nixpkgs, ... } @ inputs: { systems, hosts ? { }, packages ? { }, apps ? { }, ... } @ flake:
+  mkFlake = { self, nixpkgs, pkgs-src, ... } @ inputs: { systems, hosts ? { }, packages ? { }, apps ? { }, ... } @ flake:
     let
       nixosConfigurations = mapAttrs (hostName: { path }:
         nixpkgs.lib.nixosSystem {
@@ -30,7 +30,7 @@ in
         }) hosts;
       perSystem = map (system:
         let
-          pkgs = import nixpkgs { inherit system; };
+          pkgs = pkgs-src.legacyPackages.${system};
           withPkgs = packageAttrs:
             mapFilterAttrs
               (_: v: pkgs.callPackage v { })
