@@ -240,8 +240,17 @@ fn repo_of_url(url: &str) -> String {
     {
         return "nixpkgs".to_owned();
     }
-    // git+https://host/owner/repo(.git), https://host/owner/repo/archive/...
     let path = url.split("://").nth(1).unwrap_or(&url);
+    // FlakeHub: https://flakehub.com/f/<owner>/<repo>/<version>.tar.gz, and
+    // as locked https://api.flakehub.com/f/pinned/<owner>/<repo>/<version>/…
+    if let Some(rest) = path
+        .strip_prefix("flakehub.com/f/")
+        .or_else(|| path.strip_prefix("api.flakehub.com/f/"))
+    {
+        let rest = rest.strip_prefix("pinned/").unwrap_or(rest);
+        return rest.split('/').nth(1).unwrap_or("").to_owned();
+    }
+    // git+https://host/owner/repo(.git), https://host/owner/repo/archive/...
     let mut parts = path.split('/').skip(1).filter(|p| !p.is_empty());
     let _owner = parts.next();
     parts
@@ -1733,6 +1742,23 @@ mod tests {
             InputKind::FlakeParts
         );
         assert_eq!(kind_of("nixpkgs-stable", None, None), InputKind::Nixpkgs);
+        // FlakeHub tarballs, as written and as locked.
+        assert_eq!(
+            kind_of(
+                "pkgs",
+                Some("https://flakehub.com/f/NixOS/nixpkgs/0.1.0.tar.gz"),
+                None
+            ),
+            InputKind::Nixpkgs
+        );
+        assert_eq!(
+            repo_of_url("https://api.flakehub.com/f/pinned/hercules-ci/flake-parts/0.1.400/0193/source.tar.gz"),
+            "flake-parts"
+        );
+        assert_eq!(
+            repo_of_url("https://flakehub.com/f/DeterminateSystems/determinate/*"),
+            "determinate"
+        );
         assert_eq!(kind_of("import-tree", None, None), InputKind::ImportTree);
     }
 }
