@@ -360,6 +360,29 @@ fn separated_strings_concatenate_in_nix_order() {
     );
 }
 
+/// `types.submodule [ m1 m2 ]`: a list of modules, as nixpkgs' `toList`
+/// makes of it (GaetanLepage/nix-config's host table).
+#[test]
+fn a_submodule_of_a_list_of_modules_has_each_module() {
+    assert_types_agree(
+        "a_submodule_of_a_list_of_modules_has_each_module",
+        &[r#"{ lib, ... }: {
+  options.machines = lib.mkOption {
+    type = lib.types.attrsOf (lib.types.submodule [
+      ({ name, ... }: { options.dir = lib.mkOption { type = lib.types.str; default = "/srv/${name}"; }; })
+      { options.port = lib.mkOption { type = lib.types.int; default = 80; }; }
+    ]);
+    default = { };
+  };
+  config.machines.alpha.port = 8080;
+}"#],
+        &[
+            ("machines.alpha.dir", value(json!("/srv/alpha"))),
+            ("machines.alpha.port", value(json!(8080))),
+        ],
+    );
+}
+
 #[test]
 fn scalars_and_enums_merge_equal_definitions_only() {
     assert_types_agree(

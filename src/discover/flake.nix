@@ -360,9 +360,10 @@ let
   # the result. Loaders and transformers: the documented basic ones.
   haumea =
     let
-      callWith = args: f:
-        let formals = b.functionArgs f; in
-        f (if formals == { } then args else b.intersectAttrs formals args);
+      # As haumea: every argument the function names, each looked up in
+      # `args` only when used (a named argument nobody reads may be
+      # missing), and `{ }` for a function without named arguments.
+      callWith = args: f: f (b.mapAttrs (name: _: args.${name}) (b.functionArgs f));
       loaders = {
         default = args: path: let v = import path; in if b.isFunction v then callWith args v else v;
         verbatim = _: path: import path;

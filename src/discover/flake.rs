@@ -428,7 +428,11 @@ fn submodule_under(
         return Ok(Value::Null);
     };
     if let Some(m) = applied(&e, &["submodule"]) {
-        return Ok(Value::List(Rc::new(vec![m.clone()])));
+        // `submodule m` or `submodule [ m … ]` (nixpkgs' `toList`).
+        return Ok(match ev.force(m)? {
+            v @ Value::List(_) => v,
+            _ => Value::List(Rc::new(vec![m.clone()])),
+        });
     }
     if let Some(arg) = applied(&e, &["submoduleWith"]) {
         let arg = ev.force(arg)?;

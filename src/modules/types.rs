@@ -185,8 +185,12 @@ fn builtin(ev: &mut Evaluator, u: &Unknown, depth: usize) -> Ty {
         },
         (["listOf" | "nonEmptyListOf"], 1) => Ty::ListOf(sub(0)),
         (["attrsOf" | "lazyAttrsOf"], 1) => Ty::AttrsOf(sub(0)),
+        // `submodule m` or `submodule [ m … ]` (nixpkgs' `toList`).
         (["submodule"], 1) => Ty::Submodule(Some(Rc::new(Submodule {
-            modules: vec![args[0].clone()],
+            modules: match ev.force(&args[0]) {
+                Ok(Value::List(l)) => l.iter().cloned().collect(),
+                _ => vec![args[0].clone()],
+            },
             special_args: None,
         }))),
         (["submoduleWith"], 1) => match ev.force(&args[0]) {

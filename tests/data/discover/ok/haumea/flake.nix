@@ -1,5 +1,6 @@
 # haumea: a directory of host files loaded as a set (`_` files left out),
-# each called with the inputs it asks for, then merged.
+# each called with the inputs it asks for (each looked up only when used),
+# then merged.
 {
   inputs = {
     nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
