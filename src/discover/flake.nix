@@ -651,7 +651,49 @@ let
       let moduleLib = args.lib or final;
       in lib0.nixosSystem args // { moduleLib = _: moduleLib; config = prim.hostConfig moduleLib args; };
   });
+  # nixpkgs' package set for `system` as far as it is known without
+  # building anything: `lib`, `system`, the platforms
+  # (`lib.systems.elaborate system`) and `stdenv`'s platform tests
+  # (`stdenv.isDarwin`, `stdenv.hostPlatform.isLinux`). Every other
+  # attribute is `rest`'s (an unknown that names itself).
+  pkgsFor = lib: system: rest:
+    let
+      platform = lib.systems.elaborate system;
+      tests = [
+        "isLinux" "isDarwin" "isx86_64" "isx86_32" "isi686" "isAarch64" "isAarch32"
+        "is64bit" "is32bit" "isBSD" "isFreeBSD" "isOpenBSD" "isCygwin" "isMusl"
+        "isRiscV" "isPower" "isMips" "isBigEndian" "isLittleEndian"
+      ];
+    in
+    rest // {
+      inherit lib system;
+      hostPlatform = platform;
+      buildPlatform = platform;
+      targetPlatform = platform;
+      stdenv = rest.stdenv
+        // b.listToAttrs (map (n: { name = n; value = platform.${n} or rest.stdenv.${n}; }) tests)
+        // {
+          inherit system;
+          hostPlatform = platform;
+          buildPlatform = platform;
+          targetPlatform = platform;
+        };
+    };
+  # `import nixpkgs { system = …; … }`: the package set for the system it
+  # names (`system`, `localSystem.system` or `localSystem` as a string);
+  # with none (`builtins.currentSystem`), only `lib` is known.
+  nixpkgsImport = lib: rest: args:
+    let
+      local = args.localSystem or null;
+      system =
+        if args ? system then args.system
+        else if b.isString local then local
+        else if b.isAttrs local then local.system or null
+        else null;
+    in
+    if b.isString system then pkgsFor lib system rest
+    else rest // { inherit lib; };
 in
 {
-  inherit lib nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan;
+  inherit lib nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan pkgsFor nixpkgsImport;
 }

@@ -612,31 +612,63 @@ fn input_reason(name: &str) -> String {
     )
 }
 
-/// A nixpkgs input with this `lib` (also as
-/// `legacyPackages.<system>.lib`); its other attributes are unknown.
-fn nixpkgs_value(name: &str, reason: &str, lib: &Value, out_path: Value) -> Value {
-    let per_system = SYSTEMS
-        .iter()
-        .map(|sys| {
-            let root = format!("{name}.legacyPackages.{sys}");
-            (
-                (*sys).to_owned(),
-                partial(&root, reason, vec![("lib".into(), lib.clone())]),
-            )
-        })
-        .collect();
-    partial(
+/// A nixpkgs input with this `lib`: its `legacyPackages.<system>` and the
+/// package set `import`ing it gives (`__atelierImport`, also returned) are
+/// what `pkgsFor` and `nixpkgsImport` (flake.nix) know of nixpkgs' packages
+/// (`lib`, the platforms, `stdenv`'s platform tests); its other attributes
+/// are unknown.
+fn nixpkgs_value(
+    ev: &mut Evaluator,
+    known: &Value,
+    name: &str,
+    reason: &str,
+    lib: &Value,
+    out_path: Value,
+) -> crate::nix::EvalResult<(Value, Value)> {
+    let pkgs_for = ev.select(known, &["pkgsFor"])?.unwrap_or(Value::Null);
+    let mut per_system = Attrs::default();
+    for sys in SYSTEMS {
+        let rest = Value::unknown_root(&format!("{name}.legacyPackages.{sys}"), reason, None);
+        let span = lock_span();
+        let captures = [pkgs_for.clone(), lib.clone(), Value::string(*sys), rest]
+            .into_iter()
+            .map(Thunk::value)
+            .collect();
+        let set = Thunk::native_with(span.clone(), captures, move |ev, c| {
+            let f = ev.force(&c[0])?;
+            let f = ev.apply_thunk(f, c[1].clone(), &span)?;
+            let f = ev.apply_thunk(f, c[2].clone(), &span)?;
+            ev.apply_thunk(f, c[3].clone(), &span)
+        });
+        per_system.insert(*sys, set, None);
+    }
+    per_system.unknown_keys = Some(Rc::new(Unknown {
+        reason: reason.to_owned(),
+        span: None,
+        origin: UnknownOrigin::Root(format!("{name}.legacyPackages")),
+    }));
+    let per_system = Value::Attrs(Rc::new(per_system));
+    let import = ev.select(known, &["nixpkgsImport"])?.unwrap_or(Value::Null);
+    let import = ev.apply(&import, lib.clone())?;
+    let import = ev.apply(
+        &import,
+        Value::unknown_root(
+            &format!("(import {name} {{ … }})"),
+            format!("nixpkgs' package set (`import {name} {{ … }}`) is only known when Nix builds the system"),
+            None,
+        ),
+    )?;
+    let value = partial(
         name,
         reason,
         vec![
             ("lib".into(), lib.clone()),
-            (
-                "legacyPackages".into(),
-                partial(&format!("{name}.legacyPackages"), reason, per_system),
-            ),
+            ("legacyPackages".into(), per_system),
             ("outPath".into(), out_path),
+            ("__atelierImport".into(), import.clone()),
         ],
-    )
+    );
+    Ok((value, import))
 }
 
 /// The value an input stands for without its source.
@@ -652,12 +684,17 @@ fn input_value(
         Ok(ev.select(known, path)?.unwrap_or(Value::Null))
     };
     Ok(match kind {
-        InputKind::Nixpkgs => nixpkgs_value(
-            name,
-            &reason,
-            lib,
-            Value::unknown_root(&format!("{name}.outPath"), reason.clone(), None),
-        ),
+        InputKind::Nixpkgs => {
+            nixpkgs_value(
+                ev,
+                known,
+                name,
+                &reason,
+                lib,
+                Value::unknown_root(&format!("{name}.outPath"), reason.clone(), None),
+            )?
+            .0
+        }
         InputKind::FlakeParts => {
             let fpl = select(ev, &["flake-parts-lib"])?;
             let lib_attrs = match &fpl {
@@ -972,8 +1009,10 @@ fn from_source(
             .select(&ctx.known, &["nixpkgsLib"])?
             .unwrap_or(Value::Null);
         let real = ev.apply(&f, out_path.clone())?;
-        ev.add_nixpkgs_root(src, path, real.clone());
-        return Ok(nixpkgs_value(name, &reason, &real, out_path));
+        let known = ctx.known.clone();
+        let (value, import) = nixpkgs_value(ev, &known, name, &reason, &real, out_path)?;
+        ev.add_nixpkgs_root(src, import);
+        return Ok(value);
     }
     let locked = ctx.lock.as_ref().zip(node).and_then(|(l, n)| l.node(n));
     // A flake in a sub-directory of its source (`?dir=sub`): its `self` is there.

@@ -1388,31 +1388,6 @@ fn filter_attrs(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Valu
     Ok(Value::Attrs(Rc::new(out)))
 }
 
-/// `import <nixpkgs> args` of a nixpkgs input read from its source: a
-/// function of `args` whose result is nixpkgs' package set with its real
-/// `lib`, everything else unknown (Nix builds the packages).
-pub(crate) fn nixpkgs_package_set(input: &str, lib: &Value) -> Value {
-    static DEF: PrimOpDef = row!("nixpkgsPackageSet", 3, nixpkgs_packages);
-    Value::PrimOp(Rc::new(PrimOpApp {
-        def: &DEF,
-        args: vec![
-            Thunk::value(Value::string(input)),
-            Thunk::value(lib.clone()),
-        ],
-    }))
-}
-
-fn nixpkgs_packages(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    let input = want!(ev, &a[0], span, String, "a string");
-    let lib = ev.force(&a[1])?;
-    let rest = Value::unknown_root(
-        &format!("(import {input} {{ … }})"),
-        format!("nixpkgs' package set (`import {input} {{ … }}`) is only known when Nix builds the system"),
-        Some(span.clone()),
-    );
-    Ok(Value::partial_attrs([("lib".to_string(), lib)], &rest))
-}
-
 fn atelier_unknown(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     let name = want!(ev, &a[0], span, String, "a string");
     Ok(Value::Unknown(Rc::new(Unknown {

@@ -206,10 +206,10 @@ pub struct Evaluator {
     kept: Vec<Box<dyn std::any::Any>>,
     /// Input sources kept in part (a fetched nixpkgs, see `flake::prune`).
     pruned: Vec<crate::flake::prune::Pruned>,
-    /// nixpkgs inputs read from their source: (root, input name, its lib).
-    /// `import <root> { … }` is nixpkgs' package set, which is not
+    /// nixpkgs inputs read from their source: (root, what importing it
+    /// gives). `import <root> { … }` is nixpkgs' package set, which is not
     /// evaluated statically (see `import_path`).
-    nixpkgs_roots: Vec<(PathBuf, String, Value)>,
+    nixpkgs_roots: Vec<(PathBuf, Value)>,
 }
 
 /// Dropping the evaluator frees what its evaluation built, reference
@@ -278,12 +278,12 @@ impl Evaluator {
         }
     }
 
-    /// Records a nixpkgs input read from its source at `root`, with its
-    /// real `lib`: importing its package set gives that `lib` and unknowns.
-    pub fn add_nixpkgs_root(&mut self, root: &Path, input: &str, lib: Value) {
-        if !self.nixpkgs_roots.iter().any(|(r, _, _)| r == root) {
-            self.nixpkgs_roots
-                .push((root.to_path_buf(), input.to_string(), lib));
+    /// Records a nixpkgs input read from its source at `root`: importing it
+    /// (its package set) gives `import` (a function of the import's
+    /// arguments, `nixpkgsImport` of src/discover/flake.nix).
+    pub fn add_nixpkgs_root(&mut self, root: &Path, import: Value) {
+        if !self.nixpkgs_roots.iter().any(|(r, _)| r == root) {
+            self.nixpkgs_roots.push((root.to_path_buf(), import));
         }
     }
 
@@ -546,13 +546,13 @@ impl Evaluator {
         // Nix's work (and a kept-pruned copy does not have it).
         if !self.nixpkgs_roots.is_empty() {
             let lexical = canon_path(path);
-            let entry = self.nixpkgs_roots.iter().find(|(root, _, _)| {
+            let entry = self.nixpkgs_roots.iter().find(|(root, _)| {
                 lexical == *root
                     || lexical == root.join("default.nix")
                     || lexical == root.join("pkgs/top-level/impure.nix")
             });
-            if let Some((_, input, lib)) = entry {
-                return Ok(super::builtins::nixpkgs_package_set(input, lib));
+            if let Some((_, import)) = entry {
+                return Ok(import.clone());
             }
         }
         self.check_pruned(path, false, span)?;
