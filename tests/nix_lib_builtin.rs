@@ -628,3 +628,29 @@ fn names_a_filter_only_nix_knows_can_keep_stay_bounded() {
         assert!(e.starts_with("unknown: "), "{unknown}: {e}");
     }
 }
+
+/// `lib.systems.flakeExposed` is nixpkgs' list; the other system tables
+/// are unknown, naming nixpkgs' lib/systems (never a missing attribute).
+#[test]
+fn systems_flake_exposed_is_known_and_the_tables_name_themselves() {
+    check(
+        "systems_flake_exposed_is_known_and_the_tables_name_themselves",
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        "lib.systems.flakeExposed",
+        &serde_json::json!([
+            "x86_64-linux",
+            "aarch64-linux",
+            "x86_64-darwin",
+            "armv6l-linux",
+            "armv7l-linux",
+            "i686-linux",
+            "aarch64-darwin",
+            "powerpc64le-linux",
+            "riscv64-linux",
+            "x86_64-freebsd"
+        ]),
+    );
+    let e =
+        ours("lib.intersectLists lib.systems.doubles.linux lib.systems.flakeExposed").unwrap_err();
+    assert!(e.contains("need nixpkgs' lib/systems"), "{e}");
+}

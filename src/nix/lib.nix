@@ -2243,7 +2243,18 @@ let
         "staticEmulatorAvailable" "ubootArch" "useAndroidPrebuilt" "useiOSPrebuilt"
       ];
     in
-    { inherit elaborate; };
+    # Every other attribute (`doubles`, `examples`, `inspect`, `parse`, …)
+    # is unknown, naming nixpkgs' lib/systems: not a missing attribute.
+    internal.unknownWhy "lib.systems"
+      "atelier's built-in lib has `lib.systems.elaborate` and `lib.systems.flakeExposed` only; nixpkgs' system lists and tables (`doubles`, `examples`, `inspect`, ...) need nixpkgs' lib/systems (pass nixpkgs with --override-input)"
+    // {
+      inherit elaborate;
+      # The systems flakes expose outputs for, as nixpkgs' lib/systems/flake-systems.nix lists them.
+      flakeExposed = [
+        "x86_64-linux" "aarch64-linux" "x86_64-darwin" "armv6l-linux" "armv7l-linux"
+        "i686-linux" "aarch64-darwin" "powerpc64le-linux" "riscv64-linux" "x86_64-freebsd"
+      ];
+    };
   # Whether `platform` is one `elem` names: a system string, or a pattern
   # on the platform's `parsed` attributes (an elaborated system or a bare pattern).
   platformMatch = platform: elem:
