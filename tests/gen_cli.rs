@@ -360,6 +360,55 @@ fn one_host_is_planned_without_the_errors_of_the_others() {
         .stderr(format!("{EXTERNAL}\n"));
 }
 
+/// `imports = [ ./own.nix ] ++ <a list only an input knows>`: the flake's
+/// own module is read (its service planned), and the unknown part is named.
+#[test]
+fn the_known_part_of_an_imports_list_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("flake.nix"),
+        r#"{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+  inputs.helpers.url = "github:example/helpers";
+  inputs.atelier.url = "github:example/atelier";
+  outputs = { nixpkgs, helpers, atelier, ... }: {
+    nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+      specialArgs = { inherit helpers atelier; };
+      modules = [ ./host.nix ];
+    };
+  };
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("host.nix"),
+        "{ helpers, ... }:\n{\n  imports = [ ./own.nix ] ++ helpers.lib.modulesIn ./extra;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("own.nix"),
+        r#"{ atelier, ... }: {
+  imports = [ (atelier.lib.mkService { name = "chat"; extraConfig = cfg: { atelier.services.chat.data.sqlite = "${cfg.dataDir}/chat.db"; }; }) ];
+  atelier.services.chat.enable = true;
+  atelier.backup = { enable = true; repositories.default = { repository = "/srv/restic"; passwordFile = "/run/keys/restic"; }; };
+}
+"#,
+    )
+    .unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(d)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("chat: sqlite"))
+        .stderr(predicate::str::contains(
+            "host.nix:3:3: warning[unresolved-import]",
+        ))
+        .stderr(predicate::str::contains("host box is partly read"));
+}
+
 #[test]
 fn a_partly_read_host_is_not_a_clean_result() {
     // plan shows what it found, and names the unread import.

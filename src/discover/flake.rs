@@ -1285,7 +1285,8 @@ pub fn input_of(u: &Unknown) -> Option<String> {
         UnknownOrigin::Apply { func, .. } => input_of(func),
         UnknownOrigin::Derived(b)
         | UnknownOrigin::Choice { cond: b, .. }
-        | UnknownOrigin::Within { base: b, .. } => input_of(b),
+        | UnknownOrigin::Within { base: b, .. }
+        | UnknownOrigin::Concat { base: b, .. } => input_of(b),
         UnknownOrigin::Opaque => None,
     }
 }
@@ -1527,7 +1528,8 @@ fn root_of(u: &Unknown) -> Option<&str> {
         UnknownOrigin::Select { base, .. }
         | UnknownOrigin::Derived(base)
         | UnknownOrigin::Choice { cond: base, .. }
-        | UnknownOrigin::Within { base, .. } => root_of(base),
+        | UnknownOrigin::Within { base, .. }
+        | UnknownOrigin::Concat { base, .. } => root_of(base),
         UnknownOrigin::Apply { func, .. } => root_of(func),
         UnknownOrigin::Opaque => None,
     }

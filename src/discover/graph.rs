@@ -10,7 +10,7 @@ use std::rc::Rc;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::nix::syntax::Param;
 use crate::nix::Evaluator;
-use crate::nix::{Attrs, Thunk, Unknown, Value};
+use crate::nix::{Attrs, Thunk, Unknown, UnknownOrigin, Value};
 
 /// A `mkService { ... }` call found in the graph.
 #[derive(Clone)]
@@ -554,19 +554,44 @@ impl Walker<'_> {
                         self.walk(ev, t, depth + 1);
                     }
                 }
-                Ok(Value::Unknown(u)) => self.g.diagnostics.push(
-                    Diagnostic::warning(
-                        "unresolved-import",
-                        format!(
-                            "the imports of this module are not known statically ({}); services declared there are not seen",
-                            super::values::describe_unknown(&u)
-                        ),
-                        e.span.clone().or(import_span.clone()),
-                    ),
-                ),
+                Ok(Value::Unknown(u)) => {
+                    // `[ ./a.nix ] ++ unknown`: the known parts are walked.
+                    let parts: Vec<Thunk> = match &u.origin {
+                        UnknownOrigin::Concat { parts, .. } => parts.to_vec(),
+                        _ => vec![Thunk::value(Value::Unknown(u.clone()))],
+                    };
+                    for part in parts {
+                        match ev.force(&part) {
+                            Ok(Value::List(items)) => {
+                                prefetch(ev, &items);
+                                for t in items.iter() {
+                                    self.walk(ev, t, depth + 1);
+                                }
+                            }
+                            // nixpkgs' own modules (the imports of a
+                            // `"${modulesPath}/…"` module called by hand)
+                            // declare no data of ours. A list an input's
+                            // function makes may hold the flake's own
+                            // modules: said, below.
+                            Ok(Value::Unknown(v)) if v.root_name() == Some("modulesPath") => {}
+                            Ok(Value::Unknown(v)) => self.g.diagnostics.push(Diagnostic::warning(
+                                "unresolved-import",
+                                format!(
+                                    "the imports of this module are not known statically ({}); services declared there are not seen",
+                                    super::values::describe_unknown(&v)
+                                ),
+                                e.span.clone().or(import_span.clone()),
+                            )),
+                            _ => {}
+                        }
+                    }
+                }
                 Ok(other) => self.g.diagnostics.push(Diagnostic::error(
                     "type-error",
-                    format!("`imports` is {} while a list was expected", other.type_name()),
+                    format!(
+                        "`imports` is {} while a list was expected",
+                        other.type_name()
+                    ),
                     e.span.clone(),
                 )),
                 // (`config` read here fails without a place of its own.)

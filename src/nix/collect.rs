@@ -193,6 +193,10 @@ impl Node {
                     out.push(Node::Unknown(func.clone()));
                     out.push(Node::Thunk(arg.clone()));
                 }
+                UnknownOrigin::Concat { base, parts } => {
+                    out.push(Node::Unknown(base.clone()));
+                    out.extend(parts.iter().cloned().map(Node::Thunk));
+                }
                 UnknownOrigin::Choice {
                     cond,
                     then,

@@ -1697,6 +1697,35 @@ impl Evaluator {
                     v.extend(b.iter().cloned());
                     Ok(Value::List(Rc::new(v)))
                 }
+                // Parts kept in order (`UnknownOrigin::Concat`): a module's
+                // `imports = [ ./a.nix ] ++ unknown` still names `./a.nix`.
+                (Value::List(_) | Value::Unknown(_), Value::List(_) | Value::Unknown(_)) => {
+                    let mut parts: Vec<Thunk> = Vec::new();
+                    let mut base: Option<Rc<Unknown>> = None;
+                    for v in [l, r] {
+                        match v {
+                            Value::Unknown(u) => {
+                                if let UnknownOrigin::Concat { base: b, parts: p } = &u.origin {
+                                    base.get_or_insert_with(|| b.clone());
+                                    parts.extend(p.iter().cloned());
+                                } else {
+                                    base.get_or_insert_with(|| u.clone());
+                                    parts.push(Thunk::value(v.clone()));
+                                }
+                            }
+                            _ => parts.push(Thunk::value(v.clone())),
+                        }
+                    }
+                    let base = base.expect("an unknown part");
+                    Ok(Value::Unknown(Rc::new(Unknown {
+                        reason: base.reason.clone(),
+                        span: base.span.clone(),
+                        origin: UnknownOrigin::Concat {
+                            base,
+                            parts: parts.into(),
+                        },
+                    })))
+                }
                 (Value::Unknown(u), _) | (_, Value::Unknown(u)) => {
                     Ok(Value::Unknown(Unknown::derived(u)))
                 }

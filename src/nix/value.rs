@@ -372,6 +372,14 @@ pub enum UnknownOrigin {
         base: Rc<Unknown>,
         names: Rc<BTreeSet<String>>,
     },
+    /// `a ++ b` where a part is unknown: the parts in order (each a list
+    /// or an unknown, already evaluated), so a module's `imports = [ ./a.nix
+    /// ] ++ unknown` still names `./a.nix`. Everything else treats it as
+    /// derived from `base`, the first unknown part.
+    Concat {
+        base: Rc<Unknown>,
+        parts: Rc<[Thunk]>,
+    },
 }
 
 impl Unknown {
@@ -386,7 +394,8 @@ impl Unknown {
                 UnknownOrigin::Select { base, .. }
                 | UnknownOrigin::Derived(base)
                 | UnknownOrigin::Choice { cond: base, .. }
-                | UnknownOrigin::Within { base, .. } => cur = base,
+                | UnknownOrigin::Within { base, .. }
+                | UnknownOrigin::Concat { base, .. } => cur = base,
                 UnknownOrigin::Apply { func, .. } => cur = func,
                 UnknownOrigin::Opaque => return None,
             }
