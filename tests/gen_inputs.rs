@@ -1149,6 +1149,18 @@ fn flake_parts_evaluates_from_its_real_source() {
             ("nixpkgs", nixpkgs),
         ],
     );
+    // A host table whose type is another option's value, its submodule's
+    // defaults in the plan.
+    same_plan_from_real_sources(
+        "flake-parts-option-type-from-config",
+        "alpha",
+        "data",
+        &[
+            ("flake-parts", &fp),
+            ("flake-parts/nixpkgs-lib", nixpkgs),
+            ("nixpkgs", nixpkgs),
+        ],
+    );
 }
 
 #[test]

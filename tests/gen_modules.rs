@@ -244,14 +244,19 @@ fn atelier_mkservice_services_agree_with_eval_modules() {
 // ------------------------------------------------------------ option types
 
 /// `config` at each path as `{ "value": ... }` or `{ "error": true }` (as
-/// tests/data/modules/evalconfig.nix says it), from atelier-gen's module
+/// tests/data/modules/evalconfig.nix says it: a conflict, a type error, an
+/// option read without a value), from atelier-gen's module
 /// system; anything else (an unknown) is kept with its message.
 fn atelier_config(root: &Path, files: &[PathBuf], lib: Option<&str>, paths: &[&str]) -> Vec<Value> {
     atelier::modules::eval_config(root, files, lib.map(Path::new), paths)
         .into_iter()
         .map(|r| match r {
             Ok(v) => json!({ "value": v }),
-            Err(e) if e.starts_with("conflicting-definitions:") || e.starts_with("type-error:") => {
+            Err(e)
+                if e.starts_with("conflicting-definitions:")
+                    || e.starts_with("type-error:")
+                    || e.starts_with("undefined-option:") =>
+            {
                 json!({ "error": true })
             }
             Err(e) => json!({ "other": e }),
@@ -625,6 +630,138 @@ fn a_data_path_from_lines_and_coerced_to_options_agrees_with_eval_modules() {
     assert_agrees(
         "module-types",
         &["notes.nix", "extra.nix", "host.nix"],
+        &json!({}),
+    );
+}
+
+/// A key of an `attrsOf` value whose every definition is under a false
+/// `mkIf` is left out, as `attrsOf`'s merge filters it; `lazyAttrsOf`
+/// keeps the key, its value the element type's empty value (a submodule's
+/// defaults, `[ ]`, `{ }`, `null`) or, for a type without one, an error
+/// when read.
+#[test]
+fn attrs_of_keys_under_a_false_mk_if_are_left_out() {
+    assert_types_agree(
+        "attrs_of_keys_under_a_false_mk_if_are_left_out",
+        &[
+            r#"{ lib, ... }: with lib.types; {
+  options.t = {
+    sm = lib.mkOption {
+      type = attrsOf (submodule { options.p = lib.mkOption { type = int; default = 1; }; });
+      default = { };
+    };
+    ai = lib.mkOption { type = attrsOf int; };
+    ad = lib.mkOption { type = attrsOf int; default = { d = 5; }; };
+    aa = lib.mkOption { type = attrsOf (attrsOf int); };
+    li = lib.mkOption { type = lazyAttrsOf int; };
+    ls = lib.mkOption { type = lazyAttrsOf (submodule { options.p = lib.mkOption { type = int; default = 1; }; }); };
+    ll = lib.mkOption { type = lazyAttrsOf (listOf int); };
+    la = lib.mkOption { type = lazyAttrsOf (attrsOf int); };
+    ln = lib.mkOption { type = lazyAttrsOf (nullOr str); };
+  };
+  config.t = {
+    sm.off = lib.mkIf false { p = 2; };
+    ai = { off = lib.mkIf false 1; on = 2; };
+    ad.off = lib.mkIf false 1;
+    aa.x = { off = lib.mkIf false 1; merged = lib.mkMerge [ (lib.mkIf false 1) ]; };
+    li = { off = lib.mkIf false 1; on = 2; };
+    ls.off = lib.mkIf false { p = 3; };
+    ll.off = lib.mkIf false [ 1 ];
+    la.off = lib.mkIf false { x = 1; };
+    ln.off = lib.mkIf false "s";
+  };
+}"#,
+            r"{ config, lib, ... }: {
+  config.t.ai.off2 = lib.mkIf (config.t.sm == { }) (lib.mkIf false 3);
+}",
+        ],
+        &[
+            ("t.sm", value(json!({}))),
+            ("t.ai", value(json!({ "on": 2 }))),
+            ("t.ad", value(json!({}))),
+            ("t.aa", value(json!({ "x": {} }))),
+            ("t.li.on", value(json!(2))),
+            ("t.li.off", failure()),
+            ("t.ls.off.p", value(json!(1))),
+            ("t.ll", value(json!({ "off": [] }))),
+            ("t.la", value(json!({ "off": {} }))),
+            ("t.ln", value(json!({ "off": null }))),
+        ],
+    );
+}
+
+/// An option's `default` is a definition of priority 1500
+/// (`mkOptionDefault`): any definition of a higher priority replaces it,
+/// a submodule's included (whose own options' defaults still apply), and
+/// at equal priority they merge.
+#[test]
+fn a_default_is_replaced_by_any_definition_of_higher_priority() {
+    assert_types_agree(
+        "a_default_is_replaced_by_any_definition_of_higher_priority",
+        &[
+            r"{ lib, ... }: with lib.types; let
+  sub = submodule {
+    options.p = lib.mkOption { type = int; default = 1; };
+    options.q = lib.mkOption { type = attrsOf int; default = { dq = 1; }; };
+    options.src = lib.mkOption { type = raw; default = { fromDefault = true; }; };
+  };
+in {
+  options.t = {
+    s = lib.mkOption { type = sub; default = { p = 2; q.dd = 2; }; };
+    s2 = lib.mkOption { type = sub; default = { p = 2; }; };
+    s3 = lib.mkOption { type = sub; default = { p = 2; q.x = 3; }; };
+    s4 = lib.mkOption { type = sub; };
+    a = lib.mkOption { type = attrsOf int; default = { x = 1; }; };
+    a2 = lib.mkOption { type = attrsOf int; default = { x = 1; }; };
+    a3 = lib.mkOption { type = attrsOf int; default = { x = 1; }; };
+    u = lib.mkOption { default = { x = 1; }; };
+    m = lib.mkOption { type = attrsOf sub; default = { }; };
+  };
+  config.t = {
+    s.q.y = 3;
+    s2 = lib.mkDefault { q.z = 4; };
+    s3 = lib.mkOptionDefault { q.w = 5; };
+    s4.src = { fromDefinition = true; };
+    a.y = 2;
+    a2 = lib.mkDefault { z = 3; };
+    a3 = lib.mkOptionDefault { w = 4; };
+    u.y = 2;
+    m.one.src = { fromDefinition = true; };
+    m.two = { src = lib.mkDefault { d = 1; }; p = 7; };
+  };
+}",
+            r"{ lib, ... }: {
+  config.t = { m.two = { src = lib.mkForce { f = 1; }; p = lib.mkDefault 9; }; s4.src = lib.mkDefault { x = 1; }; };
+}",
+        ],
+        &[
+            ("t.s.p", value(json!(1))),
+            ("t.s.q", value(json!({ "y": 3 }))),
+            ("t.s.src", value(json!({ "fromDefault": true }))),
+            ("t.s2.p", value(json!(1))),
+            ("t.s2.q", value(json!({ "z": 4 }))),
+            ("t.s3.p", value(json!(2))),
+            ("t.s3.q", value(json!({ "w": 5, "x": 3 }))),
+            ("t.s4.q", value(json!({ "dq": 1 }))),
+            ("t.s4.src", value(json!({ "fromDefinition": true }))),
+            ("t.a", value(json!({ "y": 2 }))),
+            ("t.a2", value(json!({ "z": 3 }))),
+            ("t.a3", value(json!({ "w": 4, "x": 1 }))),
+            ("t.u", value(json!({ "y": 2 }))),
+            ("t.m.one.p", value(json!(1))),
+            ("t.m.one.src", value(json!({ "fromDefinition": true }))),
+            ("t.m.two.p", value(json!(7))),
+            ("t.m.two.q", value(json!({ "dq": 1 }))),
+            ("t.m.two.src", value(json!({ "f": 1 }))),
+        ],
+    );
+}
+
+#[test]
+fn attrs_of_entries_under_a_false_mk_if_agree_with_eval_modules() {
+    assert_agrees(
+        "attrs-of-mkif-false",
+        &["jobs.nix", "sync.nix", "host.nix"],
         &json!({}),
     );
 }

@@ -180,6 +180,39 @@ fn attribute_set_types_merge_when_asked() {
     );
 }
 
+/// `(lazyAttrsOf t).merge` keeps a name whose every definition is under a
+/// false `mkIf`, as `t`'s empty value (`[ ]`, `{ }`, `null`); `attrsOf`
+/// leaves it out.
+#[test]
+fn lazy_attrs_of_keeps_names_without_definitions_as_empty_values() {
+    let dir = tmp(&[]);
+    let defs = "[ { file = \"a\"; value = { a = lib.mkIf false [ 1 ]; b = [ 2 ]; }; } ]";
+    check(
+        "lazy_attrs_of_keeps_names_without_definitions_as_empty_values",
+        dir.path(),
+        &format!(
+            "{{ lazyList = (lib.types.lazyAttrsOf (lib.types.listOf lib.types.int)).merge [ \"l\" ] {defs}; \
+               strictList = (lib.types.attrsOf (lib.types.listOf lib.types.int)).merge [ \"s\" ] {defs}; \
+               lazySet = (lib.types.lazyAttrsOf (lib.types.attrsOf lib.types.int)).merge [ \"m\" ] \
+                 [ {{ file = \"a\"; value = {{ a = lib.mkIf false {{ x = 1; }}; }}; }} ]; \
+               lazyNull = (lib.types.lazyAttrsOf (lib.types.nullOr lib.types.int)).merge [ \"n\" ] \
+                 [ {{ file = \"a\"; value = {{ a = lib.mkIf false 1; }}; }} ]; \
+               lazyStr = builtins.attrNames ((lib.types.lazyAttrsOf lib.types.str).merge [ \"t\" ] \
+                 [ {{ file = \"a\"; value = {{ a = lib.mkIf false \"s\"; }}; }} ]); \
+               lazyStrValue = (builtins.tryEval ((lib.types.lazyAttrsOf lib.types.str).merge [ \"t\" ] \
+                 [ {{ file = \"a\"; value = {{ a = lib.mkIf false \"s\"; }}; }} ]).a).success; }}"
+        ),
+        &serde_json::json!({
+            "lazyList": { "a": [], "b": [2] },
+            "strictList": { "b": [2] },
+            "lazySet": { "a": {} },
+            "lazyNull": { "a": null },
+            "lazyStr": ["a"],
+            "lazyStrValue": false,
+        }),
+    );
+}
+
 /// An option declared with a function from `_module.args`
 /// (perstarkse/infra's `mkStandardEndpointsOptions`): reading
 /// `config._module.args` for it is not infinite recursion, and a

@@ -41,44 +41,73 @@ let
     result;
 
   # The definitions a module-system value stands for (`mkIf`, `mkMerge`,
-  # `mkOverride`, `mkOrder` unwrapped). An unknown `mkIf` condition keeps
-  # its content: a host that may exist is reported rather than hidden.
-  defsOf = v:
-    if !(isKnown v) then [ v ]
+  # `mkOverride`, `mkOrder` unwrapped), each with its priority
+  # (`{ prio; value; }`; `prio` for one no `mkOverride` wraps). An unknown
+  # `mkIf` condition keeps its content: a host that may exist is reported
+  # rather than hidden.
+  prioDefs = prio: v:
+    if !(isKnown v) then [ { inherit prio; value = v; } ]
     else if b.isAttrs v && prim.hasKnownAttr "_type" v then
-      (if v._type == "merge" then b.concatMap defsOf v.contents
+      (if v._type == "merge" then b.concatMap (prioDefs prio) v.contents
        else if v._type == "if" then
-         (if !(isKnown v.condition) || v.condition then defsOf v.content else [ ])
-       else if v._type == "override" || v._type == "order" then defsOf v.content
-       else [ v ])
-    else [ v ];
+         (if !(isKnown v.condition) || v.condition then prioDefs prio v.content else [ ])
+       else if v._type == "override" then
+         prioDefs (if isKnown v.priority && b.isInt v.priority then v.priority else prio) v.content
+       else if v._type == "order" then prioDefs prio v.content
+       else [ { inherit prio; value = v; } ])
+    else [ { inherit prio; value = v; } ];
 
-  # Definitions of a lazy attribute set merged as the module system merges
-  # `lazyAttrsOf raw`: attribute by attribute, the last scalar winning.
-  # An unknown definition stays unknown when it is the only one (so a
-  # host table only Nix knows is reported, not taken for an empty one);
-  # next to known ones, those are used.
-  merge = defs:
-    let known = b.filter isKnown defs; in
-    if b.length defs == 0 then { }
-    else if b.length known == 0 then b.head defs
+  # The definitions alone.
+  defsOf = v: map (d: d.value) (prioDefs 100 v);
+
+  isPlainSet = d: b.isAttrs d && !(prim.hasKnownAttr "_type" d);
+
+  # Definitions (`{ prio; value; }`) merged as the module system merges
+  # them, by their shape. At an option (`isOption path`, and every level
+  # below one: its type's attributes, a submodule's options) only the
+  # definitions of the highest priority (the lowest number: `mkForce` 50,
+  # plain 100, `mkDefault` 1000, an option's default 1500) are kept, and
+  # each attribute of theirs has its own definitions again; above options
+  # (a namespace) a definition's priority goes down to its attributes, as
+  # `mkOverride` is pushed down to the options it holds.
+  # Merged as `lazyAttrsOf raw`: attribute by attribute, the last scalar
+  # winning. An unknown definition stays unknown when it is the only one
+  # (so a host table only Nix knows is reported, not taken for an empty
+  # one); next to known ones, those are used.
+  mergeTree = isOption: below: path: pdefs:
+    let
+      known0 = b.filter (d: isKnown d.value) pdefs;
+      option = below || isOption path;
+      best = b.foldl' (m: d: if d.prio < m then d.prio else m) (b.head known0).prio known0;
+      known = if option then b.filter (d: d.prio == best) known0 else known0;
+      values = map (d: d.value) known;
+      # An attribute's definitions: its own priority below an option, the
+      # definition's above one.
+      at = n: d: prioDefs (if option then 100 else d.prio) d.value.${n};
+      sub = n: mergeTree isOption option (path ++ [ n ]);
+    in
+    if b.length pdefs == 0 then { }
+    else if b.length known0 == 0 then (b.head pdefs).value
     # One plain set: its attributes' `mkIf`/`mkDefault`/... unwrapped too,
     # as when several are merged (`config.pick = mkDefault inputs.nixpkgs`
     # in a flake's only module is that input, not the `mkDefault`).
     else if b.length known == 1 then
       (let d = b.head known; in
-       if b.isAttrs d && !(prim.hasKnownAttr "_type" d) && !(prim.hasKnownAttr "outPath" d)
-         && !(prim.hasKnownAttr "__toString" d)
-       then b.mapAttrs (_: v: merge (defsOf v)) d
-       else d)
-    else if b.all (d: b.isAttrs d && !(prim.hasKnownAttr "_type" d)) known then
-      b.zipAttrsWith (_: vs: merge (b.concatMap defsOf vs)) known
+       if isPlainSet d.value && !(prim.hasKnownAttr "outPath" d.value)
+         && !(prim.hasKnownAttr "__toString" d.value)
+       then b.mapAttrs (n: _: sub n (at n d)) d.value
+       else d.value)
+    else if b.all (d: isPlainSet d.value) known then
+      b.zipAttrsWith (n: dss: sub n (b.concatLists dss)) (map (d: b.mapAttrs (n: _: at n d) d.value) known)
     # Modules (functions, paths, sets) defined several times: a
     # `deferredModule` option (`flake.machineModules.<name>`), merged as
     # the module system does, one module importing each.
-    else if b.all (d: b.isFunction d || b.isAttrs d || isPathLike d) known && b.any (d: b.isFunction d || isPathLike d) known then
-      { imports = known; }
-    else lib.last known;
+    else if b.all (d: b.isFunction d || b.isAttrs d || isPathLike d) values && b.any (d: b.isFunction d || isPathLike d) values then
+      { imports = values; }
+    else lib.last values;
+
+  # Definitions of an option's value merged (every level an option's).
+  merge = defs: mergeTree (_: true) true [ ] (b.concatMap (prioDefs 100) defs);
 
   isPathLike = m: b.isPath m || (b.isString m && lib.hasPrefix "/" m);
 
@@ -162,8 +191,8 @@ let
       # Every option the modules define (`flake`, `systems`, options of
       # their own such as a host table), merged; perSystem is not read.
       configDefs = m:
-        if m ? config || m ? options then defsOf (m.config or { })
-        else [ (b.removeAttrs m [ "imports" "_file" "key" "disabledModules" "options" "_class" "meta" ]) ];
+        if m ? config || m ? options then prioDefs 100 (m.config or { })
+        else [ { prio = 100; value = b.removeAttrs m [ "imports" "_file" "key" "disabledModules" "options" "_class" "meta" ]; } ];
       # Options the flake's own modules declare (`options.nixos.configurations
       # = mkOption { type = lazyAttrsOf (submodule ...); }`): their types,
       # submodules and defaults are not read, so an element of such a table
@@ -177,15 +206,18 @@ let
       declared = b.filter (d: d.path != [ ] && b.head d.path != "flake")
         (b.concatMap (m: if isKnown (m.options or { }) then optionPaths [ ] (m.options or { }) else [ ]) found.modules);
       # `attrsOf (submodule m)`: each element is the config of its own
-      # module system (m, `{ name; }`, the element's definitions), option
-      # defaults under definitions, as lib.evalModules makes it.
+      # module system (m, `{ name; }`, the element's definitions), as
+      # lib.evalModules makes it: an option's default is a definition of
+      # priority 1500, which any other definition of it replaces.
       evalElement = modules: name: v:
         let
           fixedE = { inherit lib name; config = cfgE; options = unknown "options" "a submodule's options are not read by atelier-gen"; };
           foundE = collect fixedE (n: unknown n "this submodule argument is not known to atelier-gen") (modules ++ [ { config = v; } ]);
-          defaultsOf = m: map (d: lib.setAttrByPath d.path d.option.default)
-            (b.filter (d: d.option ? default) (if isKnown (m.options or { }) then optionPaths [ ] (m.options or { }) else [ ]));
-          cfgE = merge (b.concatMap defaultsOf foundE.modules ++ b.concatMap configDefs foundE.modules);
+          optionsE = b.concatMap (m: if isKnown (m.options or { }) then optionPaths [ ] (m.options or { }) else [ ]) foundE.modules;
+          pathsE = map (d: d.path) optionsE;
+          defaultsE = map (d: { prio = 1500; value = lib.setAttrByPath d.path d.option.default; })
+            (b.filter (d: d.option ? default) optionsE);
+          cfgE = mergeTree (p: b.elem p pathsE) false [ ] (defaultsE ++ b.concatMap configDefs foundE.modules);
         in
         cfgE;
       openElements = d: v:
@@ -204,7 +236,13 @@ let
           then prim.openAttrs "config.${b.concatStringsSep "." (path ++ [ n ])}"
             "`${b.concatStringsSep "." (path ++ [ n ])}` is a value of an option the flake's modules declare: its type's submodule and defaults are not read by atelier-gen's built-in flake-parts" e
           else e) v;
-      merged0 = merge (b.concatMap configDefs found.modules);
+      # Where options are: flake-parts' own (`flake`, a submodule whose
+      # every attribute is an option; `systems`, `perSystem`,
+      # `_module.args`) and those the flake's modules declare; the levels
+      # above them are namespaces.
+      declaredPaths = map (d: d.path) declared;
+      isOption = p: b.elem p [ [ "flake" ] [ "systems" ] [ "perSystem" ] [ "_module" "args" ] ] || b.elem p declaredPaths;
+      merged0 = mergeTree isOption false [ ] (b.concatMap configDefs found.modules);
       # A declared option nothing defines: its default, as the module
       # system takes it; unknown (named) when there is none, and whenever
       # an `apply` would change the value (defined or not) of a type whose
@@ -224,12 +262,16 @@ let
           v = { imports = static ++ defs; };
         in
         if d.option ? apply then d.option.apply v else v;
+      # Every declared option is in `config`, its value read only when it
+      # is: the names of `config` never depend on a type, which may itself
+      # be another option's value (`type = config.kit.machineTable`).
+      valueAt = acc: d:
+        let static = prim.deferredModuleStatic (d.option.type or null); in
+        if static != null then deferredValue d static acc
+        else if lib.hasAttrByPath d.path acc && !(d.option ? apply) then lib.getAttrFromPath d.path acc
+        else undefinedValue d;
       merged1 = b.foldl'
-        (acc: d:
-          let static = prim.deferredModuleStatic (d.option.type or null); in
-          if static != null then lib.recursiveUpdateUntil (p: _: _: p == d.path) acc (lib.setAttrByPath d.path (deferredValue d static acc))
-          else if lib.hasAttrByPath d.path acc && !(d.option ? apply) then acc
-          else lib.recursiveUpdateUntil (p: _: _: p == d.path) acc (lib.setAttrByPath d.path (undefinedValue d)))
+        (acc: d: lib.recursiveUpdateUntil (p: _: _: p == d.path) acc (lib.setAttrByPath d.path (valueAt acc d)))
         merged0
         declared;
       merged = b.foldl'

@@ -503,14 +503,19 @@ fn prim_unknown(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalRe
 
 /// `openAttrs root reason set`: `set` whose other attributes are unknown
 /// (`<root>.<name>`), for values only Nix knows all of (a clan service's
-/// settings, filled in by an interface atelier-gen does not read).
+/// settings, filled in by an interface atelier-gen does not read). A set
+/// whose other attributes are unknown already keeps its own unknown (a
+/// type of the built-in `lib.types`, which is read from it).
 fn prim_open_attrs(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
-    let root = ev.force(&a[0])?;
-    let reason = ev.force(&a[1])?;
     let set = ev.force(&a[2])?;
     let Value::Attrs(attrs) = set else {
         return Ok(set);
     };
+    if attrs.unknown_keys.is_some() {
+        return Ok(Value::Attrs(attrs));
+    }
+    let root = ev.force(&a[0])?;
+    let reason = ev.force(&a[1])?;
     let mut attrs = (*attrs).clone();
     attrs.unknown_keys = Some(Rc::new(Unknown {
         reason: reason.as_str().unwrap_or("not known statically").to_owned(),
@@ -1690,6 +1695,151 @@ mod tests {
         assert_eq!(
             with_lib(r#"lib: lib.naturalSort [ "disk11" "disk8" "disk100" "disk9" ]"#),
             r#"["disk8","disk9","disk11","disk100"]"#
+        );
+    }
+
+    /// What the built-in flake-parts' `mkFlake` makes of `src` (`k:
+    /// <expression over the built-in knowledge k>`), as JSON.
+    fn with_knowledge(src: &str) -> String {
+        let mut ev = Evaluator::new("/");
+        let lib = ev.lib().unwrap();
+        let k = knowledge(&mut ev, &lib).unwrap();
+        let func = ev.eval_source("t.nix", Path::new("/"), src).unwrap();
+        let v = match ev.apply(&func, k).and_then(|v| {
+            ev.force_deep(&v)?;
+            Ok(v)
+        }) {
+            Ok(v) => v,
+            Err(d) => {
+                let d: Vec<String> = d.iter().map(Diagnostic::short).collect();
+                return format!("error: {}", d.join("; "));
+            }
+        };
+        let span = Span {
+            file: std::sync::Arc::new(crate::diagnostic::SourceFile {
+                name: "t".into(),
+                path: "/t".into(),
+                text: String::new(),
+            }),
+            start: 0,
+            end: 0,
+        };
+        match crate::nix::to_json(&mut ev, &v, crate::nix::JsonMode::Inspect, &span).unwrap() {
+            Ok(j) => j.to_string(),
+            Err(u) => format!("unknown: {}", u.reason),
+        }
+    }
+
+    /// Priorities in the built-in flake-parts, as `lib.evalModules` has
+    /// them: an option's default (1500) gives way to any definition (a
+    /// submodule's option defaults included, easy-hosts' `nixpkgs =
+    /// inputs.stable`), `mkDefault` (1000) to a plain one, everything to
+    /// `mkForce`; an override on a namespace (`config = mkDefault { … }`)
+    /// goes down to each option it holds. With `ATELIER_NIXPKGS_LIB`, the
+    /// same modules are given to nixpkgs' `lib.evalModules` by
+    /// nix-instantiate (`inputs` a special argument, `flake` of type
+    /// `anything`), which must say the same.
+    #[test]
+    fn flake_parts_option_defaults_and_priorities_as_eval_modules() {
+        const INPUTS: &str = r#"{ one.tag = "one"; two.tag = "two"; }"#;
+        const MODULES: &str = r#"[
+    ({ lib, inputs, ... }: {
+      options.machines = lib.mkOption {
+        type = lib.types.attrsOf (lib.types.submodule {
+          options.pick = lib.mkOption { type = lib.types.raw; default = inputs.one; };
+          options.paths = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ "/default" ]; };
+          options.keep = lib.mkOption { type = lib.types.attrsOf lib.types.int; default = { daily = 7; weekly = 4; }; };
+          options.at = lib.mkOption { type = lib.types.str; default = "02:00"; };
+          options.untouched = lib.mkOption { type = lib.types.str; default = "d"; };
+        });
+        default = { };
+      };
+      options.top = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ "/top-default" ]; };
+      options.ns.a = lib.mkOption { type = lib.types.int; };
+      options.ns.b = lib.mkOption { type = lib.types.int; };
+      config = lib.mkMerge [
+        {
+          machines.m = { pick = inputs.two; paths = [ "/m" ]; keep.daily = 14; at = "04:00"; };
+          machines.n.untouched = "n";
+        }
+        (lib.mkDefault { ns.a = 1; top = [ "/low-top" ]; })
+      ];
+    })
+    ({ lib, config, ... }: {
+      machines.m = { at = lib.mkDefault "01:00"; paths = lib.mkForce [ "/forced" ]; };
+      machines.n = lib.mkDefault { at = "05:00"; };
+      ns.b = 2;
+      top = [ "/top" ];
+      flake.out = { inherit (config) machines top ns; };
+    })
+  ]"#;
+        const EXPECTED: &str = r#"{"machines":{"m":{"at":"04:00","keep":{"daily":14},"paths":["/forced"],"pick":{"tag":"two"},"untouched":"d"},"n":{"at":"02:00","keep":{"daily":7,"weekly":4},"paths":["/default"],"pick":{"tag":"one"},"untouched":"n"}},"ns":{"a":1,"b":2},"top":["/top"]}"#;
+        same_as_eval_modules(
+            "flake_parts_option_defaults_and_priorities_as_eval_modules",
+            INPUTS,
+            MODULES,
+            EXPECTED,
+        );
+    }
+
+    /// An option whose type is another option's value (`type =
+    /// config.kit.machineTable`, den's `nixModule`): the built-in
+    /// flake-parts reads a declared option's type only when its value is
+    /// read, so `config` itself does not depend on it, as in Nix.
+    #[test]
+    fn flake_parts_option_type_from_config_as_eval_modules() {
+        const MODULES: &str = r#"[
+    ({ config, lib, ... }: {
+      options.kit = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.raw; default = { }; };
+      config.kit.machineTable = lib.types.attrsOf (lib.types.submodule {
+        options.paths = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ "/default" ]; };
+        options.at = lib.mkOption { type = lib.types.str; default = "02:00"; };
+      });
+      options.machines = lib.mkOption { type = config.kit.machineTable; default = { }; };
+      config.flake.out = config.machines;
+    })
+    { machines.alpha.paths = [ "/alpha" ]; }
+  ]"#;
+        same_as_eval_modules(
+            "flake_parts_option_type_from_config_as_eval_modules",
+            "{ }",
+            MODULES,
+            r#"{"alpha":{"at":"02:00","paths":["/alpha"]}}"#,
+        );
+    }
+
+    /// `flake.out` of the built-in flake-parts' `mkFlake { inputs; } {
+    /// imports = modules; }` is `expected` (JSON); with
+    /// `ATELIER_NIXPKGS_LIB`, so is `config.flake.out` of nixpkgs'
+    /// `lib.evalModules` on the same modules by nix-instantiate (`inputs` a
+    /// special argument, `flake` an option of type `anything`).
+    fn same_as_eval_modules(test: &str, inputs: &str, modules: &str, expected: &str) {
+        let got = with_knowledge(&format!(
+            "k: (k.mkFlake {{ inputs = {inputs}; }} {{ imports = {modules}; }}).out"
+        ));
+        assert_eq!(got, expected, "{test}: the built-in flake-parts");
+        let Some(lib) = std::env::var_os("ATELIER_NIXPKGS_LIB").filter(|l| !l.is_empty()) else {
+            eprintln!("SKIP {test} (nix-instantiate part): ATELIER_NIXPKGS_LIB is unset");
+            return;
+        };
+        let expr = format!(
+            "let lib = import {}; in builtins.toJSON (lib.evalModules {{ specialArgs.inputs = {inputs}; modules = [ {{ options.flake = lib.mkOption {{ type = lib.types.anything; }}; }} ] ++ {modules}; }}).config.flake.out",
+            Path::new(&lib).display()
+        );
+        let out = std::process::Command::new("nix-instantiate")
+            .args(["--eval", "--strict", "--json", "--expr", &expr])
+            .env("NIX_REMOTE", "dummy://")
+            .output()
+            .expect("running nix-instantiate");
+        assert!(
+            out.status.success(),
+            "{test}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let theirs: String = serde_json::from_slice(&out.stdout).expect("a JSON string");
+        assert_eq!(
+            theirs, expected,
+            "{test}: nix-instantiate with nixpkgs' lib"
         );
     }
 

@@ -1212,15 +1212,29 @@ fn merge(
     // only its own keys unknown.
     if defs.iter().all(|d| matches!(d.value, Value::Attrs(_))) {
         match ty {
-            Ty::Opaque => return Ok(merge_attrs(sys, path, &defs, open, open, &Ty::Opaque)),
+            Ty::Opaque => {
+                return merge_attrs(ev, sys, path, &defs, open, open, &Ty::Opaque, Names::Given)
+            }
             // `attrsOf (submodule …)`: its names are the defined ones, only
             // its values are submodules (whose unread defaults keep them open).
-            Ty::AttrsOf(elem) => return Ok(merge_attrs(sys, path, &defs, false, open, elem)),
+            Ty::AttrsOf { elem, lazy } => {
+                let names = if *lazy { Names::Lazy } else { Names::Defined };
+                return merge_attrs(ev, sys, path, &defs, false, open, elem, names);
+            }
             Ty::Submodule(spec) => {
                 // A submodule's own module system collects its definitions
                 // in order, and merges them in reverse, like the top level's.
                 let reversed: Vec<Def> = defs.iter().rev().cloned().collect();
-                let plain = merge_attrs(sys, path, &reversed, true, true, &Ty::Opaque);
+                let plain = merge_attrs(
+                    ev,
+                    sys,
+                    path,
+                    &reversed,
+                    true,
+                    true,
+                    &Ty::Opaque,
+                    Names::Given,
+                )?;
                 return match spec {
                     Some(spec) if defs.iter().all(|d| d.unknown_cond.is_none()) => {
                         submodule_value(ev, sys, path, &defs, spec, plain)
@@ -1242,7 +1256,7 @@ fn merge(
         return Ok(d.value.clone());
     }
     match ty {
-        Ty::Opaque | Ty::Submodule(_) | Ty::AttrsOf(_) => {
+        Ty::Opaque | Ty::Submodule(_) | Ty::AttrsOf { .. } => {
             if defs.iter().all(|d| matches!(d.value, Value::List(_))) {
                 return Ok(concat_lists(&defs));
             }
@@ -1563,20 +1577,116 @@ fn not_of_type(path: &[String], ty: &Ty, d: &Def) -> Vec<Diagnostic> {
     )]
 }
 
+/// Which names a set merged key by key has (see [`merge_attrs`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Names {
+    /// Every name a definition gives, looked into only when read: one
+    /// whose every definition is under a false `mkIf` is an
+    /// `undefined-option` error then (a set of no type, or of one merged
+    /// by shape, whose names stay lazy).
+    Given,
+    /// `attrsOf t`: a name whose every definition is under a false `mkIf`
+    /// is left out, as nixpkgs' `attrsOf` filters it — so the names force
+    /// each name's definitions (their heads and conditions), as in Nix.
+    Defined,
+    /// `lazyAttrsOf t`: every name is there, one without a definition
+    /// left being `t`'s empty value (see [`empty_value`]).
+    Lazy,
+}
+
+/// One definition of one name of a set: (value, where, the set's
+/// definition's unknown condition, its module).
+type KeyEntry = (Thunk, Option<Span>, Option<Rc<Unknown>>, usize);
+
+/// The definitions of one name of a set, `mkIf`/`mkMerge`/`mkOverride`/
+/// `mkOrder` pushed down, those under a false condition dropped.
+fn key_defs(ev: &mut Evaluator, entries: &[KeyEntry]) -> EvalResult<Vec<Def>> {
+    let mut defs = Vec::new();
+    for (t, s, cond, module) in entries {
+        let value = ev.force(t)?;
+        let at = Found {
+            value,
+            span: s.clone(),
+            priority: DEFAULT_PRIORITY,
+            order: DEFAULT_ORDER,
+            module: *module,
+            conds: Vec::new(),
+        };
+        let mut found = Vec::new();
+        push_down(ev, at, &[], &mut found)?;
+        for mut d in discharge(ev, found)? {
+            if d.unknown_cond.is_none() {
+                d.unknown_cond.clone_from(cond);
+            }
+            defs.push(d);
+        }
+    }
+    Ok(defs)
+}
+
+/// What a `lazyAttrsOf t` value holds at a name with no definition left:
+/// `t`'s `emptyValue` in nixpkgs — `{ }` for a set type, `[ ]` for a list,
+/// `null` for `nullOr`, a submodule's options' defaults — and for a type
+/// without one (`str`, `int`, `either`, ...) the error of reading it.
+fn empty_value(
+    ev: &mut Evaluator,
+    sys: &Sys,
+    path: &[String],
+    ty: &Ty,
+    span: Option<Span>,
+) -> EvalResult<Value> {
+    let undefined = || {
+        error(
+            "undefined-option",
+            format!(
+                "The option `{}' was accessed but has no value defined: each of its definitions is under a `mkIf` whose condition is false",
+                dotted(path)
+            ),
+            span.clone(),
+        )
+    };
+    match ty {
+        Ty::AttrsOf { .. } => Ok(Value::Attrs(Rc::new(Attrs::default()))),
+        Ty::ListOf(_) => Ok(Value::List(Rc::new(Vec::new()))),
+        Ty::NullOr(_) => Ok(Value::Null),
+        Ty::Unique(t) | Ty::CoercedTo { to: t, .. } => empty_value(ev, sys, path, t, span),
+        Ty::Submodule(Some(spec)) => {
+            let plain = merge_attrs(ev, sys, path, &[], true, true, &Ty::Opaque, Names::Given)?;
+            submodule_value(ev, sys, path, &[], spec, plain)
+        }
+        Ty::Real(t) => match ev.select(t, &["emptyValue", "value"])? {
+            Some(v) => Ok(v),
+            None => Err(undefined()),
+        },
+        Ty::Scalar(_) | Ty::Separated(_) | Ty::Either(..) => Err(undefined()),
+        // `attrs` has `{ }`, `anything` or `raw` none: not told apart here.
+        Ty::Opaque | Ty::Submodule(None) => Ok(Value::Unknown(Rc::new(Unknown {
+            reason: format!(
+                "`{}` has no definition left (each is under a `mkIf` whose condition is false) and its type's empty value is not read by atelier-gen",
+                dotted(path)
+            ),
+            span,
+            origin: UnknownOrigin::Root(format!("config.{}", dotted(path))),
+        }))),
+    }
+}
+
 /// The union of the definitions' attributes; each attribute merges its
-/// own definitions, by `elem`, when read.
+/// own definitions, by `elem`, when read (`names`: which names there are).
 /// `open_keys`: a name no definition sets is unknown rather than missing;
 /// `open`: the same for the values' own names (passed down).
+#[allow(clippy::too_many_arguments)]
 fn merge_attrs(
+    ev: &mut Evaluator,
     sys: &Sys,
     path: &[String],
     defs: &[Def],
     open_keys: bool,
     open: bool,
     elem: &Ty,
-) -> Value {
-    type Entry = (Thunk, Option<Span>, Option<Rc<Unknown>>, usize);
-    let mut keys: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
+    names: Names,
+) -> EvalResult<Value> {
+    let mut keys: BTreeMap<String, Vec<KeyEntry>> = BTreeMap::new();
     for d in defs {
         if let Value::Attrs(a) = &d.value {
             for (k, e) in &a.entries {
@@ -1594,37 +1704,35 @@ fn merge_attrs(
         let span = entries.iter().find_map(|(_, s, _, _)| s.clone());
         let mut child: Vec<String> = path.to_vec();
         child.push(k.clone());
+        // `attrsOf`: the name is there only if a definition is left.
+        let known = if names == Names::Defined {
+            let defs = key_defs(ev, &entries)?;
+            if defs.is_empty() {
+                continue;
+            }
+            Some(defs)
+        } else {
+            None
+        };
         let elem = elem.clone();
         let sys = sys.clone();
+        let at = span.clone();
         let value = native(move |ev| {
-            let mut defs = Vec::new();
-            for (t, s, cond, module) in &entries {
-                let value = ev.force(t)?;
-                let at = Found {
-                    value,
-                    span: s.clone(),
-                    priority: DEFAULT_PRIORITY,
-                    order: DEFAULT_ORDER,
-                    module: *module,
-                    conds: Vec::new(),
-                };
-                let mut found = Vec::new();
-                push_down(ev, at, &[], &mut found)?;
-                for mut d in discharge(ev, found)? {
-                    if d.unknown_cond.is_none() {
-                        d.unknown_cond.clone_from(cond);
-                    }
-                    defs.push(d);
-                }
-            }
+            let defs = match &known {
+                Some(defs) => defs.clone(),
+                None => key_defs(ev, &entries)?,
+            };
             if defs.is_empty() {
+                if names == Names::Lazy {
+                    return empty_value(ev, &sys, &child, &elem, at.clone());
+                }
                 return Err(error(
                     "undefined-option",
                     format!(
                         "`{}` has no value: each of its definitions is under a `mkIf` whose condition is false",
                         dotted(&child)
                     ),
-                    entries.first().and_then(|(_, s, _, _)| s.clone()),
+                    at.clone(),
                 ));
             }
             merge(ev, &sys, &child, defs, open, &elem)
@@ -1650,7 +1758,7 @@ fn merge_attrs(
             origin: UnknownOrigin::Root(format!("config.{}", dotted(path))),
         }));
     }
-    Value::Attrs(Rc::new(attrs))
+    Ok(Value::Attrs(Rc::new(attrs)))
 }
 
 #[cfg(test)]

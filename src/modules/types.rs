@@ -40,8 +40,14 @@ pub(super) enum Ty {
         to: Rc<Ty>,
     },
     ListOf(Rc<Ty>),
-    /// `attrsOf t`, `lazyAttrsOf t`: each attribute merges by `t`.
-    AttrsOf(Rc<Ty>),
+    /// `attrsOf t`, `lazyAttrsOf t` (`lazy`): each attribute merges by
+    /// `t`. A name whose every definition is under a false `mkIf` is left
+    /// out of an `attrsOf` value; a `lazyAttrsOf` keeps it, as `t`'s empty
+    /// value (see [`empty_value`]).
+    AttrsOf {
+        elem: Rc<Ty>,
+        lazy: bool,
+    },
     /// `submodule m`, `submoduleWith { modules; specialArgs; }`: its
     /// modules when they are known.
     Submodule(Option<Rc<Submodule>>),
@@ -184,7 +190,33 @@ fn builtin(ev: &mut Evaluator, u: &Unknown, depth: usize) -> Ty {
             to: sub(2),
         },
         (["listOf" | "nonEmptyListOf"], 1) => Ty::ListOf(sub(0)),
-        (["attrsOf" | "lazyAttrsOf"], 1) => Ty::AttrsOf(sub(0)),
+        (["attrsOf"], 1) => Ty::AttrsOf {
+            elem: sub(0),
+            lazy: false,
+        },
+        (["lazyAttrsOf"], 1) => Ty::AttrsOf {
+            elem: sub(0),
+            lazy: true,
+        },
+        // `attrsWith { elemType; lazy ? false; placeholder ? "name"; }`.
+        (["attrsWith"], 1) => {
+            let Ok(arg) = ev.force(&args[0]) else {
+                return Ty::Opaque;
+            };
+            let Some(elem) = arg.as_attrs().and_then(|a| a.get("elemType")) else {
+                return Ty::Opaque;
+            };
+            let elem = elem.value.clone();
+            let lazy = match ev.select(&arg, &["lazy"]) {
+                Ok(None) => false,
+                Ok(Some(Value::Bool(b))) => b,
+                _ => return Ty::Opaque,
+            };
+            Ty::AttrsOf {
+                elem: Rc::new(classify(ev, &elem, depth + 1)),
+                lazy,
+            }
+        }
         // `submodule m` or `submodule [ m … ]` (nixpkgs' `toList`).
         (["submodule"], 1) => Ty::Submodule(Some(Rc::new(Submodule {
             modules: match ev.force(&args[0]) {
@@ -212,7 +244,10 @@ fn real(ev: &mut Evaluator, v: Value, depth: usize) -> Ty {
         _ => Rc::new(Ty::Opaque),
     };
     match &*name {
-        "attrsOf" | "lazyAttrsOf" => Ty::AttrsOf(nested(ev, "elemType")),
+        "attrsOf" | "lazyAttrsOf" => Ty::AttrsOf {
+            elem: nested(ev, "elemType"),
+            lazy: &*name == "lazyAttrsOf",
+        },
         n if n.starts_with("submodule") => match ev.select(&v, &["functor", "payload"]) {
             Ok(Some(payload)) => Ty::Submodule(submodule_with(ev, &payload)),
             _ => Ty::Submodule(None),
@@ -252,7 +287,11 @@ pub(super) fn describe(ty: &Ty) -> String {
             format!("{} or {} convertible to it", describe(to), describe(from))
         }
         Ty::ListOf(t) => format!("list of {}", describe(t)),
-        Ty::AttrsOf(t) => format!("attribute set of {}", describe(t)),
+        Ty::AttrsOf { elem, lazy } => format!(
+            "{}attribute set of {}",
+            if *lazy { "lazy " } else { "" },
+            describe(elem)
+        ),
         Ty::Submodule(_) => "submodule".into(),
     }
 }
@@ -261,7 +300,7 @@ pub(super) fn describe(ty: &Ty) -> String {
 pub(super) fn coerces(ty: &Ty) -> bool {
     match ty {
         Ty::CoercedTo { .. } => true,
-        Ty::ListOf(t) | Ty::AttrsOf(t) | Ty::NullOr(t) | Ty::Unique(t) => coerces(t),
+        Ty::ListOf(t) | Ty::AttrsOf { elem: t, .. } | Ty::NullOr(t) | Ty::Unique(t) => coerces(t),
         Ty::Either(a, b) => coerces(a) || coerces(b),
         _ => false,
     }
@@ -272,7 +311,9 @@ pub(super) fn coerces(ty: &Ty) -> bool {
 pub(super) fn holds_submodule(ty: &Ty) -> bool {
     match ty {
         Ty::Submodule(Some(_)) => true,
-        Ty::ListOf(t) | Ty::AttrsOf(t) | Ty::NullOr(t) | Ty::Unique(t) => holds_submodule(t),
+        Ty::ListOf(t) | Ty::AttrsOf { elem: t, .. } | Ty::NullOr(t) | Ty::Unique(t) => {
+            holds_submodule(t)
+        }
         Ty::Either(a, b) => holds_submodule(a) || holds_submodule(b),
         Ty::CoercedTo { to, .. } => holds_submodule(to),
         _ => false,
@@ -350,7 +391,7 @@ pub(super) fn check(ev: &mut Evaluator, ty: &Ty, v: &Value) -> EvalResult<Option
             or3(to, check(ev, from, v)?)
         }
         Ty::ListOf(_) => Some(matches!(v, Value::List(_))),
-        Ty::AttrsOf(_) => Some(matches!(v, Value::Attrs(_))),
+        Ty::AttrsOf { .. } => Some(matches!(v, Value::Attrs(_))),
         Ty::Submodule(_) => Some(matches!(v, Value::Attrs(_) | Value::Path(_)) || v.is_function()),
     })
 }

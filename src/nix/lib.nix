@@ -1801,8 +1801,8 @@ let
         if b.isString v then ''"${v}"''
         else if b.isInt v || b.isBool v || v == null then b.toJSON v
         else "<${b.typeOf v}>";
-      int = described "int" opaque.int "signed integer" "noun" // { check = b.isInt; merge = mergeEqualOption; };
-      float = described "float" opaque.float "floating point number" "noun" // { check = b.isFloat; merge = mergeEqualOption; };
+      int = described "int" opaque.int "signed integer" "noun" // { check = b.isInt; merge = mergeEqualOption; emptyValue = { }; };
+      float = described "float" opaque.float "floating point number" "noun" // { check = b.isFloat; merge = mergeEqualOption; emptyValue = { }; };
       either = t1: t2: described "either" (opaque.either t1 t2)
         (if (t1.descriptionClass or null) == "nonRestrictiveClause"
          then "${t1.description}, or ${phrase (c: c == "noun" || c == "conjunction" || c == "composite") t2}"
@@ -1831,8 +1831,11 @@ let
         (if length values > 1 then "nonRestrictiveClause" else "noun")
         // { check = v: elem v values; functor = { name = "enum"; payload.values = values; }; };
       # Each attribute's definitions, `mkIf`/`mkMerge` discharged, only the
-      # highest priority kept and `mkOrder` sorted, merged by `t.merge`.
-      attrsMerge = t: loc: defs:
+      # highest priority kept and `mkOrder` sorted, merged by `t.merge`. An
+      # attribute with no definition left is not there (`attrsOf`) or, when
+      # `lazy` (`lazyAttrsOf`), `t`'s empty value (an error for a type
+      # without one, when read).
+      attrsMerge = lazy: t: loc: defs:
         let
           kind = v: if b.isAttrs v then v._type or "" else "";
           discharge = v:
@@ -1856,7 +1859,12 @@ let
             map unorder (b.sort (x: y: order x < order y) flat');
           merged = b.mapAttrs (n: ds: settle ds) byName;
         in
-        b.mapAttrs (n: ds: t.merge (loc ++ [ n ]) ds) (filterAttrs (n: ds: ds != [ ]) merged);
+        if lazy then
+          b.mapAttrs (n: ds:
+            if ds != [ ] then t.merge (loc ++ [ n ]) ds
+            else t.emptyValue.value or (throw "The option `${showOption (loc ++ [ n ])}' was accessed but has no value defined. Try setting the option."))
+            merged
+        else b.mapAttrs (n: ds: t.merge (loc ++ [ n ]) ds) (filterAttrs (n: ds: ds != [ ]) merged);
       # Types without arguments whose equal names merge to themselves.
       plainNames = [ "str" "int" "bool" "float" ];
       # The names nixpkgs' `lib.types` has that are not described here.
@@ -1877,8 +1885,8 @@ let
     # `mkIf`) is found in the outer scopes, as in Nix.
     b.listToAttrs (map (n: nameValuePair n opaque.${n}) plain) // {
       inherit int float either enum mkOptionType isOptionType;
-      str = described "str" opaque.str "string" "noun" // { check = b.isString; merge = mergeEqualOption; };
-      bool = described "bool" opaque.bool "boolean" "noun" // { check = b.isBool; merge = mergeEqualOption; };
+      str = described "str" opaque.str "string" "noun" // { check = b.isString; merge = mergeEqualOption; emptyValue = { }; };
+      bool = described "bool" opaque.bool "boolean" "noun" // { check = b.isBool; merge = mergeEqualOption; emptyValue = { }; };
       number = described "either" opaque.number "${int.description} or ${float.description}" "conjunction";
       ints = {
         between = opaque.ints.between;
@@ -1891,6 +1899,7 @@ let
         "list of ${phrase (c: c == "noun" || c == "composite") t}" "composite"
         // {
           check = b.isList;
+          emptyValue.value = [ ];
           # Each element merged alone by the element type.
           merge = loc: defs: b.concatMap
             (d: map (v: t.merge (loc ++ [ "[definition]" ]) [ { inherit (d) file; value = v; } ]) d.value)
@@ -1900,6 +1909,7 @@ let
         "null or ${phrase (c: c == "noun" || c == "conjunction") t}" "conjunction"
         // {
           check = x: x == null || t.check x;
+          emptyValue.value = null;
           merge = loc: defs:
             let nulls = b.length (b.filter (d: d.value == null) defs); in
             if nulls == b.length defs then null
@@ -1919,12 +1929,13 @@ let
       # system merges options of these types itself (src/modules).
       attrs = opaque.attrs // {
         check = b.isAttrs;
+        emptyValue.value = { };
         merge = loc: b.foldl' (acc: d: acc // d.value) { };
       };
-      attrsOf = t: opaque.attrsOf t // { check = b.isAttrs; merge = attrsMerge t; };
-      lazyAttrsOf = t: opaque.lazyAttrsOf t // { check = b.isAttrs; merge = attrsMerge t; };
-      raw = opaque.raw // { check = x: true; merge = mergeOneOption; };
-      lines = opaque.lines // { check = b.isString; merge = loc: defs: b.concatStringsSep "\n" (getValues defs); };
+      attrsOf = t: opaque.attrsOf t // { check = b.isAttrs; merge = attrsMerge false t; emptyValue.value = { }; };
+      lazyAttrsOf = t: opaque.lazyAttrsOf t // { check = b.isAttrs; merge = attrsMerge true t; emptyValue.value = { }; };
+      raw = opaque.raw // { check = x: true; merge = mergeOneOption; emptyValue = { }; };
+      lines = opaque.lines // { check = b.isString; merge = loc: defs: b.concatStringsSep "\n" (getValues defs); emptyValue = { }; };
       path = opaque.path // {
         check = x: (b.isPath x || b.isString x || x ? outPath) && b.substring 0 1 (toString x) == "/";
         merge = mergeEqualOption;

@@ -1,0 +1,7 @@
+{ lib, ... }:
+{
+  machines.alpha = {
+    schedule = lib.mkDefault "01:00";
+    exclude = lib.mkForce [ "cache/*" ];
+  };
+}

@@ -1,0 +1,3 @@
+{
+  machines.alpha.schedule = "03:00";
+}
