@@ -87,6 +87,22 @@ fn the_package_set_imported_from_nixpkgs_has_its_real_lib() {
         .stdout(predicate::str::contains("\"/SRV/chat.db\""));
 }
 
+/// colmena's way to a host: `import (pkgs.path + "/nixos/lib/eval-config.nix")`
+/// of a package set checked to have no `outPath`/`outputs`: with nixpkgs'
+/// source here (without nixos/, as nixpkgs.lib is), the same host.
+#[test]
+fn eval_config_of_the_package_set_s_path_is_a_host_with_the_source_too() {
+    let Some(lib) = source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory") else {
+        return;
+    };
+    same_plan_from_real_sources(
+        "package-set-eval-config",
+        "node",
+        "metrics",
+        &[("nixpkgs", lib.parent().unwrap())],
+    );
+}
+
 /// A host built by `nixosSystem` of nixpkgs' real lib (extended by the
 /// flake) gives its modules and their submodules that lib as `lib`.
 #[test]

@@ -694,11 +694,13 @@ let
       in lib0.nixosSystem args // { moduleLib = _: moduleLib; config = prim.hostConfig moduleLib args; };
   });
   # nixpkgs' package set for `system` as far as it is known without
-  # building anything: `lib`, `system`, the platforms
-  # (`lib.systems.elaborate system`) and `stdenv`'s platform tests
-  # (`stdenv.isDarwin`, `stdenv.hostPlatform.isLinux`). Every other
-  # attribute is `rest`'s (an unknown that names itself).
-  pkgsFor = lib: system: rest:
+  # building anything: `lib`, `path` (nixpkgs' source, so `import
+  # (pkgs.path + "/nixos/lib/eval-config.nix")` is a host as colmena makes
+  # it), `system`, the platforms (`lib.systems.elaborate system`) and
+  # `stdenv`'s platform tests (`stdenv.isDarwin`,
+  # `stdenv.hostPlatform.isLinux`). Every other attribute is `rest`'s (an
+  # unknown that names itself).
+  pkgsFor = lib: path: system: rest:
     let
       platform = lib.systems.elaborate system;
       tests = [
@@ -708,7 +710,7 @@ let
       ];
     in
     rest // {
-      inherit lib system;
+      inherit lib path system;
       hostPlatform = platform;
       buildPlatform = platform;
       targetPlatform = platform;
@@ -724,7 +726,7 @@ let
   # `import nixpkgs { system = …; … }`: the package set for the system it
   # names (`system`, `localSystem.system` or `localSystem` as a string);
   # with none (`builtins.currentSystem`), only `lib` is known.
-  nixpkgsImport = lib: rest: args:
+  nixpkgsImport = lib: path: rest: args:
     let
       local = args.localSystem or null;
       system =
@@ -733,8 +735,8 @@ let
         else if b.isAttrs local then local.system or null
         else null;
     in
-    if b.isString system then pkgsFor lib system rest
-    else rest // { inherit lib; };
+    if b.isString system then pkgsFor lib path system rest
+    else rest // { inherit lib path; };
 in
 {
   inherit lib nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan pkgsFor nixpkgsImport;

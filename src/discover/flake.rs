@@ -617,6 +617,20 @@ fn input_reason(name: &str) -> String {
     )
 }
 
+/// The unknown part of nixpkgs' package set, named `root`: a set of
+/// packages, certainly not a path, a derivation or a function (no
+/// `outPath`, `outputs`, `drvPath`, `type`, `__functor`).
+fn package_set_rest(root: &str, reason: String) -> Value {
+    let Value::Unknown(u) = Value::unknown_root(root, reason, None) else {
+        unreachable!("an unknown root")
+    };
+    let absent = ["outPath", "outputs", "drvPath", "type", "__functor"];
+    Value::Unknown(Unknown::without(
+        &u,
+        absent.iter().map(|n| (*n).to_owned()).collect(),
+    ))
+}
+
 /// A nixpkgs input with this `lib`: its `legacyPackages.<system>` and the
 /// package set `import`ing it gives (`__atelierImport`, also returned) are
 /// what `pkgsFor` and `nixpkgsImport` (flake.nix) know of nixpkgs' packages
@@ -633,17 +647,24 @@ fn nixpkgs_value(
     let pkgs_for = ev.select(known, &["pkgsFor"])?.unwrap_or(Value::Null);
     let mut per_system = Attrs::default();
     for sys in SYSTEMS {
-        let rest = Value::unknown_root(&format!("{name}.legacyPackages.{sys}"), reason, None);
+        let rest = package_set_rest(&format!("{name}.legacyPackages.{sys}"), reason.to_owned());
         let span = lock_span();
-        let captures = [pkgs_for.clone(), lib.clone(), Value::string(*sys), rest]
-            .into_iter()
-            .map(Thunk::value)
-            .collect();
+        let captures = [
+            pkgs_for.clone(),
+            lib.clone(),
+            out_path.clone(),
+            Value::string(*sys),
+            rest,
+        ]
+        .into_iter()
+        .map(Thunk::value)
+        .collect();
         let set = Thunk::native_with(span.clone(), captures, move |ev, c| {
-            let f = ev.force(&c[0])?;
-            let f = ev.apply_thunk(f, c[1].clone(), &span)?;
-            let f = ev.apply_thunk(f, c[2].clone(), &span)?;
-            ev.apply_thunk(f, c[3].clone(), &span)
+            let mut f = ev.force(&c[0])?;
+            for arg in &c[1..] {
+                f = ev.apply_thunk(f, arg.clone(), &span)?;
+            }
+            Ok(f)
         });
         per_system.insert(*sys, set, None);
     }
@@ -655,12 +676,12 @@ fn nixpkgs_value(
     let per_system = Value::Attrs(Rc::new(per_system));
     let import = ev.select(known, &["nixpkgsImport"])?.unwrap_or(Value::Null);
     let import = ev.apply(&import, lib.clone())?;
+    let import = ev.apply(&import, out_path.clone())?;
     let import = ev.apply(
         &import,
-        Value::unknown_root(
+        package_set_rest(
             &format!("(import {name} {{ … }})"),
             format!("nixpkgs' package set (`import {name} {{ … }}`) is only known when Nix builds the system"),
-            None,
         ),
     )?;
     let value = partial(
@@ -1016,7 +1037,7 @@ fn from_source(
         let real = ev.apply(&f, out_path.clone())?;
         let known = ctx.known.clone();
         let (value, import) = nixpkgs_value(ev, &known, name, &reason, &real, out_path)?;
-        ev.add_nixpkgs_root(src, import);
+        ev.add_nixpkgs_root(src, import, real.clone());
         return Ok(value);
     }
     let locked = ctx.lock.as_ref().zip(node).and_then(|(l, n)| l.node(n));
@@ -1291,6 +1312,7 @@ pub fn input_of(u: &Unknown) -> Option<String> {
         UnknownOrigin::Derived(b)
         | UnknownOrigin::Choice { cond: b, .. }
         | UnknownOrigin::Within { base: b, .. }
+        | UnknownOrigin::Without { base: b, .. }
         | UnknownOrigin::Concat { base: b, .. } => input_of(b),
         UnknownOrigin::Opaque => None,
     }
@@ -1534,6 +1556,7 @@ fn root_of(u: &Unknown) -> Option<&str> {
         | UnknownOrigin::Derived(base)
         | UnknownOrigin::Choice { cond: base, .. }
         | UnknownOrigin::Within { base, .. }
+        | UnknownOrigin::Without { base, .. }
         | UnknownOrigin::Concat { base, .. } => root_of(base),
         UnknownOrigin::Apply { func, .. } => root_of(func),
         UnknownOrigin::Opaque => None,

@@ -572,6 +572,7 @@ fn unknown_has_submodule(ev: &mut Evaluator, u: &Unknown, depth: usize) -> bool 
         UnknownOrigin::Derived(b)
         | UnknownOrigin::Choice { cond: b, .. }
         | UnknownOrigin::Within { base: b, .. }
+        | UnknownOrigin::Without { base: b, .. }
         | UnknownOrigin::Concat { base: b, .. } => unknown_has_submodule(ev, b, depth),
         UnknownOrigin::Root(_) | UnknownOrigin::Opaque => false,
     }

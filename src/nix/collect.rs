@@ -186,7 +186,8 @@ impl Node {
                 UnknownOrigin::Opaque | UnknownOrigin::Root(_) => {}
                 UnknownOrigin::Select { base, .. }
                 | UnknownOrigin::Derived(base)
-                | UnknownOrigin::Within { base, .. } => {
+                | UnknownOrigin::Within { base, .. }
+                | UnknownOrigin::Without { base, .. } => {
                     out.push(Node::Unknown(base.clone()));
                 }
                 UnknownOrigin::Apply { func, arg } => {

@@ -209,7 +209,7 @@ pub struct Evaluator {
     /// nixpkgs inputs read from their source: (root, what importing it
     /// gives). `import <root> { … }` is nixpkgs' package set, which is not
     /// evaluated statically (see `import_path`).
-    nixpkgs_roots: Vec<(PathBuf, Value)>,
+    nixpkgs_roots: Vec<(PathBuf, Value, Value)>,
 }
 
 /// Dropping the evaluator frees what its evaluation built, reference
@@ -280,10 +280,12 @@ impl Evaluator {
 
     /// Records a nixpkgs input read from its source at `root`: importing it
     /// (its package set) gives `import` (a function of the import's
-    /// arguments, `nixpkgsImport` of src/discover/flake.nix).
-    pub fn add_nixpkgs_root(&mut self, root: &Path, import: Value) {
-        if !self.nixpkgs_roots.iter().any(|(r, _)| r == root) {
-            self.nixpkgs_roots.push((root.to_path_buf(), import));
+    /// arguments, `nixpkgsImport` of src/discover/flake.nix); importing its
+    /// `nixos/lib/eval-config.nix` gives `lib.nixosSystem` (atelier's host
+    /// marker: NixOS itself is not evaluated statically).
+    pub fn add_nixpkgs_root(&mut self, root: &Path, import: Value, lib: Value) {
+        if !self.nixpkgs_roots.iter().any(|(r, _, _)| r == root) {
+            self.nixpkgs_roots.push((root.to_path_buf(), import, lib));
         }
     }
 
@@ -546,13 +548,23 @@ impl Evaluator {
         // Nix's work (and a kept-pruned copy does not have it).
         if !self.nixpkgs_roots.is_empty() {
             let lexical = canon_path(path);
-            let entry = self.nixpkgs_roots.iter().find(|(root, _)| {
+            let entry = self.nixpkgs_roots.iter().find(|(root, _, _)| {
                 lexical == *root
                     || lexical == root.join("default.nix")
                     || lexical == root.join("pkgs/top-level/impure.nix")
             });
-            if let Some((_, import)) = entry {
+            if let Some((_, import, _)) = entry {
                 return Ok(import.clone());
+            }
+            let eval_config = self
+                .nixpkgs_roots
+                .iter()
+                .find(|(root, _, _)| lexical == root.join("nixos/lib/eval-config.nix"))
+                .map(|(_, _, lib)| lib.clone());
+            if let Some(lib) = eval_config {
+                if let Some(f) = self.select(&lib, &["nixosSystem"])? {
+                    return Ok(f);
+                }
             }
         }
         self.check_pruned(path, false, span)?;
@@ -1769,7 +1781,11 @@ impl Evaluator {
                 (Value::Unknown(u), Value::Attrs(b)) => {
                     let mut out: Attrs = (**b).clone();
                     if out.unknown_keys.is_none() {
-                        out.unknown_keys = Some(Unknown::derived(u));
+                        // Names it certainly lacks stay lacking.
+                        out.unknown_keys = Some(match &u.origin {
+                            UnknownOrigin::Without { .. } => u.clone(),
+                            _ => Unknown::derived(u),
+                        });
                     }
                     Ok(Value::Attrs(Rc::new(out)))
                 }

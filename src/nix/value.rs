@@ -307,6 +307,7 @@ impl Attrs {
         let u = self.unknown_keys.as_ref()?;
         match &u.origin {
             UnknownOrigin::Within { names, .. } if !names.contains(name) => None,
+            UnknownOrigin::Without { names, .. } if names.contains(name) => None,
             _ => Some(u),
         }
     }
@@ -323,7 +324,22 @@ pub fn unknown_keys_union(a: Option<&Rc<Unknown>>, b: Option<&Rc<Unknown>>) -> O
                 UnknownOrigin::Within { base, names: nx },
                 UnknownOrigin::Within { names: ny, .. },
             ) => Some(Unknown::within(base, nx.union(ny).cloned().collect())),
-            (UnknownOrigin::Within { .. }, _) => Some(y.clone()),
+            (
+                UnknownOrigin::Without { base, names: nx },
+                UnknownOrigin::Without { names: ny, .. },
+            ) => Some(Unknown::without(
+                base,
+                nx.intersection(ny).cloned().collect(),
+            )),
+            (
+                UnknownOrigin::Without { base, names: nx },
+                UnknownOrigin::Within { names: ny, .. },
+            )
+            | (
+                UnknownOrigin::Within { names: ny, .. },
+                UnknownOrigin::Without { base, names: nx },
+            ) => Some(Unknown::without(base, nx.difference(ny).cloned().collect())),
+            (UnknownOrigin::Within { .. } | UnknownOrigin::Without { .. }, _) => Some(y.clone()),
             _ => Some(x.clone()),
         },
     }
@@ -372,6 +388,15 @@ pub enum UnknownOrigin {
         base: Rc<Unknown>,
         names: Rc<BTreeSet<String>>,
     },
+    /// Only on a set's `unknown_keys`: names atelier could not compute,
+    /// none of which is among `names` (nixpkgs' package set has no
+    /// `outPath`, `outputs`, `type` or `__functor`: it is neither a path, a
+    /// derivation nor a function, as colmena's `mkNixpkgs` tests).
+    /// Everything else treats it as derived from `base`.
+    Without {
+        base: Rc<Unknown>,
+        names: Rc<BTreeSet<String>>,
+    },
     /// `a ++ b` where a part is unknown: the parts in order (each a list
     /// or an unknown, already evaluated), so a module's `imports = [ ./a.nix
     /// ] ++ unknown` still names `./a.nix`. Everything else treats it as
@@ -395,6 +420,7 @@ impl Unknown {
                 | UnknownOrigin::Derived(base)
                 | UnknownOrigin::Choice { cond: base, .. }
                 | UnknownOrigin::Within { base, .. }
+                | UnknownOrigin::Without { base, .. }
                 | UnknownOrigin::Concat { base, .. } => cur = base,
                 UnknownOrigin::Apply { func, .. } => cur = func,
                 UnknownOrigin::Opaque => return None,
@@ -446,6 +472,8 @@ impl Unknown {
                 p.push(attr.clone());
                 Some(p)
             }
+            // The same value, with names it certainly lacks.
+            UnknownOrigin::Without { base, .. } => base.path(),
             _ => None,
         }
     }
@@ -476,6 +504,19 @@ impl Unknown {
             span: base.span.clone(),
             origin: UnknownOrigin::Within {
                 base: base.clone(),
+                names: Rc::new(names),
+            },
+        })
+    }
+
+    /// Unknown names, none of them among `names` (see
+    /// `UnknownOrigin::Without`).
+    pub fn without(this: &Rc<Unknown>, names: BTreeSet<String>) -> Rc<Unknown> {
+        Rc::new(Unknown {
+            reason: this.reason.clone(),
+            span: this.span.clone(),
+            origin: UnknownOrigin::Without {
+                base: this.clone(),
                 names: Rc::new(names),
             },
         })
