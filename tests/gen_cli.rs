@@ -634,6 +634,38 @@ fn hosts_made_by_an_unknown_framework_name_it() {
         );
 }
 
+/// Hosts routed to a flake-parts partition whose module imports a flake
+/// module of an input atelier-gen does not know: that input is named, as
+/// at the top level (not a missing `nixosConfigurations`).
+#[test]
+fn hosts_of_a_partition_made_by_an_unknown_framework_name_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("flake.nix"),
+        r#"{
+  inputs.parts.url = "github:hercules-ci/flake-parts";
+  inputs.host-factory.url = "github:example/host-factory";
+  outputs = inputs: inputs.parts.lib.mkFlake { inherit inputs; } {
+    systems = [ "x86_64-linux" ];
+    imports = [ inputs.parts.flakeModules.partitions ];
+    partitionedAttrs.nixosConfigurations = "hosts";
+    partitions.hosts.module.imports = [ inputs.host-factory.flakeModules.default ];
+  };
+}
+"#,
+    )
+    .unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "error[unsupported-input]: `nixosConfigurations` comes from flake input `host-factory`, which atelier-gen cannot read without its source",
+        ));
+}
+
 /// The flake modules of per-system tooling flakes (terranix: Terraform
 /// configurations) cannot define hosts: no warning that hosts may be unseen.
 #[test]

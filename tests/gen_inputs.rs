@@ -1179,6 +1179,41 @@ fn flake_parts_evaluates_from_its_real_source() {
     );
 }
 
+/// flake-parts' `flakeModules.partitions` (DaRacci/nix-config): hosts in a
+/// partition (`partitionedAttrs.nixosConfigurations`), its module given in
+/// two definitions, its `extraInputs` among the inputs, the partitioned
+/// attribute winning over the top level's own (`lib.mkForce`); and the
+/// `flake` option as the submodule it is (oddlama/nix-config: `flake = {
+/// config, lib, ... }: …` beside plain definitions and a module file).
+#[test]
+fn flake_parts_partitions_and_flake_modules_evaluate_from_the_real_source() {
+    let (Some(fp), Some(lib)) = (
+        source_var(
+            "ATELIER_FLAKE_PARTS_SRC",
+            "a checkout of hercules-ci/flake-parts",
+        ),
+        source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory"),
+    ) else {
+        return;
+    };
+    let nixpkgs = lib.parent().unwrap();
+    for (case, parts) in [
+        ("flake-parts-partitions", "parts"),
+        ("flake-parts-flake-module", "flake-parts"),
+    ] {
+        let parts_lib = format!("{parts}/nixpkgs-lib");
+        let overrides: &[(&str, &Path)] =
+            &[(parts, &fp), (&parts_lib, nixpkgs), ("nixpkgs", nixpkgs)];
+        same_plan_from_real_sources(case, "alpha", "wiki", overrides);
+        // The host without a service: the same one, too.
+        assert_eq!(
+            discover_plan(case, "beta", overrides),
+            discover_plan(case, "beta", &[]),
+            "{case}: real sources plan beta differently"
+        );
+    }
+}
+
 #[test]
 fn import_tree_in_flake_parts_evaluates_from_real_sources() {
     let (Some(it), Some(fp), Some(lib)) = (

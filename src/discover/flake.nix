@@ -4,8 +4,9 @@
 # (helpers written in Rust) and atelier's `lib`.
 #
 # Only what finding hosts needs is modelled: flake-parts' `flake` option
-# with `imports`, `_module.args`, `importApply` and `withSystem`
-# (`perSystem` is ignored: it never holds a NixOS host), and import-tree's
+# (a submodule) with `imports`, `_module.args`, `importApply`, `withSystem`
+# and `flakeModules.partitions` (`perSystem` is ignored: it never holds a
+# NixOS host), and import-tree's
 # documented semantics (every `.nix` file under the paths, skipping paths
 # with a segment starting with `_`).
 prim: lib0:
@@ -59,6 +60,12 @@ let
 
   # The definitions alone.
   defsOf = v: map (d: d.value) (prioDefs 100 v);
+
+  # The values of the definitions of highest priority (lowest number), as
+  # the module system keeps them (`mkForce` over plain over `mkDefault`).
+  highest = ds:
+    let top = b.foldl' (p: d: if d.prio < p then d.prio else p) 9999 ds; in
+    map (d: d.value) (b.filter (d: d.prio == top) ds);
 
   isPlainSet = d: b.isAttrs d && !(prim.hasKnownAttr "_type" d);
 
@@ -117,18 +124,23 @@ let
     let formals = b.functionArgs f; in
     f (b.mapAttrs (n: _: named n) formals // args);
 
-  # Every module reachable from `roots` through `imports`, each file once.
-  # Modules that cannot be read (an input's flake module) are listed in
-  # `unread` with what they are.
+  # Every module reachable from `roots` through `imports`, each file (and
+  # each module with a `key`) once. Modules that cannot be read (an input's
+  # flake module) are listed in `unread` with what they are.
   collect = args: named: roots:
     let
       go = st: m:
         let
-          key = if isKnown m && isPathLike m then toString m else null;
+          path = if isKnown m && isPathLike m then toString m else null;
+          v0 = if path != null then import m else m;
+          v = if isKnown v0 && b.isFunction v0 then applyModule args named v0 else v0;
+          # A module with a `key` (the built-in flake-parts partitions) is
+          # collected once, as lib.evalModules does.
+          key = if path != null then path
+            else if isKnown v && b.isAttrs v && prim.hasKnownAttr "key" v && b.isString v.key then "key:${v.key}"
+            else null;
           seen = key != null && st.seen ? ${key};
           st1 = if key != null then st // { seen = st.seen // { ${key} = true; }; } else st;
-          v0 = if key != null then import m else m;
-          v = if isKnown v0 && b.isFunction v0 then applyModule args named v0 else v0;
           imports = v.imports or [ ];
         in
         if seen then st
@@ -141,14 +153,15 @@ let
     b.foldl' go { seen = { }; modules = [ ]; unread = [ ]; } roots;
 
   # What a module defines for `path` (`flake`, `_module.args`): from its
-  # `config` when it declares options or config, else from itself.
-  defsAt = path: m:
+  # `config` when it declares options or config, else from itself; with
+  # their priorities.
+  prioDefsAt = path: m:
     let
-      configs = if m ? config || m ? options then defsOf (m.config or { }) else [ m ];
+      configs = if m ? config || m ? options then prioDefs 100 (m.config or { }) else [ { prio = 100; value = m; } ];
       at = c: lib.attrByPath path null c;
     in
-    b.concatMap (c: let v = at c; in if !(isKnown v) then [ v ] else if v == null then [ ] else defsOf v)
-      (b.filter (c: isKnown c && b.isAttrs c) configs);
+    b.concatMap (c: let v = at c.value; in if !(isKnown v) then [ (c // { value = v; }) ] else if v == null then [ ] else prioDefs c.prio v)
+      (b.filter (c: isKnown c.value && b.isAttrs c.value) configs);
 
   perSystemArgs = system: {
     inherit system;
@@ -168,12 +181,20 @@ let
     mkPerSystemOption = _: { };
     mkPerSystemType = _: { };
     mkSubmoduleOptions = _: { };
-    mkTransposedPerSystemModule = _: { };
+    # `flake.<name>` is perSystem's `<name>` of each system: not read.
+    mkTransposedPerSystemModule = { name, ... }: {
+      flake.${name} = unknown "flake.${name}" "flake-parts' perSystem values are not read by atelier-gen";
+    };
     mkFlake = mkFlake;
   };
 
   # flake-parts' `mkFlake`: the `flake` option of every module, merged.
-  mkFlake = args: module:
+  mkFlake = args: module: (evalFlake args [ module ]).outputs;
+
+  # One flake-parts evaluation of `roots`: its `config`, the flake's
+  # outputs, and the modules it could not read (with those of the
+  # partitions its outputs take attributes from).
+  evalFlake = args: roots:
     let
       inputs = args.inputs or { };
       self = args.self or inputs.self or (unknown "self" "flake-parts was given no `self`");
@@ -181,13 +202,18 @@ let
       fixed = {
         inherit lib inputs self config flake-parts-lib withSystem getSystem moduleWithSystem specialArgs;
         options = unknown "options" "flake-parts' options are not read by atelier-gen";
+        # As lib.evalModules' result: the same evaluation with more modules
+        # and special arguments (what a partition is).
+        extendModules = ext:
+          evalFlake (args // { specialArgs = specialArgs // (ext.specialArgs or { }); }) (roots ++ (ext.modules or [ ]));
+        __atelierPartitions = partitionEvals;
       } // specialArgs;
-      moduleArgs = merge (b.concatMap (defsAt [ "_module" "args" ]) found.modules);
+      moduleArgs = merge (highest (b.concatMap (prioDefsAt [ "_module" "args" ]) found.modules));
       # As lib.modules: the fixed arguments and specialArgs first, then
       # `_module.args` (so an import may depend on `inputs`).
       named = n:
         fixed.${n} or moduleArgs.${n} or (unknown n "this flake-parts module argument is not known to atelier-gen");
-      found = collect fixed named [ module ];
+      found = collect fixed named roots;
       # Every option the modules define (`flake`, `systems`, options of
       # their own such as a host table), merged; perSystem is not read.
       configDefs = m:
@@ -281,11 +307,48 @@ let
           else acc)
         merged1
         declared;
+      # The `flake` option is a submodule (a freeform one): a definition
+      # that is a function or a path is a module of its own, called with the
+      # outputs as `config` (`flake = { config, lib, ... }: { … }`), and
+      # the plain definitions are modules too.
+      flakeDefs = highest (b.concatMap (prioDefsAt [ "flake" ]) found.modules);
+      flakeSub = collect
+        { lib = fixed.lib; name = "flake"; config = flake; options = unknown "options" "flake-parts' options are not read by atelier-gen"; }
+        (n: unknown n "this argument of a module of flake-parts' `flake` option is not known to atelier-gen")
+        (b.filter isKnown flakeDefs);
+      flakeAsModules = b.any (d: isKnown d && (b.isFunction d || isPathLike d)) flakeDefs;
+      flake =
+        if flakeAsModules then mergeTree (_: true) true [ ] (b.concatMap configDefs flakeSub.modules)
+        else merged.flake or { };
       config = merged // {
+        inherit flake;
         perSystem = unknown "perSystem" "flake-parts' perSystem is not read by atelier-gen";
         allSystems = unknown "allSystems" "flake-parts' perSystem is not read by atelier-gen";
       };
-      flake = config.flake or { };
+      # flake-parts' partitions (`flakeModules.partitions`): each one the
+      # evaluation of these modules and its `module`, with its
+      # `extraInputs` among the inputs (`inputs`, `self.inputs`) and its
+      # name on `partitionStack`.
+      partitionStack = named "partitionStack";
+      hasPartitions = b.any (m: prim.hasKnownAttr "key" m && m.key == partitionsKey) found.modules;
+      partitionEvals = b.mapAttrs
+        (name: part:
+          let
+            inputs2 = fixed.inputs // (part.extraInputs or { }) // { self = self2; };
+            self2 = fixed.self // { inputs = inputs2; };
+          in
+          fixed.extendModules {
+            specialArgs = { inputs = inputs2; self = self2; partitionStack = partitionStack ++ [ name ]; };
+            modules = [ (part.module or { }) ];
+          })
+        (if hasPartitions && isKnown (config.partitions or { }) then config.partitions or { } else { });
+      partitionsUsed =
+        if hasPartitions && isKnown (config.partitionedAttrs or { }) && partitionStack == [ ]
+        then lib.unique (b.attrValues (config.partitionedAttrs or { }))
+        else [ ];
+      unread = found.unread
+        ++ (if flakeAsModules then flakeSub.unread else [ ])
+        ++ b.concatMap (p: (partitionEvals.${p} or { unread = [ ]; }).unread) partitionsUsed;
       withSystem = system: f: f (perSystemArgs system);
       getSystem = system: perSystemArgs system;
       # As flake-parts: a module importing `f` called with the perSystem
@@ -294,10 +357,77 @@ let
         imports = [ (f (b.intersectAttrs (b.functionArgs f) (perSystemArgs (unknown "system" "the host's system is not read by atelier-gen")))) ];
       };
     in
-    flake // {
-      # Read by flake.rs: flake modules it could not read.
-      __atelierUnread = found.unread;
+    {
+      inherit config unread;
+      outputs = flake // {
+        # Read by flake.rs: flake modules it could not read.
+        __atelierUnread = unread;
+      };
     };
+
+  # flake-parts' `flakeModules.partitions` (extras/partitions.nix): the
+  # outputs `partitionedAttrs.<attr> = "<partition>"` names are that
+  # partition's (`lib.mkForce`), whose evaluation `evalFlake` makes.
+  partitionsKey = "atelier:flake-parts/extras/partitions.nix";
+  partitionsModule = { config, partitionStack, __atelierPartitions, ... }:
+    let
+      # Output `attr` of partition `p`: where the partition does not define
+      # it, a flake module it could not read may (one of those, unknown).
+      partitionOutput = p: attr:
+        let e = __atelierPartitions.${p} or (throw "flake-parts: `partitionedAttrs.${attr}` names partition `${p}`, which `partitions` does not define"); in
+        e.config.flake.${attr} or (
+          if e.unread != [ ] then b.head e.unread
+          else throw "flake-parts: partition `${p}` defines no output `${attr}` (`partitionedAttrs.${attr}`)");
+      partitionModule = { config, ... }: {
+        options = {
+          extraInputsFlake = lib.mkOption { type = lib.types.raw; };
+          extraInputs = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.raw; default = { }; };
+          module = lib.mkOption { type = lib.types.deferredModule; default = { }; };
+        };
+        # The inputs of the flake in that directory (its flake.nix), each
+        # known as the flake's own inputs are.
+        config.extraInputs =
+          if config ? extraInputsFlake then flakeInputs config.extraInputsFlake else { };
+      };
+    in
+    {
+      key = partitionsKey;
+      options = {
+        partitionedAttrs = lib.mkOption { type = lib.types.attrsOf lib.types.str; default = { }; };
+        partitions = lib.mkOption { type = lib.types.attrsOf (lib.types.submodule partitionModule); default = { }; };
+      };
+      config = {
+        _module.args.partitionStack = [ ];
+        flake = lib.optionalAttrs (partitionStack == [ ])
+          (b.mapAttrs (attr: p: lib.mkForce (partitionOutput p attr)) config.partitionedAttrs);
+      };
+    };
+
+  # The inputs of the flake in `dir` (a partition's `extraInputsFlake`,
+  # which flake-parts reads with flake-compat): those its flake.nix
+  # declares, each known as the flake's own inputs are without their
+  # sources (nixpkgs' lib, flake-parts, ...; their sources are not looked
+  # for). `x.follows = "y"` is its input `y`.
+  flakeInputs = dir:
+    let
+      top = import (dir + "/flake.nix");
+      lockFile = dir + "/flake.lock";
+      lock = if b.pathExists lockFile then b.fromJSON (b.readFile lockFile) else { };
+      nodes = lock.nodes or { };
+      rootNode = nodes.${lock.root or "root"} or { };
+      originalOf = n:
+        let node = (rootNode.inputs or { }).${n} or null; in
+        if b.isString node then (nodes.${node} or { }).original or { } else { };
+      decls = if isKnown (top.inputs or { }) then top.inputs or { } else { };
+      reason = n: "flake input `${n}` of the flake in ${toString dir} (a flake-parts partition's `extraInputsFlake`) has no source here: atelier-gen does not look for the sources of that flake's inputs";
+      value = n: d:
+        let d' = if b.isString d then { url = d; } else d; in
+        if d' ? follows && !(d' ? url) then
+          (values.${d'.follows} or (unknown n (reason n)))
+        else prim.knownInput knowledge { name = n; url = d'.url or null; original = originalOf n; reason = reason n; };
+      values = b.mapAttrs value decls;
+    in
+    values;
 
   # import-tree: a module importing every `.nix` file under the given paths.
   importTree =
@@ -737,7 +867,9 @@ let
     in
     if b.isString system then pkgsFor lib path system rest
     else rest // { inherit lib path; };
+  knowledge = {
+    inherit lib nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan pkgsFor nixpkgsImport;
+    flakePartsModules.partitions = partitionsModule;
+  };
 in
-{
-  inherit lib nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan pkgsFor nixpkgsImport;
-}
+knowledge

@@ -8,7 +8,8 @@
 //! here too ([`InputUse`], [`fall_back`]). Without a source, an input
 //! atelier-gen knows gets built-in
 //! knowledge (`flake.nix` next to this file): nixpkgs gets atelier's `lib`,
-//! flake-parts its core (`mkFlake`, `importApply`, `withSystem`), import-tree
+//! flake-parts its core (`mkFlake`, `importApply`, `withSystem`,
+//! `flakeModules.partitions`), import-tree
 //! its documented semantics. Any other input is unknown; where a host needs
 //! it, the diagnostic (`unsupported-input`) names it.
 
@@ -338,7 +339,46 @@ static PRIMS: &[PrimOpDef] = &[
         arity: 1,
         func: prim_deferred_module_static,
     },
+    PrimOpDef {
+        name: "knownInput",
+        arity: 2,
+        func: prim_known_input,
+    },
 ];
+
+/// `knownInput knowledge { name; url; original; reason; }`: the value of a
+/// flake input without its source, recognised as the flake's own inputs
+/// are (by its URL, its lock node's `original`, else its name), for the
+/// inputs of another flake of the same tree (a flake-parts partition's
+/// `extraInputsFlake`). `reason` says what its unknown parts are.
+fn prim_known_input(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
+    let known = ev.force(&a[0])?;
+    let spec = ev.force(&a[1])?;
+    let text = |ev: &mut Evaluator, path: &[&str]| -> crate::nix::EvalResult<Option<String>> {
+        Ok(match ev.select(&spec, path)? {
+            Some(Value::String(s)) => Some(s.to_string()),
+            _ => None,
+        })
+    };
+    let name = text(ev, &["name"])?.unwrap_or_default();
+    let url = text(ev, &["url"])?;
+    let reason = text(ev, &["reason"])?.unwrap_or_else(|| input_reason(&name));
+    // As `locked_repos`: `owner/repo`, else the repository of its URL.
+    let repo = match text(ev, &["original", "repo"])? {
+        Some(r) => Some(match text(ev, &["original", "owner"])? {
+            Some(owner) => format!("{owner}/{r}"),
+            None => r,
+        }),
+        None => match text(ev, &["original", "url"])? {
+            Some(u) => Some(repo_of_url(&u)),
+            None => text(ev, &["original", "id"])?,
+        },
+    }
+    .map(|r| r.to_ascii_lowercase());
+    let kind = kind_of(&name, url.as_deref(), repo.as_deref());
+    let lib = ev.select(&known, &["lib"])?.unwrap_or(Value::Null);
+    input_value_because(ev, &name, kind, &lib, &known, &reason)
+}
 
 /// `deferredModuleStatic type`: for atelier's opaque `lib.types`, the
 /// static modules of `deferredModule` (none) or `deferredModuleWith {
@@ -705,7 +745,19 @@ fn input_value(
     lib: &Value,
     known: &Value,
 ) -> crate::nix::EvalResult<Value> {
-    let reason = input_reason(name);
+    input_value_because(ev, name, kind, lib, known, &input_reason(name))
+}
+
+/// [`input_value`], with what its unknown parts say of why.
+fn input_value_because(
+    ev: &mut Evaluator,
+    name: &str,
+    kind: InputKind,
+    lib: &Value,
+    known: &Value,
+    reason: &str,
+) -> crate::nix::EvalResult<Value> {
+    let reason = reason.to_owned();
     let select = |ev: &mut Evaluator, path: &[&str]| -> crate::nix::EvalResult<Value> {
         Ok(ev.select(known, path)?.unwrap_or(Value::Null))
     };
@@ -747,10 +799,31 @@ fn input_value(
                     attr: "lib".into(),
                 },
             }));
+            // `flakeModules.partitions` is built in; its other modules
+            // (`easyOverlay`, `flakeModules`, ...) define no host.
+            let mut modules = Attrs::default();
+            if let Some(m) = ev.select(known, &["flakePartsModules", "partitions"])? {
+                modules.insert("partitions", Thunk::value(m), None);
+            }
+            modules.unknown_keys = Some(Rc::new(Unknown {
+                reason: reason.clone(),
+                span: None,
+                origin: UnknownOrigin::Select {
+                    base: Rc::new(Unknown {
+                        reason: reason.clone(),
+                        span: None,
+                        origin: UnknownOrigin::Root(name.to_owned()),
+                    }),
+                    attr: "flakeModules".into(),
+                },
+            }));
             partial(
                 name,
                 &reason,
-                vec![("lib".into(), Value::Attrs(Rc::new(l)))],
+                vec![
+                    ("lib".into(), Value::Attrs(Rc::new(l))),
+                    ("flakeModules".into(), Value::Attrs(Rc::new(modules))),
+                ],
             )
         }
         InputKind::SnowfallLib

@@ -1,0 +1,3 @@
+{
+  flake.hostNames = [ "alpha" "beta" ];
+}

@@ -1,0 +1,20 @@
+{ atelier, ... }:
+{
+  imports = [
+    (atelier.lib.mkService {
+      name = "wiki";
+      extraConfig = cfg: {
+        atelier.services.wiki.data.files = [ "${cfg.dataDir}/pages" ];
+      };
+    })
+  ];
+  networking.hostName = "alpha";
+  atelier.services.wiki.enable = true;
+  atelier.backup = {
+    enable = true;
+    repositories.default = {
+      repository = "/srv/restic";
+      passwordFile = "/run/keys/restic";
+    };
+  };
+}

@@ -1,0 +1,3 @@
+{
+  _module.args.hostNames = [ "alpha" "beta" ];
+}

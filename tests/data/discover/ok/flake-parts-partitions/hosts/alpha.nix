@@ -1,0 +1,14 @@
+{ atelier, site, ... }:
+{
+  imports = [
+    (atelier.lib.mkService {
+      name = "wiki";
+      extraConfig = cfg: {
+        atelier.services.wiki.data.files = [ "${cfg.dataDir}/pages" ];
+      };
+    })
+  ];
+  networking.hostName = "alpha";
+  atelier.services.wiki.enable = true;
+  atelier.backup.retention.daily = site.retention;
+}
