@@ -1455,6 +1455,19 @@ fn unread_flake_modules(
     names
 }
 
+/// The error for a host table whose names are not known statically.
+fn unknown_host_table(input_names: &[String], u: &Unknown) -> Diagnostic {
+    let d = needs_input(input_names, "`nixosConfigurations`", u, None);
+    if d.code != "unresolved-value" {
+        return d;
+    }
+    // A host table chosen by the hosts' evaluated `config`: followed for
+    // options the flake's own modules declare.
+    d.with_note(
+        "a host table that keeps hosts by their `config` is followed where the flake's own modules declare the option; one that nixpkgs declares is only known to NixOS: choose the hosts by name or by a value of the flake's own",
+    )
+}
+
 /// Reads the hosts of the flake in `dir` (their names; nothing of a host
 /// is evaluated until [`host`] asks for it). `built_in`: frameworks kept on
 /// built-in knowledge although their source is here, with why
@@ -1492,33 +1505,17 @@ fn read_with(ev: &mut Evaluator, dir: &Path, used: &Rc<InputUse>) -> Flake {
         Err(d) => return failed(d),
     };
     let configs = match ev.select(&out, &["nixosConfigurations"]) {
-        // Names atelier cannot compute and none it can: as unknown as the
-        // whole table (a filter by the hosts' `config`).
+        // A table with names atelier cannot compute and none it can is as
+        // unknown as the whole table (a filter by the hosts' `config`).
         Ok(Some(Value::Attrs(a))) if a.is_empty() && a.unknown_keys.is_some() => {
             let u = match a.unknown_keys.as_ref().map(|u| &u.origin) {
                 Some(UnknownOrigin::Within { base, .. }) => base.clone(),
-                _ => a.unknown_keys.clone().expect("checked"),
+                _ => a.unknown_keys.clone().expect("checked above"),
             };
-            let mut d = needs_input(&input_names, "`nixosConfigurations`", &u, None);
-            if d.code == "unresolved-value" {
-                d = d.with_note(
-                    "a host table that keeps hosts by their `config` is followed where the flake's own modules declare the option; one that nixpkgs declares is only known to NixOS: choose the hosts by name or by a value of the flake's own",
-                );
-            }
-            return failed(vec![d]);
+            return failed(vec![unknown_host_table(&input_names, &u)]);
         }
         Ok(Some(Value::Attrs(a))) => a,
-        Ok(Some(Value::Unknown(u))) => {
-            let mut d = needs_input(&input_names, "`nixosConfigurations`", &u, None);
-            if d.code == "unresolved-value" {
-                // A host table chosen by the hosts' evaluated `config`:
-                // followed for options the flake's own modules declare.
-                d = d.with_note(
-                    "a host table that keeps hosts by their `config` is followed where the flake's own modules declare the option; one that nixpkgs declares is only known to NixOS: choose the hosts by name or by a value of the flake's own",
-                );
-            }
-            return failed(vec![d]);
-        }
+        Ok(Some(Value::Unknown(u))) => return failed(vec![unknown_host_table(&input_names, &u)]),
         Ok(_) => {
             // Where `outputs` is written (the result is built by atelier's
             // own Nix, whose location means nothing to the user).
@@ -1732,11 +1729,8 @@ mod tests {
     use super::*;
 
     /// `f lib` evaluated deeply, as JSON (unknowns and functions described).
-    fn with_lib(f: &str) -> String {
-        let mut ev = Evaluator::new("/");
-        let lib = ev.lib().unwrap();
-        let func = ev.eval_source("t.nix", Path::new("/"), f).unwrap();
-        let v = ev.apply(&func, lib).unwrap();
+    /// `v` as JSON, or `unknown: <reason>`.
+    fn inspect(ev: &mut Evaluator, v: &Value) -> String {
         let span = Span {
             file: std::sync::Arc::new(crate::diagnostic::SourceFile {
                 name: "t".into(),
@@ -1746,10 +1740,18 @@ mod tests {
             start: 0,
             end: 0,
         };
-        match crate::nix::to_json(&mut ev, &v, crate::nix::JsonMode::Inspect, &span).unwrap() {
+        match crate::nix::to_json(ev, v, crate::nix::JsonMode::Inspect, &span).unwrap() {
             Ok(j) => j.to_string(),
             Err(u) => format!("unknown: {}", u.reason),
         }
+    }
+
+    fn with_lib(f: &str) -> String {
+        let mut ev = Evaluator::new("/");
+        let lib = ev.lib().unwrap();
+        let func = ev.eval_source("t.nix", Path::new("/"), f).unwrap();
+        let v = ev.apply(&func, lib).unwrap();
+        inspect(&mut ev, &v)
     }
 
     #[test]
@@ -1811,19 +1813,7 @@ mod tests {
                 return format!("error: {}", d.join("; "));
             }
         };
-        let span = Span {
-            file: std::sync::Arc::new(crate::diagnostic::SourceFile {
-                name: "t".into(),
-                path: "/t".into(),
-                text: String::new(),
-            }),
-            start: 0,
-            end: 0,
-        };
-        match crate::nix::to_json(&mut ev, &v, crate::nix::JsonMode::Inspect, &span).unwrap() {
-            Ok(j) => j.to_string(),
-            Err(u) => format!("unknown: {}", u.reason),
-        }
+        inspect(&mut ev, &v)
     }
 
     /// Priorities in the built-in flake-parts, as `lib.evalModules` has
