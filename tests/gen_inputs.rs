@@ -67,24 +67,22 @@ fn the_package_set_imported_from_nixpkgs_has_its_real_lib() {
     };
     let src = lib.parent().unwrap().to_path_buf();
     assert!(!src.join("default.nix").exists() && !src.join("pkgs").exists());
-    // Without the source: the built-in lib, the same plan.
-    gen()
-        .args(["--no-cache", "--format", "short", "plan", "--json"])
-        .arg(data("import-nixpkgs"))
-        .assert()
-        .success()
-        .stderr("")
-        .stdout(predicate::str::contains("\"/SRV/chat.db\""));
-    gen()
-        .args(["--no-cache", "--format", "short", "plan", "--json"])
-        .arg(data("import-nixpkgs"))
-        .arg("--override-input")
-        .arg("nixpkgs")
-        .arg(&src)
-        .assert()
-        .success()
-        .stderr("")
-        .stdout(predicate::str::contains("\"/SRV/chat.db\""));
+    // Without the source (the built-in lib) and with it: the same plan.
+    let override_args = [
+        std::ffi::OsString::from("--override-input"),
+        "nixpkgs".into(),
+        src.into(),
+    ];
+    for extra in [&override_args[..0], &override_args[..]] {
+        gen()
+            .args(["--no-cache", "--format", "short", "plan", "--json"])
+            .arg(data("import-nixpkgs"))
+            .args(extra)
+            .assert()
+            .success()
+            .stderr("")
+            .stdout(predicate::str::contains("\"/SRV/chat.db\""));
+    }
 }
 
 /// colmena's way to a host: `import (pkgs.path + "/nixos/lib/eval-config.nix")`

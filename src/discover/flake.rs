@@ -596,21 +596,26 @@ fn partial(root: &str, reason: &str, entries: Vec<(String, Value)>) -> Value {
 /// `<root>.<attr>`, a set whose every attribute is unknown.
 fn unknown_set(root: &str, attr: &str, reason: &str) -> Value {
     let a = Attrs {
-        unknown_keys: Some(Rc::new(Unknown {
-            reason: reason.to_owned(),
-            span: None,
-            origin: UnknownOrigin::Select {
-                base: Rc::new(Unknown {
-                    reason: reason.to_owned(),
-                    span: None,
-                    origin: UnknownOrigin::Root(root.to_owned()),
-                }),
-                attr: attr.to_owned(),
-            },
-        })),
+        unknown_keys: Some(selected_unknown(root, attr, reason)),
         ..Attrs::default()
     };
     Value::Attrs(Rc::new(a))
+}
+
+/// The unknown `<root>.<attr>`.
+fn selected_unknown(root: &str, attr: &str, reason: &str) -> Rc<Unknown> {
+    Rc::new(Unknown {
+        reason: reason.to_owned(),
+        span: None,
+        origin: UnknownOrigin::Select {
+            base: Rc::new(Unknown {
+                reason: reason.to_owned(),
+                span: None,
+                origin: UnknownOrigin::Root(root.to_owned()),
+            }),
+            attr: attr.to_owned(),
+        },
+    })
 }
 
 /// Flakes whose flake-parts modules only add per-system tooling (formatters,
@@ -787,36 +792,14 @@ fn input_value_because(
             for (k, t) in lib_attrs {
                 l.insert(k, t, None);
             }
-            l.unknown_keys = Some(Rc::new(Unknown {
-                reason: reason.clone(),
-                span: None,
-                origin: UnknownOrigin::Select {
-                    base: Rc::new(Unknown {
-                        reason: reason.clone(),
-                        span: None,
-                        origin: UnknownOrigin::Root(name.to_owned()),
-                    }),
-                    attr: "lib".into(),
-                },
-            }));
+            l.unknown_keys = Some(selected_unknown(name, "lib", &reason));
             // `flakeModules.partitions` is built in; its other modules
             // (`easyOverlay`, `flakeModules`, ...) define no host.
             let mut modules = Attrs::default();
             if let Some(m) = ev.select(known, &["flakePartsModules", "partitions"])? {
                 modules.insert("partitions", Thunk::value(m), None);
             }
-            modules.unknown_keys = Some(Rc::new(Unknown {
-                reason: reason.clone(),
-                span: None,
-                origin: UnknownOrigin::Select {
-                    base: Rc::new(Unknown {
-                        reason: reason.clone(),
-                        span: None,
-                        origin: UnknownOrigin::Root(name.to_owned()),
-                    }),
-                    attr: "flakeModules".into(),
-                },
-            }));
+            modules.unknown_keys = Some(selected_unknown(name, "flakeModules", &reason));
             partial(
                 name,
                 &reason,

@@ -548,17 +548,15 @@ impl Walker<'_> {
         if let Some(e) = a.get("imports") {
             let imports = e.value.clone();
             match ev.force(&imports) {
-                Ok(Value::List(items)) => {
-                    prefetch(ev, &items);
-                    for t in items.iter() {
-                        self.walk(ev, t, depth + 1);
-                    }
-                }
-                Ok(Value::Unknown(u)) => {
-                    // `[ ./a.nix ] ++ unknown`: the known parts are walked.
-                    let parts: Vec<Thunk> = match &u.origin {
-                        UnknownOrigin::Concat { parts, .. } => parts.to_vec(),
-                        _ => vec![Thunk::value(Value::Unknown(u.clone()))],
+                Ok(v @ (Value::List(_) | Value::Unknown(_))) => {
+                    // `[ ./a.nix ] ++ unknown` is its parts: the known ones
+                    // are walked.
+                    let parts: Vec<Thunk> = match &v {
+                        Value::Unknown(u) => match &u.origin {
+                            UnknownOrigin::Concat { parts, .. } => parts.to_vec(),
+                            _ => vec![Thunk::value(v.clone())],
+                        },
+                        _ => vec![Thunk::value(v.clone())],
                     };
                     for part in parts {
                         match ev.force(&part) {
