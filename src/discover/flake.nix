@@ -54,9 +54,20 @@ let
          (if !(isKnown v.condition) || v.condition then prioDefs prio v.content else [ ])
        else if v._type == "override" then
          prioDefs (if isKnown v.priority && b.isInt v.priority then v.priority else prio) v.content
-       else if v._type == "order" then prioDefs prio v.content
+       # The innermost `mkOrder` is the definition's order (nixpkgs'
+       # `sortProperties` strips them outside in); 1000 when none.
+       else if v._type == "order" then map (d: d // { order = d.order or v.priority; }) (prioDefs prio v.content)
        else [ { inherit prio; value = v; } ])
     else [ { inherit prio; value = v; } ];
+
+  # Definitions as `sortProperties` orders them: by `mkOrder` (`mkBefore`
+  # 500, none 1000, `mkAfter` 1500), stably.
+  byOrder = b.sort (x: y: (x.order or 1000) < (y.order or 1000));
+
+  # The modules' definitions in the order the module system merges them:
+  # the modules in reverse of the order they were collected in, each
+  # module's own in order (`[ "c" "b" "a1" "a2" ]` for `listOf`).
+  moduleDefs = f: modules: b.concatMap f (lib.reverseList modules);
 
   # The definitions alone.
   defsOf = v: map (d: d.value) (prioDefs 100 v);
@@ -106,6 +117,9 @@ let
        else d.value)
     else if b.all (d: isPlainSet d.value) known then
       b.zipAttrsWith (n: dss: sub n (b.concatLists dss)) (map (d: b.mapAttrs (n: _: at n d) d.value) known)
+    # Lists of one priority concatenate, as `listOf` merges them (a type
+    # that would refuse several definitions fails in Nix too).
+    else if b.all b.isList values then b.concatMap (d: d.value) (byOrder known)
     # Modules (functions, paths, sets) defined several times: a
     # `deferredModule` option (`flake.machineModules.<name>`), merged as
     # the module system does, one module importing each.
@@ -243,7 +257,7 @@ let
           pathsE = map (d: d.path) optionsE;
           defaultsE = map (d: { prio = 1500; value = lib.setAttrByPath d.path d.option.default; })
             (b.filter (d: d.option ? default) optionsE);
-          cfgE = mergeTree (p: b.elem p pathsE) false [ ] (defaultsE ++ b.concatMap configDefs foundE.modules);
+          cfgE = mergeTree (p: b.elem p pathsE) false [ ] (defaultsE ++ moduleDefs configDefs foundE.modules);
         in
         cfgE;
       openElements = d: v:
@@ -268,7 +282,7 @@ let
       # above them are namespaces.
       declaredPaths = map (d: d.path) declared;
       isOption = p: b.elem p [ [ "flake" ] [ "systems" ] [ "perSystem" ] [ "_module" "args" ] ] || b.elem p declaredPaths;
-      merged0 = mergeTree isOption false [ ] (b.concatMap configDefs found.modules);
+      merged0 = mergeTree isOption false [ ] (moduleDefs configDefs found.modules);
       # A declared option nothing defines: its default, as the module
       # system takes it; unknown (named) when there is none, and whenever
       # an `apply` would change the value (defined or not) of a type whose
@@ -318,7 +332,7 @@ let
         (b.filter isKnown flakeDefs);
       flakeAsModules = b.any (d: isKnown d && (b.isFunction d || isPathLike d)) flakeDefs;
       flake =
-        if flakeAsModules then mergeTree (_: true) true [ ] (b.concatMap configDefs flakeSub.modules)
+        if flakeAsModules then mergeTree (_: true) true [ ] (moduleDefs configDefs flakeSub.modules)
         else merged.flake or { };
       config = merged // {
         inherit flake;

@@ -1851,6 +1851,39 @@ mod tests {
         );
     }
 
+    /// Lists defined at the same priority are concatenated, as `listOf`
+    /// merges them (a flake that evaluates in Nix has no list definitions
+    /// at one priority that its type would refuse): in the order Nix
+    /// merges modules' definitions, `mkBefore`/`mkAfter` first and last.
+    #[test]
+    fn flake_parts_lists_at_one_priority_concatenate_as_eval_modules() {
+        const MODULES: &str = r#"[
+    ({ lib, ... }: {
+      options.hosts = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ "/default" ]; };
+      options.tags = lib.mkOption { type = lib.types.attrsOf (lib.types.listOf lib.types.str); default = { }; };
+      config.hosts = [ "a1" "a2" ];
+      config.tags.x = lib.mkAfter [ "late" ];
+    })
+    ({ config, ... }: {
+      hosts = [ "b" ];
+      tags.x = [ "b" ];
+      flake.out = { inherit (config) hosts tags; };
+    })
+    ({ lib, ... }: { tags.x = lib.mkBefore [ "early" ]; hosts = [ "c" ]; })
+  ]"#;
+        same_as_eval_modules(
+            "flake_parts_lists_at_one_priority_concatenate_as_eval_modules",
+            "{ }",
+            MODULES,
+            r#"{"hosts":["c","b","a1","a2"],"tags":{"x":["early","b","late"]}}"#,
+        );
+        // flake-parts' own `systems` (`listOf str`) too.
+        let got = with_knowledge(
+            r#"k: (k.mkFlake { inputs = { }; } { imports = [ { systems = [ "x86_64-linux" ]; } ({ config, ... }: { systems = [ "aarch64-linux" ]; flake.out = config.systems; }) ]; }).out"#,
+        );
+        assert_eq!(got, r#"["aarch64-linux","x86_64-linux"]"#);
+    }
+
     /// An option whose type is another option's value (`type =
     /// config.kit.machineTable`, den's `nixModule`): the built-in
     /// flake-parts reads a declared option's type only when its value is
