@@ -690,6 +690,36 @@ fn attrs_of_keys_under_a_false_mk_if_are_left_out() {
     );
 }
 
+/// `anything` merges sets as `attrsOf anything`: a key whose every
+/// definition is under a false `mkIf` is left out, at every depth (a
+/// `settings`-style option: `settings = { x = mkIf cond v; }`).
+#[test]
+fn anything_leaves_out_keys_under_a_false_mk_if() {
+    assert_types_agree(
+        "anything_leaves_out_keys_under_a_false_mk_if",
+        &[
+            r#"{ lib, ... }: {
+  options.t = lib.mkOption { type = lib.types.anything; default = { }; };
+  config.t = {
+    on = 1;
+    off = lib.mkIf false 2;
+    deep = { off = lib.mkIf false "x"; on = lib.mkIf true "y"; both = lib.mkMerge [ (lib.mkIf false 1) ]; };
+    str = "s";
+  };
+}"#,
+            r#"{ config, lib, ... }: {
+  options.u = lib.mkOption { type = lib.types.bool; default = true; };
+  config.t.deep.later = lib.mkIf config.u "z";
+  config.t.off2 = lib.mkIf (!config.u) 3;
+}"#,
+        ],
+        &[(
+            "t",
+            value(json!({ "on": 1, "str": "s", "deep": { "on": "y", "later": "z" } })),
+        )],
+    );
+}
+
 /// An option's `default` is a definition of priority 1500
 /// (`mkOptionDefault`): any definition of a higher priority replaces it,
 /// a submodule's included (whose own options' defaults still apply), and

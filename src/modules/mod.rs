@@ -1216,6 +1216,10 @@ fn merge(
             Ty::Opaque => {
                 return merge_attrs(ev, sys, path, &defs, open, open, &Ty::Opaque, Names::Given)
             }
+            // `attrsOf anything`, as nixpkgs' `anything` merges sets.
+            Ty::Anything => {
+                return merge_attrs(ev, sys, path, &defs, open, open, ty, Names::Defined)
+            }
             // `attrsOf (submodule …)`: its names are the defined ones, only
             // its values are submodules (whose unread defaults keep them open).
             Ty::AttrsOf { elem, lazy } => {
@@ -1263,7 +1267,7 @@ fn merge(
             }
             merge_equal(ev, path, defs)
         }
-        Ty::Scalar(_) => merge_equal(ev, path, defs),
+        Ty::Scalar(_) | Ty::Anything => merge_equal(ev, path, defs),
         Ty::Real(t) => types::merge_real(ev, path, &defs, t),
         Ty::Separated(sep) => {
             if let Some(d) = defs.iter().find(|d| !matches!(d.value, Value::String(_))) {
@@ -1659,7 +1663,7 @@ fn empty_value(
             Some(v) => Ok(v),
             None => Err(undefined()),
         },
-        Ty::Scalar(_) | Ty::Separated(_) | Ty::Either(..) => Err(undefined()),
+        Ty::Scalar(_) | Ty::Separated(_) | Ty::Either(..) | Ty::Anything => Err(undefined()),
         // `attrs` has `{ }`, `anything` or `raw` none: not told apart here.
         Ty::Opaque | Ty::Submodule(None) => Ok(Value::Unknown(Rc::new(Unknown {
             reason: format!(

@@ -19,6 +19,10 @@ pub(super) enum Ty {
     /// No type, or one atelier-gen does not know: definitions merge by their
     /// shape (sets key by key, lists concatenated, equal scalars).
     Opaque,
+    /// `anything`: sets merge as `attrsOf anything` (a name whose every
+    /// definition is under a false `mkIf` left out, at every depth), other
+    /// values must be equal.
+    Anything,
     /// `str`, `bool`, `int`, `enum`, `path`...: equal definitions are one
     /// value, different ones an error (`mergeEqualOption`).
     Scalar(Scalar),
@@ -155,6 +159,7 @@ fn builtin(ev: &mut Evaluator, u: &Unknown, depth: usize) -> Ty {
             Ty::Scalar(Scalar::Str)
         }
         (["bool"], 0) => Ty::Scalar(Scalar::Bool),
+        (["anything"], 0) => Ty::Anything,
         (["int" | "port"] | ["ints", _], 0) | (["ints", "between"], 2) => Ty::Scalar(Scalar::Int),
         (["float"], 0) => Ty::Scalar(Scalar::Float),
         (["number"] | ["numbers", _], 0) | (["numbers", "between"], 2) => Ty::Scalar(Scalar::Other),
@@ -252,10 +257,9 @@ fn real(ev: &mut Evaluator, v: Value, depth: usize) -> Ty {
             Ok(Some(payload)) => Ty::Submodule(submodule_with(ev, &payload)),
             _ => Ty::Submodule(None),
         },
+        "anything" => Ty::Anything,
         // Sets of any shape: key by key, as before.
-        "anything" | "unspecified" | "raw" | "attrs" | "deferredModule" | "functionTo" => {
-            Ty::Opaque
-        }
+        "unspecified" | "raw" | "attrs" | "deferredModule" | "functionTo" => Ty::Opaque,
         _ if super::has_submodule(ev, &Thunk::value(v.clone()), 0) => match &*name {
             "listOf" | "nonEmptyListOf" => Ty::ListOf(nested(ev, "elemType")),
             "nullOr" => Ty::NullOr(nested(ev, "elemType")),
@@ -269,6 +273,7 @@ fn real(ev: &mut Evaluator, v: Value, depth: usize) -> Ty {
 pub(super) fn describe(ty: &Ty) -> String {
     match ty {
         Ty::Opaque | Ty::Real(_) => "unknown".into(),
+        Ty::Anything => "anything".into(),
         Ty::Scalar(s) => match s {
             Scalar::Str => "string",
             Scalar::Bool => "boolean",
@@ -347,6 +352,7 @@ pub(super) fn check(ev: &mut Evaluator, ty: &Ty, v: &Value) -> EvalResult<Option
     }
     Ok(match ty {
         Ty::Opaque | Ty::Scalar(Scalar::Other) => None,
+        Ty::Anything => Some(true),
         // A type of its own (`mkOptionType { check; ... }`): its `check`,
         // when that gives a known answer.
         Ty::Real(t) => own_check(ev, t, v),
