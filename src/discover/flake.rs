@@ -25,7 +25,7 @@ use super::graph::call_of;
 use super::lock::{self, Lock};
 
 /// Built-in knowledge of flakes and their frameworks, in Nix.
-const FLAKE_NIX: &str = include_str!("flake.nix");
+pub(crate) const FLAKE_NIX: &str = include_str!("flake.nix");
 
 /// One `nixosConfigurations.<host>` entry.
 pub struct HostEntry {

@@ -46,8 +46,8 @@ pub const DEFAULT_ORDER: i64 = 1000;
 /// Why `config.<undeclared option>` is unknown.
 pub const UNDECLARED_REASON: &str = "config values are only known at rebuild time";
 
-const ATELIER_OPTIONS: &str = include_str!("atelier-options.nix");
-const MKSERVICE: &str = include_str!("mkservice.nix");
+pub(crate) const ATELIER_OPTIONS: &str = include_str!("atelier-options.nix");
+pub(crate) const MKSERVICE: &str = include_str!("mkservice.nix");
 /// What `lib.evalModules` declares itself (of its `_module` options).
 const MODULE_ARGS_OPTION: &str =
     "{ lib, pkgs }: { options._module.args = lib.mkOption { default = { }; }; }";

@@ -1622,7 +1622,7 @@ const NIX_BUILTINS: &[&str] = &[
 const LATER_BUILTINS: &[&str] = &["readFileType", "warn", "getFlake", "fetchClosure"];
 
 /// Builtins written in Nix on top of the primitive ones.
-const DERIVATION_NIX: &str = r#"
+pub(crate) const DERIVATION_NIX: &str = r#"
 drvAttrs@{ outputs ? [ "out" ], ... }:
 let
   strict = builtins.derivationStrict drvAttrs;

@@ -520,9 +520,11 @@ impl Evaluator {
         });
         // atelier's own lib and modules are parsed on every evaluation:
         // kept like files.
-        let expr = match &self.syntax_cache {
-            Some(cache) => cache.parse(&inputs::digest(text.as_bytes()), &file)?,
-            None => syntax::parse(&file)?,
+        let expr = match (super::builtin_pack::tree(text, &file), &self.syntax_cache) {
+            // atelier's own sources come lowered with the binary.
+            (Some(e), _) => e,
+            (None, Some(cache)) => cache.parse(&inputs::digest(text.as_bytes()), &file)?,
+            (None, None) => syntax::parse(&file)?,
         };
         let env = self.base_env.clone();
         self.eval(&expr, &env)

@@ -45,6 +45,7 @@
 //!   gives an unknown whose [`Unknown::application`] returns the function
 //!   (with its [`Unknown::path`]) and the still-inspectable argument.
 
+mod builtin_pack;
 mod builtins;
 pub mod cli;
 mod collect;
