@@ -1163,6 +1163,18 @@ fn flake_parts_evaluates_from_its_real_source() {
             ("nixpkgs", nixpkgs),
         ],
     );
+    // `parts.lib.evalFlakeModule { inherit inputs; } module`, its
+    // `.config.flake` the outputs (stepbrobd/dotfiles' autopilot).
+    same_plan_from_real_sources(
+        "flake-parts-eval-flake-module",
+        "box",
+        "notes",
+        &[
+            ("parts", &fp),
+            ("parts/nixpkgs-lib", nixpkgs),
+            ("nixpkgs", nixpkgs),
+        ],
+    );
     // A host table whose type is another option's value, its submodule's
     // defaults in the plan.
     same_plan_from_real_sources(

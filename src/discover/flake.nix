@@ -199,11 +199,31 @@ let
     mkTransposedPerSystemModule = { name, ... }: {
       flake.${name} = unknown "flake.${name}" "flake-parts' perSystem values are not read by atelier-gen";
     };
-    mkFlake = mkFlake;
+    inherit mkFlake evalFlakeModule;
   };
 
+  # flake-parts' `evalFlakeModule args module`: the evaluation (as
+  # lib.evalModules returns it) whose `config.flake` is the outputs
+  # (frameworks built on flake-parts call it themselves, stepbrobd's
+  # autopilot); `mkFlake` is its `config.flake`.
+  evalFlakeModule = args: module: evaluation args [ module ];
+  evaluation = args: roots:
+    let e = evalFlake args roots; in
+    {
+      _type = "configuration";
+      class = "flake";
+      # `processedFlake` (what newer flake-parts' `mkFlake` returns) is
+      # `flake` unless a module defines it (`extras/touchup.nix`).
+      config = e.config // { flake = e.outputs; processedFlake = e.config.processedFlake or e.outputs; };
+      options = unknown "options" "flake-parts' options are not read by atelier-gen";
+      type = unknown "type" "flake-parts' module type is not read by atelier-gen";
+      extendModules = ext:
+        evaluation (args // { specialArgs = (args.specialArgs or { }) // (ext.specialArgs or { }); })
+          (roots ++ (ext.modules or [ ]));
+    };
+
   # flake-parts' `mkFlake`: the `flake` option of every module, merged.
-  mkFlake = args: module: (evalFlake args [ module ]).outputs;
+  mkFlake = args: module: (evalFlakeModule args module).config.flake;
 
   # One flake-parts evaluation of `roots`: its `config`, the flake's
   # outputs, and the modules it could not read (with those of the
