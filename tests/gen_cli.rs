@@ -666,6 +666,44 @@ fn hosts_of_a_partition_made_by_an_unknown_framework_name_it() {
         ));
 }
 
+/// A framework atelier-gen knows without its source, used beyond what is
+/// built in of it: the error says so, not that the framework is unknown.
+#[test]
+fn a_built_in_framework_used_beyond_its_built_in_part_is_named_as_known() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("flake.nix"),
+        r#"{
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  outputs = inputs: inputs.flake-parts.lib.notInFlakeParts { inherit inputs; } { };
+}
+"#,
+    )
+    .unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "error[unsupported-input]: `nixosConfigurations` comes from flake input `flake-parts`, which atelier-gen cannot read without its source",
+        ))
+        .stderr(predicate::str::contains(
+            "atelier-gen's built-in knowledge of it has only what finding hosts needs",
+        ))
+        .stderr(predicate::str::contains("none of them").not());
+    // The note (long format) counts it among the known frameworks.
+    gen()
+        .args(["--no-cache", "plan"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "as far as finding hosts needs; `flake-parts` is one of them, used here beyond that",
+        ));
+}
+
 /// The flake modules of per-system tooling flakes (terranix: Terraform
 /// configurations) cannot define hosts: no warning that hosts may be unseen.
 #[test]

@@ -1163,6 +1163,18 @@ fn flake_parts_evaluates_from_its_real_source() {
             ("nixpkgs", nixpkgs),
         ],
     );
+    // `parts.lib.evalFlakeModule { inherit inputs; } module`, its
+    // `.config.flake` the outputs (stepbrobd/dotfiles' autopilot).
+    same_plan_from_real_sources(
+        "flake-parts-eval-flake-module",
+        "box",
+        "notes",
+        &[
+            ("parts", &fp),
+            ("parts/nixpkgs-lib", nixpkgs),
+            ("nixpkgs", nixpkgs),
+        ],
+    );
     // A host table whose type is another option's value, its submodule's
     // defaults in the plan.
     same_plan_from_real_sources(
@@ -1925,6 +1937,10 @@ fn snowfall_lib_evaluates_from_its_real_source() {
     // The user lib called as snowfall-lib calls it (only the arguments a
     // file names; a file that is no function taken as it is).
     same_plan_from_real_sources("snowfall-user-lib", "box", "radio", overrides);
+    // The lib's shape: nixpkgs' lib, each input's `lib` by its name and the
+    // user lib under the namespace, merged shallowly (a user lib file's
+    // names computed with `lib`).
+    same_plan_from_real_sources("snowfall-lib-shape", "box", "radio", overrides);
     // The darwin system is no NixOS host, from the real source too.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/discover/ok/snowfall");
     let mut cmd = gen();

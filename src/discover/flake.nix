@@ -199,11 +199,31 @@ let
     mkTransposedPerSystemModule = { name, ... }: {
       flake.${name} = unknown "flake.${name}" "flake-parts' perSystem values are not read by atelier-gen";
     };
-    mkFlake = mkFlake;
+    inherit mkFlake evalFlakeModule;
   };
 
+  # flake-parts' `evalFlakeModule args module`: the evaluation (as
+  # lib.evalModules returns it) whose `config.flake` is the outputs
+  # (frameworks built on flake-parts call it themselves, stepbrobd's
+  # autopilot); `mkFlake` is its `config.flake`.
+  evalFlakeModule = args: module: evaluation args [ module ];
+  evaluation = args: roots:
+    let e = evalFlake args roots; in
+    {
+      _type = "configuration";
+      class = "flake";
+      # `processedFlake` (what newer flake-parts' `mkFlake` returns) is
+      # `flake` unless a module defines it (`extras/touchup.nix`).
+      config = e.config // { flake = e.outputs; processedFlake = e.config.processedFlake or e.outputs; };
+      options = unknown "options" "flake-parts' options are not read by atelier-gen";
+      type = unknown "type" "flake-parts' module type is not read by atelier-gen";
+      extendModules = ext:
+        evaluation (args // { specialArgs = (args.specialArgs or { }) // (ext.specialArgs or { }); })
+          (roots ++ (ext.modules or [ ]));
+    };
+
   # flake-parts' `mkFlake`: the `flake` option of every module, merged.
-  mkFlake = args: module: (evalFlake args [ module ]).outputs;
+  mkFlake = args: module: (evalFlakeModule args module).config.flake;
 
   # One flake-parts evaluation of `roots`: its `config`, the flake's
   # outputs, and the modules it could not read (with those of the
@@ -486,18 +506,53 @@ let
         if b.pathExists dir
         then b.filter (p: baseNameOf (toString p) == "default.nix") (lib.filesystem.listFilesRecursive dir)
         else [ ];
-      mkFlake = args:
+      snowfallUnknown = n: unknown n "snowfall-lib's own library is not read by atelier-gen";
+      # Each input's `lib` by the input's name, of the inputs that have one
+      # (`self` left out), as snowfall-lib's `get-libs`. An input whose
+      # `lib` only Nix knows counts as having one.
+      inputLibs = inputs:
+        let
+          withLib = lib.filterAttrs
+            (n: v: n != "self" && (let l = v.lib or null; in !(isKnown l) || b.isAttrs l))
+            inputs;
+        in
+        b.mapAttrs (_: v: v.lib) withLib;
+      # The libraries of one snowfall-lib evaluation, shaped as its
+      # `internal/default.nix` makes them: `baseLib` merges nixpkgs' lib,
+      # snowfall-lib's own inputs' libs (its nixpkgs: the flake's), the
+      # flake's inputs' libs, snowfall-lib's top-level functions and
+      # `snowfall`, shallowly (the last one winning); user lib files get
+      # `baseLib // { <namespace> = userLib; }` as `lib`, and so do hosts
+      # (`system-lib`), so a file's attribute names may be computed with
+      # `lib` (`lib.genAttrs …`).
+      libsOf = args:
         let
           inputs = args.inputs;
           root = args.snowfall.root or args.src;
           namespace = args.snowfall.namespace or "internal";
+          baseLib = lib
+            // { nixpkgs = lib; flake-utils-plus = snowfallUnknown "flake-utils-plus.lib"; }
+            // inputLibs inputs
+            // { mkFlake = args2: mkFlake (args // args2); snowfall = snowfallUnknown "lib.snowfall"; };
+          systemLib = baseLib // { ${namespace} = userLib; };
           # As snowfall-lib does: a function is called with the arguments it
           # names (`callPackageWith`), anything else taken as it is; the
           # files are merged deeply.
-          libArgs = { inherit inputs namespace; lib = finalLib; snowfall-inputs = inputs; };
+          libArgs = {
+            inputs = b.removeAttrs inputs [ "self" "src" ];
+            inherit namespace;
+            lib = systemLib;
+            snowfall-inputs = inputs;
+          };
           callLib = f: let v = import f; in if b.isFunction v then v (b.intersectAttrs (b.functionArgs v) libArgs) else v;
           userLib = b.foldl' lib.recursiveUpdate { } (map callLib (defaultsIn (root + "/lib")));
-          finalLib = lib.extend (final: prev: { ${namespace} = userLib; } // userLib);
+        in
+        { inherit root namespace baseLib systemLib userLib; };
+      mkFlake = args:
+        let
+          inputs = args.inputs;
+          libs = libsOf args;
+          inherit (libs) root namespace systemLib;
           systemsDir = root + "/systems";
           targets = lib.filterAttrs (t: kind: kind == "directory" && lib.hasSuffix "-linux" t)
             (if b.pathExists systemsDir then b.readDir systemsDir else { });
@@ -513,11 +568,11 @@ let
             in
             {
               inherit (h) name;
-              value = finalLib.nixosSystem {
+              value = lib.nixosSystem {
                 inherit system;
                 specialArgs = {
                   inherit inputs namespace system;
-                  lib = finalLib;
+                  lib = systemLib;
                   target = h.target;
                   format = "linux";
                   virtual = false;
@@ -533,12 +588,16 @@ let
         in
         {
           nixosConfigurations = b.listToAttrs (map mkHost hosts);
-          lib = finalLib.${namespace};
+          lib = libs.userLib;
         };
     in
     {
       inherit mkFlake;
-      mkLib = libArgs: lib // { mkFlake = args: mkFlake (libArgs // args); };
+      # `mkLib`: the base lib and the user lib merged deeply, with
+      # `mkFlake` taking the same arguments.
+      mkLib = libArgs:
+        let libs = libsOf libArgs; in
+        lib.recursiveUpdate libs.baseLib libs.userLib // { mkFlake = args: mkFlake (libArgs // args); };
     };
   # haumea's `load`: a directory as an attribute set, `foo.nix` as `foo`
   # (its value called with the inputs it asks for, plus `self`, `super`,

@@ -662,6 +662,16 @@ fn input_reason(name: &str) -> String {
     )
 }
 
+/// What the built-in knowledge of a framework says of what it does not
+/// have: the input's `reason`, and that only what finding hosts needs is
+/// built in (so the error does not call the framework unknown).
+const BUILT_IN_PART: &str =
+    "atelier-gen's built-in knowledge of it has only what finding hosts needs";
+
+fn built_in_reason(reason: &str) -> String {
+    format!("{reason}; {BUILT_IN_PART}")
+}
+
 /// The unknown part of nixpkgs' package set, named `root`: a set of
 /// packages, certainly not a path, a derivation or a function (no
 /// `outPath`, `outputs`, `drvPath`, `type`, `__functor`).
@@ -779,6 +789,7 @@ fn input_value_because(
             .0
         }
         InputKind::FlakeParts => {
+            let reason = built_in_reason(&reason);
             let fpl = select(ev, &["flake-parts-lib"])?;
             let lib_attrs = match &fpl {
                 Value::Attrs(a) => a
@@ -821,6 +832,7 @@ fn input_value_because(
                 InputKind::NixosUnified => "nixosUnified",
                 _ => "snowfall",
             };
+            let reason = built_in_reason(&reason);
             match select(ev, &[which])? {
                 Value::Attrs(a) => {
                     let mut a = (*a).clone();
@@ -835,6 +847,7 @@ fn input_value_because(
             }
         }
         InputKind::ImportTree => {
+            let reason = built_in_reason(&reason);
             let tree = select(ev, &["importTree"])?;
             match tree {
                 Value::Attrs(a) => {
@@ -1379,17 +1392,24 @@ pub fn input_of(u: &Unknown) -> Option<String> {
 fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>) -> Diagnostic {
     let span = u.span.clone().or(span);
     match input_of(u).filter(|i| ev_inputs.contains(i)) {
-        Some(input) => Diagnostic::error(
-            "unsupported-input",
-            format!(
-                "{what} comes from flake input `{input}`, which atelier-gen cannot read without its source ({})",
-                super::values::describe_unknown(u)
-            ),
-            span,
-        )
-        .with_note(format!(
-            "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs, nixos-unified and clan-core's inventory without their sources; `{input}` is none of them"
-        )),
+        Some(input) => {
+            let why = super::values::describe_unknown(u);
+            // A framework known without its source, used beyond what is
+            // built in of it.
+            let note = if why.contains(BUILT_IN_PART) {
+                format!("{KNOWN_NOTE}, as far as finding hosts needs; `{input}` is one of them, used here beyond that")
+            } else {
+                format!("{KNOWN_NOTE}; `{input}` is none of them")
+            };
+            Diagnostic::error(
+                "unsupported-input",
+                format!(
+                    "{what} comes from flake input `{input}`, which atelier-gen cannot read without its source ({why})"
+                ),
+                span,
+            )
+            .with_note(note)
+        }
         None => Diagnostic::error(
             "unresolved-value",
             format!(
