@@ -704,6 +704,52 @@ fn a_built_in_framework_used_beyond_its_built_in_part_is_named_as_known() {
         ));
 }
 
+/// A clan module the clan imports from an input without its source may
+/// define machines: with none known the input is named; next to known ones
+/// the host table is said to be partly known.
+#[test]
+fn clan_modules_that_cannot_be_read_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let flake = |more: &str| {
+        format!(
+            r#"{{
+  inputs.clan-core.url = "https://git.clan.lol/clan/clan-core/archive/main.tar.gz";
+  inputs.machines.url = "github:example/clan-machines";
+  outputs = {{ self, clan-core, machines, ... }}: {{
+    inherit ((clan-core.lib.clan {{
+      inherit self;
+      imports = [ machines.clanModules.default {more} ];
+    }}).config) nixosConfigurations;
+  }};
+}}
+"#
+        )
+    };
+    std::fs::write(dir.path().join("flake.nix"), flake("")).unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "flake.nix:7:19: error[unsupported-input]: `nixosConfigurations` comes from flake input `machines`, which atelier-gen cannot read without its source (depends on `machines.clanModules.default`",
+        ));
+    std::fs::write(
+        dir.path().join("flake.nix"),
+        flake("{ machines.box = { }; }"),
+    )
+    .unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(dir.path())
+        .assert()
+        .stdout(predicate::str::contains("box"))
+        .stderr(predicate::str::contains(
+            "warning[unresolved-hosts]: `nixosConfigurations` may have more hosts than `box`: their names are not known statically: a module of the clan, its inventory or its machines could not be read by atelier-gen",
+        ));
+}
+
 /// The flake modules of per-system tooling flakes (terranix: Terraform
 /// configurations) cannot define hosts: no warning that hosts may be unseen.
 #[test]

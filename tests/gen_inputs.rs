@@ -2004,6 +2004,39 @@ fn clan_core_evaluates_from_its_real_source() {
             ("nixpkgs", nixpkgs),
         ],
     );
+    // The clan's argument is a clan module: its `imports` (files, module
+    // functions of the clan's `config`) define the machines.
+    for host in ["alpha", "beta"] {
+        same_plan_from_real_sources(
+            "clan-imports",
+            host,
+            if host == "alpha" { "mail" } else { "photos" },
+            &[
+                ("clan-core", &clan),
+                ("clan-core/flake-parts", &fp),
+                ("clan-core/treefmt-nix", &treefmt),
+                ("clan-core/nixpkgs", nixpkgs),
+                ("nixpkgs", nixpkgs),
+            ],
+        );
+    }
+    // The flake module's `clan`: each definition a clan module.
+    for (host, service) in [("nas", "photos"), ("router", "dhcp")] {
+        same_plan_from_real_sources(
+            "clan-flake-parts-imports",
+            host,
+            service,
+            &[
+                ("clan-core", &clan),
+                ("clan-core/flake-parts", &fp),
+                ("clan-core/treefmt-nix", &treefmt),
+                ("clan-core/nixpkgs", nixpkgs),
+                ("flake-parts", &fp),
+                ("flake-parts/nixpkgs-lib", nixpkgs),
+                ("nixpkgs", nixpkgs),
+            ],
+        );
+    }
     // Its flake module given no `self` (it takes the flake's), and a role's
     // `extraModules` for a service of clan-core's own.
     same_plan_from_real_sources(

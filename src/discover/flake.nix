@@ -177,6 +177,16 @@ let
     b.concatMap (c: let v = at c.value; in if !(isKnown v) then [ (c // { value = v; }) ] else if v == null then [ ] else prioDefs c.prio v)
       (b.filter (c: isKnown c.value && b.isAttrs c.value) configs);
 
+  # What a collected module defines, with priorities: its `config` when it
+  # declares options or config, else itself (the shorthand) without the
+  # module system's own attributes.
+  # `configDefsKeeping keep`: the shorthand's attributes in `keep` are
+  # config too (clan's `meta` is an option of its own).
+  configDefsKeeping = keep: m:
+    if m ? config || m ? options then prioDefs 100 (m.config or { })
+    else [ { prio = 100; value = b.removeAttrs m (lib.subtractLists keep [ "imports" "_file" "key" "disabledModules" "options" "_class" "meta" ]); } ];
+  configDefs = configDefsKeeping [ ];
+
   perSystemArgs = system: {
     inherit system;
     pkgs = unknown "pkgs" "packages are only known when Nix builds the system";
@@ -248,11 +258,6 @@ let
       named = n:
         fixed.${n} or moduleArgs.${n} or (unknown n "this flake-parts module argument is not known to atelier-gen");
       found = collect fixed named roots;
-      # Every option the modules define (`flake`, `systems`, options of
-      # their own such as a host table), merged; perSystem is not read.
-      configDefs = m:
-        if m ? config || m ? options then prioDefs 100 (m.config or { })
-        else [ { prio = 100; value = b.removeAttrs m [ "imports" "_file" "key" "disabledModules" "options" "_class" "meta" ]; } ];
       # Options the flake's own modules declare (`options.nixos.configurations
       # = mkOption { type = lazyAttrsOf (submodule ...); }`): their types,
       # submodules and defaults are not read, so an element of such a table
@@ -751,7 +756,7 @@ let
       flakeModule = default;
       lib.mkFlake = mkUnifiedFlake;
     };
-  # clan-core: `lib.clan { self; machines; inventory; specialArgs;
+  # clan-core: `lib.clan { self; imports; machines; inventory; specialArgs;
   # directory; modules; ... }` (an evalModules result: hosts in
   # `.config.nixosConfigurations`), the deprecated `lib.buildClan` (that
   # `config` itself) and its flake module (`flakeModules.default`: the
@@ -779,9 +784,41 @@ let
       callModule = args: m:
         let v = if isPathLike m then import m else m; in
         if isKnown v && b.isFunction v then applyModule args (n: args.${n} or (unknown n "this clan service argument is not known to atelier-gen")) v else v;
-      evalClan = cfg:
+      # The clan's modules (`roots` and what they import), evaluated as
+      # clan-core's lib.evalModules does: module functions get `config`,
+      # `lib`, `options`, `self`, `nixpkgs`, `nix-darwin` (its special
+      # arguments), `clan-core`, `clanLib` (its `_module.args`) and the
+      # modules' own `_module.args`; every top-level attribute is an option
+      # (`inventory`, `machines`, `specialArgs`, ...), merged with
+      # priorities. `selfArg` is the `self` special argument.
+      evalClan = selfArg: roots:
         let
-          self = cfg.self or (unknown "self" "clan was given no `self`");
+          fixed = {
+            inherit lib config;
+            self = selfArg;
+            _class = "clan";
+            options = unknown "options" "clan's options are not read by atelier-gen";
+            nixpkgs = (attrsOr ((attrsOr selfArg).inputs or { })).nixpkgs or (unknown "nixpkgs" "the clan's nixpkgs is clan-core's own when the flake has none, which atelier-gen does not read");
+            nix-darwin = (attrsOr ((attrsOr selfArg).inputs or { })).nix-darwin or (unknown "nix-darwin" "the clan's nix-darwin is clan-core's own when the flake has none, which atelier-gen does not read");
+            clan-core = unknown "clan-core" "clan-core's own modules are not read by atelier-gen";
+            clanLib = unknown "clanLib" "clan-core's own lib is not read by atelier-gen";
+          };
+          moduleArgs = merge (highest (b.concatMap (prioDefsAt [ "_module" "args" ]) found.modules));
+          named = n: fixed.${n} or moduleArgs.${n} or (unknown n "this clan module argument is not known to atelier-gen");
+          # What clan-core's own clan module defines that is read here (its
+          # module.nix): the machines' `self`, and every machine in the
+          # inventory.
+          clanCoreModule = {
+            specialArgs.self = lib.mkDefault config.self;
+            inventory.machines = let m = cfg.machines or { }; in
+              if isKnown m && b.isAttrs m then b.mapAttrs (_: _: { }) m else m;
+          };
+          found = collect fixed named ([ clanCoreModule ] ++ roots);
+          cfg = mergeTree (p: b.length p == 1) false [ ] (moduleDefs (configDefsKeeping [ "meta" ]) found.modules);
+          # What the modules read as `config`: their definitions, the
+          # defaults of `self` and `directory`, and the clan's outputs.
+          config = cfg // { inherit self directory; } // outputs;
+          self = cfg.self or selfArg;
           directory = toString (cfg.directory or self);
           machinesDir = "${directory}/machines";
           inventoryFile = "${directory}/inventory.json";
@@ -861,21 +898,32 @@ let
               ++ instanceModules n;
           };
           nixosNames = b.filter (n: classOf n == "nixos") names;
+          # What could not be read (a module the clan imports from an input,
+          # its inventory or machines only Nix knows) may define hosts: named
+          # as the host table's unknown, never dropped.
+          unread = found.unread
+            ++ b.filter (v: !(isKnown v)) [ (cfg.inventory or { }) (inventory.machines or { }) (cfg.machines or { }) ];
+          hosts = lib.genAttrs nixosNames mkMachine;
+          outputs = {
+            nixosConfigurations =
+              if b.length unread == 0 then hosts
+              else if b.length nixosNames == 0 then b.head unread
+              else prim.openAttrs "clan" "a module of the clan, its inventory or its machines could not be read by atelier-gen: the hosts they define are not seen" hosts;
+            nixosModules = { };
+            darwinConfigurations = { };
+            darwinModules = { };
+            clanInternals = unknown "clanInternals" "clan's internals are not read by atelier-gen";
+          };
         in
-        {
-          nixosConfigurations = lib.genAttrs nixosNames mkMachine;
-          nixosModules = { };
-          darwinConfigurations = { };
-          darwinModules = { };
-          clanInternals = unknown "clanInternals" "clan's internals are not read by atelier-gen";
-        };
-      # `clan` returns what lib.evalModules does.
-      clanFn = m: { config = evalClan m; };
-      # As clan-core's flake module, the clan gets the flake's `self`.
+        outputs;
+      # `clan` returns what lib.evalModules does; its argument is a clan
+      # module, its `self` the special argument `self`.
+      clanFn = m: { config = evalClan (m.self or (unknown "self" "clan was given no `self`")) [ m ]; };
+      # As clan-core's flake module, the clan (a submodule: each definition
+      # a clan module) gets the flake's `self`.
       flakeModule = { config, self, ... }:
         let
-          cfg = merge (b.filter (d: d != null) [ ((attrsOr (config.flake or { })).clan or null) (config.clan or null) ]);
-          out = evalClan ({ inherit self; } // attrsOr cfg);
+          out = evalClan self (b.filter (d: d != null) [ ((attrsOr (config.flake or { })).clan or null) (config.clan or null) ]);
         in
         {
           flake = { inherit (out) nixosConfigurations nixosModules darwinConfigurations darwinModules clanInternals; };

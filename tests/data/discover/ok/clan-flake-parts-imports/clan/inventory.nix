@@ -1,0 +1,4 @@
+{
+  inventory.machines.nas.tags = [ "storage" ];
+  inventory.machines.router = { };
+}

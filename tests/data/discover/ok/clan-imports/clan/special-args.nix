@@ -1,0 +1,6 @@
+# Merged with the flake's `specialArgs` and clan-core's own
+# `specialArgs.self = mkDefault config.self`.
+{ lib, ... }:
+{
+  specialArgs.site = lib.mkDefault "home";
+}
