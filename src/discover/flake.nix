@@ -988,8 +988,44 @@ let
     in
     if b.isString system then pkgsFor lib path system rest
     else rest // { inherit lib path; };
+  # numtide/flake-utils' `lib`: per-system outputs. `eachSystem` turns
+  # what `f system` gives for each system into `<name>.<system>`: the
+  # names are those `f`'s results have, its values are never read for a
+  # host. Pure flake evaluation has no `builtins.currentSystem`, so no
+  # system is added. `defaultSystems` is what its `systems` input
+  # (nix-systems/default) lists; `allSystems` and `system` are
+  # nixpkgs' platform list, which is not copied (`system.<name>` is
+  # `<name>`, as there).
+  flakeUtils =
+    let
+      eachSystem = systems: f:
+        b.foldl'
+          (acc: system:
+            let out = f system; in
+            b.foldl' (acc2: name: acc2 // { ${name} = (acc2.${name} or { }) // { ${system} = out.${name}; }; }) acc (b.attrNames out))
+          { }
+          systems;
+      eachSystemMap = systems: f: b.listToAttrs (map (system: { name = system; value = f system; }) systems);
+      defaultSystems = [ "aarch64-darwin" "aarch64-linux" "x86_64-darwin" "x86_64-linux" ];
+      why = "is only part of numtide/flake-utils' lib that atelier-gen does not build in (pass flake-utils with --override-input or --fetch-inputs)";
+    in
+    {
+      inherit eachSystem eachSystemMap defaultSystems;
+      eachDefaultSystem = eachSystem defaultSystems;
+      eachDefaultSystemMap = eachSystemMap defaultSystems;
+      system = prim.openAttrs "flake-utils.lib.system"
+        "flake-utils' `system` table holds every system nixpkgs knows, which atelier-gen does not copy"
+        (b.listToAttrs (map (s: { name = s; value = s; }) (lib.systems.flakeExposed ++ defaultSystems)));
+      allSystems = unknown "flake-utils.lib.allSystems" "flake-utils' `allSystems` is nixpkgs' list of every platform, which atelier-gen does not copy";
+      flattenTree = unknown "flake-utils.lib.flattenTree" why;
+      filterPackages = unknown "flake-utils.lib.filterPackages" why;
+      meld = unknown "flake-utils.lib.meld" why;
+      mkApp = unknown "flake-utils.lib.mkApp" why;
+      simpleFlake = unknown "flake-utils.lib.simpleFlake" why;
+      check-utils = unknown "flake-utils.lib.check-utils" why;
+    };
   knowledge = {
-    inherit lib nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan pkgsFor nixpkgsImport;
+    inherit lib nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan pkgsFor nixpkgsImport flakeUtils;
     flakePartsModules.partitions = partitionsModule;
   };
 in

@@ -168,6 +168,7 @@ enum InputKind {
     NixosUnified,
     Clan,
     HomeManager,
+    FlakeUtils,
     Other,
 }
 
@@ -192,6 +193,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         Some("ez-configs") => return InputKind::EzConfigs,
         Some("nixos-unified" | "nixos-flake") => return InputKind::NixosUnified,
         Some("clan-core") => return InputKind::Clan,
+        Some("flake-utils") => return InputKind::FlakeUtils,
         Some(_) => return InputKind::Other,
         None => {}
     }
@@ -204,6 +206,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         "ez-configs" => InputKind::EzConfigs,
         "nixos-unified" | "nixos-flake" => InputKind::NixosUnified,
         "clan-core" | "clan" => InputKind::Clan,
+        "flake-utils" => InputKind::FlakeUtils,
         n if n.starts_with("nixpkgs") => InputKind::Nixpkgs,
         _ => InputKind::Other,
     }
@@ -862,6 +865,26 @@ fn input_value_because(
                 other => other,
             }
         }
+        // numtide/flake-utils: its `lib` (per-system outputs) is built in.
+        InputKind::FlakeUtils => {
+            let reason = built_in_reason(&reason);
+            let mut l = match select(ev, &["flakeUtils"])? {
+                Value::Attrs(a) => (*a).clone(),
+                _ => Attrs::default(),
+            };
+            l.unknown_keys = Some(selected_unknown(name, "lib", &reason));
+            partial(
+                name,
+                &reason,
+                vec![
+                    ("lib".into(), Value::Attrs(Rc::new(l))),
+                    (
+                        "outPath".into(),
+                        Value::unknown_root(&format!("{name}.outPath"), reason.clone(), None),
+                    ),
+                ],
+            )
+        }
         // home-manager's `lib` is `{ hm; homeManagerConfiguration; }` (its
         // lib/default.nix): its names are known, so `nixpkgs.lib //
         // home-manager.lib` keeps nixpkgs' functions.
@@ -1422,7 +1445,7 @@ fn needs_input(ev_inputs: &[String], what: &str, u: &Unknown, span: Option<Span>
 }
 
 const KNOWN_NOTE: &str =
-    "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs, nixos-unified and clan-core's inventory without their sources";
+    "atelier-gen knows nixpkgs' lib, flake-parts, import-tree, snowfall-lib, haumea, ez-configs, nixos-unified, clan-core's inventory and flake-utils' lib without their sources";
 
 fn quoted(names: &[String]) -> String {
     names
