@@ -58,6 +58,37 @@ fn real_nixpkgs_lib_from_override_input() {
         )));
 }
 
+/// Without nixpkgs' source, `lib.version` is the release flake.lock names
+/// (a release branch, or unstable by its lock date) with nixpkgs' flake
+/// suffix; without a lock it is unknown, and the error says why.
+#[test]
+fn nixpkgs_version_comes_from_the_lock() {
+    gen()
+        .args(["--no-cache", "--format", "short", "plan", "--json"])
+        .arg(data("nixpkgs-version"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "\"host\": \"box-25.11.20250801.0123456-24.05-0123456789abcdef0123456789abcdef01234567\"",
+        ));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        data("nixpkgs-version/flake.nix"),
+        dir.path().join("flake.nix"),
+    )
+    .unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan", "--json"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("lib.trivial.release").and(predicate::str::contains(
+                "the flake's lock names a nixpkgs release",
+            )),
+        );
+}
+
 /// `import nixpkgs { system = …; }` with nixpkgs' source here (a copy
 /// without pkgs/, as a kept-pruned one is): the package set's `lib` is the
 /// real lib, nothing of pkgs/ is read, its platform is `lib.systems`', the
