@@ -705,7 +705,7 @@ fn top_level_names_as_nixpkgs_lib_has_them() {
             "upperChars" "parseDrvName" "enableFeature" "enableFeatureAs" "withFeature" "withFeatureAs"
             "cmakeOptionType" "cmakeBool" "cmakeFeature" "mesonOption" "mesonBool" "mesonEnable"
             "unsafeDiscardStringContext" "appendContext" ];
-          lists = [ "fold" "concatAttrValues" "mutuallyExclusive" ];
+          lists = [ "fold" "concatAttrValues" "mutuallyExclusive" "listDfs" "toposort" ];
           attrsets = [ "zipAttrsWithNames" "getFirstOutput" "getLib" "getDev" "getMan" "getStatic"
             "getInclude" "chooseDevOutputs" "getAttr" ];
           meta = [ "addMetaAttrs" "setPrio" "lowPrio" "hiPrio" "lowPrioSet" "hiPrioSet"
@@ -721,7 +721,8 @@ fn top_level_names_as_nixpkgs_lib_has_them() {
           generators = [ "mkLuaInline" ];
         };
         top = [ "imap" "isType" "setType" "assertOneOf" "getContext" "hasContext" "hashString"
-          "placeholder" "fromTOML" "toFile" "toXML" "unsafeDiscardOutputDependency" ];
+          "placeholder" "fromTOML" "toFile" "toXML" "unsafeDiscardOutputDependency" "kernel" "fakeHash"
+          "fakeSha256" "fakeSha512" "maintainers" "teams" ];
         trivialOnly = [ "release" "versionSuffix" "codeName" "oldestSupportedRelease" "revisionWithDefault" ];
       in
       {
@@ -794,6 +795,16 @@ fn top_level_names_as_nixpkgs_lib_has_them() {
           (lib.getAttr "a" { a = 1; }) (lib.hashString "sha256" "a") (lib.fromTOML "a = 1")
           (old.isInOldestRelease 2105) (old.oldestSupportedReleaseIsAtLeast 2505) (old.trivial.version) ];
         chars = [ (builtins.length lib.lowerChars) (builtins.head lib.upperChars) ];
+        toposort = map (l: lib.toposort lib.hasPrefix l) [
+          [ "/" "/home/user" "other" "/home" ] [ ] [ "a" ] [ "a" "b" "c" ] [ "ab" "a" "abc" "b" "ba" ]
+        ] ++ [ (lib.toposort (a: b: a < b) [ 3 1 2 ]) (lib.toposort (a: b: true) [ 1 2 ])
+          (lib.toposort (a: b: a == 1 && b == 2 || a == 2 && b == 3 || a == 3 && b == 1) [ 1 2 3 4 ]) ];
+        listDfs = [ (lib.listDfs true lib.hasPrefix [ "/home/user" "other" "/" "/home" ])
+          (lib.listDfs true (a: b: true) [ 1 2 ]) (lib.listDfs false (a: b: true) [ 1 2 ]) ];
+        kernel = with lib.kernel; [ yes no module unset (option yes) (freeform "x")
+          ((whenHelpers "6.1").whenAtLeast "5.15" yes) ((whenHelpers "6.1").whenOlder "5.15" no)
+          ((whenHelpers "6.1").whenBetween "6.0" "6.2" module) ];
+        fake = [ lib.fakeHash lib.fakeSha256 lib.fakeSha512 ];
       }
     "#;
     let real = real_lib("top_level_names_as_nixpkgs_lib_has_them");
@@ -837,4 +848,11 @@ fn the_nixpkgs_version_is_unknown_with_a_reason() {
         ours("lib.trivial.revisionWithDefault \"d\""),
         Ok(serde_json::json!("d"))
     );
+    for table in ["maintainers", "teams"] {
+        let e = ours(&format!("lib.{table}.someone")).unwrap_err();
+        assert!(
+            e.contains("is data the built-in lib does not copy"),
+            "{table}: {e}"
+        );
+    }
 }
