@@ -32,13 +32,16 @@ fn real_nixpkgs_lib_from_override_input() {
         return;
     };
     let src = Path::new(&lib).parent().unwrap().to_path_buf();
-    // Without the source, the built-in lib has no `evalModules`.
+    // Without the source (and no lock), the nixpkgs release is unknown.
     gen()
         .args(["--no-cache", "--format", "short", "plan"])
         .arg(data("real-lib"))
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("error[missing-attribute]"));
+        .stderr(
+            predicate::str::contains("error[unresolved-path]")
+                .and(predicate::str::contains("depends on `lib.trivial.release`")),
+        );
     let version = std::fs::read_to_string(Path::new(&lib).join(".version")).unwrap();
     let release: String = version.trim().chars().take(5).collect();
     gen()
@@ -53,6 +56,37 @@ fn real_nixpkgs_lib_from_override_input() {
         .stdout(predicate::str::contains(format!(
             "\"/srv/chat-{release}-Abc/chat.db\""
         )));
+}
+
+/// Without nixpkgs' source, `lib.version` is the release flake.lock names
+/// (a release branch, or unstable by its lock date) with nixpkgs' flake
+/// suffix; without a lock it is unknown, and the error says why.
+#[test]
+fn nixpkgs_version_comes_from_the_lock() {
+    gen()
+        .args(["--no-cache", "--format", "short", "plan", "--json"])
+        .arg(data("nixpkgs-version"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "\"host\": \"box-25.11.20250801.0123456-24.05-0123456789abcdef0123456789abcdef01234567\"",
+        ));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        data("nixpkgs-version/flake.nix"),
+        dir.path().join("flake.nix"),
+    )
+    .unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan", "--json"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("lib.trivial.release").and(predicate::str::contains(
+                "the flake's lock names a nixpkgs release",
+            )),
+        );
 }
 
 /// `import nixpkgs { system = …; }` with nixpkgs' source here (a copy
@@ -109,24 +143,24 @@ fn module_argument_lib_is_the_real_extended_lib() {
         return;
     };
     let src = lib.parent().unwrap().to_path_buf();
-    // Without the source, the built-in lib lacks those functions (its
-    // `nixosSystem` gives the modules the extended lib too:
-    // `extended_lib_reaches_the_modules_with_or_without_the_source`).
-    gen()
-        .args(["--no-cache", "--format", "short", "plan"])
-        .arg(data("real-lib-arg"))
-        .assert()
-        .code(1);
-    gen()
-        .args(["--no-cache", "--format", "short", "plan", "--json"])
-        .arg(data("real-lib-arg"))
-        .arg("--override-input")
-        .arg("nixpkgs")
-        .arg(&src)
-        .assert()
-        .success()
-        .stderr("")
-        .stdout(predicate::str::contains("\"/srv/chat-2.1/1a-2b.db\""));
+    // The built-in lib has those functions too, and its `nixosSystem` gives
+    // the modules the extended lib as well
+    // (`extended_lib_reaches_the_modules_with_or_without_the_source`).
+    let with_source = [
+        "--override-input".as_ref(),
+        "nixpkgs".as_ref(),
+        src.as_os_str(),
+    ];
+    for extra in [&with_source[..0], &with_source[..]] {
+        gen()
+            .args(["--no-cache", "--format", "short", "plan", "--json"])
+            .arg(data("real-lib-arg"))
+            .args(extra)
+            .assert()
+            .success()
+            .stderr("")
+            .stdout(predicate::str::contains("\"/srv/chat-2.1/1a-2b.db\""));
+    }
 }
 
 /// `nixpkgs.lib.extend` then `lib.nixosSystem` with no `lib` in

@@ -687,3 +687,172 @@ fn systems_flake_exposed_is_known_and_the_tables_name_themselves() {
         ours("lib.intersectLists lib.systems.doubles.linux lib.systems.flakeExposed").unwrap_err();
     assert!(e.contains("need nixpkgs' lib/systems"), "{e}");
 }
+
+// ------------------------------------------------- top-level re-exports
+
+/// The top-level names nixpkgs' lib takes from its parts (`lib.pathType`
+/// is `lib.filesystem.pathType`, …) and the small functions of those parts
+/// the built-in lib writes: each is where nixpkgs has it, and gives what
+/// nixpkgs' gives on a few inputs.
+#[test]
+fn top_level_names_as_nixpkgs_lib_has_them() {
+    let dir = tmp(&[("f", "x")]);
+    let places = r#"
+      let
+        at = {
+          filesystem = [ "pathType" "readFileType" "hashFile" ];
+          strings = [ "concatImapStrings" "concatImapStringsSep" "intersperse" "getVersion" "lowerChars"
+            "upperChars" "parseDrvName" "enableFeature" "enableFeatureAs" "withFeature" "withFeatureAs"
+            "cmakeOptionType" "cmakeBool" "cmakeFeature" "mesonOption" "mesonBool" "mesonEnable"
+            "unsafeDiscardStringContext" "appendContext" ];
+          lists = [ "fold" "concatAttrValues" "mutuallyExclusive" "listDfs" "toposort" ];
+          attrsets = [ "zipAttrsWithNames" "getFirstOutput" "getLib" "getDev" "getMan" "getStatic"
+            "getInclude" "chooseDevOutputs" "getAttr" ];
+          meta = [ "addMetaAttrs" "setPrio" "lowPrio" "hiPrio" "lowPrioSet" "hiPrioSet"
+            "mapDerivationAttrset" "dontDistribute" "setName" "updateName" "appendToName" ];
+          debug = [ "trace" "unsafeGetAttrPos" "traceIf" "traceVal" "traceValFn" "traceSeq" "traceSeqN"
+            "traceValSeq" "traceValSeqFn" "traceValSeqN" "traceValSeqNFn" "traceFnSeqN" ];
+          trivial = [ "version" "nixpkgsVersion" "isInOldestRelease" "oldestSupportedReleaseIsAtLeast"
+            "inNixShell" "showWarnings" ];
+          fixedPoints = [ "converge" ];
+          modules = [ "mkAssert" ];
+          options = [ "isOption" "unknownModule" ];
+          sources = [ "pathHasContext" "canCleanSource" "revOrTag" "filterSource" ];
+          generators = [ "mkLuaInline" ];
+        };
+        top = [ "imap" "isType" "setType" "assertOneOf" "getContext" "hasContext" "hashString"
+          "placeholder" "fromTOML" "toFile" "toXML" "unsafeDiscardOutputDependency" "kernel" "fakeHash"
+          "fakeSha256" "fakeSha512" "maintainers" "teams" ];
+        trivialOnly = [ "release" "versionSuffix" "codeName" "oldestSupportedRelease" "revisionWithDefault" ];
+      in
+      {
+        missingAtTop = builtins.filter (n: !(lib ? ${n})) (top ++ builtins.concatLists (builtins.attrValues at));
+        missingInPart = builtins.concatLists (lib.mapAttrsToList
+          (part: names: map (n: "${part}.${n}") (builtins.filter (n: !(lib.${part} ? ${n})) names)) at);
+        trivialOnly = map (n: [ (lib.trivial ? ${n}) (lib ? ${n}) ]) trivialOnly;
+      }
+    "#;
+    check(
+        "top_level_names_as_nixpkgs_lib_has_them",
+        dir.path(),
+        places,
+        &serde_json::json!({
+            "missingAtTop": [], "missingInPart": [],
+            "trivialOnly": [[true, false], [true, false], [true, false], [true, false], [true, false]],
+        }),
+    );
+    let values = r#"
+      let
+        pkg = { out = "o"; dev = "d"; lib = "l"; man = "m"; static = "s"; };
+        few = { out = "o"; dev = "d"; };
+        drv = { type = "derivation"; name = "foo-1.2"; };
+        # As nixpkgs' flake sets the version (its oldest release, for the test).
+        old = lib.extend (final: prev: {
+          trivial = prev.trivial // { release = "24.05"; versionSuffix = ".20240601.abcdef0"; oldestSupportedRelease = 2311; };
+        });
+      in
+      {
+        fold = lib.fold (x: acc: "${x}${acc}") "." [ "a" "b" ];
+        imap = lib.imap (i: x: i * x) [ 5 6 ];
+        concatImap = [ (lib.concatImapStrings (i: x: "${toString i}${x}") [ "a" "b" ])
+          (lib.concatImapStringsSep "," (i: x: "${toString i}${x}") [ "a" "b" ]) ];
+        intersperse = [ (lib.intersperse 0 [ 1 2 3 ]) (lib.intersperse 0 [ 1 ]) (lib.intersperse 0 [ ]) ];
+        getVersion = [ (lib.getVersion "hello-2.12.1") (lib.getVersion { name = "foo-1.0"; })
+          (lib.getVersion { version = "3"; name = "x-1"; }) (lib.getVersion "plain") ];
+        feature = [ (lib.enableFeature true "x") (lib.enableFeature false "x") (lib.enableFeatureAs true "x" "v")
+          (lib.enableFeatureAs false "x" "v") (lib.withFeature true "y") (lib.withFeature false "y")
+          (lib.withFeatureAs true "y" "w") (lib.withFeatureAs false "y" "w") ];
+        cmake = [ (lib.cmakeBool "A" true) (lib.cmakeBool "A" false) (lib.cmakeFeature "B" "c")
+          (lib.cmakeOptionType "filepath" "P" "/x") ];
+        meson = [ (lib.mesonBool "a" false) (lib.mesonEnable "b" true) (lib.mesonEnable "b" false)
+          (lib.mesonOption "c" "d") ];
+        prio = [ (lib.hiPrio { meta.a = 1; }) (lib.lowPrio { }) (lib.setPrio 3 { }) (lib.dontDistribute { })
+          (lib.addMetaAttrs { b = 2; } { meta.a = 1; x = 0; }) ];
+        prioSet = [ (lib.hiPrioSet { a = drv; b = 1; }) (lib.lowPrioSet { a = drv; })
+          (lib.mapDerivationAttrset (d: d.name) { a = drv; b = "c"; }) ];
+        names = [ (lib.setName "n" { name = "o"; }) (lib.updateName (n: n + "!") { name = "o"; })
+          (lib.appendToName "s" drv) ];
+        outputs = [ (lib.getDev pkg) (lib.getLib pkg) (lib.getMan pkg) (lib.getStatic pkg) (lib.getInclude pkg)
+          (lib.getFirstOutput [ "x" "dev" ] pkg) (lib.getFirstOutput [ "x" ] pkg) (lib.chooseDevOutputs [ pkg few ])
+          (lib.getLib few) (lib.getStatic few) (lib.getInclude few) (lib.getDev (few // { outputSpecified = true; })) ];
+        zip = lib.zipAttrsWithNames [ "a" "b" "z" ] (n: vs: [ n vs ]) [ { a = 1; } { a = 2; b = 3; } ];
+        concatAttrValues = lib.concatAttrValues { a = [ 1 ]; b = [ 2 3 ]; };
+        mutuallyExclusive = [ (lib.mutuallyExclusive [ 1 ] [ 2 ]) (lib.mutuallyExclusive [ 1 ] [ 1 2 ])
+          (lib.mutuallyExclusive [ ] [ 1 ]) (lib.mutuallyExclusive [ 1 ] [ ]) ];
+        converge = lib.converge (x: if x > 10 then x else x * 2) 1;
+        showWarnings = lib.showWarnings [ ] 5;
+        types = [ (lib.isType "t" { _type = "t"; }) (lib.isType "t" { }) (lib.setType "t" { a = 1; })
+          (lib.isOption (lib.mkOption { })) (lib.isOption { }) ];
+        mkAssert = lib.mkAssert true "m" { a = 1; };
+        unknownModule = lib.unknownModule;
+        sources = [ (lib.revOrTag null null) (lib.revOrTag "r" null) (lib.revOrTag "r" "t")
+          (lib.canCleanSource ./.) (lib.pathHasContext "x") ];
+        trace = [ (lib.traceIf false "m" 1) (lib.traceIf true "m" 1) (lib.traceVal 2) (lib.traceSeq { a = 1; } 3)
+          (lib.traceValSeq 4) (lib.traceSeqN 1 { a.b = 1; } 5) (lib.traceValSeqN 1 6)
+          (lib.traceFnSeqN 1 "f" (x: x + 1) 6) (lib.trace "m" 8) (lib.traceValFn toString 9)
+          (lib.traceValSeqFn toString 10) (lib.traceValSeqNFn toString 2 11) ];
+        misc = [ (lib.assertOneOf "x" 1 [ 1 2 ]) (lib.mkLuaInline "f()") (lib.parseDrvName "a-1")
+          (lib.getAttr "a" { a = 1; }) (lib.hashString "sha256" "a") (lib.fromTOML "a = 1")
+          (old.isInOldestRelease 2105) (old.oldestSupportedReleaseIsAtLeast 2505) (old.trivial.version) ];
+        chars = [ (builtins.length lib.lowerChars) (builtins.head lib.upperChars) ];
+        toposort = map (l: lib.toposort lib.hasPrefix l) [
+          [ "/" "/home/user" "other" "/home" ] [ ] [ "a" ] [ "a" "b" "c" ] [ "ab" "a" "abc" "b" "ba" ]
+        ] ++ [ (lib.toposort (a: b: a < b) [ 3 1 2 ]) (lib.toposort (a: b: true) [ 1 2 ])
+          (lib.toposort (a: b: a == 1 && b == 2 || a == 2 && b == 3 || a == 3 && b == 1) [ 1 2 3 4 ]) ];
+        listDfs = [ (lib.listDfs true lib.hasPrefix [ "/home/user" "other" "/" "/home" ])
+          (lib.listDfs true (a: b: true) [ 1 2 ]) (lib.listDfs false (a: b: true) [ 1 2 ]) ];
+        kernel = with lib.kernel; [ yes no module unset (option yes) (freeform "x")
+          ((whenHelpers "6.1").whenAtLeast "5.15" yes) ((whenHelpers "6.1").whenOlder "5.15" no)
+          ((whenHelpers "6.1").whenBetween "6.0" "6.2" module) ];
+        fake = [ lib.fakeHash lib.fakeSha256 lib.fakeSha512 ];
+      }
+    "#;
+    let real = real_lib("top_level_names_as_nixpkgs_lib_has_them");
+    let got = ours_in(dir.path(), values).unwrap_or_else(|e| panic!("{e}"));
+    if let Some(lib) = real {
+        assert_eq!(
+            got,
+            theirs_in(&lib, dir.path(), values),
+            "with nixpkgs' lib"
+        );
+    }
+    assert_eq!(got["fold"], "ab.");
+    // nixpkgs' `pathType` is `builtins.readFileType` now, which Nix 2.8 lacks.
+    assert_eq!(
+        ours_in(
+            dir.path(),
+            "[ (lib.pathType ./.) (lib.pathType ./f) (lib.readFileType ./f) ]"
+        ),
+        Ok(serde_json::json!(["directory", "regular", "regular"]))
+    );
+}
+
+/// `lib.version` and the rest of the nixpkgs version are facts of the
+/// nixpkgs source: unknown in the built-in lib, with the reason (a flake's
+/// lock gives them: `tests/gen_inputs.rs`).
+#[test]
+fn the_nixpkgs_version_is_unknown_with_a_reason() {
+    for expr in [
+        "lib.version",
+        "lib.trivial.release",
+        "lib.trivial.codeName",
+        "lib.isInOldestRelease 2405",
+    ] {
+        let e = ours(expr).unwrap_err();
+        assert!(
+            e.contains("the nixpkgs version is a fact of nixpkgs' source"),
+            "{expr}: {e}"
+        );
+    }
+    assert_eq!(
+        ours("lib.trivial.revisionWithDefault \"d\""),
+        Ok(serde_json::json!("d"))
+    );
+    for table in ["maintainers", "teams"] {
+        let e = ours(&format!("lib.{table}.someone")).unwrap_err();
+        assert!(
+            e.contains("is data the built-in lib does not copy"),
+            "{table}: {e}"
+        );
+    }
+}

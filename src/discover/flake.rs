@@ -689,6 +689,139 @@ fn package_set_rest(root: &str, reason: String) -> Value {
     ))
 }
 
+/// What a nixpkgs input's `lib.trivial` says of its version, when the flake
+/// names it: the release (`24.05`) of a release branch (`nixos-24.05`,
+/// `nixpkgs-24.05-darwin`, `release-24.05`), or of unstable (`master`,
+/// `nixos-unstable`, …) locked at a date that falls in one development
+/// series; and, when locked to a commit, nixpkgs' flake suffix
+/// (`.<lastModifiedDate>.<shortRev>`) and revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NixpkgsVersion {
+    pub release: String,
+    pub suffix: Option<String>,
+    pub rev: Option<String>,
+}
+
+/// The release a branch name stands for (`nixos-24.05-small` → `24.05`).
+fn release_of_branch(r: &str) -> Option<String> {
+    let rest = ["nixos-", "nixpkgs-", "release-"]
+        .iter()
+        .find_map(|p| r.strip_prefix(p))?;
+    let (num, tail) = rest.split_at(rest.len().min(5));
+    let b = num.as_bytes();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    (b.len() == 5
+        && digits(&b[..2])
+        && b[2] == b'.'
+        && digits(&b[3..])
+        && (tail.is_empty() || tail.starts_with('-')))
+    .then(|| num.to_owned())
+}
+
+/// The release nixpkgs' unstable branches carried at `time` (seconds since
+/// the epoch, UTC): since 21.05 the version moves to the next `.05`/`.11`
+/// at the branch-off of a release, which happens in May or November. A
+/// date in those months (either side of the branch-off), or before June
+/// 2021 (the `.03`/`.09` schedule), gives none.
+fn unstable_release_at(time: i64) -> Option<String> {
+    use chrono::Datelike;
+    let d = chrono::DateTime::from_timestamp(time, 0)?.date_naive();
+    let (y, m) = (d.year(), d.month());
+    if (y, m) < (2021, 6) {
+        return None;
+    }
+    let (ry, rm) = match m {
+        6..=10 => (y, 11),
+        12 => (y + 1, 5),
+        1..=4 => (y, 5),
+        _ => return None,
+    };
+    Some(format!("{:02}.{:02}", ry % 100, rm))
+}
+
+/// The ref a flake URL names (`github:NixOS/nixpkgs/nixos-24.05`,
+/// `…?ref=nixos-24.05`), or none.
+fn ref_of_url(url: &str) -> Option<String> {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    if let Some(r) = query.split('&').find_map(|kv| kv.strip_prefix("ref=")) {
+        return Some(r.to_owned());
+    }
+    let rest = ["github:", "gitlab:", "sourcehut:"]
+        .iter()
+        .find_map(|p| path.strip_prefix(p))?;
+    let parts: Vec<&str> = rest.splitn(3, '/').collect();
+    parts.get(2).map(|r| (*r).to_owned())
+}
+
+/// The version of a nixpkgs input from its flake.lock node and URL.
+pub(crate) fn nixpkgs_version(
+    node: Option<&serde_json::Value>,
+    url: Option<&str>,
+) -> Option<NixpkgsVersion> {
+    let original = node.and_then(|n| n["original"]["ref"].as_str().map(str::to_owned));
+    let branch = original.or_else(|| url.and_then(ref_of_url));
+    let locked = node.map(|n| &n["locked"]);
+    let time = locked.and_then(|l| l["lastModified"].as_i64());
+    let rev = locked.and_then(|l| l["rev"].as_str()).map(str::to_owned);
+    let release = match branch.as_deref() {
+        Some(b) => match release_of_branch(b) {
+            Some(r) => Some(r),
+            None if UNSTABLE.contains(&b) => time.and_then(unstable_release_at),
+            None => None,
+        },
+        // No ref: the repository's default branch, master.
+        None => time.and_then(unstable_release_at),
+    }?;
+    let suffix = match (time, &rev) {
+        (Some(t), Some(r)) if r.len() >= 7 => chrono::DateTime::from_timestamp(t, 0)
+            .map(|d| format!(".{}.{}", d.format("%Y%m%d"), &r[..7])),
+        _ => None,
+    };
+    Some(NixpkgsVersion {
+        release,
+        suffix,
+        rev,
+    })
+}
+
+/// Branches that follow nixpkgs' master.
+const UNSTABLE: &[&str] = &[
+    "master",
+    "nixos-unstable",
+    "nixos-unstable-small",
+    "nixpkgs-unstable",
+];
+
+/// `lib` with the version `v` in `lib.trivial` (as nixpkgs' flake extends
+/// its lib with its own), when `lib` is extensible; else `lib`.
+fn lib_of_version(
+    ev: &mut Evaluator,
+    lib: &Value,
+    v: Option<NixpkgsVersion>,
+) -> crate::nix::EvalResult<Value> {
+    let Some(v) = v else { return Ok(lib.clone()) };
+    if ev.select(lib, &["extend"])?.is_none() {
+        return Ok(lib.clone());
+    }
+    let f = ev.eval_source(
+        "<atelier nixpkgs version>",
+        Path::new("/"),
+        "lib: release: suffix: rev: lib.extend (final: prev: { trivial = prev.trivial // { inherit release; } \
+         // (if suffix == null then { } else { versionSuffix = suffix; }) \
+         // (if rev == null then { } else { revisionWithDefault = _: rev; }); })",
+    )?;
+    let text = |s: Option<String>| s.map_or(Value::Null, |s| Value::string(s.as_str()));
+    let mut out = ev.apply(&f, lib.clone())?;
+    for arg in [
+        Value::string(v.release.as_str()),
+        text(v.suffix),
+        text(v.rev),
+    ] {
+        out = ev.apply(&out, arg)?;
+    }
+    Ok(out)
+}
+
 /// A nixpkgs input with this `lib`: its `legacyPackages.<system>` and the
 /// package set `import`ing it gives (`__atelierImport`, also returned) are
 /// what `pkgsFor` and `nixpkgsImport` (flake.nix) know of nixpkgs' packages
@@ -1226,8 +1359,19 @@ fn from_source(
             })
             .map(str::to_ascii_lowercase);
         let kind = kind_of(&n, url.as_deref(), repo.as_deref());
+        let lib = match kind {
+            InputKind::Nixpkgs => {
+                let locked = ctx
+                    .lock
+                    .as_ref()
+                    .zip(child.as_deref())
+                    .and_then(|(l, c)| l.node(c));
+                lib_of_version(ev, &ctx.lib, nixpkgs_version(locked, url.as_deref()))?
+            }
+            _ => ctx.lib.clone(),
+        };
         // Named by its path, so a message says what to override.
-        let fallback = input_value(ev, &child_path, kind, &ctx.lib, &ctx.known)?;
+        let fallback = input_value(ev, &child_path, kind, &lib, &ctx.known)?;
         let t = match follows {
             Some(target) => followed(ctx, &target, fallback),
             None => sourced(
@@ -1340,8 +1484,19 @@ fn outputs_of(
         if kind != InputKind::Other || repo.is_some_and(|r| TOOLING.contains(&r.as_str())) {
             frameworks.push(n.clone());
         }
-        let fallback = input_value(ev, n, kind, &lib, &known)?;
         let node = ctx.lock.as_ref().and_then(|l| l.input_of(l.root(), n));
+        let input_lib = match kind {
+            InputKind::Nixpkgs => {
+                let locked = ctx
+                    .lock
+                    .as_ref()
+                    .zip(node.as_deref())
+                    .and_then(|(l, c)| l.node(c));
+                lib_of_version(ev, &lib, nixpkgs_version(locked, url.as_deref()))?
+            }
+            _ => lib.clone(),
+        };
+        let fallback = input_value(ev, n, kind, &input_lib, &known)?;
         let span = ev
             .definition_span(top, &["inputs", n])
             .ok()
@@ -1753,6 +1908,70 @@ pub fn host(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lock_node(reference: Option<&str>, time: i64) -> serde_json::Value {
+        let mut original =
+            serde_json::json!({ "type": "github", "owner": "NixOS", "repo": "nixpkgs" });
+        if let Some(r) = reference {
+            original["ref"] = r.into();
+        }
+        serde_json::json!({
+            "locked": { "type": "github", "lastModified": time, "rev": "0123456789abcdef0123456789abcdef01234567" },
+            "original": original,
+        })
+    }
+
+    #[test]
+    fn nixpkgs_version_of_release_branches_and_unstable_dates() {
+        let release = |r: Option<&str>, date: &str| {
+            let t = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .unwrap()
+                .and_hms_opt(12, 0, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp();
+            nixpkgs_version(Some(&lock_node(r, t)), None).map(|v| v.release)
+        };
+        let some = |s: &str| Some(s.to_owned());
+        // A release branch names its release, whatever the date.
+        for b in [
+            "nixos-24.05",
+            "nixos-24.05-small",
+            "nixpkgs-24.05-darwin",
+            "release-24.05",
+        ] {
+            assert_eq!(release(Some(b), "2025-05-10"), some("24.05"), "{b}");
+        }
+        assert_eq!(release(Some("nixos-24.0"), "2025-08-01"), None);
+        assert_eq!(release(Some("my-branch"), "2025-08-01"), None);
+        // Unstable: the series in development at the lock date.
+        assert_eq!(release(Some("nixos-unstable"), "2025-08-01"), some("25.11"));
+        assert_eq!(release(None, "2025-12-03"), some("26.05"));
+        assert_eq!(release(Some("master"), "2026-02-01"), some("26.05"));
+        assert_eq!(
+            release(Some("nixpkgs-unstable"), "2021-06-01"),
+            some("21.11")
+        );
+        // Branch-off months, and the old `.03`/`.09` schedule: not known.
+        assert_eq!(release(Some("nixos-unstable"), "2025-05-20"), None);
+        assert_eq!(release(Some("nixos-unstable"), "2024-11-02"), None);
+        assert_eq!(release(Some("nixos-unstable"), "2020-08-01"), None);
+        // The suffix nixpkgs' flake gives; the URL's ref when not locked.
+        let v =
+            nixpkgs_version(Some(&lock_node(Some("nixos-25.05"), 1_754_049_600)), None).unwrap();
+        assert_eq!(v.suffix.as_deref(), Some(".20250801.0123456"));
+        let v = nixpkgs_version(None, Some("github:NixOS/nixpkgs/nixos-23.11")).unwrap();
+        assert_eq!((v.release.as_str(), v.suffix), ("23.11", None));
+        let v = nixpkgs_version(
+            None,
+            Some("git+https://github.com/NixOS/nixpkgs?ref=nixos-22.11&shallow=1"),
+        );
+        assert_eq!(v.map(|v| v.release).as_deref(), Some("22.11"));
+        assert_eq!(
+            nixpkgs_version(None, Some("github:NixOS/nixpkgs/nixos-unstable")),
+            None
+        );
+    }
 
     /// `f lib` evaluated deeply, as JSON (unknowns and functions described).
     /// `v` as JSON, or `unknown: <reason>`.

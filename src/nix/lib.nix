@@ -2029,8 +2029,23 @@ let
     bitNot = b.sub (-1);
     inherit (b) mul div add sub lessThan ceil floor isFloat isBool isInt seq deepSeq pathExists readFile genericClosure;
     inPureEvalMode = !b ? currentSystem;
+    inNixShell = b.getEnv "IN_NIX_SHELL" != "";
+    inherit showWarnings;
   };
-  fixedPoints = { inherit toExtension fix fix' extends composeExtensions composeManyExtensions makeExtensible makeExtensibleWithCustomName; };
+  # The nixpkgs version is a fact of the nixpkgs source the built-in lib
+  # stands in for: unknown, named, unless the flake's lock names a nixpkgs
+  # release (src/discover/flake.rs `nixpkgs_version` extends this lib then).
+  # In `lib.trivial` only, as in nixpkgs.
+  versionInfo = {
+    release = versionUnknown "release";
+    versionSuffix = versionUnknown "versionSuffix";
+    codeName = versionUnknown "codeName";
+    oldestSupportedRelease = versionUnknown "oldestSupportedRelease";
+    revisionWithDefault = default: default;
+  };
+  versionUnknown = name: internal.unknownWhy "lib.trivial.${name}"
+    "the nixpkgs version is a fact of nixpkgs' source, which the built-in lib stands in for; it is known when the flake's lock names a nixpkgs release, or when nixpkgs' lib is read from source (pass nixpkgs with --override-input)";
+  fixedPoints = { inherit converge toExtension fix fix' extends composeExtensions composeManyExtensions makeExtensible makeExtensibleWithCustomName; };
   # lib.versions, as nixpkgs' lib/versions.nix (documentation left out).
   versions = (
     { lib }:
@@ -2058,7 +2073,148 @@ let
     else (b.readDir (dirOf path)).${baseNameOf path};
   pathIsDirectory = path: b.pathExists path && pathType path == "directory";
   pathIsRegularFile = path: b.pathExists path && pathType path == "regular";
-  filesystem = { inherit resolveDefaultNix listFilesRecursive pathType pathIsDirectory pathIsRegularFile packagesFromDirectoryRecursive; };
+  # Top-level names of nixpkgs' lib that its default.nix takes from a part
+  # (`lib.pathType` is `lib.filesystem.pathType`, …), and small functions of
+  # those parts that flakes call. Deprecation warnings are dropped, as `warn`
+  # drops them.
+  fold = foldr;
+  imap = imap1;
+  concatImapStrings = f: list: concatStrings (imap1 f list);
+  concatImapStringsSep = sep: f: list: concatStringsSep sep (imap1 f list);
+  intersperse = sep: list: if length list < 2 then list else tail (concatMap (x: [ sep x ]) list);
+  getVersion = x:
+    if b.isString x then (parseDrvName x).version
+    else x.version or (parseDrvName x.name).version;
+  # Configure-flag strings: `--enable-x`, `--with-x=v`, `-DX:BOOL=TRUE`, `-Dx=enabled`.
+  enableFeature = flag: feature:
+    assert b.isBool flag; assert b.isString feature;
+    "--${if flag then "enable" else "disable"}-${feature}";
+  enableFeatureAs = flag: feature: value: enableFeature flag feature + optionalString flag "=${value}";
+  withFeature = flag: feature:
+    assert b.isString feature;
+    "--${if flag then "with" else "without"}-${feature}";
+  withFeatureAs = flag: feature: value: withFeature flag feature + optionalString flag "=${value}";
+  cmakeOptionType = type: feature: value:
+    let kind = toUpper type; in
+    assert elem kind [ "BOOL" "FILEPATH" "PATH" "STRING" "INTERNAL" "LIST" ];
+    assert b.isString feature; assert b.isString value;
+    "-D${feature}:${kind}=${value}";
+  cmakeBool = condition: flag:
+    assert b.isString condition; assert b.isBool flag;
+    cmakeOptionType "bool" condition (if flag then "TRUE" else "FALSE");
+  cmakeFeature = feature: value:
+    assert b.isString feature; assert b.isString value;
+    cmakeOptionType "string" feature value;
+  mesonOption = feature: value:
+    assert b.isString feature; assert b.isString value;
+    "-D${feature}=${value}";
+  mesonBool = condition: flag:
+    assert b.isString condition; assert b.isBool flag;
+    mesonOption condition (boolToString flag);
+  mesonEnable = feature: flag:
+    assert b.isString feature; assert b.isBool flag;
+    mesonOption feature (if flag then "enabled" else "disabled");
+  # A package's `meta` and name, changed (through `overrideAttrs` when it has one).
+  addMetaAttrs = extra: drv:
+    if drv ? overrideAttrs then drv.overrideAttrs (old: { meta = (old.meta or { }) // extra; })
+    else drv // { meta = (drv.meta or { }) // extra; };
+  setPrio = priority: addMetaAttrs { inherit priority; };
+  lowPrio = setPrio 10;
+  hiPrio = setPrio (-10);
+  mapDerivationAttrset = f: mapAttrs (_: v: if isDerivation v then f v else v);
+  lowPrioSet = mapDerivationAttrset lowPrio;
+  hiPrioSet = mapDerivationAttrset hiPrio;
+  dontDistribute = addMetaAttrs { hydraPlatforms = [ ]; };
+  setName = name: drv: drv // { inherit name; };
+  updateName = f: drv: drv // { name = f drv.name; };
+  appendToName = suffix: updateName (name:
+    let p = parseDrvName name; in "${p.name}-${suffix}-${p.version}");
+  # The first of `candidates` a package has as an output (the package itself
+  # when none is, or when an output was chosen already).
+  getFirstOutput = candidates: pkg:
+    let present = filter (o: pkg ? ${o}) candidates; in
+    if pkg.outputSpecified or false || present == [ ] then pkg else pkg.${head present};
+  getLib = getOutput "lib";
+  getDev = getOutput "dev";
+  getMan = getOutput "man";
+  getStatic = getFirstOutput [ "static" "lib" "out" ];
+  getInclude = getFirstOutput [ "include" "dev" "out" ];
+  chooseDevOutputs = map getDev;
+  zipAttrsWithNames = names: f: sets: genAttrs names (name: f name (b.catAttrs name sets));
+  concatAttrValues = set: concatLists (attrValues set);
+  mutuallyExclusive = xs: ys: xs == [ ] || !(b.any (y: elem y xs) ys);
+  converge = f: x: let next = f x; in if next == x then x else converge f next;
+  showWarnings = warnings: value: foldr warn value warnings;
+  isType = type: x: (x._type or "") == type;
+  setType = name: value: value // { _type = name; };
+  isOption = isType "option";
+  mkAssert = cond: msg: mkIf (if cond then true else throw "\nFailed assertion: ${msg}");
+  unknownModule = "<unknown-file>";
+  pathHasContext = b.hasContext;
+  canCleanSource = src: src ? _isLibCleanSourceWith || !(pathHasContext (toString src));
+  revOrTag = rev: tag: if tag != null then tag else if rev != null then rev else "HEAD";
+  # `trace` and friends give their value; what they print is Nix's business.
+  traceIf = cond: msg: x: if cond then b.trace msg x else x;
+  traceValFn = f: x: b.trace (f x) x;
+  traceVal = traceValFn id;
+  traceSeq = x: y: b.trace (b.deepSeq x x) y;
+  traceValSeqFn = f: v: traceValFn f (b.deepSeq v v);
+  traceValSeq = traceValSeqFn id;
+  traceSeqN = depth: x: y: b.trace x y;
+  traceValSeqNFn = f: depth: v: traceSeqN depth (f v) v;
+  traceValSeqN = traceValSeqNFn id;
+  # A depth-first walk from the list's head to an element nothing left comes
+  # before (`before a b`: `a` goes first), with the elements passed on the
+  # way (`visited`, latest first) and those not reached (`rest`); a cycle,
+  # when asked to stop at one, is reported with the elements that close it.
+  listDfs = stopOnCycles: before: list:
+    let
+      walk = at: seen: todo:
+        let
+          back = filter (v: before v at) seen;
+          split = partition (v: before v at) todo;
+        in
+        if stopOnCycles && back != [ ] then { cycle = at; loops = back; visited = seen; rest = todo; }
+        else if split.right == [ ] then { minimal = at; visited = seen; rest = todo; }
+        else walk (head split.right) ([ at ] ++ seen) (tail split.right ++ split.wrong);
+    in
+    walk (head list) [ ] (tail list);
+  # `{ result; }`, the list ordered by `before` (stable for unrelated
+  # elements as the walk above meets them), or `{ cycle; loops; }`.
+  toposort = before: list:
+    if length list < 2 then { result = list; }
+    else
+      let
+        found = listDfs true before list;
+        others = toposort before (found.visited ++ found.rest);
+      in
+      if found ? cycle then { cycle = reverseList ([ found.cycle ] ++ found.visited); inherit (found) loops; }
+      else if others ? cycle then others
+      else { result = [ found.minimal ] ++ others.result; };
+  # Linux kernel configuration values (`lib.kernel`).
+  kernel = {
+    yes = { tristate = "y"; optional = false; };
+    no = { tristate = "n"; optional = false; };
+    module = { tristate = "m"; optional = false; };
+    unset = { tristate = null; optional = false; };
+    option = x: x // { optional = true; };
+    freeform = x: { freeform = x; optional = false; };
+    whenHelpers = version: {
+      whenAtLeast = v: mkIf (versionAtLeast version v);
+      whenOlder = v: mkIf (versionOlder version v);
+      whenBetween = low: high: mkIf (versionAtLeast version low && versionOlder version high);
+    };
+  };
+  # Placeholder hashes, for a fetch whose hash is to be filled in.
+  fakeSha256 = concatStrings (genList (_: "0") 64);
+  fakeSha512 = concatStrings (genList (_: "0") 128);
+  fakeHash = "sha256-${concatStrings (genList (_: "A") 43)}=";
+  assertOneOf = name: val: xs:
+    assertMsg (elem val xs) "${name} must be one of ${generators.toPretty { } xs}, but is: ${generators.toPretty { } val}";
+  traceFnSeqN = depth: name: f: v: let res = f v; in traceSeqN (depth + 1) { fn = name; from = v; to = res; } res;
+  filesystem = { inherit resolveDefaultNix listFilesRecursive pathType pathIsDirectory pathIsRegularFile packagesFromDirectoryRecursive;
+    inherit (b) readFileType hashFile;
+  };
   # lib.fileset, for reading: a file set is its list of files (a path
   # stands for every file under it); toSource gives the root path itself.
   fileset =
@@ -2089,7 +2245,9 @@ let
       empty = mk [ ];
     };
   customisation = { inherit callPackageWith callPackagesWith makeOverridable makeScope renameCrossIndexFrom renameCrossIndexTo mapCrossIndex; };
-  sources = { inherit cleanSourceWith cleanSource cleanSourceFilter sourceByRegex sourceFilesBySuffices; };
+  sources = {
+    inherit (b) filterSource;
+    inherit pathHasContext canCleanSource revOrTag cleanSourceWith cleanSource cleanSourceFilter sourceByRegex sourceFilesBySuffices; };
   # lib.systems.elaborate, written from its documented behaviour: a system
   # double ("x86_64-linux"), a config triple ("aarch64-unknown-linux-musl")
   # or a set with `system` or `config`, to the platform set. The attributes
@@ -2285,8 +2443,15 @@ let
           [ { inherit name; expected = case.expected; result = case.expr; } ]
         else [ ])
       (attrNames suite);
-  debug = { inherit runTests; };
-  meta = { inherit getExe getExe' getName platformMatch; };
+  debug = {
+    inherit runTests traceIf traceVal traceValFn traceSeq traceSeqN traceValSeq traceValSeqFn traceValSeqN
+      traceValSeqNFn traceFnSeqN;
+    inherit (b) trace unsafeGetAttrPos;
+  };
+  meta = {
+    inherit getExe getExe' getName platformMatch addMetaAttrs setPrio lowPrio hiPrio lowPrioSet hiPrioSet
+      mapDerivationAttrset dontDistribute setName updateName appendToName;
+  };
   strings = {
     inherit concatStrings concatMapStrings concatMapStringsSep concatStringsSep
       optionalString hasPrefix hasSuffix removePrefix removeSuffix escapeShellArg
@@ -2296,7 +2461,11 @@ let
       escapeNixIdentifier isValidPosixName toShellVar toShellVars fixedWidthString fixedWidthNumber
       toInt toIntBase10 concatMapAttrsStringSep makeSearchPathOutput makeLibraryPath makeIncludePath
       floatToString getName charToInt escapeC escapeURL commonPrefixLength commonSuffixLength levenshtein levenshteinAtMost splitStringBy
-      toSentenceCase toCamelCase sanitizeDerivationName trimWith normalizePath addContextFrom;
+      toSentenceCase toCamelCase sanitizeDerivationName trimWith normalizePath addContextFrom
+      concatImapStrings concatImapStringsSep intersperse getVersion lowerChars upperChars parseDrvName
+      enableFeature enableFeatureAs withFeature withFeatureAs cmakeOptionType cmakeBool cmakeFeature
+      mesonOption mesonBool mesonEnable unsafeDiscardStringContext;
+    inherit (b) appendContext;
     replicate = stringsReplicate;
     inherit (b) match split toJSON typeOf stringLength substring;
   };
@@ -2306,7 +2475,8 @@ let
       singleton forEach imap0 imap1 ifilter0 reverseList subtractLists intersectLists remove
       findFirst any all partition groupBy groupBy' sort elemAt
       replicate sortOn allUnique uniqueStrings zipListsWith zipLists findFirstIndex findSingle
-      commonPrefix sublist dropEnd takeEnd compareLists crossLists replaceElemAt naturalSort;
+      commonPrefix sublist dropEnd takeEnd compareLists crossLists replaceElemAt naturalSort
+      fold concatAttrValues mutuallyExclusive listDfs toposort;
     hasPrefix = listsHasPrefix;
     removePrefix = listsRemovePrefix;
   };
@@ -2319,21 +2489,30 @@ let
       cartesianProduct mapCartesianProduct foldAttrs matchAttrs overrideExisting showAttrPath
       mapAttrsToListRecursiveCond mapAttrsToListRecursive collect attrVals getAttrs isDerivation
       unionOfDisjoint getOutput updateManyAttrsByPath longestValidPathPrefix getBin
-      recurseIntoAttrs dontRecurseIntoAttrs;
-    inherit (b) removeAttrs intersectAttrs catAttrs;
+      recurseIntoAttrs dontRecurseIntoAttrs
+      zipAttrsWithNames getFirstOutput getLib getDev getMan getStatic getInclude chooseDevOutputs;
+    inherit (b) removeAttrs intersectAttrs catAttrs getAttr;
   };
   modules = {
     inherit mkIf mkMerge mkOverride mkDefault mkForce mkOptionDefault mkOrder mkBefore mkAfter
       mkRemovedOptionModule mkRenamedOptionModule mkRenamedOptionModuleWith mkMergedOptionModule
       mkChangedOptionModule mkAliasOptionModule mkAliasOptionModuleMD doRename mkDerivedConfig
       setDefaultModuleLocation mkImageMediaOverride mkFixStrictness mkDefinition mapDefinitionValue
-      evalModules importApply;
+      evalModules importApply mkAssert;
   };
   options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD showOption
-    getValues getFiles mergeUniqueOption mergeOneOption mergeEqualOption mergeDefaultOption; };
+    getValues getFiles mergeUniqueOption mergeOneOption mergeEqualOption mergeDefaultOption isOption unknownModule; };
   # The whole lib, extensible as nixpkgs' is (`lib.extend (final: prev: ...)`).
   base = self: trivial // fixedPoints // strings // lists // attrsets // modules // options // customisation // sources // {
-  inherit trivial fixedPoints strings lists attrsets modules options filesystem customisation sources fileset
+  # The version follows `release` and `versionSuffix` as an extension sets them.
+  trivial = trivial // versionInfo // {
+    version = self.trivial.release + self.trivial.versionSuffix;
+    nixpkgsVersion = self.trivial.version;
+    oldestSupportedReleaseIsAtLeast = release: release <= self.trivial.oldestSupportedRelease;
+    isInOldestRelease = self.trivial.oldestSupportedReleaseIsAtLeast;
+  };
+  inherit (self.trivial) version nixpkgsVersion oldestSupportedReleaseIsAtLeast isInOldestRelease;
+  inherit fixedPoints strings lists attrsets modules options filesystem customisation sources fileset
     types mkVMOverride versions systems mkOptionType isOptionType;
   # As in nixpkgs' flake.nix, the host's modules get the lib `nixosSystem`
   # was taken from (`lib.extend` overlays included), or the call's `lib`
@@ -2351,6 +2530,20 @@ let
   derivations = { inherit lazyDerivation optionalDrvAttr; };
   inherit (b) addErrorContext isFloat replaceStrings head tail concatLists concatMap elem;
   inherit getExe getExe' packagesFromDirectoryRecursive debug runTests;
+  inherit (filesystem) pathType;
+  inherit (filesystem) readFileType hashFile;
+  inherit (b) getContext hasContext hashString placeholder fromTOML toFile toXML unsafeDiscardOutputDependency;
+  inherit (debug) trace unsafeGetAttrPos traceIf traceVal traceValFn traceSeq traceSeqN traceValSeq traceValSeqFn
+    traceValSeqN traceValSeqNFn traceFnSeqN;
+  inherit (meta) addMetaAttrs setPrio lowPrio hiPrio lowPrioSet hiPrioSet mapDerivationAttrset dontDistribute
+    setName updateName appendToName;
+  inherit (generators) mkLuaInline;
+  inherit imap isType setType assertOneOf kernel fakeHash fakeSha256 fakeSha512;
+  # nixpkgs' maintainer and team lists are data, as its license table is.
+  maintainers = internal.unknownWhy "lib.maintainers"
+    "nixpkgs' maintainer list is data the built-in lib does not copy; it is read when nixpkgs' lib is evaluated from its source (pass nixpkgs with --override-input)";
+  teams = internal.unknownWhy "lib.teams"
+    "nixpkgs' team list is data the built-in lib does not copy; it is read when nixpkgs' lib is evaluated from its source (pass nixpkgs with --override-input)";
   mdDoc = x: x;
   inherit (b) isString isList isAttrs isBool isInt genList;
   isNull = x: x == null;
