@@ -19,8 +19,19 @@ let
   # keeps the hosts whose `config.x` is some value is followed).
   # `hostConfig null args` gives the modules atelier's built-in lib.
   lib = lib0.extend (final: prev: {
-    nixosSystem = args: prev.nixosSystem args // { config = prim.hostConfig null args; };
+    nixosSystem = args: prev.nixosSystem args // {
+      config = prim.hostConfig null args;
+      extendModules = ext: final.nixosSystem (extendSystem args ext);
+    };
   });
+
+  # A host's `extendModules { modules; specialArgs; }` (nixpkgs'
+  # eval-config.nix passes evalModules' through): the same call with the
+  # modules added and the special arguments updated.
+  extendSystem = args: ext: args // {
+    modules = (args.modules or [ ]) ++ (ext.modules or [ ]);
+    specialArgs = (args.specialArgs or { }) // (ext.specialArgs or { });
+  };
 
   # The flake's `self`: its outputs, with what Nix adds to them
   # (`lastModified`, `narHash`, ... stay unknown).
@@ -942,7 +953,11 @@ let
   nixpkgsLib = src: (import (src + "/lib")).extend (final: prev: {
     nixosSystem = args:
       let moduleLib = args.lib or final;
-      in lib0.nixosSystem args // { moduleLib = _: moduleLib; config = prim.hostConfig moduleLib args; };
+      in lib0.nixosSystem args // {
+        moduleLib = _: moduleLib;
+        config = prim.hostConfig moduleLib args;
+        extendModules = ext: final.nixosSystem (extendSystem args ext);
+      };
   });
   # nixpkgs' package set for `system` as far as it is known without
   # building anything: `lib`, `path` (nixpkgs' source, so `import
