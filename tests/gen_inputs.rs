@@ -1975,6 +1975,9 @@ fn snowfall_lib_evaluates_from_its_real_source() {
     // user lib under the namespace, merged shallowly (a user lib file's
     // names computed with `lib`).
     same_plan_from_real_sources("snowfall-lib-shape", "box", "radio", overrides);
+    // Its `nixosModules` output (with an alias), imported by a host of
+    // the flake's own.
+    same_plan_from_real_sources("snowfall-nixos-modules", "extra", "radio", overrides);
     // The darwin system is no NixOS host, from the real source too.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/discover/ok/snowfall");
     let mut cmd = gen();

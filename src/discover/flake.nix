@@ -601,9 +601,35 @@ let
                   ++ (host.modules or [ ]);
               };
             };
+          # `modules/nixos/<name>/default.nix` as `nixosModules.<name>`,
+          # each a module function giving the file what snowfall-lib's
+          # system builder gives its hosts (`lib`, `inputs`, `namespace`,
+          # `system`, `target`, `format`, …) whichever host imports it, then
+          # `alias.modules.nixos` (`default = "base"`), as its
+          # `create-modules` does.
+          moduleName = p: lib.removeSuffix "/default.nix" (lib.removePrefix (toString (root + "/modules/nixos") + "/") (toString p));
+          wrapModule = path: args@{ pkgs, ... }:
+            let
+              system = args.system or pkgs.stdenv.hostPlatform.system;
+              target = args.target or system;
+              imported = import path;
+              given = args // {
+                inherit system target namespace;
+                format = args.format or "linux";
+                virtual = args.virtual or false;
+                systems = args.systems or { };
+                lib = systemLib;
+                pkgs = unknown "pkgs" "snowfall-lib gives its modules its own `pkgs`, which only Nix knows";
+                inputs = b.removeAttrs inputs [ "src" ];
+              };
+            in
+            (if b.isFunction imported then imported given else imported) // { _file = path; };
+          ownModules = b.listToAttrs (map (p: { name = moduleName p; value = wrapModule p; }) common);
+          nixosModules = ownModules // b.mapAttrs (_: target: ownModules.${target}) (args.alias.modules.nixos or { });
         in
         {
           nixosConfigurations = b.listToAttrs (map mkHost hosts);
+          inherit nixosModules;
           lib = libs.userLib;
         };
     in

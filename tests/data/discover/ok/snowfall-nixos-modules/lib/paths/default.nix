@@ -1,0 +1,4 @@
+{ lib, namespace, ... }:
+{
+  stateOf = name: "/srv/${namespace}/${name}";
+}

@@ -1,0 +1,5 @@
+{ host, ... }:
+{
+  networking.hostName = host;
+  atelier.services.radio.enable = true;
+}
