@@ -156,6 +156,26 @@ pub fn fall_back(used: &InputUse, error: Option<&Diagnostic>) -> Vec<(String, St
     out
 }
 
+/// The names of flake-parts' `lib` (its `lib.nix`, every version to
+/// 2026).
+const FLAKE_PARTS_LIB_NAMES: &[&str] = &[
+    "attrsWith",
+    "defaultModule",
+    "evalFlakeModule",
+    "importAndPublish",
+    "importApply",
+    "memoizeStr",
+    "mkAliasOptionModule",
+    "mkDeferredModuleOption",
+    "mkDeferredModuleType",
+    "mkFlake",
+    "mkPerSystemModule",
+    "mkPerSystemOption",
+    "mkPerSystemType",
+    "mkSubmoduleOptions",
+    "mkTransposedPerSystemModule",
+];
+
 /// What kind of flake an input is, from its URL in flake.nix or the lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum InputKind {
@@ -939,7 +959,23 @@ fn input_value_because(
             for (k, t) in lib_attrs {
                 l.insert(k, t, None);
             }
-            l.unknown_keys = Some(selected_unknown(name, "lib", &reason));
+            // Its other names (those of every flake-parts version's
+            // `lib.nix`), each unknown: the set's names are known, so
+            // `nixpkgs.lib // flake-parts.lib` keeps nixpkgs' functions
+            // (stepbrobd/autopilot).
+            for n in FLAKE_PARTS_LIB_NAMES {
+                if l.get(n).is_none() {
+                    l.insert(
+                        *n,
+                        Thunk::value(Value::unknown_root(
+                            &format!("{name}.lib.{n}"),
+                            reason.clone(),
+                            None,
+                        )),
+                        None,
+                    );
+                }
+            }
             // `flakeModules.partitions` is built in; its other modules
             // (`easyOverlay`, `flakeModules`, ...) define no host.
             let mut modules = Attrs::default();

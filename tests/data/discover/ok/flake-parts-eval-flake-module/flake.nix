@@ -11,7 +11,10 @@
   };
   outputs = inputs@{ parts, nixpkgs, atelier, ... }:
     let
-      eval = parts.lib.evalFlakeModule { inherit inputs; } ({ lib, config, ... }: {
+      # As stepbrobd/autopilot merges them: flake-parts' lib names are
+      # known, so nixpkgs' functions stay (`mapAttrs` below).
+      lib = nixpkgs.lib // parts.lib;
+      eval = lib.evalFlakeModule { inherit inputs; } ({ config, ... }: {
         options.hosts = lib.mkOption { type = lib.types.attrsOf lib.types.str; default = { }; };
         config = {
           systems = [ "x86_64-linux" ];
