@@ -867,8 +867,15 @@ let
     in
     if b.isString system then pkgsFor lib path system rest
     else rest // { inherit lib path; };
+  # `import "${nixpkgs}/nixos" { configuration; system; }`
+  # (nixos/default.nix): a host, as nixos/lib/eval-config.nix makes it of
+  # the one module `configuration` (`system = null` lets the modules set
+  # `nixpkgs.hostPlatform`). Its default `configuration` reads
+  # `NIXOS_CONFIG` and `<nixos-config>`, which pure evaluation has not.
+  nixosEntry = lib: { configuration, system ? null }:
+    lib.nixosSystem { inherit system; modules = [ configuration ]; };
   knowledge = {
-    inherit lib nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan pkgsFor nixpkgsImport;
+    inherit lib nixpkgsLib nixosEntry mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan pkgsFor nixpkgsImport;
     flakePartsModules.partitions = partitionsModule;
   };
 in

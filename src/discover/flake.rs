@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::diagnostic::{Diagnostic, Span};
-use crate::nix::Evaluator;
 use crate::nix::{Attrs, PrimOpApp, PrimOpDef, Thunk, Unknown, UnknownOrigin, Value};
+use crate::nix::{Evaluator, NixpkgsRoot};
 
 use super::graph::call_of;
 use super::lock::{self, Lock};
@@ -719,16 +719,7 @@ fn nixpkgs_value(
         origin: UnknownOrigin::Root(format!("{name}.legacyPackages")),
     }));
     let per_system = Value::Attrs(Rc::new(per_system));
-    let import = ev.select(known, &["nixpkgsImport"])?.unwrap_or(Value::Null);
-    let import = ev.apply(&import, lib.clone())?;
-    let import = ev.apply(&import, out_path.clone())?;
-    let import = ev.apply(
-        &import,
-        package_set_rest(
-            &format!("(import {name} {{ … }})"),
-            format!("nixpkgs' package set (`import {name} {{ … }}`) is only known when Nix builds the system"),
-        ),
-    )?;
+    let import = nixpkgs_import(ev, known, name, lib, &out_path)?;
     let value = partial(
         name,
         reason,
@@ -740,6 +731,60 @@ fn nixpkgs_value(
         ],
     );
     Ok((value, import))
+}
+
+/// `import nixpkgs { … }` of the nixpkgs named `name` (for messages) whose
+/// real lib is `lib` and whose source's path is `out_path`: a function of
+/// the import's arguments (`nixpkgsImport` of flake.nix).
+fn nixpkgs_import(
+    ev: &mut Evaluator,
+    known: &Value,
+    name: &str,
+    lib: &Value,
+    out_path: &Value,
+) -> crate::nix::EvalResult<Value> {
+    let import = ev.select(known, &["nixpkgsImport"])?.unwrap_or(Value::Null);
+    let import = ev.apply(&import, lib.clone())?;
+    let import = ev.apply(&import, out_path.clone())?;
+    ev.apply(
+        &import,
+        package_set_rest(
+            &format!("(import {name} {{ … }})"),
+            format!("nixpkgs' package set (`import {name} {{ … }}`) is only known when Nix builds the system"),
+        ),
+    )
+}
+
+/// Records the nixpkgs source at `src` (see [`NixpkgsRoot`]), whose real
+/// lib is `lib`: `import` its package set, `nixos` its
+/// `nixos/default.nix` (`nixosEntry` of flake.nix).
+fn add_nixpkgs_root(
+    ev: &mut Evaluator,
+    known: &Value,
+    src: &Path,
+    lib: &Value,
+    import: Value,
+) -> crate::nix::EvalResult<()> {
+    let entry = ev.select(known, &["nixosEntry"])?.unwrap_or(Value::Null);
+    let nixos = ev.apply(&entry, lib.clone())?;
+    ev.add_nixpkgs_root(NixpkgsRoot {
+        root: src.to_path_buf(),
+        import,
+        lib: lib.clone(),
+        nixos,
+    });
+    Ok(())
+}
+
+/// How a nixpkgs that `builtins.fetchTarball` found is made known: its
+/// real lib, package set and NixOS entry points, as a nixpkgs input's.
+fn fetched_nixpkgs(known: Value) -> crate::nix::NixpkgsSource {
+    Rc::new(move |ev, src, store_path| {
+        let f = ev.select(&known, &["nixpkgsLib"])?.unwrap_or(Value::Null);
+        let real = ev.apply(&f, store_path.clone())?;
+        let import = nixpkgs_import(ev, &known, "nixpkgs", &real, &store_path)?;
+        add_nixpkgs_root(ev, &known, src, &real, import)
+    })
 }
 
 /// The value an input stands for without its source.
@@ -1040,14 +1085,7 @@ fn sourced(
             Ok(Some((src, origin))) => {
                 if matches!(origin, lock::Origin::Cache | lock::Origin::Fetched) {
                     // A copy kept in part: reads of what it dropped say so.
-                    let marker = src.join(crate::flake::prune::MARKER);
-                    if let Ok(text) = ev.inputs().read(&marker) {
-                        ev.add_pruned(crate::flake::prune::Pruned::parse(
-                            src.clone(),
-                            path.clone(),
-                            &String::from_utf8_lossy(&text),
-                        ));
-                    }
+                    ev.note_pruned(&src, &format!("flake input `{path}`"));
                 }
                 ctx.used
                     .from_source
@@ -1093,7 +1131,7 @@ fn from_source(
         let real = ev.apply(&f, out_path.clone())?;
         let known = ctx.known.clone();
         let (value, import) = nixpkgs_value(ev, &known, name, &reason, &real, out_path)?;
-        ev.add_nixpkgs_root(src, import, real.clone());
+        add_nixpkgs_root(ev, &known, src, &real, import)?;
         return Ok(value);
     }
     let locked = ctx.lock.as_ref().zip(node).and_then(|(l, n)| l.node(n));
@@ -1266,6 +1304,7 @@ fn outputs_of(
     };
     let base_lib = ev.lib()?;
     let known = knowledge(ev, &base_lib)?;
+    ev.on_nixpkgs_source(fetched_nixpkgs(known.clone()));
     let lib = ev.select(&known, &["lib"])?.unwrap_or(Value::Null);
     let (declared, exact) = declared_inputs(ev, top, &outputs);
     let locked = locked_repos(ev, dir);

@@ -22,9 +22,17 @@ pub enum Keep {
 }
 
 /// Downloads the source `locked` describes into `dest`, when its NAR hash
-/// is `digest`. A copy already at `dest` is replaced only when it is a
-/// pruned one and `keep` asks for the whole source.
-pub fn fetch(locked: &Json, digest: &[u8; 32], dest: &Path, keep: Keep) -> Result<(), String> {
+/// is `digest` (which `pinned_by` names in the message of a mismatch:
+/// "flake.lock locks", "its `sha256` is"). A copy already at `dest` is
+/// replaced only when it is a pruned one and `keep` asks for the whole
+/// source.
+pub fn fetch(
+    locked: &Json,
+    digest: &[u8; 32],
+    pinned_by: &str,
+    dest: &Path,
+    keep: Keep,
+) -> Result<(), String> {
     let parent = dest
         .parent()
         .ok_or_else(|| format!("{} has no parent directory", dest.display()))?;
@@ -51,7 +59,7 @@ pub fn fetch(locked: &Json, digest: &[u8; 32], dest: &Path, keep: Keep) -> Resul
     };
     if &got != digest {
         return Err(format!(
-            "its NAR hash is {} but flake.lock locks {}: refused",
+            "its NAR hash is {} but {pinned_by} {}: refused",
             nar::to_sri(&got),
             nar::to_sri(digest)
         ));

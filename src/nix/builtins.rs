@@ -202,6 +202,7 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("unsafeDiscardStringContext", 1, context::discard_context),
     row!("unsafeGetAttrPos", 2, unsafe_get_attr_pos),
     row!("warn", 2, warn),
+    row!("fetchTarball", 1, super::fetchers::fetch_tarball),
 ];
 
 /// Builtins that are also global names (outside `builtins.`), as in Nix.

@@ -206,10 +206,31 @@ pub struct Evaluator {
     kept: Vec<Box<dyn std::any::Any>>,
     /// Input sources kept in part (a fetched nixpkgs, see `flake::prune`).
     pruned: Vec<crate::flake::prune::Pruned>,
-    /// nixpkgs inputs read from their source: (root, what importing it
-    /// gives). `import <root> { … }` is nixpkgs' package set, which is not
-    /// evaluated statically (see `import_path`).
-    nixpkgs_roots: Vec<(PathBuf, Value, Value)>,
+    /// nixpkgs sources read (see [`NixpkgsRoot`]).
+    nixpkgs_roots: Vec<NixpkgsRoot>,
+    /// What makes a nixpkgs that a fetcher (`builtins.fetchTarball`) found
+    /// one of [`Evaluator::add_nixpkgs_root`]: set by the flake's
+    /// evaluation, which knows nixpkgs (`src/discover/flake.rs`).
+    nixpkgs_source: Option<NixpkgsSource>,
+}
+
+/// See [`Evaluator::on_nixpkgs_source`]: given the source's directory and
+/// its store path (the string a fetcher gives).
+pub type NixpkgsSource = Rc<dyn Fn(&mut Evaluator, &Path, Value) -> EvalResult<()>>;
+
+/// A nixpkgs read from its source at `root`, and what importing its files
+/// gives, as NixOS and nixpkgs' package set are not evaluated statically:
+/// `import <root> { … }` (also its `default.nix`,
+/// `pkgs/top-level/impure.nix`) is `import` (a function of the import's
+/// arguments, `nixpkgsImport` of src/discover/flake.nix);
+/// `nixos/lib/eval-config.nix` is `lib.nixosSystem` (atelier's host
+/// marker); `nixos` (its `default.nix`, `{ configuration, system }`) is
+/// `nixos`.
+pub struct NixpkgsRoot {
+    pub root: PathBuf,
+    pub import: Value,
+    pub lib: Value,
+    pub nixos: Value,
 }
 
 /// Dropping the evaluator frees what its evaluation built, reference
@@ -221,6 +242,8 @@ impl Drop for Evaluator {
         self.kept.clear();
         self.imported.clear();
         self.lib = None;
+        self.nixpkgs_source = None;
+        self.nixpkgs_roots.clear();
         self.base_env = Scope::vars(None, FxHashMap::default());
         self.cycles.collect();
     }
@@ -257,6 +280,7 @@ impl Evaluator {
             kept: Vec::new(),
             pruned: Vec::new(),
             nixpkgs_roots: Vec::new(),
+            nixpkgs_source: None,
         }
     }
 
@@ -278,14 +302,26 @@ impl Evaluator {
         }
     }
 
-    /// Records a nixpkgs input read from its source at `root`: importing it
-    /// (its package set) gives `import` (a function of the import's
-    /// arguments, `nixpkgsImport` of src/discover/flake.nix); importing its
-    /// `nixos/lib/eval-config.nix` gives `lib.nixosSystem` (atelier's host
-    /// marker: NixOS itself is not evaluated statically).
-    pub fn add_nixpkgs_root(&mut self, root: &Path, import: Value, lib: Value) {
-        if !self.nixpkgs_roots.iter().any(|(r, _, _)| r == root) {
-            self.nixpkgs_roots.push((root.to_path_buf(), import, lib));
+    /// Records a nixpkgs read from its source (a flake input, a tarball).
+    pub fn add_nixpkgs_root(&mut self, root: NixpkgsRoot) {
+        if !self.nixpkgs_roots.iter().any(|r| r.root == root.root) {
+            self.nixpkgs_roots.push(root);
+        }
+    }
+
+    /// Sets how a nixpkgs that a fetcher found is made known.
+    pub fn on_nixpkgs_source(&mut self, f: NixpkgsSource) {
+        self.nixpkgs_source = Some(f);
+    }
+
+    /// A fetched source that has nixpkgs' shape (`lib/` and `nixos/`):
+    /// made known as a nixpkgs input's is, when this evaluation knows how.
+    pub(crate) fn fetched_nixpkgs(&mut self, root: &Path, store_path: Value) -> EvalResult<()> {
+        let shaped =
+            self.inputs.is_dir(&root.join("lib")) && self.inputs.is_dir(&root.join("nixos"));
+        match self.nixpkgs_source.clone() {
+            Some(f) if shaped => f(self, root, store_path),
+            _ => Ok(()),
         }
     }
 
@@ -294,6 +330,20 @@ impl Evaluator {
     pub fn add_pruned(&mut self, pruned: crate::flake::prune::Pruned) {
         if !self.pruned.iter().any(|p| p.root == pruned.root) {
             self.pruned.push(pruned);
+        }
+    }
+
+    /// Records the source `src` of `what` (for messages: "flake input
+    /// `nixpkgs`") as kept in part when its copy says so (the marker of
+    /// `flake::prune`).
+    pub fn note_pruned(&mut self, src: &Path, what: &str) {
+        let marker = src.join(crate::flake::prune::MARKER);
+        if let Ok(text) = self.inputs().read(&marker) {
+            self.add_pruned(crate::flake::prune::Pruned::parse(
+                src.to_path_buf(),
+                what.to_owned(),
+                &String::from_utf8_lossy(&text),
+            ));
         }
     }
 
@@ -323,7 +373,7 @@ impl Evaluator {
                 return Err(vec![Diagnostic::error(
                     "input-pruned",
                     format!(
-                        "cannot read {} of flake input `{}`: this input was kept pruned (only its top-level files and {}, as {} lists); run atelier-gen with --fetch-inputs --keep-full-inputs to keep all of it",
+                        "cannot read {} of {}: this input was kept pruned (only its top-level files and {}, as {} lists); run atelier-gen with --fetch-inputs --keep-full-inputs to keep all of it",
                         if rel.as_os_str().is_empty() { ".".into() } else { rel.display().to_string() },
                         p.input,
                         p.kept_dirs(),
@@ -548,19 +598,20 @@ impl Evaluator {
         // Nix's work (and a kept-pruned copy does not have it).
         if !self.nixpkgs_roots.is_empty() {
             let lexical = canon_path(path);
-            let entry = self.nixpkgs_roots.iter().find(|(root, _, _)| {
-                lexical == *root
-                    || lexical == root.join("default.nix")
-                    || lexical == root.join("pkgs/top-level/impure.nix")
-            });
-            if let Some((_, import, _)) = entry {
-                return Ok(import.clone());
+            let mut eval_config = None;
+            for r in &self.nixpkgs_roots {
+                let Ok(rel) = lexical.strip_prefix(&r.root) else {
+                    continue;
+                };
+                match rel.to_str().unwrap_or_default() {
+                    "" | "default.nix" | "pkgs/top-level/impure.nix" => {
+                        return Ok(r.import.clone())
+                    }
+                    "nixos" | "nixos/default.nix" => return Ok(r.nixos.clone()),
+                    "nixos/lib/eval-config.nix" => eval_config = Some(r.lib.clone()),
+                    _ => {}
+                }
             }
-            let eval_config = self
-                .nixpkgs_roots
-                .iter()
-                .find(|(root, _, _)| lexical == root.join("nixos/lib/eval-config.nix"))
-                .map(|(_, _, lib)| lib.clone());
             if let Some(lib) = eval_config {
                 if let Some(f) = self.select(&lib, &["nixosSystem"])? {
                     return Ok(f);
