@@ -855,7 +855,8 @@ let
     };
   # `import nixpkgs { system = …; … }`: the package set for the system it
   # names (`system`, `localSystem.system` or `localSystem` as a string);
-  # with none (`builtins.currentSystem`), only `lib` is known.
+  # with none, only `lib` is known (nixpkgs' default, `builtins.currentSystem`,
+  # is missing in pure evaluation: Nix fails once it needs the system).
   nixpkgsImport = lib: path: rest: args:
     let
       local = args.localSystem or null;

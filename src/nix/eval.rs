@@ -1325,7 +1325,12 @@ impl Evaluator {
                             format!("attribute `{name}` missing (in `.{}`)", shown.join(".")),
                             Some(span.clone()),
                         );
-                        if let Some(best) = a
+                        let impure = matches!(name.as_str(), "currentSystem" | "currentTime");
+                        if impure && a.get("builtins").is_some() {
+                            d = d.with_note(format!(
+                                "flakes are evaluated in pure mode, which has no `builtins.{name}` (as in Nix); a host's system is its `nixpkgs.hostPlatform`, and `builtins.{name} or …` gives a fallback"
+                            ));
+                        } else if let Some(best) = a
                             .keys()
                             .map(|k| (strsim::jaro_winkler(k, &name), k))
                             .filter(|(s, _)| *s > 0.8)
