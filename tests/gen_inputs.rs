@@ -686,6 +686,35 @@ fn fetch_tarball_pins_are_fetched_checked_and_read_as_nixpkgs() {
         .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
 }
 
+/// A `file://` pin (a tarball on this machine) is fetched too.
+#[test]
+fn fetch_tarball_fetches_file_urls() {
+    let src = data("fetched-nixpkgs/nixpkgs-src");
+    let digest = atelier::flake::nar::nar_sha256(&src).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("nixpkgs.tar.gz");
+    std::fs::write(&archive, tarball(&src, "nixpkgs-0123abc")).unwrap();
+    let text = std::fs::read_to_string(data("fetch-tarball/flake.nix"))
+        .unwrap()
+        .replace("@URL@", &format!("file://{}", archive.display()))
+        .replace("@SHA256@", &atelier::flake::nar::to_sri(&digest));
+    let flake = dir.path().join("flake");
+    std::fs::create_dir(&flake).unwrap();
+    std::fs::write(flake.join("flake.nix"), text).unwrap();
+    std::fs::copy(data("fetched/host.nix"), flake.join("host.nix")).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "--cache-dir"])
+        .arg(cache.path())
+        .arg("plan")
+        .arg(&flake)
+        .args(["--host", "nixos", "--json", "--fetch-inputs"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
+    assert_eq!(kept(cache.path()).len(), 1);
+}
+
 /// The string `builtins.fetchTarball` gives is the store path Nix gives
 /// (`nix-instantiate` unpacks a `file://` tarball into the Nix store
 /// offline), and once the source is there atelier-gen finds it by that

@@ -171,11 +171,17 @@ fn download(locked: &Json, dir: &Path) -> Result<PathBuf, String> {
     }
 }
 
-fn get(url: &str) -> Result<impl Read, String> {
+/// The body at `url`: HTTP(S), or a local file (`file:///…`, as Nix
+/// accepts for `tarball` inputs and `builtins.fetchTarball`).
+fn get(url: &str) -> Result<Box<dyn Read + Send>, String> {
+    if let Some(path) = url.strip_prefix("file://") {
+        let f = std::fs::File::open(path).map_err(|e| format!("reading {url}: {e}"))?;
+        return Ok(Box::new(f));
+    }
     let resp = ureq::get(url)
         .call()
         .map_err(|e| format!("downloading {url}: {e}"))?;
-    Ok(resp.into_body().into_reader())
+    Ok(Box::new(resp.into_body().into_reader()))
 }
 
 /// A tarball (gzip-compressed or not), unpacked as Nix does: when it holds
