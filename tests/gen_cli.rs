@@ -800,3 +800,54 @@ fn a_repository_known_only_at_rebuild_time_is_named_so() {
         "{stdout}"
     );
 }
+
+/// A host table only Nix can compute says why, once: the note on choosing
+/// hosts by `config` comes only with a table chosen by the hosts' `config`
+/// (not with one built from a `builtins.fetchTarball` pin with no source).
+#[test]
+fn an_unknown_host_table_says_why_and_notes_config_only_when_it_is_why() {
+    let note = "a host table that keeps hosts by their `config`";
+    let plan = |flake: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("flake.nix"), flake).unwrap();
+        let out = gen()
+            .args(["--no-cache", "plan"])
+            .arg(dir.path())
+            .env_remove("ATELIER_FETCH_INPUTS")
+            .assert()
+            .code(1);
+        String::from_utf8(out.get_output().stderr.clone()).unwrap()
+    };
+    let pinned = plan(
+        r#"{
+  outputs = _:
+    let
+      nixpkgs = builtins.fetchTarball {
+        url = "https://example.invalid/nixpkgs.tar.gz";
+        sha256 = "sha256-eKbrvPoAOFutbYMdbB3r5EQVmFxKv24iKqHPPUXA0gM=";
+      };
+      lib = import (nixpkgs + "/lib");
+    in {
+      nixosConfigurations = lib.genAttrs [ "a" ] (host: import (nixpkgs + "/nixos") { configuration = { }; });
+    };
+}
+"#,
+    );
+    assert!(
+        pinned.contains("error[unresolved-value]: `nixosConfigurations` is not known statically: `builtins.fetchTarball` of https://example.invalid/nixpkgs.tar.gz (at flake.nix:4:17) has no source here"),
+        "{pinned}"
+    );
+    assert!(!pinned.contains(note), "{pinned}");
+    let by_config = plan(
+        r#"{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+  outputs = { self, nixpkgs }: {
+    nixosConfigurations = nixpkgs.lib.filterAttrs (n: m: m.config.networking.hostName == "a") {
+      a = nixpkgs.lib.nixosSystem { modules = [ { networking.hostName = "a"; } ]; };
+    };
+  };
+}
+"#,
+    );
+    assert!(by_config.contains(note), "{by_config}");
+}

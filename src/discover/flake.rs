@@ -1480,11 +1480,12 @@ fn unread_flake_modules(
 /// The error for a host table whose names are not known statically.
 fn unknown_host_table(input_names: &[String], u: &Unknown) -> Diagnostic {
     let d = needs_input(input_names, "`nixosConfigurations`", u, None);
-    if d.code != "unresolved-value" {
-        return d;
-    }
     // A host table chosen by the hosts' evaluated `config`: followed for
     // options the flake's own modules declare.
+    let by_config = root_of(u).is_some_and(|r| r == "config" || r.starts_with("config."));
+    if d.code != "unresolved-value" || !by_config {
+        return d;
+    }
     d.with_note(
         "a host table that keeps hosts by their `config` is followed where the flake's own modules declare the option; one that nixpkgs declares is only known to NixOS: choose the hosts by name or by a value of the flake's own",
     )
