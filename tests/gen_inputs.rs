@@ -715,6 +715,62 @@ fn fetch_tarball_fetches_file_urls() {
     assert_eq!(kept(cache.path()).len(), 1);
 }
 
+/// A pinned tarball with `lib/` and `nixos/` of its own (a configuration,
+/// not nixpkgs) is read as it is: importing it is its `default.nix`.
+#[test]
+fn a_fetch_tarball_pin_shaped_like_a_configuration_is_not_nixpkgs() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("lib")).unwrap();
+    std::fs::create_dir_all(src.join("nixos")).unwrap();
+    std::fs::write(src.join("lib/default.nix"), "{ root = \"/srv/own\"; }\n").unwrap();
+    std::fs::write(src.join("nixos/common.nix"), "{ }\n").unwrap();
+    std::fs::write(
+        src.join("default.nix"),
+        "{ dataDir = (import ./lib).root + \"/fetched/chat\"; }\n",
+    )
+    .unwrap();
+    let digest = atelier::flake::nar::nar_sha256(&src).unwrap();
+    let archive = dir.path().join("own.tar.gz");
+    std::fs::write(&archive, tarball(&src, "own-0123abc")).unwrap();
+    let flake = dir.path().join("flake");
+    std::fs::create_dir(&flake).unwrap();
+    std::fs::write(
+        flake.join("flake.nix"),
+        format!(
+            r#"{{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+  inputs.atelier.url = "github:example/atelier";
+  outputs = {{ nixpkgs, atelier, ... }}:
+    let own = import (builtins.fetchTarball {{ url = "file://{}"; sha256 = "{}"; }});
+    in {{
+      nixosConfigurations.box = nixpkgs.lib.nixosSystem {{
+        specialArgs = {{ inherit atelier; inherit (own) dataDir; }};
+        modules = [ ./host.nix ];
+      }};
+    }};
+}}
+"#,
+            archive.display(),
+            atelier::flake::nar::to_sri(&digest)
+        ),
+    )
+    .unwrap();
+    std::fs::copy(data("fetched/host.nix"), flake.join("host.nix")).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "--cache-dir"])
+        .arg(cache.path())
+        .arg("plan")
+        .arg(&flake)
+        .args(["--host", "box", "--json", "--fetch-inputs"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "\"/srv/own/fetched/chat/chat.db\"",
+        ));
+}
+
 /// The string `builtins.fetchTarball` gives is the store path Nix gives
 /// (`nix-instantiate` unpacks a `file://` tarball into the Nix store
 /// offline), and once the source is there atelier-gen finds it by that

@@ -314,11 +314,13 @@ impl Evaluator {
         self.nixpkgs_source = Some(f);
     }
 
-    /// A fetched source that has nixpkgs' shape (`lib/` and `nixos/`):
-    /// made known as a nixpkgs input's is, when this evaluation knows how.
+    /// A fetched source that has nixpkgs' shape (`lib/default.nix` and
+    /// `nixos/lib/eval-config.nix`; a configuration's own `lib/` and
+    /// `nixos/` are not enough): made known as a nixpkgs input's is, when
+    /// this evaluation knows how.
     pub(crate) fn fetched_nixpkgs(&mut self, root: &Path, store_path: Value) -> EvalResult<()> {
-        let shaped =
-            self.inputs.is_dir(&root.join("lib")) && self.inputs.is_dir(&root.join("nixos"));
+        let shaped = self.inputs.is_file(&root.join("lib/default.nix"))
+            && self.inputs.is_file(&root.join("nixos/lib/eval-config.nix"));
         match self.nixpkgs_source.clone() {
             Some(f) if shaped => f(self, root, store_path),
             _ => Ok(()),
