@@ -601,9 +601,16 @@ fn fetch_tarball_pins_are_fetched_checked_and_read_as_nixpkgs() {
         "name: \"/srv/x/${name}\"\n",
     )
     .unwrap();
+    // At a GitHub archive's path: a URL that names nixpkgs, kept pruned.
     let server = Server::start(vec![
-        ("/nixpkgs.tar.gz".into(), tarball(&src, "nixpkgs-0123abc")),
-        ("/tampered.tar.gz".into(), tarball(&t, "nixpkgs-0123abc")),
+        (
+            "/NixOS/nixpkgs/archive/0123abc.tar.gz".into(),
+            tarball(&src, "nixpkgs-0123abc"),
+        ),
+        (
+            "/NixOS/nixpkgs/archive/4567def.tar.gz".into(),
+            tarball(&t, "nixpkgs-4567def"),
+        ),
     ]);
     let flake_at = |url: &str| {
         let dir = tempfile::tempdir().unwrap();
@@ -615,9 +622,9 @@ fn fetch_tarball_pins_are_fetched_checked_and_read_as_nixpkgs() {
         std::fs::copy(data("fetched/host.nix"), dir.path().join("host.nix")).unwrap();
         dir
     };
-    let url = server.url("/nixpkgs.tar.gz");
+    let url = server.url("/NixOS/nixpkgs/archive/0123abc.tar.gz");
     let good = flake_at(&url);
-    let bad = flake_at(&server.url("/tampered.tar.gz"));
+    let bad = flake_at(&server.url("/NixOS/nixpkgs/archive/4567def.tar.gz"));
     let cache = tempfile::tempdir().unwrap();
     let run = |flake: &Path, host: &str, fetch: bool| {
         let mut c = gen();
@@ -716,7 +723,8 @@ fn fetch_tarball_fetches_file_urls() {
 }
 
 /// A pinned tarball with `lib/` and `nixos/` of its own (a configuration,
-/// not nixpkgs) is read as it is: importing it is its `default.nix`.
+/// not nixpkgs) is read as it is: importing it is its `default.nix`, and
+/// all of it is kept (its URL does not name nixpkgs).
 #[test]
 fn a_fetch_tarball_pin_shaped_like_a_configuration_is_not_nixpkgs() {
     let dir = tempfile::tempdir().unwrap();
@@ -742,11 +750,13 @@ fn a_fetch_tarball_pin_shaped_like_a_configuration_is_not_nixpkgs() {
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
   inputs.atelier.url = "github:example/atelier";
   outputs = {{ nixpkgs, atelier, ... }}:
-    let own = import (builtins.fetchTarball {{ url = "file://{}"; sha256 = "{}"; }});
+    let
+      src = builtins.fetchTarball {{ url = "file://{}"; sha256 = "{}"; }};
+      own = import src;
     in {{
       nixosConfigurations.box = nixpkgs.lib.nixosSystem {{
         specialArgs = {{ inherit atelier; inherit (own) dataDir; }};
-        modules = [ ./host.nix ];
+        modules = [ ./host.nix (src + "/nixos/common.nix") ];
       }};
     }};
 }}

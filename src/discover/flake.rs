@@ -209,6 +209,12 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
     }
 }
 
+/// Whether a URL names nixpkgs (`https://github.com/NixOS/nixpkgs/archive/…`,
+/// a channel's `nixexprs.tar.xz`), as an input's URL makes it nixpkgs.
+pub(crate) fn url_names_nixpkgs(url: &str) -> bool {
+    kind_of("", Some(url), None) == InputKind::Nixpkgs
+}
+
 /// The repository name of a flake URL: `github:NixOS/nixpkgs/nixos-unstable`
 /// → `nixpkgs`; `nixpkgs/nixos-24.11` (the registry) → `nixpkgs`.
 fn repo_of_url(url: &str) -> String {

@@ -200,7 +200,7 @@ pub fn source(
 /// The source of `builtins.fetchTarball { url; sha256; name; }`: the same
 /// places as a flake input's, the store path being the one its `name` gives
 /// (`nar_sha256` is its `sha256`, a NAR hash as `narHash` is). A fetch
-/// keeps a nixpkgs-shaped tarball pruned as a nixpkgs input is.
+/// keeps it pruned as a nixpkgs input's when its URL names nixpkgs.
 pub fn tarball_source(
     ev: &mut Evaluator,
     url: &str,
@@ -218,7 +218,12 @@ pub fn tarball_source(
         by: "its `sha256` is",
         name,
     };
-    locked_source(ev, &pin, &locked, nar_sha256, true, Keep::Pruned).map_err(|e| {
+    let keep = if super::flake::url_names_nixpkgs(url) {
+        Keep::Pruned
+    } else {
+        Keep::Whole
+    };
+    locked_source(ev, &pin, &locked, nar_sha256, true, keep).map_err(|e| {
         e.with_note("nothing was kept; check the URL and its `sha256` (the NAR hash of the unpacked tarball, as `nix-prefetch-url --unpack` prints it)")
     })
 }
