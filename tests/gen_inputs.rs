@@ -686,11 +686,21 @@ fn fetch_tarball_pins_are_fetched_checked_and_read_as_nixpkgs() {
             "error[input-pruned]: cannot read pkgs/top-level/data-dir.nix of `builtins.fetchTarball` of {url}"
         )));
 
-    // Offline: the server is gone, the kept copy is used.
+    // Offline: the server is gone, the kept copy is used (`-v` says so).
     drop(server);
-    run(good.path(), "nixos", false)
+    gen()
+        .args(["-v", "--no-cache", "--format", "short", "--cache-dir"])
+        .arg(cache.path())
+        .arg("plan")
+        .arg(good.path())
+        .args(["--host", "nixos", "--json"])
+        .env_remove("ATELIER_FETCH_INPUTS")
+        .assert()
         .success()
-        .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
+        .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""))
+        .stderr(predicate::str::contains(format!(
+            "`builtins.fetchTarball` of {url}: evaluated from its source kept by --fetch-inputs ("
+        )));
 }
 
 /// A `file://` pin (a tarball on this machine) is fetched too.

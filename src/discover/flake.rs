@@ -82,7 +82,8 @@ pub struct InputUse {
     /// Frameworks kept on built-in knowledge although their source is
     /// here, with why (decided by an earlier evaluation).
     pub built_in: Vec<(String, String)>,
-    /// Inputs evaluated from a source: input path, source, where it came from.
+    /// Inputs evaluated from a source: what (``input `nixpkgs` ``,
+    /// ``builtins.fetchTarball` of URL``), source, where it came from.
     pub from_source: RefCell<Vec<(String, PathBuf, lock::Origin)>>,
     /// Frameworks evaluated from a store (or cached) source.
     pub store_frameworks: RefCell<Vec<String>>,
@@ -98,7 +99,7 @@ impl InputUse {
             .from_source
             .borrow()
             .iter()
-            .map(|(path, src, origin)| {
+            .map(|(what, src, origin)| {
                 let from = match origin {
                     lock::Origin::Override => "given with --override-input",
                     lock::Origin::Store => "in the Nix store",
@@ -106,7 +107,7 @@ impl InputUse {
                     lock::Origin::Fetched => "fetched now",
                 };
                 format!(
-                    "input `{path}`: evaluated from its source {from} ({})",
+                    "{what}: evaluated from its source {from} ({})",
                     crate::runtime::terminal::shown(src)
                 )
             })
@@ -782,14 +783,29 @@ fn add_nixpkgs_root(
     Ok(())
 }
 
-/// How a nixpkgs that `builtins.fetchTarball` found is made known: its
-/// real lib, package set and NixOS entry points, as a nixpkgs input's.
-fn fetched_nixpkgs(known: Value) -> crate::nix::NixpkgsSource {
-    Rc::new(move |ev, src, store_path| {
-        let f = ev.select(&known, &["nixpkgsLib"])?.unwrap_or(Value::Null);
-        let real = ev.apply(&f, store_path.clone())?;
-        let import = nixpkgs_import(ev, &known, "nixpkgs", &real, &store_path)?;
-        add_nixpkgs_root(ev, &known, src, &real, import)
+/// What is done with a source `builtins.fetchTarball` found: recorded
+/// for `-v`, and when it has nixpkgs' shape (`lib/default.nix` and
+/// `nixos/lib/eval-config.nix`; a configuration's own `lib/` and `nixos/`
+/// are not enough) made known as a nixpkgs input's is: its real lib,
+/// package set and NixOS entry points.
+fn on_fetched(known: Value, used: Rc<InputUse>) -> crate::nix::OnFetched {
+    Rc::new(move |ev, f| {
+        used.from_source.borrow_mut().push((
+            format!("`builtins.fetchTarball` of {}", f.url),
+            f.src.to_path_buf(),
+            f.origin.clone(),
+        ));
+        let shaped = ev.inputs().is_file(&f.src.join("lib/default.nix"))
+            && ev
+                .inputs()
+                .is_file(&f.src.join("nixos/lib/eval-config.nix"));
+        if !shaped {
+            return Ok(());
+        }
+        let lib = ev.select(&known, &["nixpkgsLib"])?.unwrap_or(Value::Null);
+        let real = ev.apply(&lib, f.store_path.clone())?;
+        let import = nixpkgs_import(ev, &known, "nixpkgs", &real, &f.store_path)?;
+        add_nixpkgs_root(ev, &known, f.src, &real, import)
     })
 }
 
@@ -1093,10 +1109,11 @@ fn sourced(
                     // A copy kept in part: reads of what it dropped say so.
                     ev.note_pruned(&src, &format!("flake input `{path}`"));
                 }
-                ctx.used
-                    .from_source
-                    .borrow_mut()
-                    .push((path.clone(), src.clone(), origin.clone()));
+                ctx.used.from_source.borrow_mut().push((
+                    format!("input `{path}`"),
+                    src.clone(),
+                    origin.clone(),
+                ));
                 // A framework found (not given): what it reaches must be here.
                 let owner = match &owner {
                     Some(o) => Some(o.clone()),
@@ -1310,7 +1327,7 @@ fn outputs_of(
     };
     let base_lib = ev.lib()?;
     let known = knowledge(ev, &base_lib)?;
-    ev.on_nixpkgs_source(fetched_nixpkgs(known.clone()));
+    ev.on_fetched(on_fetched(known.clone(), used.clone()));
     let lib = ev.select(&known, &["lib"])?.unwrap_or(Value::Null);
     let (declared, exact) = declared_inputs(ev, top, &outputs);
     let locked = locked_repos(ev, dir);

@@ -208,15 +208,24 @@ pub struct Evaluator {
     pruned: Vec<crate::flake::prune::Pruned>,
     /// nixpkgs sources read (see [`NixpkgsRoot`]).
     nixpkgs_roots: Vec<NixpkgsRoot>,
-    /// What makes a nixpkgs that a fetcher (`builtins.fetchTarball`) found
-    /// one of [`Evaluator::add_nixpkgs_root`]: set by the flake's
-    /// evaluation, which knows nixpkgs (`src/discover/flake.rs`).
-    nixpkgs_source: Option<NixpkgsSource>,
+    /// What is done with a source a fetcher (`builtins.fetchTarball`)
+    /// found: set by the flake's evaluation, which knows nixpkgs and
+    /// reports sources (`src/discover/flake.rs`).
+    on_fetched: Option<OnFetched>,
 }
 
-/// See [`Evaluator::on_nixpkgs_source`]: given the source's directory and
-/// its store path (the string a fetcher gives).
-pub type NixpkgsSource = Rc<dyn Fn(&mut Evaluator, &Path, Value) -> EvalResult<()>>;
+/// A source `builtins.fetchTarball` found.
+pub struct Fetched<'a> {
+    pub url: &'a str,
+    /// Where it is here.
+    pub src: &'a Path,
+    /// The string the call gives (the store path Nix gives it).
+    pub store_path: Value,
+    pub origin: crate::discover::lock::Origin,
+}
+
+/// See [`Evaluator::on_fetched`].
+pub type OnFetched = Rc<dyn Fn(&mut Evaluator, &Fetched) -> EvalResult<()>>;
 
 /// A nixpkgs read from its source at `root`, and what importing its files
 /// gives, as NixOS and nixpkgs' package set are not evaluated statically:
@@ -242,7 +251,7 @@ impl Drop for Evaluator {
         self.kept.clear();
         self.imported.clear();
         self.lib = None;
-        self.nixpkgs_source = None;
+        self.on_fetched = None;
         self.nixpkgs_roots.clear();
         self.base_env = Scope::vars(None, FxHashMap::default());
         self.cycles.collect();
@@ -280,7 +289,7 @@ impl Evaluator {
             kept: Vec::new(),
             pruned: Vec::new(),
             nixpkgs_roots: Vec::new(),
-            nixpkgs_source: None,
+            on_fetched: None,
         }
     }
 
@@ -309,21 +318,17 @@ impl Evaluator {
         }
     }
 
-    /// Sets how a nixpkgs that a fetcher found is made known.
-    pub fn on_nixpkgs_source(&mut self, f: NixpkgsSource) {
-        self.nixpkgs_source = Some(f);
+    /// Sets what is done with each source a fetcher finds (a nixpkgs made
+    /// known as a nixpkgs input's is; where it came from reported).
+    pub fn on_fetched(&mut self, f: OnFetched) {
+        self.on_fetched = Some(f);
     }
 
-    /// A fetched source that has nixpkgs' shape (`lib/default.nix` and
-    /// `nixos/lib/eval-config.nix`; a configuration's own `lib/` and
-    /// `nixos/` are not enough): made known as a nixpkgs input's is, when
-    /// this evaluation knows how.
-    pub(crate) fn fetched_nixpkgs(&mut self, root: &Path, store_path: Value) -> EvalResult<()> {
-        let shaped = self.inputs.is_file(&root.join("lib/default.nix"))
-            && self.inputs.is_file(&root.join("nixos/lib/eval-config.nix"));
-        match self.nixpkgs_source.clone() {
-            Some(f) if shaped => f(self, root, store_path),
-            _ => Ok(()),
+    /// A source a fetcher found, handed to [`Evaluator::on_fetched`]'s.
+    pub(crate) fn fetched(&mut self, fetched: &Fetched) -> EvalResult<()> {
+        match self.on_fetched.clone() {
+            Some(f) => f(self, fetched),
+            None => Ok(()),
         }
     }
 

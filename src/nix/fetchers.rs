@@ -73,7 +73,12 @@ pub(crate) fn fetch_tarball(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> Eva
         ev.note_pruned(&src, &format!("`builtins.fetchTarball` of {}", req.url));
     }
     let s = context::fetched(ev, store_path, &src);
-    ev.fetched_nixpkgs(&src, Value::String(s.clone()))?;
+    ev.fetched(&super::eval::Fetched {
+        url: &req.url,
+        src: &src,
+        store_path: Value::String(s.clone()),
+        origin,
+    })?;
     Ok(Value::String(s))
 }
 

@@ -61,7 +61,7 @@ mod value;
 
 pub use builtins::{BUILTINS, LIB_NIX};
 pub use eval::{
-    EvalResult, Evaluator, NixpkgsRoot, NixpkgsSource, DEFAULT_MAX_DEPTH, MAX_TAIL_CALLS,
+    EvalResult, Evaluator, Fetched, NixpkgsRoot, OnFetched, DEFAULT_MAX_DEPTH, MAX_TAIL_CALLS,
     MAX_VALUE_SIZE,
 };
 pub use json::{from_json, to_json, unknown_json, JsonMode};
