@@ -703,6 +703,47 @@ fn fetch_tarball_pins_are_fetched_checked_and_read_as_nixpkgs() {
         )));
 }
 
+/// The evaluation cache notices a pin's source appearing: a plan cached
+/// while it had none is made again once an earlier `--fetch-inputs` kept it.
+#[test]
+fn a_fetch_tarball_source_appearing_later_is_noticed_by_the_cache() {
+    let src = data("fetched-nixpkgs/nixpkgs-src");
+    let digest = atelier::flake::nar::nar_sha256(&src).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("nixpkgs.tar.gz");
+    std::fs::write(&archive, tarball(&src, "nixpkgs-0123abc")).unwrap();
+    let text = std::fs::read_to_string(data("fetch-tarball/flake.nix"))
+        .unwrap()
+        .replace("@URL@", &format!("file://{}", archive.display()))
+        .replace("@SHA256@", &atelier::flake::nar::to_sri(&digest));
+    let flake = dir.path().join("flake");
+    std::fs::create_dir(&flake).unwrap();
+    std::fs::write(flake.join("flake.nix"), text).unwrap();
+    std::fs::copy(data("fetched/host.nix"), flake.join("host.nix")).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let run = |fetch: bool| {
+        let mut c = gen();
+        c.args(["--format", "short", "--cache-dir"])
+            .arg(cache.path())
+            .arg("plan")
+            .arg(&flake)
+            .args(["--host", "nixos", "--json"])
+            .env_remove("ATELIER_FETCH_INPUTS")
+            .env_remove("ATELIER_GEN_NO_CACHE");
+        if fetch {
+            c.arg("--fetch-inputs");
+        }
+        c.assert()
+    };
+    run(false)
+        .code(1)
+        .stderr(predicate::str::contains("has no source here"));
+    run(true).success();
+    run(false)
+        .success()
+        .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
+}
+
 /// A `file://` pin (a tarball on this machine) is fetched too.
 #[test]
 fn fetch_tarball_fetches_file_urls() {
