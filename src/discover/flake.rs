@@ -790,11 +790,13 @@ fn add_nixpkgs_root(
 /// package set and NixOS entry points.
 fn on_fetched(known: Value, used: Rc<InputUse>) -> crate::nix::OnFetched {
     Rc::new(move |ev, f| {
-        used.from_source.borrow_mut().push((
-            format!("`builtins.fetchTarball` of {}", f.url),
-            f.src.to_path_buf(),
-            f.origin.clone(),
-        ));
+        let what = format!("`builtins.fetchTarball` of {}", f.url);
+        let mut seen = used.from_source.borrow_mut();
+        // A pin written once is often called from several files.
+        if !seen.iter().any(|(w, s, _)| *w == what && s == f.src) {
+            seen.push((what, f.src.to_path_buf(), f.origin.clone()));
+        }
+        drop(seen);
         let shaped = ev.inputs().is_file(&f.src.join("lib/default.nix"))
             && ev
                 .inputs()
