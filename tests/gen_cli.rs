@@ -576,7 +576,7 @@ fn hosts_only_nix_can_choose_are_reported_not_taken_for_none() {
 #[test]
 fn hosts_only_nix_can_name_beside_named_ones_are_reported() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cli/hosts-partly-named");
-    let warning = "flake.nix:6:3: warning[unresolved-hosts]: `nixosConfigurations` may have more hosts than `a`, `c` (among `b`): their names are not known statically: the current system is only known when Nix runs on the host\n";
+    let warning = "flake.nix:6:3: warning[unresolved-hosts]: `nixosConfigurations` may have more hosts than `a`, `c` (among `b`): their names are not known statically: `builtins.nixVersion` is not evaluated statically by atelier-gen\n";
     gen()
         .args(["--no-cache", "--format", "short", "plan"])
         .arg(&dir)
@@ -883,4 +883,55 @@ fn a_repository_known_only_at_rebuild_time_is_named_so() {
         stdout.contains("  repository default: (known at rebuild time)\n"),
         "{stdout}"
     );
+}
+
+/// A host table only Nix can compute says why, once: the note on choosing
+/// hosts by `config` comes only with a table chosen by the hosts' `config`
+/// (not with one built from a `builtins.fetchTarball` pin with no source).
+#[test]
+fn an_unknown_host_table_says_why_and_notes_config_only_when_it_is_why() {
+    let note = "a host table that keeps hosts by their `config`";
+    let plan = |flake: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("flake.nix"), flake).unwrap();
+        let out = gen()
+            .args(["--no-cache", "plan"])
+            .arg(dir.path())
+            .env_remove("ATELIER_FETCH_INPUTS")
+            .assert()
+            .code(1);
+        String::from_utf8(out.get_output().stderr.clone()).unwrap()
+    };
+    let pinned = plan(
+        r#"{
+  outputs = _:
+    let
+      nixpkgs = builtins.fetchTarball {
+        url = "https://example.invalid/nixpkgs.tar.gz";
+        sha256 = "sha256-eKbrvPoAOFutbYMdbB3r5EQVmFxKv24iKqHPPUXA0gM=";
+      };
+      lib = import (nixpkgs + "/lib");
+    in {
+      nixosConfigurations = lib.genAttrs [ "a" ] (host: import (nixpkgs + "/nixos") { configuration = { }; });
+    };
+}
+"#,
+    );
+    assert!(
+        pinned.contains("error[unresolved-value]: `nixosConfigurations` is not known statically: `builtins.fetchTarball` of https://example.invalid/nixpkgs.tar.gz (at flake.nix:4:17) has no source here"),
+        "{pinned}"
+    );
+    assert!(!pinned.contains(note), "{pinned}");
+    let by_config = plan(
+        r#"{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+  outputs = { self, nixpkgs }: {
+    nixosConfigurations = nixpkgs.lib.filterAttrs (n: m: m.config.networking.hostName == "a") {
+      a = nixpkgs.lib.nixosSystem { modules = [ { networking.hostName = "a"; } ]; };
+    };
+  };
+}
+"#,
+    );
+    assert!(by_config.contains(note), "{by_config}");
 }

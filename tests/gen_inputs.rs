@@ -616,6 +616,319 @@ fn fetch_inputs_keeps_only_what_evaluation_reads_of_nixpkgs() {
     assert_eq!(kept(cache.path()).len(), 1, "{:?}", kept(cache.path()));
 }
 
+/// `builtins.fetchTarball { url; sha256; }` pinning nixpkgs instead of a
+/// flake input (azuwis/nix-config): without its source, one diagnostic
+/// naming the URL, where the pin is and how to provide it; with
+/// `--fetch-inputs`, downloaded, checked against `sha256` (another tarball
+/// is refused and nothing is kept), kept pruned as a nixpkgs input is, and
+/// read as nixpkgs (its real lib, `nixos/lib/eval-config.nix`, the package
+/// set, `nixos/default.nix`); later runs are offline.
+#[test]
+fn fetch_tarball_pins_are_fetched_checked_and_read_as_nixpkgs() {
+    let src = data("fetched-nixpkgs/nixpkgs-src");
+    let digest = atelier::flake::nar::nar_sha256(&src).unwrap();
+    let tampered = tempfile::tempdir().unwrap();
+    let t = tampered.path().join("nixpkgs");
+    copy_tree(&src, &t);
+    std::fs::write(
+        t.join("pkgs/top-level/data-dir.nix"),
+        "name: \"/srv/x/${name}\"\n",
+    )
+    .unwrap();
+    // At a GitHub archive's path: a URL that names nixpkgs, kept pruned.
+    let server = Server::start(vec![
+        (
+            "/NixOS/nixpkgs/archive/0123abc.tar.gz".into(),
+            tarball(&src, "nixpkgs-0123abc"),
+        ),
+        (
+            "/NixOS/nixpkgs/archive/4567def.tar.gz".into(),
+            tarball(&t, "nixpkgs-4567def"),
+        ),
+    ]);
+    let flake_at = |url: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(data("fetch-tarball/flake.nix"))
+            .unwrap()
+            .replace("@URL@", url)
+            .replace("@SHA256@", &atelier::flake::nar::to_base32(&digest));
+        std::fs::write(dir.path().join("flake.nix"), text).unwrap();
+        std::fs::copy(data("fetched/host.nix"), dir.path().join("host.nix")).unwrap();
+        dir
+    };
+    let url = server.url("/NixOS/nixpkgs/archive/0123abc.tar.gz");
+    let good = flake_at(&url);
+    let bad = flake_at(&server.url("/NixOS/nixpkgs/archive/4567def.tar.gz"));
+    let cache = tempfile::tempdir().unwrap();
+    let run = |flake: &Path, host: &str, fetch: bool| {
+        let mut c = gen();
+        c.args(["--no-cache", "--format", "short", "--cache-dir"])
+            .arg(cache.path())
+            .arg("plan")
+            .arg(flake)
+            .args(["--host", host, "--json"])
+            .env_remove("ATELIER_FETCH_INPUTS")
+            .env_remove("ATELIER_KEEP_FULL_INPUTS");
+        if fetch {
+            c.arg("--fetch-inputs");
+        }
+        c.assert()
+    };
+
+    // Without the flag: where the pin is, its URL, and the ways to give it.
+    run(good.path(), "eval-config", false)
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "`builtins.fetchTarball` of {url} (at flake.nix:9:17) has no source here"
+        )))
+        .stderr(predicate::str::contains("--fetch-inputs"))
+        .stderr(predicate::str::contains(format!(
+            "nix-prefetch-url --unpack {url}"
+        )));
+    assert!(kept(cache.path()).is_empty());
+
+    // Not the pinned bytes: refused, nothing kept.
+    run(bad.path(), "eval-config", true)
+        .code(1)
+        .stderr(predicate::str::contains(
+            "flake.nix:9:17: error[fetch-input]",
+        ))
+        .stderr(predicate::str::contains(format!(
+            "its `sha256` is {}: refused",
+            atelier::flake::nar::to_sri(&digest)
+        )));
+    assert!(kept(cache.path()).is_empty());
+
+    // Fetched and kept (pruned) under its NAR hash; every entry point of
+    // nixpkgs is read from it.
+    for host in ["eval-config", "pkgs", "nixos"] {
+        run(good.path(), host, true)
+            .success()
+            .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
+    }
+    let copy = format!("{}-source", atelier::flake::nar::to_base32(&digest));
+    assert_eq!(kept(cache.path()), std::slice::from_ref(&copy));
+    assert!(cache
+        .path()
+        .join("inputs")
+        .join(&copy)
+        .join(".atelier-pruned")
+        .is_file());
+    run(good.path(), "pruned", false)
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "error[input-pruned]: cannot read pkgs/top-level/data-dir.nix of `builtins.fetchTarball` of {url}"
+        )));
+
+    // Offline: the server is gone, the kept copy is used (`-v` says so).
+    drop(server);
+    gen()
+        .args(["-v", "--no-cache", "--format", "short", "--cache-dir"])
+        .arg(cache.path())
+        .arg("plan")
+        .arg(good.path())
+        .args(["--host", "nixos", "--json"])
+        .env_remove("ATELIER_FETCH_INPUTS")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""))
+        .stderr(predicate::str::contains(format!(
+            "`builtins.fetchTarball` of {url}: evaluated from its source kept by --fetch-inputs ("
+        )));
+}
+
+/// The evaluation cache notices a pin's source appearing: a plan cached
+/// while it had none is made again once an earlier `--fetch-inputs` kept it.
+#[test]
+fn a_fetch_tarball_source_appearing_later_is_noticed_by_the_cache() {
+    let src = data("fetched-nixpkgs/nixpkgs-src");
+    let digest = atelier::flake::nar::nar_sha256(&src).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("nixpkgs.tar.gz");
+    std::fs::write(&archive, tarball(&src, "nixpkgs-0123abc")).unwrap();
+    let text = std::fs::read_to_string(data("fetch-tarball/flake.nix"))
+        .unwrap()
+        .replace("@URL@", &format!("file://{}", archive.display()))
+        .replace("@SHA256@", &atelier::flake::nar::to_sri(&digest));
+    let flake = dir.path().join("flake");
+    std::fs::create_dir(&flake).unwrap();
+    std::fs::write(flake.join("flake.nix"), text).unwrap();
+    std::fs::copy(data("fetched/host.nix"), flake.join("host.nix")).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let run = |fetch: bool| {
+        let mut c = gen();
+        c.args(["--format", "short", "--cache-dir"])
+            .arg(cache.path())
+            .arg("plan")
+            .arg(&flake)
+            .args(["--host", "nixos", "--json"])
+            .env_remove("ATELIER_FETCH_INPUTS")
+            .env_remove("ATELIER_GEN_NO_CACHE");
+        if fetch {
+            c.arg("--fetch-inputs");
+        }
+        c.assert()
+    };
+    run(false)
+        .code(1)
+        .stderr(predicate::str::contains("has no source here"));
+    run(true).success();
+    run(false)
+        .success()
+        .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
+}
+
+/// A `file://` pin (a tarball on this machine) is fetched too.
+#[test]
+fn fetch_tarball_fetches_file_urls() {
+    let src = data("fetched-nixpkgs/nixpkgs-src");
+    let digest = atelier::flake::nar::nar_sha256(&src).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("nixpkgs.tar.gz");
+    std::fs::write(&archive, tarball(&src, "nixpkgs-0123abc")).unwrap();
+    let text = std::fs::read_to_string(data("fetch-tarball/flake.nix"))
+        .unwrap()
+        .replace("@URL@", &format!("file://{}", archive.display()))
+        .replace("@SHA256@", &atelier::flake::nar::to_sri(&digest));
+    let flake = dir.path().join("flake");
+    std::fs::create_dir(&flake).unwrap();
+    std::fs::write(flake.join("flake.nix"), text).unwrap();
+    std::fs::copy(data("fetched/host.nix"), flake.join("host.nix")).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "--cache-dir"])
+        .arg(cache.path())
+        .arg("plan")
+        .arg(&flake)
+        .args(["--host", "nixos", "--json", "--fetch-inputs"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"/srv/fetched/chat/chat.db\""));
+    assert_eq!(kept(cache.path()).len(), 1);
+}
+
+/// A pinned tarball with `lib/` and `nixos/` of its own (a configuration,
+/// not nixpkgs) is read as it is: importing it is its `default.nix`, and
+/// all of it is kept (its URL does not name nixpkgs).
+#[test]
+fn a_fetch_tarball_pin_shaped_like_a_configuration_is_not_nixpkgs() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("lib")).unwrap();
+    std::fs::create_dir_all(src.join("nixos")).unwrap();
+    std::fs::write(src.join("lib/default.nix"), "{ root = \"/srv/own\"; }\n").unwrap();
+    std::fs::write(src.join("nixos/common.nix"), "{ }\n").unwrap();
+    std::fs::write(
+        src.join("default.nix"),
+        "{ dataDir = (import ./lib).root + \"/fetched/chat\"; }\n",
+    )
+    .unwrap();
+    let digest = atelier::flake::nar::nar_sha256(&src).unwrap();
+    let archive = dir.path().join("own.tar.gz");
+    std::fs::write(&archive, tarball(&src, "own-0123abc")).unwrap();
+    let flake = dir.path().join("flake");
+    std::fs::create_dir(&flake).unwrap();
+    std::fs::write(
+        flake.join("flake.nix"),
+        format!(
+            r#"{{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
+  inputs.atelier.url = "github:example/atelier";
+  outputs = {{ nixpkgs, atelier, ... }}:
+    let
+      src = builtins.fetchTarball {{ url = "file://{}"; sha256 = "{}"; }};
+      own = import src;
+    in {{
+      nixosConfigurations.box = nixpkgs.lib.nixosSystem {{
+        specialArgs = {{ inherit atelier; inherit (own) dataDir; }};
+        modules = [ ./host.nix (src + "/nixos/common.nix") ];
+      }};
+    }};
+}}
+"#,
+            archive.display(),
+            atelier::flake::nar::to_sri(&digest)
+        ),
+    )
+    .unwrap();
+    std::fs::copy(data("fetched/host.nix"), flake.join("host.nix")).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "--cache-dir"])
+        .arg(cache.path())
+        .arg("plan")
+        .arg(&flake)
+        .args(["--host", "box", "--json", "--fetch-inputs"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "\"/srv/own/fetched/chat/chat.db\"",
+        ));
+}
+
+/// The string `builtins.fetchTarball` gives is the store path Nix gives
+/// (`nix-instantiate` unpacks a `file://` tarball into the Nix store
+/// offline), and once the source is there atelier-gen finds it by that
+/// path and reads it: with the default name and with `name`, with the hash
+/// in Nix's base-32 and in SRI form.
+#[test]
+fn fetch_tarball_is_the_store_path_nix_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src/pin");
+    std::fs::create_dir_all(src.join("lib")).unwrap();
+    // Unique content, so that this run's store paths are its own.
+    let stamp = format!("{:?}", std::time::SystemTime::now());
+    std::fs::write(
+        src.join("lib/default.nix"),
+        format!("{{ stamp = \"{stamp}\"; }}\n"),
+    )
+    .unwrap();
+    let archive = dir.path().join("pin.tar.gz");
+    std::fs::write(&archive, tarball(&src, "pin-0123abc")).unwrap();
+    let digest = atelier::flake::nar::nar_sha256(&src).unwrap();
+    let url = format!("file://{}", archive.display());
+    for (sha256, name) in [
+        (atelier::flake::nar::to_base32(&digest), None),
+        (atelier::flake::nar::to_sri(&digest), Some("pinned")),
+    ] {
+        let name_arg = name.map_or_else(String::new, |n| format!("name = \"{n}\"; "));
+        let call = format!(
+            "builtins.fetchTarball {{ url = \"{url}\"; sha256 = \"{sha256}\"; {name_arg}}}"
+        );
+        let nix = match std::process::Command::new("nix-instantiate")
+            .args(["--eval", "--option", "pure-eval", "true", "-E", &call])
+            .output()
+        {
+            Ok(o) if o.status.success() => String::from_utf8(o.stdout).unwrap(),
+            Ok(o) => {
+                eprintln!(
+                    "SKIP: nix-instantiate failed: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                return;
+            }
+            Err(_) => {
+                eprintln!("SKIP: nix-instantiate is not installed");
+                return;
+            }
+        };
+        let file = dir.path().join("pin.nix");
+        std::fs::write(
+            &file,
+            format!("let p = {call}; in {{ path = p; stamp = (import (p + \"/lib\")).stamp; }}"),
+        )
+        .unwrap();
+        let out = gen().arg("eval").arg(&file).assert().success();
+        let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        assert_eq!(
+            json["path"].as_str(),
+            Some(nix.trim().trim_matches('"')),
+            "{call}"
+        );
+        assert_eq!(json["stamp"].as_str(), Some(stamp.as_str()));
+    }
+}
+
 /// A fetch from a forge (`github`, `gitlab`, `sourcehut` lock entries),
 /// its archive served on 127.0.0.1 at the forge's own URL shape through
 /// the base-URL knob (`ATELIER_GITHUB_URL`, ...): the plan is made from the

@@ -2,7 +2,10 @@
 //! is a set of named cases) is evaluated by our evaluator and by
 //! `nix-instantiate --eval --strict --json`, and the results must be equal.
 //! Files named `lib-*.nix` are functions of `{ lib }`; Nix gets nixpkgs' lib
-//! from `ATELIER_NIXPKGS_LIB` (skipped, visibly, when it is unset).
+//! from `ATELIER_NIXPKGS_LIB` (skipped, visibly, when it is unset). Files
+//! named `pure-*.nix` are evaluated by Nix in pure mode (`--option
+//! pure-eval true`, the file given as text), as flakes are and as atelier
+//! always evaluates.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -71,9 +74,25 @@ fn eval_ours(file: PathBuf) -> Ours {
     })
 }
 
+fn is_pure_file(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("pure-"))
+}
+
 fn nix_command(file: &Path, attr: Option<&str>, lib: Option<&str>) -> Command {
     let mut c = Command::new("nix-instantiate");
     c.args(["--eval", "--strict", "--json"]);
+    if is_pure_file(file) {
+        // Pure mode reads no file outside the store: given as text.
+        let text = std::fs::read_to_string(file).expect("a case file");
+        c.args(["--option", "pure-eval", "true", "-E", &text]);
+        if let Some(a) = attr {
+            c.args(["-A", a]);
+        }
+        c.env("NIX_PATH", "");
+        return c;
+    }
     if let Some(lib) = lib {
         c.args(["--arg", "lib", &format!("import {lib}")]);
     }

@@ -612,7 +612,7 @@ fn types_merge_check_and_function_args_as_nixpkgs() {
 
 // ------------------------------------------------------------ filterAttrs
 
-/// `filterAttrs` by a predicate only Nix knows (`builtins.currentSystem`
+/// `filterAttrs` by a predicate only Nix knows (`builtins.nixVersion`
 /// here) leaves the result's names unknown but among the input's, so a
 /// `//` or a zip of such sets still has every other name known: what a
 /// flake's own `mkFlake` gives when it merges per-system outputs filtered
@@ -621,7 +621,7 @@ fn types_merge_check_and_function_args_as_nixpkgs() {
 fn names_a_filter_only_nix_knows_can_keep_stay_bounded() {
     let expr = r#"
       let
-        kept = lib.filterAttrs (n: v: v == builtins.currentSystem) { a = "x86_64-linux"; b = "none"; };
+        kept = lib.filterAttrs (n: v: v == builtins.nixVersion) { a = "2.8.0"; b = "none"; };
         perSystem = lib.filterAttrs (n: v: v != { }) { apps = { }; checks = kept; };
         merged = builtins.zipAttrsWith (n: vs: builtins.head vs) [ perSystem { packages = 1; } ];
         out = { description = "d"; hosts = { h = 1; }; } // merged;
@@ -634,7 +634,7 @@ fn names_a_filter_only_nix_knows_can_keep_stay_bounded() {
         getAttr = builtins.getAttr "hosts" ({ hosts = 2; } // kept);
         # nixpkgs' own filterAttrs: removeAttrs of a filtered name list.
         removed = let r = builtins.removeAttrs { a = 1; b = 2; c = 3; }
-          (builtins.filter (n: n == "a" || builtins.currentSystem == "none") [ "a" "b" ]);
+          (builtins.filter (n: n == "a" || builtins.nixVersion == "none") [ "a" "b" ]);
           in { inherit (r) c; hasC = r ? c; hasD = r ? d; };
       }
     "#;
@@ -650,12 +650,12 @@ fn names_a_filter_only_nix_knows_can_keep_stay_bounded() {
     );
     // The names the filter may keep stay unknown, and so do the set's names.
     for unknown in [
-        "builtins.attrNames (lib.filterAttrs (n: v: v == builtins.currentSystem) { a = \"x\"; })",
-        "(lib.filterAttrs (n: v: v == builtins.currentSystem) { a = \"x\"; }) ? a",
-        "({ a = 1; } // lib.filterAttrs (n: v: v == builtins.currentSystem) { a = \"x\"; }).a",
-        "lib.filterAttrs (n: v: v == builtins.currentSystem) { a = \"x\"; } == { }",
-        "builtins.removeAttrs { b = 2; } (builtins.filter (n: builtins.currentSystem == n) [ \"b\" ]) ? b",
-        "builtins.length (builtins.filter (n: builtins.currentSystem == n) [ \"b\" ])",
+        "builtins.attrNames (lib.filterAttrs (n: v: v == builtins.nixVersion) { a = \"x\"; })",
+        "(lib.filterAttrs (n: v: v == builtins.nixVersion) { a = \"x\"; }) ? a",
+        "({ a = 1; } // lib.filterAttrs (n: v: v == builtins.nixVersion) { a = \"x\"; }).a",
+        "lib.filterAttrs (n: v: v == builtins.nixVersion) { a = \"x\"; } == { }",
+        "builtins.removeAttrs { b = 2; } (builtins.filter (n: builtins.nixVersion == n) [ \"b\" ]) ? b",
+        "builtins.length (builtins.filter (n: builtins.nixVersion == n) [ \"b\" ])",
     ] {
         let e = ours(unknown).unwrap_err();
         assert!(e.starts_with("unknown: "), "{unknown}: {e}");

@@ -1017,7 +1017,8 @@ let
     };
   # `import nixpkgs { system = …; … }`: the package set for the system it
   # names (`system`, `localSystem.system` or `localSystem` as a string);
-  # with none (`builtins.currentSystem`), only `lib` is known.
+  # with none, only `lib` is known (nixpkgs' default, `builtins.currentSystem`,
+  # is missing in pure evaluation: Nix fails once it needs the system).
   nixpkgsImport = lib: path: rest: args:
     let
       local = args.localSystem or null;
@@ -1065,8 +1066,15 @@ let
       simpleFlake = unknown "flake-utils.lib.simpleFlake" why;
       check-utils = unknown "flake-utils.lib.check-utils" why;
     };
+  # `import "${nixpkgs}/nixos" { configuration; system; }`
+  # (nixos/default.nix): a host, as nixos/lib/eval-config.nix makes it of
+  # the one module `configuration` (`system = null` lets the modules set
+  # `nixpkgs.hostPlatform`). Its default `configuration` reads
+  # `NIXOS_CONFIG` and `<nixos-config>`, which pure evaluation has not.
+  nixosEntry = lib: { configuration, system ? null }:
+    lib.nixosSystem { inherit system; modules = [ configuration ]; };
   knowledge = {
-    inherit lib nixpkgsLib mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan pkgsFor nixpkgsImport flakeUtils;
+    inherit lib nixpkgsLib nixosEntry mkSelf mkFlake importTree flake-parts-lib snowfall haumea ezConfigs nixosUnified clan pkgsFor nixpkgsImport flakeUtils;
     flakePartsModules.partitions = partitionsModule;
   };
 in

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::diagnostic::{Diagnostic, Span};
-use crate::nix::Evaluator;
 use crate::nix::{Attrs, PrimOpApp, PrimOpDef, Thunk, Unknown, UnknownOrigin, Value};
+use crate::nix::{Evaluator, NixpkgsRoot};
 
 use super::graph::call_of;
 use super::lock::{self, Lock};
@@ -82,7 +82,8 @@ pub struct InputUse {
     /// Frameworks kept on built-in knowledge although their source is
     /// here, with why (decided by an earlier evaluation).
     pub built_in: Vec<(String, String)>,
-    /// Inputs evaluated from a source: input path, source, where it came from.
+    /// Inputs evaluated from a source: what (``input `nixpkgs` ``,
+    /// ``builtins.fetchTarball` of URL``), source, where it came from.
     pub from_source: RefCell<Vec<(String, PathBuf, lock::Origin)>>,
     /// Frameworks evaluated from a store (or cached) source.
     pub store_frameworks: RefCell<Vec<String>>,
@@ -98,7 +99,7 @@ impl InputUse {
             .from_source
             .borrow()
             .iter()
-            .map(|(path, src, origin)| {
+            .map(|(what, src, origin)| {
                 let from = match origin {
                     lock::Origin::Override => "given with --override-input",
                     lock::Origin::Store => "in the Nix store",
@@ -106,7 +107,7 @@ impl InputUse {
                     lock::Origin::Fetched => "fetched now",
                 };
                 format!(
-                    "input `{path}`: evaluated from its source {from} ({})",
+                    "{what}: evaluated from its source {from} ({})",
                     crate::runtime::terminal::shown(src)
                 )
             })
@@ -230,6 +231,12 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         n if n.starts_with("nixpkgs") => InputKind::Nixpkgs,
         _ => InputKind::Other,
     }
+}
+
+/// Whether a URL names nixpkgs (`https://github.com/NixOS/nixpkgs/archive/…`,
+/// a channel's `nixexprs.tar.xz`), as an input's URL makes it nixpkgs.
+pub(crate) fn url_names_nixpkgs(url: &str) -> bool {
+    kind_of("", Some(url), None) == InputKind::Nixpkgs
 }
 
 /// The repository name of a flake URL: `github:NixOS/nixpkgs/nixos-unstable`
@@ -885,16 +892,7 @@ fn nixpkgs_value(
         origin: UnknownOrigin::Root(format!("{name}.legacyPackages")),
     }));
     let per_system = Value::Attrs(Rc::new(per_system));
-    let import = ev.select(known, &["nixpkgsImport"])?.unwrap_or(Value::Null);
-    let import = ev.apply(&import, lib.clone())?;
-    let import = ev.apply(&import, out_path.clone())?;
-    let import = ev.apply(
-        &import,
-        package_set_rest(
-            &format!("(import {name} {{ … }})"),
-            format!("nixpkgs' package set (`import {name} {{ … }}`) is only known when Nix builds the system"),
-        ),
-    )?;
+    let import = nixpkgs_import(ev, known, name, lib, &out_path)?;
     let value = partial(
         name,
         reason,
@@ -906,6 +904,77 @@ fn nixpkgs_value(
         ],
     );
     Ok((value, import))
+}
+
+/// `import nixpkgs { … }` of the nixpkgs named `name` (for messages) whose
+/// real lib is `lib` and whose source's path is `out_path`: a function of
+/// the import's arguments (`nixpkgsImport` of flake.nix).
+fn nixpkgs_import(
+    ev: &mut Evaluator,
+    known: &Value,
+    name: &str,
+    lib: &Value,
+    out_path: &Value,
+) -> crate::nix::EvalResult<Value> {
+    let import = ev.select(known, &["nixpkgsImport"])?.unwrap_or(Value::Null);
+    let import = ev.apply(&import, lib.clone())?;
+    let import = ev.apply(&import, out_path.clone())?;
+    ev.apply(
+        &import,
+        package_set_rest(
+            &format!("(import {name} {{ … }})"),
+            format!("nixpkgs' package set (`import {name} {{ … }}`) is only known when Nix builds the system"),
+        ),
+    )
+}
+
+/// Records the nixpkgs source at `src` (see [`NixpkgsRoot`]), whose real
+/// lib is `lib`: `import` its package set, `nixos` its
+/// `nixos/default.nix` (`nixosEntry` of flake.nix).
+fn add_nixpkgs_root(
+    ev: &mut Evaluator,
+    known: &Value,
+    src: &Path,
+    lib: &Value,
+    import: Value,
+) -> crate::nix::EvalResult<()> {
+    let entry = ev.select(known, &["nixosEntry"])?.unwrap_or(Value::Null);
+    let nixos = ev.apply(&entry, lib.clone())?;
+    ev.add_nixpkgs_root(NixpkgsRoot {
+        root: src.to_path_buf(),
+        import,
+        lib: lib.clone(),
+        nixos,
+    });
+    Ok(())
+}
+
+/// What is done with a source `builtins.fetchTarball` found: recorded
+/// for `-v`, and when it has nixpkgs' shape (`lib/default.nix` and
+/// `nixos/lib/eval-config.nix`; a configuration's own `lib/` and `nixos/`
+/// are not enough) made known as a nixpkgs input's is: its real lib,
+/// package set and NixOS entry points.
+fn on_fetched(known: Value, used: Rc<InputUse>) -> crate::nix::OnFetched {
+    Rc::new(move |ev, f| {
+        let what = format!("`builtins.fetchTarball` of {}", f.url);
+        let mut seen = used.from_source.borrow_mut();
+        // A pin written once is often called from several files.
+        if !seen.iter().any(|(w, s, _)| *w == what && s == f.src) {
+            seen.push((what, f.src.to_path_buf(), f.origin.clone()));
+        }
+        drop(seen);
+        let shaped = ev.inputs().is_file(&f.src.join("lib/default.nix"))
+            && ev
+                .inputs()
+                .is_file(&f.src.join("nixos/lib/eval-config.nix"));
+        if !shaped {
+            return Ok(());
+        }
+        let lib = ev.select(&known, &["nixpkgsLib"])?.unwrap_or(Value::Null);
+        let real = ev.apply(&lib, f.store_path.clone())?;
+        let import = nixpkgs_import(ev, &known, "nixpkgs", &real, &f.store_path)?;
+        add_nixpkgs_root(ev, &known, f.src, &real, import)
+    })
 }
 
 /// The value an input stands for without its source.
@@ -1245,19 +1314,13 @@ fn sourced(
             Ok(Some((src, origin))) => {
                 if matches!(origin, lock::Origin::Cache | lock::Origin::Fetched) {
                     // A copy kept in part: reads of what it dropped say so.
-                    let marker = src.join(crate::flake::prune::MARKER);
-                    if let Ok(text) = ev.inputs().read(&marker) {
-                        ev.add_pruned(crate::flake::prune::Pruned::parse(
-                            src.clone(),
-                            path.clone(),
-                            &String::from_utf8_lossy(&text),
-                        ));
-                    }
+                    ev.note_pruned(&src, &format!("flake input `{path}`"));
                 }
-                ctx.used
-                    .from_source
-                    .borrow_mut()
-                    .push((path.clone(), src.clone(), origin.clone()));
+                ctx.used.from_source.borrow_mut().push((
+                    format!("input `{path}`"),
+                    src.clone(),
+                    origin.clone(),
+                ));
                 // A framework found (not given): what it reaches must be here.
                 let owner = match &owner {
                     Some(o) => Some(o.clone()),
@@ -1298,7 +1361,7 @@ fn from_source(
         let real = ev.apply(&f, out_path.clone())?;
         let known = ctx.known.clone();
         let (value, import) = nixpkgs_value(ev, &known, name, &reason, &real, out_path)?;
-        ev.add_nixpkgs_root(src, import, real.clone());
+        add_nixpkgs_root(ev, &known, src, &real, import)?;
         return Ok(value);
     }
     let locked = ctx.lock.as_ref().zip(node).and_then(|(l, n)| l.node(n));
@@ -1482,6 +1545,7 @@ fn outputs_of(
     };
     let base_lib = ev.lib()?;
     let known = knowledge(ev, &base_lib)?;
+    ev.on_fetched(on_fetched(known.clone(), used.clone()));
     let lib = ev.select(&known, &["lib"])?.unwrap_or(Value::Null);
     let (declared, exact) = declared_inputs(ev, top, &outputs);
     let locked = locked_repos(ev, dir);
@@ -1675,11 +1739,12 @@ fn unread_flake_modules(
 /// The error for a host table whose names are not known statically.
 fn unknown_host_table(input_names: &[String], u: &Unknown) -> Diagnostic {
     let d = needs_input(input_names, "`nixosConfigurations`", u, None);
-    if d.code != "unresolved-value" {
-        return d;
-    }
     // A host table chosen by the hosts' evaluated `config`: followed for
     // options the flake's own modules declare.
+    let by_config = root_of(u).is_some_and(|r| r == "config" || r.starts_with("config."));
+    if d.code != "unresolved-value" || !by_config {
+        return d;
+    }
     d.with_note(
         "a host table that keeps hosts by their `config` is followed where the flake's own modules declare the option; one that nixpkgs declares is only known to NixOS: choose the hosts by name or by a value of the flake's own",
     )

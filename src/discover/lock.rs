@@ -185,20 +185,82 @@ pub fn source(
     let Some(digest) = locked["narHash"].as_str().and_then(nar::parse_sri) else {
         return Ok(None);
     };
-    let store = PathBuf::from(nar::fixed_output_path(&s.store_dir, &digest, "source"));
+    let what = format!("flake input `{path}`");
+    let keep = if nixpkgs { Keep::Pruned } else { Keep::Whole };
+    let pin = Pin {
+        what: &what,
+        by: "flake.lock locks",
+        name: "source",
+    };
+    locked_source(ev, &pin, locked, &digest, may_fetch, keep).map_err(|e| {
+        e.with_note("nothing was kept; check the URL and the narHash in flake.lock, or give the source with --override-input")
+    })
+}
+
+/// The source of `builtins.fetchTarball { url; sha256; name; }`: the same
+/// places as a flake input's, the store path being the one its `name` gives
+/// (`nar_sha256` is its `sha256`, a NAR hash as `narHash` is). A fetch
+/// keeps it pruned as a nixpkgs input's when its URL names nixpkgs.
+pub fn tarball_source(
+    ev: &mut Evaluator,
+    url: &str,
+    nar_sha256: &[u8; 32],
+    name: &str,
+) -> Result<Option<(PathBuf, Origin)>, Diagnostic> {
+    let locked = serde_json::json!({
+        "type": "tarball",
+        "url": url,
+        "narHash": nar::to_sri(nar_sha256),
+    });
+    let what = format!("`builtins.fetchTarball` of {url}");
+    let pin = Pin {
+        what: &what,
+        by: "its `sha256` is",
+        name,
+    };
+    let keep = if super::flake::url_names_nixpkgs(url) {
+        Keep::Pruned
+    } else {
+        Keep::Whole
+    };
+    locked_source(ev, &pin, &locked, nar_sha256, true, keep).map_err(|e| {
+        e.with_note("nothing was kept; check the URL and its `sha256` (the NAR hash of the unpacked tarball, as `nix-prefetch-url --unpack` prints it)")
+    })
+}
+
+/// What pins a content-addressed source, for messages and its store path.
+struct Pin<'a> {
+    /// "flake input `nixpkgs`".
+    what: &'a str,
+    /// What holds the hash: "flake.lock locks".
+    by: &'a str,
+    /// The name of its store path.
+    name: &'a str,
+}
+
+/// A content-addressed source locked as `locked`: in the store, in
+/// atelier-gen's cache, or (`may_fetch` and `--fetch-inputs` given)
+/// downloaded now and kept as `keep` says (all of it when
+/// `--keep-full-inputs` is given).
+fn locked_source(
+    ev: &mut Evaluator,
+    pin: &Pin,
+    locked: &Json,
+    digest: &[u8; 32],
+    may_fetch: bool,
+    keep: Keep,
+) -> Result<Option<(PathBuf, Origin)>, Diagnostic> {
+    let s = sources();
+    let store = PathBuf::from(nar::fixed_output_path(&s.store_dir, digest, pin.name));
     if immutable(ev, &store) {
         return Ok(Some((store, Origin::Store)));
     }
     let Some(cache) = &s.cache_dir else {
         return Ok(None);
     };
-    let kept = cached_path(cache, &digest);
+    let kept = cached_path(cache, digest);
     let fetch = s.fetch && may_fetch;
-    let keep = if nixpkgs && !s.keep_full {
-        Keep::Pruned
-    } else {
-        Keep::Whole
-    };
+    let keep = if s.keep_full { Keep::Whole } else { keep };
     if immutable(ev, &kept) {
         // A pruned copy, and all of it asked for: fetched again, whole.
         let refetch =
@@ -210,13 +272,12 @@ pub fn source(
     if !fetch {
         return Ok(None);
     }
-    crate::flake::fetch::fetch(locked, &digest, &kept, keep).map_err(|e| {
+    crate::flake::fetch::fetch(locked, digest, pin.by, &kept, keep).map_err(|e| {
         Diagnostic::error(
             "fetch-input",
-            format!("fetching flake input `{path}` failed: {e}"),
+            format!("fetching {} failed: {e}", pin.what),
             None,
         )
-        .with_note("nothing was kept; check the URL and the narHash in flake.lock, or give the source with --override-input")
     })?;
     // Asked again so that the evaluation cache records it as present.
     immutable(ev, &kept);

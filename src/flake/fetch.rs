@@ -22,9 +22,17 @@ pub enum Keep {
 }
 
 /// Downloads the source `locked` describes into `dest`, when its NAR hash
-/// is `digest`. A copy already at `dest` is replaced only when it is a
-/// pruned one and `keep` asks for the whole source.
-pub fn fetch(locked: &Json, digest: &[u8; 32], dest: &Path, keep: Keep) -> Result<(), String> {
+/// is `digest` (which `pinned_by` names in the message of a mismatch:
+/// "flake.lock locks", "its `sha256` is"). A copy already at `dest` is
+/// replaced only when it is a pruned one and `keep` asks for the whole
+/// source.
+pub fn fetch(
+    locked: &Json,
+    digest: &[u8; 32],
+    pinned_by: &str,
+    dest: &Path,
+    keep: Keep,
+) -> Result<(), String> {
     let parent = dest
         .parent()
         .ok_or_else(|| format!("{} has no parent directory", dest.display()))?;
@@ -51,7 +59,7 @@ pub fn fetch(locked: &Json, digest: &[u8; 32], dest: &Path, keep: Keep) -> Resul
     };
     if &got != digest {
         return Err(format!(
-            "its NAR hash is {} but flake.lock locks {}: refused",
+            "its NAR hash is {} but {pinned_by} {}: refused",
             nar::to_sri(&got),
             nar::to_sri(digest)
         ));
@@ -163,11 +171,17 @@ fn download(locked: &Json, dir: &Path) -> Result<PathBuf, String> {
     }
 }
 
-fn get(url: &str) -> Result<impl Read, String> {
+/// The body at `url`: HTTP(S), or a local file (`file:///…`, as Nix
+/// accepts for `tarball` inputs and `builtins.fetchTarball`).
+fn get(url: &str) -> Result<Box<dyn Read + Send>, String> {
+    if let Some(path) = url.strip_prefix("file://") {
+        let f = std::fs::File::open(path).map_err(|e| format!("reading {url}: {e}"))?;
+        return Ok(Box::new(f));
+    }
     let resp = ureq::get(url)
         .call()
         .map_err(|e| format!("downloading {url}: {e}"))?;
-    Ok(resp.into_body().into_reader())
+    Ok(Box::new(resp.into_body().into_reader()))
 }
 
 /// A tarball (gzip-compressed or not), unpacked as Nix does: when it holds

@@ -35,6 +35,44 @@ pub fn parse_sri(sri: &str) -> Option<[u8; 32]> {
     bytes.try_into().ok()
 }
 
+/// A SHA-256 digest written as Nix 2.8 accepts one for a `sha256`
+/// argument (`Hash(s, htSHA256)`): SRI (`sha256-<base64>`), or with an
+/// optional `sha256:` prefix, base-16 (64 digits), Nix's base-32 (52) or
+/// base-64 (44).
+pub fn parse_sha256(s: &str) -> Option<[u8; 32]> {
+    use base64::Engine as _;
+    if s.starts_with("sha256-") {
+        return parse_sri(s);
+    }
+    let s = s.strip_prefix("sha256:").unwrap_or(s);
+    let bytes = match s.len() {
+        64 => hex::decode(s).ok()?,
+        52 => from_base32(s)?.to_vec(),
+        44 => base64::engine::general_purpose::STANDARD.decode(s).ok()?,
+        _ => return None,
+    };
+    bytes.try_into().ok()
+}
+
+/// The digest [`to_base32`] wrote, or `None` for a character outside the
+/// alphabet or bits beyond the 256 of a SHA-256.
+fn from_base32(text: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    for (n, c) in text.bytes().rev().enumerate() {
+        let digit = u16::try_from(BASE32.iter().position(|&x| x == c)?).ok()?;
+        let bit = n * 5;
+        let shifted = digit << (bit % 8);
+        let [low, high] = shifted.to_le_bytes();
+        out[bit / 8] |= low;
+        match out.get_mut(bit / 8 + 1) {
+            Some(next) => *next |= high,
+            None if high != 0 => return None,
+            None => {}
+        }
+    }
+    Some(out)
+}
+
 /// The SRI form of a SHA-256 digest.
 pub fn to_sri(digest: &[u8; 32]) -> String {
     use base64::Engine as _;
@@ -262,5 +300,30 @@ mod tests {
             return;
         };
         assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn sha256_arguments_in_every_form_nix_accepts() {
+        let sri = "sha256-4z/zR3VxvH3vBv4H4+8l8dHfaVW4jK2Lq0rBsR6uv/o=";
+        let digest = parse_sri(sri).unwrap();
+        let nix32 = to_base32(&digest);
+        let hex = hex::encode(digest);
+        let b64 = &sri["sha256-".len()..];
+        for form in [
+            sri.to_owned(),
+            nix32.clone(),
+            format!("sha256:{nix32}"),
+            hex.clone(),
+            format!("sha256:{hex}"),
+            b64.to_owned(),
+        ] {
+            assert_eq!(parse_sha256(&form), Some(digest), "{form}");
+        }
+        // Not a digit of the alphabet (`e`), a length of no form, and bits
+        // beyond 256 (the first digit of 52 holds only one bit).
+        assert_eq!(parse_sha256(&nix32.replacen(&nix32[..1], "e", 1)), None);
+        assert_eq!(parse_sha256(&nix32[1..]), None);
+        assert_eq!(parse_sha256(&format!("z{}", &nix32[1..])), None);
+        assert_eq!(parse_sha256(""), None);
     }
 }

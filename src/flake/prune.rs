@@ -126,7 +126,8 @@ fn sorted_entries(dir: &Path) -> std::io::Result<Vec<std::fs::DirEntry>> {
     Ok(v)
 }
 
-/// A pruned copy as evaluation sees it: its top, the input it is, and what
+/// A pruned copy as evaluation sees it: its top, what it is the source of
+/// ("flake input `nixpkgs`", "`builtins.fetchTarball` of URL"), and what
 /// was kept (from its marker).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pruned {

@@ -202,6 +202,7 @@ pub static BUILTINS: &[PrimOpDef] = &[
     row!("unsafeDiscardStringContext", 1, context::discard_context),
     row!("unsafeGetAttrPos", 2, unsafe_get_attr_pos),
     row!("warn", 2, warn),
+    row!("fetchTarball", 1, super::fetchers::fetch_tarball),
 ];
 
 /// Builtins that are also global names (outside `builtins.`), as in Nix.
@@ -257,15 +258,6 @@ pub(crate) fn base_env() -> super::value::Env {
     b.insert("false", Thunk::value(Value::Bool(false)), None);
     b.insert("null", Thunk::value(Value::Null), None);
     b.insert("storeDir", Thunk::value(Value::string("/nix/store")), None);
-    b.insert(
-        "currentSystem",
-        Thunk::value(Value::unknown_root(
-            "builtins.currentSystem",
-            "the current system is only known when Nix runs on the host",
-            None,
-        )),
-        None,
-    );
     b.insert("langVersion", Thunk::value(Value::Int(6)), None);
     b.insert(
         "derivation",
@@ -1500,9 +1492,13 @@ fn regex_split(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value
 
 // ---------------------------------------------------------------- more of Nix 2.8's builtins
 
-/// Every name in Nix 2.8's `builtins`. The ones atelier does not evaluate
-/// (fetchers, the store, the clock) are there, as unknowns; a name Nix
-/// does not have is missing, so `builtins ? fnord` is false as in Nix.
+/// Every name in Nix 2.8's `builtins` in pure evaluation mode, the mode
+/// flakes are evaluated in: `currentSystem` and `currentTime` are not
+/// there (`builtins ? currentSystem` is false, so nixpkgs'
+/// `lib.inPureEvalMode` is true, and `builtins.currentSystem or x` is
+/// `x`). The ones atelier does not evaluate (fetchers, the store) are
+/// there, as unknowns; a name Nix does not have is missing, so
+/// `builtins ? fnord` is false as in Nix.
 const NIX_BUILTINS: &[&str] = &[
     "abort",
     "add",
@@ -1523,8 +1519,6 @@ const NIX_BUILTINS: &[&str] = &[
     "concatLists",
     "concatMap",
     "concatStringsSep",
-    "currentSystem",
-    "currentTime",
     "deepSeq",
     "derivation",
     "derivationStrict",

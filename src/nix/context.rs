@@ -124,7 +124,7 @@ fn base_name(path: &Path) -> String {
 }
 
 /// Nix's rule for the name part of a store path.
-fn check_name(name: &str, span: &Span) -> EvalResult<()> {
+pub(crate) fn check_name(name: &str, span: &Span) -> EvalResult<()> {
     if name.is_empty() || name.starts_with('.') || name.len() > 211 {
         return Err(error(
             "type-error",
@@ -212,6 +212,16 @@ pub(crate) fn add_to_store(
         .sources
         .insert(store_path.clone(), path.to_path_buf());
     Ok(Ok(store_path))
+}
+
+/// A source a fetcher found for `store_path` (where Nix would have put
+/// it): the store path as a string with itself as context, reading back as
+/// `src`.
+pub(crate) fn fetched(ev: &mut Evaluator, store_path: String, src: &Path) -> NixString {
+    ev.store
+        .sources
+        .insert(store_path.clone(), src.to_path_buf());
+    store_string(store_path)
 }
 
 /// `makeFixedOutputPath(FileIngestionMethod::Flat, sha256, name)`.

@@ -206,10 +206,40 @@ pub struct Evaluator {
     kept: Vec<Box<dyn std::any::Any>>,
     /// Input sources kept in part (a fetched nixpkgs, see `flake::prune`).
     pruned: Vec<crate::flake::prune::Pruned>,
-    /// nixpkgs inputs read from their source: (root, what importing it
-    /// gives). `import <root> { … }` is nixpkgs' package set, which is not
-    /// evaluated statically (see `import_path`).
-    nixpkgs_roots: Vec<(PathBuf, Value, Value)>,
+    /// nixpkgs sources read (see [`NixpkgsRoot`]).
+    nixpkgs_roots: Vec<NixpkgsRoot>,
+    /// What is done with a source a fetcher (`builtins.fetchTarball`)
+    /// found: set by the flake's evaluation, which knows nixpkgs and
+    /// reports sources (`src/discover/flake.rs`).
+    on_fetched: Option<OnFetched>,
+}
+
+/// A source `builtins.fetchTarball` found.
+pub struct Fetched<'a> {
+    pub url: &'a str,
+    /// Where it is here.
+    pub src: &'a Path,
+    /// The string the call gives (the store path Nix gives it).
+    pub store_path: Value,
+    pub origin: crate::discover::lock::Origin,
+}
+
+/// See [`Evaluator::on_fetched`].
+pub type OnFetched = Rc<dyn Fn(&mut Evaluator, &Fetched) -> EvalResult<()>>;
+
+/// A nixpkgs read from its source at `root`, and what importing its files
+/// gives, as NixOS and nixpkgs' package set are not evaluated statically:
+/// `import <root> { … }` (also its `default.nix`,
+/// `pkgs/top-level/impure.nix`) is `import` (a function of the import's
+/// arguments, `nixpkgsImport` of src/discover/flake.nix);
+/// `nixos/lib/eval-config.nix` is `lib.nixosSystem` (atelier's host
+/// marker); `nixos` (its `default.nix`, `{ configuration, system }`) is
+/// `nixos`.
+pub struct NixpkgsRoot {
+    pub root: PathBuf,
+    pub import: Value,
+    pub lib: Value,
+    pub nixos: Value,
 }
 
 /// Dropping the evaluator frees what its evaluation built, reference
@@ -221,6 +251,8 @@ impl Drop for Evaluator {
         self.kept.clear();
         self.imported.clear();
         self.lib = None;
+        self.on_fetched = None;
+        self.nixpkgs_roots.clear();
         self.base_env = Scope::vars(None, FxHashMap::default());
         self.cycles.collect();
     }
@@ -257,6 +289,7 @@ impl Evaluator {
             kept: Vec::new(),
             pruned: Vec::new(),
             nixpkgs_roots: Vec::new(),
+            on_fetched: None,
         }
     }
 
@@ -278,14 +311,24 @@ impl Evaluator {
         }
     }
 
-    /// Records a nixpkgs input read from its source at `root`: importing it
-    /// (its package set) gives `import` (a function of the import's
-    /// arguments, `nixpkgsImport` of src/discover/flake.nix); importing its
-    /// `nixos/lib/eval-config.nix` gives `lib.nixosSystem` (atelier's host
-    /// marker: NixOS itself is not evaluated statically).
-    pub fn add_nixpkgs_root(&mut self, root: &Path, import: Value, lib: Value) {
-        if !self.nixpkgs_roots.iter().any(|(r, _, _)| r == root) {
-            self.nixpkgs_roots.push((root.to_path_buf(), import, lib));
+    /// Records a nixpkgs read from its source (a flake input, a tarball).
+    pub fn add_nixpkgs_root(&mut self, root: NixpkgsRoot) {
+        if !self.nixpkgs_roots.iter().any(|r| r.root == root.root) {
+            self.nixpkgs_roots.push(root);
+        }
+    }
+
+    /// Sets what is done with each source a fetcher finds (a nixpkgs made
+    /// known as a nixpkgs input's is; where it came from reported).
+    pub fn on_fetched(&mut self, f: OnFetched) {
+        self.on_fetched = Some(f);
+    }
+
+    /// A source a fetcher found, handed to [`Evaluator::on_fetched`]'s.
+    pub(crate) fn fetched(&mut self, fetched: &Fetched) -> EvalResult<()> {
+        match self.on_fetched.clone() {
+            Some(f) => f(self, fetched),
+            None => Ok(()),
         }
     }
 
@@ -294,6 +337,20 @@ impl Evaluator {
     pub fn add_pruned(&mut self, pruned: crate::flake::prune::Pruned) {
         if !self.pruned.iter().any(|p| p.root == pruned.root) {
             self.pruned.push(pruned);
+        }
+    }
+
+    /// Records the source `src` of `what` (for messages: "flake input
+    /// `nixpkgs`") as kept in part when its copy says so (the marker of
+    /// `flake::prune`).
+    pub fn note_pruned(&mut self, src: &Path, what: &str) {
+        let marker = src.join(crate::flake::prune::MARKER);
+        if let Ok(text) = self.inputs().read(&marker) {
+            self.add_pruned(crate::flake::prune::Pruned::parse(
+                src.to_path_buf(),
+                what.to_owned(),
+                &String::from_utf8_lossy(&text),
+            ));
         }
     }
 
@@ -323,7 +380,7 @@ impl Evaluator {
                 return Err(vec![Diagnostic::error(
                     "input-pruned",
                     format!(
-                        "cannot read {} of flake input `{}`: this input was kept pruned (only its top-level files and {}, as {} lists); run atelier-gen with --fetch-inputs --keep-full-inputs to keep all of it",
+                        "cannot read {} of {}: this input was kept pruned (only its top-level files and {}, as {} lists); run atelier-gen with --fetch-inputs --keep-full-inputs to keep all of it",
                         if rel.as_os_str().is_empty() { ".".into() } else { rel.display().to_string() },
                         p.input,
                         p.kept_dirs(),
@@ -550,19 +607,20 @@ impl Evaluator {
         // Nix's work (and a kept-pruned copy does not have it).
         if !self.nixpkgs_roots.is_empty() {
             let lexical = canon_path(path);
-            let entry = self.nixpkgs_roots.iter().find(|(root, _, _)| {
-                lexical == *root
-                    || lexical == root.join("default.nix")
-                    || lexical == root.join("pkgs/top-level/impure.nix")
-            });
-            if let Some((_, import, _)) = entry {
-                return Ok(import.clone());
+            let mut eval_config = None;
+            for r in &self.nixpkgs_roots {
+                let Ok(rel) = lexical.strip_prefix(&r.root) else {
+                    continue;
+                };
+                match rel.to_str().unwrap_or_default() {
+                    "" | "default.nix" | "pkgs/top-level/impure.nix" => {
+                        return Ok(r.import.clone())
+                    }
+                    "nixos" | "nixos/default.nix" => return Ok(r.nixos.clone()),
+                    "nixos/lib/eval-config.nix" => eval_config = Some(r.lib.clone()),
+                    _ => {}
+                }
             }
-            let eval_config = self
-                .nixpkgs_roots
-                .iter()
-                .find(|(root, _, _)| lexical == root.join("nixos/lib/eval-config.nix"))
-                .map(|(_, _, lib)| lib.clone());
             if let Some(lib) = eval_config {
                 if let Some(f) = self.select(&lib, &["nixosSystem"])? {
                     return Ok(f);
@@ -1276,7 +1334,12 @@ impl Evaluator {
                             format!("attribute `{name}` missing (in `.{}`)", shown.join(".")),
                             Some(span.clone()),
                         );
-                        if let Some(best) = a
+                        let impure = matches!(name.as_str(), "currentSystem" | "currentTime");
+                        if impure && a.get("builtins").is_some() {
+                            d = d.with_note(format!(
+                                "flakes are evaluated in pure mode, which has no `builtins.{name}` (as in Nix); a host's system is its `nixpkgs.hostPlatform`, and `builtins.{name} or …` gives a fallback"
+                            ));
+                        } else if let Some(best) = a
                             .keys()
                             .map(|k| (strsim::jaro_winkler(k, &name), k))
                             .filter(|(s, _)| *s > 0.8)

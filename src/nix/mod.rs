@@ -51,6 +51,7 @@ pub mod cli;
 mod collect;
 mod context;
 mod eval;
+mod fetchers;
 pub mod inputs;
 mod json;
 mod prefetch;
@@ -60,7 +61,10 @@ pub mod syntax_cache;
 mod value;
 
 pub use builtins::{BUILTINS, LIB_NIX};
-pub use eval::{EvalResult, Evaluator, DEFAULT_MAX_DEPTH, MAX_TAIL_CALLS, MAX_VALUE_SIZE};
+pub use eval::{
+    EvalResult, Evaluator, Fetched, NixpkgsRoot, OnFetched, DEFAULT_MAX_DEPTH, MAX_TAIL_CALLS,
+    MAX_VALUE_SIZE,
+};
 pub use json::{from_json, to_json, unknown_json, JsonMode};
 pub use value::{
     AttrEntry, Attrs, Closure, Context, Env, NixString, PrimOpApp, PrimOpDef, Thunk, Unknown,

@@ -1,2 +1,2 @@
 # The name asked for may be one atelier could not compute.
-builtins.catAttrs "a" [ { ${builtins.currentSystem} = 1; } ]
+builtins.catAttrs "a" [ { ${builtins.nixVersion} = 1; } ]

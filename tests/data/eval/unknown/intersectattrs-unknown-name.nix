@@ -1,2 +1,2 @@
 # `b` may be among the first set's unknown names.
-builtins.intersectAttrs { ${builtins.currentSystem} = 1; } { b = 2; }
+builtins.intersectAttrs { ${builtins.nixVersion} = 1; } { b = 2; }

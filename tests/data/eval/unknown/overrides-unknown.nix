@@ -1,2 +1,2 @@
 # Unknown overrides may replace any attribute of the rec set.
-(rec { __overrides = builtins.currentSystem; a = 1; }).a
+(rec { __overrides = builtins.nixVersion; a = 1; }).a

@@ -1,2 +1,2 @@
 # `//` with a name atelier cannot compute may replace any attribute.
-({ a = 1; } // { ${builtins.currentSystem} = 2; }).a
+({ a = 1; } // { ${builtins.nixVersion} = 2; }).a

@@ -20,7 +20,7 @@
     {
       nixosConfigurations.box = nixpkgs.lib.nixosSystem {
         system = "x86_64-linux";
-        specialArgs = lib.optionalAttrs (builtins.currentSystem == "aarch64-linux") { arm = true; }
+        specialArgs = lib.optionalAttrs (lib.versionAtLeast builtins.nixVersion "2.20") { newNix = true; }
           // { inherit atelier mods; };
         modules = [ "${./.}/host.nix" ];
       };
