@@ -2404,3 +2404,28 @@ fn clan_core_evaluates_from_its_real_source() {
         ],
     );
 }
+
+/// numtide/flake-utils from its real source (with its `systems` input)
+/// plans as the built-in one: hosts beside `eachDefaultSystem`'s
+/// per-system outputs, no current system in pure evaluation.
+#[test]
+fn flake_utils_evaluates_from_its_real_source() {
+    let (Some(fu), Some(systems)) = (
+        source_var(
+            "ATELIER_FLAKE_UTILS_SRC",
+            "a checkout of numtide/flake-utils",
+        ),
+        source_var(
+            "ATELIER_NIX_SYSTEMS_SRC",
+            "a checkout of nix-systems/default",
+        ),
+    ) else {
+        return;
+    };
+    same_plan_from_real_sources(
+        "flake-utils",
+        "box",
+        "notes",
+        &[("flake-utils", &fu), ("flake-utils/systems", &systems)],
+    );
+}
