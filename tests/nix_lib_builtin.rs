@@ -1,6 +1,7 @@
 //! Functions of atelier's built-in `lib` that stand in for whole parts of
 //! nixpkgs' lib: `evalModules` (on atelier's module system),
-//! `systems.elaborate`, and the license lookups over `lib.licenses`.
+//! `systems.elaborate` and `systems.doubles`, and the license lookups over
+//! `lib.licenses`.
 //!
 //! Each case is checked against the expected value and, when
 //! `ATELIER_NIXPKGS_LIB` points at nixpkgs' `lib`, against what the installed
@@ -662,8 +663,9 @@ fn names_a_filter_only_nix_knows_can_keep_stay_bounded() {
     }
 }
 
-/// `lib.systems.flakeExposed` is nixpkgs' list; the other system tables
-/// are unknown, naming nixpkgs' lib/systems (never a missing attribute).
+/// `lib.systems.flakeExposed` is nixpkgs' list; the system tables besides
+/// `doubles` are unknown, naming nixpkgs' lib/systems (never a missing
+/// attribute).
 #[test]
 fn systems_flake_exposed_is_known_and_the_tables_name_themselves() {
     check(
@@ -683,7 +685,78 @@ fn systems_flake_exposed_is_known_and_the_tables_name_themselves() {
             "x86_64-freebsd"
         ]),
     );
-    let e =
-        ours("lib.intersectLists lib.systems.doubles.linux lib.systems.flakeExposed").unwrap_err();
-    assert!(e.contains("need nixpkgs' lib/systems"), "{e}");
+    for table in [
+        "lib.systems.examples.aarch64-multiplatform",
+        "lib.systems.inspect.predicates.isLinux",
+        "lib.systems.parse.mkSystemFromString \"x86_64-linux\"",
+        "lib.systems.architectures",
+    ] {
+        let e = ours(table).unwrap_err();
+        assert!(e.contains("need nixpkgs' lib/systems"), "{table}: {e}");
+    }
+}
+
+/// `lib.systems.doubles` is nixpkgs' table: every category, in the order
+/// of `all`, as flakelight (`intersectLists doubles.linux flakeExposed`)
+/// and paisano (`elem name doubles.all`) read it.
+#[test]
+fn systems_doubles_are_nixpkgs_tables() {
+    let test = "systems_doubles_are_nixpkgs_tables";
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    check(
+        test,
+        here,
+        "lib.intersectLists lib.systems.doubles.linux lib.systems.flakeExposed",
+        &serde_json::json!([
+            "x86_64-linux",
+            "aarch64-linux",
+            "armv6l-linux",
+            "armv7l-linux",
+            "i686-linux",
+            "powerpc64le-linux",
+            "riscv64-linux"
+        ]),
+    );
+    check(
+        test,
+        here,
+        "with lib.systems.doubles; [ darwin windows armv7 none (lib.elem \"x86_64-linux\" all) (lib.elem \"x86_64-linux\" unix) (lib.elem \"aarch64-darwin\" bigEndian) ]",
+        &serde_json::json!([
+            ["x86_64-darwin", "aarch64-darwin"],
+            ["aarch64-windows", "x86_64-windows", "i686-windows"],
+            ["armv7a-linux", "armv7l-linux", "armv7a-netbsd", "armv7l-netbsd"],
+            [],
+            true,
+            true,
+            false
+        ]),
+    );
+    // Every attribute, against nixpkgs' lib.
+    let Some(lib) = real_lib(test) else {
+        return;
+    };
+    let (ours, theirs) = (
+        ours("lib.systems.doubles").unwrap(),
+        theirs_in(&lib, here, "lib.systems.doubles"),
+    );
+    let (ours, theirs) = (ours.as_object().unwrap(), theirs.as_object().unwrap());
+    let differing: Vec<String> = theirs
+        .keys()
+        .chain(ours.keys())
+        .filter(|k| ours.get(k.as_str()) != theirs.get(k.as_str()))
+        .map(|k| {
+            format!(
+                "{k}: ours {:?}, nixpkgs {:?}",
+                ours.get(k.as_str()),
+                theirs.get(k.as_str())
+            )
+        })
+        .collect();
+    assert!(differing.is_empty(), "lib.systems.doubles: {differing:#?}");
+    assert!(
+        theirs.len() >= 40 && theirs["all"].as_array().unwrap().len() >= 80,
+        "nixpkgs' table: {} categories, {:?}",
+        theirs.len(),
+        theirs.get("all")
+    );
 }
