@@ -279,6 +279,25 @@ fn eval_modules_gives_the_option_tree() {
     assert!(e.starts_with("unknown: "), "{e}");
 }
 
+/// `lib.nixos.evalModules` (nixpkgs' flake adds `lib.nixos`, as divnix/hive
+/// reads it): `lib.evalModules` for class "nixos", with `modulesPath` a
+/// named unknown (nixpkgs' nixos/modules is not here).
+#[test]
+fn nixos_eval_modules_is_eval_modules_for_nixos() {
+    let got = ours(
+        "let e = lib.nixos.evalModules { modules = [ { options.a = lib.mkOption { default = 1; }; } ({ config, x, ... }: { options.b = lib.mkOption { default = config.a + x; }; }) ]; specialArgs.x = 2; }; in [ e.config.a e.config.b e.class ]",
+    )
+    .unwrap();
+    assert_eq!(got, serde_json::json!([1, 3, "nixos"]));
+    let e = ours(
+        "(lib.nixos.evalModules { modules = [ ({ modulesPath, ... }: { options.p = lib.mkOption { default = modulesPath; }; }) ]; }).config.p",
+    )
+    .unwrap_err();
+    assert!(e.contains("nixpkgs' nixos/modules"), "{e}");
+    let e = ours("lib.nixos.runTest").unwrap_err();
+    assert!(e.contains("`lib.nixos.evalModules` only"), "{e}");
+}
+
 #[test]
 fn eval_modules_with_a_missing_import_is_an_error() {
     let dir = tmp(&[]);

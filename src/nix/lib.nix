@@ -2436,6 +2436,23 @@ let
   # was taken from (`lib.extend` overlays included), or the call's `lib`
   # (behind a function, so that printing the marker does not print a lib).
   nixosSystem = args: nixosSystem args // { moduleLib = keep (args.lib or self); };
+  # nixpkgs' flake also adds `lib.nixos` (its nixos/lib): `evalModules` is
+  # this lib's, for class "nixos", with `modulesPath` (nixpkgs'
+  # nixos/modules, which is not here) as a module argument; the rest
+  # (`evalTest`, `runTest`) needs nixpkgs' source.
+  nixos = internal.unknownWhy "lib.nixos"
+    "atelier's built-in lib has `lib.nixos.evalModules` only; the rest of nixpkgs' nixos/lib needs nixpkgs' source (pass nixpkgs with --override-input)"
+  // {
+    evalModules = { prefix ? [ ], modules ? [ ], specialArgs ? { } }:
+      self.evalModules {
+        inherit prefix modules;
+        class = "nixos";
+        specialArgs = {
+          modulesPath = internal.unknownWhy "modulesPath"
+            "`modulesPath` is nixpkgs' nixos/modules directory, not known without nixpkgs' source (pass nixpkgs with --override-input)";
+        } // specialArgs;
+      };
+  };
   inherit (b) removeAttrs intersectAttrs catAttrs pathExists readFile readDir isPath typeOf
     toJSON fromJSON seq deepSeq tryEval baseNameOf dirOf toString;
   inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile testAllTrue;
