@@ -1,7 +1,7 @@
 //! Functions of atelier's built-in `lib` that stand in for whole parts of
 //! nixpkgs' lib: `evalModules` (on atelier's module system),
-//! `systems.elaborate` and `systems.doubles`, and the license lookups over
-//! `lib.licenses`.
+//! `systems.elaborate` and `systems.doubles`, `licenses`, and the license
+//! lookups over `lib.licenses`.
 //!
 //! Each case is checked against the expected value and, when
 //! `ATELIER_NIXPKGS_LIB` points at nixpkgs' `lib`, against what the installed
@@ -453,10 +453,53 @@ fn license_lookups_read_lib_licenses() {
     );
 }
 
+/// The built-in `lib.licenses` is nixpkgs' table (every license, every
+/// attribute); its compound-license operators and helpers give unknowns.
 #[test]
-fn the_built_in_license_table_is_unknown_with_a_reason() {
-    let e = ours("lib.getLicenseFromSpdxIdOr \"MIT\" null").unwrap_err();
-    assert!(e.contains("license table is data"), "{e}");
+fn the_built_in_license_table_is_nixpkgs() {
+    let test = "the_built_in_license_table_is_nixpkgs";
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    check(
+        test,
+        here,
+        "[ (lib.getLicenseFromSpdxIdOr \"mit\" null) lib.licenses.unfree.redistributable lib.licenses.gpl3.deprecated lib.licenses.asl20.url ]",
+        &serde_json::json!([
+            {
+                "deprecated": false,
+                "free": true,
+                "fullName": "MIT License",
+                "licenseType": "simple",
+                "redistributable": true,
+                "shortName": "mit",
+                "spdxId": "MIT",
+                "url": "https://spdx.org/licenses/MIT.html"
+            },
+            false,
+            true,
+            "https://spdx.org/licenses/Apache-2.0.html"
+        ]),
+    );
+    let e = ours("lib.licenses.isFree lib.licenses.mit").unwrap_err();
+    assert!(e.contains("compound-license operators"), "{e}");
+    // Every license, against nixpkgs' lib.
+    let Some(lib) = real_lib(test) else {
+        return;
+    };
+    let table = "lib.filterAttrs (_: l: !builtins.isFunction l) lib.licenses";
+    let (ours, theirs) = (ours(table).unwrap(), theirs_in(&lib, here, table));
+    let (ours, theirs) = (ours.as_object().unwrap(), theirs.as_object().unwrap());
+    let differing: Vec<&String> = theirs
+        .keys()
+        .chain(ours.keys())
+        .filter(|k| ours.get(k.as_str()) != theirs.get(k.as_str()))
+        .collect();
+    assert!(differing.is_empty(), "lib.licenses: {differing:?}");
+    assert!(theirs.len() >= 250, "{} licenses", theirs.len());
+    let functions = "builtins.attrNames (lib.filterAttrs (_: builtins.isFunction) lib.licenses)";
+    assert_eq!(
+        self::ours(functions).unwrap(),
+        theirs_in(&lib, here, functions)
+    );
 }
 
 // ------------------------------------------------------------ tryEval
@@ -464,14 +507,21 @@ fn the_built_in_license_table_is_unknown_with_a_reason() {
 #[test]
 fn try_eval_around_a_dropped_unknown_is_unknown() {
     // Whether forcing an unknown throws is not known: `tryEval` cannot say
-    // it succeeded (misc.nix's testGetLicenseFromSpdxIdOrThrow).
+    // it succeeded.
     let e = ours(
-        "builtins.tryEval (builtins.seq (lib.getLicenseFromSpdxIdOr \"x\" (throw \"no\")) true)",
+        "builtins.tryEval (builtins.seq (lib.findFirst (s: s == lib.systems.examples) (throw \"no\") [ 1 ]) true)",
     )
     .unwrap_err();
     assert!(e.contains("whether this throws"), "{e}");
-    let e = ours("builtins.tryEval (builtins.deepSeq lib.licenses true)").unwrap_err();
+    let e = ours("builtins.tryEval (builtins.deepSeq lib.systems.examples true)").unwrap_err();
     assert!(e.contains("whether this throws"), "{e}");
+    // A lookup that falls back to a `throw` throws (misc.nix's
+    // testGetLicenseFromSpdxIdOrThrow), over the built-in license table.
+    assert_eq!(
+        ours("builtins.tryEval (builtins.seq (lib.getLicenseFromSpdxIdOr \"x\" (throw \"no\")) true)")
+            .unwrap(),
+        serde_json::json!({ "success": false, "value": false })
+    );
     // Known values are as before.
     assert_eq!(
         ours("builtins.tryEval (builtins.seq 1 true)").unwrap(),
