@@ -2471,10 +2471,10 @@ let
   # nixpkgs' license table (lib.licenses): each license is `spdx id fullName`
   # (its URL is SPDX's page for it) or `named fullName url`, with what
   # differs from a free, redistributable, current license named after its
-  # attribute. The compound-license operators and their helpers (`AND`,
-  # `OR`, `isFree`, `toSPDX`, ...) are functions whose result is unknown.
-  # The lookups below work over whatever `lib.licenses` is (a flake's
-  # `lib.extend` table, for one).
+  # attribute; with nixpkgs' compound-license operators and the helpers
+  # that read them (`AND`, `OR`, `isFree`, `toSPDX`, ...). The lookups
+  # below work over whatever `lib.licenses` is (a flake's `lib.extend`
+  # table, for one).
   licenses =
     let
       license = name: l:
@@ -2484,8 +2484,47 @@ let
         license name ({ inherit spdxId fullName; url = "https://spdx.org/licenses/${spdxId}.html"; } // extra);
       named = fullName: url: extra: name:
         license name ({ inherit fullName; } // optionalAttrs (url != null) { inherit url; } // extra);
-      operator = name: _: internal.unknownWhy "lib.licenses.${name}"
-        "atelier's built-in lib has nixpkgs' license table, not its compound-license operators and helpers (pass nixpkgs with --override-input)";
+      # Compound licenses as nixpkgs builds them: a choice (`OR`) or all
+      # (`AND`) of a list, a license `WITH` an exception, `PLUS` (that
+      # version or a later one).
+      operators = {
+        OR = licenses: { licenseType = "compound"; operator = "OR"; inherit licenses; };
+        AND = licenses: { licenseType = "compound"; operator = "AND"; inherit licenses; };
+        WITH = license: exception: { licenseType = "exception"; operator = "WITH"; inherit license exception; };
+        PLUS = license: { licenseType = "plus"; operator = "+"; inherit license; };
+      };
+      # `property` of a simple license. A permissive property holds for a
+      # choice when one of its licenses has it and for `AND` when all do; a
+      # strict one the other way round. An exception needs it on both sides.
+      evaluateProperty = property: permissive:
+        let
+          holds = l:
+            if l.licenseType == "simple" then property l
+            else if l.licenseType == "compound" then
+              if l.operator != "OR" && l.operator != "AND" then throw "Unknown license operator"
+              else (if (l.operator == "OR") == permissive then any else all) holds l.licenses
+            else if l.licenseType == "exception" then holds l.license && holds l.exception
+            else if l.licenseType == "plus" then holds l.license
+            else throw "Unknown license type or legacy license";
+        in
+        holds;
+      evaluateNamedProperty = name: evaluateProperty (l: l.${name});
+      # The SPDX expression; a license without an SPDX id is a `LicenseRef`.
+      toSPDX = l:
+        let
+          part = x: if x.licenseType == "compound" || x.licenseType == "exception" then "(${toSPDX x})" else toSPDX x;
+        in
+        if l.licenseType == "simple" then l.spdxId or "LicenseRef-nixos-${l.shortName}"
+        else if l.licenseType == "compound" then concatMapStringsSep " ${l.operator} " part l.licenses
+        else if l.licenseType == "exception" then "${part l.license} ${l.operator} ${part l.exception}"
+        else if l.licenseType == "plus" then "${part l.license}${l.operator}"
+        else throw "Unknown license type";
+      helpers = {
+        inherit evaluateProperty evaluateNamedProperty toSPDX;
+        isFree = evaluateNamedProperty "free" true;
+        isRedistributable = evaluateNamedProperty "redistributable" true;
+        containsLicenses = licenses: evaluateProperty (l: elem l licenses) false;
+      };
     in
     mapAttrs (name: l: l name) {
         abstyles = spdx "Abstyles" "Abstyles License" { };
@@ -2789,7 +2828,7 @@ let
         zpl20 = spdx "ZPL-2.0" "Zope Public License 2.0" { };
         zpl21 = spdx "ZPL-2.1" "Zope Public License 2.1" { };
       }
-    // genAttrs [ "AND" "OR" "PLUS" "WITH" "containsLicenses" "evaluateNamedProperty" "evaluateProperty" "isFree" "isRedistributable" "toSPDX" ] operator;
+    // operators // helpers;
   # The license whose `spdxId` is `licstr`, compared case-insensitively
   # (the first by attribute name when several match), else `default`.
   getLicenseFromSpdxIdOr = licstr: default:
