@@ -18,6 +18,9 @@ use crate::diagnostic::{Diagnostic, Span};
 
 /// nixpkgs' `lib`, the subset declarations use.
 pub const LIB_NIX: &str = include_str!("lib.nix");
+/// nixpkgs' license table, apart from `lib.nix` so that it is parsed only
+/// when `lib.licenses` is used.
+const LICENSES_NIX: &str = include_str!("licenses.nix");
 
 macro_rules! row {
     ($name:literal, $arity:literal, $f:expr) => {
@@ -233,7 +236,15 @@ static INTERNAL: &[PrimOpDef] = &[
     row!("evalModules", 1, crate::discover::graph::prim_eval_modules),
     row!("escapeShellArg", 1, escape_shell_arg),
     row!("filterAttrs", 2, filter_attrs),
+    row!("licenses", 1, lib_licenses),
 ];
+
+/// `internal.licenses helpers`: licenses.nix applied to the lib functions
+/// it uses.
+fn lib_licenses(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let f = ev.eval_source("<atelier lib licenses>", Path::new("/"), LICENSES_NIX)?;
+    ev.apply_thunk(f, a[0].clone(), span)
+}
 
 /// The argument `lib.nix` is applied to.
 pub(crate) fn lib_internals() -> Value {
