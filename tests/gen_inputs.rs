@@ -184,7 +184,8 @@ fn extended_lib_reaches_the_modules_with_or_without_the_source() {
 
 /// Idioms the built-in lib reads as nixpkgs' real lib does: `with types;`
 /// around option declarations finds `mkOption` in the outer `with lib;`;
-/// `lib.modules.importApply file arg`.
+/// `lib.modules.importApply file arg`; `lib.systems.doubles` as flakelight
+/// and paisano read it.
 #[test]
 fn builtin_lib_idioms_plan_as_with_the_real_lib() {
     let Some(lib) = source_var("ATELIER_NIXPKGS_LIB", "a nixpkgs lib/ directory") else {
@@ -193,6 +194,12 @@ fn builtin_lib_idioms_plan_as_with_the_real_lib() {
     let nixpkgs = lib.parent().unwrap();
     same_plan_from_real_sources("with-lib-types", "box", "radio", &[("nixpkgs", nixpkgs)]);
     same_plan_from_real_sources("import-apply", "box", "ledger", &[("nixpkgs", nixpkgs)]);
+    same_plan_from_real_sources(
+        "lib-systems-doubles",
+        "box",
+        "photos",
+        &[("nixpkgs", nixpkgs)],
+    );
 }
 
 #[test]

@@ -573,6 +573,53 @@ fn store_copies_of_sources_read_back_as_the_source() {
     assert_eq!(flat.as_str(), Some("x = 1\n"));
 }
 
+/// `readDir` of a source copied through a filter (`filterSource`,
+/// `builtins.path { filter; }`) lists what the filter kept, and a set with
+/// `outPath` or `__toString` (a `lib.cleanSourceWith` result, as divnix/incl
+/// gives paisano's `cellsFrom`) is a path argument, as Nix's `coerceToPath`
+/// takes it. The expected values are Nix 2.8's (`nix eval --json --file`,
+/// in read-write mode: in read-only mode nothing is in the store to list).
+#[test]
+fn read_dir_lists_what_a_source_filter_kept_and_takes_sets_with_out_path() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/eval");
+    let mut ev = Evaluator::new(&data);
+    let v = ev
+        .eval_source(
+            "main.nix",
+            &data,
+            r#"
+            let
+              filtered = builtins.filterSource (path: type: type == "directory" || baseNameOf path == "run.sh") ./store/tree;
+              cleaned = {
+                outPath = builtins.path { path = ./store/tree; name = "tree"; filter = path: type: baseNameOf path != "sub"; };
+                origSrc = ./store/tree;
+              };
+            in
+            builtins.toJSON {
+              a = builtins.readDir filtered;
+              b = builtins.readDir "${filtered}/sub";
+              c = builtins.readDir cleaned;
+              d = builtins.readDir { outPath = ./store/tree; };
+              e = builtins.readDir { __toString = _: "${./store/tree}/sub"; };
+              f = builtins.pathExists cleaned;
+            }
+            "#,
+        )
+        .unwrap();
+    let got: serde_json::Value = serde_json::from_str(v.as_str().unwrap()).unwrap();
+    assert_eq!(
+        got,
+        serde_json::json!({
+            "a": { "run.sh": "regular", "sub": "directory" },
+            "b": {},
+            "c": { "link": "symlink", "run.sh": "regular" },
+            "d": { "link": "symlink", "run.sh": "regular", "sub": "directory" },
+            "e": { "data.toml": "regular", "default.nix": "regular" },
+            "f": true
+        })
+    );
+}
+
 /// `builtins.path` with `recursive = false` and an expected `sha256`: the
 /// path Nix 2.8 gives in read-write mode (`nix-instantiate --store /tmp/x
 /// --read-write-mode`; its read-only mode wrongly reports a mismatch), and

@@ -1,6 +1,7 @@
 //! Functions of atelier's built-in `lib` that stand in for whole parts of
 //! nixpkgs' lib: `evalModules` (on atelier's module system),
-//! `systems.elaborate`, and the license lookups over `lib.licenses`.
+//! `systems.elaborate` and `systems.doubles`, `licenses`, and the license
+//! lookups over `lib.licenses`.
 //!
 //! Each case is checked against the expected value and, when
 //! `ATELIER_NIXPKGS_LIB` points at nixpkgs' `lib`, against what the installed
@@ -278,6 +279,25 @@ fn eval_modules_gives_the_option_tree() {
     assert!(e.starts_with("unknown: "), "{e}");
 }
 
+/// `lib.nixos.evalModules` (nixpkgs' flake adds `lib.nixos`, as divnix/hive
+/// reads it): `lib.evalModules` for class "nixos", with `modulesPath` a
+/// named unknown (nixpkgs' nixos/modules is not here).
+#[test]
+fn nixos_eval_modules_is_eval_modules_for_nixos() {
+    let got = ours(
+        "let e = lib.nixos.evalModules { modules = [ { options.a = lib.mkOption { default = 1; }; } ({ config, x, ... }: { options.b = lib.mkOption { default = config.a + x; }; }) ]; specialArgs.x = 2; }; in [ e.config.a e.config.b e.class ]",
+    )
+    .unwrap();
+    assert_eq!(got, serde_json::json!([1, 3, "nixos"]));
+    let e = ours(
+        "(lib.nixos.evalModules { modules = [ ({ modulesPath, ... }: { options.p = lib.mkOption { default = modulesPath; }; }) ]; }).config.p",
+    )
+    .unwrap_err();
+    assert!(e.contains("nixpkgs' nixos/modules"), "{e}");
+    let e = ours("lib.nixos.runTest").unwrap_err();
+    assert!(e.contains("`lib.nixos.evalModules` only"), "{e}");
+}
+
 #[test]
 fn eval_modules_with_a_missing_import_is_an_error() {
     let dir = tmp(&[]);
@@ -433,10 +453,64 @@ fn license_lookups_read_lib_licenses() {
     );
 }
 
+/// The built-in `lib.licenses` is nixpkgs' table (every license, every
+/// attribute), with its compound-license operators and their helpers.
 #[test]
-fn the_built_in_license_table_is_unknown_with_a_reason() {
-    let e = ours("lib.getLicenseFromSpdxIdOr \"MIT\" null").unwrap_err();
-    assert!(e.contains("license table is data"), "{e}");
+fn the_built_in_license_table_is_nixpkgs() {
+    let test = "the_built_in_license_table_is_nixpkgs";
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    check(
+        test,
+        here,
+        "[ (lib.getLicenseFromSpdxIdOr \"mit\" null) lib.licenses.unfree.redistributable lib.licenses.gpl3.deprecated lib.licenses.asl20.url ]",
+        &serde_json::json!([
+            {
+                "deprecated": false,
+                "free": true,
+                "fullName": "MIT License",
+                "licenseType": "simple",
+                "redistributable": true,
+                "shortName": "mit",
+                "spdxId": "MIT",
+                "url": "https://spdx.org/licenses/MIT.html"
+            },
+            false,
+            true,
+            "https://spdx.org/licenses/Apache-2.0.html"
+        ]),
+    );
+    check(
+        test,
+        here,
+        "with lib.licenses; let z = OR [ (AND [ unfree gpl3 ]) (WITH (PLUS lgpl21) unfreeRedistributable) ]; in [ (isFree z) (isRedistributable z) (containsLicenses [ gpl3 ] z) (containsLicenses [ gpl3 lgpl21 unfreeRedistributable ] z) (toSPDX z) (evaluateNamedProperty \"deprecated\" false z) ]",
+        &serde_json::json!([
+            false,
+            true,
+            false,
+            true,
+            "(LicenseRef-nixos-unfree AND GPL-3.0) OR (LGPL-2.1+ WITH LicenseRef-nixos-unfreeRedistributable)",
+            false
+        ]),
+    );
+    // Every license, against nixpkgs' lib.
+    let Some(lib) = real_lib(test) else {
+        return;
+    };
+    let table = "lib.filterAttrs (_: l: !builtins.isFunction l) lib.licenses";
+    let (ours, theirs) = (ours(table).unwrap(), theirs_in(&lib, here, table));
+    let (ours, theirs) = (ours.as_object().unwrap(), theirs.as_object().unwrap());
+    let differing: Vec<&String> = theirs
+        .keys()
+        .chain(ours.keys())
+        .filter(|k| ours.get(k.as_str()) != theirs.get(k.as_str()))
+        .collect();
+    assert!(differing.is_empty(), "lib.licenses: {differing:?}");
+    assert!(theirs.len() >= 250, "{} licenses", theirs.len());
+    let functions = "builtins.attrNames (lib.filterAttrs (_: builtins.isFunction) lib.licenses)";
+    assert_eq!(
+        self::ours(functions).unwrap(),
+        theirs_in(&lib, here, functions)
+    );
 }
 
 // ------------------------------------------------------------ tryEval
@@ -444,14 +518,21 @@ fn the_built_in_license_table_is_unknown_with_a_reason() {
 #[test]
 fn try_eval_around_a_dropped_unknown_is_unknown() {
     // Whether forcing an unknown throws is not known: `tryEval` cannot say
-    // it succeeded (misc.nix's testGetLicenseFromSpdxIdOrThrow).
+    // it succeeded.
     let e = ours(
-        "builtins.tryEval (builtins.seq (lib.getLicenseFromSpdxIdOr \"x\" (throw \"no\")) true)",
+        "builtins.tryEval (builtins.seq (lib.findFirst (s: s == lib.systems.examples) (throw \"no\") [ 1 ]) true)",
     )
     .unwrap_err();
     assert!(e.contains("whether this throws"), "{e}");
-    let e = ours("builtins.tryEval (builtins.deepSeq lib.licenses true)").unwrap_err();
+    let e = ours("builtins.tryEval (builtins.deepSeq lib.systems.examples true)").unwrap_err();
     assert!(e.contains("whether this throws"), "{e}");
+    // A lookup that falls back to a `throw` throws (misc.nix's
+    // testGetLicenseFromSpdxIdOrThrow), over the built-in license table.
+    assert_eq!(
+        ours("builtins.tryEval (builtins.seq (lib.getLicenseFromSpdxIdOr \"x\" (throw \"no\")) true)")
+            .unwrap(),
+        serde_json::json!({ "success": false, "value": false })
+    );
     // Known values are as before.
     assert_eq!(
         ours("builtins.tryEval (builtins.seq 1 true)").unwrap(),
@@ -662,8 +743,9 @@ fn names_a_filter_only_nix_knows_can_keep_stay_bounded() {
     }
 }
 
-/// `lib.systems.flakeExposed` is nixpkgs' list; the other system tables
-/// are unknown, naming nixpkgs' lib/systems (never a missing attribute).
+/// `lib.systems.flakeExposed` is nixpkgs' list; the system tables besides
+/// `doubles` are unknown, naming nixpkgs' lib/systems (never a missing
+/// attribute).
 #[test]
 fn systems_flake_exposed_is_known_and_the_tables_name_themselves() {
     check(
@@ -683,9 +765,80 @@ fn systems_flake_exposed_is_known_and_the_tables_name_themselves() {
             "x86_64-freebsd"
         ]),
     );
-    let e =
-        ours("lib.intersectLists lib.systems.doubles.linux lib.systems.flakeExposed").unwrap_err();
-    assert!(e.contains("need nixpkgs' lib/systems"), "{e}");
+    for table in [
+        "lib.systems.examples.aarch64-multiplatform",
+        "lib.systems.inspect.predicates.isLinux",
+        "lib.systems.parse.mkSystemFromString \"x86_64-linux\"",
+        "lib.systems.architectures",
+    ] {
+        let e = ours(table).unwrap_err();
+        assert!(e.contains("need nixpkgs' lib/systems"), "{table}: {e}");
+    }
+}
+
+/// `lib.systems.doubles` is nixpkgs' table: every category, in the order
+/// of `all`, as flakelight (`intersectLists doubles.linux flakeExposed`)
+/// and paisano (`elem name doubles.all`) read it.
+#[test]
+fn systems_doubles_are_nixpkgs_tables() {
+    let test = "systems_doubles_are_nixpkgs_tables";
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    check(
+        test,
+        here,
+        "lib.intersectLists lib.systems.doubles.linux lib.systems.flakeExposed",
+        &serde_json::json!([
+            "x86_64-linux",
+            "aarch64-linux",
+            "armv6l-linux",
+            "armv7l-linux",
+            "i686-linux",
+            "powerpc64le-linux",
+            "riscv64-linux"
+        ]),
+    );
+    check(
+        test,
+        here,
+        "with lib.systems.doubles; [ darwin windows armv7 none (lib.elem \"x86_64-linux\" all) (lib.elem \"x86_64-linux\" unix) (lib.elem \"aarch64-darwin\" bigEndian) ]",
+        &serde_json::json!([
+            ["x86_64-darwin", "aarch64-darwin"],
+            ["aarch64-windows", "x86_64-windows", "i686-windows"],
+            ["armv7a-linux", "armv7l-linux", "armv7a-netbsd", "armv7l-netbsd"],
+            [],
+            true,
+            true,
+            false
+        ]),
+    );
+    // Every attribute, against nixpkgs' lib.
+    let Some(lib) = real_lib(test) else {
+        return;
+    };
+    let (ours, theirs) = (
+        ours("lib.systems.doubles").unwrap(),
+        theirs_in(&lib, here, "lib.systems.doubles"),
+    );
+    let (ours, theirs) = (ours.as_object().unwrap(), theirs.as_object().unwrap());
+    let differing: Vec<String> = theirs
+        .keys()
+        .chain(ours.keys())
+        .filter(|k| ours.get(k.as_str()) != theirs.get(k.as_str()))
+        .map(|k| {
+            format!(
+                "{k}: ours {:?}, nixpkgs {:?}",
+                ours.get(k.as_str()),
+                theirs.get(k.as_str())
+            )
+        })
+        .collect();
+    assert!(differing.is_empty(), "lib.systems.doubles: {differing:#?}");
+    assert!(
+        theirs.len() >= 40 && theirs["all"].as_array().unwrap().len() >= 80,
+        "nixpkgs' table: {} categories, {:?}",
+        theirs.len(),
+        theirs.get("all")
+    );
 }
 
 // ------------------------------------------------- top-level re-exports

@@ -1,8 +1,9 @@
-//! atelier's own Nix sources (the built-in lib, the flake knowledge, the
-//! mkService and options modules), shipped already lowered.
+//! atelier's own Nix sources (the built-in lib and its license table, the
+//! flake knowledge, the mkService and options modules), shipped already
+//! lowered.
 //!
-//! Every evaluation needs them, and parsing them with rnix is most of what
-//! a small flake's first run costs (about 85 M of 96 M instructions for a
+//! Every evaluation needs most of them, and parsing them with rnix is most
+//! of what a small flake's first run costs (about 85 M of 96 M instructions for a
 //! flake of one service, docs/bench.md). `builtin.pack` holds their trees
 //! in the syntax cache's encoding ([`super::syntax_cache::encode`]), each
 //! under the SHA-256 of its text, after a header naming the code that
@@ -46,9 +47,10 @@ fn code_digest() -> &'static [u8; 32] {
 
 /// The sources the pack holds.
 #[cfg(test)]
-fn sources() -> [&'static str; 5] {
+fn sources() -> [&'static str; 6] {
     [
         super::builtins::LIB_NIX,
+        super::builtins::LICENSES_NIX,
         super::builtins::DERIVATION_NIX,
         crate::discover::flake::FLAKE_NIX,
         crate::modules::MKSERVICE,

@@ -18,6 +18,9 @@ use crate::diagnostic::{Diagnostic, Span};
 
 /// nixpkgs' `lib`, the subset declarations use.
 pub const LIB_NIX: &str = include_str!("lib.nix");
+/// nixpkgs' license table, apart from `lib.nix` so that it is parsed only
+/// when `lib.licenses` is used.
+pub(crate) const LICENSES_NIX: &str = include_str!("licenses.nix");
 
 macro_rules! row {
     ($name:literal, $arity:literal, $f:expr) => {
@@ -234,7 +237,15 @@ static INTERNAL: &[PrimOpDef] = &[
     row!("evalModules", 1, crate::discover::graph::prim_eval_modules),
     row!("escapeShellArg", 1, escape_shell_arg),
     row!("filterAttrs", 2, filter_attrs),
+    row!("licenses", 1, lib_licenses),
 ];
+
+/// `internal.licenses helpers`: licenses.nix applied to the lib functions
+/// it uses.
+fn lib_licenses(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let f = ev.eval_source("<atelier lib licenses>", Path::new("/"), LICENSES_NIX)?;
+    ev.apply_thunk(f, a[0].clone(), span)
+}
 
 /// The argument `lib.nix` is applied to.
 pub(crate) fn lib_internals() -> Value {
@@ -944,7 +955,28 @@ fn partition(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> 
 }
 
 fn path_arg(ev: &mut Evaluator, t: &Thunk, span: &Span) -> EvalResult<Result<PathBuf, Value>> {
-    match ev.force(t)? {
+    let v = path_value(ev, t, span)?;
+    path_of(ev, v, span)
+}
+
+/// A path argument as Nix's `coerceToPath` takes it: a set with
+/// `__toString` or `outPath` (a `cleanSourceWith` result, a flake input)
+/// stands for the string it gives (without copying a path to the store).
+fn path_value(ev: &mut Evaluator, t: &Thunk, span: &Span) -> EvalResult<Value> {
+    let v = ev.force(t)?;
+    if let Value::Attrs(a) = &v {
+        if a.get("__toString").is_some() || a.get("outPath").is_some() {
+            return Ok(match ev.coerce_to_nix_string(&v, span, true)? {
+                Ok(s) => Value::String(s),
+                Err(u) => Value::Unknown(u),
+            });
+        }
+    }
+    Ok(v)
+}
+
+fn path_of(ev: &mut Evaluator, v: Value, span: &Span) -> EvalResult<Result<PathBuf, Value>> {
+    match v {
         Value::Path(p) => Ok(Ok(p.to_path_buf())),
         Value::String(s) if s.starts_with('/') => Ok(Ok(
             context::source_of(ev, &s).unwrap_or_else(|| PathBuf::from(&*s))
@@ -1026,7 +1058,13 @@ fn read_file(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> 
 }
 
 fn read_dir(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
-    let p = match path_arg(ev, &a[0], span)? {
+    let v = path_value(ev, &a[0], span)?;
+    // A source copied through a filter lists what the filter kept.
+    let filter = match &v {
+        Value::String(s) => context::filter_of(ev, &s.text),
+        _ => None,
+    };
+    let p = match path_of(ev, v, span)? {
         Ok(p) => p,
         Err(u) => return Ok(u),
     };
@@ -1041,9 +1079,17 @@ fn read_dir(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
             )
         }
     };
-    let out = entries
-        .into_iter()
-        .map(|(name, kind)| (name, Value::string(kind.name())));
+    let mut out = Vec::with_capacity(entries.len());
+    for (name, kind) in entries {
+        if let Some(f) = &filter {
+            match context::kept_by(ev, f, &p.join(&name), kind, span)? {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(u) => return Ok(Value::Unknown(u)),
+            }
+        }
+        out.push((name, Value::string(kind.name())));
+    }
     Ok(Value::attrs(out))
 }
 

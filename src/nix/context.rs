@@ -29,6 +29,9 @@ pub(crate) struct StoreState {
     drv_hashes: HashMap<String, [u8; 32]>,
     /// Store path of a copied source → the source.
     sources: HashMap<String, PathBuf>,
+    /// Store path of a source copied through a filter → that filter: a
+    /// listing of the store path keeps only what the filter kept.
+    filters: HashMap<String, Value>,
     /// Interpolated paths already hashed (as Nix's `srcToStore`).
     copied: HashMap<PathBuf, String>,
 }
@@ -211,6 +214,9 @@ pub(crate) fn add_to_store(
     ev.store
         .sources
         .insert(store_path.clone(), path.to_path_buf());
+    if let Some(f) = filter {
+        ev.store.filters.insert(store_path.clone(), f.clone());
+    }
     Ok(Ok(store_path))
 }
 
@@ -244,6 +250,31 @@ impl Nar {
 /// `filter` about every entry below the root, as Nix does; file system
 /// questions go through [`super::inputs::Inputs`] so a cached plan sees
 /// the edit.
+/// Whether a source filter (`path: type: bool`) keeps `path`, of `kind`.
+pub(crate) fn kept_by(
+    ev: &mut Evaluator,
+    filter: &Value,
+    path: &Path,
+    kind: Kind,
+    span: &Span,
+) -> EvalResult<Result<bool, Rc<Unknown>>> {
+    let keep = ev.apply(filter, Value::string(path.to_string_lossy().as_ref()))?;
+    let keep = ev.apply(&keep, Value::string(kind.name()))?;
+    match keep {
+        Value::Bool(b) => Ok(Ok(b)),
+        Value::Unknown(u) => Ok(Err(Unknown::derived(&u))),
+        other => Err(error(
+            "type-error",
+            format!(
+                "the filter returned {} for {}; it must return a Boolean",
+                other.type_name(),
+                path.display()
+            ),
+            span,
+        )),
+    }
+}
+
 fn nar_node(
     ev: &mut Evaluator,
     nar: &mut Nar,
@@ -287,23 +318,10 @@ fn nar_node(
             for (name, kind) in entries {
                 let child = path.join(&name);
                 if let Some(f) = filter {
-                    let keep = ev.apply(f, Value::string(child.to_string_lossy().as_ref()))?;
-                    let keep = ev.apply(&keep, Value::string(kind.name()))?;
-                    match keep {
-                        Value::Bool(true) => {}
-                        Value::Bool(false) => continue,
-                        Value::Unknown(u) => return Ok(Err(Unknown::derived(&u))),
-                        other => {
-                            return Err(error(
-                                "type-error",
-                                format!(
-                                    "the filter returned {} for {}; it must return a Boolean",
-                                    other.type_name(),
-                                    child.display()
-                                ),
-                                span,
-                            ))
-                        }
+                    match kept_by(ev, f, &child, kind, span)? {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(u) => return Ok(Err(u)),
                     }
                 }
                 nar.str(b"entry").map_err(fail)?;
@@ -352,6 +370,14 @@ pub(crate) fn source_of(ev: &Evaluator, s: &str) -> Option<PathBuf> {
     } else {
         src.join(tail)
     })
+}
+
+/// The filter a store path this evaluation copied (or one below it) was
+/// copied through, if any.
+pub(crate) fn filter_of(ev: &Evaluator, s: &str) -> Option<Value> {
+    let rest = s.strip_prefix(STORE_MARK)?;
+    let end = rest.find('/').unwrap_or(rest.len());
+    ev.store.filters.get(&s[..STORE_MARK.len() + end]).cloned()
 }
 
 /// An attribute name may not refer to a store path (Nix's

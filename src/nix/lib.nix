@@ -2303,11 +2303,13 @@ let
         musleabihf = abi "musleabihf" { eabi = true; float = "hard"; };
         unknown = abi "unknown" { };
       };
-      # The ABI a double implies: arm's EABI on 32-bit arm Linux.
+      # The ABI a double implies: arm's EABI on 32-bit arm Linux, ELFv2 on
+      # big-endian 64-bit POWER Linux.
       defaultAbi = c: k:
         if k != "linux" then "unknown"
         else if c == "armv5tel" then "gnueabi"
-        else if c == "armv6l" || c == "armv7l" then "gnueabihf"
+        else if c == "armv6l" || c == "armv7a" || c == "armv7l" then "gnueabihf"
+        else if c == "powerpc64" then "gnuabielfv2"
         else "gnu";
       defaultVendor = k: if k == "darwin" then "apple" else "unknown";
       mkParsed = c: v: k: a: { _type = "system"; cpu = cpus.${c}; vendor = vendor v; kernel = kernels.${k}; abi = abis.${a}; };
@@ -2398,6 +2400,101 @@ let
             };
           in
           b.listToAttrs (map (name: nameValuePair name (platformUnknown name)) unknownAttrs) // known;
+      # lib.systems.doubles. nixpkgs' list of doubles (in its order: the
+      # order shows in every category) as each kernel with the CPUs it is
+      # listed with, and what the categories need to know of those CPUs.
+      doubleKernels = [
+        { kernel = "cygwin"; cpus = [ "i686" "x86_64" ]; }
+        { kernel = "darwin"; cpus = [ "x86_64" "aarch64" ]; }
+        { kernel = "freebsd"; cpus = [ "i686" "x86_64" "aarch64" ]; }
+        { kernel = "genode"; cpus = [ "aarch64" "i686" "x86_64" ]; }
+        { kernel = "solaris"; cpus = [ "x86_64" ]; }
+        { kernel = "ghcjs"; cpus = [ "javascript" ]; }
+        {
+          kernel = "linux";
+          cpus = [
+            "aarch64" "arc" "armv5tel" "armv6l" "armv7a" "armv7l" "i686" "loongarch64" "m68k" "sh4"
+            "microblaze" "microblazeel" "mips" "mips64" "mips64el" "mipsel" "powerpc" "powerpc64"
+            "powerpc64le" "riscv32" "riscv64" "s390" "s390x" "x86_64"
+          ];
+        }
+        { kernel = "mmixware"; cpus = [ "mmix" ]; }
+        {
+          kernel = "netbsd";
+          cpus = [ "aarch64" "armv6l" "armv7a" "armv7l" "i686" "m68k" "mipsel" "powerpc" "riscv32" "riscv64" "x86_64" ];
+        }
+        {
+          kernel = "none";
+          cpus = [
+            "aarch64_be" "aarch64" "arm" "armv6l" "avr" "i686" "microblaze" "microblazeel" "mips" "mips64"
+            "msp430" "or1k" "m68k" "powerpc" "powerpcle" "riscv32" "riscv64" "rx" "s390" "s390x" "vc4" "x86_64"
+          ];
+        }
+        { kernel = "openbsd"; cpus = [ "i686" "x86_64" ]; }
+        { kernel = "redox"; cpus = [ "x86_64" ]; }
+        { kernel = "wasi"; cpus = [ "wasm64" "wasm32" ]; }
+        { kernel = "windows"; cpus = [ "aarch64" "x86_64" "i686" ]; }
+        { kernel = "uefi"; cpus = [ "aarch64" "x86_64" ]; }
+      ];
+      # Family, width and byte order of each CPU of the list (avr has no
+      # byte order in nixpkgs: it is in neither endianness category).
+      doubleCpus =
+        let
+          little = family: bits: { inherit family bits; endian = "little"; };
+          big = family: bits: { inherit family bits; endian = "big"; };
+        in
+        {
+          aarch64 = little "arm" 64; aarch64_be = big "arm" 64;
+          arm = little "arm" 32; armv5tel = little "arm" 32; armv6l = little "arm" 32;
+          armv7a = little "arm" 32; armv7l = little "arm" 32;
+          arc = little "arc" 32; avr = { family = "avr"; bits = 8; endian = null; };
+          i686 = little "x86" 32; x86_64 = little "x86" 64;
+          javascript = little "javascript" 32; loongarch64 = little "loongarch" 64;
+          m68k = big "m68k" 32; microblaze = big "microblaze" 32; microblazeel = little "microblaze" 32;
+          mips = big "mips" 32; mipsel = little "mips" 32; mips64 = big "mips" 64; mips64el = little "mips" 64;
+          mmix = big "mmix" 64; msp430 = little "msp430" 16; or1k = big "or1k" 32;
+          powerpc = big "power" 32; powerpcle = little "power" 32;
+          powerpc64 = big "power" 64; powerpc64le = little "power" 64;
+          riscv32 = little "riscv" 32; riscv64 = little "riscv" 64; rx = little "rx" 32;
+          s390 = big "s390" 32; s390x = big "s390" 64; sh4 = little "sh" 32; vc4 = little "vc4" 32;
+          wasm32 = little "wasm" 32; wasm64 = little "wasm" 64;
+        };
+      doubles =
+        let
+          entries = concatMap
+            ({ kernel, cpus }: map (cpu: { inherit cpu kernel; double = "${cpu}-${kernel}"; } // doubleCpus.${cpu}) cpus)
+            doubleKernels;
+          where = p: map (e: e.double) (filter p entries);
+          armFamily = e: e.family == "arm";
+        in
+        # A category named after a CPU holds that CPU's doubles; one named
+        # after a kernel (illumos is Solaris's, embedded is bare metal) that
+        # kernel's.
+        genAttrs [ "i686" "x86_64" "riscv32" "riscv64" "s390x" "loongarch64" "mmix" "rx" "vc4" "or1k" "m68k" "arc" "sh4" ]
+          (cpu: where (e: e.cpu == cpu))
+        // mapAttrs (_: family: where (e: e.family == family)) {
+          aarch = "arm"; x86 = "x86"; microblaze = "microblaze"; mips = "mips";
+          power = "power"; riscv = "riscv"; s390 = "s390"; js = "javascript";
+        }
+        // mapAttrs (_: kernel: where (e: e.kernel == kernel)) {
+          cygwin = "cygwin"; darwin = "darwin"; freebsd = "freebsd"; genode = "genode";
+          illumos = "solaris"; linux = "linux"; netbsd = "netbsd"; openbsd = "openbsd";
+          redox = "redox"; wasi = "wasi"; windows = "windows"; uefi = "uefi"; embedded = "none";
+        }
+        // {
+          all = map (e: e.double) entries;
+          # nixpkgs' `none` matches a kernel no double parses to: always empty.
+          none = [ ];
+          arm = where (e: armFamily e && e.bits == 32);
+          aarch64 = where (e: armFamily e && e.bits == 64);
+          armv7 = where (e: hasPrefix "armv7" e.cpu);
+          bigEndian = where (e: e.endian == "big");
+          littleEndian = where (e: e.endian == "little");
+          unix = where (e: elem e.kernel [ "cygwin" "darwin" "freebsd" "solaris" "linux" "netbsd" "openbsd" "redox" ]);
+          # GNU/Linux, grouped by the ABI each double implies, in that order.
+          gnu = concatMap (abi: where (e: e.kernel == "linux" && defaultAbi e.cpu e.kernel == abi))
+            [ "gnu" "gnueabi" "gnueabihf" "gnuabielfv2" ];
+        };
       # The attributes of nixpkgs' elaborated platform left unknown here.
       unknownAttrs = [
         "_withoutFunctions" "aesSupport" "androidNdkVersion" "androidSdkVersion" "avx2Support"
@@ -2412,12 +2509,12 @@ let
         "staticEmulatorAvailable" "ubootArch" "useAndroidPrebuilt" "useiOSPrebuilt"
       ];
     in
-    # Every other attribute (`doubles`, `examples`, `inspect`, `parse`, …)
-    # is unknown, naming nixpkgs' lib/systems: not a missing attribute.
+    # Every other attribute (`examples`, `inspect`, `parse`, …) is unknown,
+    # naming nixpkgs' lib/systems: not a missing attribute.
     internal.unknownWhy "lib.systems"
-      "atelier's built-in lib has `lib.systems.elaborate` and `lib.systems.flakeExposed` only; nixpkgs' system lists and tables (`doubles`, `examples`, `inspect`, ...) need nixpkgs' lib/systems (pass nixpkgs with --override-input)"
+      "atelier's built-in lib has `lib.systems.elaborate`, `lib.systems.doubles` and `lib.systems.flakeExposed` only; nixpkgs' other system tables (`examples`, `inspect`, `parse`, ...) need nixpkgs' lib/systems (pass nixpkgs with --override-input)"
     // {
-      inherit elaborate;
+      inherit elaborate doubles;
       # The systems flakes expose outputs for, as nixpkgs' lib/systems/flake-systems.nix lists them.
       flakeExposed = [
         "x86_64-linux" "aarch64-linux" "x86_64-darwin" "armv6l-linux" "armv7l-linux"
@@ -2518,6 +2615,23 @@ let
   # was taken from (`lib.extend` overlays included), or the call's `lib`
   # (behind a function, so that printing the marker does not print a lib).
   nixosSystem = args: nixosSystem args // { moduleLib = keep (args.lib or self); };
+  # nixpkgs' flake also adds `lib.nixos` (its nixos/lib): `evalModules` is
+  # this lib's, for class "nixos", with `modulesPath` (nixpkgs'
+  # nixos/modules, which is not here) as a module argument; the rest
+  # (`evalTest`, `runTest`) needs nixpkgs' source.
+  nixos = internal.unknownWhy "lib.nixos"
+    "atelier's built-in lib has `lib.nixos.evalModules` only; the rest of nixpkgs' nixos/lib needs nixpkgs' source (pass nixpkgs with --override-input)"
+  // {
+    evalModules = { prefix ? [ ], modules ? [ ], specialArgs ? { } }:
+      self.evalModules {
+        inherit prefix modules;
+        class = "nixos";
+        specialArgs = {
+          modulesPath = internal.unknownWhy "modulesPath"
+            "`modulesPath` is nixpkgs' nixos/modules directory, not known without nixpkgs' source (pass nixpkgs with --override-input)";
+        } // specialArgs;
+      };
+  };
   inherit (b) removeAttrs intersectAttrs catAttrs pathExists readFile readDir isPath typeOf
     toJSON fromJSON seq deepSeq tryEval baseNameOf dirOf toString;
   inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile testAllTrue;
@@ -2547,11 +2661,10 @@ let
   mdDoc = x: x;
   inherit (b) isString isList isAttrs isBool isInt genList;
   isNull = x: x == null;
-  # nixpkgs' license table is data (lib/licenses.nix), not a function: the
-  # built-in lib carries no copy of it. The lookups below work over whatever
-  # `lib.licenses` is (a flake's `lib.extend` table, for one).
-  licenses = internal.unknownWhy "lib.licenses"
-    "nixpkgs' license table is data the built-in lib does not copy; it is read when nixpkgs' lib is evaluated from its source (pass nixpkgs with --override-input)";
+  # nixpkgs' license table, with its compound-license operators
+  # (src/nix/licenses.nix, read when first used). The lookups below work
+  # over whatever `lib.licenses` is (a flake's `lib.extend` table, for one).
+  licenses = internal.licenses { inherit optionalAttrs mapAttrs any all elem concatMapStringsSep; };
   # The license whose `spdxId` is `licstr`, compared case-insensitively
   # (the first by attribute name when several match), else `default`.
   getLicenseFromSpdxIdOr = licstr: default:
