@@ -675,7 +675,7 @@ fn a_built_in_framework_used_beyond_its_built_in_part_is_named_as_known() {
         dir.path().join("flake.nix"),
         r#"{
   inputs.flake-parts.url = "github:hercules-ci/flake-parts";
-  outputs = inputs: inputs.flake-parts.lib.notInFlakeParts { inherit inputs; } { };
+  outputs = inputs: inputs.flake-parts.lib.importAndPublish "m" { };
 }
 "#,
     )

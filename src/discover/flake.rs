@@ -1034,15 +1034,15 @@ fn input_value_because(
             // (stepbrobd/autopilot).
             for n in FLAKE_PARTS_LIB_NAMES {
                 if l.get(n).is_none() {
-                    l.insert(
-                        *n,
-                        Thunk::value(Value::unknown_root(
-                            &format!("{name}.lib.{n}"),
-                            reason.clone(),
-                            None,
-                        )),
-                        None,
-                    );
+                    let u = Unknown {
+                        reason: reason.clone(),
+                        span: None,
+                        origin: UnknownOrigin::Select {
+                            base: selected_unknown(name, "lib", &reason),
+                            attr: (*n).to_owned(),
+                        },
+                    };
+                    l.insert(*n, Thunk::value(Value::Unknown(Rc::new(u))), None);
                 }
             }
             // `flakeModules.partitions` is built in; its other modules
