@@ -744,23 +744,30 @@ fn fetch_tarball_pins_are_fetched_checked_and_read_as_nixpkgs() {
         )));
 }
 
-/// The evaluation cache notices a pin's source appearing: a plan cached
-/// while it had none is made again once an earlier `--fetch-inputs` kept it.
-#[test]
-fn a_fetch_tarball_source_appearing_later_is_noticed_by_the_cache() {
+/// The `fetch-tarball` flake in `dir`, its nixpkgs pinned to a tarball on
+/// this machine (a `file://` URL with the right `sha256`).
+fn file_pin_flake(dir: &Path) -> PathBuf {
     let src = data("fetched-nixpkgs/nixpkgs-src");
     let digest = atelier::flake::nar::nar_sha256(&src).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let archive = dir.path().join("nixpkgs.tar.gz");
+    let archive = dir.join("nixpkgs.tar.gz");
     std::fs::write(&archive, tarball(&src, "nixpkgs-0123abc")).unwrap();
     let text = std::fs::read_to_string(data("fetch-tarball/flake.nix"))
         .unwrap()
         .replace("@URL@", &format!("file://{}", archive.display()))
         .replace("@SHA256@", &atelier::flake::nar::to_sri(&digest));
-    let flake = dir.path().join("flake");
+    let flake = dir.join("flake");
     std::fs::create_dir(&flake).unwrap();
     std::fs::write(flake.join("flake.nix"), text).unwrap();
     std::fs::copy(data("fetched/host.nix"), flake.join("host.nix")).unwrap();
+    flake
+}
+
+/// The evaluation cache notices a pin's source appearing: a plan cached
+/// while it had none is made again once an earlier `--fetch-inputs` kept it.
+#[test]
+fn a_fetch_tarball_source_appearing_later_is_noticed_by_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let flake = file_pin_flake(dir.path());
     let cache = tempfile::tempdir().unwrap();
     let run = |fetch: bool| {
         let mut c = gen();
@@ -788,19 +795,8 @@ fn a_fetch_tarball_source_appearing_later_is_noticed_by_the_cache() {
 /// A `file://` pin (a tarball on this machine) is fetched too.
 #[test]
 fn fetch_tarball_fetches_file_urls() {
-    let src = data("fetched-nixpkgs/nixpkgs-src");
-    let digest = atelier::flake::nar::nar_sha256(&src).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let archive = dir.path().join("nixpkgs.tar.gz");
-    std::fs::write(&archive, tarball(&src, "nixpkgs-0123abc")).unwrap();
-    let text = std::fs::read_to_string(data("fetch-tarball/flake.nix"))
-        .unwrap()
-        .replace("@URL@", &format!("file://{}", archive.display()))
-        .replace("@SHA256@", &atelier::flake::nar::to_sri(&digest));
-    let flake = dir.path().join("flake");
-    std::fs::create_dir(&flake).unwrap();
-    std::fs::write(flake.join("flake.nix"), text).unwrap();
-    std::fs::copy(data("fetched/host.nix"), flake.join("host.nix")).unwrap();
+    let flake = file_pin_flake(dir.path());
     let cache = tempfile::tempdir().unwrap();
     gen()
         .args(["--no-cache", "--format", "short", "--cache-dir"])
