@@ -935,3 +935,54 @@ fn an_unknown_host_table_says_why_and_notes_config_only_when_it_is_why() {
     );
     assert!(by_config.contains(note), "{by_config}");
 }
+
+/// A flake module only Nix can read is never dropped in silence: one in an
+/// input's source (`"${inputs.extra}/flake-module.nix"`) names the input;
+/// one a framework's function computes is said to be unknown.
+#[test]
+fn flake_modules_only_nix_can_read_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let flake = |module: &str, hosts: &str| {
+        format!(
+            r#"{{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  inputs.flake-utils.url = "github:numtide/flake-utils";
+  inputs.extra.url = "github:example/extra";
+  outputs = inputs: inputs.flake-parts.lib.mkFlake {{ inherit inputs; }} {{
+    imports = [ {module} ];
+    flake = {{ {hosts} }};
+  }};
+}}
+"#
+        )
+    };
+    let box_ = "nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem { modules = [ ]; };";
+    std::fs::write(
+        dir.path().join("flake.nix"),
+        flake(r#""${inputs.extra}/flake-module.nix""#, box_),
+    )
+    .unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(dir.path())
+        .args(["--host", "box"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "warning[unsupported-input]: flake modules of `extra` could not be read without their sources",
+        ));
+    std::fs::write(
+        dir.path().join("flake.nix"),
+        flake("(inputs.flake-utils.lib.meld inputs [ ])", ""),
+    )
+    .unwrap();
+    gen()
+        .args(["--no-cache", "--format", "short", "plan"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "error[unresolved-value]: the flake's `nixosConfigurations` may come from a flake module that is not known statically",
+        ));
+}

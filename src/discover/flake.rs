@@ -189,6 +189,7 @@ enum InputKind {
     NixosUnified,
     Clan,
     HomeManager,
+    NixDarwin,
     FlakeUtils,
     Other,
 }
@@ -215,6 +216,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         Some("nixos-unified" | "nixos-flake") => return InputKind::NixosUnified,
         Some("clan-core") => return InputKind::Clan,
         Some("flake-utils") => return InputKind::FlakeUtils,
+        Some("nix-darwin") => return InputKind::NixDarwin,
         Some(_) => return InputKind::Other,
         None => {}
     }
@@ -228,6 +230,7 @@ fn kind_of(name: &str, url: Option<&str>, locked_repo: Option<&str>) -> InputKin
         "nixos-unified" | "nixos-flake" => InputKind::NixosUnified,
         "clan-core" | "clan" => InputKind::Clan,
         "flake-utils" => InputKind::FlakeUtils,
+        "nix-darwin" => InputKind::NixDarwin,
         n if n.starts_with("nixpkgs") => InputKind::Nixpkgs,
         _ => InputKind::Other,
     }
@@ -1124,10 +1127,18 @@ fn input_value_because(
             )
         }
         // home-manager's `lib` is `{ hm; homeManagerConfiguration; }` (its
-        // lib/default.nix): its names are known, so `nixpkgs.lib //
-        // home-manager.lib` keeps nixpkgs' functions.
-        InputKind::HomeManager => {
-            let lib = Attrs::from_values(["hm", "homeManagerConfiguration"].iter().map(|n| {
+        // lib/default.nix), nix-darwin's `{ darwinSystem; evalConfig; }`
+        // (its flake.nix): their names are known, so `nixpkgs.lib //
+        // home-manager.lib` keeps nixpkgs' functions. nix-darwin's flake
+        // module only declares `flake.darwinConfigurations`: like the
+        // built-in frameworks', it hides no NixOS host.
+        InputKind::HomeManager | InputKind::NixDarwin => {
+            let names: &[&str] = if kind == InputKind::HomeManager {
+                &["hm", "homeManagerConfiguration"]
+            } else {
+                &["darwinSystem", "evalConfig"]
+            };
+            let lib = Attrs::from_values(names.iter().map(|n| {
                 (
                     (*n).to_owned(),
                     Value::unknown_root(&format!("{name}.lib.{n}"), reason.clone(), None),
@@ -1718,22 +1729,59 @@ fn unread_flake_modules(
     out: &Value,
     input_names: &[String],
     frameworks: &[String],
-) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    if let Ok(Some(Value::List(unread))) = ev.select(out, &["__atelierUnread"]) {
-        for t in unread.iter() {
-            if let Ok(Value::Unknown(u)) = ev.force(t) {
-                if let Some(i) =
-                    input_of(&u).filter(|i| input_names.contains(i) && !frameworks.contains(i))
-                {
-                    if !names.contains(&i) {
-                        names.push(i);
+) -> Unread {
+    let mut unread = Unread::default();
+    if let Ok(Some(Value::List(list))) = ev.select(out, &["__atelierUnread"]) {
+        for t in list.iter() {
+            let Ok(Value::Unknown(u)) = ev.force(t) else {
+                continue;
+            };
+            // The input it comes from (`x.outPath` is input `x`'s).
+            let input = input_of(&u).map(|i| i.split(['.', ' ']).next().unwrap_or("").to_owned());
+            let as_is = is_attribute_of_input(&u);
+            match input {
+                // A framework's own flake module (`inputs.x.flakeModule`,
+                // `"${x}/flake-module.nix"`): it defines no host.
+                Some(i) if frameworks.contains(&i) && as_is => {}
+                Some(i) if input_names.contains(&i) && !frameworks.contains(&i) => {
+                    if !unread.inputs.contains(&i) {
+                        unread.inputs.push(i);
+                    }
+                }
+                // A tooling flake's module among a partition's inputs
+                // (`extraInputsFlake`), which are not the flake's own.
+                Some(i) if as_is && TOOLING.contains(&i.as_str()) => {}
+                // Anything else only Nix knows (a function of a
+                // framework's lib applied, a value of no input): said too.
+                _ => {
+                    if unread.other.is_none() {
+                        unread.other = Some(u);
                     }
                 }
             }
         }
     }
-    names
+    unread
+}
+
+/// The flake modules atelier-gen could not read: those of inputs without
+/// their sources, and the first of any other kind.
+#[derive(Default)]
+struct Unread {
+    inputs: Vec<String>,
+    other: Option<Rc<Unknown>>,
+}
+
+/// An input's attribute, as it is (`inputs.x.flakeModules.default`, a path
+/// in its source), not something a function of it computed.
+fn is_attribute_of_input(u: &Unknown) -> bool {
+    match &u.origin {
+        UnknownOrigin::Root(_) => true,
+        UnknownOrigin::Select { base, .. } | UnknownOrigin::Derived(base) => {
+            is_attribute_of_input(base)
+        }
+        _ => false,
+    }
 }
 
 /// The error for a host table whose names are not known statically.
@@ -1809,17 +1857,26 @@ fn read_with(ev: &mut Evaluator, dir: &Path, used: &Rc<InputUse>) -> Flake {
             );
             // flake-parts modules from inputs atelier-gen could not read
             // may be what defines them (ez-configs, clan, nixos-unified).
-            let names = unread_flake_modules(ev, &out, &input_names, &frameworks);
-            if !names.is_empty() {
+            let unread = unread_flake_modules(ev, &out, &input_names, &frameworks);
+            if !unread.inputs.is_empty() {
                 d = Diagnostic::error(
                     "unsupported-input",
                     format!(
                         "the flake's `nixosConfigurations` may come from flake modules of {}, which atelier-gen cannot read without their sources",
-                        quoted(&names)
+                        quoted(&unread.inputs)
                     ),
                     d.span.clone(),
                 )
                 .with_note(KNOWN_NOTE);
+            } else if let Some(u) = &unread.other {
+                d = Diagnostic::error(
+                    "unresolved-value",
+                    format!(
+                        "the flake's `nixosConfigurations` may come from a flake module that is not known statically: {}",
+                        super::values::describe_unknown(u)
+                    ),
+                    u.span.clone().or_else(|| d.span.clone()),
+                );
             }
             return failed(vec![d]);
         }
@@ -1868,19 +1925,31 @@ fn read_with(ev: &mut Evaluator, dir: &Path, used: &Rc<InputUse>) -> Flake {
             .with_note("hosts whose names atelier-gen cannot compute are not planned; `generate` and `check` without `--host` fail unless `--allow-partial`"),
         );
     }
-    let names = unread_flake_modules(ev, &out, &input_names, &frameworks);
-    if !names.is_empty() {
+    let unread = unread_flake_modules(ev, &out, &input_names, &frameworks);
+    if !unread.inputs.is_empty() {
         diagnostics.push(
             Diagnostic::warning(
                 "unsupported-input",
                 format!(
                     "flake modules of {} could not be read without their sources: hosts they define are not seen",
-                    quoted(&names)
+                    quoted(&unread.inputs)
                 ),
                 ev.definition_span(&top, &["outputs"]).ok().flatten(),
             )
             .with_note(KNOWN_NOTE),
         );
+    }
+    if let Some(u) = &unread.other {
+        diagnostics.push(Diagnostic::warning(
+            "unresolved-hosts",
+            format!(
+                "a flake module is not known statically, so hosts it defines are not seen: {}",
+                super::values::describe_unknown(u)
+            ),
+            u.span
+                .clone()
+                .or_else(|| ev.definition_span(&top, &["outputs"]).ok().flatten()),
+        ));
     }
     let hosts = configs
         .entries
