@@ -626,6 +626,22 @@ fn partial(root: &str, reason: &str, entries: Vec<(String, Value)>) -> Value {
     Value::Attrs(Rc::new(a))
 }
 
+/// An input known only by its `lib` (the given value) and an unknown
+/// `outPath`; its other attributes are unknown.
+fn lib_and_out_path(root: &str, reason: &str, lib: Value) -> Value {
+    partial(
+        root,
+        reason,
+        vec![
+            ("lib".into(), lib),
+            (
+                "outPath".into(),
+                Value::unknown_root(&format!("{root}.outPath"), reason.to_owned(), None),
+            ),
+        ],
+    )
+}
+
 /// `<root>.<attr>`, a set whose every attribute is unknown.
 fn unknown_set(root: &str, attr: &str, reason: &str) -> Value {
     let a = Attrs {
@@ -1109,22 +1125,14 @@ fn input_value_because(
         // numtide/flake-utils: its `lib` (per-system outputs) is built in.
         InputKind::FlakeUtils => {
             let reason = built_in_reason(&reason);
-            let mut l = match select(ev, &["flakeUtils"])? {
+            let l = match select(ev, &["flakeUtils"])? {
                 Value::Attrs(a) => (*a).clone(),
                 _ => Attrs::default(),
             };
-            l.unknown_keys = Some(selected_unknown(name, "lib", &reason));
-            partial(
-                name,
-                &reason,
-                vec![
-                    ("lib".into(), Value::Attrs(Rc::new(l))),
-                    (
-                        "outPath".into(),
-                        Value::unknown_root(&format!("{name}.outPath"), reason.clone(), None),
-                    ),
-                ],
-            )
+            // Its names are those of every flake-utils version's `lib`
+            // (each one built or a named unknown), so the set is closed:
+            // `nixpkgs.lib // flake-utils.lib` keeps nixpkgs' functions.
+            lib_and_out_path(name, &reason, Value::Attrs(Rc::new(l)))
         }
         // home-manager's `lib` is `{ hm; homeManagerConfiguration; }` (its
         // lib/default.nix), nix-darwin's `{ darwinSystem; evalConfig; }`
@@ -1144,31 +1152,11 @@ fn input_value_because(
                     Value::unknown_root(&format!("{name}.lib.{n}"), reason.clone(), None),
                 )
             }));
-            partial(
-                name,
-                &reason,
-                vec![
-                    ("lib".into(), Value::Attrs(Rc::new(lib))),
-                    (
-                        "outPath".into(),
-                        Value::unknown_root(&format!("{name}.outPath"), reason.clone(), None),
-                    ),
-                ],
-            )
+            lib_and_out_path(name, &reason, Value::Attrs(Rc::new(lib)))
         }
         // Its `lib` is a set whose names are unknown: `nixpkgs.lib // x.lib`
         // is then unknown wherever x.lib could replace a name.
-        InputKind::Other => partial(
-            name,
-            &reason,
-            vec![
-                ("lib".into(), unknown_set(name, "lib", &reason)),
-                (
-                    "outPath".into(),
-                    Value::unknown_root(&format!("{name}.outPath"), reason.clone(), None),
-                ),
-            ],
-        ),
+        InputKind::Other => lib_and_out_path(name, &reason, unknown_set(name, "lib", &reason)),
     })
 }
 

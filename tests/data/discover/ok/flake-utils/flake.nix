@@ -2,7 +2,9 @@
 # `eachDefaultSystem`'s per-system outputs (`{ nixosConfigurations = …; }
 # // eachDefaultSystem (system: { packages = …; })`) are all there; its
 # per-system outputs are never read. In pure flake evaluation `builtins`
-# has no `currentSystem`, so no system is added to the list.
+# has no `currentSystem`, so no system is added to the list. The hosts are
+# made through `nixpkgs.lib // flake-utils.lib`: the names of flake-utils'
+# lib are known, so that merge keeps nixpkgs' `nixosSystem`.
 {
   inputs = {
     nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
@@ -11,16 +13,17 @@
   };
   outputs = { self, nixpkgs, flake-utils, atelier, ... }:
     let
-      mkHost = name: nixpkgs.lib.nixosSystem {
+      lib = nixpkgs.lib // flake-utils.lib;
+      mkHost = name: lib.nixosSystem {
         system = flake-utils.lib.system.x86_64-linux;
         specialArgs = { inherit atelier; };
         modules = [ atelier.nixosModules.default ./host.nix { networking.hostName = name; } ];
       };
     in
     {
-      nixosConfigurations = nixpkgs.lib.genAttrs [ "box" ] mkHost;
+      nixosConfigurations = lib.genAttrs [ "box" ] mkHost;
     }
-    // flake-utils.lib.eachDefaultSystem (system:
+    // lib.eachDefaultSystem (system:
       let pkgs = nixpkgs.legacyPackages.${system}; in
       {
         packages.default = pkgs.hello;
