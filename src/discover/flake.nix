@@ -400,7 +400,12 @@ let
         ++ (if flakeAsModules then flakeSub.unread else [ ])
         ++ b.concatMap (p: (partitionEvals.${p} or { unread = [ ]; }).unread) partitionsUsed;
       withSystem = system: f: f (perSystemArgs system);
-      getSystem = system: perSystemArgs system;
+      # perSystem's config of `system` (flake-parts' `allSystems.<system>`):
+      # its `allModuleArgs` are what `withSystem` passes; its option values
+      # (`packages`, ...) are not read.
+      getSystem = system: prim.openAttrs "perSystem.config"
+        "flake-parts' perSystem values are not read by atelier-gen"
+        { allModuleArgs = perSystemArgs system; };
       # As flake-parts: a module importing `f` called with the perSystem
       # arguments its formals name.
       moduleWithSystem = f: { config, ... }: {

@@ -1,5 +1,5 @@
 # flake-parts, hosts set in an imported flake module: names from
-# builtins.readDir, lib.mapAttrs over them, withSystem, importApply,
+# builtins.readDir, lib.mapAttrs over them, withSystem, getSystem, importApply,
 # `_module.args`, `inputs.self`.
 {
   inputs = {
