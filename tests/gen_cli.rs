@@ -986,3 +986,45 @@ fn flake_modules_only_nix_can_read_are_named() {
             "error[unresolved-value]: the flake's `nixosConfigurations` may come from a flake module that is not known statically",
         ));
 }
+
+/// perSystem's `pkgs` is known when the flake's perSystem modules set it
+/// (or leave flake-parts' default): a perSystem module atelier-gen cannot
+/// read could set it too, so the host made from it is named unresolved,
+/// never planned from a `pkgs` that may be another.
+#[test]
+fn per_system_pkgs_hidden_by_an_unread_per_system_module_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let flake = |per_system: &str| {
+        format!(
+            r#"{{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs";
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  inputs.extra.url = "github:example/extra";
+  outputs = inputs: inputs.flake-parts.lib.mkFlake {{ inherit inputs; }} ({{ withSystem, ... }}: {{
+    systems = [ "x86_64-linux" ];
+    perSystem = {per_system};
+    flake.nixosConfigurations.box = withSystem "x86_64-linux" ({{ pkgs, ... }}:
+      import (pkgs.path + "/nixos/lib/eval-config.nix") {{ inherit (pkgs) system; modules = [ ]; }});
+  }});
+}}
+"#
+        )
+    };
+    let plan = |per_system: &str| {
+        std::fs::write(dir.path().join("flake.nix"), flake(per_system)).unwrap();
+        gen()
+            .args(["--no-cache", "--format", "short", "plan"])
+            .arg(dir.path())
+            .args(["--host", "box"])
+            .assert()
+    };
+    // flake-parts' default: the nixpkgs input's `legacyPackages.<system>`.
+    plan("{ }").success();
+    plan(r#"{ system, ... }: { _module.args.pkgs = import inputs.nixpkgs { inherit system; }; }"#)
+        .success();
+    plan(r#"{ imports = [ "${inputs.extra}/per-system.nix" ]; }"#)
+        .code(1)
+        .stderr(predicate::str::contains(
+            "error[unresolved-host]: host `box`",
+        ));
+}

@@ -182,7 +182,9 @@ let
   # their priorities.
   prioDefsAt = path: m:
     let
-      configs = if m ? config || m ? options then prioDefs 100 (m.config or { }) else [ { prio = 100; value = m; } ];
+      # The shorthand may be a `mkIf`/`mkMerge` of config itself (a
+      # perSystem module `{ system, ... }: mkIf cond { … }`).
+      configs = if m ? config || m ? options then prioDefs 100 (m.config or { }) else prioDefs 100 m;
       at = c: lib.attrByPath path null c;
     in
     b.concatMap (c: let v = at c.value; in if !(isKnown v) then [ (c // { value = v; }) ] else if v == null then [ ] else prioDefs c.prio v)
@@ -399,13 +401,33 @@ let
       unread = found.unread
         ++ (if flakeAsModules then flakeSub.unread else [ ])
         ++ b.concatMap (p: (partitionEvals.${p} or { unread = [ ]; }).unread) partitionsUsed;
-      withSystem = system: f: f (perSystemArgs system);
+      # perSystem, flake-parts' module system per system: only its module
+      # arguments are read. `pkgs` is the `nixpkgs` input's
+      # `legacyPackages.<system>` (flake-parts' nixpkgs module defines it at
+      # `mkOptionDefault`) unless a perSystem module's `_module.args` sets
+      # it (`import inputs.nixpkgs { inherit system; overlays; }`). A
+      # perSystem module atelier-gen cannot read could set any of them: the
+      # arguments are then those of `perSystemArgs` (unknown, named).
+      perSystemModules = highest (b.concatMap (prioDefsAt [ "perSystem" ]) found.modules);
+      moduleArgsOf = system:
+        let
+          base = perSystemArgs system;
+          fixedP = { inherit lib system; inherit (base) config options self' inputs'; };
+          namedP = n: fixedP.${n} or argsP.${n} or (unknown n "this perSystem module argument is not known to atelier-gen");
+          foundP = collect fixedP namedP perSystemModules;
+          argDefs = b.concatMap (prioDefsAt [ "_module" "args" ]) foundP.modules;
+          defaultPkgs = if inputs ? nixpkgs then [ { prio = 1500; value = { pkgs = inputs.nixpkgs.legacyPackages.${system}; }; } ] else [ ];
+          argsP = mergeTree (p: b.length p == 1) false [ ] (defaultPkgs ++ argDefs);
+          readable = foundP.unread == [ ] && b.all (d: isKnown d.value) argDefs;
+        in
+        if readable then base // argsP // fixedP else base;
+      withSystem = system: f: f (moduleArgsOf system);
       # perSystem's config of `system` (flake-parts' `allSystems.<system>`):
       # its `allModuleArgs` are what `withSystem` passes; its option values
       # (`packages`, ...) are not read.
       getSystem = system: prim.openAttrs "perSystem.config"
         "flake-parts' perSystem values are not read by atelier-gen"
-        { allModuleArgs = perSystemArgs system; };
+        { allModuleArgs = moduleArgsOf system; };
       # As flake-parts: a module importing `f` called with the perSystem
       # arguments its formals name.
       moduleWithSystem = f: { config, ... }: {

@@ -728,7 +728,14 @@ fn package_set_rest(root: &str, reason: String) -> Value {
     let Value::Unknown(u) = Value::unknown_root(root, reason, None) else {
         unreachable!("an unknown root")
     };
-    let absent = ["outPath", "outputs", "drvPath", "type", "__functor"];
+    let absent = [
+        "outPath",
+        "outputs",
+        "drvPath",
+        "type",
+        "_type",
+        "__functor",
+    ];
     Value::Unknown(Unknown::without(
         &u,
         absent.iter().map(|n| (*n).to_owned()).collect(),
@@ -919,6 +926,8 @@ fn nixpkgs_value(
             ("lib".into(), lib.clone()),
             ("legacyPackages".into(), per_system),
             ("outPath".into(), out_path),
+            // A flake input, as Nix marks it (flake-parts' `inputs'` checks).
+            ("_type".into(), Value::string("flake")),
             ("__atelierImport".into(), import.clone()),
         ],
     );
