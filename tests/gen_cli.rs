@@ -1020,7 +1020,7 @@ fn per_system_pkgs_hidden_by_an_unread_per_system_module_is_named() {
     };
     // flake-parts' default: the nixpkgs input's `legacyPackages.<system>`.
     plan("{ }").success();
-    plan(r#"{ system, ... }: { _module.args.pkgs = import inputs.nixpkgs { inherit system; }; }"#)
+    plan(r"{ system, ... }: { _module.args.pkgs = import inputs.nixpkgs { inherit system; }; }")
         .success();
     plan(r#"{ imports = [ "${inputs.extra}/per-system.nix" ]; }"#)
         .code(1)
