@@ -733,7 +733,7 @@ fn untyped_attrs_and_raw_sets_keep_a_mk_if_inside_them_as_written() {
     let mk_if = |c: bool, v: Value| json!({ "_type": "if", "condition": c, "content": v });
     assert_types_agree(
         "untyped_attrs_and_raw_sets_keep_a_mk_if_inside_them_as_written",
-        &[r#"{ lib, ... }: with lib.types; {
+        &[r"{ lib, ... }: with lib.types; {
   options.t = {
     none = lib.mkOption { };
     us = lib.mkOption { type = unspecified; };
@@ -762,7 +762,7 @@ fn untyped_attrs_and_raw_sets_keep_a_mk_if_inside_them_as_written() {
     lla.k = { off = lib.mkIf false { }; on.z = lib.mkIf false 1; };
     ara = { k.off = lib.mkIf false 1; k.on = 1; gone = lib.mkIf false { }; };
   };
-}"#],
+}"],
         &[
             (
                 "t.none",
@@ -895,7 +895,7 @@ fn a_condition_may_read_its_own_set_where_nix_keeps_the_names_lazy() {
     let mk_if = |c: bool, v: Value| json!({ "_type": "if", "condition": c, "content": v });
     assert_types_agree(
         "a_condition_may_read_its_own_set_where_nix_keeps_the_names_lazy",
-        &[r#"{ config, lib, ... }: with lib.types; {
+        &[r"{ config, lib, ... }: with lib.types; {
   options.t = {
     none = lib.mkOption { };
     a = lib.mkOption { type = attrs; };
@@ -908,7 +908,7 @@ fn a_condition_may_read_its_own_set_where_nix_keeps_the_names_lazy() {
     lr = { b = 2; c = lib.mkIf (config.t.lr.b == 2) 3; d = lib.mkIf (config.t.lr ? c) 4; e = lib.mkIf (config.t.lr.b != 2) 5; };
     la = { b = { }; c = lib.mkIf (config.t.la ? b) { x = 1; }; e = lib.mkIf (config.t.la ? zz) { y = 1; }; };
   };
-}"#],
+}"],
         &[
             (
                 "t.none",

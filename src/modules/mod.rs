@@ -11,10 +11,11 @@
 //!   pushing `mkIf`/`mkMerge`/`mkOverride`/`mkOrder` down to the option
 //!   (a condition is forced only for a definition that exists there), then
 //!   false conditions dropped, the lowest priority number kept (the
-//!   option's `default` is `mkOptionDefault`, 1500), and merged: lists
-//!   concatenate (sorted by `mkOrder`), attribute sets merge key by key (the
-//!   same steps below each key), equal scalars are one value, different
-//!   ones an error; `apply` runs last.
+//!   option's `default` is `mkOptionDefault`, 1500), sorted by `mkOrder`,
+//!   and merged by the option's type (`types.rs`): an `attrsOf`'s
+//!   sets name by name (the same steps below each name), an option of no
+//!   type as nixpkgs' `mergeDefaultOption` (sets by `//`, each value as
+//!   written), a `str` as equal values, ...; `apply` runs last.
 //!
 //! A definition under a condition only Nix knows makes the option unknown,
 //! and the unknown says which condition. Reading `config` while the
@@ -1208,7 +1209,7 @@ fn merge(
             match c {
                 Some(c) => checks.push(c),
                 // A `from` type atelier-gen cannot check: merged by
-                // shape, as an untyped option.
+                // shape, as a type atelier-gen does not read.
                 None => return merge(ev, sys, path, defs, open, &Ty::Opaque),
             }
         }
@@ -1347,7 +1348,7 @@ fn merge(
                     Some(true) => return merge(ev, sys, path, defs, open, t),
                     Some(false) => {}
                     // A type atelier-gen cannot check: merged by shape, as
-                    // an untyped option.
+                    // a type it does not read.
                     None => return merge(ev, sys, path, defs, open, &Ty::Opaque),
                 }
             }
@@ -1694,13 +1695,11 @@ merge"#,
         return ev.apply(&f, Value::list(defs.into_iter().map(|d| d.value)));
     }
     if let Value::Int(first) = defs[0].value {
-        if every(|v| matches!(v, Value::Int(_))) {
-            if defs
-                .iter()
-                .all(|d| matches!(d.value, Value::Int(i) if i == first))
-            {
-                return Ok(Value::Int(first));
-            }
+        if defs
+            .iter()
+            .all(|d| matches!(d.value, Value::Int(i) if i == first))
+        {
+            return Ok(Value::Int(first));
         }
     }
     let mut msg = format!(
@@ -1776,8 +1775,8 @@ fn not_of_type(path: &[String], ty: &Ty, d: &Def) -> Vec<Diagnostic> {
 enum Names {
     /// Every name a definition gives, looked into only when read: one
     /// whose every definition is under a false `mkIf` is an
-    /// `undefined-option` error then (a set of no type, or of one merged
-    /// by shape, whose names stay lazy).
+    /// `undefined-option` error then (a set of a type atelier-gen does not
+    /// read, merged by shape, whose names stay lazy).
     Given,
     /// `attrsOf t`: a name whose every definition is under a false `mkIf`
     /// is left out, as nixpkgs' `attrsOf` filters it — so the names force
@@ -1840,7 +1839,7 @@ fn empty_value(
         )
     };
     match ty {
-        Ty::AttrsOf { .. } => Ok(Value::Attrs(Rc::new(Attrs::default()))),
+        Ty::AttrsOf { .. } | Ty::Attrs => Ok(Value::Attrs(Rc::new(Attrs::default()))),
         Ty::ListOf(_) => Ok(Value::List(Rc::new(Vec::new()))),
         Ty::NullOr(_) => Ok(Value::Null),
         Ty::Unique(t) | Ty::CoercedTo { to: t, .. } => empty_value(ev, sys, path, t, span),
@@ -1852,7 +1851,6 @@ fn empty_value(
             Some(v) => Ok(v),
             None => Err(undefined()),
         },
-        Ty::Attrs => Ok(Value::Attrs(Rc::new(Attrs::default()))),
         Ty::Scalar(_)
         | Ty::Separated(_)
         | Ty::Either(..)
@@ -1878,7 +1876,7 @@ fn empty_value(
 fn names_recursion(
     diags: Vec<Diagnostic>,
     name: &[String],
-    span: &Option<Span>,
+    span: Option<&Span>,
 ) -> Vec<Diagnostic> {
     if !diags.iter().any(|d| d.code == "infinite-recursion") {
         return diags;
@@ -1890,7 +1888,7 @@ fn names_recursion(
         dotted(set),
         dotted(set),
     );
-    vec![Diagnostic::error("infinite-recursion", msg, span.clone()).with_note(
+    vec![Diagnostic::error("infinite-recursion", msg, span.cloned()).with_note(
         "declare the option `lazyAttrsOf` (its names do not depend on the conditions), or let the condition read something other than the set",
     )]
 }
@@ -1930,7 +1928,8 @@ fn merge_attrs(
         child.push(k.clone());
         // `attrsOf`: the name is there only if a definition is left.
         let known = if names == Names::Defined {
-            let defs = key_defs(ev, &entries).map_err(|d| names_recursion(d, &child, &span))?;
+            let defs =
+                key_defs(ev, &entries).map_err(|d| names_recursion(d, &child, span.as_ref()))?;
             if defs.is_empty() {
                 continue;
             }

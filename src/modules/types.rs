@@ -394,7 +394,6 @@ pub(super) fn check(ev: &mut Evaluator, ty: &Ty, v: &Value) -> EvalResult<Option
     Ok(match ty {
         Ty::Opaque | Ty::Scalar(Scalar::Other) => None,
         Ty::Anything | Ty::Unspecified | Ty::Raw => Some(true),
-        Ty::Attrs => Some(matches!(v, Value::Attrs(_))),
         // A type of its own (`mkOptionType { check; ... }`): its `check`,
         // when that gives a known answer.
         Ty::Real(t) => own_check(ev, t, v),
@@ -439,7 +438,7 @@ pub(super) fn check(ev: &mut Evaluator, ty: &Ty, v: &Value) -> EvalResult<Option
             or3(to, check(ev, from, v)?)
         }
         Ty::ListOf(_) => Some(matches!(v, Value::List(_))),
-        Ty::AttrsOf { .. } => Some(matches!(v, Value::Attrs(_))),
+        Ty::AttrsOf { .. } | Ty::Attrs => Some(matches!(v, Value::Attrs(_))),
         Ty::Submodule(_) => Some(matches!(v, Value::Attrs(_) | Value::Path(_)) || v.is_function()),
     })
 }
