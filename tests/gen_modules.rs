@@ -972,6 +972,111 @@ fn a_condition_may_read_its_own_set_where_nix_keeps_the_names_lazy() {
     }
 }
 
+/// Modules with a condition only Nix knows (`COND` in their sources;
+/// atelier-gen reads `config.services.nginx.enable` there, which no module
+/// read declares): at each path of `expect` atelier-gen gives the value
+/// `lib.evalModules` gives with `COND` true and with it false (`Some`), or
+/// an unknown where those differ (`None`) — with its built-in lib and,
+/// with `ATELIER_NIXPKGS_LIB`, nixpkgs' lib.
+fn assert_known_under_either_answer(
+    test: &str,
+    modules: &[&str],
+    expect: &[(&str, Option<Value>)],
+) {
+    let write = |cond: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<PathBuf> = modules
+            .iter()
+            .enumerate()
+            .map(|(i, src)| {
+                let f = dir.path().join(format!("m{i}.nix"));
+                std::fs::write(&f, src.replace("COND", cond)).unwrap();
+                f
+            })
+            .collect();
+        (dir, files)
+    };
+    let paths: Vec<&str> = expect.iter().map(|(p, _)| *p).collect();
+    let (dir, files) = write("config.services.nginx.enable");
+    let check = |lib: Option<&str>| {
+        let got = atelier::modules::eval_config(dir.path(), &files, lib.map(Path::new), &paths);
+        for ((p, want), got) in expect.iter().zip(got) {
+            match (want, got) {
+                (Some(w), Ok(g)) => assert_eq!(&g, w, "{test}, {lib:?}: {p}"),
+                (None, Err(e)) if e.starts_with("unknown: ") => {}
+                (want, got) => panic!("{test}, {lib:?}: {p}: got {got:?}, want {want:?}"),
+            }
+        }
+    };
+    check(None);
+    let Some(lib) = nixpkgs_lib(test) else { return };
+    let answers: Vec<Vec<Value>> = ["true", "false"]
+        .iter()
+        .map(|cond| {
+            let (_dir, files) = write(cond);
+            nix_config(&lib, &files, &paths)
+        })
+        .collect();
+    for (i, (p, want)) in expect.iter().enumerate() {
+        let (yes, no) = (&answers[0][i], &answers[1][i]);
+        match want {
+            Some(w) => assert!(
+                yes == &value(w.clone()) && no == &value(w.clone()),
+                "{test}: lib.evalModules gives {yes} and {no} at {p}, atelier-gen {w}"
+            ),
+            None => assert_ne!(
+                yes, no,
+                "{test}: lib.evalModules gives {yes} either way at {p}"
+            ),
+        }
+    }
+    check(Some(&lib));
+}
+
+/// A submodule value one of whose definitions is under a condition only
+/// Nix knows: the options that definition sets are unknown, the others
+/// are what the other definitions and the submodule's defaults give — as
+/// Nix gives them whichever the condition is.
+#[test]
+fn a_submodule_value_under_an_unknown_condition_keeps_its_defaults() {
+    assert_known_under_either_answer(
+        "a_submodule_value_under_an_unknown_condition_keeps_its_defaults",
+        &[
+            r"{ lib, ... }: with lib.types; {
+  options.t = lib.mkOption {
+    type = submodule {
+      options.a = lib.mkOption { type = int; default = 0; };
+      options.b = lib.mkOption { type = int; default = 0; };
+      options.c = lib.mkOption { type = int; default = 3; };
+      options.l = lib.mkOption { type = listOf str; default = [ ]; };
+    };
+  };
+  options.m = lib.mkOption {
+    type = attrsOf (submodule {
+      options.p = lib.mkOption { type = int; default = 1; };
+      options.q = lib.mkOption { type = int; default = 2; };
+    });
+    default = { };
+  };
+  config.t = { a = 1; l = [ ''x'' ]; };
+  config.m.k.p = 5;
+}",
+            r"{ config, lib, ... }: {
+  config.t = lib.mkIf COND { b = 2; l = [ ''y'' ]; };
+  config.m.k = lib.mkIf COND { q = 7; };
+}",
+        ],
+        &[
+            ("t.a", Some(json!(1))),
+            ("t.b", None),
+            ("t.c", Some(json!(3))),
+            ("t.l", None),
+            ("m.k.p", Some(json!(5))),
+            ("m.k.q", None),
+        ],
+    );
+}
+
 /// An option's `default` is a definition of priority 1500
 /// (`mkOptionDefault`): any definition of a higher priority replaces it,
 /// a submodule's included (whose own options' defaults still apply), and

@@ -1256,8 +1256,13 @@ fn merge(
                     &Ty::Opaque,
                     Names::Given,
                 )?;
+                // A definition under a condition only Nix knows stays under
+                // it in the submodule (the options it sets are unknown),
+                // when another one surely gives the value (else the value,
+                // or the option's `default` instead, is not known to be
+                // there).
                 return match spec {
-                    Some(spec) if defs.iter().all(|d| d.unknown_cond.is_none()) => {
+                    Some(spec) if defs.iter().any(|d| d.unknown_cond.is_none()) => {
                         submodule_value(ev, sys, path, &defs, spec, plain)
                     }
                     _ => Ok(plain),
@@ -1481,7 +1486,14 @@ fn submodule_value(
         }
     }
     modules.extend(defs.iter().map(|d| Module {
-        config: Thunk::value(d.value.clone()),
+        config: Thunk::value(match &d.unknown_cond {
+            Some(u) => Value::attrs([
+                ("_type".to_owned(), Value::string("if")),
+                ("condition".to_owned(), Value::Unknown(u.clone())),
+                ("content".to_owned(), d.value.clone()),
+            ]),
+            None => d.value.clone(),
+        }),
         span: d.span.clone(),
     }));
     let system = Modules {
