@@ -1077,6 +1077,97 @@ fn a_submodule_value_under_an_unknown_condition_keeps_its_defaults() {
     );
 }
 
+/// Sets of no type or `attrs` merge by `//` under a condition only Nix
+/// knows too: a name a later definition surely gives is known, one the
+/// uncertain definition may give is unknown, and so are the set's names
+/// when it alone gives a name.
+#[test]
+fn untyped_sets_under_an_unknown_condition_know_what_a_later_set_gives() {
+    assert_known_under_either_answer(
+        "untyped_sets_under_an_unknown_condition_know_what_a_later_set_gives",
+        &[
+            r"{ config, lib, ... }: {
+  options.t = lib.mkOption { };
+  options.u = lib.mkOption { type = lib.types.attrs; };
+  config.t = { a = 1; b = 1; };
+  config.u = lib.mkIf COND { b = 2; c = 3; };
+}",
+            r"{ config, lib, ... }: {
+  config.t = lib.mkIf COND { b = 2; c = 3; };
+  config.u = { a = 1; b = 1; };
+}",
+        ],
+        &[
+            ("t.a", Some(json!(1))),
+            ("t.b", Some(json!(1))),
+            // `c` is there or not.
+            ("t", None),
+            ("u.a", Some(json!(1))),
+            ("u.b", None),
+            ("u", None),
+        ],
+    );
+}
+
+/// The errors of no type, `attrs` and `raw` say which option, and where
+/// each definition is, as the other merge errors.
+#[test]
+fn untyped_attrs_and_raw_errors_name_the_option_and_each_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    let m0 = dir.path().join("m0.nix");
+    let m1 = dir.path().join("m1.nix");
+    std::fs::write(
+        &m0,
+        "{ lib, ... }: with lib.types; {\n  options.t.u = lib.mkOption { };\n  options.t.a = lib.mkOption { type = attrs; };\n  options.t.r = lib.mkOption { type = raw; };\n  options.t.l = lib.mkOption { type = lazyAttrsOf raw; };\n  config.t = { u = 1; a = 1; r = 1; l.k = lib.mkIf false 1; };\n}\n",
+    )
+    .unwrap();
+    std::fs::write(&m1, "{\n  config.t.u = \"x\";\n  config.t.r = 2;\n}\n").unwrap();
+    let files = [m0, m1];
+    let mut libs = vec![None];
+    if let Some(lib) =
+        nixpkgs_lib("untyped_attrs_and_raw_errors_name_the_option_and_each_definition")
+    {
+        libs.push(Some(lib));
+    }
+    for lib in &libs {
+        let got = atelier::modules::eval_config(
+            dir.path(),
+            &files,
+            lib.as_deref().map(Path::new),
+            &["t.u", "t.a", "t.r", "t.l.k"],
+        );
+        let err = |i: usize| got[i].as_ref().unwrap_err().clone();
+        let u = err(0);
+        assert!(
+            u.starts_with("conflicting-definitions: Cannot merge definitions of `t.u'")
+                && u.contains("m0.nix:6:")
+                && u.contains("m1.nix:2:"),
+            "{lib:?}: {u}"
+        );
+        let a = err(1);
+        assert!(
+            a.starts_with(
+                "type-error: A definition for option `t.a' is not of type `attribute set'"
+            ) && a.contains("m0.nix:6:"),
+            "{lib:?}: {a}"
+        );
+        let r = err(2);
+        assert!(
+            r.starts_with("conflicting-definitions: The option `t.r' is defined multiple times")
+                && r.contains("m0.nix:6:")
+                && r.contains("m1.nix:3:"),
+            "{lib:?}: {r}"
+        );
+        let l = err(3);
+        assert!(
+            l.starts_with(
+                "undefined-option: The option `t.l.k' was accessed but has no value defined"
+            ) && l.contains("m0.nix:6:"),
+            "{lib:?}: {l}"
+        );
+    }
+}
+
 /// An option's `default` is a definition of priority 1500
 /// (`mkOptionDefault`): any definition of a higher priority replaces it,
 /// a submodule's included (whose own options' defaults still apply), and
