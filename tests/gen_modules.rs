@@ -720,6 +720,454 @@ fn anything_leaves_out_keys_under_a_false_mk_if() {
     );
 }
 
+/// nixpkgs discharges `mkIf`, `mkMerge`, `mkOverride` and `mkOrder` at an
+/// option and, for `attrsOf`/`lazyAttrsOf`, at each of its names — never
+/// deeper. So an option of no type (`types.unspecified`), `attrs` or `raw`
+/// keeps a `mkIf` (or `mkDefault`) written inside its set as the value
+/// it is; an `attrsOf` of them leaves out a name under a false `mkIf`,
+/// and a `lazyAttrsOf` keeps it as the element type's empty value (`{ }`
+/// for `attrs`) or, for `raw` and no type, which have none, fails when
+/// it is read.
+#[test]
+fn untyped_attrs_and_raw_sets_keep_a_mk_if_inside_them_as_written() {
+    let mk_if = |c: bool, v: Value| json!({ "_type": "if", "condition": c, "content": v });
+    assert_types_agree(
+        "untyped_attrs_and_raw_sets_keep_a_mk_if_inside_them_as_written",
+        &[r"{ lib, ... }: with lib.types; {
+  options.t = {
+    none = lib.mkOption { };
+    us = lib.mkOption { type = unspecified; };
+    a = lib.mkOption { type = attrs; };
+    r = lib.mkOption { type = raw; };
+    la = lib.mkOption { type = lazyAttrsOf attrs; };
+    lr = lib.mkOption { type = lazyAttrsOf raw; };
+    lu = lib.mkOption { type = lazyAttrsOf unspecified; };
+    ar = lib.mkOption { type = attrsOf raw; };
+    aa = lib.mkOption { type = attrsOf attrs; };
+    au = lib.mkOption { type = attrsOf unspecified; };
+    lla = lib.mkOption { type = lazyAttrsOf (lazyAttrsOf attrs); };
+    ara = lib.mkOption { type = attrsOf (lazyAttrsOf raw); };
+  };
+  config.t = {
+    none = { on = 1; off = lib.mkIf false 2; low = lib.mkDefault 3; deep.off = lib.mkIf false 4; };
+    us = { on = 1; off = lib.mkIf false 2; };
+    a = { on = 1; off = lib.mkIf false 2; };
+    r = { on = 1; off = lib.mkIf false 2; };
+    la = { on.x = 1; off = lib.mkIf false { x = 2; }; inner.y = lib.mkIf false 1; };
+    lr = { on = 1; off = lib.mkIf false 2; };
+    lu = { on = 1; off = lib.mkIf false 2; };
+    ar = { on = 1; off = lib.mkIf false 2; };
+    aa = { on.x = 1; off = lib.mkIf false { x = 2; }; };
+    au = { on = 1; off = lib.mkIf false 2; merged = lib.mkMerge [ (lib.mkIf false 1) ]; };
+    lla.k = { off = lib.mkIf false { }; on.z = lib.mkIf false 1; };
+    ara = { k.off = lib.mkIf false 1; k.on = 1; gone = lib.mkIf false { }; };
+  };
+}"],
+        &[
+            (
+                "t.none",
+                value(json!({
+                    "on": 1,
+                    "off": mk_if(false, json!(2)),
+                    "low": { "_type": "override", "priority": 1000, "content": 3 },
+                    "deep": { "off": mk_if(false, json!(4)) },
+                })),
+            ),
+            (
+                "t.us",
+                value(json!({ "on": 1, "off": mk_if(false, json!(2)) })),
+            ),
+            (
+                "t.a",
+                value(json!({ "on": 1, "off": mk_if(false, json!(2)) })),
+            ),
+            (
+                "t.r",
+                value(json!({ "on": 1, "off": mk_if(false, json!(2)) })),
+            ),
+            (
+                "t.la",
+                value(
+                    json!({ "on": { "x": 1 }, "off": {}, "inner": { "y": mk_if(false, json!(1)) } }),
+                ),
+            ),
+            ("t.lr.on", value(json!(1))),
+            ("t.lr.off", failure()),
+            ("t.lu.on", value(json!(1))),
+            ("t.lu.off", failure()),
+            ("t.ar", value(json!({ "on": 1 }))),
+            ("t.aa", value(json!({ "on": { "x": 1 } }))),
+            ("t.au", value(json!({ "on": 1 }))),
+            (
+                "t.lla",
+                value(json!({ "k": { "off": {}, "on": { "z": mk_if(false, json!(1)) } } })),
+            ),
+            ("t.ara.k.on", value(json!(1))),
+            ("t.ara.k.off", failure()),
+        ],
+    );
+}
+
+/// Definitions of no type (`types.unspecified`) merge as nixpkgs'
+/// `mergeDefaultOption`: one definition is the value, sets by `//` (a
+/// name of a later set replacing the whole value of an earlier one, the
+/// last set being the first module's), lists concatenated, Booleans by
+/// `||`, strings joined, integers only when equal, anything else an
+/// error; `attrs` merges sets by `//` too and `raw` takes one definition
+/// only.
+#[test]
+fn untyped_attrs_and_raw_definitions_merge_as_nixpkgs_does() {
+    assert_types_agree(
+        "untyped_attrs_and_raw_definitions_merge_as_nixpkgs_does",
+        &[
+            r#"{ lib, ... }: with lib.types; {
+  options.t = {
+    s = lib.mkOption { };
+    b = lib.mkOption { };
+    i = lib.mkOption { };
+    i2 = lib.mkOption { };
+    n = lib.mkOption { };
+    f = lib.mkOption { };
+    l = lib.mkOption { };
+    set = lib.mkOption { };
+    ord = lib.mkOption { };
+    mixed = lib.mkOption { };
+    one = lib.mkOption { default = { k = 1; }; };
+    as = lib.mkOption { type = attrs; };
+    asd = lib.mkOption { type = attrs; default = { d = 1; x = 0; }; };
+    ab = lib.mkOption { type = attrs; };
+    r = lib.mkOption { type = raw; };
+    r1 = lib.mkOption { type = raw; default = 5; };
+    ls = lib.mkOption { type = lazyAttrsOf unspecified; };
+    lr = lib.mkOption { type = lazyAttrsOf raw; };
+  };
+  config.t = {
+    s = "a"; b = false; i = 1; i2 = 1; n = null; f = 1.5; l = [ 1 ];
+    set = { x = 1; y.a = 1; };
+    ord = lib.mkAfter { o = "after"; p = 1; };
+    mixed = 1;
+    as = { x = 1; y.a = 1; }; ab = 1; r = 1; r1 = 6;
+    ls.k = { y.a = 1; }; lr = { k = 1; one = 1; };
+  };
+}"#,
+            r#"{ lib, ... }: {
+  config.t = {
+    s = "b"; b = true; i = 1; i2 = 2; n = null; f = 1.5; l = [ 2 ];
+    set = { y.b = 2; z = 3; };
+    ord = { o = "plain"; q = 2; };
+    mixed = "x";
+    as = { y.b = 2; z = 3; }; asd.x = 2; r = 1;
+    ls.k = { y.b = 2; z = 3; }; lr.k = 2;
+  };
+}"#,
+        ],
+        &[
+            ("t.s", value(json!("ba"))),
+            ("t.b", value(json!(true))),
+            ("t.i", value(json!(1))),
+            ("t.i2", failure()),
+            ("t.n", failure()),
+            ("t.f", failure()),
+            ("t.l", value(json!([2, 1]))),
+            ("t.set", value(json!({ "x": 1, "y": { "a": 1 }, "z": 3 }))),
+            ("t.ord", value(json!({ "o": "after", "p": 1, "q": 2 }))),
+            ("t.mixed", failure()),
+            ("t.one", value(json!({ "k": 1 }))),
+            ("t.as", value(json!({ "x": 1, "y": { "a": 1 }, "z": 3 }))),
+            ("t.asd", value(json!({ "x": 2 }))),
+            ("t.ab", failure()),
+            ("t.r", failure()),
+            ("t.r1", value(json!(6))),
+            ("t.ls", value(json!({ "k": { "y": { "a": 1 }, "z": 3 } }))),
+            ("t.lr.k", failure()),
+            ("t.lr.one", value(json!(1))),
+        ],
+    );
+}
+
+/// A name's condition may read the set the name is in where nixpkgs never
+/// forces it to know the names: a set of no type or `attrs` (which keep
+/// the `mkIf`), a `lazyAttrsOf`. An `attrsOf` forces every name's
+/// condition to know its names, so there the same read is infinite
+/// recursion, in Nix as here.
+#[test]
+fn a_condition_may_read_its_own_set_where_nix_keeps_the_names_lazy() {
+    let mk_if = |c: bool, v: Value| json!({ "_type": "if", "condition": c, "content": v });
+    assert_types_agree(
+        "a_condition_may_read_its_own_set_where_nix_keeps_the_names_lazy",
+        &[r"{ config, lib, ... }: with lib.types; {
+  options.t = {
+    none = lib.mkOption { };
+    a = lib.mkOption { type = attrs; };
+    lr = lib.mkOption { type = lazyAttrsOf raw; };
+    la = lib.mkOption { type = lazyAttrsOf attrs; };
+  };
+  config.t = {
+    none = { b = 2; c = lib.mkIf (config.t.none.b == 2) 3; d = lib.mkIf (config.t.none ? c) 4; };
+    a = { b = 2; c = lib.mkIf (config.t.a.b == 2) 3; };
+    lr = { b = 2; c = lib.mkIf (config.t.lr.b == 2) 3; d = lib.mkIf (config.t.lr ? c) 4; e = lib.mkIf (config.t.lr.b != 2) 5; };
+    la = { b = { }; c = lib.mkIf (config.t.la ? b) { x = 1; }; e = lib.mkIf (config.t.la ? zz) { y = 1; }; };
+  };
+}"],
+        &[
+            (
+                "t.none",
+                value(json!({ "b": 2, "c": mk_if(true, json!(3)), "d": mk_if(true, json!(4)) })),
+            ),
+            ("t.a", value(json!({ "b": 2, "c": mk_if(true, json!(3)) }))),
+            ("t.lr.c", value(json!(3))),
+            ("t.lr.d", value(json!(4))),
+            ("t.lr.e", failure()),
+            ("t.la", value(json!({ "b": {}, "c": { "x": 1 }, "e": {} }))),
+        ],
+    );
+
+    // `attrsOf raw`: Nix fails with infinite recursion (which `tryEval`
+    // does not catch), and so does atelier-gen, saying so.
+    let src = r"{ config, lib, ... }: {
+  options.t = lib.mkOption { type = lib.types.attrsOf lib.types.raw; };
+  config.t = { b = 2; c = lib.mkIf (config.t.b == 2) 3; };
+}";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m0.nix");
+    std::fs::write(&file, src).unwrap();
+    let files = [file];
+    let mut libs = vec![None];
+    if let Some(lib) =
+        nixpkgs_lib("a_condition_may_read_its_own_set_where_nix_keeps_the_names_lazy")
+    {
+        let expr = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/modules/evalconfig.nix");
+        let out = Command::new("nix-instantiate")
+            .args(["--eval", "--strict", "--json"])
+            .arg(expr)
+            .args(["--argstr", "lib", &lib])
+            .args([
+                "--argstr",
+                "filesJSON",
+                &serde_json::to_string(&files).unwrap(),
+            ])
+            .args(["--argstr", "pathsJSON", r#"["t.b"]"#])
+            .output()
+            .expect("nix-instantiate runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains("infinite recursion"),
+            "lib.evalModules: {stderr}"
+        );
+        libs.push(Some(lib));
+    }
+    for lib in &libs {
+        let got = atelier::modules::eval_config(
+            dir.path(),
+            &files,
+            lib.as_deref().map(Path::new),
+            &["t.b"],
+        );
+        let e = got[0].as_ref().unwrap_err();
+        // Which condition, and where it is written.
+        assert!(
+            e.starts_with("infinite-recursion:") && e.contains("`t.c`") && e.contains("m0.nix:3:"),
+            "{lib:?}: {e}"
+        );
+    }
+}
+
+/// Modules with a condition only Nix knows (`COND` in their sources;
+/// atelier-gen reads `config.services.nginx.enable` there, which no module
+/// read declares): at each path of `expect` atelier-gen gives the value
+/// `lib.evalModules` gives with `COND` true and with it false (`Some`), or
+/// an unknown where those differ (`None`) — with its built-in lib and,
+/// with `ATELIER_NIXPKGS_LIB`, nixpkgs' lib.
+fn assert_known_under_either_answer(
+    test: &str,
+    modules: &[&str],
+    expect: &[(&str, Option<Value>)],
+) {
+    let write = |cond: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<PathBuf> = modules
+            .iter()
+            .enumerate()
+            .map(|(i, src)| {
+                let f = dir.path().join(format!("m{i}.nix"));
+                std::fs::write(&f, src.replace("COND", cond)).unwrap();
+                f
+            })
+            .collect();
+        (dir, files)
+    };
+    let paths: Vec<&str> = expect.iter().map(|(p, _)| *p).collect();
+    let (dir, files) = write("config.services.nginx.enable");
+    let check = |lib: Option<&str>| {
+        let got = atelier::modules::eval_config(dir.path(), &files, lib.map(Path::new), &paths);
+        for ((p, want), got) in expect.iter().zip(got) {
+            match (want, got) {
+                (Some(w), Ok(g)) => assert_eq!(&g, w, "{test}, {lib:?}: {p}"),
+                (None, Err(e)) if e.starts_with("unknown: ") => {}
+                (want, got) => panic!("{test}, {lib:?}: {p}: got {got:?}, want {want:?}"),
+            }
+        }
+    };
+    check(None);
+    let Some(lib) = nixpkgs_lib(test) else { return };
+    let answers: Vec<Vec<Value>> = ["true", "false"]
+        .iter()
+        .map(|cond| {
+            let (_dir, files) = write(cond);
+            nix_config(&lib, &files, &paths)
+        })
+        .collect();
+    for (i, (p, want)) in expect.iter().enumerate() {
+        let (yes, no) = (&answers[0][i], &answers[1][i]);
+        match want {
+            Some(w) => assert!(
+                yes == &value(w.clone()) && no == &value(w.clone()),
+                "{test}: lib.evalModules gives {yes} and {no} at {p}, atelier-gen {w}"
+            ),
+            None => assert_ne!(
+                yes, no,
+                "{test}: lib.evalModules gives {yes} either way at {p}"
+            ),
+        }
+    }
+    check(Some(&lib));
+}
+
+/// A submodule value one of whose definitions is under a condition only
+/// Nix knows: the options that definition sets are unknown, the others
+/// are what the other definitions and the submodule's defaults give — as
+/// Nix gives them whichever the condition is.
+#[test]
+fn a_submodule_value_under_an_unknown_condition_keeps_its_defaults() {
+    assert_known_under_either_answer(
+        "a_submodule_value_under_an_unknown_condition_keeps_its_defaults",
+        &[
+            r"{ lib, ... }: with lib.types; {
+  options.t = lib.mkOption {
+    type = submodule {
+      options.a = lib.mkOption { type = int; default = 0; };
+      options.b = lib.mkOption { type = int; default = 0; };
+      options.c = lib.mkOption { type = int; default = 3; };
+      options.l = lib.mkOption { type = listOf str; default = [ ]; };
+    };
+  };
+  options.m = lib.mkOption {
+    type = attrsOf (submodule {
+      options.p = lib.mkOption { type = int; default = 1; };
+      options.q = lib.mkOption { type = int; default = 2; };
+    });
+    default = { };
+  };
+  config.t = { a = 1; l = [ ''x'' ]; };
+  config.m.k.p = 5;
+}",
+            r"{ config, lib, ... }: {
+  config.t = lib.mkIf COND { b = 2; l = [ ''y'' ]; };
+  config.m.k = lib.mkIf COND { q = 7; };
+}",
+        ],
+        &[
+            ("t.a", Some(json!(1))),
+            ("t.b", None),
+            ("t.c", Some(json!(3))),
+            ("t.l", None),
+            ("m.k.p", Some(json!(5))),
+            ("m.k.q", None),
+        ],
+    );
+}
+
+/// Sets of no type or `attrs` merge by `//` under a condition only Nix
+/// knows too: a name a later definition surely gives is known, one the
+/// uncertain definition may give is unknown, and so are the set's names
+/// when it alone gives a name.
+#[test]
+fn untyped_sets_under_an_unknown_condition_know_what_a_later_set_gives() {
+    assert_known_under_either_answer(
+        "untyped_sets_under_an_unknown_condition_know_what_a_later_set_gives",
+        &[
+            r"{ config, lib, ... }: {
+  options.t = lib.mkOption { };
+  options.u = lib.mkOption { type = lib.types.attrs; };
+  config.t = { a = 1; b = 1; };
+  config.u = lib.mkIf COND { b = 2; c = 3; };
+}",
+            r"{ config, lib, ... }: {
+  config.t = lib.mkIf COND { b = 2; c = 3; };
+  config.u = { a = 1; b = 1; };
+}",
+        ],
+        &[
+            ("t.a", Some(json!(1))),
+            ("t.b", Some(json!(1))),
+            // `c` is there or not.
+            ("t", None),
+            ("u.a", Some(json!(1))),
+            ("u.b", None),
+            ("u", None),
+        ],
+    );
+}
+
+/// The errors of no type, `attrs` and `raw` say which option, and where
+/// each definition is, as the other merge errors.
+#[test]
+fn untyped_attrs_and_raw_errors_name_the_option_and_each_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    let m0 = dir.path().join("m0.nix");
+    let m1 = dir.path().join("m1.nix");
+    std::fs::write(
+        &m0,
+        "{ lib, ... }: with lib.types; {\n  options.t.u = lib.mkOption { };\n  options.t.a = lib.mkOption { type = attrs; };\n  options.t.r = lib.mkOption { type = raw; };\n  options.t.l = lib.mkOption { type = lazyAttrsOf raw; };\n  config.t = { u = 1; a = 1; r = 1; l.k = lib.mkIf false 1; };\n}\n",
+    )
+    .unwrap();
+    std::fs::write(&m1, "{\n  config.t.u = \"x\";\n  config.t.r = 2;\n}\n").unwrap();
+    let files = [m0, m1];
+    let mut libs = vec![None];
+    if let Some(lib) =
+        nixpkgs_lib("untyped_attrs_and_raw_errors_name_the_option_and_each_definition")
+    {
+        libs.push(Some(lib));
+    }
+    for lib in &libs {
+        let got = atelier::modules::eval_config(
+            dir.path(),
+            &files,
+            lib.as_deref().map(Path::new),
+            &["t.u", "t.a", "t.r", "t.l.k"],
+        );
+        let err = |i: usize| got[i].as_ref().unwrap_err().clone();
+        let u = err(0);
+        assert!(
+            u.starts_with("conflicting-definitions: Cannot merge definitions of `t.u'")
+                && u.contains("m0.nix:6:")
+                && u.contains("m1.nix:2:"),
+            "{lib:?}: {u}"
+        );
+        let a = err(1);
+        assert!(
+            a.starts_with(
+                "type-error: A definition for option `t.a' is not of type `attribute set'"
+            ) && a.contains("m0.nix:6:"),
+            "{lib:?}: {a}"
+        );
+        let r = err(2);
+        assert!(
+            r.starts_with("conflicting-definitions: The option `t.r' is defined multiple times")
+                && r.contains("m0.nix:6:")
+                && r.contains("m1.nix:3:"),
+            "{lib:?}: {r}"
+        );
+        let l = err(3);
+        assert!(
+            l.starts_with(
+                "undefined-option: The option `t.l.k' was accessed but has no value defined"
+            ) && l.contains("m0.nix:6:"),
+            "{lib:?}: {l}"
+        );
+    }
+}
+
 /// An option's `default` is a definition of priority 1500
 /// (`mkOptionDefault`): any definition of a higher priority replaces it,
 /// a submodule's included (whose own options' defaults still apply), and

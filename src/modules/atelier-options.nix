@@ -2,12 +2,23 @@
 # defaults: the module system's view of `atelier.nixosModules.default`, which
 # atelier-gen does not read as an input. Keep in step with nix/modules/*.nix
 # (a test compares the defaults).
-{ lib, pkgs }:
+#
+# nix/modules gives each option its type; here they are `byShape` (given by
+# src/modules), merged by the definitions' shape (sets name by name, lists
+# concatenated, equal scalars one value), as those types merge what
+# atelier-gen reads. An option of no type would merge as nixpkgs'
+# `types.unspecified`.
+{ lib, pkgs, byShape }:
 let
-  inherit (lib) mkOption mkEnableOption;
+  inherit (lib) mkEnableOption;
+  mkOption = args: lib.mkOption ({ type = byShape; } // args);
 in
 {
-  options._module.args = mkOption { default = { }; };
+  # As nixpkgs' module system declares it.
+  options._module.args = lib.mkOption {
+    type = lib.types.lazyAttrsOf lib.types.raw;
+    default = { };
+  };
 
   options.atelier.backup = {
     enable = mkEnableOption "atelier backups";

@@ -11,10 +11,11 @@
 //!   pushing `mkIf`/`mkMerge`/`mkOverride`/`mkOrder` down to the option
 //!   (a condition is forced only for a definition that exists there), then
 //!   false conditions dropped, the lowest priority number kept (the
-//!   option's `default` is `mkOptionDefault`, 1500), and merged: lists
-//!   concatenate (sorted by `mkOrder`), attribute sets merge key by key (the
-//!   same steps below each key), equal scalars are one value, different
-//!   ones an error; `apply` runs last.
+//!   option's `default` is `mkOptionDefault`, 1500), sorted by `mkOrder`,
+//!   and merged by the option's type (`types.rs`): an `attrsOf`'s
+//!   sets name by name (the same steps below each name), an option of no
+//!   type as nixpkgs' `mergeDefaultOption` (sets by `//`, each value as
+//!   written), a `str` as equal values, ...; `apply` runs last.
 //!
 //! A definition under a condition only Nix knows makes the option unknown,
 //! and the unknown says which condition. Reading `config` while the
@@ -49,8 +50,7 @@ pub const UNDECLARED_REASON: &str = "config values are only known at rebuild tim
 pub(crate) const ATELIER_OPTIONS: &str = include_str!("atelier-options.nix");
 pub(crate) const MKSERVICE: &str = include_str!("mkservice.nix");
 /// What `lib.evalModules` declares itself (of its `_module` options).
-const MODULE_ARGS_OPTION: &str =
-    "{ lib, pkgs }: { options._module.args = lib.mkOption { default = { }; }; }";
+const MODULE_ARGS_OPTION: &str = "{ lib, ... }: { options._module.args = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.raw; default = { }; }; }";
 
 /// One module's `config`, with where the module was written.
 #[derive(Clone)]
@@ -250,7 +250,11 @@ impl Modules {
         } else {
             let f = ev.eval_source("<atelier mkService>", Path::new("/"), MKSERVICE)?;
             let lib = ev.lib()?;
-            let f = ev.apply(&f, lib)?;
+            let args = Value::attrs([
+                ("lib".to_owned(), lib),
+                ("byShape".to_owned(), types::by_shape()),
+            ]);
+            let f = ev.apply(&f, args)?;
             self.state.borrow_mut().mk_service = Some(f.clone());
             f
         };
@@ -350,7 +354,8 @@ pub fn eval_config(
         .collect()
 }
 
-/// The options a module (`{ lib, pkgs }: { options = ...; }`) declares.
+/// The options a module (`{ lib, pkgs, byShape }: { options = ...; }`)
+/// declares.
 fn builtin_options(ev: &mut Evaluator, source: &str) -> EvalResult<Thunk> {
     let f = ev.eval_source("<atelier options>", Path::new("/"), source)?;
     let lib = ev.lib()?;
@@ -361,7 +366,11 @@ fn builtin_options(ev: &mut Evaluator, source: &str) -> EvalResult<Thunk> {
     );
     let m = ev.apply(
         &f,
-        Value::attrs([("lib".to_owned(), lib), ("pkgs".to_owned(), pkgs)]),
+        Value::attrs([
+            ("lib".to_owned(), lib),
+            ("pkgs".to_owned(), pkgs),
+            ("byShape".to_owned(), types::by_shape()),
+        ]),
     )?;
     Ok(m.as_attrs()
         .and_then(|a| a.get("options"))
@@ -891,19 +900,24 @@ fn option_value(
     // Nix merges the definitions of different modules in the reverse of
     // the order it collected the modules in (within one module, in order).
     defs.sort_by_key(|d| std::cmp::Reverse(d.module));
-    let ty = decl
-        .ty
-        .as_ref()
-        .map_or(Ty::Opaque, |t| types::classify(ev, t, 0));
+    // A type given but not read (a type of one's own holding a submodule):
+    // definitions that differ may well merge under it (`coercedTo`,
+    // `functionTo`), so they are unknown here, not a conflict.
+    let (ty, unread) = match &decl.ty {
+        // nixpkgs' module system gives an option of no type `unspecified`.
+        None => (Ty::Unspecified, false),
+        Some(t) if types::is_by_shape(ev, t) => (Ty::Opaque, false),
+        Some(t) => {
+            let ty = types::classify(ev, t, 0);
+            let unread = matches!(ty, Ty::Opaque);
+            (ty, unread)
+        }
+    };
     let nested = !state.borrow().prefix.is_empty();
     if nested && defs.is_empty() {
         // A submodule's option nobody defines (in what atelier-gen reads).
         return Ok(Value::Unknown(config_unknown(path)));
     }
-    // A type given but not read (a type of one's own holding a submodule):
-    // definitions that differ may well merge under it (`coercedTo`,
-    // `functionTo`), so they are unknown here, not a conflict.
-    let unread = decl.ty.is_some() && matches!(ty, Ty::Opaque);
     let v = match merge(ev, &Rc::downgrade(state), path, defs, decl.submodule, &ty) {
         Err(d) if unread && d.iter().any(|d| d.code == "conflicting-definitions") => {
             return Ok(Value::Unknown(Rc::new(Unknown {
@@ -1195,7 +1209,7 @@ fn merge(
             match c {
                 Some(c) => checks.push(c),
                 // A `from` type atelier-gen cannot check: merged by
-                // shape, as an untyped option.
+                // shape, as a type atelier-gen does not read.
                 None => return merge(ev, sys, path, defs, open, &Ty::Opaque),
             }
         }
@@ -1216,6 +1230,8 @@ fn merge(
             Ty::Opaque => {
                 return merge_attrs(ev, sys, path, &defs, open, open, &Ty::Opaque, Names::Given)
             }
+            // `//`, name by name: nothing inside is merged or discharged.
+            Ty::Unspecified | Ty::Attrs => return Ok(merge_update(&defs)),
             // `attrsOf anything`, as nixpkgs' `anything` merges sets.
             Ty::Anything => {
                 return merge_attrs(ev, sys, path, &defs, open, open, ty, Names::Defined)
@@ -1240,8 +1256,13 @@ fn merge(
                     &Ty::Opaque,
                     Names::Given,
                 )?;
+                // A definition under a condition only Nix knows stays under
+                // it in the submodule (the options it sets are unknown),
+                // when another one surely gives the value (else the value,
+                // or the option's `default` instead, is not known to be
+                // there).
                 return match spec {
-                    Some(spec) if defs.iter().all(|d| d.unknown_cond.is_none()) => {
+                    Some(spec) if defs.iter().any(|d| d.unknown_cond.is_none()) => {
                         submodule_value(ev, sys, path, &defs, spec, plain)
                     }
                     _ => Ok(plain),
@@ -1268,6 +1289,26 @@ fn merge(
             merge_equal(ev, path, defs)
         }
         Ty::Scalar(_) | Ty::Anything => merge_equal(ev, path, defs),
+        Ty::Unspecified => merge_default(ev, path, defs),
+        // Sets merged above: a definition that is not one.
+        Ty::Attrs => {
+            let d = defs
+                .iter()
+                .find(|d| !matches!(d.value, Value::Attrs(_)))
+                .expect("sets merge above");
+            Err(not_of_type(path, ty, d))
+        }
+        Ty::Raw => {
+            if defs.len() > 1 {
+                let refs: Vec<&Def> = defs.iter().collect();
+                return Err(conflict(
+                    path,
+                    "is defined multiple times while it's expected to be unique",
+                    &refs,
+                ));
+            }
+            Ok(defs.pop().expect("one definition").value)
+        }
         Ty::Real(t) => types::merge_real(ev, path, &defs, t),
         Ty::Separated(sep) => {
             if let Some(d) = defs.iter().find(|d| !matches!(d.value, Value::String(_))) {
@@ -1312,7 +1353,7 @@ fn merge(
                     Some(true) => return merge(ev, sys, path, defs, open, t),
                     Some(false) => {}
                     // A type atelier-gen cannot check: merged by shape, as
-                    // an untyped option.
+                    // a type it does not read.
                     None => return merge(ev, sys, path, defs, open, &Ty::Opaque),
                 }
             }
@@ -1445,7 +1486,14 @@ fn submodule_value(
         }
     }
     modules.extend(defs.iter().map(|d| Module {
-        config: Thunk::value(d.value.clone()),
+        config: Thunk::value(match &d.unknown_cond {
+            Some(u) => Value::attrs([
+                ("_type".to_owned(), Value::string("if")),
+                ("condition".to_owned(), Value::Unknown(u.clone())),
+                ("content".to_owned(), d.value.clone()),
+            ]),
+            None => d.value.clone(),
+        }),
         span: d.span.clone(),
     }));
     let system = Modules {
@@ -1527,6 +1575,158 @@ fn concat_lists(defs: &[Def]) -> Value {
     Value::List(Rc::new(items))
 }
 
+/// `foldl' (acc: d: acc // d.value) { } defs` — how `unspecified` and
+/// `attrs` merge sets — name by name: a later definition's name replaces
+/// the whole value an earlier one gives it, and nothing inside is merged
+/// or discharged (a `mkIf` there stays as written), so the names force no
+/// condition. A definition under a condition only Nix knows (or whose
+/// names are not all known) makes unknown the value of each name it may
+/// give where no later definition surely gives it; a name only such
+/// definitions give may not be there (the set's names are then unknown).
+fn merge_update(defs: &[Def]) -> Value {
+    if let [d] = defs {
+        if d.unknown_cond.is_none() {
+            return d.value.clone();
+        }
+    }
+    let sets: Vec<(&Rc<Attrs>, Option<&Rc<Unknown>>)> = defs
+        .iter()
+        .filter_map(|d| d.value.as_attrs().map(|a| (a, d.unknown_cond.as_ref())))
+        .collect();
+    let names: std::collections::BTreeSet<&String> =
+        sets.iter().flat_map(|(a, _)| a.entries.keys()).collect();
+    let mut attrs = Attrs::default();
+    let mut open = sets.iter().find_map(|(a, _)| a.unknown_keys.clone());
+    for k in names {
+        let mut doubt: Option<Rc<Unknown>> = None;
+        let mut given = None;
+        for (a, cond) in sets.iter().rev() {
+            match (a.entries.get(k), cond) {
+                (Some(e), None) => {
+                    given = Some(e);
+                    break;
+                }
+                (Some(_), Some(c)) => {
+                    doubt.get_or_insert_with(|| Rc::clone(c));
+                }
+                (None, _) => {
+                    if let Some(u) = &a.unknown_keys {
+                        doubt.get_or_insert_with(|| u.clone());
+                    }
+                }
+            }
+        }
+        match (given, doubt) {
+            (Some(e), None) => {
+                attrs.entries.insert(k.clone(), e.clone());
+            }
+            (Some(e), Some(u)) => {
+                let value = Value::Unknown(Rc::new(Unknown {
+                    reason: u.reason.clone(),
+                    span: e.span.clone(),
+                    origin: UnknownOrigin::Derived(u),
+                }));
+                attrs.entries.insert(
+                    k.clone(),
+                    AttrEntry {
+                        value: Thunk::value(value),
+                        span: e.span.clone(),
+                    },
+                );
+            }
+            (None, doubt) => {
+                if open.is_none() {
+                    open = doubt;
+                }
+            }
+        }
+    }
+    attrs.unknown_keys = open;
+    Value::Attrs(Rc::new(attrs))
+}
+
+/// nixpkgs' `mergeDefaultOption` (the merge of `unspecified`, and of an
+/// option of no type) of definitions that are not all sets: one is the
+/// value as written; functions make one function, which merges what
+/// each returns as nixpkgs does; lists concatenate, Booleans merge by
+/// `||`, strings join, equal integers are one value; anything else is an
+/// error.
+fn merge_default(ev: &mut Evaluator, path: &[String], mut defs: Vec<Def>) -> EvalResult<Value> {
+    if defs.len() == 1 {
+        return Ok(defs.pop().expect("one definition").value);
+    }
+    let every = |p: fn(&Value) -> bool| defs.iter().all(|d| p(&d.value));
+    if every(Value::is_function) {
+        // nixpkgs' merged function applies each definition and merges
+        // the results again, reading each one's `value` as a definition's.
+        let merge = ev.eval_source(
+            "<option types>",
+            Path::new("/"),
+            r#"let
+  merge = loc: defs:
+    let
+      values = map (d: d.value) defs;
+      every = p: builtins.all p values;
+      first = builtins.head values;
+    in
+    if builtins.length values == 1 then first
+    else if every builtins.isFunction then arg: merge loc (map (f: f arg) values)
+    else if every builtins.isList then builtins.concatLists values
+    else if every builtins.isAttrs then builtins.foldl' (acc: v: acc // v) { } values
+    else if every builtins.isBool then builtins.any (v: v) values
+    else if every builtins.isString then builtins.concatStringsSep "" values
+    else if every builtins.isInt && every (v: v == first) then first
+    else throw "Cannot merge definitions of `${builtins.concatStringsSep "." loc}'.";
+in
+merge"#,
+        )?;
+        let loc = Value::list(path.iter().map(|p| Value::string(p.as_str())));
+        let list = Value::list(defs.iter().map(|d| {
+            Value::attrs([
+                ("file".to_owned(), Value::string(def_location(d))),
+                ("value".to_owned(), d.value.clone()),
+            ])
+        }));
+        let f = ev.apply(&merge, loc)?;
+        return ev.apply(&f, list);
+    }
+    if every(|v| matches!(v, Value::List(_))) {
+        return Ok(concat_lists(&defs));
+    }
+    if every(|v| matches!(v, Value::Bool(_))) {
+        return Ok(Value::Bool(
+            defs.iter().any(|d| matches!(d.value, Value::Bool(true))),
+        ));
+    }
+    if every(|v| matches!(v, Value::String(_))) {
+        let f = ev.eval_source(
+            "<option types>",
+            Path::new("/"),
+            "builtins.concatStringsSep \"\"",
+        )?;
+        return ev.apply(&f, Value::list(defs.into_iter().map(|d| d.value)));
+    }
+    if let Value::Int(first) = defs[0].value {
+        if defs
+            .iter()
+            .all(|d| matches!(d.value, Value::Int(i) if i == first))
+        {
+            return Ok(Value::Int(first));
+        }
+    }
+    let mut msg = format!(
+        "Cannot merge definitions of `{}'. Definition values:",
+        dotted(path)
+    );
+    for d in &defs {
+        let _ = write!(msg, "\n- In `{}': {:?}", def_location(d), d.value);
+    }
+    let span = defs.last().and_then(|d| d.span.clone());
+    Err(vec![Diagnostic::error("conflicting-definitions", msg, span).with_note(
+        "an option of no type (`types.unspecified`) merges sets, lists, Booleans, strings and equal integers only: give it a type (`lib.types.…`), or keep one definition",
+    )])
+}
+
 /// Equal definitions are one value, different ones an error
 /// (`mergeEqualOption`).
 fn merge_equal(ev: &mut Evaluator, path: &[String], defs: Vec<Def>) -> EvalResult<Value> {
@@ -1587,8 +1787,8 @@ fn not_of_type(path: &[String], ty: &Ty, d: &Def) -> Vec<Diagnostic> {
 enum Names {
     /// Every name a definition gives, looked into only when read: one
     /// whose every definition is under a false `mkIf` is an
-    /// `undefined-option` error then (a set of no type, or of one merged
-    /// by shape, whose names stay lazy).
+    /// `undefined-option` error then (a set of a type atelier-gen does not
+    /// read, merged by shape, whose names stay lazy).
     Given,
     /// `attrsOf t`: a name whose every definition is under a false `mkIf`
     /// is left out, as nixpkgs' `attrsOf` filters it — so the names force
@@ -1651,7 +1851,7 @@ fn empty_value(
         )
     };
     match ty {
-        Ty::AttrsOf { .. } => Ok(Value::Attrs(Rc::new(Attrs::default()))),
+        Ty::AttrsOf { .. } | Ty::Attrs => Ok(Value::Attrs(Rc::new(Attrs::default()))),
         Ty::ListOf(_) => Ok(Value::List(Rc::new(Vec::new()))),
         Ty::NullOr(_) => Ok(Value::Null),
         Ty::Unique(t) | Ty::CoercedTo { to: t, .. } => empty_value(ev, sys, path, t, span),
@@ -1663,8 +1863,13 @@ fn empty_value(
             Some(v) => Ok(v),
             None => Err(undefined()),
         },
-        Ty::Scalar(_) | Ty::Separated(_) | Ty::Either(..) | Ty::Anything => Err(undefined()),
-        // `attrs` has `{ }`, `anything` or `raw` none: not told apart here.
+        Ty::Scalar(_)
+        | Ty::Separated(_)
+        | Ty::Either(..)
+        | Ty::Anything
+        | Ty::Unspecified
+        | Ty::Raw => Err(undefined()),
+        // A type atelier-gen does not read.
         Ty::Opaque | Ty::Submodule(None) => Ok(Value::Unknown(Rc::new(Unknown {
             reason: format!(
                 "`{}` has no definition left (each is under a `mkIf` whose condition is false) and its type's empty value is not read by atelier-gen",
@@ -1674,6 +1879,30 @@ fn empty_value(
             origin: UnknownOrigin::Root(format!("config.{}", dotted(path))),
         }))),
     }
+}
+
+/// An infinite recursion met while an `attrsOf`'s names are computed
+/// (each name's `mkIf` conditions are read to leave out those under a
+/// false one), said as such: a condition that reads the set itself, which
+/// nixpkgs' `attrsOf` cannot evaluate either.
+fn names_recursion(
+    diags: Vec<Diagnostic>,
+    name: &[String],
+    span: Option<&Span>,
+) -> Vec<Diagnostic> {
+    if !diags.iter().any(|d| d.code == "infinite-recursion") {
+        return diags;
+    }
+    let set = &name[..name.len().saturating_sub(1)];
+    let msg = format!(
+        "infinite recursion reading the `mkIf` condition of `{}`: the names of `{}` (an `attrsOf`, which leaves out a name whose every definition is under a false `mkIf`) need each name's condition, so a condition that reads `{}` needs itself; Nix fails here too",
+        dotted(name),
+        dotted(set),
+        dotted(set),
+    );
+    vec![Diagnostic::error("infinite-recursion", msg, span.cloned()).with_note(
+        "declare the option `lazyAttrsOf` (its names do not depend on the conditions), or let the condition read something other than the set",
+    )]
 }
 
 /// The union of the definitions' attributes; each attribute merges its
@@ -1711,7 +1940,8 @@ fn merge_attrs(
         child.push(k.clone());
         // `attrsOf`: the name is there only if a definition is left.
         let known = if names == Names::Defined {
-            let defs = key_defs(ev, &entries)?;
+            let defs =
+                key_defs(ev, &entries).map_err(|d| names_recursion(d, &child, span.as_ref()))?;
             if defs.is_empty() {
                 continue;
             }
@@ -1880,15 +2110,17 @@ mod tests {
         }
     }
 
-    const DECLS: &str = r#"{ lib, ... }: {
+    /// Typed as their values, since an option of no type merges as
+    /// `types.unspecified` (strings joined, a set's values as written).
+    const DECLS: &str = r#"{ lib, ... }: with lib.types; {
       options.t = {
-        s = lib.mkOption { default = "default"; };
-        l = lib.mkOption { default = [ "default" ]; };
-        on = lib.mkOption { default = true; };
-        off = lib.mkOption { default = false; };
+        s = lib.mkOption { type = str; default = "default"; };
+        l = lib.mkOption { type = listOf str; default = [ "default" ]; };
+        on = lib.mkOption { type = bool; default = true; };
+        off = lib.mkOption { type = bool; default = false; };
         nodefault = lib.mkOption { };
-        attrs = lib.mkOption { default = { }; };
-        applied = lib.mkOption { default = 1; apply = x: x + 1; };
+        attrs = lib.mkOption { type = attrsOf int; default = { }; };
+        applied = lib.mkOption { type = int; default = 1; apply = x: x + 1; };
       };
     }"#;
 

@@ -16,9 +16,19 @@ use crate::nix::{EvalResult, Evaluator, Thunk, Unknown, UnknownOrigin, Value};
 /// How an option's definitions merge.
 #[derive(Clone)]
 pub(super) enum Ty {
-    /// No type, or one atelier-gen does not know: definitions merge by their
-    /// shape (sets key by key, lists concatenated, equal scalars).
+    /// A type atelier-gen does not know (or atelier's own [`by_shape`]):
+    /// definitions merge by their shape (sets key by key, lists
+    /// concatenated, equal scalars).
     Opaque,
+    /// No type, `unspecified`: nixpkgs' `mergeDefaultOption` — one
+    /// definition is the value as written (a `mkIf` inside a set kept),
+    /// sets merge by `//`, lists concatenate, Booleans by `||`, strings
+    /// join, integers only when equal.
+    Unspecified,
+    /// `attrs`: sets merged by `//`, each value as written.
+    Attrs,
+    /// `raw`: one definition only, as written.
+    Raw,
     /// `anything`: sets merge as `attrsOf anything` (a name whose every
     /// definition is under a false `mkIf` left out, at every depth), other
     /// values must be equal.
@@ -94,6 +104,26 @@ pub(super) enum Scalar {
     Other,
 }
 
+/// The root name of [`by_shape`].
+const BY_SHAPE: &str = "<atelier: merged by shape>";
+
+/// The type atelier's own option declarations (atelier-options.nix,
+/// mkservice.nix) give their options (`byShape`): their real types
+/// (nix/modules) merge what atelier-gen reads as the definitions' shape
+/// does — [`Ty::Opaque`], yet a conflict is an error, not an unknown.
+pub(super) fn by_shape() -> Value {
+    Value::unknown_root(
+        BY_SHAPE,
+        "the type of one of atelier's own options, merged by the definitions' shape",
+        None,
+    )
+}
+
+/// Whether `t` is [`by_shape`].
+pub(super) fn is_by_shape(ev: &mut Evaluator, t: &Thunk) -> bool {
+    matches!(ev.force(t), Ok(Value::Unknown(u)) if matches!(&u.origin, UnknownOrigin::Root(n) if n == BY_SHAPE))
+}
+
 /// Types nest at most this deep (a recursive type is opaque past it).
 const MAX_DEPTH: usize = 16;
 
@@ -160,6 +190,9 @@ fn builtin(ev: &mut Evaluator, u: &Unknown, depth: usize) -> Ty {
         }
         (["bool"], 0) => Ty::Scalar(Scalar::Bool),
         (["anything"], 0) => Ty::Anything,
+        (["unspecified"], 0) => Ty::Unspecified,
+        (["attrs"], 0) => Ty::Attrs,
+        (["raw"], 0) => Ty::Raw,
         (["int" | "port"] | ["ints", _], 0) | (["ints", "between"], 2) => Ty::Scalar(Scalar::Int),
         (["float"], 0) => Ty::Scalar(Scalar::Float),
         (["number"] | ["numbers", _], 0) | (["numbers", "between"], 2) => Ty::Scalar(Scalar::Other),
@@ -258,8 +291,13 @@ fn real(ev: &mut Evaluator, v: Value, depth: usize) -> Ty {
             _ => Ty::Submodule(None),
         },
         "anything" => Ty::Anything,
+        // Merged here, so that a set under a condition only Nix knows
+        // makes only its own names unknown.
+        "unspecified" => Ty::Unspecified,
+        "attrs" => Ty::Attrs,
+        "raw" => Ty::Raw,
         // Sets of any shape: key by key, as before.
-        "unspecified" | "raw" | "attrs" | "deferredModule" | "functionTo" => Ty::Opaque,
+        "deferredModule" | "functionTo" => Ty::Opaque,
         _ if super::has_submodule(ev, &Thunk::value(v.clone()), 0) => match &*name {
             "listOf" | "nonEmptyListOf" => Ty::ListOf(nested(ev, "elemType")),
             "nullOr" => Ty::NullOr(nested(ev, "elemType")),
@@ -274,6 +312,9 @@ pub(super) fn describe(ty: &Ty) -> String {
     match ty {
         Ty::Opaque | Ty::Real(_) => "unknown".into(),
         Ty::Anything => "anything".into(),
+        Ty::Unspecified => "unspecified value".into(),
+        Ty::Attrs => "attribute set".into(),
+        Ty::Raw => "raw value".into(),
         Ty::Scalar(s) => match s {
             Scalar::Str => "string",
             Scalar::Bool => "boolean",
@@ -352,7 +393,7 @@ pub(super) fn check(ev: &mut Evaluator, ty: &Ty, v: &Value) -> EvalResult<Option
     }
     Ok(match ty {
         Ty::Opaque | Ty::Scalar(Scalar::Other) => None,
-        Ty::Anything => Some(true),
+        Ty::Anything | Ty::Unspecified | Ty::Raw => Some(true),
         // A type of its own (`mkOptionType { check; ... }`): its `check`,
         // when that gives a known answer.
         Ty::Real(t) => own_check(ev, t, v),
@@ -397,7 +438,7 @@ pub(super) fn check(ev: &mut Evaluator, ty: &Ty, v: &Value) -> EvalResult<Option
             or3(to, check(ev, from, v)?)
         }
         Ty::ListOf(_) => Some(matches!(v, Value::List(_))),
-        Ty::AttrsOf { .. } => Some(matches!(v, Value::Attrs(_))),
+        Ty::AttrsOf { .. } | Ty::Attrs => Some(matches!(v, Value::Attrs(_))),
         Ty::Submodule(_) => Some(matches!(v, Value::Attrs(_) | Value::Path(_)) || v.is_function()),
     })
 }
