@@ -1243,3 +1243,27 @@ fn attrs_of_entries_under_a_false_mk_if_agree_with_eval_modules() {
         &json!({}),
     );
 }
+
+/// `listOf` merges each element as one definition of the element type, as
+/// nixpkgs does: an element under a false `mkIf` is left out, a true one
+/// is its content, `mkMerge` and `mkOverride` elements merge by the
+/// element type.
+#[test]
+fn list_elements_under_mk_if_are_discharged() {
+    assert_types_agree(
+        "list_elements_under_mk_if_are_discharged",
+        &[r#"{ lib, ... }: with lib.types; {
+  options.l = lib.mkOption { type = listOf int; };
+  options.s = lib.mkOption { type = listOf str; default = [ ]; };
+  options.a = lib.mkOption { type = listOf (attrsOf int); };
+  config.l = [ (lib.mkIf false 1) 2 (lib.mkIf true 3) (lib.mkDefault 4) ];
+  config.s = lib.mkMerge [ [ "x" ] [ (lib.mkIf false "y") ] ];
+  config.a = [ (lib.mkMerge [ { p = 1; } (lib.mkIf true { q = 2; }) (lib.mkIf false { r = 3; }) ]) ];
+}"#],
+        &[
+            ("l", value(json!([2, 3, 4]))),
+            ("s", value(json!(["x"]))),
+            ("a", value(json!([{ "p": 1, "q": 2 }]))),
+        ],
+    );
+}

@@ -1375,44 +1375,85 @@ fn merge(
                 return Err(not_of_type(path, ty, d));
             }
             let list = concat_lists(&defs);
+            let Value::List(items) = list else {
+                unreachable!("concat_lists makes a list")
+            };
+            // Each element is one definition of the element type, as
+            // nixpkgs' `listOf` merges it: an element that is a `mkIf`,
+            // `mkMerge` or `mkOverride` is discharged (a false `mkIf`
+            // leaves it out), which forces each element to its head, as
+            // Nix does. One under a condition only Nix knows makes the
+            // list's length unknown.
+            let mut elements: Vec<(Thunk, Option<Vec<Def>>)> = Vec::with_capacity(items.len());
+            let mut places = Vec::new();
+            let mut item = items.iter();
+            for (n, d) in defs.iter().enumerate() {
+                let Value::List(l) = &d.value else { continue };
+                for m in 1..=l.len() {
+                    let t = item.next().expect("one element each").clone();
+                    let v = ev.force(&t)?;
+                    if property_type(ev, &v).is_none() {
+                        elements.push((t, None));
+                        places.push((n + 1, m));
+                        continue;
+                    }
+                    let at = Found {
+                        value: v,
+                        span: t.span().or_else(|| d.span.clone()),
+                        priority: DEFAULT_PRIORITY,
+                        order: DEFAULT_ORDER,
+                        module: d.module,
+                        conds: Vec::new(),
+                    };
+                    let mut found = Vec::new();
+                    push_down(ev, at, &[], &mut found)?;
+                    let element = discharge(ev, found)?;
+                    if let Some(u) = element.iter().find_map(|e| e.unknown_cond.clone()) {
+                        return Ok(Value::Unknown(Rc::new(Unknown {
+                            reason: u.reason.clone(),
+                            span: u.span.clone(),
+                            origin: UnknownOrigin::Derived(u),
+                        })));
+                    }
+                    if !element.is_empty() {
+                        elements.push((t, Some(element)));
+                        places.push((n + 1, m));
+                    }
+                }
+            }
             let submodule = types::holds_submodule(elem);
-            if !types::coerces(elem) && !submodule {
-                return Ok(list);
+            if !types::coerces(elem) && !submodule && elements.iter().all(|(_, e)| e.is_none()) {
+                return Ok(Value::List(Rc::new(
+                    elements.into_iter().map(|(t, _)| t).collect(),
+                )));
             }
             // Each element merges alone by the element type (`coercedTo`,
             // a submodule's defaults). A submodule element is at
             // `<option>."[definition N-entry M]"`, its `name`, as in Nix.
-            let mut places = Vec::new();
-            for (n, d) in defs.iter().enumerate() {
-                if let Value::List(l) = &d.value {
-                    places.extend((1..=l.len()).map(|m| (n + 1, m)));
-                }
-            }
-            let Value::List(items) = list else {
-                unreachable!("concat_lists makes a list")
-            };
             let span = defs.iter().find_map(|d| d.span.clone());
-            let items = items
-                .iter()
+            let items = elements
+                .into_iter()
                 .zip(places)
-                .map(|(t, (n, m))| {
+                .map(|((t, element), (n, m))| {
                     let mut path = path.to_vec();
                     if submodule {
                         path.push(format!("[definition {n}-entry {m}]"));
                     }
-                    let (t, elem, span) = (t.clone(), elem.clone(), span.clone());
+                    let (elem, span) = (elem.clone(), span.clone());
                     let sys = sys.clone();
                     native(move |ev| {
-                        let value = ev.force(&t)?;
-                        let d = Def {
-                            value,
-                            span: t.span().or_else(|| span.clone()),
-                            priority: DEFAULT_PRIORITY,
-                            order: DEFAULT_ORDER,
-                            module: 0,
-                            unknown_cond: None,
+                        let defs = match &element {
+                            Some(e) => e.clone(),
+                            None => vec![Def {
+                                value: ev.force(&t)?,
+                                span: t.span().or_else(|| span.clone()),
+                                priority: DEFAULT_PRIORITY,
+                                order: DEFAULT_ORDER,
+                                module: 0,
+                                unknown_cond: None,
+                            }],
                         };
-                        merge(ev, &sys, &path, vec![d], open, &elem)
+                        merge(ev, &sys, &path, defs, open, &elem)
                     })
                 })
                 .collect();
