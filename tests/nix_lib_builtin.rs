@@ -279,6 +279,93 @@ fn eval_modules_gives_the_option_tree() {
     assert!(e.starts_with("unknown: "), "{e}");
 }
 
+/// Modules that guard options by reading `options.<path>.isDefined` (a
+/// module declaring an option only to refuse it, as divnix/hive's bee
+/// module does): an option is defined when a definition survives its
+/// `mkIf`s and `mkMerge`s, or when it has a `default`; `highestPrio` is the
+/// lowest priority number among them (9999 for none), as `mergeDefinitions`
+/// gives them.
+const GUARDED: &str = r#"{ lib, ... }:
+let
+  guard = path: { options, ... }: let opt = lib.getAttrFromPath path options; in {
+    options = lib.setAttrByPath path (lib.mkOption { visible = false; });
+    config.alerts = [ { at = lib.showOption path; ok = !opt.isDefined; } ];
+  };
+in {
+  imports = [ (guard [ "p" "q" ]) (guard [ "p" "r" ]) (guard [ "s" ]) ];
+  options.alerts = lib.mkOption { type = lib.types.listOf lib.types.unspecified; default = [ ]; };
+  options.a = lib.mkOption { };
+  options.c = lib.mkOption { };
+  options.d = lib.mkOption { default = 1; };
+  options.e = lib.mkOption { };
+  options.f.g = lib.mkOption { };
+  options.h = lib.mkOption { type = lib.types.submodule { options.i = lib.mkOption { }; }; };
+  options.k = lib.mkOption { type = lib.types.submodule { options.i = lib.mkOption { }; }; };
+}
+"#;
+
+#[test]
+fn options_say_whether_they_are_defined_as_nixpkgs_does() {
+    let dir = tmp(&[("guarded.nix", GUARDED)]);
+    check(
+        "options_say_whether_they_are_defined_as_nixpkgs_does",
+        dir.path(),
+        "let e = lib.evalModules { modules = [ ./guarded.nix \
+             { p.r = lib.mkIf false 1; s = lib.mkMerge [ (lib.mkIf true 2) ]; c = lib.mkForce 2; \
+               e = lib.mkMerge [ ]; f = lib.mkIf true { g = lib.mkDefault 3; }; h = { }; } \
+             { config._module.freeformType = lib.types.unspecified; config.free = 1; } ]; }; \
+           names = [ \"a\" \"c\" \"d\" \"e\" \"h\" \"k\" \"s\" ]; \
+         in { alerts = e.config.alerts; \
+              defined = lib.genAttrs names (n: e.options.${n}.isDefined) \
+                // { fg = e.options.f.g.isDefined; pq = e.options.p.q.isDefined; }; \
+              prio = lib.genAttrs names (n: e.options.${n}.highestPrio) // { fg = e.options.f.g.highestPrio; }; }",
+        &serde_json::json!({
+            "alerts": [
+                { "at": "s", "ok": false },
+                { "at": "p.r", "ok": true },
+                { "at": "p.q", "ok": true },
+            ],
+            "defined": {
+                "a": false, "c": true, "d": true, "e": false, "fg": true,
+                "h": true, "k": false, "pq": false, "s": true,
+            },
+            "prio": {
+                "a": 9999, "c": 50, "d": 1500, "e": 9999, "fg": 1000,
+                "h": 100, "k": 9999, "s": 100,
+            },
+        }),
+    );
+}
+
+/// A definition under a condition only Nix knows leaves `isDefined`
+/// unknown, naming that condition; one certain definition beside it is
+/// enough.
+#[test]
+fn is_defined_under_an_unknown_condition_is_unknown() {
+    let dir = tmp(&[("guarded.nix", GUARDED)]);
+    let e = ours_in(
+        dir.path(),
+        "let e = lib.evalModules { modules = [ ./guarded.nix \
+           ({ cond, ... }: { a = lib.mkIf cond.x 1; c = lib.mkIf cond.x 1; }) { c = 2; } ]; \
+           specialArgs.cond = lib.maintainers; }; \
+         in [ e.options.c.isDefined e.options.a.isDefined ]",
+    )
+    .unwrap_err();
+    assert!(
+        e.starts_with("unknown: ") && e.contains("maintainer list"),
+        "{e}"
+    );
+    let got = ours_in(
+        dir.path(),
+        "let e = lib.evalModules { modules = [ ./guarded.nix \
+           ({ cond, ... }: { a = lib.mkIf cond.x 1; c = lib.mkIf cond.x 1; }) { c = 2; } ]; \
+           specialArgs.cond = lib.maintainers; }; \
+         in e.options.c.isDefined",
+    )
+    .unwrap();
+    assert_eq!(got, serde_json::json!(true));
+}
+
 /// `lib.nixos.evalModules` (nixpkgs' flake adds `lib.nixos`, as divnix/hive
 /// reads it): `lib.evalModules` for class "nixos", with `modulesPath` a
 /// named unknown (nixpkgs' nixos/modules is not here).

@@ -14,6 +14,7 @@
 //! it, the diagnostic (`unsupported-input`) names it.
 
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -614,22 +615,53 @@ fn knowledge(ev: &mut Evaluator, lib: &Value) -> crate::nix::EvalResult<Value> {
     ev.apply(&g, lib.clone())
 }
 
-/// A set with the given attributes whose other attributes are unknown
-/// (selecting one gives `<root>.<name>`).
-fn partial(root: &str, reason: &str, entries: Vec<(String, Value)>) -> Value {
+/// A flake input's value: a set with the given attributes whose other
+/// attributes are unknown (selecting one gives `<root>.<name>`), except
+/// that none is named by a system double (`lib.systems.doubles.all`): by
+/// the flake schema, a flake's attributes are its outputs — whose
+/// per-system parts sit below an output (`packages.x86_64-linux`) — and
+/// its source's (`outPath`, `narHash`, ...), so `input ? x86_64-linux` is
+/// false, as std/paisano's `deSystemize` asks of every input.
+fn partial(
+    ev: &mut Evaluator,
+    root: &str,
+    reason: &str,
+    entries: Vec<(String, Value)>,
+) -> crate::nix::EvalResult<Value> {
     let mut a = Attrs::from_values(entries);
-    a.unknown_keys = Some(Rc::new(Unknown {
+    let u = Rc::new(Unknown {
         reason: reason.to_owned(),
         span: None,
         origin: UnknownOrigin::Root(root.to_owned()),
-    }));
-    Value::Attrs(Rc::new(a))
+    });
+    a.unknown_keys = Some(Unknown::without(&u, system_doubles(ev)?));
+    Ok(Value::Attrs(Rc::new(a)))
+}
+
+/// nixpkgs' system doubles (`lib.systems.doubles.all` of the built-in lib).
+fn system_doubles(ev: &mut Evaluator) -> crate::nix::EvalResult<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    let lib = ev.lib()?;
+    if let Some(Value::List(doubles)) = ev.select(&lib, &["systems", "doubles", "all"])? {
+        for d in doubles.iter() {
+            if let Value::String(s) = ev.force(d)? {
+                out.insert(s.to_string());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// An input known only by its `lib` (the given value) and an unknown
 /// `outPath`; its other attributes are unknown.
-fn lib_and_out_path(root: &str, reason: &str, lib: Value) -> Value {
+fn lib_and_out_path(
+    ev: &mut Evaluator,
+    root: &str,
+    reason: &str,
+    lib: Value,
+) -> crate::nix::EvalResult<Value> {
     partial(
+        ev,
         root,
         reason,
         vec![
@@ -721,25 +753,34 @@ fn built_in_reason(reason: &str) -> String {
     format!("{reason}; {BUILT_IN_PART}")
 }
 
-/// The unknown part of nixpkgs' package set, named `root`: a set of
-/// packages, certainly not a path, a derivation or a function (no
-/// `outPath`, `outputs`, `drvPath`, `type`, `__functor`).
-fn package_set_rest(root: &str, reason: String) -> Value {
-    let Value::Unknown(u) = Value::unknown_root(root, reason, None) else {
-        unreachable!("an unknown root")
-    };
-    let absent = [
+/// The names nixpkgs' package set certainly lacks: it is a set of
+/// packages, not a path, a derivation or a function (no `outPath`,
+/// `outputs`, `drvPath`, `type`, `__functor`), nor a table of package
+/// sets per system (no attribute is named by a system double,
+/// `lib.systems.doubles.all`: `pkgs ? x86_64-linux` is how divnix/hive
+/// tells a package set from `legacyPackages`).
+fn package_set_absent(ev: &mut Evaluator) -> crate::nix::EvalResult<BTreeSet<String>> {
+    let mut absent = system_doubles(ev)?;
+    for n in [
         "outPath",
         "outputs",
         "drvPath",
         "type",
         "_type",
         "__functor",
-    ];
-    Value::Unknown(Unknown::without(
-        &u,
-        absent.iter().map(|n| (*n).to_owned()).collect(),
-    ))
+    ] {
+        absent.insert(n.to_owned());
+    }
+    Ok(absent)
+}
+
+/// The unknown part of nixpkgs' package set, named `root`, without the
+/// names it certainly lacks (`absent`, [`package_set_absent`]).
+fn package_set_rest(root: &str, reason: String, absent: &BTreeSet<String>) -> Value {
+    let Value::Unknown(u) = Value::unknown_root(root, reason, None) else {
+        unreachable!("an unknown root")
+    };
+    Value::Unknown(Unknown::without(&u, absent.clone()))
 }
 
 /// What a nixpkgs input's `lib.trivial` says of its version, when the flake
@@ -889,9 +930,14 @@ fn nixpkgs_value(
     out_path: Value,
 ) -> crate::nix::EvalResult<(Value, Value)> {
     let pkgs_for = ev.select(known, &["pkgsFor"])?.unwrap_or(Value::Null);
+    let absent = package_set_absent(ev)?;
     let mut per_system = Attrs::default();
     for sys in SYSTEMS {
-        let rest = package_set_rest(&format!("{name}.legacyPackages.{sys}"), reason.to_owned());
+        let rest = package_set_rest(
+            &format!("{name}.legacyPackages.{sys}"),
+            reason.to_owned(),
+            &absent,
+        );
         let span = lock_span();
         let captures = [
             pkgs_for.clone(),
@@ -920,6 +966,7 @@ fn nixpkgs_value(
     let per_system = Value::Attrs(Rc::new(per_system));
     let import = nixpkgs_import(ev, known, name, lib, &out_path)?;
     let value = partial(
+        ev,
         name,
         reason,
         vec![
@@ -930,7 +977,7 @@ fn nixpkgs_value(
             ("_type".into(), Value::string("flake")),
             ("__atelierImport".into(), import.clone()),
         ],
-    );
+    )?;
     Ok((value, import))
 }
 
@@ -947,11 +994,13 @@ fn nixpkgs_import(
     let import = ev.select(known, &["nixpkgsImport"])?.unwrap_or(Value::Null);
     let import = ev.apply(&import, lib.clone())?;
     let import = ev.apply(&import, out_path.clone())?;
+    let absent = package_set_absent(ev)?;
     ev.apply(
         &import,
         package_set_rest(
             &format!("(import {name} {{ … }})"),
             format!("nixpkgs' package set (`import {name} {{ … }}`) is only known when Nix builds the system"),
+            &absent,
         ),
     )
 }
@@ -1081,13 +1130,14 @@ fn input_value_because(
             }
             modules.unknown_keys = Some(selected_unknown(name, "flakeModules", &reason));
             partial(
+                ev,
                 name,
                 &reason,
                 vec![
                     ("lib".into(), Value::Attrs(Rc::new(l))),
                     ("flakeModules".into(), Value::Attrs(Rc::new(modules))),
                 ],
-            )
+            )?
         }
         InputKind::SnowfallLib
         | InputKind::Haumea
@@ -1141,7 +1191,7 @@ fn input_value_because(
             // Its names are those of every flake-utils version's `lib`
             // (each one built or a named unknown), so the set is closed:
             // `nixpkgs.lib // flake-utils.lib` keeps nixpkgs' functions.
-            lib_and_out_path(name, &reason, Value::Attrs(Rc::new(l)))
+            lib_and_out_path(ev, name, &reason, Value::Attrs(Rc::new(l)))?
         }
         // home-manager's `lib` is `{ hm; homeManagerConfiguration; }` (its
         // lib/default.nix), nix-darwin's `{ darwinSystem; evalConfig; }`
@@ -1161,11 +1211,11 @@ fn input_value_because(
                     Value::unknown_root(&format!("{name}.lib.{n}"), reason.clone(), None),
                 )
             }));
-            lib_and_out_path(name, &reason, Value::Attrs(Rc::new(lib)))
+            lib_and_out_path(ev, name, &reason, Value::Attrs(Rc::new(lib)))?
         }
         // Its `lib` is a set whose names are unknown: `nixpkgs.lib // x.lib`
         // is then unknown wherever x.lib could replace a name.
-        InputKind::Other => lib_and_out_path(name, &reason, unknown_set(name, "lib", &reason)),
+        InputKind::Other => lib_and_out_path(ev, name, &reason, unknown_set(name, "lib", &reason))?,
     })
 }
 
@@ -1391,7 +1441,8 @@ fn from_source(
             "flake input `{path}` is not a flake (no flake.nix in {}): only its `outPath` is known",
             flake_dir.display()
         );
-        return Ok(partial(
+        return partial(
+            ev,
             name,
             &reason,
             vec![
@@ -1401,7 +1452,7 @@ fn from_source(
                     Value::attrs([("outPath".into(), out_path)]),
                 ),
             ],
-        ));
+        );
     }
     let top = ev.eval_file(&flake_file)?;
     let Some(outputs) = ev.select(&top, &["outputs"])? else {
@@ -1774,9 +1825,10 @@ struct Unread {
 fn is_attribute_of_input(u: &Unknown) -> bool {
     match &u.origin {
         UnknownOrigin::Root(_) => true,
-        UnknownOrigin::Select { base, .. } | UnknownOrigin::Derived(base) => {
-            is_attribute_of_input(base)
-        }
+        // `Without`: the same value, with names it certainly lacks.
+        UnknownOrigin::Select { base, .. }
+        | UnknownOrigin::Derived(base)
+        | UnknownOrigin::Without { base, .. } => is_attribute_of_input(base),
         _ => false,
     }
 }

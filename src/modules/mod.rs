@@ -678,10 +678,11 @@ fn namespace(
 
 /// `options` at `path`: a namespace is a set of its declared names; an
 /// option is its declaration (`type`, `default`, `description`,
-/// `internal`, ...) with `value` (its value in `config`) and `loc`, as
-/// nixpkgs' module system gives them. `isDefined`, `definitions`,
-/// `files`, `declarations` and `highestPrio` are unknown (atelier-gen does
-/// not keep where each definition came from this way). A namespace may
+/// `internal`, ...) with `value` (its value in `config`), `loc`,
+/// `isDefined` and `highestPrio` (see [`definedness`]), as nixpkgs' module
+/// system gives them. `definitions`, `files` and `declarations` are
+/// unknown (atelier-gen does not keep where each definition came from
+/// this way). A namespace may
 /// have more names than the modules read declare (nixpkgs' own modules,
 /// which atelier-gen does not read), unless this is a `lib.evalModules`
 /// whose every module was read.
@@ -749,13 +750,22 @@ fn option_node(
                     None,
                 );
             }
+            for (k, at) in [("isDefined", 0), ("highestPrio", 1)] {
+                let (weak, full, decl) = (Rc::downgrade(&state), full.clone(), decl.clone());
+                let get = move |ev: &mut Evaluator| {
+                    let Some(state) = weak.upgrade() else {
+                        return Ok(Value::Unknown(config_unknown(&full)));
+                    };
+                    let answers = definedness(ev, &state, &full, &decl)?;
+                    Ok(if at == 0 { answers.0 } else { answers.1 })
+                };
+                attrs.insert(k, native(get), None);
+            }
             for k in [
-                "isDefined",
                 "definitions",
                 "definitionsWithLocations",
                 "files",
                 "declarations",
-                "highestPrio",
             ] {
                 let name = format!("options.{}.{k}", dotted(path));
                 attrs.insert(
@@ -770,6 +780,213 @@ fn option_node(
             }
             Ok(Value::Attrs(Rc::new(attrs)))
         }
+    }
+}
+
+/// `options.<path>.isDefined` and `.highestPrio` of the option `decl` at
+/// `full` (a `config` path), as nixpkgs' `mergeDefinitions` gives them:
+/// the definitions are the modules' (those atelier-gen reads, as for
+/// `config`) with `mkIf`/`mkMerge` discharged, plus the `default`
+/// (`mkOptionDefault`, 1500) when there is one. Defined when one remains
+/// (see [`defines`]); `highestPrio` is their lowest priority number, 9999
+/// when none remains. What only Nix knows (a condition, a value that may
+/// or may not define the path) makes the answer it could change unknown,
+/// naming why.
+fn definedness(
+    ev: &mut Evaluator,
+    state: &Rc<RefCell<State>>,
+    full: &[String],
+    decl: &OptionDecl,
+) -> EvalResult<(Value, Value)> {
+    let unknown = |u: &Rc<Unknown>| -> Value {
+        Value::Unknown(Rc::new(Unknown {
+            reason: u.reason.clone(),
+            span: u.span.clone(),
+            origin: UnknownOrigin::Derived(u.clone()),
+        }))
+    };
+    let has_default = decl.default.is_some();
+    let prefix = state.borrow().prefix.len();
+    let modules = state.borrow().modules.clone();
+    let mut answer = Defines::No;
+    let mut splits = MAX_SPLITS;
+    for m in modules.iter() {
+        let v = ev.force(&m.config)?;
+        // Every module's, as Nix forces every definition's conditions.
+        answer = answer.or(defines(
+            ev,
+            &v,
+            &full[prefix.min(full.len())..],
+            &mut splits,
+        )?);
+    }
+    let is_defined = match &answer {
+        _ if has_default => Value::Bool(true),
+        Defines::Yes => Value::Bool(true),
+        Defines::No => Value::Bool(false),
+        Defines::Maybe(u) => unknown(u),
+    };
+    // The priorities: the definitions `config` merges (conditions already
+    // forced above), each certain.
+    let found = level(ev, state, full)?.found.clone();
+    let uncertain = found.iter().find_map(|f| match &f.value {
+        Value::Unknown(u) if f.maybe_absent => Some(u.clone()),
+        _ => None,
+    });
+    let defs = discharge(ev, found)?;
+    let doubt = uncertain.or_else(|| defs.iter().find_map(|d| d.unknown_cond.clone()));
+    let highest = if let Some(u) = doubt {
+        unknown(&u)
+    } else {
+        let default = has_default.then_some(OPTION_DEFAULT_PRIORITY);
+        let best = defs.iter().map(|d| d.priority).chain(default).min();
+        Value::Int(best.unwrap_or(9999))
+    };
+    Ok((is_defined, highest))
+}
+
+/// Whether a module's value defines a path below it, as the module system
+/// sees it after pushing `mkIf`/`mkMerge`/`mkOverride`/`mkOrder` down and
+/// discharging them: `Maybe` names what only Nix knows.
+enum Defines {
+    Yes,
+    No,
+    Maybe(Rc<Unknown>),
+}
+
+impl Defines {
+    /// One of two definitions (`mkMerge`, two modules).
+    fn or(self, other: Defines) -> Defines {
+        match (self, other) {
+            (Defines::Yes, _) | (_, Defines::Yes) => Defines::Yes,
+            (Defines::Maybe(u), _) | (_, Defines::Maybe(u)) => Defines::Maybe(u),
+            (Defines::No, Defines::No) => Defines::No,
+        }
+    }
+}
+
+/// Whether `value` defines `path` below it (see [`Defines`]). A condition
+/// is forced only where what it guards reaches the path, as Nix forces it
+/// there; an `if` only Nix can decide defines the path when both branches
+/// do. A value only Nix knows defines the path when it is that path's
+/// value, and may when the path is below it.
+fn defines(
+    ev: &mut Evaluator,
+    value: &Value,
+    path: &[String],
+    splits: &mut usize,
+) -> EvalResult<Defines> {
+    let field = |v: &Value, name: &str| {
+        v.as_attrs()
+            .and_then(|a| a.get(name))
+            .map(|e| e.value.clone())
+    };
+    if let Some(ty) = property_type(ev, value) {
+        match &*ty {
+            "if" => {
+                let (Some(c), Some(content)) = (field(value, "condition"), field(value, "content"))
+                else {
+                    return Ok(Defines::No);
+                };
+                let content = ev.force(&content)?;
+                let inner = defines(ev, &content, path, splits)?;
+                if matches!(inner, Defines::No) {
+                    return Ok(Defines::No);
+                }
+                let cond = match (ev.force(&c), &inner) {
+                    // As in [`discharge`]: content only Nix can read meets
+                    // every path, its own condition's included.
+                    (Err(d), Defines::Maybe(u))
+                        if d.iter().all(|d| d.code == "infinite-recursion") =>
+                    {
+                        Value::Unknown(u.clone())
+                    }
+                    (r, _) => r?,
+                };
+                return Ok(match cond {
+                    Value::Bool(true) => inner,
+                    Value::Bool(false) => Defines::No,
+                    Value::Unknown(u) => Defines::Maybe(u),
+                    other => {
+                        return Err(error(
+                            "type-error",
+                            format!(
+                                "mkIf condition is {} while a Boolean was expected",
+                                other.type_name()
+                            ),
+                            c.span(),
+                        ))
+                    }
+                });
+            }
+            "merge" => {
+                let Some(contents) = field(value, "contents") else {
+                    return Ok(Defines::No);
+                };
+                let Value::List(items) = ev.force(&contents)? else {
+                    return Ok(Defines::No);
+                };
+                let mut answer = Defines::No;
+                for t in items.iter() {
+                    let v = ev.force(t)?;
+                    answer = answer.or(defines(ev, &v, path, splits)?);
+                }
+                return Ok(answer);
+            }
+            "override" | "order" => {
+                let Some(content) = field(value, "content") else {
+                    return Ok(Defines::No);
+                };
+                let content = ev.force(&content)?;
+                return defines(ev, &content, path, splits);
+            }
+            _ => {}
+        }
+    }
+    if let Value::Unknown(u) = value {
+        if let UnknownOrigin::Choice {
+            cond,
+            then,
+            otherwise,
+        } = &u.origin
+        {
+            if *splits == 0 {
+                return Ok(Defines::Maybe(u.clone()));
+            }
+            *splits -= 1;
+            let (then, otherwise) = (then.clone(), otherwise.clone());
+            let a = ev.force(&then)?;
+            let a = defines(ev, &a, path, splits)?;
+            let b = ev.force(&otherwise)?;
+            let b = defines(ev, &b, path, splits)?;
+            return Ok(match (a, b) {
+                (Defines::Yes, Defines::Yes) => Defines::Yes,
+                (Defines::No, Defines::No) => Defines::No,
+                (Defines::Maybe(u), _) | (_, Defines::Maybe(u)) => Defines::Maybe(u),
+                _ => Defines::Maybe(cond.clone()),
+            });
+        }
+    }
+    let Some((first, rest)) = path.split_first() else {
+        return Ok(Defines::Yes);
+    };
+    match value {
+        Value::Attrs(a) => match a.get(first) {
+            Some(e) => {
+                let t = e.value.clone();
+                let v = ev.force(&t)?;
+                defines(ev, &v, rest, splits)
+            }
+            None => Ok(a
+                .unknown_for(first)
+                .map_or(Defines::No, |u| Defines::Maybe(u.clone()))),
+        },
+        Value::Unknown(u) => Ok(match &u.origin {
+            UnknownOrigin::Without { names, .. } if names.contains(first) => Defines::No,
+            UnknownOrigin::Within { names, .. } if !names.contains(first) => Defines::No,
+            _ => Defines::Maybe(select(u, first)),
+        }),
+        _ => Ok(Defines::No),
     }
 }
 
@@ -791,6 +1008,9 @@ struct Found {
     /// Which module (index in collection order) wrote it.
     module: usize,
     conds: Vec<Thunk>,
+    /// Found by selecting into a value only Nix knows (or an unknown `if`
+    /// past [`MAX_SPLITS`]): that value may not define this path at all.
+    maybe_absent: bool,
 }
 
 /// A definition whose conditions are not false.
@@ -845,6 +1065,7 @@ fn level(ev: &mut Evaluator, state: &Rc<RefCell<State>>, path: &[String]) -> Eva
                 order: DEFAULT_ORDER,
                 module,
                 conds: Vec::new(),
+                maybe_absent: false,
             };
             push_down(ev, at, &[], &mut found)?;
         }
@@ -891,6 +1112,7 @@ fn option_value(
                 // Before every module's (see below).
                 module: usize::MAX,
                 conds: Vec::new(),
+                maybe_absent: false,
             };
             let mut f = Vec::new();
             push_down(ev, at, &[], &mut f)?;
@@ -956,6 +1178,7 @@ fn push_unknown(at: Found, u: Rc<Unknown>, path: &[String], out: &mut Vec<Found>
     }
     out.push(Found {
         value: Value::Unknown(u),
+        maybe_absent: true,
         ..at
     });
 }
@@ -1014,6 +1237,7 @@ fn push_down_in(
                         order: at.order,
                         module: at.module,
                         conds: at.conds.clone(),
+                        maybe_absent: at.maybe_absent,
                     };
                     push_down_in(ev, f, path, out, splits)?;
                 }
@@ -1081,6 +1305,7 @@ fn push_down_in(
                     order: at.order,
                     module: at.module,
                     conds,
+                    maybe_absent: at.maybe_absent,
                 };
                 push_down_in(ev, f, path, out, splits)?;
             }
@@ -1107,6 +1332,7 @@ fn push_down_in(
             }
             out.push(Found {
                 value: Value::Unknown(u),
+                maybe_absent: true,
                 ..at
             });
         }
@@ -1404,6 +1630,7 @@ fn merge(
                         order: DEFAULT_ORDER,
                         module: d.module,
                         conds: Vec::new(),
+                        maybe_absent: false,
                     };
                     let mut found = Vec::new();
                     push_down(ev, at, &[], &mut found)?;
@@ -1857,6 +2084,7 @@ fn key_defs(ev: &mut Evaluator, entries: &[KeyEntry]) -> EvalResult<Vec<Def>> {
             order: DEFAULT_ORDER,
             module: *module,
             conds: Vec::new(),
+            maybe_absent: false,
         };
         let mut found = Vec::new();
         push_down(ev, at, &[], &mut found)?;
