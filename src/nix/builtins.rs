@@ -21,6 +21,11 @@ pub const LIB_NIX: &str = include_str!("lib.nix");
 /// nixpkgs' license table, apart from `lib.nix` so that it is parsed only
 /// when `lib.licenses` is used.
 pub(crate) const LICENSES_NIX: &str = include_str!("licenses.nix");
+/// The parts of nixpkgs' lib few flakes use (option documentation,
+/// derivation helpers, the deprecated `lib.misc`, `lib.network`,
+/// `lib.gvariant`, ...), apart from `lib.nix` so that they are parsed only
+/// when one of them is used.
+pub(crate) const LIB_MORE_NIX: &str = include_str!("lib-more.nix");
 
 macro_rules! row {
     ($name:literal, $arity:literal, $f:expr) => {
@@ -238,12 +243,19 @@ static INTERNAL: &[PrimOpDef] = &[
     row!("escapeShellArg", 1, escape_shell_arg),
     row!("filterAttrs", 2, filter_attrs),
     row!("licenses", 1, lib_licenses),
+    row!("more", 1, lib_more),
 ];
 
 /// `internal.licenses helpers`: licenses.nix applied to the lib functions
 /// it uses.
 fn lib_licenses(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     let f = ev.eval_source("<atelier lib licenses>", Path::new("/"), LICENSES_NIX)?;
+    ev.apply_thunk(f, a[0].clone(), span)
+}
+
+/// `internal.more lib`: lib-more.nix applied to the lib.
+fn lib_more(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let f = ev.eval_source("<atelier lib more>", Path::new("/"), LIB_MORE_NIX)?;
     ev.apply_thunk(f, a[0].clone(), span)
 }
 
