@@ -70,9 +70,8 @@ pub struct Module {
 /// goes unreported (Nix reports it when it checks every definition).
 #[derive(Default)]
 struct OptNode {
-    /// What the modules' `options` hold at this path, in module order,
-    /// with the file of the module (`None`: not known).
-    decls: Vec<(Thunk, Option<Rc<str>>)>,
+    /// What the modules' `options` hold at this path, in module order.
+    decls: Vec<Declaration>,
     /// Set while this path's declarations are forced: a declaration that
     /// needs its own path's declarations (through `config` at or below
     /// it, or `options`) is infinite recursion, as in Nix. Reading
@@ -80,6 +79,10 @@ struct OptNode {
     busy: std::cell::Cell<bool>,
     expanded: RefCell<Option<Rc<Expanded>>>,
 }
+
+/// What one module's `options` hold at a path, with the module's file
+/// (`None`: not known).
+type Declaration = (Thunk, Option<Rc<str>>);
 
 /// A path's declarations, looked into.
 struct Expanded {
@@ -113,7 +116,7 @@ struct OptionDecl {
 struct State {
     sealed: bool,
     modules: Rc<[Module]>,
-    option_sources: Vec<(Thunk, Option<Rc<str>>)>,
+    option_sources: Vec<Declaration>,
     /// What the module system's own module defines (`_module.args`,
     /// `_module.specialArgs`), after every other module.
     own_config: Option<Module>,
@@ -189,7 +192,7 @@ impl Modules {
         (system, diags)
     }
 
-    fn with_options(options: EvalResult<(Thunk, Option<Rc<str>>)>) -> (Self, Vec<Diagnostic>) {
+    fn with_options(options: EvalResult<Declaration>) -> (Self, Vec<Diagnostic>) {
         let state = Rc::new(RefCell::new(State::default()));
         let weak = Rc::downgrade(&state);
         let top: Path_ = Rc::from(Vec::new());
@@ -271,7 +274,7 @@ impl Modules {
 
     /// As [`Modules::seal`], with each `options`' module's file (nixpkgs'
     /// `_file`): the option tree's `declarations`.
-    pub fn seal_declared(&self, mut modules: Vec<Module>, options: Vec<(Thunk, Option<Rc<str>>)>) {
+    pub fn seal_declared(&self, mut modules: Vec<Module>, options: Vec<Declaration>) {
         let mut s = self.state.borrow_mut();
         modules.extend(s.own_config.clone());
         s.modules = modules.into();
@@ -563,7 +566,7 @@ fn expand(
     node.busy.set(true);
     let mut declared = false;
     let mut option = None;
-    let mut children: BTreeMap<String, Vec<(Thunk, Option<Rc<str>>)>> = BTreeMap::new();
+    let mut children: BTreeMap<String, Vec<Declaration>> = BTreeMap::new();
     let mut diags = Vec::new();
     let mut files: Option<Vec<Rc<str>>> = Some(Vec::new());
     for (t, file) in &node.decls {

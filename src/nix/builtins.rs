@@ -244,6 +244,7 @@ static INTERNAL: &[PrimOpDef] = &[
     row!("filterAttrs", 2, filter_attrs),
     row!("licenses", 1, lib_licenses),
     row!("more", 1, lib_more),
+    row!("updateAll", 1, update_all),
 ];
 
 /// `internal.licenses helpers`: licenses.nix applied to the lib functions
@@ -2544,5 +2545,75 @@ pub(crate) fn format_g(f: f64) -> String {
     } else {
         let sign = if exp < 0 { '-' } else { '+' };
         format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    }
+}
+
+/// `internal.updateAll [ a b … ]`: `a // b // …`, building the result once
+/// rather than copying each partial union (the lib's top level is the
+/// union of its parts). Sets with names atelier cannot compute merge as
+/// `//` does.
+fn update_all(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let list = want!(ev, &a[0], span, List, "a list");
+    let mut sets = Vec::with_capacity(list.len());
+    for t in list.iter() {
+        sets.push(ev.force(t)?);
+    }
+    let plain = sets
+        .iter()
+        .all(|v| matches!(v, Value::Attrs(s) if s.unknown_keys.is_none()));
+    if !plain {
+        let mut acc = Value::attrs([]);
+        for v in &sets {
+            acc = ev.binop_values(BinOp::Update, &acc, v, span)?;
+        }
+        return Ok(acc);
+    }
+    let mut out = Attrs::default();
+    for v in &sets {
+        if let Value::Attrs(s) = v {
+            for (k, e) in &s.entries {
+                out.entries.insert(k.clone(), e.clone());
+            }
+            out.span = s.span.clone().or(out.span);
+        }
+    }
+    Ok(Value::Attrs(Rc::new(out)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `updateAll` is `//` folded over its list, names it cannot compute
+    /// included (`{ ${unknown} = …; }` may replace any name before it).
+    #[test]
+    fn update_all_is_update_folded() {
+        let mut ev = Evaluator::new("/");
+        let dyn_set =
+            "{ ${builtins.storePath \"/nix/store/00000000000000000000000000000000-x\"} = 0; }";
+        for sets in [
+            "[ { a = 1; b = 1; } { b = 2; c = 2; } { } { c = 3; } ]".to_owned(),
+            format!("[ {{ a = 1; }} {dyn_set} {{ b = 2; }} ]"),
+            "[ ]".to_owned(),
+        ] {
+            let src = format!(
+                "internal: let all = internal.updateAll {sets}; folded = builtins.foldl' (x: y: x // y) {{ }} {sets}; in \
+                 [ (all.a or null) (all.b or null) (all.c or null) (folded.a or null) (folded.b or null) (folded.c or null) ]"
+            );
+            let f = ev.eval_source("t.nix", Path::new("/"), &src).unwrap();
+            let v = ev.apply(&f, lib_internals()).unwrap();
+            ev.force_deep(&v).unwrap();
+            let Value::List(items) = v else {
+                panic!("a list")
+            };
+            let shown: Vec<String> = items
+                .iter()
+                .map(|t| match ev.force(t).unwrap() {
+                    Value::Unknown(_) => "unknown".to_owned(),
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            assert_eq!(shown[..3], shown[3..], "{sets}");
+        }
     }
 }

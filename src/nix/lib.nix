@@ -1,9 +1,12 @@
-# The subset of nixpkgs' `lib` that data declarations use, written in Nix
-# and evaluated by atelier's own evaluator. Definitions follow nixpkgs so that
-# results agree with the real `lib` (tests/nix_lib_diff.rs checks that).
-# `types` is opaque (the module system reads each type by the unknown it is),
-# with nixpkgs' descriptions for the common ones; its names are nixpkgs'.
-# `internal` holds the few helpers written in Rust (see builtins.rs).
+# nixpkgs' `lib` as atelier's own evaluator runs it, written in Nix: every
+# name nixpkgs' lib has, the parts few flakes use kept in lib-more.nix (and
+# the license table in licenses.nix), read only when used. Definitions
+# follow nixpkgs' documented behaviour so that results agree with the real
+# `lib` (tests/nix_lib_builtin.rs and tests/nix_lib_conformance.rs check
+# that). `types` is opaque to the module system (it reads each type by the
+# unknown it is), with what documentation reads of each; its names are
+# nixpkgs'. `internal` holds the few helpers written in Rust (see
+# builtins.rs).
 internal:
 let
   b = builtins;
@@ -1787,10 +1790,12 @@ let
   mkPackageOption = internal.unknown "lib.mkPackageOption";
   # `lib.types` stays opaque to the module system: src/modules/types.rs reads
   # each type by the unknown it is (`types.listOf types.str` is `listOf`
-  # applied to `str`). The scalar and combinator types below also carry
-  # nixpkgs' `description` and `descriptionClass` (option documentation,
-  # error messages), written from their documented wording; every other
-  # attribute stays the unknown's.
+  # applied to `str`). The types below also carry nixpkgs' `name`,
+  # `description` and `descriptionClass` (option documentation, error
+  # messages), written from their documented wording, and what
+  # `optionAttrSetToDocList` reads (`getSubOptions`, `getSubModules`,
+  # `substSubModules`, `emptyValue`); every other attribute stays the
+  # unknown's.
   types =
     let
       opaque = internal.unknown "lib.types";
@@ -2816,7 +2821,8 @@ let
       mergeAttrDefinitionsWithPrio mkAliasAndWrapDefsWithPriority mkAliasIfDef; };
   };
   # The whole lib, extensible as nixpkgs' is (`lib.extend (final: prev: ...)`).
-  base = self: trivial // fixedPoints // strings // lists // attrsets // modules // options // customisation // sources // {
+  # (One union of the parts, not one `//` each: see `internal.updateAll`.)
+  base = self: internal.updateAll [ trivial fixedPoints strings lists attrsets modules options customisation sources {
   # The version follows `release` and `versionSuffix` as an extension sets them.
   trivial = trivial // versionInfo // {
     version = self.trivial.release + self.trivial.versionSuffix;
@@ -2922,7 +2928,7 @@ let
     self.getLicenseFromSpdxIdOr licstr (
       warn "getLicenseFromSpdxId: No license matches the given SPDX ID: ${licstr}" { shortName = licstr; }
     );
-};
+} ];
   lib = makeExtensible base;
 in
 lib
