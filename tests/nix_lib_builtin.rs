@@ -1096,3 +1096,470 @@ fn the_nixpkgs_version_is_unknown_with_a_reason() {
         );
     }
 }
+
+// ------------------------------------------------------ option documentation
+
+/// A module declaring options of many types, in a file, with a submodule
+/// (declared inline there) holding a freeform type, and options hidden in
+/// each way `visible` allows.
+const DOC_MODULE: &str = r#"{ lib, ... }:
+let
+  inherit (lib) mkOption types;
+  item = { name, ... }: {
+    freeformType = types.attrsOf (types.submodule { options.leaf = mkOption { type = types.port; }; });
+    options.label = mkOption { type = types.str; default = name; description = "The label."; };
+    options.count = mkOption { type = types.ints.between 1 9; example = 3; };
+  };
+in
+{
+  options = {
+    plain = mkOption { };
+    text = mkOption { type = types.lines; default = "a"; description = "Some text."; };
+    flag = lib.mkEnableOption "the flag";
+    choice = mkOption { type = types.enum [ "x" "y" ]; default = "x"; defaultText = lib.literalExpression "\"x\""; };
+    items = mkOption { type = types.attrsOf (types.submodule item); default = { }; };
+    listed = mkOption { type = types.listOf (types.submodule { options.n = mkOption { type = types.int; }; }); };
+    maybe = mkOption { type = types.nullOr (types.either types.str types.path); default = null; readOnly = true; };
+    fn = mkOption { type = types.functionTo (types.attrsOf types.bool); };
+    wrapped = mkOption { type = types.coercedTo types.int toString types.str; default = 1; };
+    unique = mkOption { type = types.uniq (types.separatedString ";"); internal = true; };
+    shallow = mkOption { type = types.submodule item; visible = "shallow"; };
+    transparent = mkOption { type = types.submodule item; visible = "transparent"; };
+    hidden = mkOption { type = types.submodule item; visible = false; };
+    keyed = mkOption { type = types.attrsWith { elemType = types.submodule item; placeholder = "host"; lazy = true; }; };
+    nonEmpty = mkOption { type = types.nonEmptyListOf types.nonEmptyStr; };
+    raw = mkOption { type = types.raw; };
+    anything = mkOption { type = types.anything; default = { a = [ 1 ]; }; };
+    pkg = mkOption { type = types.package; };
+    modules = mkOption { type = types.deferredModule; };
+    shaped = mkOption { type = types.strMatching "[a-z]+"; };
+    path = mkOption { type = types.pathWith { absolute = false; }; };
+    attrs = mkOption { type = types.attrs; };
+    number = mkOption { type = types.numbers.between 0 1.5; };
+    optionType = mkOption { type = types.optionType; };
+    lazy = mkOption { type = types.lazyAttrsOf types.float; };
+    byOr = mkOption { type = types.boolByOr; };
+    passwd = mkOption { type = types.passwdEntry types.str; };
+    oneOf = mkOption { type = types.oneOf [ types.int types.bool (types.listOf types.str) ]; };
+  };
+}
+"#;
+
+/// `lib.optionAttrSetToDocList` of `lib.evalModules`' options: every
+/// option's entry (name, location, type description, default, example,
+/// declarations, visibility) and those of its submodules, as nixpkgs'
+/// lib gives them.
+#[test]
+fn option_docs_are_nixpkgs() {
+    let dir = tmp(&[("doc.nix", DOC_MODULE)]);
+    // The module system's own options (`_module.*`) are documented with
+    // nixpkgs' own text, which is not copied here: their entries are left
+    // out.
+    let expr = "let
+        e = lib.evalModules { modules = [ ./doc.nix { options.inline = lib.mkOption { type = lib.types.str; }; } ]; };
+        docs = builtins.filter (o: !(builtins.elem \"_module\" o.loc)) (lib.optionAttrSetToDocList e.options);
+      in { inherit docs; shown = lib.options.optionAttrSetToDocList' [ ] { x = e.options.text; }; }";
+    let got = ours_in(dir.path(), expr).unwrap_or_else(|e| panic!("{e}"));
+    let docs = got["docs"].as_array().unwrap();
+    assert!(docs.len() > 30, "{got:#}");
+    let text = docs.iter().find(|d| d["name"] == "text").unwrap();
+    assert_eq!(
+        text["declarations"],
+        serde_json::json!([dir.path().join("doc.nix").display().to_string()])
+    );
+    assert_eq!(text["type"], "strings concatenated with \"\\n\"");
+    if let Some(lib) = real_lib("option_docs_are_nixpkgs") {
+        assert_eq!(got, theirs_in(&lib, dir.path(), expr), "with nixpkgs' lib");
+    }
+}
+
+/// The types' descriptions, sub-options and empty values, as
+/// documentation reads them.
+#[test]
+fn types_describe_themselves_as_nixpkgs() {
+    let dir = tmp(&[]);
+    let expr = r#"with lib.types; let
+        sub = submodule { options.a = lib.mkOption { type = int; }; };
+        open = submodule { freeformType = attrsOf str; options.b = lib.mkOption { }; };
+        all = [ str int bool float number port raw anything attrs unspecified lines commas envVar path pathInStore
+          externalPath package shellPackage nonEmptyStr singleLineStr optionType boolByOr luaInline pkgs
+          optionDeclaration deferredModule ints.positive ints.unsigned ints.u8 ints.s32 numbers.positive
+          numbers.nonnegative (ints.between 2 5) (numbers.between 1 2.5) (enum [ ]) (enum [ 1 ]) (enum [ "a" true ])
+          (listOf str) (listOf sub) (attrsOf sub) (lazyAttrsOf (listOf int)) (nullOr sub) (uniq (attrsOf int))
+          (unique { message = "m"; } str) (either int (listOf str)) (oneOf [ int str bool ])
+          (coercedTo int toString str) (functionTo sub) (nonEmptyListOf sub) (separatedString "|")
+          (strMatching "x.*") (passwdEntry str) (addCheck int (x: x > 0)) (attrsWith { elemType = int; lazy = true; })
+          (pathWith { inStore = true; }) sub open (submoduleWith { modules = [ ]; description = "thing"; })
+          (deferredModuleWith { staticModules = [ { options.c = lib.mkOption { }; } ]; }) ];
+        locs = t: map (o: o.loc) (lib.collect lib.isOption (removeAttrs (t.getSubOptions [ "p" ]) [ "_module" ]));
+      in {
+        described = map (t: [ t.name t.description (t.descriptionClass or null) (t.getSubModules == null)
+          (t.emptyValue ? value) ]) all;
+        subs = map locs [ (attrsOf sub) (listOf sub) (nullOr sub) (functionTo sub) (attrsWith { elemType = sub; placeholder = "k"; })
+          (coercedTo int (x: { }) sub) (uniq sub) str (either sub int) ];
+        openSubs = map (o: o.loc) (lib.collect lib.isOption (removeAttrs (open.getSubOptions [ "q" ]) [ "_module" ]));
+        phrase = optionDescriptionPhrase (c: c == "noun") (listOf int);
+        empty = [ (attrsOf int).emptyValue (listOf int).emptyValue (nullOr int).emptyValue (lines.emptyValue ? value) ];
+      }"#;
+    let got = ours_in(dir.path(), expr).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(got["phrase"], "(list of signed integer)");
+    if let Some(lib) = real_lib("types_describe_themselves_as_nixpkgs") {
+        let theirs = theirs_in(&lib, dir.path(), expr);
+        for k in ["described", "subs", "openSubs", "phrase", "empty"] {
+            assert_eq!(got[k], theirs[k], "{k} with nixpkgs' lib");
+        }
+    }
+}
+
+// ------------------------------------------------ more of nixpkgs' lib parts
+
+/// The derivation and scope helpers of `lib.customisation`,
+/// `lib.attrsets.toDerivation` and `lib.derivations.warnOnInstantiate`.
+#[test]
+fn derivation_and_scope_helpers_are_nixpkgs() {
+    let dir = tmp(&[]);
+    let expr = r#"let
+        drv = { type = "derivation"; name = "p-1"; outputs = [ "out" "dev" ]; drvPath = "/d"; outPath = "/o";
+          out = { type = "derivation"; outputName = "out"; drvPath = "/d"; outPath = "/o"; };
+          dev = { type = "derivation"; outputName = "dev"; drvPath = "/d"; outPath = "/o-dev"; };
+          system = "x86_64-linux"; meta = { a = 1; }; };
+        ext = lib.extendDerivation true { extra = 2; } drv;
+        job = lib.hydraJob drv;
+        scope = lib.makeScopeWithSplicing' { splicePackages = s: s.pkgsHostTarget; newScope = lib.callPackageWith; } {
+          otherSplices = { selfBuildBuild = { }; selfBuildHost = { }; selfBuildTarget = { }; selfHostHost = { };
+            selfTargetTarget = { }; };
+          f = self: { a = 1; b = self.callPackage ({ a }: a + 1) { }; };
+        };
+        old = lib.makeScopeWithSplicing (s: s.pkgsHostTarget) lib.callPackageWith
+          { selfBuildBuild = { }; selfBuildHost = { }; selfBuildTarget = { }; selfHostHost = { }; selfTargetTarget = { }; }
+          (_: { }) (_: { }) (self: { x = 3; y = self.callPackage ({ x }: x * 2) { }; });
+        over = scope.overrideScope (final: prev: { a = 10; });
+        mk = lib.extendMkDerivation {
+          constructDrv = args: let final = if builtins.isFunction args then args final else args; in final;
+          excludeDrvArgNames = [ "secret" ];
+          extendDrvArgs = final: { name ? "n", secret ? 0, ... }@args: { label = "${name}-${toString secret}"; };
+        };
+        warned = lib.warnOnInstantiate "m" { name = "w"; type = "derivation"; x = 1; };
+      in {
+        ext = { inherit (ext) extra drvPath outPath name; outs = map (o: o.outPath) ext.all;
+          dev = { inherit (ext.dev) outputName outputSpecified outPath extra; }; };
+        job = { inherit (job) name system meta outputs outPath drvPath type outputName; devPath = job.dev.outPath; };
+        scope = [ scope.a scope.b over.a over.b (builtins.attrNames scope) old.y ];
+        mk = [ (mk { name = "x"; secret = 5; }) (mk (final: { name = "y"; })) (lib.functionArgs mk) ];
+        warned = [ warned.name warned.x ];
+        toDrv = (lib.toDerivation "/nix/store/00000000000000000000000000000000-hello-2.12").name;
+        top = [ (lib ? extendDerivation) (lib ? overrideDerivation) (lib ? toDerivation) (lib ? hydraJob)
+          (lib ? extendMkDerivation) (lib ? warnOnInstantiate) ];
+      }"#;
+    let got = ours_in(dir.path(), expr).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(got["toDrv"], "hello-2.12");
+    if let Some(lib) = real_lib("derivation_and_scope_helpers_are_nixpkgs") {
+        assert_eq!(got, theirs_in(&lib, dir.path(), expr), "with nixpkgs' lib");
+    }
+    // The store path's context is what `builtins.storePath` gives, which
+    // atelier-gen does not evaluate.
+    let e =
+        ours("(lib.toDerivation \"/nix/store/00000000000000000000000000000000-hello\").outPath")
+            .unwrap_err();
+    assert!(e.starts_with("unknown: "), "{e}");
+}
+
+/// nixpkgs' deprecated helpers (`lib.misc`, most also at the top) and
+/// `lib.stringsWithDeps`.
+#[test]
+fn deprecated_helpers_are_nixpkgs() {
+    let dir = tmp(&[]);
+    let expr = r#"with lib; let
+        p = name: deps: { inherit name; outPath = "/nix/store/${name}"; propagatedBuildInputs = deps; };
+        c = p "c" [ ]; b' = p "b" [ c ]; a = p "a" [ b' c ];
+        entries = { x = { deps = [ "y" ]; text = "X"; }; y = noDepEntry "Y"; z = fullDepEntry "Z" [ "x" ];
+          w = stringAfter [ "y" ] "W"; v = packEntry [ "w" ]; };
+      in {
+        uniq = [ (uniqList { inputList = [ 1 2 1 3 2 ]; }) (uniqList { inputList = [ 1 2 ]; acc = [ 2 ]; })
+          (uniqListExt { inputList = [ "a" "B" "b" ]; getter = toLower; }) ];
+        close = map (x: x.name) (closePropagation [ a ]);
+        closeSlow = map (x: x.name) (misc.closePropagationSlow [ a ]);
+        merge = [ (mergeAttrsWithFunc (x: y: x + y) { a = 1; b = 2; } { a = 10; c = 3; })
+          (mergeAttrsConcatenateValues { a = 1; b = [ 2 ]; } { a = [ 3 ]; c = 4; })
+          (mergeAttrsNoOverride { } { buildInputs = [ 1 ]; x = 1; } { buildInputs = [ 2 ]; y = 2; })
+          (removeAttrs (mergeAttrsByFuncDefaults [ { buildInputs = [ 1 ]; meta.a = 1; } { buildInputs = [ 2 ]; meta.b = 2; x = 0; } ]) [ "mergeAttrBy" ])
+          (mergeAttrsByFuncDefaultsClean [ { patches = [ "p" ]; } { patches = [ "q" ]; preConfigure = "a"; } { preConfigure = "b"; } ])
+          (mergeAttrByFunc { mergeAttrBy.n = x: y: x * y; n = 3; } { n = 4; }).n
+          (builtins.attrNames mergeAttrBy) ];
+        flags = [ (checkFlag { flags = [ "f" ]; } "f") (checkFlag { g = "yes"; } "g") (checkFlag { } "true")
+          (getValue { } [ [ "a" 1 ] [ "b" 2 ] ] "b") (getValue { b = 5; } [ [ "b" 2 ] ] "b") (getValue { } [ ] "z")
+          (checkReqs { flags = [ "f" ]; b = 1; } [ ] [ [ "f" "b" ] ]) (checkReqs { flags = [ "f" ]; } [ ] [ [ "f" "b" ] ]) ];
+        misc = [ (condConcat "a" [ true "b" false "c" ] (x: x)) (condConcat "" [ 1 "x" 2 "y" ] (x: x == 2))
+          (ifEnable true [ 1 ]) (ifEnable false [ 1 ]) (ifEnable false { a = 1; }) (ifEnable false true) (ifEnable false "s")
+          (maybeAttr "a" 0 { a = 1; }) (maybeAttrNullable "b" 0 { }) (maybeEnv "HOME_NOT_SET_ANYWHERE" "d")
+          (nvs "k" 1) (setAttr { a = 1; } "b" 2) (setAttrMerge "a" [ ] { a = [ 2 ]; } (x: x ++ [ 3 ]))
+          (map nixType [ { } { outPath = "x"; } (x: x) [ ] true null 1 "s" ]) (imap (i: x: i + x) [ 10 20 ])
+          (defaultMerge { a = 1; } { b = 2; }) (defaultMerge { a = 1; } (x: { b = x.a; }))
+          (modifySumArgs (a: b: a) { z = 0; } { a = 1; } { b = 2; } null)
+          (map (x: x.key) (lazyGenericClosure { startSet = [ { key = 1; } ]; operator = x: if x.key < 4 then [ { key = x.key + 1; } ] else [ ]; }))
+          (foldArgs mergeAttrs (x: { r = x; }) { a = 1; } { b = 2; }).r ];
+        textClosure = [ (textClosureList entries [ "z" "v" "y" ]) (textClosureMap (t: "<${t}>") entries [ "w" ]) ];
+        fake = [ misc.fakeHash misc.fakeSha256 ];
+      }"#;
+    let got = ours_in(dir.path(), expr).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(got["uniq"][0], serde_json::json!([1, 2, 3]));
+    if let Some(lib) = real_lib("deprecated_helpers_are_nixpkgs") {
+        assert_eq!(got, theirs_in(&lib, dir.path(), expr), "with nixpkgs' lib");
+    }
+}
+
+/// `lib.commitIdFromGitRepo` and `pathIsGitRepo` read a checkout's `.git`
+/// (through the evaluator's file access): HEAD naming a branch, a detached
+/// HEAD, a branch only in `packed-refs`, a worktree's and a submodule's
+/// `.git` file.
+#[test]
+fn commit_id_from_git_repo_reads_the_checkout() {
+    let dir = tmp(&[]);
+    let git = dir.path().join("repo/.git");
+    let wt = dir.path().join("repo/.git/worktrees/wt");
+    std::fs::create_dir_all(git.join("refs/heads")).unwrap();
+    std::fs::create_dir_all(&wt).unwrap();
+    std::fs::create_dir_all(dir.path().join("wt")).unwrap();
+    std::fs::create_dir_all(dir.path().join("detached/.git")).unwrap();
+    std::fs::create_dir_all(dir.path().join("packed/.git")).unwrap();
+    let write = |p: &str, text: &str| std::fs::write(dir.path().join(p), text).unwrap();
+    write("repo/.git/HEAD", "ref: refs/heads/main\n");
+    write(
+        "repo/.git/refs/heads/main",
+        "1111111111111111111111111111111111111111\n",
+    );
+    write("repo/.git/worktrees/wt/HEAD", "ref: refs/heads/side\n");
+    write(
+        "repo/.git/worktrees/wt/commondir",
+        &format!("{}\n", git.display()),
+    );
+    std::fs::create_dir_all(git.join("modules/sub")).unwrap();
+    std::fs::create_dir_all(dir.path().join("sub")).unwrap();
+    write(
+        "repo/.git/modules/sub/HEAD",
+        "5555555555555555555555555555555555555555\n",
+    );
+    write("sub/.git", "gitdir: ../repo/.git/modules/sub\n");
+    write(
+        "repo/.git/packed-refs",
+        "# pack-refs with: peeled\n2222222222222222222222222222222222222222 refs/heads/side\n",
+    );
+    write("wt/.git", &format!("gitdir: {}\n", wt.display()));
+    write(
+        "detached/.git/HEAD",
+        "3333333333333333333333333333333333333333\n",
+    );
+    write("packed/.git/HEAD", "ref: refs/heads/gone\n");
+    write("packed/.git/packed-refs", "4444 refs/heads/other\n");
+    // nixpkgs' `pathIsRegularFile` asks `builtins.readFileType`, which Nix
+    // 2.8 lacks: its lib gets one that reads the parent directory instead.
+    let expr = "let l = lib.extend (final: prev: { filesystem = prev.filesystem // {
+          pathIsRegularFile = p: builtins.pathExists p && (builtins.readDir (dirOf p)).${baseNameOf p} == \"regular\"; }; });
+      in [ (l.commitIdFromGitRepo ./repo/.git) (l.commitIdFromGitRepo ./wt/.git) (l.commitIdFromGitRepo (toString ./sub/.git))
+        (l.commitIdFromGitRepo ./detached/.git) (l.pathIsGitRepo ./repo/.git) (l.pathIsGitRepo ./packed/.git)
+        (l.pathIsGitRepo ./wt) (builtins.tryEval (l.commitIdFromGitRepo ./nowhere)).success
+        (l.sources.shortRev \"v1.2.3\") (l.sources.shortRev \"0123456789abcdef\") (l.sources.urlToName \"https://x.org/a/repo.git\")
+        (l.repoRevToName \"full\" \"https://x.org/a/b.tar.gz\" \"release-2.0\" \"s\") (l.repoRevToName \"versioned\" \"git@x:y/z\" null null)
+        (l.repoRevToName \"source\" 1 2 3) ]";
+    let got = ours_in(dir.path(), expr).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        got,
+        serde_json::json!([
+            "1111111111111111111111111111111111111111",
+            "2222222222222222222222222222222222222222",
+            "5555555555555555555555555555555555555555",
+            "3333333333333333333333333333333333333333",
+            true,
+            false,
+            false,
+            false,
+            "1.2.3",
+            "0123456",
+            "repo",
+            "b-2.0-s-source",
+            "z-source",
+            "source"
+        ])
+    );
+    if let Some(lib) = real_lib("commit_id_from_git_repo_reads_the_checkout") {
+        assert_eq!(got, theirs_in(&lib, dir.path(), expr), "with nixpkgs' lib");
+    }
+}
+
+/// `lib.network`, `lib.gvariant`, `lib.fetchers`, `lib.licensesSpdx`, and
+/// `lib.platforms` (nixpkgs' table of system doubles).
+#[test]
+fn network_gvariant_fetchers_and_spdx_are_nixpkgs() {
+    let dir = tmp(&[]);
+    let expr = r#"with lib; let g = gvariant; in {
+        ipv6 = [ (network.ipv6.fromString "2001:DB8::ffff/32") (network.ipv6.fromString "::") (network.ipv6.fromString "fe80::1:2")
+          (network.ipv6.fromString "1:2:3:4:5:6:7:8") (network.ipv6.fromString "::1/128") (network.ipv6.fromString "a::")
+          (builtins.tryEval (network.ipv6.fromString "1::2::3")).success (builtins.tryEval (network.ipv6.fromString "12345::")).success
+          (builtins.tryEval (network.ipv6.fromString "::/0")).success ];
+        eui = [ (mkEUI64Suffix "66:75:63:6B:20:75") (network.ipv6.mkEUI64Suffix "00-11-22-33-44-55") (network.ipv6.mkEUI64Suffix "0011.2233.4455") ];
+        gvariant = map toString [ (g.mkValue true) (g.mkValue 1.5) (g.mkValue "it's\n") (g.mkValue [ "a" "b" ])
+          (g.mkEmptyArray g.type.string) (g.mkVariant (g.mkInt32 3)) (g.mkDictionaryEntry "k" (g.mkVariant "v"))
+          (g.mkNothing g.type.int32) (g.mkJust "x") (g.mkTuple [ 1.0 "a" false ]) (g.mkObjectpath "/a'b")
+          (g.mkUchar 1) (g.mkInt16 2) (g.mkUint16 3) (g.mkUint32 4) (g.mkInt64 5) (g.mkUint64 6) (g.mkValue (g.mkDouble 2.0)) ];
+        gvTypes = [ (g.mkTuple [ 1.0 "a" ]).type (g.mkDictionaryEntry "k" true).type (g.mkJust [ "a" ]).type (builtins.attrNames g.type)
+          (g.type.arrayOf "s") (g.type.maybeOf "i") (g.type.tupleOf [ "s" "b" ]) (g.type.dictionaryEntryOf "s" "v") ];
+        gvOther = [ (g.isGVariant (g.mkString "s")) (g.isGVariant { }) g.intConstructors
+          (builtins.tryEval (g.mkValue 1)).success (builtins.tryEval (g.mkValue [ "a" true ])).success ];
+        dconf = generators.toDconfINI { "org/x" = { a = true; b = g.mkUint32 7; c = [ "p" ]; }; };
+        fetchers = [ (fetchers.normalizeHash { } { hash = ""; foo = 1; }) (fetchers.normalizeHash { } { sha256 = "s"; })
+          (fetchers.normalizeHash { hashTypes = [ "sha512" ]; } { sha512 = ""; }) (fetchers.normalizeHash { required = false; } { })
+          (fetchers.normalizeHash { } { outputHash = "o"; hash = "h"; })
+          (builtins.tryEval (fetchers.normalizeHash { } { hash = "a"; sha256 = "b"; })).success
+          (functionArgs (fetchers.withNormalizedHash { } ({ outputHash, outputHashAlgo, name ? "n" }: 0)))
+          ((fetchers.withNormalizedHash { } ({ outputHash, outputHashAlgo ? null }: [ outputHash outputHashAlgo ])) { sha256 = "x"; })
+          fetchers.proxyImpureEnvVars ];
+        spdx = [ licensesSpdx.MIT.shortName (licensesSpdx ? "GPL-3.0-only") (meta.licensesSpdx == licensesSpdx)
+          (builtins.length (builtins.attrNames licensesSpdx) > 100) ];
+        platforms = [ platforms.darwin (platforms == systems.doubles) ];
+      }"#;
+    let got = ours_in(dir.path(), expr).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(got["eui"][0], "6475:63ff:fe6b:2075");
+    if let Some(lib) = real_lib("network_gvariant_fetchers_and_spdx_are_nixpkgs") {
+        assert_eq!(got, theirs_in(&lib, dir.path(), expr), "with nixpkgs' lib");
+    }
+}
+
+/// The names of nixpkgs' lib missing from the built-in lib, at its top and
+/// in each of its parts: the names nixpkgs has must be here, but for those
+/// listed, each with the reason (a name the installed Nix cannot evaluate
+/// in nixpkgs' lib is not compared).
+#[test]
+fn the_names_of_nixpkgs_lib_are_here() {
+    let Some(lib) = real_lib("the_names_of_nixpkgs_lib_are_here") else {
+        return;
+    };
+    // Not here, on purpose (their values are unknown or data not copied
+    // when they are, so a missing name is the honest answer elsewhere):
+    let known_missing: &[&str] = &[
+        // nixpkgs' system tables other than `doubles`: unknown, naming
+        // nixpkgs' lib/systems (`examples` and `platforms` are data the
+        // built-in lib does not copy).
+        "systems.architectures",
+        "systems.examples",
+        "systems.inspect",
+        "systems.parse",
+        "systems.platforms",
+    ];
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Names the installed Nix (2.8) cannot evaluate in nixpkgs' lib.
+    let skip = r#"[ "maintainers" "teams" "licenses" "derivations" "addDrvOutputDependencies" "convertHash"
+      "unsafeDiscardOutputDependency" "flakeRefToString" "parseFlakeRef" "pathType" "readFileType" ]"#;
+    let names = format!(
+        "builtins.mapAttrs (n: v: if builtins.elem n {skip} then null \
+           else if builtins.isAttrs v && !(v ? _type) && !(v ? outPath) then builtins.attrNames v else null) lib"
+    );
+    let theirs = theirs_in(&lib, here, &names);
+    let theirs = theirs.as_object().unwrap();
+    let ours_top = ours("builtins.attrNames lib").unwrap();
+    let ours_top: Vec<&str> = ours_top
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let mut missing = Vec::new();
+    for (name, part) in theirs {
+        if !ours_top.contains(&name.as_str()) {
+            missing.push(name.clone());
+            continue;
+        }
+        let Some(part) = part.as_array() else {
+            continue;
+        };
+        let lacking = |names: &[serde_json::Value]| {
+            ours(&format!(
+                "builtins.filter (n: !(lib.{name} ? ${{n}})) (builtins.fromJSON {})",
+                serde_json::json!(serde_json::Value::Array(names.to_vec()).to_string())
+            ))
+        };
+        match lacking(part) {
+            Ok(serde_json::Value::Array(l)) => {
+                missing.extend(l.iter().map(|n| format!("{name}.{}", n.as_str().unwrap())));
+            }
+            // A part of ours whose names are not all known (`systems`):
+            // name by name.
+            _ => {
+                for n in part {
+                    if lacking(std::slice::from_ref(n)) != Ok(serde_json::json!([])) {
+                        missing.push(format!("{name}.{}", n.as_str().unwrap()));
+                    }
+                }
+            }
+        }
+    }
+    let unexpected: Vec<&String> = missing
+        .iter()
+        .filter(|m| !known_missing.contains(&m.as_str()))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "names of nixpkgs' lib the built-in lib lacks: {unexpected:#?}"
+    );
+    let listed_but_here: Vec<&&str> = known_missing
+        .iter()
+        .filter(|k| !missing.iter().any(|m| m == *k))
+        .collect();
+    assert!(
+        listed_but_here.is_empty(),
+        "listed as missing but here (remove them from the list): {listed_but_here:#?}"
+    );
+}
+
+/// The module system's helpers that work on definitions alone, and the
+/// small functions of `lib.asserts`, `lib.debug`, `lib.filesystem`,
+/// `lib.meta`, `lib.path`, `lib.strings` and `lib.sourceTypes`.
+#[test]
+fn module_helpers_and_small_parts_are_nixpkgs() {
+    let dir = tmp(&[("a.cabal", ""), ("pkg.nix", "{ }")]);
+    std::fs::create_dir_all(dir.path().join("hs/sub")).unwrap();
+    std::fs::write(dir.path().join("hs/sub/sub.cabal"), "").unwrap();
+    std::fs::create_dir_all(dir.path().join("hs/other")).unwrap();
+    let expr = r#"with lib; let
+        defs = [ { file = "a"; value = mkOverride 10 1; } { file = "b"; value = 2; } { file = "c"; value = mkForce 3; }
+          { file = "d"; value = mkOverride 10 4; } ];
+        ordered = [ { file = "a"; value = mkAfter [ 1 ]; } { file = "b"; value = [ 2 ]; } { file = "c"; value = mkBefore [ 3 ]; } ];
+        strip = map (d: removeAttrs d [ "file" ]);
+        platform = systems.elaborate "x86_64-linux";
+      in {
+        discharge = [ (dischargeProperties (mkMerge [ 1 (mkIf true 2) (mkIf false 3) (mkMerge [ 4 ]) ]))
+          (builtins.tryEval (dischargeProperties (mkIf "x" 1))).success ];
+        push = map (x: mapAttrs (_: v: v._type or v) x) (pushDownProperties (mkMerge [ { a = 1; } (mkIf true { b = 2; }) (mkForce { c = 3; }) ]));
+        overrides = [ (filterOverrides defs) (modules.filterOverrides' defs) (filterOverrides [ { file = "x"; value = 5; } ]) ];
+        sorted = sortProperties ordered;
+        priorities = [ modules.defaultOverridePriority modules.defaultOrderPriority ];
+        unify = [ (unifyModuleSyntax "f" "k" { a = 1; imports = [ ]; freeformType = "t"; _file = "g"; })
+          (unifyModuleSyntax "f" "k" { options.x = 1; config.y = 2; meta.m = 3; })
+          (builtins.tryEval (unifyModuleSyntax "f" "k" { options = { }; z = 1; })).success ];
+        args = applyModuleArgsIfFunction "k" ({ a, config, ... }: a + config._module.args.b) { a = 1; config._module.args.b = 2; };
+        argsPlain = applyModuleArgsIfFunction "k" { x = 1; } { config = { }; };
+        alias = [ (mkAliasDefinitions { _type = "option"; isDefined = true; definitions = [ 1 2 ]; })
+          (modules.mkAliasIfDef { _type = "option"; isDefined = false; } 3)
+          (modules.mkAliasAndWrapDefsWithPriority id { _type = "option"; isDefined = true; highestPrio = 50; definitions = [ 1 ]; }) ];
+        fixup = [ (fixupOptionType [ "x" ] { }).type.name (fixupOptionType [ "x" ] { type = types.str; }).type.description ];
+        asserts = [ (asserts.assertEachOneOf "x" [ 1 2 ] [ 1 2 3 ]) (builtins.tryEval (asserts.assertEachOneOf "x" [ 4 ] [ 1 ])).success
+          (asserts.checkAssertWarn [ { assertion = true; message = "m"; } ] [ ] 5)
+          (builtins.tryEval (asserts.checkAssertWarn [ { assertion = false; message = "m"; } ] [ ] 5)).success ];
+        debug = [ (debug.throwTestFailures { failures = [ ]; }) (builtins.tryEval (debug.throwTestFailures { failures = [ { name = "t"; expected = 1; result = 2; } ]; })).success
+          (debug.testAllTrue [ true (1 == 1) ]) ];
+        filesystem = [ (builtins.attrNames (filesystem.haskellPathsInDir ./hs)) (filesystem.locateDominatingFile "(.*)\\.cabal" ./pkg.nix).matches
+          (filesystem.locateDominatingFile "nothing-matches-this-\\.x" ./hs/sub) ];
+        meta = [ (meta.availableOn platform { meta.platforms = [ "x86_64-linux" ]; }) (meta.availableOn platform { meta.platforms = platforms.darwin; })
+          (meta.availableOn platform { meta.badPlatforms = [ "x86_64-linux" ]; }) (meta.availableOn platform { })
+          (meta.cpeFullVersionWithVendor "v" "1") meta.defaultPriority ];
+        path = [ (path.hasStorePathPrefix /nix/store/00000000000000000000000000000000-x/y) (path.hasStorePathPrefix /nix/store)
+          (path.hasStorePathPrefix /home/u) ];
+        strings = [ (strings.isConvertibleWithToString [ 1 "a" null ]) (strings.isConvertibleWithToString { }) strings.storeDir ];
+        inherit sourceTypes;
+        systems = [ (systems.systemToAttrs "x86_64-linux") systems.functionNames ];
+      }"#;
+    let got = ours_in(dir.path(), expr).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(got["priorities"], serde_json::json!([100, 1000]));
+    if let Some(lib) = real_lib("module_helpers_and_small_parts_are_nixpkgs") {
+        assert_eq!(got, theirs_in(&lib, dir.path(), expr), "with nixpkgs' lib");
+    }
+}

@@ -414,6 +414,19 @@ fn prim_known_input(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::Ev
     input_value_because(ev, &name, kind, &lib, &known, &reason)
 }
 
+/// A type of atelier's built-in `lib.types` (an unknown, or a set carrying
+/// nixpkgs' description, `check`, ... over one): the unknown it is.
+fn builtin_type(v: Value) -> Option<Rc<Unknown>> {
+    match v {
+        Value::Unknown(t) => Some(t),
+        Value::Attrs(set) => match set.unknown_keys.as_ref().map(|u| &u.origin) {
+            Some(UnknownOrigin::Derived(base)) => Some(base.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// `deferredModuleStatic type`: for atelier's opaque `lib.types`, the
 /// static modules of `deferredModule` (none) or `deferredModuleWith {
 /// staticModules; }` (a list), else `null`.
@@ -422,7 +435,7 @@ fn prim_deferred_module_static(
     a: &[Thunk],
     _: &Span,
 ) -> crate::nix::EvalResult<Value> {
-    let Value::Unknown(t) = ev.force(&a[0])? else {
+    let Some(t) = builtin_type(ev.force(&a[0])?) else {
         return Ok(Value::Null);
     };
     match &t.origin {
@@ -477,18 +490,6 @@ fn submodule_under(
         let (func, arg) = u.application()?;
         match &func.origin {
             UnknownOrigin::Select { attr, .. } if names.contains(&attr.as_str()) => Some(arg),
-            _ => None,
-        }
-    }
-    // A built-in type, or one carrying nixpkgs' description or `check`
-    // (`functionTo`, `submodule m`): the unknown it extends.
-    fn builtin_type(v: Value) -> Option<Rc<Unknown>> {
-        match v {
-            Value::Unknown(t) => Some(t),
-            Value::Attrs(set) => match set.unknown_keys.as_ref().map(|u| &u.origin) {
-                Some(UnknownOrigin::Derived(base)) => Some(base.clone()),
-                _ => None,
-            },
             _ => None,
         }
     }

@@ -35,8 +35,10 @@ pub struct ModuleGraph {
     /// The config of the modules `….lib.mkService` calls make: the module
     /// system reads them, discovery reads `mk_services` instead.
     pub service_configs: Vec<(Thunk, Option<Span>)>,
-    /// Every module's `options`.
-    pub options: Vec<Thunk>,
+    /// Every module's `options`, with the module's file as nixpkgs'
+    /// module system names it (`_file`: the imported path, the importing
+    /// module's, or `"<unknown-file>"` for a module given inline).
+    pub options: Vec<(Thunk, Rc<str>)>,
     pub mk_services: Vec<MkServiceCall>,
     pub files: Vec<PathBuf>,
     pub diagnostics: Vec<Diagnostic>,
@@ -187,7 +189,9 @@ impl ModuleArgs {
         class: Value,
         prefix: Value,
     ) -> (Self, Vec<Diagnostic>) {
-        let (modules, mut diags) = crate::modules::Modules::bare(ev);
+        let no_args = Value::attrs([]);
+        let (modules, mut diags) =
+            crate::modules::Modules::bare(ev, &prefix, special.unwrap_or(&no_args));
         let lib = match ev.lib() {
             Ok(l) => l,
             Err(d) => {
@@ -344,6 +348,10 @@ pub fn call_of<'a>(u: &'a Unknown, name: &str) -> Option<&'a Thunk> {
 
 const MAX_MODULE_DEPTH: usize = 200;
 
+/// The file nixpkgs' module system gives a module passed inline
+/// (`lib.options.unknownModule`).
+pub const UNKNOWN_MODULE: &str = "<unknown-file>";
+
 /// Walks the modules of a host. `generated` are the files atelier-gen writes:
 /// they are skipped (reading our own output would be circular), and so is any
 /// file that starts with the generated-file header. Then the module system
@@ -364,6 +372,7 @@ pub fn walk_modules(
             stack: Vec::new(),
             service: false,
             skip: disabled,
+            file: Rc::from(UNKNOWN_MODULE),
         };
         prefetch(ev, modules);
         for m in modules {
@@ -382,7 +391,13 @@ pub fn walk_modules(
         g.disabled = disabled;
     }
     g.apply_disabled();
-    args.modules.seal(g.modules(), g.options.clone());
+    args.modules.seal_declared(
+        g.modules(),
+        g.options
+            .iter()
+            .map(|(o, f)| (o.clone(), Some(f.clone())))
+            .collect(),
+    );
     g.diagnostics.extend(args.modules.take_diagnostics());
     g
 }
@@ -398,6 +413,8 @@ struct Walker<'a> {
     service: bool,
     /// Keys of modules `disabledModules` names (the second walk).
     skip: HashSet<Rc<str>>,
+    /// The file of the module being walked (nixpkgs' `_file`).
+    file: Rc<str>,
 }
 
 impl Walker<'_> {
@@ -526,9 +543,38 @@ impl Walker<'_> {
         // definitions in the reverse order).
         let import_span = span.clone();
         let chain = self.chain();
+        // Its file, and its imports' (`_file`, else the one it is in).
+        let file = match a.get("_file").map(|e| e.value.clone()) {
+            Some(t) => match ev.force(&t) {
+                Ok(Value::String(s)) => Rc::from(&*s.text),
+                Ok(Value::Path(p)) => Rc::from(p.display().to_string()),
+                _ => self.file.clone(),
+            },
+            None => self.file.clone(),
+        };
+        let outer_file = std::mem::replace(&mut self.file, file.clone());
         if let Some(e) = a.get("options") {
-            self.g.options.push(e.value.clone());
+            self.g.options.push((e.value.clone(), file));
             self.g.chains.options.push(chain.clone());
+        }
+        // `freeformType = t` is `config._module.freeformType = t`.
+        if let Some(e) = a.get("freeformType") {
+            let mut m = Attrs::default();
+            m.insert("freeformType", e.value.clone(), e.span.clone());
+            let mut c = Attrs::default();
+            c.insert(
+                "_module",
+                Thunk::value(Value::Attrs(Rc::new(m))),
+                e.span.clone(),
+            );
+            let t = Thunk::value(Value::Attrs(Rc::new(c)));
+            if self.service {
+                self.g.service_configs.push((t, e.span.clone()));
+                self.g.chains.service_configs.push(chain.clone());
+            } else {
+                self.g.configs.push((t, e.span.clone()));
+                self.g.chains.configs.push(chain.clone());
+            }
         }
         let config = if a.get("config").is_some() || a.get("options").is_some() {
             a.get("config")
@@ -601,6 +647,7 @@ impl Walker<'_> {
                 })),
             }
         }
+        self.file = outer_file;
         if pushed {
             self.stack.pop();
         }
@@ -690,6 +737,8 @@ impl Walker<'_> {
         }
         self.g.files.push(key.clone());
         self.stack.push(file_key);
+        // nixpkgs names a module imported by path by the path as given.
+        let outer_file = std::mem::replace(&mut self.file, Rc::from(path.display().to_string()));
         match ev.eval_file(&key) {
             Ok(v) => self.walk_value(ev, v, span, depth + 1),
             Err(d) => {
@@ -720,6 +769,7 @@ impl Walker<'_> {
                 }
             }
         }
+        self.file = outer_file;
         self.stack.pop();
     }
 }

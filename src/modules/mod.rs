@@ -49,8 +49,11 @@ pub const UNDECLARED_REASON: &str = "config values are only known at rebuild tim
 
 pub(crate) const ATELIER_OPTIONS: &str = include_str!("atelier-options.nix");
 pub(crate) const MKSERVICE: &str = include_str!("mkservice.nix");
-/// What `lib.evalModules` declares itself (of its `_module` options).
-const MODULE_ARGS_OPTION: &str = "{ lib, ... }: { options._module.args = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.raw; default = { }; }; }";
+/// What `lib.evalModules` declares and defines itself (nixpkgs' internal
+/// module): the `_module` options.
+pub(crate) const MODULE_OPTIONS: &str = include_str!("module-options.nix");
+/// The file nixpkgs' module system names its own module by.
+const MODULE_OPTIONS_FILE: &str = "lib/modules.nix";
 
 /// One module's `config`, with where the module was written.
 #[derive(Clone)]
@@ -69,7 +72,7 @@ pub struct Module {
 #[derive(Default)]
 struct OptNode {
     /// What the modules' `options` hold at this path, in module order.
-    decls: Vec<Thunk>,
+    decls: Vec<Declaration>,
     /// Set while this path's declarations are forced: a declaration that
     /// needs its own path's declarations (through `config` at or below
     /// it, or `options`) is infinite recursion, as in Nix. Reading
@@ -77,6 +80,10 @@ struct OptNode {
     busy: std::cell::Cell<bool>,
     expanded: RefCell<Option<Rc<Expanded>>>,
 }
+
+/// What one module's `options` hold at a path, with the module's file
+/// (`None`: not known).
+type Declaration = (Thunk, Option<Rc<str>>);
 
 /// A path's declarations, looked into.
 struct Expanded {
@@ -99,13 +106,23 @@ struct OptionDecl {
     /// submodule's options, whose defaults atelier-gen does not read, so
     /// an attribute no definition sets is unknown rather than missing.
     submodule: bool,
+    /// The files of the modules declaring it, in module order (`None`:
+    /// one is not known).
+    files: Option<Rc<[Rc<str>]>>,
+    /// The file of the module whose declaration this is.
+    file: Option<Rc<str>>,
 }
 
 #[derive(Default)]
 struct State {
     sealed: bool,
     modules: Rc<[Module]>,
-    option_sources: Vec<Thunk>,
+    option_sources: Vec<Declaration>,
+    /// What the module system's own module defines (`_module.args`,
+    /// `_module.specialArgs`), after every other module.
+    own_config: Option<Module>,
+    /// `lib.evalModules`' `prefix`: where its options are (their `loc`).
+    loc_prefix: Vec<String>,
     tree: Option<Rc<OptNode>>,
     mk_service: Option<Value>,
     diagnostics: Vec<Diagnostic>,
@@ -141,18 +158,42 @@ type Path_ = Rc<[String]>;
 impl Modules {
     /// A configuration with atelier's own options declared.
     pub fn new(ev: &mut Evaluator) -> (Self, Vec<Diagnostic>) {
-        let options = builtin_options(ev, ATELIER_OPTIONS);
+        let options = builtin_options(ev, ATELIER_OPTIONS).map(|(o, _)| (o, None));
         Self::with_options(options)
     }
 
-    /// A configuration as `lib.evalModules` starts one: only the module
-    /// system's own `_module.args` is declared.
-    pub fn bare(ev: &mut Evaluator) -> (Self, Vec<Diagnostic>) {
-        let options = builtin_options(ev, MODULE_ARGS_OPTION);
-        Self::with_options(options)
+    /// A configuration as `lib.evalModules { prefix; specialArgs; }`
+    /// starts one: the module system's own `_module` options declared
+    /// (`args`, `check`, `freeformType`, `specialArgs`) and defined, and
+    /// the options' `loc` under `prefix`.
+    pub fn bare(ev: &mut Evaluator, prefix: &Value, special: &Value) -> (Self, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let loc_prefix = match string_list(ev, prefix) {
+            Ok(p) => p,
+            Err(d) => {
+                diags.extend(d);
+                Vec::new()
+            }
+        };
+        let own = module_options(ev, prefix, special);
+        let (options, config) = match own {
+            Ok((o, c)) => (Ok((o, Some(Rc::from(MODULE_OPTIONS_FILE)))), c),
+            Err(d) => (Err(d), None),
+        };
+        let (system, d) = Self::with_options(options);
+        diags.extend(d);
+        {
+            let mut s = system.state.borrow_mut();
+            s.loc_prefix = loc_prefix;
+            s.own_config = config.map(|c| Module {
+                config: c,
+                span: None,
+            });
+        }
+        (system, diags)
     }
 
-    fn with_options(options: EvalResult<Thunk>) -> (Self, Vec<Diagnostic>) {
+    fn with_options(options: EvalResult<Declaration>) -> (Self, Vec<Diagnostic>) {
         let state = Rc::new(RefCell::new(State::default()));
         let weak = Rc::downgrade(&state);
         let top: Path_ = Rc::from(Vec::new());
@@ -226,9 +267,17 @@ impl Modules {
         self.state.borrow_mut().lib = Some(lib);
     }
 
-    /// Every module is known: `config` can be read from now on.
+    /// Every module is known: `config` can be read from now on. Where the
+    /// modules declaring `options` are is not known.
     pub fn seal(&self, modules: Vec<Module>, options: Vec<Thunk>) {
+        self.seal_declared(modules, options.into_iter().map(|o| (o, None)).collect());
+    }
+
+    /// As [`Modules::seal`], with each `options`' module's file (nixpkgs'
+    /// `_file`): the option tree's `declarations`.
+    pub fn seal_declared(&self, mut modules: Vec<Module>, options: Vec<Declaration>) {
         let mut s = self.state.borrow_mut();
+        modules.extend(s.own_config.clone());
         s.modules = modules.into();
         s.option_sources.extend(options);
         s.tree = None;
@@ -354,27 +403,87 @@ pub fn eval_config(
         .collect()
 }
 
-/// The options a module (`{ lib, pkgs, byShape }: { options = ...; }`)
-/// declares.
-fn builtin_options(ev: &mut Evaluator, source: &str) -> EvalResult<Thunk> {
-    let f = ev.eval_source("<atelier options>", Path::new("/"), source)?;
-    let lib = ev.lib()?;
+/// The options a module (`{ lib, pkgs, byShape }: { options = ...; }`) declares,
+/// and its `config`.
+fn builtin_options(ev: &mut Evaluator, source: &str) -> EvalResult<(Thunk, Option<Thunk>)> {
     let pkgs = Value::unknown_root(
         "pkgs",
         "packages are only known when Nix builds the system",
         None,
     );
-    let m = ev.apply(
-        &f,
-        Value::attrs([
-            ("lib".to_owned(), lib),
+    builtin_module(
+        ev,
+        source,
+        vec![
             ("pkgs".to_owned(), pkgs),
             ("byShape".to_owned(), types::by_shape()),
-        ]),
-    )?;
-    Ok(m.as_attrs()
-        .and_then(|a| a.get("options"))
-        .map_or_else(|| Thunk::value(Value::attrs([])), |e| e.value.clone()))
+        ],
+    )
+}
+
+/// A module of atelier's own (a function of `lib` and `args`): its
+/// `options` and `config`.
+fn builtin_module(
+    ev: &mut Evaluator,
+    source: &str,
+    args: Vec<(String, Value)>,
+) -> EvalResult<(Thunk, Option<Thunk>)> {
+    let f = ev.eval_source("<atelier options>", Path::new("/"), source)?;
+    let lib = ev.lib()?;
+    let mut all = vec![("lib".to_owned(), lib)];
+    all.extend(args);
+    let m = ev.apply(&f, Value::attrs(all))?;
+    let field = |k: &str| m.as_attrs().and_then(|a| a.get(k)).map(|e| e.value.clone());
+    Ok((
+        field("options").unwrap_or_else(|| Thunk::value(Value::attrs([]))),
+        field("config"),
+    ))
+}
+
+/// The module system's own module, for `lib.evalModules { prefix;
+/// specialArgs; }`: its options, and its config.
+fn module_options(
+    ev: &mut Evaluator,
+    prefix: &Value,
+    special: &Value,
+) -> EvalResult<(Thunk, Option<Thunk>)> {
+    let text = Value::unknown_root(
+        "lib.modules' documentation of `_module`",
+        "nixpkgs' text documenting the module system's own options is not copied into atelier-gen",
+        None,
+    );
+    builtin_module(
+        ev,
+        MODULE_OPTIONS,
+        vec![
+            ("prefix".to_owned(), prefix.clone()),
+            ("specialArgs".to_owned(), special.clone()),
+            ("description".to_owned(), text),
+        ],
+    )
+}
+
+/// A list of strings (`prefix`), forced.
+fn string_list(ev: &mut Evaluator, v: &Value) -> EvalResult<Vec<String>> {
+    let mut out = Vec::new();
+    if let Value::List(items) = v {
+        for t in items.iter() {
+            match ev.force(t)? {
+                Value::String(s) => out.push(s.to_string()),
+                other => {
+                    return Err(error(
+                        "type-error",
+                        format!(
+                            "`prefix` of lib.evalModules holds {} where strings were expected",
+                            other.type_name()
+                        ),
+                        None,
+                    ))
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn span() -> Span {
@@ -469,9 +578,10 @@ fn expand(
     node.busy.set(true);
     let mut declared = false;
     let mut option = None;
-    let mut children: BTreeMap<String, Vec<Thunk>> = BTreeMap::new();
+    let mut children: BTreeMap<String, Vec<Declaration>> = BTreeMap::new();
     let mut diags = Vec::new();
-    for t in &node.decls {
+    let mut files: Option<Vec<Rc<str>>> = Some(Vec::new());
+    for (t, file) in &node.decls {
         let v = match ev.force(t) {
             Ok(v) => v,
             Err(d) => {
@@ -480,6 +590,10 @@ fn expand(
             }
         };
         declared = true;
+        match (&mut files, file) {
+            (Some(fs), Some(f)) => fs.push(f.clone()),
+            _ => files = None,
+        }
         let Value::Attrs(a) = &v else { continue };
         if property_type(ev, &v).as_deref() == Some("option") {
             if option.is_none() {
@@ -492,13 +606,21 @@ fn expand(
                     apply: a.get("apply").map(|e| e.value.clone()),
                     ty: a.get("type").map(|e| e.value.clone()),
                     submodule,
+                    files: None,
+                    file: file.clone(),
                 });
             }
             continue;
         }
         for (k, e) in &a.entries {
-            children.entry(k.clone()).or_default().push(e.value.clone());
+            children
+                .entry(k.clone())
+                .or_default()
+                .push((e.value.clone(), file.clone()));
         }
+    }
+    if let Some(o) = &mut option {
+        o.files = files.map(Rc::from);
     }
     let e = Rc::new(Expanded {
         declared,
@@ -555,6 +677,12 @@ fn has_submodule(ev: &mut Evaluator, t: &Thunk, depth: usize) -> bool {
             let name = ev.select(&v, &["name"]);
             if let Ok(Some(Value::String(n))) = name {
                 if n.starts_with("submodule") {
+                    return true;
+                }
+            }
+            // `attrsWith { elemType; … }`'s argument holds its type.
+            if let Some(e) = v.as_attrs().and_then(|a| a.get("elemType")) {
+                if has_submodule(ev, &e.value.clone(), depth + 1) {
                     return true;
                 }
             }
@@ -724,61 +852,7 @@ fn option_node(
             Ok(Value::Attrs(Rc::new(attrs)))
         }
         Place::Option(decl) => {
-            let Value::Attrs(a) = &decl.this else {
-                return Ok(unknown());
-            };
-            let mut attrs = (**a).clone();
-            let mut full: Vec<String> = state.borrow().prefix.clone();
-            full.extend(path.iter().cloned());
-            let full: Path_ = full.into();
-            let weak = Rc::downgrade(&state);
-            let at = full.clone();
-            attrs.insert("value", native(move |ev| node(ev, &weak, &at)), None);
-            attrs.insert(
-                "loc",
-                Thunk::value(Value::list(path.iter().map(|p| Value::string(p.as_str())))),
-                None,
-            );
-            if attrs.get("type").is_none() {
-                attrs.insert(
-                    "type",
-                    Thunk::value(Value::unknown_root(
-                        "types.unspecified",
-                        "an option declared without a type",
-                        None,
-                    )),
-                    None,
-                );
-            }
-            for (k, at) in [("isDefined", 0), ("highestPrio", 1)] {
-                let (weak, full, decl) = (Rc::downgrade(&state), full.clone(), decl.clone());
-                let get = move |ev: &mut Evaluator| {
-                    let Some(state) = weak.upgrade() else {
-                        return Ok(Value::Unknown(config_unknown(&full)));
-                    };
-                    let answers = definedness(ev, &state, &full, &decl)?;
-                    Ok(if at == 0 { answers.0 } else { answers.1 })
-                };
-                attrs.insert(k, native(get), None);
-            }
-            for k in [
-                "definitions",
-                "definitionsWithLocations",
-                "files",
-                "declarations",
-            ] {
-                let name = format!("options.{}.{k}", dotted(path));
-                attrs.insert(
-                    k,
-                    Thunk::value(Value::unknown_root(
-                        &name,
-                        "atelier-gen's option tree does not record where definitions and declarations are",
-                        None,
-                    )),
-                    None,
-                );
-            }
-            Ok(Value::Attrs(Rc::new(attrs)))
+            option_attrs(ev, &state, path, &decl).map(|o| o.unwrap_or_else(unknown))
         }
     }
 }
@@ -989,6 +1063,114 @@ fn defines(
         _ => Ok(Defines::No),
     }
 }
+/// An option of the tree: its declaration with `value`, `loc`, `type`
+/// (`types.unspecified` when it has none; a submodule's modules located in
+/// the declaring file, as nixpkgs' `fixupOptionType` does) and
+/// `declarations` (the declaring modules' files, known when every module
+/// of the evaluation was read).
+fn option_attrs(
+    ev: &mut Evaluator,
+    state: &Rc<RefCell<State>>,
+    path: &Path_,
+    decl: &OptionDecl,
+) -> EvalResult<Option<Value>> {
+    let Value::Attrs(a) = &decl.this else {
+        return Ok(None);
+    };
+    let mut attrs = (**a).clone();
+    let mut full: Vec<String> = state.borrow().prefix.clone();
+    full.extend(path.iter().cloned());
+    let full: Path_ = full.into();
+    let weak = Rc::downgrade(state);
+    let at = full.clone();
+    attrs.insert("value", native(move |ev| node(ev, &weak, &at)), None);
+    let mut loc = state.borrow().loc_prefix.clone();
+    loc.extend(path.iter().cloned());
+    attrs.insert(
+        "loc",
+        Thunk::value(Value::list(loc.iter().map(|p| Value::string(p.as_str())))),
+        None,
+    );
+    let lib = state.borrow().lib.clone();
+    match (&decl.ty, &decl.file) {
+        (None, _) => {
+            let lib = match lib {
+                Some(l) => l,
+                None => ev.lib()?,
+            };
+            let t = match ev.select(&lib, &["types", "unspecified"])? {
+                Some(t) => t,
+                None => Value::unknown_root(
+                    "types.unspecified",
+                    "an option declared without a type",
+                    None,
+                ),
+            };
+            attrs.insert("type", Thunk::value(t), None);
+        }
+        (Some(t), Some(file)) if decl.submodule => {
+            let (t, file) = (t.clone(), file.clone());
+            attrs.insert(
+                "type",
+                native(move |ev| {
+                    let f = ev.eval_source(
+                        "<atelier module system>",
+                        Path::new("/"),
+                        LOCATE_SUBMODULES,
+                    )?;
+                    let lib = match &lib {
+                        Some(l) => l.clone(),
+                        None => ev.lib()?,
+                    };
+                    let f = ev.apply(&f, lib)?;
+                    let f = ev.apply(&f, Value::string(&*file))?;
+                    let t = ev.force(&t)?;
+                    ev.apply(&f, t)
+                }),
+                None,
+            );
+        }
+        _ => {}
+    }
+    for (k, at) in [("isDefined", 0), ("highestPrio", 1)] {
+        let (weak, full, decl) = (Rc::downgrade(state), full.clone(), decl.clone());
+        let get = move |ev: &mut Evaluator| {
+            let Some(state) = weak.upgrade() else {
+                return Ok(Value::Unknown(config_unknown(&full)));
+            };
+            let answers = definedness(ev, &state, &full, &decl)?;
+            Ok(if at == 0 { answers.0 } else { answers.1 })
+        };
+        attrs.insert(k, native(get), None);
+    }
+    let complete = state.borrow().complete;
+    let mut unknown_keys = vec!["definitions", "definitionsWithLocations", "files"];
+    match &decl.files {
+        Some(files) if complete => attrs.insert(
+            "declarations",
+            Thunk::value(Value::list(files.iter().map(|f| Value::string(&**f)))),
+            None,
+        ),
+        _ => unknown_keys.push("declarations"),
+    }
+    for k in unknown_keys {
+        let name = format!("options.{}.{k}", dotted(path));
+        attrs.insert(
+            k,
+            Thunk::value(Value::unknown_root(
+                &name,
+                "atelier-gen's option tree does not record where definitions are, nor where options are declared when a module was not read",
+                None,
+            )),
+            None,
+        );
+    }
+    Ok(Some(Value::Attrs(Rc::new(attrs))))
+}
+
+/// A submodule type's modules located in the file that declares the
+/// option (`lib: file: type: type'`).
+const LOCATE_SUBMODULES: &str = "lib: file: t: if t.getSubModules or null == null then t else t.substSubModules (map (lib.setDefaultModuleLocation file) t.getSubModules)";
 
 /// Whether every option below `path` is declared where atelier-gen reads it.
 fn closed(path: &[String]) -> bool {
@@ -2699,7 +2881,7 @@ mod tests {
             let opts = ev.select(&m, &["options"]).unwrap().unwrap();
             defaults(&mut ev, &opts, &mut Vec::new(), &mut theirs);
         }
-        let ours = builtin_options(&mut ev, ATELIER_OPTIONS).unwrap();
+        let (ours, _) = builtin_options(&mut ev, ATELIER_OPTIONS).unwrap();
         let ours = ev.force(&ours).unwrap();
         let mut mine = Vec::new();
         defaults(&mut ev, &ours, &mut Vec::new(), &mut mine);

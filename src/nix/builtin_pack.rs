@@ -47,14 +47,16 @@ fn code_digest() -> &'static [u8; 32] {
 
 /// The sources the pack holds.
 #[cfg(test)]
-fn sources() -> [&'static str; 6] {
+fn sources() -> [&'static str; 8] {
     [
         super::builtins::LIB_NIX,
         super::builtins::LICENSES_NIX,
+        super::builtins::LIB_MORE_NIX,
         super::builtins::DERIVATION_NIX,
         crate::discover::flake::FLAKE_NIX,
         crate::modules::MKSERVICE,
         crate::modules::ATELIER_OPTIONS,
+        crate::modules::MODULE_OPTIONS,
     ]
 }
 

@@ -21,6 +21,11 @@ pub const LIB_NIX: &str = include_str!("lib.nix");
 /// nixpkgs' license table, apart from `lib.nix` so that it is parsed only
 /// when `lib.licenses` is used.
 pub(crate) const LICENSES_NIX: &str = include_str!("licenses.nix");
+/// The parts of nixpkgs' lib few flakes use (option documentation,
+/// derivation helpers, the deprecated `lib.misc`, `lib.network`,
+/// `lib.gvariant`, ...), apart from `lib.nix` so that they are parsed only
+/// when one of them is used.
+pub(crate) const LIB_MORE_NIX: &str = include_str!("lib-more.nix");
 
 macro_rules! row {
     ($name:literal, $arity:literal, $f:expr) => {
@@ -238,12 +243,20 @@ static INTERNAL: &[PrimOpDef] = &[
     row!("escapeShellArg", 1, escape_shell_arg),
     row!("filterAttrs", 2, filter_attrs),
     row!("licenses", 1, lib_licenses),
+    row!("more", 1, lib_more),
+    row!("updateAll", 1, update_all),
 ];
 
 /// `internal.licenses helpers`: licenses.nix applied to the lib functions
 /// it uses.
 fn lib_licenses(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
     let f = ev.eval_source("<atelier lib licenses>", Path::new("/"), LICENSES_NIX)?;
+    ev.apply_thunk(f, a[0].clone(), span)
+}
+
+/// `internal.more lib`: lib-more.nix applied to the lib.
+fn lib_more(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let f = ev.eval_source("<atelier lib more>", Path::new("/"), LIB_MORE_NIX)?;
     ev.apply_thunk(f, a[0].clone(), span)
 }
 
@@ -2532,5 +2545,75 @@ pub(crate) fn format_g(f: f64) -> String {
     } else {
         let sign = if exp < 0 { '-' } else { '+' };
         format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    }
+}
+
+/// `internal.updateAll [ a b … ]`: `a // b // …`, building the result once
+/// rather than copying each partial union (the lib's top level is the
+/// union of its parts). Sets with names atelier cannot compute merge as
+/// `//` does.
+fn update_all(ev: &mut Evaluator, a: &[Thunk], span: &Span) -> EvalResult<Value> {
+    let list = want!(ev, &a[0], span, List, "a list");
+    let mut sets = Vec::with_capacity(list.len());
+    for t in list.iter() {
+        sets.push(ev.force(t)?);
+    }
+    let plain = sets
+        .iter()
+        .all(|v| matches!(v, Value::Attrs(s) if s.unknown_keys.is_none()));
+    if !plain {
+        let mut acc = Value::attrs([]);
+        for v in &sets {
+            acc = ev.binop_values(BinOp::Update, &acc, v, span)?;
+        }
+        return Ok(acc);
+    }
+    let mut out = Attrs::default();
+    for v in &sets {
+        if let Value::Attrs(s) = v {
+            for (k, e) in &s.entries {
+                out.entries.insert(k.clone(), e.clone());
+            }
+            out.span = s.span.clone().or(out.span);
+        }
+    }
+    Ok(Value::Attrs(Rc::new(out)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `updateAll` is `//` folded over its list, names it cannot compute
+    /// included (`{ ${unknown} = …; }` may replace any name before it).
+    #[test]
+    fn update_all_is_update_folded() {
+        let mut ev = Evaluator::new("/");
+        let dyn_set =
+            "{ ${builtins.storePath \"/nix/store/00000000000000000000000000000000-x\"} = 0; }";
+        for sets in [
+            "[ { a = 1; b = 1; } { b = 2; c = 2; } { } { c = 3; } ]".to_owned(),
+            format!("[ {{ a = 1; }} {dyn_set} {{ b = 2; }} ]"),
+            "[ ]".to_owned(),
+        ] {
+            let src = format!(
+                "internal: let all = internal.updateAll {sets}; folded = builtins.foldl' (x: y: x // y) {{ }} {sets}; in \
+                 [ (all.a or null) (all.b or null) (all.c or null) (folded.a or null) (folded.b or null) (folded.c or null) ]"
+            );
+            let f = ev.eval_source("t.nix", Path::new("/"), &src).unwrap();
+            let v = ev.apply(&f, lib_internals()).unwrap();
+            ev.force_deep(&v).unwrap();
+            let Value::List(items) = v else {
+                panic!("a list")
+            };
+            let shown: Vec<String> = items
+                .iter()
+                .map(|t| match ev.force(t).unwrap() {
+                    Value::Unknown(_) => "unknown".to_owned(),
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            assert_eq!(shown[..3], shown[3..], "{sets}");
+        }
     }
 }

@@ -1,9 +1,12 @@
-# The subset of nixpkgs' `lib` that data declarations use, written in Nix
-# and evaluated by atelier's own evaluator. Definitions follow nixpkgs so that
-# results agree with the real `lib` (tests/nix_lib_diff.rs checks that).
-# `types` is opaque (the module system reads each type by the unknown it is),
-# with nixpkgs' descriptions for the common ones; its names are nixpkgs'.
-# `internal` holds the few helpers written in Rust (see builtins.rs).
+# nixpkgs' `lib` as atelier's own evaluator runs it, written in Nix: every
+# name nixpkgs' lib has, the parts few flakes use kept in lib-more.nix (and
+# the license table in licenses.nix), read only when used. Definitions
+# follow nixpkgs' documented behaviour so that results agree with the real
+# `lib` (tests/nix_lib_builtin.rs and tests/nix_lib_conformance.rs check
+# that). `types` is opaque to the module system (it reads each type by the
+# unknown it is), with what documentation reads of each; its names are
+# nixpkgs'. `internal` holds the few helpers written in Rust (see
+# builtins.rs).
 internal:
 let
   b = builtins;
@@ -1688,6 +1691,7 @@ let
       prefixOf = a: b2: take (length a.components) b2.components == a.components;
     in
     {
+      inherit (more) hasStorePathPrefix;
       append = p: sub:
         assert needPath "append" "first" p;
         assert assertMsg (isValid sub) "lib.path.append: Second argument is not a valid subpath string:\n    ${invalid sub}";
@@ -1786,14 +1790,27 @@ let
   mkPackageOption = internal.unknown "lib.mkPackageOption";
   # `lib.types` stays opaque to the module system: src/modules/types.rs reads
   # each type by the unknown it is (`types.listOf types.str` is `listOf`
-  # applied to `str`). The scalar and combinator types below also carry
-  # nixpkgs' `description` and `descriptionClass` (option documentation,
-  # error messages), written from their documented wording; every other
-  # attribute stays the unknown's.
+  # applied to `str`). The types below also carry nixpkgs' `name`,
+  # `description` and `descriptionClass` (option documentation, error
+  # messages), written from their documented wording, and what
+  # `optionAttrSetToDocList` reads (`getSubOptions`, `getSubModules`,
+  # `substSubModules`, `emptyValue`); every other attribute stays the
+  # unknown's.
   types =
     let
       opaque = internal.unknown "lib.types";
-      described = name: t: description: descriptionClass: t // { inherit name description descriptionClass; };
+      # What documentation reads of a type (`optionAttrSetToDocList`): a
+      # type without options below it, unless it says otherwise.
+      leaf = { getSubOptions = _: { }; getSubModules = null; substSubModules = _: null; emptyValue = { }; };
+      described = name: t: description: descriptionClass:
+        t // leaf // { inherit name description descriptionClass; };
+      # A type around `inner`: its options are `inner`'s, one step (`step`,
+      # a list) further down, and it is rebuilt around changed submodules.
+      around = inner: step: rebuild: {
+        getSubOptions = prefix: inner.getSubOptions (prefix ++ step);
+        getSubModules = inner.getSubModules;
+        substSubModules = m: rebuild (inner.substSubModules m);
+      };
       # A type's description inside another's: in parentheses unless its
       # class is one `keep` accepts.
       phrase = keep: t: if keep (t.descriptionClass or null) then t.description else "(${t.description})";
@@ -1801,8 +1818,12 @@ let
         if b.isString v then ''"${v}"''
         else if b.isInt v || b.isBool v || v == null then b.toJSON v
         else "<${b.typeOf v}>";
-      int = described "int" opaque.int "signed integer" "noun" // { check = b.isInt; merge = mergeEqualOption; emptyValue = { }; };
-      float = described "float" opaque.float "floating point number" "noun" // { check = b.isFloat; merge = mergeEqualOption; emptyValue = { }; };
+      nounOrComposite = c: c == "noun" || c == "composite";
+      int = described "int" opaque.int "signed integer" "noun" // { check = b.isInt; merge = mergeEqualOption; };
+      float = described "float" opaque.float "floating point number" "noun" // { check = b.isFloat; merge = mergeEqualOption; };
+      str = described "str" opaque.str "string" "noun" // { check = b.isString; merge = mergeEqualOption; };
+      number = described "either" opaque.number "${int.description} or ${float.description}" "conjunction"
+        // { check = x: b.isInt x || b.isFloat x; };
       either = t1: t2: described "either" (opaque.either t1 t2)
         (if (t1.descriptionClass or null) == "nonRestrictiveClause"
          then "${t1.description}, or ${phrase (c: c == "noun" || c == "conjunction" || c == "composite") t2}"
@@ -1815,20 +1836,22 @@ let
             else if b.all t2.check values then t2.merge loc defs
             else mergeOneOption loc defs;
         };
-      intRange = bits: signed:
+      # "0 and 255 (both inclusive)"; numbers show as JSON.
+      bounds = show: lo: hi: "${show lo} and ${show hi} (both inclusive)";
+      pow2 = n: if n == 0 then 1 else 2 * pow2 (n - 1);
+      sized = name: bits: signed:
         let
           lo = if signed then 0 - (pow2 (bits - 1)) else 0;
           hi = (if signed then pow2 (bits - 1) else pow2 bits) - 1;
         in
-        "${toString bits} bit ${if signed then "signed" else "unsigned"} integer; between ${toString lo} and ${toString hi} (both inclusive)";
-      pow2 = n: if n == 0 then 1 else 2 * pow2 (n - 1);
-      sized = name: bits: signed:
-        described "${if signed then "signed" else "unsigned"}Int${toString bits}" opaque.ints.${name} (intRange bits signed) "noun";
+        described "${if signed then "signed" else "unsigned"}Int${toString bits}" opaque.ints.${name}
+          "${toString bits} bit ${if signed then "signed" else "unsigned"} integer; between ${bounds toString lo hi}" "noun"
+        // { check = x: b.isInt x && x >= lo && x <= hi; merge = mergeEqualOption; };
       enum = values: described "enum" (opaque.enum values)
         (if values == [ ] then "impossible (empty enum)"
          else if length values == 1 then "value ${showValue (head values)} (singular enum)"
          else "one of ${concatMapStringsSep ", " showValue values}")
-        (if length values > 1 then "nonRestrictiveClause" else "noun")
+        (if length values > 1 then "conjunction" else "noun")
         // { check = v: elem v values; functor = { name = "enum"; payload.values = values; }; };
       # Each attribute's definitions, `mkIf`/`mkMerge` discharged, only the
       # highest priority kept and `mkOrder` sorted, merged by `t.merge`. An
@@ -1865,38 +1888,73 @@ let
             else t.emptyValue.value or (throw "The option `${showOption (loc ++ [ n ])}' was accessed but has no value defined. Try setting the option."))
             merged
         else b.mapAttrs (n: ds: t.merge (loc ++ [ n ]) ds) (filterAttrs (n: ds: ds != [ ]) merged);
-      # Types without arguments whose equal names merge to themselves.
-      plainNames = [ "str" "int" "bool" "float" ];
-      # The names nixpkgs' `lib.types` has that are not described here.
-      plain = [
-        "addCheck" "anything" "attrListOf" "attrListWith" "attrTag" "attrs" "attrsOf" "attrsWith"
-        "boolByOr" "coercedTo" "commas" "defaultFunctor" "defaultTypeMerge" "deferredModule"
-        "deferredModuleWith" "envVar" "externalPath" "fileset"
-        "json" "lazyAttrsOf" "loaOf" "luaInline"
-        "noCheckForDocsModule" "nonEmptyListOf" "nonEmptyStr" "numbers" "optionDeclaration"
-        "optionDescriptionPhrase" "optionType" "passwdEntry" "pathInStore"
-        "pathWith" "pkgs" "port" "raw" "separatedString" "serializableValueWith" "setType"
-        "shellPackage" "singleLineStr" "string" "strMatching" "toml" "types"
-        "uniq" "unique" "unspecified"
-      ];
-    in
-    # The names of `types` are nixpkgs' (26.11, and the removed `string`),
-    # and no others: under `with types;` any other name (`mkOption`,
-    # `mkIf`) is found in the outer scopes, as in Nix.
-    b.listToAttrs (map (n: nameValuePair n opaque.${n}) plain) // {
-      inherit int float either enum mkOptionType isOptionType;
-      str = described "str" opaque.str "string" "noun" // { check = b.isString; merge = mergeEqualOption; emptyValue = { }; };
-      bool = described "bool" opaque.bool "boolean" "noun" // { check = b.isBool; merge = mergeEqualOption; emptyValue = { }; };
-      number = described "either" opaque.number "${int.description} or ${float.description}" "conjunction";
-      ints = {
-        between = opaque.ints.between;
-        positive = described "positiveInt" opaque.ints.positive "positive integer, meaning >0" "nonRestrictiveClause";
-        unsigned = described "unsignedInt" opaque.ints.unsigned "unsigned integer, meaning >=0" "nonRestrictiveClause";
-        u8 = sized "u8" 8 false; u16 = sized "u16" 16 false; u32 = sized "u32" 32 false;
-        s8 = sized "s8" 8 true; s16 = sized "s16" 16 true; s32 = sized "s32" 32 true;
+      # `attrsWith`: `attrsOf` (`lazyAttrsOf` when lazy) whose options below
+      # are under `<placeholder>`.
+      attrsWith' = made: { elemType, lazy ? false, placeholder ? "name" }:
+        described (if lazy then "lazyAttrsOf" else "attrsOf") made
+          "${if lazy then "lazy attribute set" else "attribute set"} of ${phrase nounOrComposite elemType}" "composite"
+        // around elemType [ "<${placeholder}>" ] (e: attrsWith { elemType = e; inherit lazy placeholder; })
+        // {
+          check = b.isAttrs;
+          merge = attrsMerge lazy elemType;
+          emptyValue.value = { };
+          nestedTypes.elemType = elemType;
+        };
+      attrsWith = a: attrsWith' (opaque.attrsWith a) a;
+      separated = made: sep: described "separatedString" made "strings concatenated with ${b.toJSON sep}" "noun" // {
+        check = b.isString;
+        merge = loc: defs: b.concatStringsSep sep (getValues defs);
       };
-      listOf = t: described "listOf" (opaque.listOf t)
-        "list of ${phrase (c: c == "noun" || c == "composite") t}" "composite"
+      pathWith = made: { inStore ? null, absolute ? null }:
+        described "path" made
+          ((if absolute == null then "" else if absolute then "absolute " else "relative ") + "path"
+           + (if inStore == null then "" else if inStore then " in the Nix store" else " not in the Nix store"))
+          "noun"
+        // {
+          check = x:
+            let
+              s = toString x;
+              storeHere = hasPrefix "${b.storeDir}/" s;
+            in
+            (if inStore == null || inStore then isStringLike x else b.isString x)
+            && (inStore == null || inStore == storeHere)
+            && (absolute == null || absolute == (b.substring 0 1 s == "/"));
+          merge = mergeEqualOption;
+        };
+      isModule = x: b.isAttrs x || b.isFunction x || b.isPath x;
+      # A submodule: its own module system. Documentation evaluates its
+      # modules alone (the name placeholder "‹name›" for `name`), with the
+      # options below `prefix`; a freeform type's options are under
+      # `_freeformOptions`.
+      submoduleWith' = made: a@{ modules, specialArgs ? { }, shorthandOnlyDefinesConfig ? false, description ? null, class ? null }:
+        let
+          base = extra: prefix: evalModules {
+            inherit class specialArgs prefix;
+            modules = [ { _module.args.name = mkOptionDefault "‹name›"; } ] ++ extra ++ modules;
+          };
+          # Documentation checks nothing (nixpkgs' `noCheckForDocsModule`).
+          docs = prefix: base [ { config._module.check = mkForce false; } ] prefix;
+          freeform = (docs [ ])._module.freeformType;
+        in
+        made // {
+          name = "submodule";
+          description =
+            if description != null then description
+            else if freeform ? description then "open submodule of ${phrase nounOrComposite freeform}"
+            else "submodule";
+          descriptionClass = null;
+          check = isModule;
+          emptyValue.value = (base [ ] [ ]).config;
+          getSubOptions = prefix:
+            let e = docs prefix; f = e._module.freeformType; in
+            e.options // optionalAttrs (f != null) { _freeformOptions = f.getSubOptions prefix; };
+          getSubModules = modules;
+          substSubModules = m: submoduleWith (a // { modules = m; });
+          nestedTypes = optionalAttrs (freeform != null) { freeformType = freeform; };
+        };
+      submoduleWith = a: submoduleWith' (opaque.submoduleWith a) a;
+      listOf = t: described "listOf" (opaque.listOf t) "list of ${phrase nounOrComposite t}" "composite"
+        // around t [ "*" ] listOf
         // {
           check = b.isList;
           emptyValue.value = [ ];
@@ -1904,9 +1962,45 @@ let
           merge = loc: defs: b.concatMap
             (d: map (v: t.merge (loc ++ [ "[definition]" ]) [ { inherit (d) file; value = v; } ]) d.value)
             defs;
+          nestedTypes.elemType = t;
         };
+      unique' = made: rebuild: message: t: made // leaf // around t [ ] rebuild // {
+        name = "unique";
+        inherit (t) description descriptionClass check emptyValue;
+        merge = mergeUniqueOption { inherit message; inherit (t) merge; };
+        nestedTypes.elemType = t;
+      };
+      unique = u@{ message }: t: unique' (opaque.unique u t) (unique u) message t;
+      uniq = t: unique' (opaque.uniq t) uniq "" t;
+      # `addCheck t f` is `t` with `f` asked too.
+      addCheck = t: f: opaque.addCheck t f // leaf // {
+        inherit (t) name description descriptionClass merge emptyValue getSubOptions getSubModules substSubModules;
+        check = x: t.check x && f x;
+      };
+      package = described "package" opaque.package "package" "noun" // {
+        check = x: (x.type or null) == "derivation" || (b.isString x && b.substring 0 1 x == "/");
+        merge = mergeOneOption;
+      };
+      attrs = described "attrs" opaque.attrs "attribute set" null // {
+        check = b.isAttrs;
+        emptyValue.value = { };
+        merge = loc: b.foldl' (acc: d: acc // d.value) { };
+      };
+      strMatching' = made: pattern: described "strMatching ${escapeNixString pattern}" made
+        "string matching the pattern ${pattern}" "noun" // {
+          check = x: b.isString x && b.match pattern x != null;
+          merge = mergeEqualOption;
+        };
+      deferredModuleWith' = made: a@{ staticModules ? [ ] }:
+        described "deferredModule" made "module" "noun" // {
+          check = isModule;
+          inherit (submoduleWith { modules = staticModules; }) getSubOptions getSubModules;
+          substSubModules = m: deferredModuleWith (a // { staticModules = m; });
+        };
+      deferredModuleWith = a: deferredModuleWith' (opaque.deferredModuleWith a) a;
       nullOr = t: described "nullOr" (opaque.nullOr t)
         "null or ${phrase (c: c == "noun" || c == "conjunction") t}" "conjunction"
+        // around t [ ] nullOr
         // {
           check = x: x == null || t.check x;
           emptyValue.value = null;
@@ -1915,7 +2009,131 @@ let
             if nulls == b.length defs then null
             else if nulls == 0 then t.merge loc defs
             else throw "The option `${showOption loc}' is defined both null and not null.";
+          nestedTypes.elemType = t;
         };
+      nonEmptyListOf = t: described "listOf" (opaque.nonEmptyListOf t) "non-empty ${phrase (c: c == "noun") (listOf t)}" "composite"
+        // around t [ "*" ] nonEmptyListOf
+        // {
+          check = x: b.isList x && x != [ ];
+          inherit (listOf t) merge;
+          nestedTypes.elemType = t;
+        };
+      coercedTo = from: coerce: to: opaque.coercedTo from coerce to // leaf // around to [ ] (coercedTo from coerce) // {
+        name = "coercedTo";
+        description = "${phrase (c: c == "noun") to} or ${phrase (c: c == "noun") from} convertible to it";
+        descriptionClass = null;
+        inherit (to) emptyValue;
+        check = x: (from.check x && to.check (coerce x)) || to.check x;
+        merge = loc: defs:
+          to.merge loc (map (d: d // { value = if from.check d.value then coerce d.value else d.value; }) defs);
+        nestedTypes = { coercedType = from; finalType = to; };
+      };
+      # A function's definitions merge to one function whose arguments are
+      # optional where every definition has them optional.
+      functionTo = t: described "functionTo" (opaque.functionTo t)
+        "function that evaluates to a(n) ${phrase nounOrComposite t}" "composite"
+        // around t [ "<function body>" ] functionTo
+        // {
+          check = b.isFunction;
+          merge = loc: defs:
+            setFunctionArgs
+              (args: t.merge (loc ++ [ "<function body>" ]) (map (d: d // { value = d.value args; }) defs))
+              (zipAttrsWith (_: all id) (map (d: functionArgs d.value) defs));
+          nestedTypes.elemType = t;
+        };
+      # Types without arguments whose equal names merge to themselves.
+      plainNames = [ "str" "int" "bool" "float" ];
+      # The names nixpkgs' `lib.types` has that are not described here.
+      plain = [
+        "attrListOf" "attrListWith" "attrTag" "defaultFunctor" "defaultTypeMerge"
+        "json" "loaOf" "noCheckForDocsModule" "serializableValueWith" "setType" "string" "toml" "types"
+      ];
+    in
+    # The names of `types` are nixpkgs' (26.11, and the removed `string`),
+    # and no others: under `with types;` any other name (`mkOption`,
+    # `mkIf`) is found in the outer scopes, as in Nix.
+    b.listToAttrs (map (n: nameValuePair n opaque.${n}) plain) // {
+      inherit int float str number either enum mkOptionType isOptionType listOf attrsWith submoduleWith
+        unique uniq addCheck package attrs deferredModuleWith nullOr nonEmptyListOf coercedTo functionTo;
+      bool = described "bool" opaque.bool "boolean" "noun" // { check = b.isBool; merge = mergeEqualOption; };
+      boolByOr = described "boolByOr" opaque.boolByOr "boolean (merged using or)" "noun" // {
+        check = b.isBool;
+        merge = loc: defs: b.any id (getValues defs);
+      };
+      ints = {
+        between = lo: hi: described "intBetween" (opaque.ints.between lo hi) "integer between ${bounds toString lo hi}" "noun"
+          // { check = x: b.isInt x && x >= lo && x <= hi; merge = mergeEqualOption; };
+        positive = described "positiveInt" opaque.ints.positive "positive integer, meaning >0" "nonRestrictiveClause"
+          // { check = x: b.isInt x && x > 0; merge = mergeEqualOption; };
+        unsigned = described "unsignedInt" opaque.ints.unsigned "unsigned integer, meaning >=0" "nonRestrictiveClause"
+          // { check = x: b.isInt x && x >= 0; merge = mergeEqualOption; };
+        u8 = sized "u8" 8 false; u16 = sized "u16" 16 false; u32 = sized "u32" 32 false;
+        s8 = sized "s8" 8 true; s16 = sized "s16" 16 true; s32 = sized "s32" 32 true;
+      };
+      # nixpkgs' `port` is `ints.u16`.
+      port = sized "u16" 16 false;
+      numbers = {
+        between = lo: hi: described "numberBetween" (opaque.numbers.between lo hi)
+          "integer or floating point number between ${bounds b.toJSON lo hi}" "conjunction"
+          // { check = x: number.check x && x >= lo && x <= hi; };
+        nonnegative = described "numberNonnegative" opaque.numbers.nonnegative
+          "nonnegative integer or floating point number, meaning >=0" "nonRestrictiveClause"
+          // { check = x: number.check x && x >= 0; };
+        positive = described "numberPositive" opaque.numbers.positive
+          "positive integer or floating point number, meaning >0" "nonRestrictiveClause"
+          // { check = x: number.check x && x > 0; };
+      };
+      nonEmptyStr = described "nonEmptyStr" opaque.nonEmptyStr "non-empty string" "noun" // {
+        check = x: b.isString x && b.match "[ \t\n]*" x == null;
+        merge = mergeEqualOption;
+      };
+      singleLineStr = described "singleLineStr" opaque.singleLineStr "(optionally newline-terminated) single-line string" "noun" // {
+        check = x: b.isString x && b.match "[^\n\r]*\n?" x != null;
+        merge = loc: defs: removeSuffix "\n" (mergeEqualOption loc defs);
+      };
+      strMatching = p: strMatching' (opaque.strMatching p) p;
+      separatedString = sep: separated (opaque.separatedString sep) sep;
+      lines = separated opaque.lines "\n";
+      commas = separated opaque.commas ",";
+      envVar = separated opaque.envVar ":";
+      # `t` without ":" or newlines (merged as `t`).
+      passwdEntry = t: addCheck t (s: !(hasInfix ":" s || hasInfix "\n" s)) // {
+        name = "passwdEntry ${t.name}";
+        description = "${phrase (c: c == "noun") t}, not containing newlines or colons";
+        descriptionClass = "nonRestrictiveClause";
+      };
+      path = pathWith opaque.path { absolute = true; };
+      pathInStore = pathWith opaque.pathInStore { inStore = true; };
+      externalPath = pathWith opaque.externalPath { absolute = true; inStore = false; };
+      pathWith = a: pathWith (opaque.pathWith a) a;
+      fileset = described "fileset" opaque.fileset "fileset" "noun" // { emptyValue = opaque.fileset.emptyValue; };
+      luaInline = described "luaInline" opaque.luaInline "inline lua" "noun" // {
+        check = x: (x._type or null) == "lua-inline";
+        merge = mergeEqualOption;
+      };
+      optionDeclaration = described "optionDeclaration" opaque.optionDeclaration "option declaration" "noun" // {
+        check = x: isType "option" x && !(x ? value);
+      };
+      # The type of a type. One definition is itself; merging several needs
+      # nixpkgs' module system.
+      optionType = mkOptionType {
+        name = "optionType";
+        descriptionClass = "noun";
+        check = isType "option-type";
+        merge = loc: defs:
+          if length defs == 1 then (head defs).value
+          else internal.unknownWhy "lib.types.optionType.merge"
+            "several definitions of a type merge as nixpkgs' module system merges option declarations, which atelier's built-in lib does not";
+      };
+      pkgs = described "pkgs" opaque.pkgs "Nixpkgs package set" "noun" // {
+        check = x: b.isAttrs x && (x._type or null) == "pkgs";
+        merge = mergeUniqueOption { message = "A Nixpkgs pkgs set can not be merged with another pkgs set."; merge = attrs.merge; };
+        emptyValue.value = { };
+      };
+      shellPackage = described "package" opaque.shellPackage "package" "noun" // {
+        check = x: isDerivation x && x ? shellPath;
+        merge = mergeOneOption;
+      };
       oneOf = ts: described "either" (opaque.oneOf ts)
         (if ts == [ ] then (opaque.oneOf ts).description else (foldl' either (head ts) (tail ts)).description)
         "conjunction"
@@ -1927,45 +2145,17 @@ let
       # the `merge` of a few, for a type of one's own that calls it
       # (`(lazyAttrsOf t).merge loc defs`, `functionTo`'s). atelier's module
       # system merges options of these types itself (src/modules).
-      attrs = opaque.attrs // {
-        check = b.isAttrs;
-        emptyValue.value = { };
-        merge = loc: b.foldl' (acc: d: acc // d.value) { };
+      attrsOf = t: attrsWith' (opaque.attrsOf t) { elemType = t; };
+      lazyAttrsOf = t: attrsWith' (opaque.lazyAttrsOf t) { elemType = t; lazy = true; };
+      raw = described "raw" opaque.raw "raw value" "noun" // { check = x: true; merge = mergeOneOption; };
+      submodule = m: submoduleWith' (opaque.submodule m) { modules = toList m; shorthandOnlyDefinesConfig = true; };
+      deferredModule = deferredModuleWith' opaque.deferredModule { };
+      anything = described "anything" opaque.anything "anything" "noun" // { check = x: true; };
+      unspecified = described "unspecified" opaque.unspecified "unspecified value" "noun" // {
+        check = x: true;
+        merge = mergeDefaultOption;
       };
-      attrsOf = t: opaque.attrsOf t // { check = b.isAttrs; merge = attrsMerge false t; emptyValue.value = { }; };
-      lazyAttrsOf = t: opaque.lazyAttrsOf t // { check = b.isAttrs; merge = attrsMerge true t; emptyValue.value = { }; };
-      raw = opaque.raw // { check = x: true; merge = mergeOneOption; emptyValue = { }; };
-      lines = opaque.lines // { check = b.isString; merge = loc: defs: b.concatStringsSep "\n" (getValues defs); emptyValue = { }; };
-      path = opaque.path // {
-        check = x: (b.isPath x || b.isString x || x ? outPath) && b.substring 0 1 (toString x) == "/";
-        merge = mergeEqualOption;
-      };
-      package = opaque.package // {
-        check = x: (x.type or null) == "derivation" || (b.isString x && b.substring 0 1 x == "/");
-        merge = mergeOneOption;
-      };
-      submodule = m: opaque.submodule m // { check = x: b.isAttrs x || b.isFunction x || b.isPath x; };
-      submoduleWith = a: opaque.submoduleWith a // { check = x: b.isAttrs x || b.isFunction x || b.isPath x; };
-      anything = opaque.anything // { check = x: true; };
-      unspecified = opaque.unspecified // { check = x: true; merge = mergeDefaultOption; };
-      uniq = t: opaque.uniq t // { check = t.check; merge = mergeUniqueOption { message = ""; inherit (t) merge; }; };
-      nonEmptyListOf = t: opaque.nonEmptyListOf t // { check = x: b.isList x && x != [ ]; };
-      coercedTo = from: coerce: to: opaque.coercedTo from coerce to // {
-        check = x: (from.check x && to.check (coerce x)) || to.check x;
-        merge = loc: defs:
-          to.merge loc (map (d: d // { value = if from.check d.value then coerce d.value else d.value; }) defs);
-      };
-      # A function's definitions merge to one function whose arguments are
-      # optional where every definition has them optional.
-      functionTo = t: described "functionTo" (opaque.functionTo t)
-        "function that evaluates to a(n) ${phrase (c: c == "noun" || c == "composite") t}" "composite"
-        // {
-          check = b.isFunction;
-          merge = loc: defs:
-            setFunctionArgs
-              (args: t.merge (loc ++ [ "<function body>" ]) (map (d: d // { value = d.value args; }) defs))
-              (zipAttrsWith (_: all id) (map (d: functionArgs d.value) defs));
-        };
+      optionDescriptionPhrase = phrase;
       isType = type: x: (x._type or "") == type;
       # Two types as one: equal argument-less types, enums (their values
       # joined); types atelier does not describe are unknown; others are a
@@ -2025,7 +2215,7 @@ let
       mergeAttrs and xor bitAnd bitOr bitXor min max mod toFunction toBaseDigits toHexString fromHexString;
     "or" = x: y: x || y;
     inherit isFunction setFunctionArgs toExtension concat boolToYesNo warnIfNot checkListOfEnum compare
-      splitByAndCompare mirrorFunctionArgs importTOML;
+      splitByAndCompare mirrorFunctionArgs importTOML importJSON;
     bitNot = b.sub (-1);
     inherit (b) mul div add sub lessThan ceil floor isFloat isBool isInt seq deepSeq pathExists readFile genericClosure;
     inPureEvalMode = !b ? currentSystem;
@@ -2213,7 +2403,8 @@ let
     assertMsg (elem val xs) "${name} must be one of ${generators.toPretty { } xs}, but is: ${generators.toPretty { } val}";
   traceFnSeqN = depth: name: f: v: let res = f v; in traceSeqN (depth + 1) { fn = name; from = v; to = res; } res;
   filesystem = { inherit resolveDefaultNix listFilesRecursive pathType pathIsDirectory pathIsRegularFile packagesFromDirectoryRecursive;
-    inherit (b) readFileType hashFile;
+    inherit (b) readFileType hashFile baseNameOf dirOf isPath readDir;
+    inherit (more.filesystem) haskellPathsInDir locateDominatingFile;
   };
   # lib.fileset, for reading: a file set is its list of files (a path
   # stands for every file under it); toSource gives the root path itself.
@@ -2243,11 +2434,17 @@ let
       fromSource = src: src;
       gitTracked = root: root;
       empty = mk [ ];
+      inherit (more.fileset) isFileset trace traceVal gitTrackedWith;
     };
-  customisation = { inherit callPackageWith callPackagesWith makeOverridable makeScope renameCrossIndexFrom renameCrossIndexTo mapCrossIndex; };
+  # What few flakes use (src/nix/lib-more.nix), parsed when first used.
+  more = internal.more { inherit lib internal; };
+  customisation = { inherit callPackageWith callPackagesWith makeOverridable makeScope renameCrossIndexFrom renameCrossIndexTo mapCrossIndex;
+    inherit (more.customisation) extendDerivation hydraJob overrideDerivation makeScopeWithSplicing
+      makeScopeWithSplicing' extendMkDerivation; };
   sources = {
     inherit (b) filterSource;
-    inherit pathHasContext canCleanSource revOrTag cleanSourceWith cleanSource cleanSourceFilter sourceByRegex sourceFilesBySuffices; };
+    inherit pathHasContext canCleanSource revOrTag cleanSourceWith cleanSource cleanSourceFilter sourceByRegex sourceFilesBySuffices;
+    inherit (more.sources) commitIdFromGitRepo pathIsGitRepo repoRevToName; };
   # lib.systems.elaborate, written from its documented behaviour: a system
   # double ("x86_64-linux"), a config triple ("aarch64-unknown-linux-musl")
   # or a set with `system` or `config`, to the platform set. The attributes
@@ -2515,6 +2712,10 @@ let
       "atelier's built-in lib has `lib.systems.elaborate`, `lib.systems.doubles` and `lib.systems.flakeExposed` only; nixpkgs' other system tables (`examples`, `inspect`, `parse`, ...) need nixpkgs' lib/systems (pass nixpkgs with --override-input)"
     // {
       inherit elaborate doubles;
+      systemToAttrs = s: if isAttrs s then s else { system = s; };
+      # Elaborated systems hold functions: compared without them.
+      equals = x: y: x._withoutFunctions == y._withoutFunctions;
+      functionNames = [ "canExecute" "emulator" "emulatorAvailable" "staticEmulatorAvailable" ];
       # The systems flakes expose outputs for, as nixpkgs' lib/systems/flake-systems.nix lists them.
       flakeExposed = [
         "x86_64-linux" "aarch64-linux" "x86_64-darwin" "armv6l-linux" "armv7l-linux"
@@ -2543,11 +2744,15 @@ let
   debug = {
     inherit runTests traceIf traceVal traceValFn traceSeq traceSeqN traceValSeq traceValSeqFn traceValSeqN
       traceValSeqNFn traceFnSeqN;
-    inherit (b) trace unsafeGetAttrPos;
+    inherit (b) trace unsafeGetAttrPos addErrorContext;
+    inherit testAllTrue;
+    inherit (more.debug) throwTestFailures;
   };
   meta = {
     inherit getExe getExe' getName platformMatch addMetaAttrs setPrio lowPrio hiPrio lowPrioSet hiPrioSet
       mapDerivationAttrset dontDistribute setName updateName appendToName;
+    inherit (more.meta) availableOn cpeFullVersionWithVendor;
+    defaultPriority = 5;
   };
   strings = {
     inherit concatStrings concatMapStrings concatMapStringsSep concatStringsSep
@@ -2562,6 +2767,9 @@ let
       concatImapStrings concatImapStringsSep intersperse getVersion lowerChars upperChars parseDrvName
       enableFeature enableFeatureAs withFeature withFeatureAs cmakeOptionType cmakeBool cmakeFeature
       mesonOption mesonBool mesonEnable unsafeDiscardStringContext;
+    inherit (b) compareVersions elem elemAt filter fromJSON genList head isAttrs isInt isList isPath isString
+      readFile replaceStrings storeDir tail;
+    inherit (more) isConvertibleWithToString;
     inherit (b) appendContext;
     replicate = stringsReplicate;
     inherit (b) match split toJSON typeOf stringLength substring;
@@ -2574,6 +2782,7 @@ let
       replicate sortOn allUnique uniqueStrings zipListsWith zipLists findFirstIndex findSingle
       commonPrefix sublist dropEnd takeEnd compareLists crossLists replaceElemAt naturalSort
       fold concatAttrValues mutuallyExclusive listDfs toposort;
+    inherit (b) genList isList;
     hasPrefix = listsHasPrefix;
     removePrefix = listsRemovePrefix;
   };
@@ -2588,19 +2797,32 @@ let
       unionOfDisjoint getOutput updateManyAttrsByPath longestValidPathPrefix getBin
       recurseIntoAttrs dontRecurseIntoAttrs
       zipAttrsWithNames getFirstOutput getLib getDev getMan getStatic getInclude chooseDevOutputs;
-    inherit (b) removeAttrs intersectAttrs catAttrs getAttr;
+    inherit (b) removeAttrs intersectAttrs catAttrs getAttr isAttrs;
+    inherit (more.attrsets) toDerivation;
   };
   modules = {
     inherit mkIf mkMerge mkOverride mkDefault mkForce mkOptionDefault mkOrder mkBefore mkAfter
       mkRemovedOptionModule mkRenamedOptionModule mkRenamedOptionModuleWith mkMergedOptionModule
       mkChangedOptionModule mkAliasOptionModule mkAliasOptionModuleMD doRename mkDerivedConfig
       setDefaultModuleLocation mkImageMediaOverride mkFixStrictness mkDefinition mapDefinitionValue
-      evalModules importApply mkAssert;
+      evalModules importApply mkAssert importJSON importTOML mkVMOverride;
+    inherit (more.modules) dischargeProperties pushDownProperties filterOverrides sortProperties
+      mkAliasDefinitions mkAliasAndWrapDefinitions applyModuleArgsIfFunction unifyModuleSyntax fixupOptionType
+      evalOptionValue fixMergeModules mergeDefinitions mergeModules mergeModules' mergeOptionDecls;
   };
   options = { inherit mkOption mkEnableOption mkPackageOption mkPackageOptionMD mkSinkUndeclaredOptions literalExpression literalMD showOption
-    getValues getFiles mergeUniqueOption mergeOneOption mergeEqualOption mergeDefaultOption isOption unknownModule; };
+    getValues getFiles mergeUniqueOption mergeOneOption mergeEqualOption mergeDefaultOption isOption unknownModule;
+    inherit (more.options) optionAttrSetToDocList optionAttrSetToDocList' scrubOptionValue showOptionWithDefLocs showFiles; };
+  # The names of nixpkgs' lib parts that are not also at its top.
+  partOnly = {
+    options = { inherit (more.options) renderOptionValue showDefs literalCode; };
+    sources = { inherit (more.sources) shortRev urlToName trace sourceByGlobs; };
+    modules = { inherit (more.modules) defaultOverridePriority defaultOrderPriority filterOverrides' collectModules
+      mergeAttrDefinitionsWithPrio mkAliasAndWrapDefsWithPriority mkAliasIfDef; };
+  };
   # The whole lib, extensible as nixpkgs' is (`lib.extend (final: prev: ...)`).
-  base = self: trivial // fixedPoints // strings // lists // attrsets // modules // options // customisation // sources // {
+  # (One union of the parts, not one `//` each: see `internal.updateAll`.)
+  base = self: internal.updateAll [ trivial fixedPoints strings lists attrsets modules options customisation sources {
   # The version follows `release` and `versionSuffix` as an extension sets them.
   trivial = trivial // versionInfo // {
     version = self.trivial.release + self.trivial.versionSuffix;
@@ -2609,8 +2831,31 @@ let
     isInOldestRelease = self.trivial.oldestSupportedReleaseIsAtLeast;
   };
   inherit (self.trivial) version nixpkgsVersion oldestSupportedReleaseIsAtLeast isInOldestRelease;
-  inherit fixedPoints strings lists attrsets modules options filesystem customisation sources fileset
+  inherit fixedPoints strings lists attrsets filesystem customisation fileset
     types mkVMOverride versions systems mkOptionType isOptionType;
+  options = options // partOnly.options;
+  modules = modules // partOnly.modules;
+  sources = sources // partOnly.sources;
+  inherit (more) misc stringsWithDeps fetchers network gvariant sourceTypes;
+  asserts = { inherit assertMsg assertOneOf; inherit (more.asserts) assertEachOneOf checkAssertWarn; };
+  inherit (types) defaultFunctor defaultTypeMerge;
+  # Builtins of a newer Nix than 2.8, as nixpkgs' lib takes them.
+  addDrvOutputDependencies = more.newerBuiltin "addDrvOutputDependencies";
+  convertHash = more.newerBuiltin "convertHash";
+  flakes = {
+    parseFlakeRef = more.newerBuiltin "parseFlakeRef";
+    flakeRefToString = more.newerBuiltin "flakeRefToString";
+  };
+  inherit (self.flakes) parseFlakeRef flakeRefToString;
+  # nixpkgs' `lib.platforms` is its table of system doubles.
+  platforms = systems.doubles;
+  inherit (more.misc) maybeEnv defaultMergeArg defaultMerge foldArgs maybeAttrNullable maybeAttr ifEnable
+    checkFlag getValue checkReqs uniqList uniqListExt condConcat lazyGenericClosure innerModifySumArgs
+    modifySumArgs innerClosePropagation closePropagation nvs setAttr setAttrMerge mergeAttrsWithFunc
+    mergeAttrsConcatenateValues mergeAttrsNoOverride mergeAttrByFunc mergeAttrsByFuncDefaults
+    mergeAttrsByFuncDefaultsClean mergeAttrBy nixType;
+  inherit (more.stringsWithDeps) textClosureList textClosureMap noDepEntry fullDepEntry packEntry stringAfter;
+  inherit (more.network.ipv6) mkEUI64Suffix;
   # As in nixpkgs' flake.nix, the host's modules get the lib `nixosSystem`
   # was taken from (`lib.extend` overlays included), or the call's `lib`
   # (behind a function, so that printing the marker does not print a lib).
@@ -2635,13 +2880,18 @@ let
   inherit (b) removeAttrs intersectAttrs catAttrs pathExists readFile readDir isPath typeOf
     toJSON fromJSON seq deepSeq tryEval baseNameOf dirOf toString;
   inherit setFunctionArgs assertMsg importJSON pathIsDirectory pathIsRegularFile testAllTrue;
-  meta = meta // { inherit (self) getLicenseFromSpdxId getLicenseFromSpdxIdOr; };
+  meta = meta // { inherit (self) getLicenseFromSpdxId getLicenseFromSpdxIdOr licensesSpdx; };
+  # The licenses with an SPDX id, by that id.
+  licensesSpdx = more.bySpdxId self.licenses;
   path = pathLib;
   inherit (strings) hasPrefix removePrefix getName;
   inherit (lists) replicate;
   inherit (b) splitVersion compareVersions;
   inherit generators cli lazyDerivation optionalDrvAttr;
-  derivations = { inherit lazyDerivation optionalDrvAttr; };
+  derivations = { inherit lazyDerivation optionalDrvAttr; inherit (b) unsafeDiscardOutputDependency;
+    inherit (more.derivations) warnOnInstantiate;
+    inherit (self) addDrvOutputDependencies; };
+  inherit (more.derivations) warnOnInstantiate;
   inherit (b) addErrorContext isFloat replaceStrings head tail concatLists concatMap elem;
   inherit getExe getExe' packagesFromDirectoryRecursive debug runTests;
   inherit (filesystem) pathType;
@@ -2678,7 +2928,7 @@ let
     self.getLicenseFromSpdxIdOr licstr (
       warn "getLicenseFromSpdxId: No license matches the given SPDX ID: ${licstr}" { shortName = licstr; }
     );
-};
+} ];
   lib = makeExtensible base;
 in
 lib
