@@ -1563,3 +1563,60 @@ fn module_helpers_and_small_parts_are_nixpkgs() {
         assert_eq!(got, theirs_in(&lib, dir.path(), expr), "with nixpkgs' lib");
     }
 }
+
+/// `lib.generators` on the inputs nixpkgs' own tests (lib/tests/misc.nix)
+/// leave out: YAML/JSON, Dhall's signs and empty values, plist escaping and
+/// what it skips, Lua bindings and inline code, `toPretty`'s strings,
+/// functions and derivations, git config's nested sections and quoting, and
+/// the errors a caller can catch.
+#[test]
+fn generators_render_as_nixpkgs() {
+    let dir = tmp(&[]);
+    let expr = r#"with lib.generators; let
+        drv = { type = "derivation"; name = "d"; outPath = "/nix/store/x-d"; };
+        fn = { a, b ? 1 }: a;
+        catch = v: (builtins.tryEval (builtins.deepSeq v v)).success;
+      in {
+        yaml = toYAML { } { a = [ 1 "x" null ]; b.c = true; };
+        json = toJSON { } [ 1.5 "s" ];
+        dhall = [ (toDhall { } { a = -1; b = 2; c = [ ]; d = { }; e = "s\"q"; f = true; g = 1.5; h = [ 1 2 ]; })
+          (toDhall { } [ ]) (toDhall { } "x") ];
+        plist = [ (toPlist { escape = true; } { a = "<&>'\""; "k<" = [ 1 null 2.5 true false { } [ ] ]; _module = 1; n = null; })
+          (toPlist { escape = true; } [ ]) (toPlist { escape = true; } null) (toPlist { escape = true; } { x.y = [ "z" ]; }) ];
+        lua = [ (toLua { asBindings = true; } { a = 1; "b.c" = { d = [ 1 "x" ]; }; e = mkLuaInline "f()"; })
+          (toLua { asBindings = true; indent = "  "; } { a = { b = [ ]; }; })
+          (toLua { multiline = false; } { a = mkLuaInline "g(1)"; b = [ { } [ ] null ]; "c d" = 0.5; })
+          (toLua { } [ ]) (toLua { } { }) (toLua { } null) (toLua { } drv) (toLua { indent = "\t"; } [ [ 1 ] { x = 2; } ])
+          (catch (toLua { asBindings = true; } { "1a" = 1; "b-c" = 2; ok = 3; })) ];
+        pretty = [ (toPretty { } "a\nb\n") (toPretty { } "a\nb") (toPretty { multiline = false; } "x\ny\"\${z}\\")
+          (toPretty { } "p''q\n\${r}") (toPretty { } fn) (toPretty { } { __functor = s: x: x; }) (toPretty { } drv)
+          (toPretty { } { type = "derivation"; }) (toPretty { indent = "    "; } { "a b" = [ 1 2.5 null ]; c = { }; d = [ ]; })
+          (toPretty { multiline = false; } { a = { b = [ true false ]; }; })
+          (toPretty { allowPrettyValues = true; } { x = { __pretty = v: "P${v}"; val = "v"; }; })
+          (toPretty { } { __pretty = v: v; val = 1; }) (toPretty { } (x: x)) (toPretty { } ./.) ];
+        git = [ (toGitINI { user = { name = "N \"Q\""; email = "e\t\n\\"; }; core.x.y = 1; "url.a" = { insteadOf = [ "p" "q" ]; };
+                 a = { b = { c = 1; }; }; "a.b" = { c = 2; y = { }; }; s = { d = drv; }; })
+          (toGitINI { }) (toGitINI { "q\"a.b".k = false; }) ];
+        ini = [ (toINIWithGlobalSection { } { globalSection = { }; sections = { s.a = 1; }; })
+          (toINIWithGlobalSection { listsAsDuplicateKeys = true; } { globalSection = { g = [ 1 2 ]; }; })
+          (toINI { } { "a[b]" = { "k=v" = "x"; }; empty = { }; })
+          (toKeyValue { indent = "  "; listsAsDuplicateKeys = true; } { a = [ 1 "b" ]; c = null; d = drv; })
+          (toKeyValue { mkKeyValue = mkKeyValueDefault { } ": "; } { "a: b" = 0.25; }) ];
+        values = map (mkValueStringDefault { }) [ 1 "s" true false null drv 0.1 1.0e-7 ];
+        recursion = [ (toPretty { } (withRecursion { depthLimit = 1; throwOnDepthLimit = false; } [ [ 1 [ 2 ] ] 3 { a.b = 4; } ]))
+          (toPretty { } (withRecursion { depthLimit = 0; throwOnDepthLimit = false; } { __toString = s: "t"; a = 1; }))
+          (catch (toPretty { } (withRecursion { depthLimit = 1; } [ [ [ 1 ] ] ])))
+          (catch (toPretty { } (withRecursion { depthLimit = 3; } [ [ [ 1 ] ] ]))) ];
+      }"#;
+    let got = ours_in(dir.path(), expr).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        got["dhall"][0],
+        "{ a = -1, b = +2, c = [  ], d = {  }, e = \"s\\\"q\", f = True, g = 1.5, h = [ +1, +2 ] }"
+    );
+    assert_eq!(got["lua"][8], false);
+    assert_eq!(got["recursion"][2], false);
+    assert_eq!(got["recursion"][3], false);
+    if let Some(lib) = real_lib("generators_render_as_nixpkgs") {
+        assert_eq!(got, theirs_in(&lib, dir.path(), expr), "with nixpkgs' lib");
+    }
+}

@@ -655,522 +655,251 @@ let
   floatToString = float:
     let result = toString float; precise = float == b.fromJSON result; in
     warnIf (!precise) "Imprecise conversion from float to string ${result}" result;
-  # lib.generators, as nixpkgs' lib/generators.nix (documentation left out).
-  generators = (
-    { lib }:
-
+  # lib.generators: nixpkgs' renderers of Nix values as configuration text
+  # (key=value, INI, git config, dconf, Nix itself, plist, Dhall, Lua),
+  # written for atelier to give the same text for the same value. Every
+  # renderer walks the value by its type; the order of the type tests is
+  # part of the behaviour (a derivation is an attribute set, an attribute
+  # set with `__functor` is a function to `lib.isFunction`).
+  generators =
     let
       inherit (lib)
-        addErrorContext
-        any
-        assertMsg
-        attrNames
-        attrValues
-        concatLists
-        concatMap
-        concatMapStringsSep
-        concatStrings
-        concatStringsSep
-        const
-        elem
-        escape
-        filter
-        flatten
-        foldl
-        functionArgs # Note: not the builtin; considers `__functor` in attrsets.
-        gvariant
-        hasInfix
-        head
-        id
-        init
-        isAttrs
-        isBool
-        isDerivation
-        isFloat
-        isFunction # Note: not the builtin; considers `__functor` in attrsets.
-        isInt
-        isList
-        isPath
-        isString
-        last
-        length
-        genAttrs
-        mapAttrs
-        mapAttrsToList
-        optionals
-        recursiveUpdate
-        replaceStrings
-        reverseList
-        splitString
-        tail
-        toList
-        ;
+        isInt isFloat isBool isString isPath isList isAttrs isDerivation
+        mapAttrsToList;
+      # One line per attribute (or per list item), in attribute-name order.
+      linesOf = render: attrs: concatStrings (concatLists (mapAttrsToList render attrs));
+      bracketEscaped = lib.escape [ "[" "]" ];
+      # `[name]`, then its keys; sections are separated by an empty line.
+      iniText = sectionName: keyValues: sections:
+        concatStringsSep "\n" (mapAttrsToList
+          (name: values: "[" + sectionName name + "]\n" + keyValues values)
+          sections);
+      # Splits a string at its newlines (the separators dropped).
+      linesOfString = s: filter isString (b.split "\n" s);
 
-      inherit (lib.strings)
-        escapeNixIdentifier
-        floatToString
-        match
-        split
-        toJSON
-        typeOf
-        escapeXML
-        ;
+      g = {
+        mkValueStringDefault = { }: v:
+          let
+            refuse = what: shown:
+              abort "generators.mkValueStringDefault: cannot write ${what} as a plain value: ${g.toPretty { } shown}";
+          in
+          if isInt v || isDerivation v then toString v
+          else if isString v then v
+          else if v == true then "true"
+          else if v == false then "false"
+          else if v == null then "null"
+          else if isList v then refuse "a list" v
+          else if isAttrs v then refuse "an attribute set" v
+          else if lib.isFunction v then refuse "a function" v
+          else if isFloat v then lib.strings.floatToString v
+          else refuse "this value" (toString v);
 
-    in
-    rec {
-      mkValueStringDefault =
-        { }:
-        v:
-        let
-          err = t: v: abort ("generators.mkValueStringDefault: " + "${t} not supported: ${toPretty { } v}");
-        in
-        if isInt v then
-          toString v
-        else if isDerivation v then
-          toString v
-        else if isString v then
-          v
-        else if true == v then
-          "true"
-        else if false == v then
-          "false"
-        else if null == v then
-          "null"
-        else if isList v then
-          err "lists" v
-        else if isAttrs v then
-          err "attrsets" v
-        else if isFunction v then
-          err "functions" v
-        else if isFloat v then
-          floatToString v
-        else
-          err "this value is" (toString v);
+        mkKeyValueDefault = { mkValueString ? g.mkValueStringDefault { } }: sep: k: v:
+          "${lib.escape [ sep ] k}${sep}${mkValueString v}";
 
-      mkKeyValueDefault =
-        {
-          mkValueString ? mkValueStringDefault { },
-        }:
-        sep: k: v:
-        "${escape [ sep ] k}${sep}${mkValueString v}";
+        toKeyValue =
+          { mkKeyValue ? g.mkKeyValueDefault { } "=", listsAsDuplicateKeys ? false, indent ? "" }:
+          linesOf (k: v:
+            map (item: indent + mkKeyValue k item + "\n")
+              (if listsAsDuplicateKeys && isList v then v else [ v ]));
 
+        toINI =
+          { mkSectionName ? bracketEscaped, mkKeyValue ? g.mkKeyValueDefault { } "=", listsAsDuplicateKeys ? false }:
+          iniText mkSectionName (g.toKeyValue { inherit mkKeyValue listsAsDuplicateKeys; });
 
-      toKeyValue =
-        {
-          mkKeyValue ? mkKeyValueDefault { } "=",
-          listsAsDuplicateKeys ? false,
-          indent ? "",
-        }:
-        let
-          mkLine = k: v: indent + mkKeyValue k v + "\n";
-          mkLines =
-            if listsAsDuplicateKeys then
-              k: v: map (mkLine k) (if isList v then v else [ v ])
-            else
-              k: v: [ (mkLine k v) ];
-        in
-        attrs: concatStrings (concatLists (mapAttrsToList mkLines attrs));
+        toINIWithGlobalSection =
+          { mkSectionName ? bracketEscaped, mkKeyValue ? g.mkKeyValueDefault { } "=", listsAsDuplicateKeys ? false }:
+          { globalSection, sections ? { } }:
+          let keyValues = g.toKeyValue { inherit mkKeyValue listsAsDuplicateKeys; }; in
+          (if globalSection == { } then "" else keyValues globalSection + "\n")
+          + iniText mkSectionName keyValues sections;
 
-      toINI =
-        {
-          mkSectionName ? (name: escape [ "[" "]" ] name),
-          mkKeyValue ? mkKeyValueDefault { } "=",
-          listsAsDuplicateKeys ? false,
-        }:
-        attrsOfAttrs:
-        let
-          mapAttrsToStringsSep =
-            sep: mapFn: attrs:
-            concatStringsSep sep (mapAttrsToList mapFn attrs);
-          mkSection =
-            sectName: sectValues:
-            ''
-              [${mkSectionName sectName}]
-            ''
-            + toKeyValue { inherit mkKeyValue listsAsDuplicateKeys; } sectValues;
-        in
-        mapAttrsToStringsSep "\n" mkSection attrsOfAttrs;
-
-      toINIWithGlobalSection =
-        {
-          mkSectionName ? (name: escape [ "[" "]" ] name),
-          mkKeyValue ? mkKeyValueDefault { } "=",
-          listsAsDuplicateKeys ? false,
-        }:
-        {
-          globalSection,
-          sections ? { },
-        }:
-        (
-          if globalSection == { } then
-            ""
-          else
-            (toKeyValue { inherit mkKeyValue listsAsDuplicateKeys; } globalSection) + "\n"
-        )
-        + (toINI { inherit mkSectionName mkKeyValue listsAsDuplicateKeys; } sections);
-
-      toGitINI =
-        let
-          mkSectionName =
-            let
-              containsQuote = hasInfix ''"'';
-            in
-            name:
-            let
-              sections = splitString "." name;
-            in
-            if containsQuote name || length sections == 1 then
-              name
-            else
-              ''${head sections} "${concatStringsSep "." (tail sections)}"'';
-
-          mkValueString =
-            let
-              escape = replaceStrings [ "\n" "	" ''"'' "\\" ] [ "\\n" "\\t" ''\"'' "\\\\" ];
-            in
-            v: mkValueStringDefault { } (if isString v then ''"${escape v}"'' else v);
-
-          mkKeyValue =
-            let
-              mkKeyValue = mkKeyValueDefault { inherit mkValueString; } " = ";
-              attrToString = k: v: "\t" + mkKeyValue k v;
-            in
-            k: v: if isList v then concatStringsSep "\n" (map (attrToString k) v) else attrToString k v;
-
-          gitFlattenAttrs =
-            let
-              isNonDrvAttrs = value: isAttrs value && !isDerivation value;
-              recurse =
-                path: value:
-                if isNonDrvAttrs value then
-                  concatMap (name: recurse ([ name ] ++ path) value.${name}) (attrNames value)
-                else if length path > 1 then
-                  [
-                    {
-                      ${concatStringsSep "." (reverseList (tail path))}.${head path} = value;
-                    }
-                  ]
-                else
-                  [
-                    {
-                      ${head path} = value;
-                    }
-                  ];
-            in
-            attrs:
-            let
-              namesToRewrite = filter (
-                name: isAttrs attrs.${name} && any isNonDrvAttrs (attrValues attrs.${name})
-              ) (attrNames attrs);
-              attrsToRewrite = genAttrs namesToRewrite (name: attrs.${name});
-            in
-            removeAttrs attrs namesToRewrite // foldl recursiveUpdate { } (recurse [ ] attrsToRewrite);
-
-          toINI_ = toINI { inherit mkKeyValue mkSectionName; };
-        in
-        attrs: toINI_ (gitFlattenAttrs attrs);
-
-      mkDconfKeyValue = mkKeyValueDefault { mkValueString = v: toString (gvariant.mkValue v); } "=";
-
-      toDconfINI = toINI { mkKeyValue = mkDconfKeyValue; };
-
-      withRecursion =
-        {
-          depthLimit,
-          throwOnDepthLimit ? true,
-        }:
-        assert isInt depthLimit;
-        let
-          specialAttrs = [
-            "__functor"
-            "__functionArgs"
-            "__toString"
-            "__pretty"
-          ];
-          stepIntoAttr = evalNext: name: if elem name specialAttrs then id else evalNext;
-          transform =
-            depth:
-            if depthLimit != null && depth > depthLimit then
-              if throwOnDepthLimit then
-                throw "Exceeded maximum eval-depth limit of ${toString depthLimit} while trying to evaluate with `generators.withRecursion'!"
+        # git config: `a.b.c` sections become `[a "b.c"]`, strings are
+        # quoted, a list is the key repeated, and nested attribute sets
+        # under a section become dotted sections.
+        toGitINI = config:
+          let
+            sectionHeader = name:
+              let parts = lib.splitString "." name; in
+              if lib.hasInfix "\"" name || length parts == 1 then name
+              else head parts + " \"" + concatStringsSep "." (tail parts) + "\"";
+            quote = b.replaceStrings [ "\n" "\t" "\"" "\\" ] [ "\\n" "\\t" "\\\"" "\\\\" ];
+            gitValue = v: g.mkValueStringDefault { } (if isString v then "\"" + quote v + "\"" else v);
+            pair = g.mkKeyValueDefault { mkValueString = gitValue; } " = ";
+            gitLines = k: v:
+              concatStringsSep "\n" (map (item: "\t" + pair k item) (if isList v then v else [ v ]));
+            isPlainSet = v: isAttrs v && !isDerivation v;
+            hasSubsections = name:
+              let v = config.${name}; in isAttrs v && lib.any isPlainSet (attrValues v);
+            nestedNames = filter hasSubsections (attrNames config);
+            # Each leaf below a nested section, as the section-and-key
+            # attribute set it becomes (its path from the top, all but the
+            # last name joined with dots, then the last name).
+            leaves = path: v:
+              if isPlainSet v then
+                concatMap (n: leaves (path ++ [ n ]) v.${n}) (attrNames v)
+              else if length path == 1 then
+                [ { ${head path} = v; } ]
               else
-                const "<unevaluated>"
-            else
-              id;
-          mapAny =
-            depth: v:
-            let
-              evalNext = x: mapAny (depth + 1) (transform (depth + 1) x);
-            in
-            if isAttrs v then
-              mapAttrs (stepIntoAttr evalNext) v
-            else if isList v then
-              map evalNext v
-            else
-              transform (depth + 1) v;
-        in
-        mapAny 0;
+                [ { ${concatStringsSep "." (lib.init path)} = { ${lib.last path} = v; }; } ];
+            nested = concatMap (n: leaves [ n ] config.${n}) nestedNames;
+            flat = removeAttrs config nestedNames // lib.foldl lib.recursiveUpdate { } nested;
+          in
+          g.toINI { mkSectionName = sectionHeader; mkKeyValue = gitLines; } flat;
 
-      toPretty =
-        {
-          allowPrettyValues ? false,
-          multiline ? true,
-          indent ? "",
-        }:
-        let
-          go =
-            indent: v:
-            let
-              introSpace = if multiline then "\n${indent}  " else " ";
-              outroSpace = if multiline then "\n${indent}" else " ";
-            in
-            if isInt v then
-              toString v
-            else if isFloat v then
-              builtins.toJSON v
-            else if isString v then
+        mkDconfKeyValue = g.mkKeyValueDefault { mkValueString = v: toString (lib.gvariant.mkValue v); } "=";
+
+        toDconfINI = g.toINI { mkKeyValue = g.mkDconfKeyValue; };
+
+        # Copies a value down to `depthLimit` levels; below, each value is
+        # "<unevaluated>" or an error. The attributes that make a set a
+        # function, a string or pretty-printable are kept as they are.
+        withRecursion = { depthLimit, throwOnDepthLimit ? true }:
+          assert isInt depthLimit;
+          let
+            keptAsIs = [ "__functor" "__functionArgs" "__toString" "__pretty" ];
+            at = depth: x:
+              if depth <= depthLimit then x
+              else if throwOnDepthLimit then
+                throw "generators.withRecursion: the value is nested deeper than depthLimit = ${toString depthLimit}"
+              else "<unevaluated>";
+            below = depth: x: walk (depth + 1) (at (depth + 1) x);
+            walk = depth: v:
+              if isAttrs v then
+                mapAttrs (name: x: if elem name keptAsIs then x else below depth x) v
+              else if isList v then
+                map (below depth) v
+              else
+                at (depth + 1) v;
+          in
+          walk 0;
+
+        toPretty = { allowPrettyValues ? false, multiline ? true, indent ? "" }:
+          let
+            show = ind: v:
               let
-                lines = filter (v: !isList v) (split "\n" v);
-                escapeSingleline = escape [
-                  "\\"
-                  "\""
-                  "\${"
-                ];
-                escapeMultiline = replaceStrings [ "\${" "''" ] [ "''\${" "'''" ];
-                singlelineResult = "\"" + concatStringsSep "\\n" (map escapeSingleline lines) + "\"";
-                multilineResult =
+                open = if multiline then "\n" + ind + "  " else " ";
+                close = if multiline then "\n" + ind else " ";
+                inner = show (ind + "  ");
+                showString =
                   let
-                    escapedLines = map escapeMultiline lines;
-                    lastLine = last escapedLines;
+                    lines = linesOfString v;
+                    quoted = "\"" + concatStringsSep "\\n" (map (lib.escape [ "\\" "\"" "\${" ]) lines) + "\"";
+                    indented =
+                      let
+                        ls = map (b.replaceStrings [ "\${" "''" ] [ "''\${" "'''" ]) lines;
+                        final = lib.last ls;
+                      in
+                      "''" + open + concatStringsSep open (lib.init ls)
+                      + (if final == "" then close else open + final) + "''";
                   in
-                  "''"
-                  + introSpace
-                  + concatStringsSep introSpace (init escapedLines)
-                  + (if lastLine == "" then outroSpace else introSpace + lastLine)
-                  + "''";
+                  if multiline && length lines > 1 then indented else quoted;
+                showFunction =
+                  let args = lib.functionArgs v; in
+                  if args == { } then "<function>"
+                  else "<function, args: {"
+                    + concatStringsSep ", " (mapAttrsToList (n: optional: if optional then n + "?" else n) args)
+                    + "}>";
+                showSet =
+                  if allowPrettyValues && v ? __pretty && v ? val then v.__pretty v.val
+                  else if v == { } then "{ }"
+                  else if v ? type && v.type == "derivation" then "<derivation ${v.name or "???"}>"
+                  else "{" + open
+                    + concatStringsSep open (mapAttrsToList (n: x:
+                        "${lib.strings.escapeNixIdentifier n} = ${
+                          b.addErrorContext "while evaluating an attribute `${n}`" (inner x)};") v)
+                    + close + "}";
               in
-              if multiline && length lines > 1 then multilineResult else singlelineResult
-            else if true == v then
-              "true"
-            else if false == v then
-              "false"
-            else if null == v then
-              "null"
-            else if isPath v then
-              toString v
-            else if isList v then
-              if v == [ ] then
-                "[ ]"
-              else
-                "[" + introSpace + concatMapStringsSep introSpace (go (indent + "  ")) v + outroSpace + "]"
-            else if isFunction v then
-              let
-                fna = functionArgs v;
-                showFnas = concatStringsSep ", " (
-                  mapAttrsToList (name: hasDefVal: if hasDefVal then name + "?" else name) fna
-                );
-              in
-              if fna == { } then "<function>" else "<function, args: {${showFnas}}>"
-            else if isAttrs v then
-              if allowPrettyValues && v ? __pretty && v ? val then
-                v.__pretty v.val
-              else if v == { } then
-                "{ }"
-              else if v ? type && v.type == "derivation" then
-                "<derivation ${v.name or "???"}>"
-              else
-                "{"
-                + introSpace
-                + concatStringsSep introSpace (
-                  mapAttrsToList (
-                    name: value:
-                    "${escapeNixIdentifier name} = ${
-                      addErrorContext "while evaluating an attribute `${name}`" (go (indent + "  ") value)
-                    };"
-                  ) v
-                )
-                + outroSpace
-                + "}"
-            else
-              abort "generators.toPretty: should never happen (v = ${v})";
-        in
-        go indent;
+              if isInt v then toString v
+              else if isFloat v then b.toJSON v
+              else if isString v then showString
+              else if v == true then "true"
+              else if v == false then "false"
+              else if v == null then "null"
+              else if isPath v then toString v
+              else if isList v then
+                (if v == [ ] then "[ ]" else "[" + open + concatStringsSep open (map inner v) + close + "]")
+              else if lib.isFunction v then showFunction
+              else if isAttrs v then showSet
+              else abort "generators.toPretty: a value of type ${b.typeOf v} has no rendering";
+          in
+          show indent;
 
-      toPlist =
-        {
-          escape ? false,
-        }:
-        v:
-        let
-          expr =
-            ind: x:
-            if x == null then
-              ""
-            else if isBool x then
-              bool ind x
-            else if isInt x then
-              int ind x
-            else if isString x then
-              str ind x
-            else if isList x then
-              list ind x
-            else if isAttrs x then
-              attrs ind x
-            else if isPath x then
-              str ind (toString x)
-            else if isFloat x then
-              float ind x
-            else
-              abort "generators.toPlist: should never happen (v = ${v})";
+        toPlist = { escape ? false }: v:
+          let
+            text = if escape then lib.escapeXML else x: x;
+            tag = ind: t: body: ind + "<${t}>" + body + "</${t}>";
+            block = ind: t: body: concatStringsSep "\n" [ (ind + "<${t}>") body (ind + "</${t}>") ];
+            node = ind: x:
+              let deeper = "\t" + ind; in
+              if x == null then ""
+              else if isBool x then ind + (if x then "<true/>" else "<false/>")
+              else if isInt x then tag ind "integer" (toString x)
+              else if isString x then tag ind "string" (text x)
+              else if isList x then block ind "array" (concatStringsSep "\n" (map (node deeper) x))
+              else if isAttrs x then
+                block ind "dict" (concatStringsSep "\n" (concatLists (mapAttrsToList (n: value:
+                  if n == "_module" || value == null then [ ]
+                  else [ (tag deeper "key" (text n)) (node deeper value) ]) x)))
+              else if isPath x then tag ind "string" (text (toString x))
+              else if isFloat x then tag ind "real" (toString x)
+              else abort "generators.toPlist: a value of type ${b.typeOf x} has no plist form";
+            document = ''
+              <?xml version="1.0" encoding="UTF-8"?>
+              <!DOCTYPE plist PUBLIC "-//Apple Computer//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+              <plist version="1.0">
+            '' + node "" v + "\n</plist>";
+          in
+          lib.warnIf (!escape && lib.oldestSupportedReleaseIsAtLeast 2505)
+            "lib.generators.toPlist: call it with `escape = true`; without it is deprecated"
+            document;
 
-          literal = ind: x: ind + x;
+        toDhall = { }@args: v:
+          let items = concatStringsSep ", "; in
+          if isAttrs v then "{ " + items (mapAttrsToList (k: x: "${k} = ${g.toDhall args x}") v) + " }"
+          else if isList v then "[ " + items (map (g.toDhall args) v) + " ]"
+          else if isInt v then (if v < 0 then "" else "+") + toString v
+          else if isBool v then (if v then "True" else "False")
+          else if lib.isFunction v then abort "generators.toDhall: a function has no Dhall form"
+          else if v == null then abort "generators.toDhall: null has no Dhall form"
+          else b.toJSON v;
 
-          maybeEscapeXML = if escape then escapeXML else x: x;
+        toLua = { multiline ? true, indent ? "", asBindings ? false }@args: v:
+          let
+            step = indent + "  ";
+            open = if multiline then "\n" + step else " ";
+            close = if multiline then "\n" + indent else " ";
+            sub = g.toLua {
+              inherit multiline;
+              indent = if asBindings then indent else step;
+              asBindings = false;
+            };
+            table = items: "{" + open + concatStringsSep ("," + open) items + close + "}";
+            isName = n: b.match "[[:alpha:]_][[:alnum:]_]*(\\.[[:alpha:]_][[:alnum:]_]*)*" n != null;
+            bindings =
+              let notNames = filter (n: !isName n) (attrNames v); in
+              lib.assertMsg (notNames == [ ]) "generators.toLua: these names are not Lua variable names: ${g.toPretty { } notNames}";
+          in
+          if asBindings then
+            assert bindings;
+            concatStrings (mapAttrsToList (k: x: "${indent}${k} = ${sub x}\n") v)
+          else if v == null then "nil"
+          else if isInt v || isFloat v || isString v || isBool v then b.toJSON v
+          else if isPath v || isDerivation v then b.toJSON "${v}"
+          else if isList v then (if v == [ ] then "{}" else table (map (x: "${sub x}") v))
+          else if isAttrs v then
+            (if (v._type or null) == "lua-inline" then "(${v.expr})"
+             else if v == { } then "{}"
+             else table (mapAttrsToList (k: x: "[${b.toJSON k}] = ${sub x}") v))
+          else abort "generators.toLua: a value of type ${b.typeOf v} has no Lua form";
 
-          bool = ind: x: literal ind (if x then "<true/>" else "<false/>");
-          int = ind: x: literal ind "<integer>${toString x}</integer>";
-          str = ind: x: literal ind "<string>${maybeEscapeXML x}</string>";
-          key = ind: x: literal ind "<key>${maybeEscapeXML x}</key>";
-          float = ind: x: literal ind "<real>${toString x}</real>";
+        mkLuaInline = expr: { _type = "lua-inline"; inherit expr; };
 
-          indent = ind: expr "\t${ind}";
-
-          item = ind: concatMapStringsSep "\n" (indent ind);
-
-          list =
-            ind: x:
-            concatStringsSep "\n" [
-              (literal ind "<array>")
-              (item ind x)
-              (literal ind "</array>")
-            ];
-
-          attrs =
-            ind: x:
-            concatStringsSep "\n" [
-              (literal ind "<dict>")
-              (attr ind x)
-              (literal ind "</dict>")
-            ];
-
-          attr =
-            let
-              attrFilter = name: value: name != "_module" && value != null;
-            in
-            ind: x:
-            concatStringsSep "\n" (
-              flatten (
-                mapAttrsToList (
-                  name: value:
-                  optionals (attrFilter name value) [
-                    (key "\t${ind}" name)
-                    (expr "\t${ind}" value)
-                  ]
-                ) x
-              )
-            );
-
-        in
-        lib.warnIf (!escape && lib.oldestSupportedReleaseIsAtLeast 2505)
-          "Using `lib.generators.toPlist` without `escape = true` is deprecated"
-          ''
-            <?xml version="1.0" encoding="UTF-8"?>
-            <!DOCTYPE plist PUBLIC "-//Apple Computer//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
-            <plist version="1.0">
-            ${expr "" v}
-            </plist>'';
-
-      toDhall =
-        { }@args:
-        v:
-        let
-          concatItems = concatStringsSep ", ";
-        in
-        if isAttrs v then
-          "{ ${concatItems (mapAttrsToList (key: value: "${key} = ${toDhall args value}") v)} }"
-        else if isList v then
-          "[ ${concatItems (map (toDhall args) v)} ]"
-        else if isInt v then
-          "${if v < 0 then "" else "+"}${toString v}"
-        else if isBool v then
-          (if v then "True" else "False")
-        else if isFunction v then
-          abort "generators.toDhall: cannot convert a function to Dhall"
-        else if v == null then
-          abort "generators.toDhall: cannot convert a null to Dhall"
-        else
-          toJSON v;
-
-      toLua =
-        {
-          multiline ? true,
-          indent ? "",
-          asBindings ? false,
-        }@args:
-        v:
-        let
-          innerIndent = "${indent}  ";
-          introSpace = if multiline then "\n${innerIndent}" else " ";
-          outroSpace = if multiline then "\n${indent}" else " ";
-          innerArgs = args // {
-            indent = if asBindings then indent else innerIndent;
-            asBindings = false;
-          };
-          concatItems = concatStringsSep ",${introSpace}";
-          isLuaInline =
-            {
-              _type ? null,
-              ...
-            }:
-            _type == "lua-inline";
-
-          generatedBindings =
-            assert assertMsg (badVarNames == [ ]) "Bad Lua var names: ${toPretty { } badVarNames}";
-            concatStrings (mapAttrsToList (key: value: "${indent}${key} = ${toLua innerArgs value}\n") v);
-
-          matchVarName = match "[[:alpha:]_][[:alnum:]_]*(\\.[[:alpha:]_][[:alnum:]_]*)*";
-          badVarNames = filter (name: matchVarName name == null) (attrNames v);
-        in
-        if asBindings then
-          generatedBindings
-        else if v == null then
-          "nil"
-        else if isInt v || isFloat v || isString v || isBool v then
-          toJSON v
-        else if isPath v || isDerivation v then
-          toJSON "${v}"
-        else if isList v then
-          (
-            if v == [ ] then
-              "{}"
-            else
-              "{${introSpace}${concatItems (map (value: "${toLua innerArgs value}") v)}${outroSpace}}"
-          )
-        else if isAttrs v then
-          (
-            if isLuaInline v then
-              "(${v.expr})"
-            else if v == { } then
-              "{}"
-            else
-              "{${introSpace}${
-                concatItems (mapAttrsToList (key: value: "[${toJSON key}] = ${toLua innerArgs value}") v)
-              }${outroSpace}}"
-          )
-        else
-          abort "generators.toLua: type ${typeOf v} is unsupported";
-
-      mkLuaInline = expr: {
-        _type = "lua-inline";
-        inherit expr;
+        toJSON = { }: b.toJSON;
+        toYAML = { }: b.toJSON;
       };
-    }
-    // {
-      toJSON = { }: lib.strings.toJSON;
-
-      toYAML = { }: lib.strings.toJSON;
-    }
-  ) { inherit lib; };
+    in
+    g;
 
   showMaybeAttrPosPre = prefix: attrName: v:
     let pos = b.unsafeGetAttrPos attrName v; in
