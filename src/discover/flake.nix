@@ -192,12 +192,13 @@ let
 
   # What a collected module defines, with priorities: its `config` when it
   # declares options or config, else itself (the shorthand) without the
-  # module system's own attributes.
+  # module system's own attributes — a `mkIf`/`mkMerge`/`mkOverride` as a
+  # whole too, as lib.evalModules pushes them down from the shorthand.
   # `configDefsKeeping keep`: the shorthand's attributes in `keep` are
   # config too (clan's `meta` is an option of its own).
   configDefsKeeping = keep: m:
     if m ? config || m ? options then prioDefs 100 (m.config or { })
-    else [ { prio = 100; value = b.removeAttrs m (lib.subtractLists keep [ "imports" "_file" "key" "disabledModules" "options" "_class" "meta" "freeformType" ]); } ];
+    else prioDefs 100 (b.removeAttrs m (lib.subtractLists keep [ "imports" "_file" "key" "disabledModules" "options" "_class" "meta" "freeformType" ]));
   configDefs = configDefsKeeping [ ];
 
   perSystemArgs = system: {

@@ -2459,6 +2459,31 @@ mod tests {
         );
     }
 
+    /// A module that is a `mkIf` (or `mkMerge`, `mkDefault`) as a whole,
+    /// without `config`: its definitions are the content's, as
+    /// lib.evalModules takes the shorthand (sini/nix-config's flake
+    /// modules beside hundreds of plain ones); a false condition defines
+    /// nothing.
+    #[test]
+    fn flake_parts_shorthand_modules_under_properties_as_eval_modules() {
+        const MODULES: &str = r#"[
+    ({ lib, ... }: {
+      options.hosts = lib.mkOption { type = lib.types.attrsOf lib.types.str; default = { }; };
+      options.level = lib.mkOption { type = lib.types.int; default = 0; };
+    })
+    ({ lib, ... }: lib.mkIf true { hosts.a = "a"; })
+    ({ lib, ... }: lib.mkIf false { hosts.x = "x"; })
+    ({ lib, ... }: lib.mkMerge [ { hosts.b = "b"; } (lib.mkDefault { level = 1; }) { _module.args.tag = "t"; } ])
+    ({ config, lib, tag, ... }: lib.mkIf true { hosts.c = tag; flake.out = { inherit (config) hosts level; }; })
+  ]"#;
+        same_as_eval_modules(
+            "flake_parts_shorthand_modules_under_properties_as_eval_modules",
+            "{ }",
+            MODULES,
+            r#"{"hosts":{"a":"a","b":"b","c":"t"},"level":1}"#,
+        );
+    }
+
     /// `flake.out` of the built-in flake-parts' `mkFlake { inputs; } {
     /// imports = modules; }` is `expected` (JSON); with
     /// `ATELIER_NIXPKGS_LIB`, so is `config.flake.out` of nixpkgs'
