@@ -1537,6 +1537,21 @@ fn flake_parts_evaluates_from_its_real_source() {
             ("nixpkgs", nixpkgs),
         ],
     );
+    // Hosts in a table of freeform submodules, made outputs by an inner
+    // `lib.evalModules` whose `flake` option is a freeform submodule (den's
+    // shape): with the real sources, nixpkgs' own module system runs.
+    for host in ["alpha", "beta"] {
+        same_plan_from_real_sources(
+            "flake-parts-freeform-hosts",
+            host,
+            "data",
+            &[
+                ("flake-parts", &fp),
+                ("flake-parts/nixpkgs-lib", nixpkgs),
+                ("nixpkgs", nixpkgs),
+            ],
+        );
+    }
 }
 
 /// flake-parts' `flakeModules.partitions` (DaRacci/nix-config): hosts in a

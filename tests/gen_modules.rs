@@ -573,6 +573,41 @@ fn submodule_values_have_their_options_defaults_and_types() {
     );
 }
 
+/// A submodule's `freeformType`: the attributes no option declares merge
+/// by it (lists concatenated in Nix's order, a condition kept on each),
+/// beside the declared options and their defaults.
+#[test]
+fn freeform_submodule_attributes_merge_by_their_type() {
+    assert_types_agree(
+        "freeform_submodule_attributes_merge_by_their_type",
+        &[
+            r#"{ lib, ... }: with lib.types; {
+  options.t.ff = lib.mkOption {
+    type = submodule {
+      freeformType = lazyAttrsOf (listOf str);
+      options.kept = lib.mkOption { type = str; default = "k"; };
+    };
+    default = { };
+  };
+  options.t.on = lib.mkOption { type = bool; default = false; };
+  config.t.ff = { paths = [ "/a" ]; off = lib.mkIf false [ "/x" ]; };
+}"#,
+            r#"{ lib, config, ... }: {
+  config.t.ff = lib.mkMerge [
+    { paths = [ "/b" ]; }
+    (lib.mkIf (!config.t.on) { more = [ "/c" ]; })
+  ];
+}"#,
+        ],
+        &[
+            ("t.ff.paths", value(json!(["/a", "/b"]))),
+            ("t.ff.more", value(json!(["/c"]))),
+            ("t.ff.off", value(json!([]))),
+            ("t.ff.kept", value(json!("k"))),
+        ],
+    );
+}
+
 /// A merge error says, as NixOS does, which option and where each
 /// conflicting definition is (`file:line:col`).
 #[test]

@@ -385,6 +385,91 @@ fn nixos_eval_modules_is_eval_modules_for_nixos() {
     assert!(e.contains("`lib.nixos.evalModules` only"), "{e}");
 }
 
+/// Submodules with a `freeformType` (den's `flake` option and host
+/// tables, sini/nix-config): attributes no option declares merge by that
+/// type — an `attrsOf (submodule …)` freeform type giving each its
+/// submodule's defaults, computed from its own `name` and `config` — and,
+/// every module of the call being read, the value's names are known:
+/// the declared ones and the defined ones.
+#[test]
+fn freeform_submodules_merge_undeclared_attributes_by_their_type() {
+    let dir = tmp(&[]);
+    check(
+        "freeform_submodules_merge_undeclared_attributes_by_their_type",
+        dir.path(),
+        r#"let
+          inherit (lib) types mkOption;
+          machine = group: types.submodule ({ name, config, ... }: {
+            freeformType = types.attrsOf types.anything;
+            options.label = mkOption { type = types.str; default = "${group}/${name}"; };
+            options.size = mkOption { type = types.int; default = 1; };
+            options.big = mkOption { type = types.bool; default = config.size > 2; };
+          });
+          e = lib.evalModules { modules = [
+            {
+              options.out = mkOption {
+                type = types.submodule {
+                  imports = [ { options.kept = mkOption { default = "k"; }; } ];
+                  freeformType = types.lazyAttrsOf types.unspecified;
+                };
+                default = { };
+              };
+              options.groups = mkOption {
+                type = types.attrsOf (types.submodule ({ name, ... }: {
+                  freeformType = types.attrsOf (machine name);
+                }));
+                default = { };
+              };
+            }
+            { out.hosts.a = 1; groups.g.m1 = { size = 3; note = "n"; }; }
+            { out.hosts.b = 2; out.list = [ "x" ]; groups.g.m2 = { }; }
+            ({ config, ... }: { out.seen = builtins.attrNames config.out; })
+          ]; };
+          c = e.config;
+        in {
+          names = builtins.attrNames c.out;
+          inherit (c.out) hosts list kept seen;
+          groups = builtins.attrNames c.groups.g;
+          m1 = c.groups.g.m1;
+          m2 = c.groups.g.m2;
+        }"#,
+        &serde_json::json!({
+            "names": ["hosts", "kept", "list", "seen"],
+            "hosts": { "a": 1, "b": 2 },
+            "list": ["x"],
+            "kept": "k",
+            "seen": ["hosts", "kept", "list", "seen"],
+            "groups": ["m1", "m2"],
+            "m1": { "big": true, "label": "g/m1", "note": "n", "size": 3 },
+            "m2": { "big": false, "label": "g/m2", "size": 1 },
+        }),
+    );
+}
+
+/// A module of the call that atelier-gen cannot read (its `imports` only
+/// Nix knows) may define any attribute of a submodule value: its names
+/// are then unknown, and say which module — not a name missing.
+#[test]
+fn names_a_module_not_read_may_define_are_unknown_and_say_why() {
+    let dir = tmp(&[]);
+    let e = ours_in(
+        dir.path(),
+        r#"let
+          e = lib.evalModules { modules = [
+            { options.out = lib.mkOption {
+                type = lib.types.submodule { freeformType = lib.types.lazyAttrsOf lib.types.raw; };
+                default = { };
+              }; }
+            { out.a = 1; }
+            { imports = builtins.fetchTarball { url = "https://example.org/m.tar.gz"; sha256 = lib.fakeSha256; }; }
+          ]; };
+        in e.config.out ? b"#,
+    )
+    .unwrap_err();
+    assert!(e.starts_with("unknown: "), "{e}");
+    assert!(e.contains("fetchTarball"), "{e}");
+}
+
 #[test]
 fn eval_modules_with_a_missing_import_is_an_error() {
     let dir = tmp(&[]);

@@ -192,12 +192,13 @@ let
 
   # What a collected module defines, with priorities: its `config` when it
   # declares options or config, else itself (the shorthand) without the
-  # module system's own attributes.
+  # module system's own attributes — a `mkIf`/`mkMerge`/`mkOverride` as a
+  # whole too, as lib.evalModules pushes them down from the shorthand.
   # `configDefsKeeping keep`: the shorthand's attributes in `keep` are
   # config too (clan's `meta` is an option of its own).
   configDefsKeeping = keep: m:
     if m ? config || m ? options then prioDefs 100 (m.config or { })
-    else [ { prio = 100; value = b.removeAttrs m (lib.subtractLists keep [ "imports" "_file" "key" "disabledModules" "options" "_class" "meta" ]); } ];
+    else prioDefs 100 (b.removeAttrs m (lib.subtractLists keep [ "imports" "_file" "key" "disabledModules" "options" "_class" "meta" "freeformType" ]));
   configDefs = configDefsKeeping [ ];
 
   perSystemArgs = system: {
@@ -286,7 +287,10 @@ let
       # `attrsOf (submodule m)`: each element is the config of its own
       # module system (m, `{ name; }`, the element's definitions), as
       # lib.evalModules makes it: an option's default is a definition of
-      # priority 1500, which any other definition of it replaces.
+      # priority 1500, which any other definition of it replaces. A name
+      # no option declares is the modules' definitions of it; with a
+      # `freeformType` of `attrsOf (submodule m')`, each such name is the
+      # config of `m'`'s own module system, in turn.
       evalElement = modules: name: v:
         let
           fixedE = { inherit lib name; config = cfgE; options = unknown "options" "a submodule's options are not read by atelier-gen"; };
@@ -295,7 +299,13 @@ let
           pathsE = map (d: d.path) optionsE;
           defaultsE = map (d: { prio = 1500; value = lib.setAttrByPath d.path d.option.default; })
             (b.filter (d: d.option ? default) optionsE);
-          cfgE = mergeTree (p: b.elem p pathsE) false [ ] (defaultsE ++ moduleDefs configDefs foundE.modules);
+          cfg0 = mergeTree (p: b.elem p pathsE) false [ ] (defaultsE ++ moduleDefs configDefs foundE.modules);
+          freeforms = map (m: m.freeformType) (b.filter (m: prim.hasKnownAttr "freeformType" m) foundE.modules);
+          freeSub = if freeforms == [ ] then null else prim.attrsOfSubmodule (b.head freeforms);
+          declaredTop = lib.unique (map b.head (b.filter (p: p != [ ]) pathsE));
+          cfgE =
+            if freeSub == null || !(isKnown cfg0) || !(b.isAttrs cfg0) then cfg0
+            else cfg0 // b.mapAttrs (evalElement freeSub) (b.removeAttrs cfg0 declaredTop);
         in
         cfgE;
       openElements = d: v:
@@ -303,12 +313,16 @@ let
           path = d.path;
           sub = prim.attrsOfSubmodule (d.option.type or null);
           fsub = prim.functionToSubmodule (d.option.type or null);
+          own = prim.submoduleOf (d.option.type or null);
         in
         # `functionTo (submodule m)`: what the function returns is the
         # config of m's module system (its option defaults under it).
         if fsub != null && isKnown v && b.isFunction v then (x: evalElement fsub "<function body>" (v x))
         else if !(isKnown v) || !(b.isAttrs v) then v
         else if sub != null then b.mapAttrs (evalElement sub) v
+        # `submodule m`: the config of m's module system, named after the
+        # option.
+        else if own != null then evalElement own (lib.last path) v
         else b.mapAttrs (n: e:
           if isKnown e && b.isAttrs e && !(prim.hasKnownAttr "_type" e)
           then prim.openAttrs "config.${b.concatStringsSep "." (path ++ [ n ])}"

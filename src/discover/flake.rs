@@ -369,6 +369,11 @@ static PRIMS: &[PrimOpDef] = &[
         func: prim_attrs_of_submodule,
     },
     PrimOpDef {
+        name: "submoduleOf",
+        arity: 1,
+        func: prim_submodule_of,
+    },
+    PrimOpDef {
         name: "deferredModuleStatic",
         arity: 1,
         func: prim_deferred_module_static,
@@ -478,6 +483,24 @@ fn prim_function_to_submodule(
     submodule_under(ev, &a[0], &["functionTo"])
 }
 
+/// `submoduleOf type`: the modules of `submodule m` / `submoduleWith {
+/// modules; }` of atelier's `lib.types`, else `null`.
+fn prim_submodule_of(ev: &mut Evaluator, a: &[Thunk], _: &Span) -> crate::nix::EvalResult<Value> {
+    match builtin_type(ev.force(&a[0])?) {
+        Some(t) => submodule_modules(ev, &t),
+        None => Ok(Value::Null),
+    }
+}
+
+/// `f arg` where `f` is `lib.types.<one of names>`: `arg`.
+fn applied<'a>(u: &'a Unknown, names: &[&str]) -> Option<&'a Thunk> {
+    let (func, arg) = u.application()?;
+    match &func.origin {
+        UnknownOrigin::Select { attr, .. } if names.contains(&attr.as_str()) => Some(arg),
+        _ => None,
+    }
+}
+
 /// The modules of `<outer> (submodule m)` / `<outer> (submoduleWith {
 /// modules; })` for a type of atelier's `lib.types` whose outer type is one
 /// of `outer` (a list), else `null`.
@@ -486,13 +509,6 @@ fn submodule_under(
     ty: &Thunk,
     outer: &[&str],
 ) -> crate::nix::EvalResult<Value> {
-    fn applied<'a>(u: &'a Unknown, names: &[&str]) -> Option<&'a Thunk> {
-        let (func, arg) = u.application()?;
-        match &func.origin {
-            UnknownOrigin::Select { attr, .. } if names.contains(&attr.as_str()) => Some(arg),
-            _ => None,
-        }
-    }
     let Some(t) = builtin_type(ev.force(ty)?) else {
         return Ok(Value::Null);
     };
@@ -502,14 +518,20 @@ fn submodule_under(
     let Some(e) = builtin_type(ev.force(elem)?) else {
         return Ok(Value::Null);
     };
-    if let Some(m) = applied(&e, &["submodule"]) {
+    submodule_modules(ev, &e)
+}
+
+/// The modules of the type `e` when it is `submodule m` (or `submodule [ m
+/// … ]`) or `submoduleWith { modules; }`, else `null`.
+fn submodule_modules(ev: &mut Evaluator, e: &Unknown) -> crate::nix::EvalResult<Value> {
+    if let Some(m) = applied(e, &["submodule"]) {
         // `submodule m` or `submodule [ m … ]` (nixpkgs' `toList`).
         return Ok(match ev.force(m)? {
             v @ Value::List(_) => v,
             _ => Value::List(Rc::new(vec![m.clone()])),
         });
     }
-    if let Some(arg) = applied(&e, &["submoduleWith"]) {
+    if let Some(arg) = applied(e, &["submoduleWith"]) {
         let arg = ev.force(arg)?;
         return Ok(match ev.select(&arg, &["modules"])? {
             Some(v @ Value::List(_)) => v,
@@ -2389,6 +2411,76 @@ mod tests {
             "{ }",
             MODULES,
             r#"{"alpha":{"at":"02:00","paths":["/alpha"]}}"#,
+        );
+    }
+
+    /// Options of freeform submodules (den's host tables, sini/nix-config):
+    /// `attrsOf (submodule { freeformType = attrsOf (submodule m); })`
+    /// gives each attribute no option declares the config of `m`'s module
+    /// system (its options' defaults, computed from its `name` and
+    /// `config`), beside attributes of any type; a plain `submodule`
+    /// option's value is its module system's config too.
+    #[test]
+    fn flake_parts_freeform_submodules_as_eval_modules() {
+        const MODULES: &str = r#"[
+    ({ config, lib, ... }:
+      let
+        inherit (lib) types mkOption;
+        machine = group: types.submodule ({ name, config, ... }: {
+          freeformType = types.attrsOf types.anything;
+          options.label = mkOption { type = types.str; default = "${group}/${name}"; };
+          options.size = mkOption { type = types.int; default = 1; };
+          options.big = mkOption { type = types.bool; default = config.size > 2; };
+        });
+      in {
+        options.groups = mkOption {
+          type = types.attrsOf (types.submodule ({ name, ... }: {
+            freeformType = types.attrsOf (machine name);
+          }));
+          default = { };
+        };
+        options.settings = mkOption {
+          type = types.submodule {
+            freeformType = types.lazyAttrsOf types.raw;
+            options.level = mkOption { type = types.int; default = 3; };
+          };
+          default = { };
+        };
+        config.flake.out = { inherit (config) groups settings; };
+      })
+    { groups.g.m1 = { size = 3; note = "n"; }; settings.extra = "e"; }
+    { groups.g.m2 = { }; }
+  ]"#;
+        same_as_eval_modules(
+            "flake_parts_freeform_submodules_as_eval_modules",
+            "{ }",
+            MODULES,
+            r#"{"groups":{"g":{"m1":{"big":true,"label":"g/m1","note":"n","size":3},"m2":{"big":false,"label":"g/m2","size":1}}},"settings":{"extra":"e","level":3}}"#,
+        );
+    }
+
+    /// A module that is a `mkIf` (or `mkMerge`, `mkDefault`) as a whole,
+    /// without `config`: its definitions are the content's, as
+    /// lib.evalModules takes the shorthand (sini/nix-config's flake
+    /// modules beside hundreds of plain ones); a false condition defines
+    /// nothing.
+    #[test]
+    fn flake_parts_shorthand_modules_under_properties_as_eval_modules() {
+        const MODULES: &str = r#"[
+    ({ lib, ... }: {
+      options.hosts = lib.mkOption { type = lib.types.attrsOf lib.types.str; default = { }; };
+      options.level = lib.mkOption { type = lib.types.int; default = 0; };
+    })
+    ({ lib, ... }: lib.mkIf true { hosts.a = "a"; })
+    ({ lib, ... }: lib.mkIf false { hosts.x = "x"; })
+    ({ lib, ... }: lib.mkMerge [ { hosts.b = "b"; } (lib.mkDefault { level = 1; }) { _module.args.tag = "t"; } ])
+    ({ config, lib, tag, ... }: lib.mkIf true { hosts.c = tag; flake.out = { inherit (config) hosts level; }; })
+  ]"#;
+        same_as_eval_modules(
+            "flake_parts_shorthand_modules_under_properties_as_eval_modules",
+            "{ }",
+            MODULES,
+            r#"{"hosts":{"a":"a","b":"b","c":"t"},"level":1}"#,
         );
     }
 

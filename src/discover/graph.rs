@@ -42,6 +42,9 @@ pub struct ModuleGraph {
     pub mk_services: Vec<MkServiceCall>,
     pub files: Vec<PathBuf>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Modules (or `imports` lists) only Nix can read, the flake inputs'
+    /// without their sources included: they may define any value.
+    pub unread: Vec<Rc<Unknown>>,
     chains: Chains,
     disabled: HashSet<Rc<str>>,
 }
@@ -312,6 +315,17 @@ pub fn prim_eval_modules(
     let g = walk_modules(ev, &modules, &margs, &[]);
     // Nothing left unread (no warning): the option tree is whole.
     let complete = g.diagnostics.is_empty();
+    // A module only Nix can read may define any value: the names of
+    // submodule values say so.
+    let unread = match g.unread.first() {
+        Some(u) => Some(super::values::describe_unknown(u)),
+        None => g.diagnostics.first().map(|d| d.message.clone()),
+    };
+    if let Some(why) = unread {
+        margs.modules.set_unread(&format!(
+            "a module of this `lib.evalModules` that atelier-gen cannot read ({why})"
+        ));
+    }
     let mut diags = Vec::new();
     for d in g.diagnostics {
         if d.severity == crate::diagnostic::Severity::Error {
@@ -487,6 +501,7 @@ impl Walker<'_> {
                     });
                     self.g.chains.mk_services.push(self.chain());
                 } else if !from_outside_the_flake(u, &self.args.inputs) {
+                    self.g.unread.push(u.clone());
                     // A module of the flake's own that cannot be followed
                     // (e.g. named by a module argument nothing supplies):
                     // said where, never silently left out.
@@ -502,6 +517,9 @@ impl Walker<'_> {
                 // Anything else (atelier.nixosModules.default, nixpkgs modules,
                 // flake inputs without a source) comes from outside the flake
                 // and declares no data of ours.
+                else {
+                    self.g.unread.push(u.clone());
+                }
             }
             Value::Null => {}
             other => self.g.diagnostics.push(Diagnostic::error(
@@ -618,14 +636,17 @@ impl Walker<'_> {
                             // function makes may hold the flake's own
                             // modules: said, below.
                             Ok(Value::Unknown(v)) if v.root_name() == Some("modulesPath") => {}
-                            Ok(Value::Unknown(v)) => self.g.diagnostics.push(Diagnostic::warning(
+                            Ok(Value::Unknown(v)) => {
+                                self.g.unread.push(v.clone());
+                                self.g.diagnostics.push(Diagnostic::warning(
                                 "unresolved-import",
                                 format!(
                                     "the imports of this module are not known statically ({}); services declared there are not seen",
                                     super::values::describe_unknown(&v)
                                 ),
                                 e.span.clone().or(import_span.clone()),
-                            )),
+                            ));
+                            }
                             _ => {}
                         }
                     }

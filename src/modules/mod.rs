@@ -47,6 +47,10 @@ pub const DEFAULT_ORDER: i64 = 1000;
 /// Why `config.<undeclared option>` is unknown.
 pub const UNDECLARED_REASON: &str = "config values are only known at rebuild time";
 
+/// Why a NixOS host's submodule values may have names atelier-gen does
+/// not see (see [`State::unread`]).
+const HOST_UNREAD: &str = "modules atelier-gen does not read (nixpkgs', an input's)";
+
 pub(crate) const ATELIER_OPTIONS: &str = include_str!("atelier-options.nix");
 pub(crate) const MKSERVICE: &str = include_str!("mkservice.nix");
 /// What `lib.evalModules` declares and defines itself (nixpkgs' internal
@@ -140,6 +144,17 @@ struct State {
     /// modules atelier-gen all read): the option tree names every option,
     /// so `attrNames options` is known.
     complete: bool,
+    /// Why a module atelier-gen does not read may define more of this
+    /// system's values (a NixOS host's nixpkgs and input modules, a
+    /// `lib.evalModules` import only Nix knows): a submodule value's
+    /// names are then not all known. `None`: every definition is read.
+    unread: Option<Rc<str>>,
+    /// A NixOS host's module system (or a submodule's below one), whose
+    /// undeclared options are nixpkgs' (see [`UNDECLARED_REASON`]).
+    host: bool,
+    /// For a submodule's own module system: its `freeformType`, by which
+    /// the definitions of names no option declares merge.
+    freeform: Option<Thunk>,
 }
 
 /// The module system a value belongs to (see [`State::nested`]).
@@ -159,7 +174,10 @@ impl Modules {
     /// A configuration with atelier's own options declared.
     pub fn new(ev: &mut Evaluator) -> (Self, Vec<Diagnostic>) {
         let options = builtin_options(ev, ATELIER_OPTIONS).map(|(o, _)| (o, None));
-        Self::with_options(options)
+        let (system, diags) = Self::with_options(options);
+        system.set_unread(HOST_UNREAD);
+        system.state.borrow_mut().host = true;
+        (system, diags)
     }
 
     /// A configuration as `lib.evalModules { prefix; specialArgs; }`
@@ -226,6 +244,13 @@ impl Modules {
     /// Every module was read: the option tree is the whole tree.
     pub fn set_complete(&self) {
         self.state.borrow_mut().complete = true;
+    }
+
+    /// Modules atelier-gen does not read (`why`, which names them) may
+    /// define values here: the names of submodule values are then unknown,
+    /// saying so.
+    pub fn set_unread(&self, why: &str) {
+        self.state.borrow_mut().unread = Some(Rc::from(why));
     }
 
     /// The lazy `config` argument of every module.
@@ -763,20 +788,200 @@ fn node(ev: &mut Evaluator, state: &Weak<RefCell<State>>, path: &Path_) -> EvalR
     }
     let prefix = state.borrow().prefix.len();
     match classify(ev, &state, &path[prefix..])? {
-        Place::Undeclared => Ok(Value::Unknown(config_unknown(path))),
+        Place::Undeclared => Ok(Value::Unknown(match undeclared_why(&state) {
+            Some(why) => undeclared_here(path, &why),
+            None => config_unknown(path),
+        })),
         Place::Namespace(n) => {
             let mut attrs = namespace(&n, path, &state, node);
-            // Only atelier's own module and the flake's declare options
-            // under `atelier`: a name missing there does not exist (and
-            // `or` falls back). Anywhere else a module atelier-gen does
-            // not read (nixpkgs', an input's) may declare it.
-            if prefix > 0 || !closed(path) {
-                attrs.unknown_keys = Some(config_unknown(path));
+            if prefix > 0 && path.len() == prefix {
+                // A submodule value: its declared options, and the names
+                // its `freeformType` takes. Those are all its names unless
+                // a module atelier-gen does not read may define more.
+                let (freeform, unread) = {
+                    let s = state.borrow();
+                    (s.freeform.clone(), s.unread.clone())
+                };
+                let mut more = None;
+                if let Some(ty) = freeform {
+                    let extra = freeform_attrs(ev, &state, path, &n, &ty)?;
+                    more = extra.unknown_keys;
+                    for (k, e) in extra.entries {
+                        attrs.entries.entry(k).or_insert(e);
+                    }
+                }
+                attrs.unknown_keys = unread.map(|why| unread_names(path, &why)).or(more);
+            } else if prefix > 0 || !closed(path) {
+                // Only atelier's own module and the flake's declare options
+                // under `atelier`: a name missing there does not exist (and
+                // `or` falls back). Anywhere else a module atelier-gen does
+                // not read (nixpkgs', an input's) may declare it.
+                attrs.unknown_keys = Some(match undeclared_why(&state) {
+                    Some(why) => undeclared_here(path, &why),
+                    None => config_unknown(path),
+                });
             }
             Ok(Value::Attrs(Rc::new(attrs)))
         }
         Place::Option(decl) => option_value(ev, &state, path, &decl),
     }
+}
+
+/// In a `lib.evalModules` of the flake's (not a NixOS host's), why an
+/// option no module read declares may still exist: a module atelier-gen
+/// cannot read may declare it.
+fn undeclared_why(state: &Rc<RefCell<State>>) -> Option<Rc<str>> {
+    let s = state.borrow();
+    s.unread.clone().filter(|_| !s.host)
+}
+
+/// `config.<path>`, which no module read declares, where modules not read
+/// may (`why` names them).
+fn undeclared_here(path: &[String], why: &str) -> Rc<Unknown> {
+    let mut u = Rc::new(Unknown {
+        reason: format!("no module atelier-gen read declares it: {why} may"),
+        span: None,
+        origin: UnknownOrigin::Root("config".into()),
+    });
+    for p in path {
+        u = select(&u, p);
+    }
+    u
+}
+
+/// The names of a submodule value at `path` that a module atelier-gen does
+/// not read may define (`why`).
+fn unread_names(path: &[String], why: &str) -> Rc<Unknown> {
+    Rc::new(Unknown {
+        reason: format!(
+            "`{}` may have attributes atelier-gen does not see: {why} may define them",
+            dotted(path)
+        ),
+        span: None,
+        origin: UnknownOrigin::Root(format!("config.{}", dotted(path))),
+    })
+}
+
+/// A submodule value's attributes that no option declares, merged by its
+/// `freeformType` (`ty`) as `lib.evalModules` merges them: every module's
+/// definitions of those names (`mkIf`, `mkOverride`, `mkOrder` kept on each
+/// name, so a condition is forced only where the type needs it), in the
+/// order Nix merges modules. A definition only Nix knows may define any
+/// name, and adds to every one.
+fn freeform_attrs(
+    ev: &mut Evaluator,
+    state: &Rc<RefCell<State>>,
+    path: &[String],
+    declared: &Expanded,
+    ty: &Thunk,
+) -> EvalResult<Attrs> {
+    let mut found = level(ev, state, path)?.found.clone();
+    found.sort_by_key(|f| std::cmp::Reverse(f.module));
+    let mut defs = Vec::new();
+    let mut opaque: Option<(Rc<Unknown>, usize)> = None;
+    for f in &found {
+        match &f.value {
+            Value::Attrs(a) => {
+                let mut rest = Attrs {
+                    unknown_keys: a.unknown_keys.clone(),
+                    span: a.span.clone(),
+                    ..Attrs::default()
+                };
+                for (k, e) in &a.entries {
+                    if !declared.children.contains_key(k) {
+                        rest.entries.insert(
+                            k.clone(),
+                            AttrEntry {
+                                value: with_properties(f, e.value.clone()),
+                                span: e.span.clone(),
+                            },
+                        );
+                    }
+                }
+                if !rest.entries.is_empty() || rest.unknown_keys.is_some() {
+                    defs.push(Def {
+                        value: Value::Attrs(Rc::new(rest)),
+                        span: f.span.clone(),
+                        priority: DEFAULT_PRIORITY,
+                        order: DEFAULT_ORDER,
+                        module: f.module,
+                        unknown_cond: None,
+                    });
+                }
+            }
+            Value::Unknown(u) => {
+                opaque.get_or_insert((u.clone(), f.module));
+            }
+            _ => {}
+        }
+    }
+    if let Some((u, module)) = &opaque {
+        let mut every = Attrs {
+            unknown_keys: Some(u.clone()),
+            ..Attrs::default()
+        };
+        for d in &defs {
+            if let Value::Attrs(a) = &d.value {
+                for k in a.entries.keys() {
+                    every.insert(k.clone(), Thunk::value(Value::Unknown(select(u, k))), None);
+                }
+            }
+        }
+        defs.push(Def {
+            value: Value::Attrs(Rc::new(every)),
+            span: None,
+            priority: DEFAULT_PRIORITY,
+            order: DEFAULT_ORDER,
+            module: *module,
+            unknown_cond: None,
+        });
+    }
+    let (elem, names) = match types::classify(ev, ty, 0) {
+        Ty::AttrsOf { elem, lazy } => (
+            (*elem).clone(),
+            if lazy { Names::Lazy } else { Names::Defined },
+        ),
+        Ty::Anything => (Ty::Anything, Names::Defined),
+        // `//`, name by name, as their `merge`.
+        Ty::Unspecified | Ty::Attrs => {
+            return Ok(match merge_update(&defs) {
+                Value::Attrs(a) => (*a).clone(),
+                _ => Attrs::default(),
+            })
+        }
+        _ => (Ty::Opaque, Names::Given),
+    };
+    let sys = Rc::downgrade(state);
+    match merge_attrs(ev, &sys, path, &defs, false, false, &elem, names)? {
+        Value::Attrs(a) => Ok((*a).clone()),
+        _ => Ok(Attrs::default()),
+    }
+}
+
+/// `t` (one name's definition, found under `f`) with `f`'s conditions,
+/// priority and order around it, as `mkIf`/`mkOverride`/`mkOrder`.
+fn with_properties(f: &Found, t: Thunk) -> Thunk {
+    let property = |kind: &str, fields: [(&str, Thunk); 2]| {
+        let mut a = Attrs::default();
+        a.insert("_type", Thunk::value(Value::string(kind)), None);
+        for (k, v) in fields {
+            a.insert(k, v, None);
+        }
+        Thunk::value(Value::Attrs(Rc::new(a)))
+    };
+    let mut t = t;
+    if f.order != DEFAULT_ORDER {
+        let p = Thunk::value(Value::Int(f.order));
+        t = property("order", [("priority", p), ("content", t)]);
+    }
+    if f.priority != DEFAULT_PRIORITY {
+        let p = Thunk::value(Value::Int(f.priority));
+        t = property("override", [("priority", p), ("content", t)]);
+    }
+    for c in f.conds.iter().rev() {
+        t = property("if", [("condition", c.clone()), ("content", t)]);
+    }
+    t
 }
 
 /// A namespace's declared names, each the lazy `at` of its own path
@@ -1651,19 +1856,6 @@ fn merge(
                 return merge_attrs(ev, sys, path, &defs, false, open, elem, names);
             }
             Ty::Submodule(spec) => {
-                // A submodule's own module system collects its definitions
-                // in order, and merges them in reverse, like the top level's.
-                let reversed: Vec<Def> = defs.iter().rev().cloned().collect();
-                let plain = merge_attrs(
-                    ev,
-                    sys,
-                    path,
-                    &reversed,
-                    true,
-                    true,
-                    &Ty::Opaque,
-                    Names::Given,
-                )?;
                 // A definition under a condition only Nix knows stays under
                 // it in the submodule (the options it sets are unknown),
                 // when another one surely gives the value (else the value,
@@ -1671,9 +1863,9 @@ fn merge(
                 // there).
                 return match spec {
                     Some(spec) if defs.iter().any(|d| d.unknown_cond.is_none()) => {
-                        submodule_value(ev, sys, path, &defs, spec, plain)
+                        submodule_value(ev, sys, path, &defs, spec)
                     }
-                    _ => Ok(plain),
+                    _ => by_shape(ev, sys, path, &defs),
                 };
             }
             _ => {}
@@ -1871,25 +2063,50 @@ fn merge(
     }
 }
 
+/// A submodule value whose modules atelier-gen does not have: the
+/// definitions merged by their shape, names no definition gives unknown.
+/// A submodule's own module system collects its definitions in order, and
+/// merges them in reverse, like the top level's.
+fn by_shape(ev: &mut Evaluator, sys: &Sys, path: &[String], defs: &[Def]) -> EvalResult<Value> {
+    let reversed: Vec<Def> = defs.iter().rev().cloned().collect();
+    merge_attrs(
+        ev,
+        sys,
+        path,
+        &reversed,
+        true,
+        true,
+        &Ty::Opaque,
+        Names::Given,
+    )
+}
+
 /// A submodule's value: a module system of its own, whose modules are the
-/// submodule's (options with their types and defaults, and `config`) and
-/// the definitions, as `lib.evalModules` makes it; an attribute no option
-/// of the submodule declares keeps what the definitions give (`plain`).
+/// submodule's (options with their types and defaults, its `freeformType`,
+/// and `config`) and the definitions, as `lib.evalModules` makes it. The
+/// names no option declares merge by the `freeformType`; without one they
+/// keep what the definitions give (Nix refuses them). Its names are known
+/// when every module that may define them was read: the submodule's
+/// (else [`by_shape`]) and the enclosing system's (see [`State::unread`]).
 fn submodule_value(
     ev: &mut Evaluator,
     sys: &Sys,
     path: &[String],
     defs: &[Def],
     spec: &types::Submodule,
-    plain: Value,
 ) -> EvalResult<Value> {
     let Some(parent) = sys.upgrade() else {
-        return Ok(plain);
+        return by_shape(ev, sys, path, defs);
     };
-    let lib = parent.borrow().lib.clone();
+    let (lib, unread, host) = {
+        let p = parent.borrow();
+        (p.lib.clone(), p.unread.clone(), p.host)
+    };
     let state = Rc::new(RefCell::new(State {
         prefix: path.to_vec(),
         lib: lib.clone(),
+        unread,
+        host,
         ..State::default()
     }));
     parent.borrow_mut().nested.push(state.clone());
@@ -1925,14 +2142,31 @@ fn submodule_value(
         }
     }
     let args = Value::Attrs(Rc::new(args));
-    let mut modules = Vec::new();
-    let mut options = Vec::new();
-    // A submodule module atelier-gen cannot read (an import it cannot
-    // find, a function of what only Nix knows) leaves the value as its
-    // definitions give it.
+    let mut read = SubmoduleRead::default();
+    // A submodule module that fails to evaluate (an import that does not
+    // exist) leaves the value as its definitions give it.
     for m in &spec.modules {
-        if submodule_module(ev, m, &args, &mut modules, &mut options, 0).is_err() {
-            return Ok(plain);
+        if submodule_module(ev, m, &args, &mut read, 0).is_err() {
+            return by_shape(ev, sys, path, defs);
+        }
+    }
+    let SubmoduleRead {
+        mut modules,
+        options,
+        freeform,
+        unread,
+    } = read;
+    {
+        let mut s = state.borrow_mut();
+        s.freeform.clone_from(&freeform);
+        // A module of its own only Nix can read (an `imports` only Nix
+        // knows) may define any of its names.
+        if let Some(u) = unread {
+            let why = format!(
+                "a module of its type that atelier-gen cannot read ({})",
+                crate::discover::values::describe_unknown(&u)
+            );
+            s.unread = Some(Rc::from(why));
         }
     }
     modules.extend(defs.iter().map(|d| Module {
@@ -1953,26 +2187,65 @@ fn submodule_value(
     };
     system.seal(modules, options);
     let Ok(declared) = ev.force(&system.config()) else {
-        return Ok(plain);
+        return by_shape(ev, sys, path, defs);
     };
-    let (Value::Attrs(declared), Value::Attrs(plain)) = (&declared, &plain) else {
+    let Value::Attrs(mut declared) = declared else {
         return Ok(declared);
     };
-    let mut attrs = (**plain).clone();
+    // A definition under a condition only Nix knows may or may not give
+    // its names.
+    if let Some(u) = defs.iter().find_map(|d| d.unknown_cond.clone()) {
+        if declared.unknown_keys.is_none() {
+            Rc::make_mut(&mut declared).unknown_keys = Some(u);
+        }
+    }
+    if freeform.is_some() {
+        return Ok(Value::Attrs(declared));
+    }
+    // No `freeformType`: what the definitions give beyond the options, by
+    // shape (values of a submodule's, whose unread names are unknown).
+    let reversed: Vec<Def> = defs.iter().rev().cloned().collect();
+    let Value::Attrs(plain) = merge_attrs(
+        ev,
+        sys,
+        path,
+        &reversed,
+        false,
+        true,
+        &Ty::Opaque,
+        Names::Given,
+    )?
+    else {
+        return Ok(Value::Attrs(declared));
+    };
+    let mut attrs = (*plain).clone();
     for (k, e) in &declared.entries {
         attrs.entries.insert(k.clone(), e.clone());
     }
+    attrs.unknown_keys = plain.unknown_keys.clone().or(declared.unknown_keys.clone());
     Ok(Value::Attrs(Rc::new(attrs)))
 }
 
+/// What the modules of a submodule type hold (see [`submodule_module`]).
+#[derive(Default)]
+struct SubmoduleRead {
+    modules: Vec<Module>,
+    options: Vec<Thunk>,
+    /// The first `freeformType` a module sets.
+    freeform: Option<Thunk>,
+    /// A module, or a module's `imports`, only Nix knows.
+    unread: Option<Rc<Unknown>>,
+}
+
 /// One module of a submodule type (a path, a function of the module
-/// arguments, or a set), its `imports` too.
+/// arguments, or a set), its `imports` too: its options, its config (a
+/// module without `options` or `config` is config itself, but for the
+/// module system's own attributes), its `freeformType`.
 fn submodule_module(
     ev: &mut Evaluator,
     m: &Thunk,
     args: &Value,
-    modules: &mut Vec<Module>,
-    options: &mut Vec<Thunk>,
+    read: &mut SubmoduleRead,
     depth: usize,
 ) -> EvalResult<()> {
     let mut v = ev.force(m)?;
@@ -1983,33 +2256,57 @@ fn submodule_module(
     if v.is_function() {
         v = ev.apply(&v, args.clone())?;
     }
-    let Value::Attrs(a) = &v else {
-        return Ok(());
+    let a = match &v {
+        Value::Attrs(a) => a.clone(),
+        Value::Unknown(u) => {
+            read.unread.get_or_insert_with(|| u.clone());
+            return Ok(());
+        }
+        _ => return Ok(()),
     };
-    if ["options", "config", "imports"]
-        .iter()
-        .all(|k| a.get(k).is_none())
-    {
-        modules.push(Module {
-            config: Thunk::value(v.clone()),
-            span: a.span.clone(),
-        });
-        return Ok(());
+    if let Some(e) = a.get("freeformType") {
+        read.freeform.get_or_insert_with(|| e.value.clone());
+    }
+    if a.get("options").is_none() && a.get("config").is_none() {
+        const OWN: [&str; 8] = [
+            "imports",
+            "freeformType",
+            "_file",
+            "key",
+            "_class",
+            "disabledModules",
+            "meta",
+            "options",
+        ];
+        if a.keys().any(|k| !OWN.contains(&k)) {
+            let mut config = (*a).clone();
+            config.entries.retain(|k, _| !OWN.contains(&k.as_str()));
+            read.modules.push(Module {
+                config: Thunk::value(Value::Attrs(Rc::new(config))),
+                span: a.span.clone(),
+            });
+        }
     }
     if let Some(e) = a.get("options") {
-        options.push(e.value.clone());
+        read.options.push(e.value.clone());
     }
     if let Some(e) = a.get("config") {
-        modules.push(Module {
+        read.modules.push(Module {
             config: e.value.clone(),
             span: e.span.clone(),
         });
     }
-    if let Some(e) = a.get("imports").filter(|_| depth < 8) {
-        if let Value::List(l) = ev.force(&e.value)? {
-            for t in l.iter() {
-                submodule_module(ev, t, args, modules, options, depth + 1)?;
+    if let Some(e) = a.get("imports") {
+        match ev.force(&e.value)? {
+            Value::List(l) if depth < 8 => {
+                for t in l.iter() {
+                    submodule_module(ev, t, args, read, depth + 1)?;
+                }
             }
+            Value::Unknown(u) => {
+                read.unread.get_or_insert(u);
+            }
+            _ => {}
         }
     }
     Ok(())
@@ -2306,10 +2603,7 @@ fn empty_value(
         Ty::ListOf(_) => Ok(Value::List(Rc::new(Vec::new()))),
         Ty::NullOr(_) => Ok(Value::Null),
         Ty::Unique(t) | Ty::CoercedTo { to: t, .. } => empty_value(ev, sys, path, t, span),
-        Ty::Submodule(Some(spec)) => {
-            let plain = merge_attrs(ev, sys, path, &[], true, true, &Ty::Opaque, Names::Given)?;
-            submodule_value(ev, sys, path, &[], spec, plain)
-        }
+        Ty::Submodule(Some(spec)) => submodule_value(ev, sys, path, &[], spec),
         Ty::Real(t) => match ev.select(t, &["emptyValue", "value"])? {
             Some(v) => Ok(v),
             None => Err(undefined()),
