@@ -1705,3 +1705,66 @@ fn generators_render_as_nixpkgs() {
         assert_eq!(got, theirs_in(&lib, dir.path(), expr), "with nixpkgs' lib");
     }
 }
+
+/// `lib.cli` (every variant and its options), `lib.versions` (`pad` with
+/// and without a suffix) and `lib.lazyDerivation` (what it takes from the
+/// derivation, what it leaves lazy, and the errors a caller can catch).
+#[test]
+fn cli_versions_and_lazy_derivation_are_nixpkgs() {
+    let dir = tmp(&[]);
+    let expr = r#"with lib; let
+        opts = { a = true; b = false; c = null; long = "x y"; l = [ 1 "two" ]; n = 3; f = 0.5; };
+        catch = v: (builtins.tryEval (builtins.deepSeq v v)).success;
+        out = { type = "derivation"; outputName = "out"; outPath = "/o"; drvPath = "/d"; };
+        dev = { type = "derivation"; outputName = "dev"; outPath = "/o-dev"; drvPath = "/d"; };
+        drv = { type = "derivation"; name = "p-1"; system = "x86_64-linux"; outputs = [ "out" "dev" ];
+          outputName = "out"; outPath = "/o"; drvPath = "/d"; meta = { m = 1; }; inherit out dev; extra = 9; };
+        show = d: { inherit (d) type name system outputName drvPath outputs meta; outPath = d.outPath;
+          names = builtins.attrNames d; outs = map (o: d.${o}.outPath) d.outputs; };
+        lazy = lazyDerivation { derivation = throw "not forced"; outputs = [ "out" "dev" ]; passthru.p = 1; meta = { z = 2; }; };
+      in {
+        gnu = [ (cli.toGNUCommandLine { } opts) (cli.toGNUCommandLine { optionValueSeparator = "="; } opts)
+          (cli.toGNUCommandLine { mkOptionName = k: "/${k}"; mkBool = k: v: [ "${k}:${if v then "on" else "off"}" ]; } opts)
+          (cli.toGNUCommandLine { mkList = k: v: [ "--${k}" (concatMapStringsSep "," toString v) ]; } { xs = [ 1 2 ]; })
+          (cli.toGNUCommandLine { mkOption = k: v: [ "${k}!" ]; } { k = "v"; e = null; })
+          (cli.toGNUCommandLineShell { } opts) (cli.toGNUCommandLineShell { optionValueSeparator = "="; } { s = "it's"; }) ];
+        cmd = [ (cli.toCommandLine (k: { option = "-${k}"; sep = null; explicitBool = false; }) opts)
+          (cli.toCommandLine (k: { option = "--${k}"; sep = ":"; explicitBool = true; }) opts)
+          (cli.toCommandLine (k: { option = "+${k}"; sep = "="; explicitBool = false; formatArg = v: "<${toString v}>"; }) opts)
+          (cli.toCommandLineShell (k: { option = "-${k}"; sep = null; explicitBool = true; }) opts)
+          (cli.toCommandLineGNU { } opts) (cli.toCommandLineGNU { explicitBool = true; } opts)
+          (cli.toCommandLineGNU { isLong = _: true; formatArg = v: "[${toString v}]"; } opts)
+          (cli.toCommandLineShellGNU { } opts) (cli.toCommandLineShellGNU { isLong = _: false; } { q = "a b"; })
+          (cli.toCommandLine (k: { option = k; sep = null; explicitBool = false; }) { }) ];
+        versions = with versions; [ (pad 3 "1.2") (pad 3 "1.2-rc1") (pad 1 "1.2.3") (pad 2 "1.2.3.4-pre-2")
+          (pad 4 "1") (pad 0 "5.6") (pad 2 "v1") (major "1.2.3") (minor "1.2.3") (patch "1.2.3") (majorMinor "1.2.3")
+          (majorMinor "1") (splitVersion "1.2pre3") (compareVersions "1.2" "1.10") ];
+        lazy = [ (show (lazyDerivation { derivation = drv; outputs = [ "out" "dev" ]; }))
+          (show (lazyDerivation { derivation = drv; outputs = [ "out" "dev" ]; meta = null; passthru = { extra = 1; x = 2; }; }))
+          (builtins.attrNames lazy) lazy.meta lazy.p lazy.outputs lazy.type
+          (catch (lazyDerivation { derivation = drv; }).outPath)
+          (catch (lazyDerivation { derivation = drv; outputs = [ "dev" "out" ]; }).name)
+          (catch (lazyDerivation { derivation = drv // { type = "x"; }; outputs = [ "out" "dev" ]; }).name)
+          (catch (lazyDerivation { derivation = { name = "n"; }; }).name)
+          (lazyDerivation { derivation = drv; outputs = [ "out" "dev" ]; }).dev.outPath
+          (optionalDrvAttr true 1) (optionalDrvAttr false 1) ];
+      }"#;
+    let got = ours_in(dir.path(), expr).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        got["gnu"][0],
+        serde_json::json!([
+            "-a", "-f", "0.500000", "-l", "1", "-l", "two", "--long", "x y", "-n", "3"
+        ])
+    );
+    assert_eq!(got["versions"][1], "1.2.0-rc1");
+    assert_eq!(got["lazy"][7], false);
+    assert_eq!(got["lazy"][8], false);
+    assert_eq!(got["lazy"][9], false);
+    if let Some(lib) = real_lib("cli_versions_and_lazy_derivation_are_nixpkgs") {
+        assert_eq!(got, theirs_in(&lib, dir.path(), expr), "with nixpkgs' lib");
+    }
+    // An empty option name stops evaluation (nixpkgs' lib fails there too,
+    // with an error `tryEval` does not catch).
+    let e = ours("lib.cli.toCommandLineGNU { } { \"\" = true; }").unwrap_err();
+    assert!(e.contains("empty name"), "{e}");
+}

@@ -924,59 +924,37 @@ let
         f def
     else
       f def;
+  # The derivation's attributes that `lazyDerivation` gives without
+  # evaluating it: its outputs are taken on trust, and checked (with the
+  # derivation's type) only when an attribute read from it is used.
   lazyDerivation =
-    args@{
-      derivation,
-      meta ? null,
-      passthru ? { },
-      outputs ? [ "out" ],
-    }:
+    args@{ derivation, meta ? null, passthru ? { }, outputs ? [ "out" ] }:
     let
-      checked =
-        throwIfNot (derivation.type or null == "derivation") "lazyDerivation: input must be a derivation."
-          throwIfNot
-          (derivation.outputs == outputs)
-          ''
-            lib.lazyDerivation: The derivation ${derivation.name or "<unknown>"} has outputs that don't match the assumed outputs.
-
-            Assumed outputs passed to lazyDerivation${showMaybeAttrPosPre ",\n    at " "outputs" args}:
-                ${lib.generators.toPretty { multiline = false; } outputs};
-
-            Actual outputs of the derivation${showMaybePackagePosPre ",\n    defined at " derivation}:
-                ${lib.generators.toPretty { multiline = false; } derivation.outputs}
-
-            If the outputs are known ahead of evaluating the derivation,
-            then update the lazyDerivation call to match the actual outputs, in the same order.
-            If lazyDerivation is passed a literal value, just change it to the actual outputs.
-            As a result it will work as before / as intended.
-
-            Otherwise, when the outputs are dynamic and can't be known ahead of time, it won't
-            be possible to add laziness, but lib.lazyDerivation may still be useful for trimming
-            the attributes.
-            If you want to keep trimming the attributes, make sure that the package is in a
-            variable (don't evaluate it twice!) and pass the variable and its outputs attribute
-            to lib.lazyDerivation. This largely defeats laziness, but keeps the trimming.
-            If none of the above works for you, replace the lib.lazyDerivation call by the
-            expression in the derivation argument.
-          ''
+      show = lib.generators.toPretty { multiline = false; };
+      givenAt = showMaybeAttrPosPre " (given at " "outputs" args;
+      definedAt = showMaybePackagePosPre " (defined at " derivation;
+      closeIf = s: if s == "" then "" else "${s})";
+      mismatch = ''
+        lib.lazyDerivation: `outputs` says ${show outputs}${closeIf givenAt}, but the derivation ${derivation.name or "<unknown>"} has the outputs ${show derivation.outputs}${closeIf definedAt}.
+        Give `outputs` the derivation's real outputs, in the same order. When they cannot be known without evaluating the derivation, keep the derivation in a variable and pass its `outputs` (the attributes are still trimmed, but nothing stays lazy), or use the derivation itself instead of lib.lazyDerivation.
+      '';
+      # The derivation, once it is known to be one with those outputs.
+      real =
+        if (derivation.type or null) != "derivation" then
+          throw "lib.lazyDerivation: `derivation` is not a derivation (its `type` is not \"derivation\")."
+        else if derivation.outputs != outputs then
+          throw mismatch
+        else
           derivation;
+      fixed = {
+        type = "derivation";
+        inherit outputs;
+        inherit (real) outPath outputName drvPath name system;
+        meta = if args ? meta then meta else real.meta;
+      };
+      perOutput = genAttrs outputs (o: real.${o});
     in
-    {
-      type = "derivation";
-
-      inherit (checked)
-        outPath
-        outputName
-        drvPath
-        name
-        system
-        ;
-      inherit outputs;
-
-      meta = args.meta or checked.meta;
-    }
-    // genAttrs outputs (outputName: checked.${outputName})
-    // passthru;
+    fixed // perOutput // passthru;
   optionalDrvAttr = cond: value: if cond then value else null;
   resolveDefaultNix =
     v:
@@ -987,118 +965,83 @@ let
     else
       v;
 
-  # lib.cli, as nixpkgs' lib/cli.nix (documentation left out).
-  cli = (
-    { lib }:
-
-    {
-      toGNUCommandLineShell =
+  # lib.cli: an attribute set of options as command-line words. The older
+  # `toGNUCommandLine` pair takes hooks for each kind of value; the newer
+  # `toCommandLine` asks a function, for each option name, how to spell it.
+  cli =
+    let
+      asArg = lib.generators.mkValueStringDefault { };
+      superseded = name: instead:
         lib.warnIf (lib.oldestSupportedReleaseIsAtLeast 2511)
-          "lib.cli.toGNUCommandLineShell is deprecated, please use lib.cli.toCommandLineShell or lib.cli.toCommandLineShellGNU instead."
-          (options: attrs: lib.escapeShellArgs (lib.cli.toGNUCommandLine options attrs));
-
-      toGNUCommandLine =
-        lib.warnIf (lib.oldestSupportedReleaseIsAtLeast 2511)
-          "lib.cli.toGNUCommandLine is deprecated, please use lib.cli.toCommandLine or lib.cli.toCommandLineShellGNU instead."
-          (
-            {
-              mkOptionName ? k: if builtins.stringLength k == 1 then "-${k}" else "--${k}",
-
-              mkBool ? k: v: lib.optional v (mkOptionName k),
-
-              mkList ? k: v: lib.concatMap (mkOption k) v,
-
-              mkOption ?
-                k: v:
-                if v == null then
-                  [ ]
-                else if optionValueSeparator == null then
-                  [
-                    (mkOptionName k)
-                    (lib.generators.mkValueStringDefault { } v)
-                  ]
-                else
-                  [ "${mkOptionName k}${optionValueSeparator}${lib.generators.mkValueStringDefault { } v}" ],
-
-              optionValueSeparator ? null,
-            }:
-            options:
-            let
-              render =
-                k: v:
-                if builtins.isBool v then
-                  mkBool k v
-                else if builtins.isList v then
-                  mkList k v
-                else
-                  mkOption k v;
-
-            in
-            builtins.concatLists (lib.mapAttrsToList render options)
-          );
-
-      toCommandLineShellGNU =
-        options: attrs: lib.escapeShellArgs (lib.cli.toCommandLineGNU options attrs);
-
-      toCommandLineGNU =
-        {
-          isLong ? optionName: builtins.stringLength optionName > 1,
-          explicitBool ? false,
-          formatArg ? lib.generators.mkValueStringDefault { },
-        }:
-        let
-          optionFormat = optionName: {
-            option = if isLong optionName then "--${optionName}" else "-${optionName}";
-            sep = if isLong optionName then "=" else "";
-            inherit explicitBool formatArg;
-          };
-        in
-        lib.cli.toCommandLine optionFormat;
-
-      toCommandLineShell =
-        optionFormat: attrs: lib.escapeShellArgs (lib.cli.toCommandLine optionFormat attrs);
-
+          "lib.cli.${name} is superseded and will go; use ${instead}.";
+      # One option's words from its spelling (`option` the flag, `sep` what
+      # joins flag and argument or null for two words, `explicitBool`
+      # whether booleans are written as arguments, `formatArg` how).
+      wordsFor =
+        { option, sep, explicitBool, formatArg ? asArg }:
+        value:
+        if value == null then
+          [ ]
+        else if !explicitBool && b.isBool value then
+          optional value option
+        else if sep == null then
+          [ option (formatArg value) ]
+        else
+          [ (option + sep + formatArg value) ];
       toCommandLine =
-        optionFormat: attrs:
-        let
-          handlePair =
-            k: v:
-            if k == "" then
-              lib.throw "lib.cli.toCommandLine only accepts non-empty option names."
-            else if builtins.isList v then
-              builtins.concatMap (handleOption k) v
+        spelling: attrs:
+        concatLists (
+          lib.mapAttrsToList (
+            name: value:
+            if name == "" then
+              abort "lib.cli.toCommandLine: an option has the empty name; give every option a name."
             else
-              handleOption k v;
-
-          handleOption = k: renderOption (optionFormat k) k;
-
-          renderOption =
-            {
-              option,
-              sep,
-              explicitBool,
-              formatArg ? lib.generators.mkValueStringDefault { },
-            }:
-            k: v:
-            if v == null || (!explicitBool && v == false) then
+              concatMap (wordsFor (spelling name)) (if b.isList value then value else [ value ])
+          ) attrs
+        );
+      toCommandLineGNU =
+        { isLong ? name: stringLength name > 1, explicitBool ? false, formatArg ? asArg }:
+        toCommandLine (
+          name:
+          let long = isLong name; in
+          {
+            option = (if long then "--" else "-") + name;
+            sep = if long then "=" else "";
+            inherit explicitBool formatArg;
+          }
+        );
+      toGNUCommandLine =
+        {
+          mkOptionName ? name: if stringLength name == 1 then "-${name}" else "--${name}",
+          mkBool ? name: flag: optional flag (mkOptionName name),
+          mkList ? name: values: concatMap (mkOption name) values,
+          mkOption ? name: value:
+            if value == null then
               [ ]
-            else if !explicitBool && v == true then
-              [ option ]
             else
-              let
-                arg = formatArg v;
-              in
-              if sep != null then
-                [ "${option}${sep}${arg}" ]
-              else
-                [
-                  option
-                  arg
-                ];
-        in
-        builtins.concatLists (lib.mapAttrsToList handlePair attrs);
-    }
-  ) { inherit lib; };
+              let flag = mkOptionName name; arg = asArg value; in
+              if optionValueSeparator == null then [ flag arg ] else [ "${flag}${optionValueSeparator}${arg}" ],
+          optionValueSeparator ? null,
+        }:
+        options:
+        concatLists (
+          lib.mapAttrsToList (
+            name: value:
+            if b.isBool value then mkBool name value
+            else if b.isList value then mkList name value
+            else mkOption name value
+          ) options
+        );
+    in
+    {
+      inherit toCommandLine toCommandLineGNU;
+      toCommandLineShell = spelling: attrs: lib.escapeShellArgs (toCommandLine spelling attrs);
+      toCommandLineShellGNU = settings: attrs: lib.escapeShellArgs (toCommandLineGNU settings attrs);
+      toGNUCommandLine = superseded "toGNUCommandLine" "lib.cli.toCommandLine or lib.cli.toCommandLineShellGNU" toGNUCommandLine;
+      toGNUCommandLineShell =
+        superseded "toGNUCommandLineShell" "lib.cli.toCommandLineShell or lib.cli.toCommandLineShellGNU"
+          (settings: attrs: lib.escapeShellArgs (toGNUCommandLine settings attrs));
+    };
 
   concat = x: y: x ++ y;
   boolToYesNo = b: if b then "yes" else "no";
@@ -1965,26 +1908,28 @@ let
   versionUnknown = name: internal.unknownWhy "lib.trivial.${name}"
     "the nixpkgs version is a fact of nixpkgs' source, which the built-in lib stands in for; it is known when the flake's lock names a nixpkgs release, or when nixpkgs' lib is read from source (pass nixpkgs with --override-input)";
   fixedPoints = { inherit converge toExtension fix fix' extends composeExtensions composeManyExtensions makeExtensible makeExtensibleWithCustomName; };
-  # lib.versions, as nixpkgs' lib/versions.nix (documentation left out).
-  versions = (
-    { lib }:
-    rec {
-      inherit (builtins) compareVersions;
-      splitVersion = builtins.splitVersion;
-      major = v: builtins.elemAt (splitVersion v) 0;
-      minor = v: builtins.elemAt (splitVersion v) 1;
-      patch = v: builtins.elemAt (splitVersion v) 2;
-      majorMinor = v: builtins.concatStringsSep "." (lib.take 2 (splitVersion v));
+  # lib.versions: parts of a version string, split as `builtins.splitVersion` does.
+  versions =
+    let
+      nth = i: v: b.elemAt (b.splitVersion v) i;
+    in
+    {
+      inherit (b) compareVersions splitVersion;
+      major = nth 0;
+      minor = nth 1;
+      patch = nth 2;
+      majorMinor = v: concatStringsSep "." (take 2 (b.splitVersion v));
+      # The first `n` numeric parts, "0" where the version has fewer, then
+      # whatever followed the first "-".
       pad =
         n: version:
         let
-          numericVersion = lib.head (lib.splitString "-" version);
-          versionSuffix = lib.removePrefix numericVersion version;
+          numeric = head (lib.splitString "-" version);
+          rest = removePrefix numeric version;
+          parts = b.splitVersion numeric ++ genList (_: "0") n;
         in
-        lib.concatStringsSep "." (lib.take n (lib.splitVersion numericVersion ++ lib.genList (_: "0") n))
-        + versionSuffix;
-    }
-  ) { inherit lib; };
+        concatStringsSep "." (take n parts) + rest;
+    };
   importJSON = path: b.fromJSON (b.readFile path);
   pathType = path:
     if !(b.pathExists path) then throw "lib.filesystem.pathType: path ${toString path} does not exist"
