@@ -1776,6 +1776,19 @@ fn discharge(ev: &mut Evaluator, found: Vec<Found>) -> EvalResult<Vec<Def>> {
     Ok(out)
 }
 
+/// One definition at most, as `mergeOneOption` and `types.unique` take.
+fn unique(path: &[String], defs: &[Def]) -> EvalResult<()> {
+    if defs.len() > 1 {
+        let refs: Vec<&Def> = defs.iter().collect();
+        return Err(conflict(
+            path,
+            "is defined multiple times while it's expected to be unique",
+            &refs,
+        ));
+    }
+    Ok(())
+}
+
 /// `open`: the value is (below) a submodule's, whose unset options are
 /// unknown (see [`OptionDecl::submodule`]). `ty`: the option's type, read
 /// by [`types::classify`].
@@ -1899,14 +1912,7 @@ fn merge(
             Err(not_of_type(path, ty, d))
         }
         Ty::Raw => {
-            if defs.len() > 1 {
-                let refs: Vec<&Def> = defs.iter().collect();
-                return Err(conflict(
-                    path,
-                    "is defined multiple times while it's expected to be unique",
-                    &refs,
-                ));
-            }
+            unique(path, &defs)?;
             Ok(defs.pop().expect("one definition").value)
         }
         Ty::Real(t) => types::merge_real(ev, path, &defs, t),
@@ -1923,14 +1929,7 @@ fn merge(
             ev.apply(&f, Value::list(defs.into_iter().map(|d| d.value)))
         }
         Ty::Unique(elem) => {
-            if defs.len() > 1 {
-                let refs: Vec<&Def> = defs.iter().collect();
-                return Err(conflict(
-                    path,
-                    "is defined multiple times while it's expected to be unique",
-                    &refs,
-                ));
-            }
+            unique(path, &defs)?;
             merge(ev, sys, path, defs, open, elem)
         }
         Ty::NullOr(elem) => {
@@ -1959,14 +1958,7 @@ fn merge(
             }
             // Neither type takes every definition: one value, as
             // `mergeOneOption`.
-            if defs.len() > 1 {
-                let refs: Vec<&Def> = defs.iter().collect();
-                return Err(conflict(
-                    path,
-                    "is defined multiple times while it's expected to be unique",
-                    &refs,
-                ));
-            }
+            unique(path, &defs)?;
             Ok(defs.pop().expect("one definition").value)
         }
         Ty::CoercedTo { .. } => unreachable!("coerced above"),
