@@ -1768,3 +1768,54 @@ fn cli_versions_and_lazy_derivation_are_nixpkgs() {
     let e = ours("lib.cli.toCommandLineGNU { } { \"\" = true; }").unwrap_err();
     assert!(e.contains("empty name"), "{e}");
 }
+
+/// The string, attribute and option helpers atelier writes in its own
+/// words (edit distances, case conversion, splitting, trimming, path
+/// updates, definition wrappers) give nixpkgs' results, and fail where it
+/// fails, over cases beyond those of nixpkgs' own tests.
+#[test]
+fn string_and_path_helpers_are_nixpkgs() {
+    let dir = tmp(&[]);
+    let expr = r#"with lib; let
+        fails = x: !(builtins.tryEval (builtins.deepSeq x x)).success;
+        words = [ "" "a" "b" "ab" "ba" "abc" "acb" "kitten" "sitting" "flaw" "lawn" "aa" "aaa" "abab" "baba" "xabcx" "xacbx" "abcdef" "azced" "ggg" "g" ];
+        pairs = concatMap (s: map (t: [ s t ]) words) words;
+        drv = { type = "derivation"; name = "hello-1.0"; outPath = "/nix/store/x-hello"; };
+        def = { _type = "definition"; file = "f"; value = 2; };
+      in {
+        distances = map (p: strings.levenshtein (elemAt p 0) (elemAt p 1)) pairs;
+        atMost = map (k: map (p: strings.levenshteinAtMost k (elemAt p 0) (elemAt p 1)) pairs) [ (-1) 0 1 2 3 4 ];
+        common = map (p: [ (strings.commonPrefixLength (elemAt p 0) (elemAt p 1)) (strings.commonSuffixLength (elemAt p 0) (elemAt p 1)) ]) pairs;
+        split = [ (splitStringBy (a: b: b == "-") false "a-b--c-") (splitStringBy (a: b: b == "-") true "-a-b")
+          (splitStringBy (a: b: a == "x") true "xaxbx") (splitStringBy (a: b: true) false "abc") (splitStringBy (a: b: false) true "") ];
+        camel = map toCamelCase [ "" "hello world" "HELLO_WORLD" "fooBarBaz" "foo-bar_baz qux" "--a" "ABC" "aB-cD" "x  y" ];
+        sentence = map toSentenceCase [ "" "a" "hELLO wORLD" "ABC" ];
+        caseFails = [ (fails (toCamelCase 1)) (fails (toSentenceCase [ ])) ];
+        trims = map (o: map (trimWith o) [ "" " " "  a b \t\n" "\r\na" "a\n" "x" ]) [ { } { start = true; } { end = true; } { start = true; end = true; } ];
+        paths = map strings.normalizePath [ "" "/" "//" "a//b///c" "///a/" "a" "/./a//" ];
+        options = map showOption [ [ ] [ "a" ] [ "a" "b c" "*" "<name>" "x.y" "if" "<n" ] ];
+        updated = [
+          (updateManyAttrsByPath [ { path = [ "a" "b" ]; update = x: x + 1; } { path = [ "a" ]; update = x: x // { c = 3; }; } { path = [ "d" ]; update = _: 4; } ] { a.b = 1; })
+          (updateManyAttrsByPath [ ] 5)
+          (updateManyAttrsByPath [ { path = [ ]; update = x: x * 2; } { path = [ ]; update = x: x + 1; } ] 5)
+          (updateManyAttrsByPath [ { path = [ "n" "m" ]; update = _: 1; } ] { })
+        ];
+        updateFails = [ (fails (updateManyAttrsByPath [ { path = [ "a" ]; update = x: x + 1; } ] { }))
+          (fails (updateManyAttrsByPath [ { path = [ "a" "b" ]; update = _: 1; } ] { a = 1; })) ];
+        exe = [ (getExe' drv "hi") (fails (getExe' drv "a/b")) (fails (getExe' { } "hi")) (fails (getExe' drv 1)) ];
+        defs = map (modules.mapDefinitionValue (x: if isInt x then x * 10 else x)) [ 1 "s" def (mkIf true 3) (mkMerge [ 1 (mkOrder 5 2) (mkForce def) ]) { _type = "other"; } ];
+        compare = map (p: splitByAndCompare (hasPrefix "a") compare (x: y: compare y x) (elemAt p 0) (elemAt p 1)) pairs;
+        errors = [ (fails (toShellVar "1x" 1)) (fails (fixedWidthString 2 "0" "abc")) (fails (toInt "01")) (fails (toInt "x"))
+          (fails (toIntBase10 "x")) (toIntBase10 "007") (fails (attrsets.unionOfDisjoint { a = 1; } { a = 2; })) (attrsets.unionOfDisjoint { a = 1; } { b = 2; }) ];
+      }"#;
+    let got = ours_in(dir.path(), expr).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(got["distances"][0], serde_json::json!(0));
+    if let Some(lib) = real_lib("string_and_path_helpers_are_nixpkgs") {
+        let theirs = theirs_in(&lib, dir.path(), expr);
+        // Case by case, so that a difference names its function.
+        for (name, value) in theirs.as_object().unwrap() {
+            assert_eq!(&got[name], value, "{name} with nixpkgs' lib");
+        }
+        assert_eq!(got, theirs, "with nixpkgs' lib");
+    }
+}

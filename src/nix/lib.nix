@@ -166,7 +166,7 @@ let
     then s else escapeNixString s;
   isValidPosixName = name: b.match "[a-zA-Z_][a-zA-Z0-9_]*" name != null;
   toShellVar = name: value:
-    throwIfNot (isValidPosixName name) "toShellVar: ${name} is not a valid shell variable name" (
+    throwIfNot (isValidPosixName name) "toShellVar: `${name}` cannot name a shell variable (use letters, digits and `_`, not starting with a digit)" (
       if isAttrs value && !isStringLike value then
         "declare -A ${name}=(${concatStringsSep " " (mapAttrsToList (n: v: "[${escapeShellArg n}]=${escapeShellArg v}") value)})"
       else if isList value then
@@ -177,7 +177,7 @@ let
   fixedWidthString = width: filler: str:
     let strw = stringLength str; reqWidth = width - (stringLength filler); in
     assert assertMsg (strw <= width)
-      "fixedWidthString: requested string length (${toString width}) must not be shorter than actual length (${toString strw})";
+      "fixedWidthString: the string is ${toString strw} characters long, more than the width ${toString width} it should be padded to";
     if strw == width then str else filler + fixedWidthString reqWidth filler str;
   fixedWidthNumber = width: n: fixedWidthString width "0" (toString n);
   toInt =
@@ -190,11 +190,11 @@ let
       strippedInput = matchStripInput str;
       isLeadingZero = matchLeadingZero (head strippedInput) == [ ];
       parsedInput = b.fromJSON (head strippedInput);
-      generalError = "toInt: Could not convert ${escapeNixString str} to int.";
+      generalError = "toInt: ${escapeNixString str} is not a decimal integer, so it cannot be turned into one.";
     in
     if strippedInput == null then throw generalError
     else if isLeadingZero then
-      throw "toInt: Ambiguity in interpretation of ${escapeNixString str} between octal and zero padded integer."
+      throw "toInt: ${escapeNixString str} starts with a 0, so it could be meant as octal or as a zero-padded decimal; toIntBase10 reads it as decimal."
     else if !b.isInt parsedInput then throw generalError
     else parsedInput;
   toIntBase10 =
@@ -207,7 +207,7 @@ let
       strippedInput = matchStripInput str;
       isZero = matchZero (head strippedInput) == [ ];
       parsedInput = b.fromJSON (head strippedInput);
-      generalError = "toIntBase10: Could not convert ${escapeNixString str} to int.";
+      generalError = "toIntBase10: ${escapeNixString str} is not a decimal integer, so it cannot be turned into one.";
     in
     if strippedInput == null then throw generalError
     else if isZero then 0
@@ -286,7 +286,7 @@ let
     let
       intersection = b.intersectAttrs x y;
       collisions = concatStringsSep " " (attrNames intersection);
-      mask = mapAttrs (name: value: throw "unionOfDisjoint: collision on ${name}; complete list: ${collisions}") intersection;
+      mask = mapAttrs (name: value: throw "unionOfDisjoint: `${name}` is in both attribute sets (every name they share: ${collisions})") intersection;
     in
     (x // y) // mask;
 
@@ -321,14 +321,17 @@ let
       )
     );
   getExe' =
-    x: y:
-    assert assertMsg (isDerivation x)
-      "lib.meta.getExe': The first argument is of type ${typeOf x}, but it should be a derivation instead.";
-    assert assertMsg (isString y)
-      "lib.meta.getExe': The second argument is of type ${typeOf y}, but it should be a string instead.";
-    assert assertMsg (match ".*/.*" y == null)
-      "lib.meta.getExe': The second argument \"${y}\" is a nested path with a \"/\" character, but it should just be the name of the executable instead.";
-    "${getBin x}/bin/${y}";
+    drv: program:
+    let
+      who = "lib.meta.getExe'";
+    in
+    assert assertMsg (isDerivation drv)
+      "${who}: expected a derivation as the first argument, but was given a ${typeOf drv}.";
+    assert assertMsg (isString program)
+      "${who}: expected the program's name (a string) as the second argument, but was given a ${typeOf program}.";
+    assert assertMsg (match ".*/.*" program == null)
+      "${who}: the program name \"${program}\" contains a \"/\"; give only the executable's file name, without any directory.";
+    "${getBin drv}/bin/${program}";
   getName =
     let
       parse = drv: (parseDrvName drv).name;
@@ -351,175 +354,157 @@ let
       throw "lib.lists.removePrefix: First argument is not a list prefix of the second argument";
   listsHasPrefix = list1: list2: take (length list1) list2 == list1;
   stringsReplicate = n: s: concatStrings (lib.lists.replicate n s);
+  # How many characters two strings share at their start (resp. end).
   commonPrefixLength =
-    a: b:
+    s: t:
     let
-      m = lib.min (stringLength a) (stringLength b);
-      go =
-        i:
-        if i >= m then
-          m
-        else if substring i 1 a == substring i 1 b then
-          go (i + 1)
-        else
-          i;
+      bound = lib.min (stringLength s) (stringLength t);
+      sameAt = n: substring n 1 s == substring n 1 t;
+      walk = n: if n < bound && sameAt n then walk (n + 1) else n;
     in
-    go 0;
+    walk 0;
   commonSuffixLength =
-    a: b:
+    s: t:
     let
-      m = lib.min (stringLength a) (stringLength b);
-      go =
-        i:
-        if i >= m then
-          m
-        else if substring (stringLength a - i - 1) 1 a == substring (stringLength b - i - 1) 1 b then
-          go (i + 1)
-        else
-          i;
+      bound = lib.min (stringLength s) (stringLength t);
+      fromEnd = str: n: substring (stringLength str - n - 1) 1 str;
+      walk = n: if n < bound && fromEnd s n == fromEnd t n then walk (n + 1) else n;
     in
-    go 0;
+    walk 0;
+  # Edit distance by the usual table, whose cells are lazy and so computed
+  # once each: cell r c is the distance between the first r characters of
+  # `s` and the first c characters of `t`.
   levenshtein =
-    a: b:
+    s: t:
     let
-      arr = lib.genList (i: lib.genList (j: dist i j) (stringLength b + 1)) (stringLength a + 1);
-      d = x: y: lib.elemAt (lib.elemAt arr x) y;
-      dist =
-        i: j:
-        let
-          c = if substring (i - 1) 1 a == substring (j - 1) 1 b then 0 else 1;
-        in
-        if j == 0 then
-          i
-        else if i == 0 then
-          j
+      rows = stringLength s;
+      cols = stringLength t;
+      table = genList (r: genList (c: cell r c) (cols + 1)) (rows + 1);
+      at = r: c: elemAt (elemAt table r) c;
+      least3 = x: y: z: lib.min x (lib.min y z);
+      cell =
+        r: c:
+        if r == 0 then
+          c
+        else if c == 0 then
+          r
         else
-          lib.min (lib.min (d (i - 1) j + 1) (d i (j - 1) + 1)) (d (i - 1) (j - 1) + c);
+          let
+            swap = if substring (r - 1) 1 s == substring (c - 1) 1 t then 0 else 1;
+          in
+          least3 (at (r - 1) (c - 1) + swap) (at (r - 1) c + 1) (at r (c - 1) + 1);
     in
-    d (stringLength a) (stringLength b);
+    at rows cols;
+  # `levenshteinAtMost k a b`: whether the edit distance is at most k. The
+  # shared start and end are cut off first; for k of 1 and 2 what is left
+  # is judged directly, above that by `levenshtein`.
   levenshteinAtMost =
     let
-      infixDifferAtMost1 = x: y: stringLength x <= 1 && stringLength y <= 1;
-
-      infixDifferAtMost2 =
-        x: y:
+      # `long` is at least as long as `short`.
+      closeByOne = long: short: stringLength long <= 1 && stringLength short <= 1;
+      closeByTwo =
+        long: short:
         let
-          xlen = stringLength x;
-          ylen = stringLength y;
-          diff = xlen - ylen;
-
-          xinfix = substring 1 (xlen - 2) x;
-          yinfix = substring 1 (ylen - 2) y;
-
-          xdelr = substring 0 (xlen - 1) x;
-          xdell = substring 1 (xlen - 1) x;
-          ydelr = substring 0 (ylen - 1) y;
-          ydell = substring 1 (ylen - 1) y;
+          n = stringLength long;
+          m = stringLength short;
+          middle = str: len: substring 1 (len - 2) str;
+          butLast = str: len: substring 0 (len - 1) str;
+          butFirst = str: len: substring 1 (len - 1) str;
+          longMiddle = middle long n;
         in
-        if diff == 2 then
-          xinfix == y
-        else if diff == 1 then
-          xinfix == ydelr || xinfix == ydell
+        if n - m == 2 then
+          longMiddle == short
+        else if n - m == 1 then
+          longMiddle == butLast short m || longMiddle == butFirst short m
         else
-          xinfix == yinfix || xdelr == ydell || xdell == ydelr;
-
+          longMiddle == middle short m
+          || butLast long n == butFirst short m
+          || butFirst long n == butLast short m;
     in
     k:
     if k <= 0 then
       a: b: a == b
     else
+      s: t:
       let
-        f =
-          a: b:
-          let
-            alen = stringLength a;
-            blen = stringLength b;
-            prelen = commonPrefixLength a b;
-            suflen = commonSuffixLength a b;
-            presuflen = prelen + suflen;
-            ainfix = substring prelen (alen - presuflen) a;
-            binfix = substring prelen (blen - presuflen) b;
-          in
-          if alen < blen then
-            f b a
-          else if alen - blen > k then
-            false
-          else if k == 1 then
-            infixDifferAtMost1 ainfix binfix
-          else if k == 2 then
-            infixDifferAtMost2 ainfix binfix
-          else
-            levenshtein ainfix binfix <= k;
+        flipped = stringLength s < stringLength t;
+        long = if flipped then t else s;
+        short = if flipped then s else t;
+        n = stringLength long;
+        m = stringLength short;
+        front = commonPrefixLength long short;
+        back = commonSuffixLength long short;
+        core = str: len: substring front (len - front - back) str;
+        longCore = core long n;
+        shortCore = core short m;
       in
-      f;
+      if n - m > k then
+        false
+      else if k == 1 then
+        closeByOne longCore shortCore
+      else if k == 2 then
+        closeByTwo longCore shortCore
+      else
+        levenshtein longCore shortCore <= k;
+  # Cuts `str` before every character `c` for which `predicate previous c`
+  # holds (`previous` is "" at the start); with `keepSplit` that character
+  # begins the next part, otherwise it is dropped.
   splitStringBy =
     predicate: keepSplit: str:
     let
-      len = stringLength str;
-
-      go =
-        pos: currentPart: result:
-        if pos == len then
-          result ++ [ currentPart ]
+      step =
+        state: c:
+        if predicate state.previous c then
+          {
+            parts = state.parts ++ [ state.current ];
+            current = if keepSplit then c else "";
+            previous = c;
+          }
         else
-          let
-            currChar = substring pos 1 str;
-            prevChar = if pos > 0 then substring (pos - 1) 1 str else "";
-            isSplit = predicate prevChar currChar;
-          in
-          if isSplit then
-            let
-              newResult = result ++ [ currentPart ];
-              newCurrentPart = if keepSplit then currChar else "";
-            in
-            go (pos + 1) newCurrentPart newResult
-          else
-            go (pos + 1) (currentPart + currChar) result;
+          {
+            inherit (state) parts;
+            current = state.current + c;
+            previous = c;
+          };
+      final = b.foldl' step {
+        parts = [ ];
+        current = "";
+        previous = "";
+      } (stringToCharacters str);
     in
-    if len == 0 then [ (addContextFrom str "") ] else map (addContextFrom str) (go 0 "" [ ]);
+    map (addContextFrom str) (final.parts ++ [ final.current ]);
+  # Updates are grouped by the next attribute of their path, level by level;
+  # the updates whose path ends at a level run in order, over what the
+  # deeper updates made of that level.
   updateManyAttrsByPath =
     let
-      go =
-        prefixLength: hasValue: value: updates:
+      atLevel =
+        depth: present: old: updates:
         let
-          split = partition (el: length el.path == prefixLength) updates;
-
-          nested = groupBy (el: elemAt el.path prefixLength) split.wrong;
-
-          withNestedMods =
-            if split.wrong == [ ] then
-              if hasValue then
-                value
-              else
-                let
-                  updatePath = (head split.right).path;
-                in
-                throw (
-                  "updateManyAttrsByPath: Path '${showAttrPath updatePath}' does "
-                  + "not exist in the given value, but the first update to this "
-                  + "path tries to access the existing value."
-                )
+          sorted = partition (u: length u.path == depth) updates;
+          endingHere = sorted.right;
+          goingDeeper = sorted.wrong;
+          byChild = groupBy (u: elemAt u.path depth) goingDeeper;
+          blockedAt = (head goingDeeper).path;
+          missingAt = (head endingHere).path;
+          start =
+            if goingDeeper == [ ] then
+              (
+                if present then
+                  old
+                else
+                  throw "updateManyAttrsByPath: the first update of '${showAttrPath missingAt}' reads the value already there, but the given value has nothing at that path."
+              )
+            else if !present then
+              mapAttrs (_: atLevel (depth + 1) false null) byChild
+            else if isAttrs old then
+              old // mapAttrs (name: atLevel (depth + 1) (old ? ${name}) old.${name}) byChild
             else
-            if !hasValue then
-              mapAttrs (name: go (prefixLength + 1) false null) nested
-            else if isAttrs value then
-              value // mapAttrs (name: go (prefixLength + 1) (value ? ${name}) value.${name}) nested
-            else
-              let
-                updatePath = (head split.wrong).path;
-              in
-              throw (
-                "updateManyAttrsByPath: Path '${showAttrPath updatePath}' needs to "
-                + "be updated, but path '${showAttrPath (take prefixLength updatePath)}' "
-                + "of the given value is not an attribute set, so we can't "
-                + "update an attribute inside of it."
-              );
-
+              throw "updateManyAttrsByPath: cannot update '${showAttrPath blockedAt}': in the given value, '${showAttrPath (take depth blockedAt)}' is not an attribute set, so nothing inside it can be updated.";
         in
-        foldl (acc: el: el.update acc) withNestedMods split.right;
-
+        foldl (acc: u: u.update acc) start endingHere;
     in
-    updates: value: go 0 true value updates;
+    updates: value: atLevel 0 true value updates;
   longestValidPathPrefix =
     attrPath: v:
     let
@@ -543,39 +528,25 @@ let
     getPrefixForSetAtIndex v 0;
   toSentenceCase =
     str:
-    lib.throwIfNot (isString str)
-      "toSentenceCase does only accepts string values, but got ${typeOf str}"
-      (
-        let
-          firstChar = substring 0 1 str;
-          rest = substring 1 (stringLength str) str;
-        in
-        addContextFrom str (toUpper firstChar + toLower rest)
-      );
+    if !isString str then
+      throw "toSentenceCase: expected a string, but was given a ${typeOf str}"
+    else
+      addContextFrom str (toUpper (substring 0 1 str) + toLower (substring 1 (stringLength str) str));
+  # Words are cut at "-", "_" and " " (which are dropped) and before an
+  # upper-case letter that follows a lower-case one; the first word is put
+  # in lower case, every other one in sentence case.
   toCamelCase =
     str:
-    lib.throwIfNot (isString str) "toCamelCase does only accepts string values, but got ${typeOf str}" (
+    if !isString str then
+      throw "toCamelCase: expected a string, but was given a ${typeOf str}"
+    else
       let
-        separators = splitStringBy (
-          prev: curr:
-          elem curr [
-            "-"
-            "_"
-            " "
-          ]
-        ) false str;
-
-        parts = lib.flatten (
-          map (splitStringBy (
-            prev: curr: match "[a-z]" prev != null && match "[A-Z]" curr != null
-          ) true) separators
-        );
-
-        first = if length parts > 0 then toLower (head parts) else "";
-        rest = if length parts > 1 then map toSentenceCase (tail parts) else [ ];
+        atSeparator = _: c: c == "-" || c == "_" || c == " ";
+        atHump = before: c: match "[a-z]" before != null && match "[A-Z]" c != null;
+        words = concatMap (splitStringBy atHump true) (splitStringBy atSeparator false str);
+        recased = imap0 (i: word: if i == 0 then toLower word else toSentenceCase word) words;
       in
-      concatStrings (map (addContextFrom str) ([ first ] ++ rest))
-    );
+      concatMapStrings (addContextFrom str) recased;
   sanitizeDerivationName =
     let
       okRegex = match "[[:alnum:]+_?=-][[:alnum:]+._?=-]*";
@@ -598,46 +569,37 @@ let
       end ? false,
     }:
     let
-      chars = " \t\r\n";
-
-      regex =
-        if start && end then
-          "[${chars}]*(.*[^${chars}])[${chars}]*"
-        else if start then
-          "[${chars}]*(.*)"
-        else if end then
-          "(.*[^${chars}])[${chars}]*"
-        else
-          "(.*)";
+      blank = " \t\r\n";
+      pattern =
+        (if start then "[${blank}]*" else "")
+        + (if end then "(.*[^${blank}])[${blank}]*" else "(.*)");
     in
     s:
     let
-      res = match regex s;
+      found = match pattern s;
     in
-    optionalString (res != null) (head res);
+    if found == null then "" else head found;
+  # Collapses every run of "/" into one.
   normalizePath =
     s:
     warnIf (isPath s)
-      ''
-        lib.strings.normalizePath: The argument (${toString s}) is a path value, but only strings are supported.
-            Path values are always normalised in Nix, so there's no need to call this function on them.
-            This function also copies the path to the Nix store and returns the store path, the same as "''${path}" will, which may not be what you want.
-            This behavior is deprecated and will throw an error in the future.''
+      "lib.strings.normalizePath: was given the path value ${toString s}, but it only takes strings. Nix already normalises path values, so there is no need to call it on them; it would also copy the path to the Nix store and return the store path (as \"\${path}\" does), which may not be intended. Passing a path is deprecated and will become an error."
       (
-        builtins.foldl' (x: y: if y == "/" && hasSuffix "/" x then x else x + y) "" (stringToCharacters s)
+        let
+          chars = stringToCharacters s;
+          repeatedSlash = i: i > 0 && elemAt chars i == "/" && elemAt chars (i - 1) == "/";
+        in
+        concatStrings (genList (i: if repeatedSlash i then "" else elemAt chars i) (length chars))
       );
+  # An option's path as written in Nix: each name quoted where needed,
+  # except the placeholders `*` and `<name>`.
   showOption =
     parts:
     let
-      isNamedPlaceholder = builtins.match "<(.*)>";
-      escapeOptionPart =
-        part:
-        if part == "*" || isNamedPlaceholder part != null then
-          part
-        else
-          lib.strings.escapeNixIdentifier part;
+      isPlaceholder = part: part == "*" || match "<.*>" part != null;
+      shown = part: if isPlaceholder part then part else lib.strings.escapeNixIdentifier part;
     in
-    (concatStringsSep ".") (map escapeOptionPart parts);
+    concatStringsSep "." (map shown parts);
   toExtension =
     f:
     if lib.isFunction f then
@@ -907,21 +869,20 @@ let
   showMaybePackagePosPre = prefix: pkg:
     if pkg ? meta.position && isString pkg.meta.position then "${prefix}${pkg.meta.position}" else "";
   mkDefinition = args@{ file, value, ... }: args // { _type = "definition"; };
+  # Applies `f` to the value inside the mkMerge/mkIf/mkOverride/mkOrder/
+  # mkDefinition wrappers, keeping the wrappers.
   mapDefinitionValue =
     f: def:
-    if def ? _type then
-      if def._type == "merge" then
-        def // { contents = map (mapDefinitionValue f) def.contents; }
-      else if def._type == "if" then
-        def // { content = mapDefinitionValue f def.content; }
-      else if def._type == "override" then
-        def // { content = mapDefinitionValue f def.content; }
-      else if def._type == "order" then
-        def // { content = mapDefinitionValue f def.content; }
-      else if def._type == "definition" then
-        def // { value = mapDefinitionValue f def.value; }
-      else
-        f def
+    let
+      inside = mapDefinitionValue f;
+      kind = if def ? _type then def._type else null;
+    in
+    if kind == "merge" then
+      def // { contents = map inside def.contents; }
+    else if kind == "if" || kind == "override" || kind == "order" then
+      def // { content = inside def.content; }
+    else if kind == "definition" then
+      def // { value = inside def.value; }
     else
       f def;
   # The derivation's attributes that `lazyDerivation` gives without
@@ -1061,14 +1022,20 @@ let
       1
     else
       0;
+  # Elements satisfying `p` come first (ordered by `yes`), then the rest
+  # (ordered by `no`).
   splitByAndCompare =
-    p: yes: no: a: b:
-    if p a then
-      if p b then yes a b else -1
-    else if p b then
+    p: yes: no: x: y:
+    let
+      xFirst = p x;
+      yFirst = p y;
+    in
+    if xFirst then
+      (if yFirst then yes x y else -1)
+    else if yFirst then
       1
     else
-      no a b;
+      no x y;
   mirrorFunctionArgs =
     f:
     let
@@ -1317,7 +1284,7 @@ let
   # One attribute per `.nix` file (called) and per directory (recursed into);
   # a directory holding `package.nix` is that one package. With `newScope`,
   # every directory becomes a scope its packages can refer to.
-  packagesFromDirectoryRecursive = { callPackage, newScope ? throw "lib.packagesFromDirectoryRecursive: newScope wasn't passed in args", directory }@args:
+  packagesFromDirectoryRecursive = { callPackage, newScope ? throw "lib.packagesFromDirectoryRecursive: the arguments have no `newScope`", directory }@args:
     let
       entries = args: concatMapAttrs
         (name: type:
@@ -1325,7 +1292,7 @@ let
           if type == "directory" then { ${name} = packagesFromDirectoryRecursive (args // { directory = path; }); }
           else if type == "regular" then
             (if hasSuffix ".nix" name then { ${removeSuffix ".nix" name} = args.callPackage path { }; } else { })
-          else throw "lib.packagesFromDirectoryRecursive: Unsupported file type ${type} at path ${toString path}")
+          else throw "lib.packagesFromDirectoryRecursive: ${toString path} is of type ${type}; only directories and regular files can be read")
         (b.readDir args.directory);
     in
     if b.pathExists (directory + "/package.nix") then callPackage (directory + "/package.nix") { }
